@@ -1,0 +1,814 @@
+//! Bytes to [`Checklist`]: one pass over pulldown-cmark's events collects
+//! headings, list entries, code blocks, tables and prose lines; a second pass
+//! decides which entries are items, attaches steps, and derives severity,
+//! sign-off slots and identifiers.
+
+use crate::encoding::{self, Decoded, Mojibake};
+use crate::ident::{make_id, normalize};
+use crate::model::*;
+use crate::{budget, section, severity, signoff};
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// Parses a checklist from the file's bytes. Never fails: any bytes are some
+/// Markdown, and malformed Markdown parses into whatever CommonMark says.
+pub fn parse(bytes: &[u8]) -> Checklist {
+    let decoded = encoding::decode(bytes);
+    let mojibake = encoding::detect_mojibake(&decoded.text);
+    let lines = LineIndex::new(bytes);
+    let ctx = Ctx {
+        decoded: &decoded,
+        lines: &lines,
+        mojibake,
+    };
+    let raw = collect(&ctx);
+    let mut list = assemble(&ctx, raw);
+    list.source = SourceInfo {
+        encoding: decoded.encoding,
+        bom: decoded.bom,
+        line_endings: line_endings(bytes),
+        mojibake,
+        bytes: bytes.len(),
+        lines: lines.count(),
+    };
+    list
+}
+
+struct Ctx<'a> {
+    decoded: &'a Decoded,
+    lines: &'a LineIndex,
+    mojibake: Option<Mojibake>,
+}
+
+impl Ctx<'_> {
+    fn span(&self, range: &Range<usize>) -> Span {
+        let start = self.decoded.source_offset(range.start);
+        let end = self.decoded.source_offset(range.end);
+        let (line, col) = self.lines.line_col(start);
+        Span {
+            start,
+            end,
+            line,
+            col,
+        }
+    }
+
+    /// Display text: mojibake repaired, whitespace collapsed.
+    fn clean(&self, text: &str) -> String {
+        let text = match self.mojibake {
+            Some(kind) => encoding::repair_mojibake(text, kind),
+            None => text.into(),
+        };
+        normalize(&text)
+    }
+}
+
+/// Start offsets of every line of the original bytes.
+struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    fn new(bytes: &[u8]) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            bytes
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex(starts)
+    }
+
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let line = self.0.partition_point(|&s| s <= offset);
+        (line, offset - self.0[line - 1] + 1)
+    }
+
+    fn count(&self) -> usize {
+        // A trailing newline does not open a further line.
+        self.0.len() - usize::from(self.0.len() > 1)
+    }
+}
+
+fn line_endings(bytes: &[u8]) -> &'static str {
+    let lf = bytes.iter().filter(|b| **b == b'\n').count();
+    let crlf = bytes.windows(2).filter(|w| w == b"\r\n").count();
+    match (crlf, lf) {
+        (0, _) => "lf",
+        (c, l) if c == l => "crlf",
+        _ => "mixed",
+    }
+}
+
+// ---------------------------------------------------------------------------
+// First pass: events to raw parts.
+
+struct RawHeading {
+    level: u8,
+    range: Range<usize>,
+    text: String,
+}
+
+struct Entry {
+    range: Range<usize>,
+    task: Option<(bool, Range<usize>)>,
+    text: String,
+    text_done: bool,
+    inline_code: Vec<String>,
+    parent: Option<usize>,
+    ordered: bool,
+    /// Number of enclosing lists, 1 for a top-level list.
+    list_depth: usize,
+    phase: Option<usize>,
+}
+
+struct RawCode {
+    range: Range<usize>,
+    fenced: bool,
+    lang: Option<String>,
+    code: String,
+    entry: Option<usize>,
+    phase: Option<usize>,
+}
+
+struct RawTable {
+    range: Range<usize>,
+    phase: Option<usize>,
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+/// A line of a paragraph outside any list entry.
+struct ProseLine {
+    range: Range<usize>,
+    text: String,
+    phase: Option<usize>,
+}
+
+struct RawAnnotation {
+    range: Range<usize>,
+    text: String,
+    after_code: Option<usize>,
+    entry: Option<usize>,
+}
+
+#[derive(Default)]
+struct Raw {
+    headings: Vec<RawHeading>,
+    entries: Vec<Entry>,
+    codes: Vec<RawCode>,
+    tables: Vec<RawTable>,
+    prose: Vec<ProseLine>,
+    annotations: Vec<RawAnnotation>,
+    front_matter: Option<Range<usize>>,
+}
+
+fn collect(ctx: &Ctx) -> Raw {
+    let text = ctx.decoded.text.as_str();
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
+        | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS;
+    let mut raw = Raw::default();
+    let mut heading: Option<RawHeading> = None;
+    let mut lists: Vec<bool> = Vec::new();
+    let mut entry_stack: Vec<usize> = Vec::new();
+    let mut code: Option<RawCode> = None;
+    let mut table: Option<RawTable> = None;
+    let mut row: Vec<String> = Vec::new();
+    let mut cell: Option<String> = None;
+    let mut in_table_head = false;
+    // A paragraph outside entries: its text, split into lines as it goes.
+    let mut para: Option<(usize, String)> = None;
+    let mut last_block_was_code: Option<usize> = None;
+    let mut phase: Option<usize> = None;
+
+    for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                heading = Some(RawHeading {
+                    level: level as u8,
+                    range,
+                    text: String::new(),
+                });
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some(h) = heading.take() {
+                    raw.headings.push(h);
+                    phase = Some(raw.headings.len() - 1);
+                }
+                last_block_was_code = None;
+            }
+            Event::Start(Tag::List(first)) => {
+                if let Some(&top) = entry_stack.last() {
+                    raw.entries[top].text_done = true;
+                }
+                lists.push(first.is_some());
+            }
+            Event::End(TagEnd::List(_)) => {
+                lists.pop();
+            }
+            Event::Start(Tag::Item) => {
+                raw.entries.push(Entry {
+                    range,
+                    task: None,
+                    text: String::new(),
+                    text_done: false,
+                    inline_code: Vec::new(),
+                    parent: entry_stack.last().copied(),
+                    ordered: lists.last().copied().unwrap_or(false),
+                    list_depth: lists.len(),
+                    phase,
+                });
+                entry_stack.push(raw.entries.len() - 1);
+                last_block_was_code = None;
+            }
+            Event::End(TagEnd::Item) => {
+                entry_stack.pop();
+            }
+            Event::TaskListMarker(checked) => {
+                if let Some(&top) = entry_stack.last() {
+                    raw.entries[top].task = Some((checked, range));
+                }
+            }
+            Event::Start(Tag::Paragraph) => match entry_stack.last() {
+                Some(&top) => {
+                    if !raw.entries[top].text.trim().is_empty() {
+                        raw.entries[top].text_done = true;
+                    }
+                }
+                None => para = Some((range.start, String::new())),
+            },
+            Event::End(TagEnd::Paragraph) => {
+                if let Some(&top) = entry_stack.last() {
+                    if !raw.entries[top].text.trim().is_empty() {
+                        raw.entries[top].text_done = true;
+                    }
+                } else if let Some((start, buf)) = para.take() {
+                    push_prose(&mut raw.prose, text, start, &buf, phase);
+                }
+                last_block_was_code = None;
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                if let Some(&top) = entry_stack.last() {
+                    raw.entries[top].text_done = true;
+                }
+                let (fenced, lang) = match kind {
+                    CodeBlockKind::Fenced(info) => {
+                        let lang = info.split_whitespace().next().map(str::to_string);
+                        (true, lang.filter(|l| !l.is_empty()))
+                    }
+                    CodeBlockKind::Indented => (false, None),
+                };
+                code = Some(RawCode {
+                    range,
+                    fenced,
+                    lang,
+                    code: String::new(),
+                    entry: entry_stack.last().copied(),
+                    phase,
+                });
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some(c) = code.take() {
+                    raw.codes.push(c);
+                    last_block_was_code = Some(raw.codes.len() - 1);
+                }
+            }
+            Event::Start(Tag::Table(_)) => {
+                table = Some(RawTable {
+                    range,
+                    phase,
+                    header: Vec::new(),
+                    rows: Vec::new(),
+                });
+            }
+            Event::End(TagEnd::Table) => {
+                raw.tables.extend(table.take());
+                last_block_was_code = None;
+            }
+            Event::Start(Tag::TableHead) => in_table_head = true,
+            Event::End(TagEnd::TableHead) => {
+                in_table_head = false;
+                if let Some(t) = table.as_mut() {
+                    t.header = std::mem::take(&mut row);
+                }
+            }
+            Event::Start(Tag::TableRow) => row.clear(),
+            Event::End(TagEnd::TableRow) => {
+                if let Some(t) = table.as_mut() {
+                    if !in_table_head {
+                        t.rows.push(std::mem::take(&mut row));
+                    }
+                }
+            }
+            Event::Start(Tag::TableCell) => cell = Some(String::new()),
+            Event::End(TagEnd::TableCell) => row.push(ctx.clean(&cell.take().unwrap_or_default())),
+            Event::Start(Tag::MetadataBlock(_)) => raw.front_matter = Some(range),
+            Event::Html(html) | Event::InlineHtml(html) => {
+                if let Some(body) = annotation_body(&html) {
+                    raw.annotations.push(RawAnnotation {
+                        range,
+                        text: body,
+                        after_code: last_block_was_code,
+                        entry: entry_stack.last().copied(),
+                    });
+                }
+            }
+            Event::Text(_) | Event::Code(_) => {
+                let (t, is_code) = match event {
+                    Event::Code(t) => (t, true),
+                    Event::Text(t) => (t, false),
+                    _ => unreachable!("matched above"),
+                };
+                if let Some(c) = code.as_mut() {
+                    c.code.push_str(&t);
+                } else if let Some(h) = heading.as_mut() {
+                    h.text.push_str(&t);
+                } else if let Some(c) = cell.as_mut() {
+                    c.push_str(&t);
+                } else if let Some(e) = entry_stack
+                    .last()
+                    .map(|&top| &mut raw.entries[top])
+                    .filter(|e| !e.text_done)
+                {
+                    if is_code {
+                        e.text.push('`');
+                        e.text.push_str(&t);
+                        e.text.push('`');
+                        e.inline_code.push(t.to_string());
+                    } else {
+                        e.text.push_str(&t);
+                    }
+                } else if let Some((_, buf)) = para.as_mut() {
+                    buf.push_str(&t);
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if let Some(h) = heading.as_mut() {
+                    h.text.push(' ');
+                } else if let Some(e) = entry_stack
+                    .last()
+                    .map(|&top| &mut raw.entries[top])
+                    .filter(|e| !e.text_done)
+                {
+                    e.text.push(' ');
+                } else if let Some((_, buf)) = para.as_mut() {
+                    buf.push('\n');
+                }
+            }
+            _ => {}
+        }
+    }
+    raw
+}
+
+/// Splits a paragraph into its lines, each with its own range. Paragraph
+/// lines map one to one onto source lines, so the n-th line of the text
+/// starts on the n-th non-blank source line from the paragraph's start.
+fn push_prose(out: &mut Vec<ProseLine>, text: &str, start: usize, buf: &str, phase: Option<usize>) {
+    let mut offset = start;
+    for line in buf.split('\n') {
+        let end = text[offset..].find('\n').map_or(text.len(), |n| offset + n);
+        out.push(ProseLine {
+            range: offset..end,
+            text: line.to_string(),
+            phase,
+        });
+        offset = (end + 1).min(text.len());
+    }
+}
+
+fn annotation_body(html: &str) -> Option<String> {
+    let inner = html.trim().strip_prefix("<!--")?.trim_end();
+    let inner = inner.strip_suffix("-->").unwrap_or(inner).trim();
+    let body = inner.strip_prefix("greenlight:")?;
+    Some(body.trim().to_string())
+}
+
+// ---------------------------------------------------------------------------
+// Second pass: raw parts to the model.
+
+fn assemble(ctx: &Ctx, raw: Raw) -> Checklist {
+    let phases = build_phases(ctx, &raw.headings);
+
+    // Which entries are items: every task entry; and in a section without
+    // task entries, top-level ordered entries (runbook steps).
+    let mut sections_with_tasks = std::collections::HashSet::new();
+    for e in raw.entries.iter().filter(|e| e.task.is_some()) {
+        sections_with_tasks.insert(e.phase);
+    }
+    let mut entry_item: Vec<Option<usize>> = vec![None; raw.entries.len()];
+    let mut items: Vec<Item> = Vec::new();
+    for (i, e) in raw.entries.iter().enumerate() {
+        let kind = if e.task.is_some() {
+            ItemKind::Task
+        } else if e.ordered
+            && e.list_depth == 1
+            && e.parent.is_none()
+            && !sections_with_tasks.contains(&e.phase)
+            && !e.text.trim().is_empty()
+        {
+            ItemKind::RunbookStep
+        } else {
+            continue;
+        };
+        let parent = ancestor_item(&raw.entries, &entry_item, e.parent);
+        let depth = parent.map_or(0, |p: usize| items[p].depth + 1);
+        let index = items.len();
+        if let Some(p) = parent {
+            items[p].children.push(index);
+        }
+        let (checked, checkbox) = match &e.task {
+            Some((checked, range)) => (*checked, Some(ctx.span(range))),
+            None => (false, None),
+        };
+        let span = ctx.span(&e.range);
+        let section = e.phase.map_or(SectionKind::Normal, |p| phases[p].kind);
+        items.push(Item {
+            id: String::new(),
+            index,
+            kind,
+            span,
+            line: span.line,
+            checkbox,
+            checked,
+            text: ctx.clean(&e.text),
+            inline_code: e.inline_code.clone(),
+            depth,
+            parent,
+            children: Vec::new(),
+            phase: e.phase,
+            severity: Severity::Required,
+            section,
+            steps: Vec::new(),
+            signoff: None,
+        });
+        entry_item[i] = Some(index);
+    }
+
+    // Severity: own label (or a `Status: …` line among the entry's plain
+    // children), else the parent item's, else the nearest heading's.
+    let mut own_label: Vec<Option<Severity>> = vec![None; items.len()];
+    for (i, e) in raw.entries.iter().enumerate() {
+        let label = severity::label_severity(&ctx.clean(&e.text));
+        if label.is_none() {
+            continue;
+        }
+        let target = match entry_item[i] {
+            Some(item) => Some(item),
+            None => ancestor_item(&raw.entries, &entry_item, e.parent),
+        };
+        if let Some(t) = target {
+            own_label[t] = own_label[t].or(label);
+        }
+    }
+    for i in 0..items.len() {
+        let inherited = match items[i].parent {
+            Some(p) => Some(items[p].severity),
+            None => heading_severity(&phases, items[i].phase),
+        };
+        items[i].severity = own_label[i].or(inherited).unwrap_or(Severity::Required);
+    }
+
+    // Steps: attach each code block to the nearest enclosing item, else to
+    // its section.
+    let mut phases = phases;
+    let mut steps = Vec::with_capacity(raw.codes.len());
+    for (index, c) in raw.codes.iter().enumerate() {
+        let item = ancestor_item(&raw.entries, &entry_item, c.entry);
+        let span = ctx.span(&c.range);
+        let code_line = if c.fenced { span.line + 1 } else { span.line };
+        match item {
+            Some(it) => items[it].steps.push(index),
+            None => {
+                if let Some(p) = c.phase {
+                    phases[p].steps.push(index);
+                }
+            }
+        }
+        steps.push(Step {
+            index,
+            span,
+            line: span.line,
+            code_line,
+            fenced: c.fenced,
+            lang: c.lang.clone(),
+            code: c.code.clone(),
+            item,
+            phase: c.phase,
+        });
+    }
+
+    let signoffs = find_signoffs(ctx, &raw, &entry_item, &mut items, &phases);
+
+    // Identifiers from names, never positions.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for i in 0..items.len() {
+        let mut parts: Vec<String> = match items[i].phase {
+            Some(p) => phase_titles(&phases, p),
+            None => Vec::new(),
+        };
+        let mut chain = Vec::new();
+        let mut up = items[i].parent;
+        while let Some(p) = up {
+            chain.push(normalize(&items[p].text));
+            up = items[p].parent;
+        }
+        parts.extend(chain.into_iter().rev());
+        parts.push(normalize(&items[i].text));
+        let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+        let base = make_id("", &refs);
+        items[i].id = dedupe(&mut seen, base);
+    }
+
+    let tables = raw
+        .tables
+        .iter()
+        .enumerate()
+        .map(|(index, t)| {
+            let span = ctx.span(&t.range);
+            Table {
+                index,
+                span,
+                line: span.line,
+                phase: t.phase,
+                header: t.header.clone(),
+                rows: t.rows.clone(),
+            }
+        })
+        .collect();
+
+    let annotations = raw
+        .annotations
+        .iter()
+        .map(|a| {
+            let span = ctx.span(&a.range);
+            let step = a.after_code;
+            let item = step
+                .and_then(|s| steps[s].item)
+                .or_else(|| ancestor_item(&raw.entries, &entry_item, a.entry))
+                .or_else(|| {
+                    items
+                        .iter()
+                        .rev()
+                        .find(|i| i.span.start < span.start)
+                        .map(|i| i.index)
+                });
+            Annotation {
+                span,
+                line: span.line,
+                text: a.text.clone(),
+                step,
+                item,
+            }
+        })
+        .collect();
+
+    let title = phases
+        .iter()
+        .find(|p| p.level == 1)
+        .map(|p| p.title.clone());
+    Checklist {
+        schema: DOC_SCHEMA,
+        source: SourceInfo {
+            encoding: encoding::SourceEncoding::Utf8,
+            bom: false,
+            line_endings: "lf",
+            mojibake: None,
+            bytes: 0,
+            lines: 0,
+        },
+        title,
+        front_matter: raw.front_matter.as_ref().map(|r| ctx.span(r)),
+        phases,
+        items,
+        steps,
+        tables,
+        signoffs,
+        annotations,
+    }
+}
+
+fn dedupe(seen: &mut HashMap<String, usize>, base: String) -> String {
+    let n = seen.entry(base.clone()).or_insert(0);
+    *n += 1;
+    if *n == 1 { base } else { format!("{base}-{n}") }
+}
+
+fn ancestor_item(
+    entries: &[Entry],
+    entry_item: &[Option<usize>],
+    mut at: Option<usize>,
+) -> Option<usize> {
+    while let Some(e) = at {
+        if let Some(item) = entry_item[e] {
+            return Some(item);
+        }
+        at = entries[e].parent;
+    }
+    None
+}
+
+fn heading_severity(phases: &[Phase], mut at: Option<usize>) -> Option<Severity> {
+    while let Some(p) = at {
+        if let Some(s) = phases[p].severity {
+            return Some(s);
+        }
+        at = phases[p].parent;
+    }
+    None
+}
+
+fn phase_titles(phases: &[Phase], p: usize) -> Vec<String> {
+    let mut titles = vec![normalize(&phases[p].title)];
+    let mut up = phases[p].parent;
+    while let Some(u) = up {
+        titles.push(normalize(&phases[u].title));
+        up = phases[u].parent;
+    }
+    titles.reverse();
+    titles
+}
+
+fn build_phases(ctx: &Ctx, headings: &[RawHeading]) -> Vec<Phase> {
+    let mut phases: Vec<Phase> = Vec::with_capacity(headings.len());
+    let mut prep: Vec<bool> = Vec::with_capacity(headings.len());
+    let mut stack: Vec<usize> = Vec::new();
+    let mut seen = HashMap::new();
+    for (index, h) in headings.iter().enumerate() {
+        while stack.last().is_some_and(|&s| phases[s].level >= h.level) {
+            stack.pop();
+        }
+        let parent = stack.last().copied();
+        let title = ctx.clean(&h.text);
+        let budget = budget::find_budget(&title);
+        let parent_kind = parent.map(|p| phases[p].kind);
+        let parent_prep = parent.is_some_and(|p| prep[p]);
+        let kind = section::section_kind(&title, parent_kind, parent_prep);
+        prep.push(parent_prep || section::is_preparation_title(&title));
+        let span = ctx.span(&h.range);
+        let mut path = parent.map_or_else(Vec::new, |p| phase_titles(&phases, p));
+        path.push(normalize(&title));
+        let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+        let id = dedupe(&mut seen, make_id("h", &refs));
+        phases.push(Phase {
+            id,
+            index,
+            level: h.level,
+            severity: severity::heading_severity(&title),
+            title,
+            span,
+            line: span.line,
+            parent,
+            budget_seconds: budget.as_ref().map(|b| b.seconds),
+            budget_text: budget.map(|b| b.text),
+            kind,
+            steps: Vec::new(),
+        });
+        stack.push(index);
+    }
+    phases
+}
+
+/// Finds every sign-off slot, in document order, and links the items that
+/// stand for them.
+fn find_signoffs(
+    ctx: &Ctx,
+    raw: &Raw,
+    entry_item: &[Option<usize>],
+    items: &mut [Item],
+    phases: &[Phase],
+) -> Vec<Signoff> {
+    struct Found {
+        start: usize,
+        span: Span,
+        role: String,
+        phase: Option<usize>,
+        item: Option<usize>,
+        fields: Vec<String>,
+    }
+    let mut found: Vec<Found> = Vec::new();
+    let mut orphan_fields: Vec<(usize, Option<usize>, Vec<String>)> = Vec::new();
+
+    // Lines with blanks: prose lines and list entries alike.
+    let prose = raw
+        .prose
+        .iter()
+        .map(|p| (&p.range, p.text.as_str(), p.phase, None));
+    let entries = raw
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (&e.range, e.text.as_str(), e.phase, Some(i)));
+    for (range, text, phase, entry) in prose.chain(entries) {
+        let Some(line) = signoff::parse_slot_line(&ctx.clean(text)) else {
+            continue;
+        };
+        let item = entry.and_then(|e| entry_item[e]);
+        match line.role {
+            Some(role) => found.push(Found {
+                start: range.start,
+                span: ctx.span(range),
+                role,
+                phase,
+                item,
+                fields: line.fields,
+            }),
+            None => orphan_fields.push((range.start, entry, line.fields)),
+        }
+    }
+
+    // Approval items whose children are blanks (`Name: ___`, `Date: ___`).
+    for (i, e) in raw.entries.iter().enumerate() {
+        let Some(item) = entry_item[i] else { continue };
+        if found.iter().any(|f| f.item == Some(item)) {
+            continue;
+        }
+        let mut fields = Vec::new();
+        for child in &items[item].children {
+            if let Some(line) = signoff::parse_slot_line(&items[*child].text) {
+                if line.role.is_none() {
+                    fields.extend(line.fields);
+                }
+            }
+        }
+        let in_signoff = e
+            .phase
+            .is_some_and(|p| phases[p].kind == SectionKind::Signoff);
+        let text = &items[item].text;
+        let is_approval = !fields.is_empty() && items[item].children.len() <= 4;
+        let is_role_item =
+            in_signoff && items[item].parent.is_none() && signoff::looks_like_role(text);
+        if is_approval || is_role_item {
+            found.push(Found {
+                start: e.range.start,
+                span: ctx.span(&e.range),
+                role: signoff::strip_role_suffix(text.trim_end_matches(':')),
+                phase: e.phase,
+                item: Some(item),
+                fields,
+            });
+        }
+    }
+    found.sort_by_key(|f| f.start);
+
+    // A blank with no role (`- Date: ____` after a group of role items)
+    // belongs to the slots just before it in the same section.
+    for (start, entry, fields) in orphan_fields {
+        if entry.is_some_and(|e| raw.entries[e].parent.is_some()) {
+            continue; // a child blank of an approval item, handled above
+        }
+        let phase = entry.map_or_else(
+            || {
+                raw.prose
+                    .iter()
+                    .find(|p| p.range.start == start)
+                    .and_then(|p| p.phase)
+            },
+            |e| raw.entries[e].phase,
+        );
+        for f in found
+            .iter_mut()
+            .rev()
+            .filter(|f| f.start < start && f.phase == phase)
+        {
+            for field in &fields {
+                if !f.fields.contains(field) {
+                    f.fields.push(field.clone());
+                }
+            }
+        }
+    }
+
+    let mut seen = HashMap::new();
+    found
+        .into_iter()
+        .enumerate()
+        .map(|(index, f)| {
+            let mut parts = f.phase.map_or_else(Vec::new, |p| phase_titles(phases, p));
+            parts.push(normalize(&f.role));
+            let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+            let id = dedupe(&mut seen, make_id("s", &refs));
+            if let Some(item) = f.item {
+                items[item].signoff = Some(index);
+                let children = items[item].children.clone();
+                for c in children {
+                    items[c].signoff = Some(index);
+                }
+            }
+            Signoff {
+                id,
+                index,
+                role: f.role,
+                span: f.span,
+                line: f.span.line,
+                phase: f.phase,
+                item: f.item,
+                fields: f.fields,
+            }
+        })
+        .collect()
+}

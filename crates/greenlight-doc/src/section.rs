@@ -1,0 +1,131 @@
+//! What a heading's section is for: a rollback procedure, a post-release
+//! monitoring window, sign-offs, or ordinary checks.
+
+use crate::model::SectionKind;
+
+/// The kind a heading gives its section, given its parent's kind.
+///
+/// Kinds are inherited: everything under `## ROLLBACK PROCEDURES` is part of
+/// the procedure. Preparing a rollback (`Rollback Preparation`, `rollback
+/// tested`) is an ordinary check, and so is everything under such a heading.
+pub fn section_kind(title: &str, parent: Option<SectionKind>, parent_is_prep: bool) -> SectionKind {
+    if let Some(kind @ (SectionKind::Rollback | SectionKind::Monitoring | SectionKind::Signoff)) =
+        parent
+    {
+        return kind;
+    }
+    let lower = title.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |w: &str| words.contains(&w);
+    let has_prefix = |p: &str| words.iter().any(|w| w.starts_with(p));
+    if (has_prefix("rollback") || lower.contains("roll back"))
+        && !is_preparation(&words)
+        && !parent_is_prep
+    {
+        return SectionKind::Rollback;
+    }
+    if has("monitoring")
+        && (has("window")
+            || lower.contains("post-")
+            || lower.contains("post ")
+            || has("ongoing")
+            || has("extended")
+            || crate::budget::find_budget(title).is_some())
+    {
+        return SectionKind::Monitoring;
+    }
+    if is_signoff_title(&lower) {
+        return SectionKind::Signoff;
+    }
+    SectionKind::Normal
+}
+
+/// Whether a heading prepares or tests something rather than doing it.
+pub fn is_preparation_title(title: &str) -> bool {
+    let lower = title.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    is_preparation(&words)
+}
+
+fn is_preparation(words: &[&str]) -> bool {
+    words.iter().any(|w| {
+        matches!(
+            *w,
+            "preparation" | "prep" | "readiness" | "ready" | "tested" | "testing" | "test"
+        )
+    })
+}
+
+/// Whether a heading announces sign-offs or approvals.
+pub fn is_signoff_title(lower: &str) -> bool {
+    lower.contains("sign-off")
+        || lower.contains("signoff")
+        || lower.contains("sign off")
+        || lower.contains("approval")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use SectionKind::*;
+
+    #[test]
+    fn rollback_headings() {
+        assert_eq!(
+            section_kind("🎯 ROLLBACK PROCEDURES", None, false),
+            Rollback
+        );
+        assert_eq!(
+            section_kind("🚨 ROLLBACK PROCEDURE (Emergency Use Only)", None, false),
+            Rollback
+        );
+        assert_eq!(section_kind("Rollback Procedures", None, false), Rollback);
+        assert_eq!(section_kind("Rollback Preparation", None, false), Normal);
+        assert_eq!(
+            section_kind("19. Rollback Procedures", Some(Normal), true),
+            Normal
+        );
+        assert_eq!(
+            section_kind("When to Rollback", Some(Rollback), false),
+            Rollback
+        );
+    }
+
+    #[test]
+    fn monitoring_headings() {
+        assert_eq!(
+            section_kind("8. 📊 POST-RELEASE MONITORING", None, false),
+            Monitoring
+        );
+        assert_eq!(
+            section_kind("6. 🔄 48-HOUR MONITORING WINDOW", None, false),
+            Monitoring
+        );
+        assert_eq!(
+            section_kind("5. 📊 POST-DEPLOYMENT MONITORING (Ongoing)", None, false),
+            Monitoring
+        );
+        assert_eq!(
+            section_kind("24. Production Monitoring (First 24 hours)", None, false),
+            Monitoring
+        );
+        assert_eq!(section_kind("Monitoring & Alerting", None, false), Normal);
+        assert_eq!(section_kind("8. Monitoring Setup", None, false), Normal);
+    }
+
+    #[test]
+    fn signoff_headings() {
+        assert_eq!(section_kind("Sign-off", None, false), Signoff);
+        assert_eq!(
+            section_kind("📋 FINAL SIGN-OFF CHECKLIST", None, false),
+            Signoff
+        );
+        assert_eq!(section_kind("Technical Approval", None, false), Signoff);
+    }
+}
