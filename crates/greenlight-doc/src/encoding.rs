@@ -120,11 +120,18 @@ pub fn detect_mojibake(text: &str) -> Option<Mojibake> {
 /// encoded back to the legacy encoding, forms valid UTF-8 is replaced by that
 /// UTF-8. Runs that do not round-trip (real `café`, real `✅`) stay as they are.
 pub fn repair_mojibake(text: &str, kind: Mojibake) -> Cow<'_, str> {
+    repair_counting(text, kind).0
+}
+
+/// [`repair_mojibake`], also counting the runs it replaced.
+pub fn repair_counting(text: &str, kind: Mojibake) -> (Cow<'_, str>, usize) {
     let encoding = kind.encoding();
     let mut out: Option<String> = None;
     let mut copied = 0;
+    let mut count = 0;
     for run in non_ascii_runs(text) {
         if let Some(fixed) = repair_run(run, encoding) {
+            count += 1;
             let start = run.as_ptr() as usize - text.as_ptr() as usize;
             let buf = out.get_or_insert_with(|| String::with_capacity(text.len()));
             buf.push_str(&text[copied..start]);
@@ -133,11 +140,53 @@ pub fn repair_mojibake(text: &str, kind: Mojibake) -> Cow<'_, str> {
         }
     }
     match out {
-        None => Cow::Borrowed(text),
+        None => (Cow::Borrowed(text), 0),
         Some(mut buf) => {
             buf.push_str(&text[copied..]);
-            Cow::Owned(buf)
+            (Cow::Owned(buf), count)
         }
+    }
+}
+
+/// A whole file, re-encoded as UTF-8 with its mojibake undone.
+#[derive(Debug, Clone)]
+pub struct Repaired {
+    pub text: String,
+    pub from: SourceEncoding,
+    pub bom: bool,
+    pub mojibake: Option<Mojibake>,
+    /// Runs of characters that were replaced.
+    pub runs: usize,
+    /// Of those, runs that could only become U+FFFD (a byte was lost).
+    pub lost: usize,
+}
+
+/// Decodes a file and undoes its mojibake, for `greenlight fix-encoding`.
+/// A BOM is kept if the file had one; line endings are kept as they are.
+pub fn repair_document(bytes: &[u8]) -> Repaired {
+    let decoded = decode(bytes);
+    let mojibake = detect_mojibake(&decoded.text);
+    let before = decoded.text.matches('\u{FFFD}').count();
+    let (text, runs) = match mojibake {
+        Some(kind) => {
+            let (t, n) = repair_counting(&decoded.text, kind);
+            (t.into_owned(), n)
+        }
+        None => (decoded.text.clone(), 0),
+    };
+    let lost = text.matches('\u{FFFD}').count() - before;
+    let text = if decoded.bom {
+        format!("\u{FEFF}{text}")
+    } else {
+        text
+    };
+    Repaired {
+        text,
+        from: decoded.encoding,
+        bom: decoded.bom,
+        mojibake,
+        runs,
+        lost,
     }
 }
 

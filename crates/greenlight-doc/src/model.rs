@@ -239,11 +239,13 @@ impl Checklist {
     }
 
     /// Finds an item by ID, or by the line it starts on.
+    /// IDs win over line numbers: `2915934` is tried as an ID first.
     pub fn find_item(&self, key: &str) -> Option<&Item> {
-        if let Ok(line) = key.trim_start_matches('L').parse::<usize>() {
-            return self.items.iter().find(|i| i.line == line);
+        if let Some(item) = self.items.iter().find(|i| i.id == key) {
+            return Some(item);
         }
-        self.items.iter().find(|i| i.id == key)
+        let line = key.strip_prefix('L').unwrap_or(key).parse::<usize>().ok()?;
+        self.items.iter().find(|i| i.line == line)
     }
 
     /// Headings from the top down to `phase`, inclusive.

@@ -1,0 +1,222 @@
+//! The command line: parses arguments and dispatches to commands.
+
+use crate::exit::{self, Failure};
+use clap::{Args, Parser, Subcommand};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "greenlight",
+    version,
+    about = "Runs your Markdown release checklist: verifies what a machine can, tracks what people must, answers GO or NO-GO.",
+    long_about = "greenlight reads a release checklist written in plain Markdown (checkbox items under \
+phase headings, curl/psql/redis-cli commands with `# Expected:` comments, sign-off lines) exactly as the \
+team wrote it. `inspect` shows what it understood; `mark` ticks boxes without touching any other byte; \
+`fix-encoding` writes a copy with mojibake undone.",
+    after_help = exit::HELP
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Show what greenlight understood of a checklist: phases, budgets,
+    /// severity, items with their line and ID, code blocks, sign-off slots,
+    /// rollback and monitoring sections.
+    #[command(
+        after_help = "Examples:\n  greenlight inspect RELEASE.md\n  greenlight inspect RELEASE.md --json | jq '.items[] | select(.steps | length > 0) | .id'"
+    )]
+    Inspect(InspectArgs),
+    /// Tick or untick checkboxes in the Markdown file by item ID or line.
+    /// Only the byte inside `[ ]` changes; every other byte stays as it was.
+    #[command(
+        after_help = "Examples:\n  greenlight mark RELEASE.md --check 4k2m9xq --check L57\n  greenlight mark RELEASE.md --uncheck 4k2m9xq -o RELEASE.marked.md"
+    )]
+    Mark(MarkArgs),
+    /// Write a copy of a checklist as clean UTF-8, with mojibake
+    /// (`âœ…` for ✅, `üöÄ` for 🚀) undone. The original is never changed.
+    #[command(
+        name = "fix-encoding",
+        after_help = "Example:\n  greenlight fix-encoding RELEASE.md -o RELEASE.fixed.md && diff RELEASE.md RELEASE.fixed.md"
+    )]
+    FixEncoding(FixEncodingArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct InputArgs {
+    /// The checklist (Markdown).
+    pub file: PathBuf,
+    /// Refuse files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = greenlight_doc::DEFAULT_MAX_BYTES)]
+    pub max_size: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Print the whole model as JSON (schema greenlight.doc/v1) instead of the outline.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct MarkArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Item to tick, by ID or line (`L57` or `57`). Repeatable.
+    #[arg(long, value_name = "ITEM")]
+    pub check: Vec<String>,
+    /// Item to untick, by ID or line. Repeatable.
+    #[arg(long, value_name = "ITEM")]
+    pub uncheck: Vec<String>,
+    /// Write the result here instead of changing FILE in place.
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct FixEncodingArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Where to write the repaired copy (must not be FILE).
+    #[arg(short, long, value_name = "PATH")]
+    pub output: PathBuf,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run(cli: Cli) -> Result<u8, Failure> {
+    match cli.command {
+        Command::Inspect(args) => inspect(args),
+        Command::Mark(args) => mark(args),
+        Command::FixEncoding(args) => fix_encoding(args),
+    }
+}
+
+fn inspect(args: InspectArgs) -> Result<u8, Failure> {
+    let (_, list) = greenlight_doc::load(&args.input.file, args.input.max_size)?;
+    let name = args.input.file.display().to_string();
+    let text = if args.json {
+        let mut value = serde_json::to_value(&list).map_err(internal)?;
+        value["path"] = serde_json::Value::String(name);
+        serde_json::to_string_pretty(&value).map_err(internal)? + "\n"
+    } else {
+        crate::outline::render(&name, &list)
+    };
+    print_out(&text)
+}
+
+fn mark(args: MarkArgs) -> Result<u8, Failure> {
+    if args.check.is_empty() && args.uncheck.is_empty() {
+        return Err(Failure::usage(
+            "nothing to do: name items with --check ITEM or --uncheck ITEM",
+        ));
+    }
+    let (bytes, list) = greenlight_doc::load(&args.input.file, args.input.max_size)?;
+    let marks = greenlight_doc::writeback::Marks {
+        check: args.check,
+        uncheck: args.uncheck,
+    };
+    let (out, changed) = greenlight_doc::writeback::apply_marks(&bytes, &list, &marks)
+        .map_err(|e| Failure::usage(format!("{}: {e}", args.input.file.display())))?;
+    let target = args.output.as_deref().unwrap_or(&args.input.file);
+    if changed > 0 || args.output.is_some() {
+        write_atomically(target, &out)?;
+    }
+    eprintln!(
+        "{}: {changed} checkbox{} changed",
+        target.display(),
+        if changed == 1 { "" } else { "es" }
+    );
+    Ok(exit::OK)
+}
+
+fn fix_encoding(args: FixEncodingArgs) -> Result<u8, Failure> {
+    let bytes = greenlight_doc::read_checked(&args.input.file, args.input.max_size)?;
+    if same_file(&args.input.file, &args.output) {
+        return Err(Failure::usage(format!(
+            "{}: refusing to overwrite the original; write the repaired copy to another path",
+            args.output.display()
+        )));
+    }
+    let fixed = greenlight_doc::encoding::repair_document(&bytes);
+    write_atomically(&args.output, fixed.text.as_bytes())?;
+    let from = match fixed.from {
+        greenlight_doc::encoding::SourceEncoding::Utf8 => "utf-8",
+        greenlight_doc::encoding::SourceEncoding::Windows1252 => "windows-1252 (not utf-8)",
+    };
+    let mut summary = format!(
+        "{} → {}: read as {from}, {} run{} of mojibake repaired",
+        args.input.file.display(),
+        args.output.display(),
+        fixed.runs,
+        if fixed.runs == 1 { "" } else { "s" }
+    );
+    if fixed.lost > 0 {
+        summary.push_str(&format!(
+            "; {} could not be recovered (a byte was lost) and became U+FFFD �",
+            fixed.lost
+        ));
+    }
+    eprintln!("{summary}");
+    Ok(exit::OK)
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Writes through a temporary file in the same folder and renames it over
+/// the target, so a crash never leaves a half-written checklist.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.greenlight-tmp-{}", std::process::id()));
+    let fail = |e: std::io::Error| Failure {
+        code: exit::INPUT,
+        message: format!("{}: cannot write: {e}", path.display()),
+    };
+    std::fs::write(&tmp, bytes).map_err(fail)?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(&tmp, meta.permissions());
+    }
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        fail(e)
+    })
+}
+
+fn print_out(text: &str) -> Result<u8, Failure> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(exit::OK),
+        // A closed pipe (`| head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
+        Err(e) => Err(Failure {
+            code: exit::INPUT,
+            message: format!("cannot write output: {e}"),
+        }),
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> Failure {
+    Failure {
+        code: exit::USAGE,
+        message: format!("internal error: {e}"),
+    }
+}
