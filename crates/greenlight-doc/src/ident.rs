@@ -34,7 +34,14 @@ pub fn make_id(prefix: &str, parts: &[&str]) -> String {
 
 /// Collapses whitespace so that re-wrapping a line does not change an ID.
 pub fn normalize(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 #[cfg(test)]

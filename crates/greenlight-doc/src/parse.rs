@@ -27,7 +27,7 @@ pub fn parse(bytes: &[u8]) -> Checklist {
     list.source = SourceInfo {
         encoding: decoded.encoding,
         bom: decoded.bom,
-        line_endings: line_endings(bytes),
+        line_endings: line_endings(bytes, &lines),
         mojibake,
         bytes: bytes.len(),
         lines: lines.count(),
@@ -91,9 +91,13 @@ impl LineIndex {
     }
 }
 
-fn line_endings(bytes: &[u8]) -> &'static str {
-    let lf = bytes.iter().filter(|b| **b == b'\n').count();
-    let crlf = bytes.windows(2).filter(|w| w == b"\r\n").count();
+fn line_endings(bytes: &[u8], lines: &LineIndex) -> &'static str {
+    // Every line start after the first follows a `\n`.
+    let lf = lines.0.len() - 1;
+    let crlf = lines.0[1..]
+        .iter()
+        .filter(|&&start| start >= 2 && bytes[start - 2] == b'\r')
+        .count();
     match (crlf, lf) {
         (0, _) => "lf",
         (c, l) if c == l => "crlf",
@@ -391,8 +395,8 @@ fn annotation_body(html: &str) -> Option<String> {
 // ---------------------------------------------------------------------------
 // Second pass: raw parts to the model.
 
-fn assemble(ctx: &Ctx, raw: Raw) -> Checklist {
-    let phases = build_phases(ctx, &raw.headings);
+fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
+    let (phases, paths) = build_phases(ctx, &raw.headings);
 
     // Which entries are items: every task entry; and in a section without
     // task entries, top-level ordered entries (runbook steps).
@@ -477,7 +481,7 @@ fn assemble(ctx: &Ctx, raw: Raw) -> Checklist {
     // its section.
     let mut phases = phases;
     let mut steps = Vec::with_capacity(raw.codes.len());
-    for (index, c) in raw.codes.iter().enumerate() {
+    for (index, c) in std::mem::take(&mut raw.codes).into_iter().enumerate() {
         let item = ancestor_item(&raw.entries, &entry_item, c.entry);
         let span = ctx.span(&c.range);
         let code_line = if c.fenced { span.line + 1 } else { span.line };
@@ -495,31 +499,30 @@ fn assemble(ctx: &Ctx, raw: Raw) -> Checklist {
             line: span.line,
             code_line,
             fenced: c.fenced,
-            lang: c.lang.clone(),
-            code: c.code.clone(),
+            lang: c.lang,
+            code: c.code,
             item,
             phase: c.phase,
         });
     }
 
-    let signoffs = find_signoffs(ctx, &raw, &entry_item, &mut items, &phases);
+    let signoffs = find_signoffs(ctx, &raw, &entry_item, &mut items, &paths);
 
     // Identifiers from names, never positions.
     let mut seen: HashMap<String, usize> = HashMap::new();
     for i in 0..items.len() {
-        let mut parts: Vec<String> = match items[i].phase {
-            Some(p) => phase_titles(&phases, p),
+        // Item texts are already whitespace-normalized by `clean`.
+        let mut refs: Vec<&str> = match items[i].phase {
+            Some(p) => paths[p].iter().map(String::as_str).collect(),
             None => Vec::new(),
         };
-        let mut chain = Vec::new();
+        let at = refs.len();
         let mut up = items[i].parent;
         while let Some(p) = up {
-            chain.push(normalize(&items[p].text));
+            refs.insert(at, items[p].text.as_str());
             up = items[p].parent;
         }
-        parts.extend(chain.into_iter().rev());
-        parts.push(normalize(&items[i].text));
-        let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+        refs.push(items[i].text.as_str());
         let base = make_id("", &refs);
         items[i].id = dedupe(&mut seen, base);
     }
@@ -622,19 +625,11 @@ fn heading_severity(phases: &[Phase], mut at: Option<usize>) -> Option<Severity>
     None
 }
 
-fn phase_titles(phases: &[Phase], p: usize) -> Vec<String> {
-    let mut titles = vec![normalize(&phases[p].title)];
-    let mut up = phases[p].parent;
-    while let Some(u) = up {
-        titles.push(normalize(&phases[u].title));
-        up = phases[u].parent;
-    }
-    titles.reverse();
-    titles
-}
-
-fn build_phases(ctx: &Ctx, headings: &[RawHeading]) -> Vec<Phase> {
+/// Builds the heading tree, and for each heading the titles from the top
+/// down to it (what its identifiers and its items' identifiers hash).
+fn build_phases(ctx: &Ctx, headings: &[RawHeading]) -> (Vec<Phase>, Vec<Vec<String>>) {
     let mut phases: Vec<Phase> = Vec::with_capacity(headings.len());
+    let mut paths: Vec<Vec<String>> = Vec::with_capacity(headings.len());
     let mut prep: Vec<bool> = Vec::with_capacity(headings.len());
     let mut stack: Vec<usize> = Vec::new();
     let mut seen = HashMap::new();
@@ -650,10 +645,11 @@ fn build_phases(ctx: &Ctx, headings: &[RawHeading]) -> Vec<Phase> {
         let kind = section::section_kind(&title, parent_kind, parent_prep);
         prep.push(parent_prep || section::is_preparation_title(&title));
         let span = ctx.span(&h.range);
-        let mut path = parent.map_or_else(Vec::new, |p| phase_titles(&phases, p));
-        path.push(normalize(&title));
+        let mut path = parent.map_or_else(Vec::new, |p| paths[p].clone());
+        path.push(title.clone());
         let refs: Vec<&str> = path.iter().map(String::as_str).collect();
         let id = dedupe(&mut seen, make_id("h", &refs));
+        paths.push(path);
         phases.push(Phase {
             id,
             index,
@@ -670,7 +666,7 @@ fn build_phases(ctx: &Ctx, headings: &[RawHeading]) -> Vec<Phase> {
         });
         stack.push(index);
     }
-    phases
+    (phases, paths)
 }
 
 /// Finds every sign-off slot, in document order, and links the items that
@@ -680,7 +676,7 @@ fn find_signoffs(
     raw: &Raw,
     entry_item: &[Option<usize>],
     items: &mut [Item],
-    phases: &[Phase],
+    paths: &[Vec<String>],
 ) -> Vec<Signoff> {
     struct Found {
         start: usize,
@@ -691,7 +687,7 @@ fn find_signoffs(
         fields: Vec<String>,
     }
     let mut found: Vec<Found> = Vec::new();
-    let mut orphan_fields: Vec<(usize, Option<usize>, Vec<String>)> = Vec::new();
+    let mut orphan_fields: Vec<(usize, Option<usize>, Option<usize>, Vec<String>)> = Vec::new();
 
     // Lines with blanks: prose lines and list entries alike.
     let prose = raw
@@ -717,14 +713,15 @@ fn find_signoffs(
                 item,
                 fields: line.fields,
             }),
-            None => orphan_fields.push((range.start, entry, line.fields)),
+            None => orphan_fields.push((range.start, entry, phase, line.fields)),
         }
     }
 
     // Approval items whose children are blanks (`Name: ___`, `Date: ___`).
+    let slotted: std::collections::HashSet<usize> = found.iter().filter_map(|f| f.item).collect();
     for (i, e) in raw.entries.iter().enumerate() {
         let Some(item) = entry_item[i] else { continue };
-        if found.iter().any(|f| f.item == Some(item)) {
+        if slotted.contains(&item) {
             continue;
         }
         let mut fields = Vec::new();
@@ -735,9 +732,7 @@ fn find_signoffs(
                 }
             }
         }
-        let in_signoff = e
-            .phase
-            .is_some_and(|p| phases[p].kind == SectionKind::Signoff);
+        let in_signoff = items[item].section == SectionKind::Signoff;
         let text = &items[item].text;
         let is_approval = !fields.is_empty() && items[item].children.len() <= 4;
         let is_role_item =
@@ -757,23 +752,16 @@ fn find_signoffs(
 
     // A blank with no role (`- Date: ____` after a group of role items)
     // belongs to the slots just before it in the same section.
-    for (start, entry, fields) in orphan_fields {
+    for (start, entry, phase, fields) in orphan_fields {
         if entry.is_some_and(|e| raw.entries[e].parent.is_some()) {
             continue; // a child blank of an approval item, handled above
         }
-        let phase = entry.map_or_else(
-            || {
-                raw.prose
-                    .iter()
-                    .find(|p| p.range.start == start)
-                    .and_then(|p| p.phase)
-            },
-            |e| raw.entries[e].phase,
-        );
-        for f in found
+        // Sections are contiguous, so this one's slots come just before.
+        let before = found.partition_point(|f| f.start < start);
+        for f in found[..before]
             .iter_mut()
             .rev()
-            .filter(|f| f.start < start && f.phase == phase)
+            .take_while(|f| f.phase == phase)
         {
             for field in &fields {
                 if !f.fields.contains(field) {
@@ -788,9 +776,11 @@ fn find_signoffs(
         .into_iter()
         .enumerate()
         .map(|(index, f)| {
-            let mut parts = f.phase.map_or_else(Vec::new, |p| phase_titles(phases, p));
-            parts.push(normalize(&f.role));
-            let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+            let mut refs: Vec<&str> = f
+                .phase
+                .map_or_else(Vec::new, |p| paths[p].iter().map(String::as_str).collect());
+            let role = normalize(&f.role);
+            refs.push(&role);
             let id = dedupe(&mut seen, make_id("s", &refs));
             if let Some(item) = f.item {
                 items[item].signoff = Some(index);
