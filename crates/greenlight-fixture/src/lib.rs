@@ -30,6 +30,8 @@
 //! [`BlockingFixture`] runs the service on its own thread for callers that
 //! are not async.
 
+#![warn(missing_docs)]
+
 mod auth;
 mod blocking;
 mod config;
