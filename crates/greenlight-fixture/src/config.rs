@@ -86,6 +86,10 @@ pub struct FixtureConfig {
     pub rate_limit: Option<RateLimit>,
     /// Interval between server-sent WebSocket heartbeat / viewer-count frames.
     pub ws_heartbeat: Duration,
+    /// Make `/ws` refuse anonymous upgrades with 401 (default `false`: seed
+    /// 000 line 202 connects without a token and expects success; a token
+    /// that is sent must be valid either way).
+    pub ws_require_token: bool,
 }
 
 impl Default for FixtureConfig {
@@ -98,6 +102,7 @@ impl Default for FixtureConfig {
             faults: Faults::default(),
             rate_limit: Some(RateLimit::default()),
             ws_heartbeat: Duration::from_secs(1),
+            ws_require_token: false,
         }
     }
 }

@@ -51,5 +51,7 @@ pub use config::{FixtureConfig, RateLimit, STAND_IN_HOSTS, Tokens};
 pub use error::{FixtureError, Result};
 pub use faults::{Faults, WRONG_VERSION};
 pub use server::{FixtureHandle, start};
-pub use state::{FixtureControl, REQUEST_LOG_CAPACITY, RecordedRequest, SEEDED_STREAM_ID};
+pub use state::{
+    FixtureControl, RECORDED_BODY_LIMIT, REQUEST_LOG_CAPACITY, RecordedRequest, SEEDED_STREAM_ID,
+};
 pub use tls::{TlsFixture, TlsKind, TlsOptions};

@@ -6,10 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
@@ -23,26 +24,46 @@ use crate::config::{FixtureConfig, RateLimit, Tokens};
 use crate::error::{FixtureError, Result};
 use crate::faults::Faults;
 use crate::routes_nox::Science;
-use crate::state::{FixtureControl, RecordedRequest, Shared};
+use crate::state::{FixtureControl, RECORDED_BODY_LIMIT, RecordedRequest, Shared};
 use crate::{routes_aux, routes_common, routes_nova, routes_nox, ws};
 
 /// How long a TLS handshake may take before the connection is dropped.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Records every request, then applies the `delay` fault.
+/// Largest request body accepted (larger → 413), like axum's default.
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Records every request (body included), then applies the `delay` fault.
 async fn record_and_delay(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let (bytes, too_large) = match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(b) => (b, false),
+        Err(_) => (Bytes::new(), true),
+    };
+    let kept = &bytes[..bytes.len().min(RECORDED_BODY_LIMIT)];
     s.record(RecordedRequest {
-        method: req.method().as_str().to_ascii_uppercase(),
-        path: req.uri().path().to_string(),
-        query: req.uri().query().map(str::to_string),
-        authorized: req
-            .headers()
-            .contains_key(axum::http::header::AUTHORIZATION),
+        method: parts.method.as_str().to_ascii_uppercase(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().map(str::to_string),
+        authorized: parts.headers.contains_key(header::AUTHORIZATION),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                (n.as_str().to_string(), v)
+            })
+            .collect(),
+        body: String::from_utf8_lossy(kept).into_owned(),
     });
     if let Some(delay) = s.faults().delay {
         tokio::time::sleep(delay).await;
     }
-    next.run(req).await
+    if too_large {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 fn science(kind: Science) -> axum::routing::MethodRouter<Arc<Shared>> {

@@ -16,6 +16,9 @@ use crate::faults::Faults;
 /// ([`FixtureControl::requests`]); counts keep counting past it.
 pub const REQUEST_LOG_CAPACITY: usize = 10_000;
 
+/// At most this many bytes of each request body are kept in the log.
+pub const RECORDED_BODY_LIMIT: usize = 4096;
+
 /// One request as the fixture received it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordedRequest {
@@ -25,8 +28,25 @@ pub struct RecordedRequest {
     pub path: String,
     /// Raw query string, if any.
     pub query: Option<String>,
-    /// Whether an `Authorization` header was sent (its value is not kept).
+    /// Whether an `Authorization` header was sent.
     pub authorized: bool,
+    /// Request headers in arrival order, names lower case, values decoded
+    /// lossily (the `Authorization` value included: tests use it to prove
+    /// that the real secret reached the server).
+    pub headers: Vec<(String, String)>,
+    /// The body, decoded lossily, cut at [`RECORDED_BODY_LIMIT`] bytes
+    /// (empty when it exceeded the 2 MiB limit and was refused with 413).
+    pub body: String,
+}
+
+impl RecordedRequest {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 #[derive(Default)]
@@ -83,6 +103,7 @@ pub(crate) struct Shared {
     pub version: String,
     pub build: String,
     pub ws_heartbeat: std::time::Duration,
+    pub ws_require_token: bool,
     /// `http` or `https`: how clients reach this instance.
     pub scheme: &'static str,
     pub started: Instant,
@@ -142,6 +163,7 @@ impl Shared {
             version: config.version.clone(),
             build: config.build.clone(),
             ws_heartbeat: config.ws_heartbeat,
+            ws_require_token: config.ws_require_token,
             scheme,
             started: Instant::now(),
             faults: RwLock::new(config.faults),

@@ -3,8 +3,9 @@
 //! port over plain TCP and over TLS.
 //!
 //! - `/ws` (NOX, seed 000 lines 202/206): anonymous connections are allowed
-//!   (public channel + heartbeats); a token that is sent must be valid (401
-//!   otherwise) and adds the user's channels.
+//!   (public channel + heartbeats) unless `FixtureConfig::ws_require_token`;
+//!   a token that is sent must be valid (401 otherwise) and adds the user's
+//!   channels.
 //! - `/api/v1/streams/{id}/ws` (Nova, seed 003 lines 212/302): token
 //!   required, in `Authorization: Bearer …` or `?token=…`; unknown stream 404.
 //!
@@ -50,6 +51,7 @@ pub(crate) async fn nox_ws(State(s): App, req: Request) -> Response {
         return r;
     }
     let who = match auth::optional(&s.tokens, auth::bearer(req.headers())) {
+        Ok(None) if s.ws_require_token => return auth::AuthError::Missing.into_response(),
         Ok(who) => who,
         Err(e) => return e.into_response(),
     };
