@@ -363,3 +363,47 @@ impl FixtureControl {
         lock(&self.shared.streams).by_id.keys().cloned().collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn shared(limit: Option<RateLimit>) -> Shared {
+        let cfg = FixtureConfig {
+            rate_limit: limit,
+            ..FixtureConfig::default()
+        };
+        Shared::new(&cfg, "http", watch::channel(false).1)
+    }
+
+    #[test]
+    fn rate_limit_window_resets() {
+        let s = shared(Some(RateLimit {
+            max_requests: 2,
+            window: Duration::from_millis(40),
+        }));
+        assert!(matches!(s.admit("a"), Admission::Allowed));
+        assert!(matches!(s.admit("a"), Admission::Allowed));
+        assert!(matches!(
+            s.admit("a"),
+            Admission::Limited {
+                limit: 2,
+                retry_after_secs: 1
+            }
+        ));
+        assert!(matches!(s.admit("b"), Admission::Allowed));
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(matches!(s.admit("a"), Admission::Allowed));
+        assert!(matches!(shared(None).admit("a"), Admission::Allowed));
+    }
+
+    #[test]
+    fn public_handles_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<FixtureControl>();
+        check::<crate::FixtureHandle>();
+        check::<crate::TlsFixture>();
+        check::<crate::BlockingFixture>();
+    }
+}
