@@ -1,0 +1,498 @@
+//! HTTP(S) requests (curl-like checks) through a pooled client, plus ClickHouse helpers.
+//!
+//! TLS uses rustls with the `ring` provider and the operating system's trust store (through
+//! `rustls-platform-verifier`, like curl), plus any extra roots given in
+//! [`HttpClientOptions::extra_roots`]. Response bodies are not decompressed (like curl without
+//! `--compressed`).
+//!
+//! ClickHouse speaks HTTP: [`clickhouse_ping`] calls `GET /ping`, [`clickhouse_query`] POSTs
+//! the SQL as the request body (so both reads and writes work; the caller decides what may run).
+
+use reqwest::Url;
+use reqwest::header::{HeaderName, HeaderValue};
+use serde::Serialize;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tokio::time::Instant;
+
+use crate::tls::{CertificateDer, describe_rustls_error};
+use crate::{ProbeError, Result, util};
+
+/// Default cap on the response body kept in memory: 1 MiB.
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+
+/// One HTTP request. Build it with [`HttpRequest::new`] / [`HttpRequest::get`] and adjust the
+/// public fields, or with a struct literal and `..Default::default()`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// Method, e.g. `GET`, `POST`, `HEAD` (sent as written; any token is allowed).
+    pub method: String,
+    /// Absolute `http://` or `https://` URL.
+    pub url: String,
+    /// Request headers, in order; repeated names are sent repeatedly.
+    pub headers: Vec<(String, String)>,
+    /// Request body, if any.
+    pub body: Option<Vec<u8>>,
+    /// Bound on the whole exchange: connect, TLS, request, response headers and body.
+    pub timeout: Duration,
+    /// Accept any certificate (curl `-k`).
+    pub insecure_tls: bool,
+    /// Follow up to 10 redirects (curl `-L`). Off by default, like curl.
+    pub follow_redirects: bool,
+    /// HTTP basic authentication: user and optional password (curl `-u user:pass`).
+    pub basic_auth: Option<(String, Option<String>)>,
+    /// Keep at most this many body bytes (default [`DEFAULT_MAX_BODY`]).
+    pub max_body: usize,
+    /// When the body is longer than `max_body`: fail with [`ProbeError::BodyTooLarge`] instead
+    /// of returning the first `max_body` bytes with `body_truncated: true`.
+    pub fail_on_large_body: bool,
+}
+
+impl Default for HttpRequest {
+    fn default() -> Self {
+        Self {
+            method: "GET".into(),
+            url: String::new(),
+            headers: Vec::new(),
+            body: None,
+            timeout: Duration::from_secs(10),
+            insecure_tls: false,
+            follow_redirects: false,
+            basic_auth: None,
+            max_body: DEFAULT_MAX_BODY,
+            fail_on_large_body: false,
+        }
+    }
+}
+
+impl HttpRequest {
+    /// A request with the given method and URL and default settings (10 s timeout).
+    pub fn new(method: impl Into<String>, url: impl Into<String>) -> Self {
+        Self {
+            method: method.into(),
+            url: url.into(),
+            ..Self::default()
+        }
+    }
+
+    /// A `GET` request with default settings.
+    pub fn get(url: impl Into<String>) -> Self {
+        Self::new("GET", url)
+    }
+}
+
+/// A received HTTP response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HttpResponse {
+    /// Status code, e.g. `200`.
+    pub status: u16,
+    /// Canonical reason phrase for the status (`"OK"`), if it has one.
+    pub reason: Option<String>,
+    /// Protocol version: `"HTTP/1.0"`, `"HTTP/1.1"`, `"HTTP/2"` …
+    pub version: String,
+    /// The URL that answered (differs from the request URL after redirects).
+    pub url: String,
+    /// The peer address, when known.
+    pub remote_addr: Option<SocketAddr>,
+    /// Response headers in received order; names lower-case, values lossy UTF-8.
+    pub headers: Vec<(String, String)>,
+    /// The body, at most `max_body` bytes. Serialized as lossy UTF-8 text.
+    #[serde(serialize_with = "util::serialize_lossy")]
+    pub body: Vec<u8>,
+    /// Whether the body was longer than `max_body` and was cut.
+    pub body_truncated: bool,
+    /// Time to response headers (time to first byte). Serialized as `ttfb_ms`.
+    #[serde(rename = "ttfb_ms", serialize_with = "util::ms::serialize")]
+    pub ttfb: Duration,
+    /// Total time including the body. Serialized as `duration_ms`.
+    #[serde(rename = "duration_ms", serialize_with = "util::ms::serialize")]
+    pub duration: Duration,
+}
+
+impl HttpResponse {
+    /// The body as text (lossy UTF-8).
+    pub fn body_text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
+
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Settings shared by every request of one [`HttpClient`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpClientOptions {
+    /// Certificates trusted in addition to the system's roots (e.g. a staging CA).
+    pub extra_roots: Vec<CertificateDer<'static>>,
+    /// `User-Agent` sent unless a request sets its own.
+    pub user_agent: String,
+}
+
+impl Default for HttpClientOptions {
+    fn default() -> Self {
+        Self {
+            extra_roots: Vec::new(),
+            user_agent: concat!("greenlight/", env!("CARGO_PKG_VERSION")).to_string(),
+        }
+    }
+}
+
+/// A pooled HTTP client: cheap to clone (clones share connections), safe to use from many
+/// tasks at once.
+///
+/// Internally it keeps up to four connection pools, one per combination of
+/// `insecure_tls` × `follow_redirects`, each built on first use.
+#[derive(Clone, Debug, Default)]
+pub struct HttpClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    options: HttpClientOptions,
+    clients: [OnceLock<std::result::Result<reqwest::Client, ProbeError>>; 4],
+}
+
+impl HttpClient {
+    /// A client with the given options. Nothing is connected or loaded until the first request.
+    pub fn new(options: HttpClientOptions) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                options,
+                clients: Default::default(),
+            }),
+        }
+    }
+
+    fn client(&self, insecure: bool, follow: bool) -> Result<reqwest::Client> {
+        let slot = usize::from(insecure) * 2 + usize::from(follow);
+        self.inner.clients[slot]
+            .get_or_init(|| build_client(&self.inner.options, insecure, follow))
+            .clone()
+    }
+
+    /// Sends `req` and reads the response (body bounded by `req.max_body`), all within
+    /// `req.timeout`.
+    pub async fn send(&self, req: &HttpRequest) -> Result<HttpResponse> {
+        let url = Url::parse(req.url.trim())
+            .map_err(|e| ProbeError::invalid(format!("URL {:?}", req.url), e))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(ProbeError::invalid(
+                format!("URL {:?}", req.url),
+                format!("unsupported scheme {:?} (use http or https)", url.scheme()),
+            ));
+        }
+        let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|_| {
+            ProbeError::invalid(format!("HTTP method {:?}", req.method), "not a token")
+        })?;
+        let client = self.client(req.insecure_tls, req.follow_redirects)?;
+        let mut builder = client.request(method.clone(), url.clone());
+        for (name, value) in &req.headers {
+            let n = HeaderName::from_bytes(name.trim().as_bytes())
+                .map_err(|e| ProbeError::invalid(format!("header name {name:?}"), e))?;
+            let v = HeaderValue::from_str(value.trim())
+                .map_err(|e| ProbeError::invalid(format!("value of header {name:?}"), e))?;
+            builder = builder.header(n, v);
+        }
+        if let Some((user, pass)) = &req.basic_auth {
+            builder = builder.basic_auth(user, pass.as_ref());
+        }
+        if let Some(body) = &req.body {
+            builder = builder.body(body.clone());
+        }
+
+        let start = Instant::now();
+        let deadline = start + req.timeout;
+        let mut resp = match tokio::time::timeout_at(deadline, builder.send()).await {
+            Err(_) => {
+                return Err(ProbeError::timeout(
+                    req.timeout,
+                    "waiting for response headers",
+                ));
+            }
+            Ok(Err(e)) => return Err(classify(&e, &method, &url)),
+            Ok(Ok(r)) => r,
+        };
+        let ttfb = start.elapsed();
+        let status = resp.status();
+        let version = version_text(resp.version());
+        let final_url = resp.url().to_string();
+        let remote_addr = resp.remote_addr();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+
+        let mut body = Vec::new();
+        let mut truncated = false;
+        loop {
+            match tokio::time::timeout_at(deadline, resp.chunk()).await {
+                Err(_) => {
+                    return Err(ProbeError::timeout(
+                        req.timeout,
+                        "reading the response body",
+                    ));
+                }
+                Ok(Err(e)) => {
+                    return Err(ProbeError::Protocol {
+                        context: format!("reading the response body from {url}"),
+                        detail: error_chain_text(&e),
+                    });
+                }
+                Ok(Ok(None)) => break,
+                Ok(Ok(Some(chunk))) => {
+                    let room = req.max_body - body.len();
+                    if chunk.len() > room {
+                        if req.fail_on_large_body {
+                            return Err(ProbeError::BodyTooLarge {
+                                limit: req.max_body,
+                            });
+                        }
+                        body.extend_from_slice(&chunk[..room]);
+                        truncated = true;
+                        break;
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+            }
+        }
+        Ok(HttpResponse {
+            status: status.as_u16(),
+            reason: status.canonical_reason().map(str::to_string),
+            version,
+            url: final_url,
+            remote_addr,
+            headers,
+            body,
+            body_truncated: truncated,
+            ttfb,
+            duration: start.elapsed(),
+        })
+    }
+}
+
+fn build_client(
+    options: &HttpClientOptions,
+    insecure: bool,
+    follow: bool,
+) -> std::result::Result<reqwest::Client, ProbeError> {
+    crate::install_crypto_provider();
+    let mut b = reqwest::Client::builder()
+        .user_agent(options.user_agent.clone())
+        .redirect(if follow {
+            reqwest::redirect::Policy::limited(10)
+        } else {
+            reqwest::redirect::Policy::none()
+        })
+        .pool_idle_timeout(Duration::from_secs(30))
+        .tls_danger_accept_invalid_certs(insecure);
+    if !insecure {
+        let certs = options
+            .extra_roots
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                reqwest::Certificate::from_der(c).map_err(|e| {
+                    ProbeError::invalid(format!("extra root certificate #{}", i + 1), e)
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        b = b.tls_certs_merge(certs);
+    }
+    b.build().map_err(|e| ProbeError::Io {
+        context: "could not set up the HTTP client".into(),
+        detail: error_chain_text(&e),
+    })
+}
+
+fn version_text(v: reqwest::Version) -> String {
+    match v {
+        reqwest::Version::HTTP_09 => "HTTP/0.9",
+        reqwest::Version::HTTP_10 => "HTTP/1.0",
+        reqwest::Version::HTTP_11 => "HTTP/1.1",
+        reqwest::Version::HTTP_2 => "HTTP/2",
+        reqwest::Version::HTTP_3 => "HTTP/3",
+        _ => "HTTP/?",
+    }
+    .to_string()
+}
+
+/// `host:port` of a URL, for messages (IPv6 hosts come bracketed from `host_str`).
+fn url_addr(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port_or_known_default() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    }
+}
+
+/// The messages of an error and its sources, joined by ": ", without repeats.
+fn error_chain_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for err in util::chain(e) {
+        let text = err.to_string();
+        if parts.last().is_some_and(|p| p.contains(&text)) {
+            continue;
+        }
+        parts.push(text);
+    }
+    parts.join(": ")
+}
+
+/// Maps a reqwest failure before the response headers to a [`ProbeError`].
+fn classify(e: &reqwest::Error, method: &reqwest::Method, url: &Url) -> ProbeError {
+    let addr = url_addr(url);
+    for err in util::chain(e) {
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return ProbeError::Tls {
+                addr,
+                detail: describe_rustls_error(tls),
+            };
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
+        {
+            return ProbeError::Tls {
+                addr,
+                detail: describe_rustls_error(tls),
+            };
+        }
+    }
+    if e.is_builder() {
+        return ProbeError::invalid(format!("request {method} {url}"), error_chain_text(e));
+    }
+    if e.is_connect() {
+        let io = util::find_io_error(e);
+        let is_dns = util::chain(e).any(|err| err.to_string() == "dns error");
+        if is_dns {
+            return ProbeError::Dns {
+                host: url.host_str().unwrap_or_default().to_string(),
+                detail: io.map_or_else(|| error_chain_text(e), ToString::to_string),
+            };
+        }
+        if let Some(io) = io {
+            return crate::tcp::connect_error(&addr, io);
+        }
+        return ProbeError::Connect {
+            addr,
+            detail: error_chain_text(e),
+        };
+    }
+    if e.is_redirect() {
+        return ProbeError::Protocol {
+            context: format!("following redirects from {url}"),
+            detail: error_chain_text(e),
+        };
+    }
+    ProbeError::Protocol {
+        context: format!("{method} {url} failed"),
+        detail: error_chain_text(e),
+    }
+}
+
+fn default_client() -> &'static HttpClient {
+    static CLIENT: OnceLock<HttpClient> = OnceLock::new();
+    CLIENT.get_or_init(HttpClient::default)
+}
+
+/// Sends `req` through a process-wide default [`HttpClient`] (default options).
+pub async fn http_request(req: &HttpRequest) -> Result<HttpResponse> {
+    default_client().send(req).await
+}
+
+/// Result of a ClickHouse HTTP call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClickHouseReport {
+    /// HTTP status (2xx; other statuses are returned as [`ProbeError::Server`]).
+    pub status: u16,
+    /// The response body as text (e.g. `"Ok.\n"` for `/ping`, or the query result in the
+    /// server's default `TabSeparated` format).
+    pub body: String,
+    /// Whether the body was cut at [`DEFAULT_MAX_BODY`].
+    pub body_truncated: bool,
+    /// Total time. Serialized as `duration_ms`.
+    #[serde(rename = "duration_ms", serialize_with = "util::ms::serialize")]
+    pub duration: Duration,
+}
+
+/// `GET {base_url}/ping` on a ClickHouse HTTP interface (e.g. `http://127.0.0.1:8123`).
+pub async fn clickhouse_ping(base_url: &str, timeout: Duration) -> Result<ClickHouseReport> {
+    let mut url = Url::parse(base_url.trim())
+        .map_err(|e| ProbeError::invalid(format!("URL {base_url:?}"), e))?;
+    let path = format!("{}/ping", url.path().trim_end_matches('/'));
+    url.set_path(&path);
+    let req = HttpRequest {
+        timeout,
+        ..HttpRequest::get(url.to_string())
+    };
+    clickhouse_call(&req).await
+}
+
+/// Runs `sql` on a ClickHouse HTTP interface by POSTing it to `base_url` (which may carry
+/// settings such as `?database=…&user=…` in its query string).
+pub async fn clickhouse_query(
+    base_url: &str,
+    sql: &str,
+    timeout: Duration,
+) -> Result<ClickHouseReport> {
+    let req = HttpRequest {
+        body: Some(sql.as_bytes().to_vec()),
+        timeout,
+        ..HttpRequest::new("POST", base_url.trim())
+    };
+    clickhouse_call(&req).await
+}
+
+async fn clickhouse_call(req: &HttpRequest) -> Result<ClickHouseReport> {
+    let resp = http_request(req).await?;
+    let body = resp.body_text().into_owned();
+    if !(200..300).contains(&resp.status) {
+        let mut message = body.trim().chars().take(1000).collect::<String>();
+        if message.is_empty() {
+            message = "(empty response)".into();
+        }
+        return Err(ProbeError::Server {
+            service: "ClickHouse".into(),
+            message: format!("{message} (HTTP {})", resp.status),
+        });
+    }
+    Ok(ClickHouseReport {
+        status: resp.status,
+        body,
+        body_truncated: resp.body_truncated,
+        duration: resp.duration,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_addresses() {
+        let u = Url::parse("https://example.test/x").unwrap();
+        assert_eq!(url_addr(&u), "example.test:443");
+        let u = Url::parse("http://[::1]:8080/").unwrap();
+        assert_eq!(url_addr(&u), "[::1]:8080");
+        let u = Url::parse("http://127.0.0.1/").unwrap();
+        assert_eq!(url_addr(&u), "127.0.0.1:80");
+    }
+
+    #[test]
+    fn versions() {
+        assert_eq!(version_text(reqwest::Version::HTTP_11), "HTTP/1.1");
+        assert_eq!(version_text(reqwest::Version::HTTP_2), "HTTP/2");
+    }
+}
