@@ -354,21 +354,11 @@ fn error_chain_text(e: &(dyn std::error::Error + 'static)) -> String {
 /// Maps a reqwest failure before the response headers to a [`ProbeError`].
 fn classify(e: &reqwest::Error, method: &reqwest::Method, url: &Url) -> ProbeError {
     let addr = url_addr(url);
-    for err in util::chain(e) {
-        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
-            return ProbeError::Tls {
-                addr,
-                detail: describe_rustls_error(tls),
-            };
-        }
-        if let Some(io) = err.downcast_ref::<std::io::Error>()
-            && let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
-        {
-            return ProbeError::Tls {
-                addr,
-                detail: describe_rustls_error(tls),
-            };
-        }
+    if let Some(tls) = find_rustls_error(e) {
+        return ProbeError::Tls {
+            addr,
+            detail: describe_rustls_error(tls),
+        };
     }
     if e.is_builder() {
         return ProbeError::invalid(format!("request {method} {url}"), error_chain_text(e));
@@ -400,6 +390,26 @@ fn classify(e: &reqwest::Error, method: &reqwest::Method, url: &Url) -> ProbeErr
         context: format!("{method} {url} failed"),
         detail: error_chain_text(e),
     }
+}
+
+/// Finds a rustls error anywhere in `e`'s sources, looking inside `std::io::Error`s too
+/// (whose `source()` skips the error they wrap).
+fn find_rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut next = Some(e);
+    while let Some(err) = next {
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        if let Some(inner) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            && let Some(tls) = find_rustls_error(inner)
+        {
+            return Some(tls);
+        }
+        next = err.source();
+    }
+    None
 }
 
 fn default_client() -> &'static HttpClient {

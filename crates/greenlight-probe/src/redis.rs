@@ -151,18 +151,18 @@ fn redis_error(
             message: format!("authentication failed: {}", e.detail().unwrap_or_default()),
         };
     }
-    if let Some(io) = util::find_io_error(e) {
-        if matches!(io.kind(), std::io::ErrorKind::TimedOut) {
-            let phase = if connecting {
-                format!("connecting to Redis at {addr}")
-            } else {
-                format!("waiting for the reply from Redis at {addr}")
-            };
-            return ProbeError::timeout(timeout, phase);
-        }
-        if connecting {
-            return crate::tcp::connect_error(addr, io);
-        }
+    if e.is_timeout() {
+        let phase = if connecting {
+            format!("connecting to Redis at {addr}")
+        } else {
+            format!("waiting for the reply from Redis at {addr}")
+        };
+        return ProbeError::timeout(timeout, phase);
+    }
+    if connecting && e.is_connection_refusal() {
+        return ProbeError::ConnectRefused {
+            addr: addr.to_string(),
+        };
     }
     if connecting {
         return ProbeError::Connect {

@@ -76,8 +76,9 @@ pub struct CertInfo {
     pub not_before_rfc3339: String,
     /// End of validity as RFC 3339 (UTC).
     pub not_after_rfc3339: String,
-    /// Whole days from now until `not_after`, rounded down: negative once expired
-    /// (`-3` = expired between 2 and 3 days ago).
+    /// Whole days from now until `not_after`, truncated toward zero: `89` for 89.9 days left,
+    /// `-3` for expired 3.2 days ago; `0` means less than a day either way (see
+    /// `seconds_until_expiry`).
     pub days_until_expiry: i64,
     /// Seconds from now until `not_after` (negative once expired).
     pub seconds_until_expiry: i64,
@@ -294,7 +295,7 @@ impl CertInfo {
             not_after,
             not_before_rfc3339: rfc3339(not_before),
             not_after_rfc3339: rfc3339(not_after),
-            days_until_expiry: seconds_until_expiry.div_euclid(86_400),
+            days_until_expiry: seconds_until_expiry / 86_400,
             seconds_until_expiry,
             self_signed,
             sha256: hex(digest.as_ref()),
@@ -399,6 +400,9 @@ pub(crate) fn describe_rustls_error(e: &rustls::Error) -> String {
         rustls::Error::InvalidCertificate(_) => {
             let (_, text) = describe_cert_error(e, false);
             format!("certificate verification failed: {text}")
+        }
+        rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => {
+            format!("the server does not speak TLS on this port ({e})")
         }
         other => other.to_string(),
     }
