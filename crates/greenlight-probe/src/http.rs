@@ -208,7 +208,7 @@ impl HttpClient {
         }
 
         let start = Instant::now();
-        let deadline = start + req.timeout;
+        let deadline = util::deadline(start, req.timeout);
         let mut resp = match tokio::time::timeout_at(deadline, builder.send()).await {
             Err(_) => {
                 return Err(ProbeError::timeout(

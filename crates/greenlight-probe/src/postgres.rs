@@ -85,7 +85,7 @@ pub async fn pg_query(conn: &str, sql: &str, timeout: Duration) -> Result<PgRepo
     }
     let addr = addr_label(&config);
     let start = Instant::now();
-    let deadline = start + timeout;
+    let deadline = util::deadline(start, timeout);
 
     let (client, connection) = match tokio::time::timeout_at(deadline, config.connect(NoTls)).await
     {

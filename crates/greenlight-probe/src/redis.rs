@@ -83,7 +83,7 @@ pub async fn redis_command(url: &str, args: &[String], timeout: Duration) -> Res
     let addr = client.get_connection_info().addr().to_string();
 
     let start = Instant::now();
-    let deadline = start + timeout;
+    let deadline = util::deadline(start, timeout);
     let config = redis::AsyncConnectionConfig::new()
         .set_connection_timeout(Some(timeout))
         .set_response_timeout(Some(timeout));

@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
@@ -56,11 +56,12 @@ pub struct ShellReport {
     pub signal: Option<i32>,
     /// Captured stdout, lossy UTF-8, at most `max_output` bytes.
     pub stdout: String,
-    /// Whether stdout was cut at `max_output`.
+    /// Whether stdout was cut at `max_output` (or may be incomplete because a process that left
+    /// the group with `setsid` kept the pipe open; reading stops 1 s after the shell ended).
     pub stdout_truncated: bool,
     /// Captured stderr, lossy UTF-8, at most `max_output` bytes.
     pub stderr: String,
-    /// Whether stderr was cut at `max_output`.
+    /// Whether stderr was cut at `max_output` (or may be incomplete, as for stdout).
     pub stderr_truncated: bool,
     /// Whether the timeout ran out and the process group was killed.
     pub timed_out: bool,
@@ -113,14 +114,8 @@ pub async fn run_shell(spec: ShellSpec) -> Result<ShellReport> {
     // With process_group(0) the group id is the child's pid.
     let pgid = child.id().and_then(|id| i32::try_from(id).ok());
     let max = spec.max_output;
-    let out_task = child
-        .stdout
-        .take()
-        .map(|r| tokio::spawn(read_bounded(r, max)));
-    let err_task = child
-        .stderr
-        .take()
-        .map(|r| tokio::spawn(read_bounded(r, max)));
+    let out_reader = spawn_reader(child.stdout.take(), max);
+    let err_reader = spawn_reader(child.stderr.take(), max);
 
     let mut timed_out = false;
     let mut killed_background = false;
@@ -155,8 +150,8 @@ pub async fn run_shell(spec: ShellSpec) -> Result<ShellReport> {
     };
     let duration = start.elapsed();
 
-    let (stdout, stdout_truncated) = collect(out_task).await;
-    let (stderr, stderr_truncated) = collect(err_task).await;
+    let (stdout, stdout_truncated) = collect(out_reader, max).await;
+    let (stderr, stderr_truncated) = collect(err_reader, max).await;
     Ok(ShellReport {
         exit_code: status.and_then(|s| s.code()),
         signal: status.and_then(|s| s.signal()),
@@ -180,40 +175,69 @@ fn kill_group(pgid: i32) -> bool {
     killpg(nix::unistd::Pid::from_raw(pgid), Signal::SIGKILL).is_ok()
 }
 
-/// Reads everything, keeping the first `max` bytes.
-async fn read_bounded<R: AsyncRead + Unpin>(mut r: R, max: usize) -> (Vec<u8>, bool) {
-    let mut kept = Vec::new();
-    let mut over = false;
+/// Output captured so far by a reader task: kept bytes (at most `max + 1`) and whether more
+/// arrived than was kept. Shared so that a reader that has to be abandoned (a process that
+/// escaped the group still holds the pipe) leaves what it read.
+type Captured = Arc<Mutex<(Vec<u8>, bool)>>;
+
+/// Reads everything into `into`, keeping the first `max + 1` bytes (the extra byte tells
+/// [`collect`] that the output was longer than `max`).
+async fn read_bounded<R: AsyncRead + Unpin>(mut r: R, max: usize, into: Captured) {
+    let keep = max.saturating_add(1);
     let mut buf = vec![0u8; 16 * 1024];
     loop {
         match r.read(&mut buf).await {
             Ok(0) | Err(_) => break,
             Ok(n) => {
-                let room = (max + 1).saturating_sub(kept.len());
+                let mut c = into
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let room = keep.saturating_sub(c.0.len());
                 if n > room {
-                    over = true;
+                    c.1 = true;
                 }
-                kept.extend_from_slice(&buf[..n.min(room)]);
+                c.0.extend_from_slice(&buf[..n.min(room)]);
             }
         }
     }
-    // `kept` may hold max + 1 bytes: the extra one tells us the output was longer.
-    let cut = util::truncate_utf8_aware(&mut kept, max);
-    (kept, over || cut)
 }
 
-/// Waits a little for a reader; a process that escaped the group may keep the pipe open.
-async fn collect(task: Option<tokio::task::JoinHandle<(Vec<u8>, bool)>>) -> (String, bool) {
-    let Some(mut task) = task else {
+/// Starts a reader task for `r`, if there is one.
+fn spawn_reader<R: AsyncRead + Unpin + Send + 'static>(
+    r: Option<R>,
+    max: usize,
+) -> Option<(tokio::task::JoinHandle<()>, Captured)> {
+    let r = r?;
+    let captured = Captured::default();
+    let task = tokio::spawn(read_bounded(r, max, captured.clone()));
+    Some((task, captured))
+}
+
+/// Waits a little for a reader to reach end of file (a process that escaped the group may
+/// keep the pipe open), then returns what it captured, cut to `max` bytes.
+async fn collect(
+    reader: Option<(tokio::task::JoinHandle<()>, Captured)>,
+    max: usize,
+) -> (String, bool) {
+    let Some((mut task, captured)) = reader else {
         return (String::new(), false);
     };
-    match tokio::time::timeout(Duration::from_secs(1), &mut task).await {
-        Ok(Ok((bytes, truncated))) => (String::from_utf8_lossy(&bytes).into_owned(), truncated),
-        _ => {
-            task.abort();
-            (String::new(), true)
-        }
+    let finished = tokio::time::timeout(Duration::from_secs(1), &mut task)
+        .await
+        .is_ok();
+    if !finished {
+        task.abort();
     }
+    let (mut bytes, over) = std::mem::take(
+        &mut *captured
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    let cut = util::truncate_utf8_aware(&mut bytes, max);
+    (
+        String::from_utf8_lossy(&bytes).into_owned(),
+        over || cut || !finished,
+    )
 }
 
 fn shell_path() -> Option<PathBuf> {
@@ -250,16 +274,22 @@ mod tests {
 
     #[tokio::test]
     async fn bounded_reader_marks_truncation() {
-        let data: &[u8] = b"hello world";
-        assert_eq!(read_bounded(data, 5).await, (b"hello".to_vec(), true));
-        assert_eq!(
-            read_bounded(data, 11).await,
-            (b"hello world".to_vec(), false)
-        );
-        assert_eq!(
-            read_bounded(data, 100).await,
-            (b"hello world".to_vec(), false)
-        );
+        let data: &'static [u8] = b"hello world";
+        for (max, text, truncated) in [
+            (5, "hello", true),
+            (10, "hello worl", true),
+            (11, "hello world", false),
+            (100, "hello world", false),
+            (0, "", true),
+            (usize::MAX, "hello world", false),
+        ] {
+            let reader = spawn_reader(Some(data), max);
+            assert_eq!(
+                collect(reader, max).await,
+                (text.to_string(), truncated),
+                "max {max}"
+            );
+        }
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub struct TcpReport {
 pub async fn tcp_connect(addr: &str, timeout: Duration) -> Result<TcpReport> {
     let (host, port) = split_host_port(addr)?;
     let start = Instant::now();
-    let (_stream, peer) = connect(&host, port, start + timeout, timeout).await?;
+    let (_stream, peer) = connect(&host, port, util::deadline(start, timeout), timeout).await?;
     Ok(TcpReport {
         peer,
         duration: start.elapsed(),

@@ -129,7 +129,7 @@ pub async fn tls_inspect(
 ) -> Result<TlsReport> {
     crate::install_crypto_provider();
     let start = Instant::now();
-    let deadline = start + timeout;
+    let deadline = util::deadline(start, timeout);
     let name = ServerName::try_from(server_name.to_string())
         .map_err(|e| ProbeError::invalid(format!("server name {server_name:?}"), e))?;
     let roots = root_store(extra_roots.as_deref().unwrap_or(&[]))?;

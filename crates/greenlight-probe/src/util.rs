@@ -11,6 +11,14 @@ pub(crate) fn human_duration(d: Duration) -> String {
     }
 }
 
+/// `start + timeout`, or about 30 years from `start` when that would overflow (so a huge
+/// timeout means "no practical limit" instead of a panic).
+pub(crate) fn deadline(start: tokio::time::Instant, timeout: Duration) -> tokio::time::Instant {
+    start
+        .checked_add(timeout)
+        .unwrap_or_else(|| start + Duration::from_secs(30 * 365 * 86_400))
+}
+
 /// Serde helpers that write a [`Duration`] as a floating-point number of milliseconds.
 pub(crate) mod ms {
     use serde::Serializer;
@@ -68,6 +76,16 @@ mod tests {
         assert_eq!(human_duration(Duration::from_secs(2)), "2.0s");
         assert_eq!(human_duration(Duration::from_millis(1250)), "1.2s");
         assert_eq!(human_duration(Duration::ZERO), "0ms");
+    }
+
+    #[test]
+    fn deadline_never_overflows() {
+        let now = tokio::time::Instant::now();
+        assert_eq!(
+            deadline(now, Duration::from_secs(2)),
+            now + Duration::from_secs(2)
+        );
+        assert!(deadline(now, Duration::MAX) > now + Duration::from_secs(365 * 86_400));
     }
 
     #[test]

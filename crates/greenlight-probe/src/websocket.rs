@@ -128,7 +128,7 @@ pub async fn ws_connect_with(req: &WsRequest) -> Result<WsReport> {
     let addr = format!("{host}:{port}");
 
     let start = Instant::now();
-    let deadline = start + req.timeout;
+    let deadline = util::deadline(start, req.timeout);
     let (tcp, _peer) = tcp::connect(&bare_host, port, deadline, req.timeout).await?;
     if secure {
         crate::install_crypto_provider();
@@ -222,7 +222,7 @@ async fn upgrade<S: AsyncRead + AsyncWrite + Unpin>(
         closed_by_server: None,
     };
 
-    let wait_until = Instant::now() + req.first_message_wait;
+    let wait_until = util::deadline(Instant::now(), req.first_message_wait);
     loop {
         match tokio::time::timeout_at(wait_until, ws.next()).await {
             Err(_) | Ok(None) => break,

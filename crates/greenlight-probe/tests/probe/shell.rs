@@ -162,3 +162,26 @@ fn programs_on_path() {
     assert!(find_program("sh").is_some());
     assert_eq!(find_program("definitely-not-a-program-xyz"), None);
 }
+
+#[tokio::test]
+async fn escaped_process_holding_the_pipe_does_not_hang_the_step() {
+    if find_program("setsid").is_none() {
+        eprintln!("note: setsid not installed; skipping");
+        return;
+    }
+    let started = Instant::now();
+    let r = run_shell(spec("echo before; setsid sleep 3 & echo after"))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(2500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(r.success());
+    assert_eq!(r.stdout, "before\nafter\n");
+    assert!(
+        r.stdout_truncated,
+        "output may be incomplete and must say so"
+    );
+}

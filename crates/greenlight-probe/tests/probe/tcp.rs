@@ -45,3 +45,45 @@ async fn bad_addresses_are_invalid_input() {
         "invalid address \"no-port-here\": expected host:port"
     );
 }
+
+/// `Duration::MAX` means "no practical limit", never an overflow panic.
+#[tokio::test]
+async fn huge_timeouts_do_not_panic() {
+    let addr = support::closed_addr().await;
+    let max = Duration::MAX;
+    let refused = format!("connect to {addr} refused");
+    let e = tcp_connect(&addr.to_string(), max).await.unwrap_err();
+    assert_eq!(e.to_string(), refused);
+    let e = greenlight_probe::http_request(&greenlight_probe::HttpRequest {
+        timeout: max,
+        ..greenlight_probe::HttpRequest::get(format!("http://{addr}/"))
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(e.to_string(), refused);
+    let e = greenlight_probe::tls_inspect("127.0.0.1", addr.port(), "localhost", max, None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.to_string(), refused);
+    let e = greenlight_probe::pg_query(&format!("postgres://u@{addr}/db"), "SELECT 1", max)
+        .await
+        .unwrap_err();
+    assert_eq!(e.to_string(), refused);
+    let e = greenlight_probe::redis_command(&format!("redis://{addr}"), &["PING".to_string()], max)
+        .await
+        .unwrap_err();
+    assert_eq!(e.to_string(), refused);
+    let e = greenlight_probe::ws_connect(&format!("ws://{addr}/"), vec![], max, false)
+        .await
+        .unwrap_err();
+    assert_eq!(e.to_string(), refused);
+    let r = greenlight_probe::run_shell(greenlight_probe::ShellSpec {
+        script: "exit 0".into(),
+        timeout: max,
+        max_output: usize::MAX,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert!(r.success());
+}
