@@ -3,7 +3,7 @@
 //! TLS uses rustls with the `ring` provider and the operating system's trust store (through
 //! `rustls-platform-verifier`, like curl), plus any extra roots given in
 //! [`HttpClientOptions::extra_roots`]. Response bodies are not decompressed (like curl without
-//! `--compressed`).
+//! `--compressed`). Proxies come from `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY`, as with curl.
 //!
 //! ClickHouse speaks HTTP: [`clickhouse_ping`] calls `GET /ping`, [`clickhouse_query`] POSTs
 //! the SQL as the request body (so both reads and writes work; the caller decides what may run).
