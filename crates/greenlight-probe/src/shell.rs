@@ -150,8 +150,8 @@ pub async fn run_shell(spec: ShellSpec) -> Result<ShellReport> {
     };
     let duration = start.elapsed();
 
-    let (stdout, stdout_truncated) = collect(out_reader, max).await;
-    let (stderr, stderr_truncated) = collect(err_reader, max).await;
+    let ((stdout, stdout_truncated), (stderr, stderr_truncated)) =
+        tokio::join!(collect(out_reader, max), collect(err_reader, max));
     Ok(ShellReport {
         exit_code: status.and_then(|s| s.code()),
         signal: status.and_then(|s| s.signal()),

@@ -170,7 +170,7 @@ async fn escaped_process_holding_the_pipe_does_not_hang_the_step() {
         return;
     }
     let started = Instant::now();
-    let r = run_shell(spec("echo before; setsid sleep 3 & echo after"))
+    let r = run_shell(spec("echo before; setsid sleep 3 & sleep 0.3; echo after"))
         .await
         .unwrap();
     assert!(
