@@ -302,10 +302,8 @@ fn collect(ctx: &Ctx) -> Raw {
             }
             Event::Start(Tag::TableRow) => row.clear(),
             Event::End(TagEnd::TableRow) => {
-                if let Some(t) = table.as_mut() {
-                    if !in_table_head {
-                        t.rows.push(std::mem::take(&mut row));
-                    }
+                if let Some(t) = table.as_mut().filter(|_| !in_table_head) {
+                    t.rows.push(std::mem::take(&mut row));
                 }
             }
             Event::Start(Tag::TableCell) => cell = Some(String::new()),
@@ -687,7 +685,9 @@ fn find_signoffs(
         fields: Vec<String>,
     }
     let mut found: Vec<Found> = Vec::new();
-    let mut orphan_fields: Vec<(usize, Option<usize>, Option<usize>, Vec<String>)> = Vec::new();
+    /// A line of blanks with no role: (start, entry, phase, fields).
+    type Orphan = (usize, Option<usize>, Option<usize>, Vec<String>);
+    let mut orphan_fields: Vec<Orphan> = Vec::new();
 
     // Lines with blanks: prose lines and list entries alike.
     let prose = raw
@@ -726,10 +726,10 @@ fn find_signoffs(
         }
         let mut fields = Vec::new();
         for child in &items[item].children {
-            if let Some(line) = signoff::parse_slot_line(&items[*child].text) {
-                if line.role.is_none() {
-                    fields.extend(line.fields);
-                }
+            if let Some(line) =
+                signoff::parse_slot_line(&items[*child].text).filter(|l| l.role.is_none())
+            {
+                fields.extend(line.fields);
             }
         }
         let in_signoff = items[item].section == SectionKind::Signoff;

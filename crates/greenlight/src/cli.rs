@@ -42,6 +42,64 @@ pub enum Command {
         after_help = "Example:\n  greenlight fix-encoding RELEASE.md -o RELEASE.fixed.md && diff RELEASE.md RELEASE.fixed.md"
     )]
     FixEncoding(FixEncodingArgs),
+    /// Dry run: for each item, what would run (natively with which probe,
+    /// or through a shell), its safety class, what it waits for, and what
+    /// is left to people. Nothing is sent anywhere.
+    #[command(
+        after_help = "Example:\n  greenlight plan STAGING.md --env staging.toml --allow mutating"
+    )]
+    Plan(PlanArgs),
+    /// Run every check a machine can run and answer GO, GO_WITH_WARNINGS,
+    /// PENDING or NO_GO with reasons. Only allowed safety classes run
+    /// (read by default); rollback procedures and monitoring windows never do.
+    #[command(after_help = RUN_HELP)]
+    Run(RunArgs),
+    /// Start a built-in sample service on a free loopback port and run the
+    /// bundled example checklist against it, on embedded defaults.
+    Demo(DemoArgs),
+}
+
+const RUN_HELP: &str = "\
+Examples:
+  greenlight run STAGING.md --env staging.toml
+  greenlight run STAGING.md --env staging.toml --set TOKEN=$(cat token) --json report.json --junit junit.xml
+  greenlight run STAGING.md --env staging.toml --allow mutating --markdown $GITHUB_STEP_SUMMARY
+
+Exit codes:
+  0  GO or GO_WITH_WARNINGS
+  1  NO_GO: a required item failed
+  2  usage or configuration error
+  3  PENDING: nothing failed, but people still owe items, sign-offs or reviews
+  4  the checklist file could not be read";
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub profile: crate::run_cmd::ProfileArgs,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub profile: crate::run_cmd::ProfileArgs,
+    #[command(flatten)]
+    pub output: crate::run_cmd::OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub output: crate::run_cmd::OutputArgs,
+    /// Allow a safety class beyond read (the demo has one mutating POST).
+    #[arg(long = "allow", value_name = "CLASS")]
+    pub allow: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -92,7 +150,45 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Inspect(args) => inspect(args),
         Command::Mark(args) => mark(args),
         Command::FixEncoding(args) => fix_encoding(args),
+        Command::Plan(args) => plan(args),
+        Command::Run(args) => run_checklist(args),
+        Command::Demo(args) => crate::demo::run(args),
     }
+}
+
+fn plan(args: PlanArgs) -> Result<u8, Failure> {
+    let (_, list) = greenlight_doc::load(&args.input.file, args.input.max_size)?;
+    let profile = crate::run_cmd::load_profile(&args.profile)?;
+    let name = args.input.file.display().to_string();
+    let plan = crate::run_cmd::make_plan(&list, &name, &profile);
+    let redactor = greenlight_run::redact::Redactor::new(profile.secrets());
+    let text = if args.json {
+        let mut v = serde_json::to_value(&plan).map_err(internal)?;
+        redactor.redact_json(&mut v);
+        serde_json::to_string_pretty(&v).map_err(internal)? + "\n"
+    } else {
+        redactor.redact(&crate::run_cmd::print_plan(
+            &plan,
+            crate::term::Style::plain(),
+        ))
+    };
+    print_out(&text)
+}
+
+fn run_checklist(args: RunArgs) -> Result<u8, Failure> {
+    let (_, list) = greenlight_doc::load(&args.input.file, args.input.max_size)?;
+    let profile = crate::run_cmd::load_profile(&args.profile)?;
+    if args.profile.env.is_none() {
+        eprintln!(
+            "note: no --env profile given: hosts are used as written and only read checks run"
+        );
+    }
+    let name = args.input.file.display().to_string();
+    let plan = crate::run_cmd::make_plan(&list, &name, &profile);
+    let style = crate::term::Style::detect();
+    let run_id = crate::run_cmd::new_run_id();
+    let report = crate::run_cmd::execute(&plan, &profile, style, &run_id)?;
+    crate::run_cmd::finish(&report, &profile, &args.output, style)
 }
 
 fn inspect(args: InspectArgs) -> Result<u8, Failure> {

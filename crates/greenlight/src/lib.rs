@@ -1,5 +1,8 @@
 //! The greenlight command line, as a library so tests can drive it.
 
 pub mod cli;
+pub mod demo;
 pub mod exit;
 pub mod outline;
+pub mod run_cmd;
+pub mod term;

@@ -1,0 +1,418 @@
+//! Safety classes for any command: read, mutating, destructive. Unknown
+//! commands count as mutating; a block takes the class of its most
+//! dangerous command.
+
+use crate::profile::Class;
+
+/// The class of one simple command (no `&&`, `|`, `;`), given as words.
+pub fn classify(words: &[String]) -> Class {
+    let words = strip_wrappers(words);
+    let Some(program) = words.first().map(|w| program_name(w)) else {
+        return Class::Read;
+    };
+    let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+    let has = |s: &str| args.contains(&s);
+    let sub = args
+        .iter()
+        .find(|a| !a.starts_with('-'))
+        .copied()
+        .unwrap_or("");
+    let joined = words.join(" ");
+    if args
+        .iter()
+        .any(|a| *a == "--dry-run" || a.starts_with("--dry-run="))
+    {
+        return Class::Read;
+    }
+    match program.as_str() {
+        // Harmless bookkeeping and text tools.
+        "echo" | "printf" | "cat" | "grep" | "egrep" | "jq" | "head" | "tail" | "wc" | "sleep"
+        | "date" | "test" | "[" | "true" | "false" | "export" | "cd" | "pwd" | "ls" | "which"
+        | "env" | "sort" | "uniq" | "awk" | "cut" | "tr" | "diff" | "time" | "nslookup" | "dig"
+        | "host" | "ping" | "openssl" | "nc" | "telnet" | "wscat" | "websocat" | "df" | "free"
+        | "uptime" | "whoami" | "trivy" | "pip-audit" | "promtool" | "hadolint" | "shellcheck"
+        | "ss" | "netstat" | "top" | "ps" | "read" | "source" | "." | "set" => Class::Read,
+        "go" => match sub {
+            "build" | "test" | "vet" | "version" | "list" => Class::Read,
+            _ => Class::Mutating,
+        },
+        "sed" if !has("-i") => Class::Read,
+        "curl" | "wget" | "http" => http_class(&args),
+        "kubectl" => match sub {
+            "get" | "describe" | "logs" | "top" | "wait" | "version" | "explain"
+            | "api-resources" | "cluster-info" | "diff" => Class::Read,
+            "auth" | "config"
+                if joined.contains("can-i")
+                    || joined.contains("view")
+                    || joined.contains("get-contexts") =>
+            {
+                Class::Read
+            }
+            "rollout"
+                if joined.contains("rollout status") || joined.contains("rollout history") =>
+            {
+                Class::Read
+            }
+            "delete" => Class::Destructive,
+            "drain" => Class::Destructive,
+            _ => Class::Mutating,
+        },
+        "helm" => match sub {
+            "list" | "ls" | "status" | "history" | "get" | "show" | "template" | "lint"
+            | "search" | "version" => Class::Read,
+            "uninstall" | "delete" => Class::Destructive,
+            _ => Class::Mutating,
+        },
+        "git" => match sub {
+            "status" | "log" | "diff" | "show" | "fetch" | "rev-parse" | "describe" | "branch"
+            | "ls-remote" | "blame" => Class::Read,
+            "clean" if has("-f") || has("-fd") || has("-fdx") => Class::Destructive,
+            "reset" if has("--hard") => Class::Destructive,
+            _ => Class::Mutating,
+        },
+        "cargo" => match sub {
+            "test" | "clippy" | "check" | "build" | "audit" | "tree" | "deny" | "nextest"
+            | "doc" => Class::Read,
+            "fmt" if has("--check") || joined.contains("-- --check") => Class::Read,
+            _ => Class::Mutating,
+        },
+        "npm" | "yarn" | "pnpm" => match sub {
+            "audit" | "ls" | "list" | "test" | "outdated" | "view" => Class::Read,
+            "run"
+                if args.get(1).is_some_and(|s| {
+                    matches!(*s, "test" | "lint" | "build" | "typecheck" | "check")
+                }) =>
+            {
+                Class::Read
+            }
+            _ => Class::Mutating,
+        },
+        "docker" => match sub {
+            "images" | "ps" | "inspect" | "logs" | "version" | "info" | "pull" => Class::Read,
+            "compose"
+                if args
+                    .get(1)
+                    .is_some_and(|s| matches!(*s, "ps" | "logs" | "config")) =>
+            {
+                Class::Read
+            }
+            "image" | "system" | "volume" | "container" if has("prune") || has("rm") => {
+                Class::Destructive
+            }
+            "rm" | "rmi" => Class::Destructive,
+            _ => Class::Mutating,
+        },
+        "argocd" => match sub {
+            "app"
+                if args
+                    .get(1)
+                    .is_some_and(|s| matches!(*s, "get" | "list" | "diff" | "history")) =>
+            {
+                Class::Read
+            }
+            _ => Class::Mutating,
+        },
+        "psql" => psql_class(&args),
+        "redis-cli" => {
+            let cmd: Vec<String> = redis_command_words(&args);
+            redis_class(&cmd)
+        }
+        "pg_dump" => Class::Read,
+        "pg_restore" | "dropdb" => Class::Destructive,
+        "rm" if args
+            .iter()
+            .any(|a| a.starts_with('-') && (a.contains('r') || a.contains('f'))) =>
+        {
+            Class::Destructive
+        }
+        "rm" | "mv" | "chmod" | "chown" | "cp" | "mkdir" | "touch" | "tee" | "kill" | "pkill"
+        | "systemctl" | "service" => Class::Mutating,
+        "sqlx" | "diesel" | "migrate" | "alembic" | "flyway" | "liquibase" | "prisma" | "knex" => {
+            migration_class(&joined)
+        }
+        "npx" => {
+            if joined.contains("migrate") {
+                migration_class(&joined)
+            } else {
+                Class::Mutating
+            }
+        }
+        _ => Class::Mutating,
+    }
+}
+
+/// Removes `sudo`, `time`, `env X=Y`, `VAR=value` prefixes.
+pub fn strip_wrappers(words: &[String]) -> &[String] {
+    let mut w = words;
+    loop {
+        match w.first().map(String::as_str) {
+            Some("sudo" | "time" | "nohup" | "exec") => w = &w[1..],
+            Some(first) if is_assignment(first) && w.len() > 1 => w = &w[1..],
+            _ => return w,
+        }
+    }
+}
+
+pub fn is_assignment(word: &str) -> bool {
+    word.split_once('=').is_some_and(|(name, _)| {
+        !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+    })
+}
+
+/// `./scripts/x.sh` → `x.sh`; `/usr/bin/curl` → `curl`.
+pub fn program_name(word: &str) -> String {
+    word.rsplit('/').next().unwrap_or(word).to_string()
+}
+
+fn http_class(args: &[&str]) -> Class {
+    let mut method: Option<String> = None;
+    let mut data = false;
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i];
+        if a == "-X" || a == "--request" {
+            method = args.get(i + 1).map(|m| m.to_ascii_uppercase());
+            i += 1;
+        } else if let Some(m) = a.strip_prefix("-X") {
+            method = Some(m.to_ascii_uppercase());
+        } else if let Some(m) = a.strip_prefix("--request=") {
+            method = Some(m.to_ascii_uppercase());
+        } else if matches!(
+            a,
+            "-d" | "--data"
+                | "--data-raw"
+                | "--data-binary"
+                | "--data-urlencode"
+                | "--json"
+                | "-F"
+                | "--form"
+                | "-T"
+                | "--upload-file"
+        ) || a.starts_with("--data")
+        {
+            data = true;
+        }
+        i += 1;
+    }
+    match method.as_deref() {
+        Some("GET" | "HEAD" | "OPTIONS") => Class::Read,
+        Some("DELETE") => Class::Mutating,
+        Some(_) => Class::Mutating,
+        None if data => Class::Mutating,
+        None => Class::Read,
+    }
+}
+
+fn psql_class(args: &[&str]) -> Class {
+    if args.iter().any(|a| *a == "-f" || a.starts_with("--file")) {
+        return Class::Mutating;
+    }
+    let sql = args
+        .iter()
+        .position(|a| *a == "-c" || *a == "--command")
+        .and_then(|i| args.get(i + 1))
+        .copied()
+        .or_else(|| args.iter().find_map(|a| a.strip_prefix("--command=")));
+    match sql {
+        Some(sql) => sql_class(sql),
+        // Interactive or reading a script from stdin: unknown.
+        None => Class::Mutating,
+    }
+}
+
+/// The class of SQL text: the most dangerous statement wins.
+pub fn sql_class(sql: &str) -> Class {
+    let upper = sql.to_ascii_uppercase();
+    let words: Vec<&str> = upper
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |w: &str| words.contains(&w);
+    if has("DROP") || has("TRUNCATE") || (has("DELETE") && has("FROM")) {
+        return Class::Destructive;
+    }
+    let first_words: Vec<&str> = upper
+        .split(';')
+        .filter_map(|s| s.split_whitespace().next())
+        .collect();
+    let all_read = !first_words.is_empty()
+        && first_words.iter().all(|w| {
+            matches!(
+                *w,
+                "SELECT"
+                    | "SHOW"
+                    | "EXPLAIN"
+                    | "WITH"
+                    | "VALUES"
+                    | "TABLE"
+                    | "\\DT"
+                    | "\\L"
+                    | "\\D"
+            )
+        });
+    if all_read
+        && !has("INSERT")
+        && !has("UPDATE")
+        && !has("ANALYZE")
+        && !has("INTO")
+        && !words.iter().any(|w| {
+            matches!(
+                *w,
+                "ALTER" | "CREATE" | "GRANT" | "REVOKE" | "COPY" | "VACUUM" | "REINDEX"
+            )
+        })
+    {
+        Class::Read
+    } else {
+        Class::Mutating
+    }
+}
+
+/// The command words of a redis-cli invocation (after its options).
+pub fn redis_command_words(args: &[&str]) -> Vec<String> {
+    let mut i = 0;
+    while i < args.len() {
+        match args[i] {
+            "-h" | "-p" | "-a" | "-u" | "-n" | "--user" | "--pass" | "-s" => i += 2,
+            a if a.starts_with('-') => i += 1,
+            _ => break,
+        }
+    }
+    args[i.min(args.len())..]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+pub fn redis_class(cmd: &[String]) -> Class {
+    let Some(first) = cmd.first() else {
+        return Class::Mutating; // interactive
+    };
+    match first.to_ascii_uppercase().as_str() {
+        "PING" | "INFO" | "GET" | "MGET" | "EXISTS" | "TTL" | "PTTL" | "TYPE" | "KEYS" | "SCAN"
+        | "DBSIZE" | "HGET" | "HGETALL" | "LRANGE" | "LLEN" | "SCARD" | "SMEMBERS" | "ZRANGE"
+        | "ZCARD" | "STRLEN" | "MEMORY" | "CLIENT" | "SLOWLOG" | "LATENCY" | "ROLE" | "TIME"
+        | "LASTSAVE" | "ECHO" => Class::Read,
+        "CONFIG" if cmd.get(1).is_some_and(|s| s.eq_ignore_ascii_case("GET")) => Class::Read,
+        "FLUSHALL" | "FLUSHDB" | "DEL" | "UNLINK" | "SHUTDOWN" => Class::Destructive,
+        _ => Class::Mutating,
+    }
+}
+
+fn migration_class(joined: &str) -> Class {
+    let lower = joined.to_lowercase();
+    if lower.contains("revert")
+        || lower.contains("downgrade")
+        || lower.contains("rollback")
+        || lower.contains("reset")
+        || lower.contains(" down")
+    {
+        Class::Destructive
+    } else if lower.contains("status")
+        || lower.contains("info")
+        || lower.contains("--dry-run")
+        || lower.contains(" list")
+    {
+        Class::Read
+    } else {
+        Class::Mutating
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(s: &str) -> Class {
+        classify(&shell_words::split(s).unwrap())
+    }
+
+    #[test]
+    fn read_commands() {
+        for s in [
+            "curl -f https://x/health",
+            "curl -I https://x/",
+            "kubectl get pods -n x",
+            "kubectl rollout status deployment/api",
+            "kubectl logs -f deploy/x",
+            "kubectl apply -f k8s/ --dry-run=client",
+            "git status",
+            "git log --oneline",
+            "cargo test --all",
+            "cargo clippy --all -- -D warnings",
+            "cargo fmt --all -- --check",
+            "npm audit",
+            "pip-audit",
+            "promtool check rules x.yml",
+            "psql -d db -c \"SELECT version();\"",
+            "redis-cli -h host ping",
+            "nc -z host 5432",
+            "sudo kubectl get nodes",
+            "helm status x",
+        ] {
+            assert_eq!(c(s), Class::Read, "{s}");
+        }
+    }
+
+    #[test]
+    fn mutating_commands() {
+        for s in [
+            "curl -X POST https://x/y",
+            "curl https://x/y -d '{}'",
+            "curl -X DELETE https://x/y/1",
+            "kubectl apply -f k8s/",
+            "kubectl scale deploy/x --replicas=3",
+            "kubectl patch svc x -p '{}'",
+            "git tag -a v1 -m x",
+            "git push origin v1",
+            "docker build -t x .",
+            "docker push x",
+            "npm publish",
+            "twine upload dist/*",
+            "helm upgrade x chart",
+            "helm rollback x",
+            "sqlx migrate run",
+            "psql -d db -f /migrations/x.sql",
+            "psql -d db -c \"UPDATE t SET a = 1\"",
+            "./scripts/validate_staging.sh",
+            "python verify_env.py",
+            "some-unknown-tool --flag",
+        ] {
+            assert_eq!(c(s), Class::Mutating, "{s}");
+        }
+    }
+
+    #[test]
+    fn destructive_commands() {
+        for s in [
+            "kubectl delete namespace x",
+            "psql -c \"DROP TABLE users\"",
+            "psql -c \"TRUNCATE t\"",
+            "psql -c \"DELETE FROM users\"",
+            "pg_restore -d db backup.dump",
+            "rm -rf /tmp/x",
+            "docker image prune -a",
+            "sqlx migrate revert --all",
+            "redis-cli FLUSHALL",
+            "helm uninstall x",
+        ] {
+            assert_eq!(c(s), Class::Destructive, "{s}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_read_with_rm_rf_or_drop(prefix in "[a-z ]{0,10}", suffix in "[a-z ]{0,10}") {
+            let cmd = format!("{prefix} rm -rf / {suffix}");
+            // Even as another command's arguments: never read.
+            let words = shell_words::split(&cmd).unwrap_or_default();
+            // Classified as a whole block: any word sequence holding `rm -rf` is at least mutating.
+            let class = crate::analyze::block_class_of(&cmd);
+            proptest::prop_assert!(class >= Class::Mutating, "{cmd}: {class:?} {words:?}");
+            let sql = format!("psql -c \"{prefix} DROP TABLE x {suffix}\"");
+            proptest::prop_assert_eq!(c(&sql), Class::Destructive);
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! Expectation comments: `# Expected: 200 OK with {"status": "healthy"}`,
+//! `# Should return 8.0.0`, `# MUST SEE: "VALIDATION PASSED"`.
+//!
+//! Conservative by design: words that no rule understands become an
+//! *unverifiable* expectation, so the item needs review instead of passing
+//! while ignoring what the team wrote.
+
+use crate::check::Expectation;
+
+/// Parses a comment's text (after `#`). `None` when the comment is not an
+/// expectation at all (`# Health check`).
+pub fn parse_comment(comment: &str) -> Option<Vec<Expectation>> {
+    let text = comment.trim();
+    let lower = text.to_lowercase();
+    const PREFIXES: &[&str] = &[
+        "expected output:",
+        "expected result:",
+        "expected:",
+        "expect:",
+        "must see:",
+        "should return:",
+        "should return",
+        "should see:",
+        "should see",
+        "should show",
+        "returns:",
+        "returns",
+    ];
+    let prefix = PREFIXES.iter().find(|p| lower.starts_with(*p))?;
+    let rest = text[prefix.len()..].trim();
+    if rest.is_empty() {
+        return None;
+    }
+    let must_see = prefix.starts_with("must see");
+    Some(parse_expectation(rest, must_see))
+}
+
+/// Parses the words of an expectation.
+pub fn parse_expectation(text: &str, output_only: bool) -> Vec<Expectation> {
+    let mut out = Vec::new();
+    let mut rest = text.trim().to_string();
+
+    // JSON anywhere: `{…}` that parses.
+    if let Some((json, before, after)) = find_json(&rest) {
+        out.push(Expectation::JsonSubset { json });
+        rest = format!("{before} {after}");
+    }
+    // Quoted strings: the output must contain them.
+    while let Some((quoted, before, after)) = find_quoted(&rest) {
+        out.push(Expectation::Contains { text: quoted });
+        rest = format!("{before} {after}");
+    }
+    // A status code at the start: `200`, `200 OK`, `HTTP/2 200`, `401 Unauthorized`.
+    if !output_only {
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        let mut i = 0;
+        if words
+            .first()
+            .is_some_and(|w| w.to_ascii_uppercase().starts_with("HTTP/"))
+        {
+            i = 1;
+        }
+        if let Some(code) = words.get(i).and_then(|w| status_code(w)) {
+            out.insert(0, Expectation::Status { code });
+            i += 1;
+            // The reason phrase that goes with it.
+            let phrase_len = reason_phrase_len(&words[i..]);
+            i += phrase_len;
+            rest = words[i..].join(" ");
+        } else if let Some(class) = words.get(i).and_then(|w| status_class(w)) {
+            out.insert(0, Expectation::StatusClass { class });
+            rest = words[i + 1..].join(" ");
+        }
+    }
+    // Connecting words left over mean nothing by themselves.
+    let leftover: Vec<&str> = rest
+        .split_whitespace()
+        .filter(|w| {
+            !matches!(
+                w.to_lowercase()
+                    .trim_matches(|c: char| !c.is_alphanumeric()),
+                "" | "with" | "and" | "or" | "a" | "an" | "the" | "response" | "body"
+            )
+        })
+        .collect();
+    if !leftover.is_empty() {
+        let words = leftover.join(" ");
+        if out.is_empty() && leftover.len() == 1 && looks_like_value(leftover[0]) {
+            // `Should return 8.0.0`: one value-like token.
+            out.push(Expectation::Contains {
+                text: leftover[0].trim_matches(['.', ',']).to_string(),
+            });
+        } else {
+            out.push(Expectation::Unverifiable { text: words });
+        }
+    }
+    if out.is_empty() {
+        out.push(Expectation::Unverifiable {
+            text: text.to_string(),
+        });
+    }
+    out
+}
+
+fn status_code(w: &str) -> Option<u16> {
+    let w = w.trim_matches(|c: char| !c.is_ascii_digit());
+    let n: u16 = w.parse().ok()?;
+    (w.len() == 3 && (100..600).contains(&n)).then_some(n)
+}
+
+fn status_class(w: &str) -> Option<u16> {
+    let lower = w.to_ascii_lowercase();
+    let d = lower.strip_suffix("xx")?;
+    let n: u16 = d.parse().ok()?;
+    (1..=5).contains(&n).then_some(n)
+}
+
+/// How many words after a status code are its reason phrase.
+fn reason_phrase_len(words: &[&str]) -> usize {
+    const PHRASES: &[&[&str]] = &[
+        &["ok"],
+        &["created"],
+        &["accepted"],
+        &["no", "content"],
+        &["moved", "permanently"],
+        &["found"],
+        &["not", "modified"],
+        &["bad", "request"],
+        &["unauthorized"],
+        &["forbidden"],
+        &["not", "found"],
+        &["conflict"],
+        &["too", "many", "requests"],
+        &["internal", "server", "error"],
+        &["service", "unavailable"],
+    ];
+    let lower: Vec<String> = words
+        .iter()
+        .map(|w| {
+            w.to_lowercase()
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .to_string()
+        })
+        .collect();
+    PHRASES
+        .iter()
+        .filter(|p| {
+            lower.len() >= p.len() && lower[..p.len()].iter().zip(p.iter()).all(|(a, b)| a == b)
+        })
+        .map(|p| p.len())
+        .max()
+        .unwrap_or(0)
+}
+
+fn looks_like_value(w: &str) -> bool {
+    let w = w.trim_matches(['.', ',']);
+    w.chars().any(|c| c.is_ascii_digit()) && !w.chars().any(char::is_whitespace)
+}
+
+fn find_json(text: &str) -> Option<(serde_json::Value, String, String)> {
+    let start = text.find(['{', '['])?;
+    let mut depth = 0i32;
+    let mut quote = false;
+    let mut escaped = false;
+    for (i, c) in text[start..].char_indices() {
+        if quote {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => quote = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => quote = true,
+            '{' | '[' => depth += 1,
+            '}' | ']' => {
+                depth -= 1;
+                if depth == 0 {
+                    let end = start + i + 1;
+                    let json = serde_json::from_str(&text[start..end]).ok()?;
+                    return Some((json, text[..start].to_string(), text[end..].to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn find_quoted(text: &str) -> Option<(String, String, String)> {
+    let start = text.find('"')?;
+    let end = start + 1 + text[start + 1..].find('"')?;
+    let quoted = text[start + 1..end].to_string();
+    (!quoted.is_empty()).then(|| {
+        (
+            quoted,
+            text[..start].to_string(),
+            text[end + 1..].to_string(),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Expectation::*;
+    use serde_json::json;
+
+    fn p(s: &str) -> Vec<Expectation> {
+        parse_comment(s).unwrap_or_default()
+    }
+
+    #[test]
+    fn seed_expectations() {
+        assert_eq!(
+            p(r#"Expected: 200 OK with {"status": "healthy"}"#),
+            vec![
+                Status { code: 200 },
+                JsonSubset {
+                    json: json!({"status": "healthy"})
+                }
+            ]
+        );
+        assert_eq!(
+            p(r#"Expected: {"version": "8.0.0", "build": "staging"}"#),
+            vec![JsonSubset {
+                json: json!({"version": "8.0.0", "build": "staging"})
+            }]
+        );
+        assert_eq!(p("Expected: 200 OK"), vec![Status { code: 200 }]);
+        assert_eq!(p("Expected: 401 Unauthorized"), vec![Status { code: 401 }]);
+        assert_eq!(p("Expected: 403 Forbidden"), vec![Status { code: 403 }]);
+        assert_eq!(p("Expected: HTTP/2 200"), vec![Status { code: 200 }]);
+        assert_eq!(
+            p("Should return 8.0.0"),
+            vec![Contains {
+                text: "8.0.0".into()
+            }]
+        );
+        assert_eq!(
+            p(r#"Expected: "8.0.0""#),
+            vec![Contains {
+                text: "8.0.0".into()
+            }]
+        );
+        assert_eq!(
+            p(r#"MUST SEE: "VALIDATION PASSED - Ready for production deployment!""#),
+            vec![Contains {
+                text: "VALIDATION PASSED - Ready for production deployment!".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn words_nobody_understands_need_review() {
+        assert_eq!(
+            p("Expected: Valid authorization URLs"),
+            vec![Unverifiable {
+                text: "Valid authorization URLs".into()
+            }]
+        );
+        assert_eq!(
+            p("Expected: 200 OK with user list"),
+            vec![
+                Status { code: 200 },
+                Unverifiable {
+                    text: "user list".into()
+                }
+            ]
+        );
+        assert_eq!(
+            p("Expected: All dependencies PASS (RDKit, Psi4, Cantera, XTB)"),
+            vec![Unverifiable {
+                text: "All dependencies PASS (RDKit, Psi4, Cantera, XTB)".into()
+            }]
+        );
+        assert_eq!(
+            p("Should return previous version"),
+            vec![Unverifiable {
+                text: "previous version".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn other_comments_are_not_expectations() {
+        assert_eq!(parse_comment("Health check"), None);
+        assert_eq!(parse_comment("Version verification"), None);
+        assert_eq!(parse_comment("Expected:"), None);
+    }
+}

@@ -1,0 +1,603 @@
+//! The recognisers: a code block's text → commands with their safety class,
+//! native probe (if any), captures, expectations and variables. Pure text
+//! in, plain data out; nothing here does I/O.
+
+pub mod classify;
+pub mod curl;
+pub mod expect;
+pub mod native;
+pub mod script;
+
+use crate::check::{Expectation, Target};
+use crate::plan::{BlockAnalysis, Capture, Command};
+use crate::profile::Class;
+use script::Piece;
+
+/// Analyses a code block (`lang` is its info string's first word).
+pub fn analyze_block(code: &str, _lang: Option<&str>) -> BlockAnalysis {
+    let pieces = script::split(code);
+    let mut commands: Vec<Command> = Vec::new();
+    let mut defined: Vec<String> = Vec::new();
+    // Indices of the commands since the last comment: what an expectation
+    // comment speaks of.
+    let mut group: Vec<usize> = Vec::new();
+    let complex = is_complex(&pieces);
+    for piece in &pieces {
+        match piece {
+            Piece::Blank => {}
+            Piece::Comment { text, .. } => match expect::parse_comment(text) {
+                Some(exp) => {
+                    let targets: Vec<usize> = if group.is_empty() {
+                        commands.len().checked_sub(1).into_iter().collect()
+                    } else {
+                        group.clone()
+                    };
+                    for t in targets {
+                        if !commands[t].inert {
+                            commands[t].expect.extend(exp.iter().cloned());
+                        }
+                    }
+                    group.clear();
+                }
+                None => group.clear(),
+            },
+            Piece::Command(line) => {
+                let mut cmd = analyze_line(&line.text, line.offset, &defined, complex);
+                if let Some(c) = &line.trailing_comment
+                    && let Some(exp) = expect::parse_comment(c)
+                {
+                    cmd.expect.extend(exp);
+                }
+                defined.extend(cmd.defines.iter().cloned());
+                group.push(commands.len());
+                commands.push(cmd);
+            }
+        }
+    }
+    let (class, decided_by) = commands
+        .iter()
+        .filter(|c| !c.inert || c.class > Class::Read)
+        .map(|c| (c.class, c.text.clone()))
+        .fold(None, |best: Option<(Class, String)>, (c, t)| match best {
+            // The first command of the highest class decides.
+            Some((b, bt)) if b >= c => Some((b, bt)),
+            _ => Some((c, t)),
+        })
+        .unwrap_or((Class::Read, String::new()));
+    BlockAnalysis {
+        commands,
+        class,
+        decided_by,
+        expect: Vec::new(),
+    }
+}
+
+/// The safety class of a whole block of text.
+pub fn block_class_of(code: &str) -> Class {
+    analyze_block(code, Some("bash")).class
+}
+
+/// An inline code span in an item's text (`` `redis-cli -h host ping` ``):
+/// a command only when it is one greenlight can run natively.
+pub fn analyze_inline(code: &str) -> Option<Command> {
+    let words = shell_words::split(code).ok()?;
+    let first = words.first()?.as_str();
+    if !matches!(
+        first,
+        "curl"
+            | "psql"
+            | "redis-cli"
+            | "nc"
+            | "telnet"
+            | "wscat"
+            | "websocat"
+            | "openssl"
+            | "clickhouse-client"
+    ) {
+        return None;
+    }
+    let cmd = analyze_line(code, 0, &[], false);
+    cmd.native.is_some().then_some(cmd)
+}
+
+/// Whether a block uses shell control flow, which only a shell can run.
+fn is_complex(pieces: &[Piece]) -> bool {
+    pieces.iter().any(|p| match p {
+        Piece::Command(l) => {
+            let first = l.text.split_whitespace().next().unwrap_or("");
+            matches!(
+                first,
+                "if" | "then"
+                    | "else"
+                    | "elif"
+                    | "fi"
+                    | "for"
+                    | "while"
+                    | "until"
+                    | "do"
+                    | "done"
+                    | "case"
+                    | "esac"
+                    | "function"
+                    | "{"
+                    | "}"
+                    | "trap"
+                    | "set"
+                    | "wait"
+            ) || l.text.contains("() {")
+        }
+        _ => false,
+    })
+}
+
+/// Names that come from the shell itself, never from the profile.
+fn is_shell_special(name: &str) -> bool {
+    matches!(
+        name,
+        "HOME"
+            | "PATH"
+            | "USER"
+            | "PWD"
+            | "SHELL"
+            | "HOSTNAME"
+            | "LANG"
+            | "TERM"
+            | "RANDOM"
+            | "SECONDS"
+            | "UID"
+            | "PPID"
+    )
+}
+
+fn analyze_line(text: &str, offset: usize, defined: &[String], complex: bool) -> Command {
+    let simple = script::simple_commands(text);
+    let mut class = Class::Read;
+    let mut programs = Vec::new();
+    let mut defines = Vec::new();
+    let mut parse_failed = false;
+    let mut all_bookkeeping = true;
+    for s in &simple {
+        let inner = command_substitution(s);
+        let target_text = inner.as_ref().map(|(_, inner)| inner.as_str()).unwrap_or(s);
+        if let Some((name, _)) = &inner {
+            defines.push(name.clone());
+        }
+        for part in script::simple_commands(target_text) {
+            match shell_words::split(&part) {
+                Ok(words) => {
+                    let stripped = classify::strip_wrappers(&words);
+                    class = class.max(classify::classify(&words));
+                    if writes_file(&part) {
+                        class = class.max(Class::Mutating);
+                    }
+                    if let Some(p) = stripped.first() {
+                        let name = classify::program_name(p);
+                        if !is_builtin(&name) {
+                            programs.push(name.clone());
+                        }
+                        if !matches!(
+                            name.as_str(),
+                            "echo" | "printf" | "sleep" | "cd" | "true" | "export" | "set" | "date"
+                        ) && !(words.iter().all(|w| classify::is_assignment(w)))
+                        {
+                            all_bookkeeping = false;
+                        }
+                    }
+                    if words.first().is_some_and(|w| w == "export") {
+                        defines.extend(
+                            words[1..]
+                                .iter()
+                                .filter_map(|w| w.split_once('=').map(|(n, _)| n.to_string())),
+                        );
+                    } else if words.iter().all(|w| classify::is_assignment(w)) {
+                        defines.extend(
+                            words
+                                .iter()
+                                .filter_map(|w| w.split_once('=').map(|(n, _)| n.to_string())),
+                        );
+                    }
+                    if words.first().is_some_and(|w| w == "for") {
+                        defines.extend(words.get(1).cloned());
+                    }
+                }
+                Err(_) => {
+                    parse_failed = true;
+                    class = class.max(Class::Mutating);
+                    all_bookkeeping = false;
+                }
+            }
+        }
+        if inner.is_some() {
+            all_bookkeeping = false;
+        }
+    }
+    let needs: Vec<String> = variable_refs(text)
+        .into_iter()
+        .filter(|v| !defined.contains(v) && !defines.contains(v) && !is_shell_special(v))
+        .collect();
+    let (native, capture, extra_expect, native_class) = if complex || parse_failed {
+        (None, None, Vec::new(), None)
+    } else {
+        recognize_native(&script::pipelines(text))
+    };
+    let mut class = native_class.unwrap_or(class);
+    if mentions_destructive(text) {
+        // Even quoted or passed along (`ssh host "rm -rf /x"`), never read.
+        class = class.max(Class::Destructive);
+    }
+    Command {
+        line_offset: offset,
+        text: text.to_string(),
+        class,
+        native,
+        capture,
+        expect: extra_expect,
+        programs,
+        needs,
+        defines,
+        inert: all_bookkeeping,
+    }
+}
+
+/// Text that names a destructive operation anywhere, even inside quotes
+/// or as another command's argument.
+fn mentions_destructive(text: &str) -> bool {
+    let upper = text.to_ascii_uppercase();
+    let words: Vec<&str> = upper
+        .split(|c: char| {
+            c.is_whitespace() || c == '"' || c == '\'' || c == ';' || c == '(' || c == ')'
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.windows(2).any(|w| {
+        (w[0] == "RM" && w[1].starts_with('-') && (w[1].contains('R') || w[1].contains('F')))
+            || (w[0] == "DROP"
+                && matches!(
+                    w[1],
+                    "TABLE" | "DATABASE" | "SCHEMA" | "INDEX" | "VIEW" | "USER" | "ROLE"
+                ))
+            || (w[0] == "DELETE" && w[1] == "FROM")
+    }) || words.contains(&"TRUNCATE")
+}
+
+/// `NAME=$(inner)` → (NAME, inner).
+fn command_substitution(s: &str) -> Option<(String, String)> {
+    let s = s.trim().strip_prefix("export ").unwrap_or(s.trim());
+    let (name, rest) = s.split_once('=')?;
+    if !classify::is_assignment(&format!("{name}=")) {
+        return None;
+    }
+    let inner = rest.strip_prefix("$(")?.strip_suffix(')')?;
+    Some((name.to_string(), inner.to_string()))
+}
+
+/// Native recognition of a command line: one simple command, optionally
+/// piped into `jq` (formatting, or a capture with `-r`), `grep -q X`
+/// (the output must contain X) or sent to `/dev/null`.
+fn recognize_native(
+    pipelines: &[String],
+) -> (
+    Option<Target>,
+    Option<Capture>,
+    Vec<Expectation>,
+    Option<Class>,
+) {
+    let none = (None, None, Vec::new(), None);
+    if pipelines.len() != 1 {
+        return none;
+    }
+    let line = pipelines[0].as_str();
+    let (capture_var, body) = match command_substitution(line) {
+        Some((name, inner)) => (Some(name), inner),
+        None => (None, line.to_string()),
+    };
+    let stages = script::simple_commands(&body);
+    let Some(first) = stages.first() else {
+        return none;
+    };
+    let Ok(words) = shell_words::split(&strip_dev_null(first)) else {
+        return none;
+    };
+    let words = classify::strip_wrappers(&words).to_vec();
+    if words.last().is_some_and(|w| w == "&") {
+        return none;
+    }
+    let mut expect = Vec::new();
+    let mut capture = None;
+    for stage in &stages[1..] {
+        let Ok(w) = shell_words::split(stage) else {
+            return none;
+        };
+        match w.first().map(String::as_str) {
+            Some("jq") => {
+                let raw = w.iter().any(|a| a == "-r" || a == "--raw-output");
+                let filter = w[1..]
+                    .iter()
+                    .find(|a| !a.starts_with('-'))
+                    .cloned()
+                    .unwrap_or_else(|| ".".into());
+                if let Some(var) = &capture_var {
+                    if !raw || !is_simple_path(&filter) {
+                        return none;
+                    }
+                    capture = Some(Capture {
+                        var: var.clone(),
+                        path: filter,
+                    });
+                } else if filter != "." && !is_simple_path(&filter) {
+                    return none;
+                }
+            }
+            Some("grep") => {
+                let Some(pattern) = w[1..].iter().find(|a| !a.starts_with('-')) else {
+                    return none;
+                };
+                if w.iter().any(|a| a == "-v")
+                    || pattern.chars().any(|c| "^$.*[]\\+?(){}|".contains(c))
+                {
+                    return none;
+                }
+                expect.push(Expectation::Contains {
+                    text: pattern.clone(),
+                });
+            }
+            Some("head" | "tail" | "cat") => {}
+            _ => return none,
+        }
+    }
+    if capture_var.is_some() && capture.is_none() {
+        return none;
+    }
+    if words.first().is_some_and(|w| w == "curl") {
+        return match curl::parse(&words[1..]) {
+            Ok(t) => {
+                let class = classify::classify(&words);
+                (Some(t), capture, expect, Some(class))
+            }
+            Err(_) => none,
+        };
+    }
+    match native::recognize(&words) {
+        Some(n) if capture.is_none() => {
+            expect.extend(n.expect);
+            (Some(n.target), None, expect, Some(n.class))
+        }
+        _ => none,
+    }
+}
+
+fn strip_dev_null(s: &str) -> String {
+    s.replace("2>&1", "")
+        .replace("> /dev/null", "")
+        .replace(">/dev/null", "")
+        .replace("2>/dev/null", "")
+}
+
+fn is_simple_path(f: &str) -> bool {
+    f.starts_with('.')
+        && f.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._[]\"".contains(c))
+}
+
+fn writes_file(part: &str) -> bool {
+    let cleaned = strip_dev_null(part);
+    let mut quote = None;
+    for c in cleaned.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == '>' => return true,
+            None => {}
+        }
+    }
+    false
+}
+
+fn is_builtin(name: &str) -> bool {
+    matches!(
+        name,
+        "echo"
+            | "printf"
+            | "cd"
+            | "export"
+            | "set"
+            | "test"
+            | "["
+            | "true"
+            | "false"
+            | "read"
+            | "source"
+            | "."
+            | "exit"
+            | "return"
+            | "time"
+            | "eval"
+            | "local"
+            | "unset"
+            | "if"
+            | "then"
+            | "else"
+            | "fi"
+            | "for"
+            | "do"
+            | "done"
+            | "while"
+            | "wait"
+            | "trap"
+            | "shift"
+            | "declare"
+    ) || classify::is_assignment(name)
+}
+
+/// `$NAME` and `${NAME}` references (not `$1`, `$?`, `$(…)`).
+pub fn variable_refs(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut in_single = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'\'' {
+            in_single = !in_single;
+        } else if c == b'$' && !in_single && i + 1 < bytes.len() {
+            let (start, braced) = if bytes[i + 1] == b'{' {
+                (i + 2, true)
+            } else {
+                (i + 1, false)
+            };
+            let end = text[start..]
+                .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
+                .map_or(text.len(), |n| start + n);
+            let name = &text[start..end];
+            let has_default = braced && text[end..].starts_with(":-");
+            if !name.is_empty()
+                && !name.starts_with(|ch: char| ch.is_ascii_digit())
+                && !has_default
+                && !out.iter().any(|n| n == name)
+            {
+                out.push(name.to_string());
+            }
+            i = end.max(i + 1);
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn block(code: &str) -> BlockAnalysis {
+        analyze_block(code, Some("bash"))
+    }
+
+    #[test]
+    fn seed_000_basic_health_checks() {
+        let b = block(
+            "# Health endpoint\ncurl -f https://staging-api.yourdomain.com/health\n# Expected: 200 OK with {\"status\": \"healthy\"}\n\n# Version endpoint\ncurl https://staging-api.yourdomain.com/version\n# Expected: {\"version\": \"8.0.0\", \"build\": \"staging\"}\n",
+        );
+        assert_eq!(b.class, Class::Read);
+        assert_eq!(b.commands.len(), 2);
+        assert!(b.commands.iter().all(|c| c.native.is_some()));
+        assert_eq!(
+            b.commands[0].expect,
+            vec![
+                Expectation::Status { code: 200 },
+                Expectation::JsonSubset {
+                    json: json!({"status": "healthy"})
+                }
+            ]
+        );
+        assert_eq!(b.commands[1].line_offset, 5);
+    }
+
+    #[test]
+    fn one_expectation_covers_the_commands_it_follows() {
+        let b = block(
+            "# OAuth URL generation\ncurl https://x/api/auth/google/url\ncurl https://x/api/auth/github/url\n\n# Expected: Valid authorization URLs\n",
+        );
+        assert_eq!(b.commands[0].expect, b.commands[1].expect);
+        assert!(matches!(
+            &b.commands[1].expect[0],
+            Expectation::Unverifiable { .. }
+        ));
+    }
+
+    #[test]
+    fn captures_and_dependencies() {
+        let b = block(
+            "STREAM_ID=$(curl -s -X POST \"https://x/api/v1/streams\" \\\n  -H \"Authorization: Bearer $JWT_TOKEN\" \\\n  -d '{\"title\": \"Test\"}' | jq -r '.id')\n\ncurl \"https://x/api/v1/streams/$STREAM_ID\" -H \"Authorization: Bearer $JWT_TOKEN\"\n",
+        );
+        let c0 = &b.commands[0];
+        assert_eq!(c0.class, Class::Mutating);
+        assert_eq!(
+            c0.capture,
+            Some(Capture {
+                var: "STREAM_ID".into(),
+                path: ".id".into()
+            })
+        );
+        assert_eq!(c0.needs, vec!["JWT_TOKEN".to_string()]);
+        let c1 = &b.commands[1];
+        assert!(c1.native.is_some());
+        assert_eq!(
+            c1.needs,
+            vec!["JWT_TOKEN".to_string()],
+            "STREAM_ID was defined earlier in the block"
+        );
+        assert_eq!(b.class, Class::Mutating);
+    }
+
+    #[test]
+    fn shell_only_blocks() {
+        let b = block(
+            "export BASE_URL=\"https://staging-api.yourdomain.com\"\n./scripts/validate_staging.sh\n# MUST SEE: \"VALIDATION PASSED - Ready for production deployment!\"\n",
+        );
+        assert!(b.commands[0].inert);
+        assert!(b.commands[1].native.is_none());
+        assert_eq!(b.commands[1].class, Class::Mutating);
+        assert_eq!(
+            b.commands[1].expect,
+            vec![Expectation::Contains {
+                text: "VALIDATION PASSED - Ready for production deployment!".into()
+            }]
+        );
+        let b = block(
+            "for service in a b; do\n  if curl -f -s \"$service\" > /dev/null; then echo ok; fi\ndone\n",
+        );
+        assert!(b.commands.iter().all(|c| c.native.is_none()));
+        let b =
+            block("kubectl delete namespace nox-staging-blue\npg_restore -d nox < backup.dump\n");
+        assert_eq!(b.class, Class::Destructive);
+        assert!(b.decided_by.starts_with("kubectl delete"));
+    }
+
+    #[test]
+    fn pipes_and_redirects() {
+        let b = block("curl -s https://x/health | grep -q healthy\n");
+        assert_eq!(
+            b.commands[0].expect,
+            vec![Expectation::Contains {
+                text: "healthy".into()
+            }]
+        );
+        let b = block("time curl -s https://x/api/v1/health > /dev/null\n");
+        assert!(b.commands[0].native.is_some());
+        let b = block("curl https://x/ > page.html\n");
+        assert_eq!(b.commands[0].class, Class::Mutating);
+    }
+
+    #[test]
+    fn variables() {
+        assert_eq!(
+            variable_refs("a $A ${B} ${C:-x} $1 '$D' \"$E\""),
+            vec!["A", "B", "E"]
+        );
+    }
+
+    #[test]
+    fn every_seed_block_is_classified_without_panicking() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/seeds");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            let list = greenlight_doc::parse(&bytes);
+            for step in &list.steps {
+                let b = analyze_block(&step.code, step.lang.as_deref());
+                for c in &b.commands {
+                    assert!(c.class >= Class::Read);
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(s in "\\PC{0,200}") {
+            let _ = analyze_block(&s, None);
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! Splitting a bash code block into logical commands: continuation lines
+//! joined, here-documents kept with the command that opens them, comments
+//! collected with their lines.
+
+/// A logical command line of a block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// 0-based line of the block where the command starts.
+    pub offset: usize,
+    /// The command, continuations joined with a space.
+    pub text: String,
+    /// A comment at the end of the same line (`curl … # Should return 8.0.0`).
+    pub trailing_comment: Option<String>,
+}
+
+/// A line or a comment, in block order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Command(Line),
+    /// A full-line comment (`# Expected: …`), text after `#`.
+    Comment {
+        offset: usize,
+        text: String,
+    },
+    /// An empty line.
+    Blank,
+}
+
+/// Splits a block into pieces.
+pub fn split(code: &str) -> Vec<Piece> {
+    let lines: Vec<&str> = code.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let raw = lines[i];
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            out.push(Piece::Blank);
+            i += 1;
+            continue;
+        }
+        if let Some(comment) = trimmed.strip_prefix('#') {
+            if !comment.starts_with('!') {
+                out.push(Piece::Comment {
+                    offset: i,
+                    text: comment.trim().to_string(),
+                });
+            }
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut text = String::new();
+        let mut trailing = None;
+        loop {
+            let line = lines[i].trim();
+            let (body, comment) = split_comment(line);
+            if comment.is_some() {
+                trailing = comment;
+            }
+            let body = body.trim_end();
+            if let Some(cont) = body.strip_suffix('\\') {
+                text.push_str(cont.trim_end());
+                text.push(' ');
+                i += 1;
+                if i < lines.len() {
+                    continue;
+                }
+            } else {
+                text.push_str(body);
+                i += 1;
+            }
+            break;
+        }
+        // A here-document runs to its delimiter line.
+        if let Some(delim) = heredoc_delimiter(&text) {
+            while i < lines.len() {
+                let l = lines[i];
+                text.push('\n');
+                text.push_str(l);
+                i += 1;
+                if l.trim() == delim {
+                    break;
+                }
+            }
+        }
+        out.push(Piece::Command(Line {
+            offset: start,
+            text: text.trim().to_string(),
+            trailing_comment: trailing,
+        }));
+    }
+    out
+}
+
+/// Splits `cmd # comment` at a `#` that starts a word outside quotes.
+fn split_comment(line: &str) -> (&str, Option<String>) {
+    let mut quote: Option<char> = None;
+    let mut prev = ' ';
+    for (i, c) in line.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == '#' && prev.is_whitespace() => {
+                return (&line[..i], Some(line[i + 1..].trim().to_string()));
+            }
+            None => {}
+        }
+        prev = c;
+    }
+    (line, None)
+}
+
+fn heredoc_delimiter(text: &str) -> Option<String> {
+    let at = text.find("<<")?;
+    let rest = text[at + 2..].trim_start_matches(['-', '~']).trim_start();
+    if rest.starts_with('<') {
+        return None; // <<< here-string
+    }
+    let word: String = rest
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != ';' && *c != ')')
+        .collect();
+    let word = word.trim_matches(['\'', '"']).to_string();
+    (!word.is_empty()).then_some(word)
+}
+
+/// Splits a command line at `&&`, `||`, `;` and `|` outside quotes and
+/// `$(…)`, returning the simple commands and whether any pipe was seen.
+pub fn simple_commands(text: &str) -> Vec<String> {
+    split_list(text, true)
+}
+
+/// Splits at `&&`, `||` and `;` only: each part may still be a pipeline.
+pub fn pipelines(text: &str) -> Vec<String> {
+    split_list(text, false)
+}
+
+fn split_list(text: &str, pipes: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    let mut depth = 0usize;
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match quote {
+            Some(q) => {
+                if c == q {
+                    quote = None;
+                }
+                cur.push(c);
+            }
+            None => match c {
+                '\'' | '"' => {
+                    quote = Some(c);
+                    cur.push(c);
+                }
+                '$' if chars.get(i + 1) == Some(&'(') => {
+                    depth += 1;
+                    cur.push_str("$(");
+                    i += 1;
+                }
+                ')' if depth > 0 => {
+                    depth -= 1;
+                    cur.push(c);
+                }
+                ';' | '|' | '&' | '\n' if depth == 0 => {
+                    let doubled = chars.get(i + 1) == Some(&c);
+                    if (c == '&' && !doubled) || (c == '|' && !doubled && !pipes) {
+                        // Background `cmd &`: still one command.
+                        cur.push(c);
+                    } else {
+                        if !cur.trim().is_empty() {
+                            out.push(cur.trim().to_string());
+                        }
+                        cur.clear();
+                        if doubled {
+                            i += 1;
+                        }
+                    }
+                }
+                _ => cur.push(c),
+            },
+        }
+        i += 1;
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim().to_string());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn continuations_comments_and_heredocs() {
+        let code = "# Health\ncurl -X POST https://x/y \\\n  -H 'A: b' \\\n  -d '{\"a\": 1}'\n# Expected: 200 OK\n\ncurl https://x/v  # Should return 8.0.0\ncat <<EOF > f\nline # not a comment\nEOF\necho done\n";
+        let pieces = split(code);
+        let cmds: Vec<&Line> = pieces
+            .iter()
+            .filter_map(|p| match p {
+                Piece::Command(l) => Some(l),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(cmds.len(), 4);
+        assert_eq!(cmds[0].offset, 1);
+        assert_eq!(
+            cmds[0].text,
+            "curl -X POST https://x/y -H 'A: b' -d '{\"a\": 1}'"
+        );
+        assert_eq!(
+            cmds[1].trailing_comment.as_deref(),
+            Some("Should return 8.0.0")
+        );
+        assert!(cmds[2].text.contains("line # not a comment"));
+        assert_eq!(cmds[3].text, "echo done");
+        assert!(pieces.iter().any(
+            |p| matches!(p, Piece::Comment { offset: 4, text } if text == "Expected: 200 OK")
+        ));
+    }
+
+    #[test]
+    fn simple_command_splitting() {
+        assert_eq!(
+            simple_commands("a && b || c; d | e"),
+            vec!["a", "b", "c", "d", "e"]
+        );
+        assert_eq!(
+            simple_commands("echo 'a && b' | grep x"),
+            vec!["echo 'a && b'", "grep x"]
+        );
+        assert_eq!(
+            simple_commands("X=$(curl a | jq -r .id)"),
+            vec!["X=$(curl a | jq -r .id)"]
+        );
+        assert_eq!(simple_commands("websocat url &"), vec!["websocat url &"]);
+        assert_eq!(pipelines("a | b && c"), vec!["a | b", "c"]);
+    }
+}

@@ -1,0 +1,493 @@
+//! One executable check: what to do (a [`Target`]), what to expect
+//! ([`Expectation`]s), and how an observation is judged.
+
+use crate::outcome::Status;
+use serde::Serialize;
+use serde_json::Value;
+use std::time::Duration;
+
+/// What a check does. Strings may still hold `$VARS` and document hosts
+/// until [`crate::plan::resolve`] fills them in.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "probe", rename_all = "snake_case")]
+pub enum Target {
+    Http {
+        method: String,
+        url: String,
+        headers: Vec<(String, String)>,
+        body: Option<String>,
+        insecure: bool,
+        follow: bool,
+        basic_auth: Option<String>,
+        /// `curl -f`: a status of 400 or more fails the command.
+        fail: bool,
+        max_time: Option<f64>,
+    },
+    Tcp {
+        host: String,
+        port: u16,
+    },
+    Postgres {
+        url: String,
+        sql: String,
+    },
+    Redis {
+        url: String,
+        args: Vec<String>,
+    },
+    #[serde(rename = "websocket")]
+    WebSocket {
+        url: String,
+        headers: Vec<(String, String)>,
+        insecure: bool,
+    },
+    Tls {
+        host: String,
+        port: u16,
+        /// Minimum protocol version, e.g. `1.2`.
+        min_version: Option<String>,
+    },
+    #[serde(rename = "clickhouse")]
+    ClickHouse {
+        url: String,
+        sql: String,
+    },
+    Shell {
+        script: String,
+    },
+}
+
+impl Target {
+    /// The probe's name, as reports show it.
+    pub fn probe(&self) -> &'static str {
+        match self {
+            Target::Http { .. } => "http",
+            Target::Tcp { .. } => "tcp",
+            Target::Postgres { .. } => "postgres",
+            Target::Redis { .. } => "redis",
+            Target::WebSocket { .. } => "websocket",
+            Target::Tls { .. } => "tls",
+            Target::ClickHouse { .. } => "clickhouse",
+            Target::Shell { .. } => "shell",
+        }
+    }
+
+    /// A one-line description: `GET http://…/health`, `psql: SELECT 1`.
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Http { method, url, .. } => format!("{method} {url}"),
+            Target::Tcp { host, port } => format!("tcp connect {host}:{port}"),
+            Target::Postgres { url, sql } => {
+                format!("psql {}: {}", strip_password(url), one_line(sql))
+            }
+            Target::Redis { url, args } => {
+                format!("redis {}: {}", strip_password(url), args.join(" "))
+            }
+            Target::WebSocket { url, .. } => format!("websocket {url}"),
+            Target::Tls { host, port, .. } => format!("tls {host}:{port}"),
+            Target::ClickHouse { url, sql } => format!("clickhouse {url}: {}", one_line(sql)),
+            Target::Shell { script } => format!("sh: {}", one_line(script)),
+        }
+    }
+}
+
+fn one_line(s: &str) -> String {
+    let line = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() > 100 {
+        format!("{}…", line.chars().take(99).collect::<String>())
+    } else {
+        line
+    }
+}
+
+fn strip_password(url: &str) -> String {
+    // postgres://user:secret@host → postgres://user@host
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((userinfo, host)) = rest.split_once('@')
+    {
+        let user = userinfo.split(':').next().unwrap_or("");
+        return format!("{scheme}://{user}@{host}");
+    }
+    url.to_string()
+}
+
+/// What must hold for a check to pass.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Expectation {
+    Status {
+        code: u16,
+    },
+    /// `2xx`: the first digit.
+    StatusClass {
+        class: u16,
+    },
+    /// Status below 400 (`curl -f`, or a request with no written expectation).
+    StatusOk,
+    JsonSubset {
+        json: Value,
+    },
+    JsonPathEquals {
+        path: String,
+        value: Value,
+    },
+    Contains {
+        text: String,
+    },
+    HeaderContains {
+        name: String,
+        value: String,
+    },
+    LatencyUnder {
+        ms: u64,
+    },
+    /// The probe itself succeeded (connection made, query ran, exit code 0).
+    Succeeds,
+    /// TLS protocol at least this version.
+    TlsAtLeast {
+        version: String,
+    },
+    /// Certificate chain valid and not expired.
+    CertificateValid,
+    /// Words no recogniser can check: the item needs review.
+    Unverifiable {
+        text: String,
+    },
+}
+
+impl Expectation {
+    pub fn describe(&self) -> String {
+        match self {
+            Expectation::Status { code } => format!("status {code}"),
+            Expectation::StatusClass { class } => format!("status {class}xx"),
+            Expectation::StatusOk => "status < 400".into(),
+            Expectation::JsonSubset { json } => format!("json ⊇ {json}"),
+            Expectation::JsonPathEquals { path, value } => format!("json {path} == {value}"),
+            Expectation::Contains { text } => format!("output contains {text:?}"),
+            Expectation::HeaderContains { name, value } => {
+                format!("header {name} contains {value:?}")
+            }
+            Expectation::LatencyUnder { ms } => format!("under {ms} ms"),
+            Expectation::Succeeds => "succeeds".into(),
+            Expectation::TlsAtLeast { version } => format!("TLS ≥ {version}"),
+            Expectation::CertificateValid => "certificate valid and not expired".into(),
+            Expectation::Unverifiable { text } => format!("“{text}” (not machine-checkable)"),
+        }
+    }
+}
+
+/// What a probe saw, in the terms expectations are checked against.
+#[derive(Debug, Clone, Default)]
+pub struct Observation {
+    pub status: Option<u16>,
+    pub body: String,
+    pub headers: Vec<(String, String)>,
+    pub duration: Duration,
+    /// The probe's own failure (connection refused, non-zero exit), if any.
+    pub error: Option<String>,
+    pub tls_protocol: Option<String>,
+    pub cert_problem: Option<String>,
+    /// One line for people: `GET … → 200 in 3 ms`.
+    pub summary: String,
+}
+
+/// The judgement of one observation.
+#[derive(Debug, Clone)]
+pub struct Judgement {
+    pub status: Status,
+    pub expected: Vec<String>,
+    pub failures: Vec<String>,
+    pub unverified: Vec<String>,
+}
+
+/// Checks every expectation. A failed probe fails unless an expectation
+/// asked for exactly that failure (a status code the server did send).
+pub fn judge(expect: &[Expectation], obs: &Observation) -> Judgement {
+    let mut failures = Vec::new();
+    let mut unverified = Vec::new();
+    let mut expected = Vec::new();
+    if let Some(err) = &obs.error
+        && obs.status.is_none()
+    {
+        failures.push(err.clone());
+    }
+    for e in expect {
+        expected.push(e.describe());
+        if let Some(why) = check_one(e, obs) {
+            match why {
+                Miss::Failed(msg) => failures.push(msg),
+                Miss::Unverifiable(text) => unverified.push(text),
+            }
+        }
+    }
+    failures.dedup();
+    let status = if !failures.is_empty() {
+        Status::Failed
+    } else if !unverified.is_empty() {
+        Status::NeedsReview
+    } else {
+        Status::Passed
+    };
+    Judgement {
+        status,
+        expected,
+        failures,
+        unverified,
+    }
+}
+
+enum Miss {
+    Failed(String),
+    Unverifiable(String),
+}
+
+fn check_one(e: &Expectation, obs: &Observation) -> Option<Miss> {
+    let fail = |m: String| Some(Miss::Failed(m));
+    match e {
+        Expectation::Status { code } => match obs.status {
+            Some(s) if s == *code => None,
+            Some(s) => fail(format!("expected status {code}, got {s}")),
+            None => fail(format!("expected status {code}, got no response")),
+        },
+        Expectation::StatusClass { class } => match obs.status {
+            Some(s) if s / 100 == *class => None,
+            Some(s) => fail(format!("expected status {class}xx, got {s}")),
+            None => fail(format!("expected status {class}xx, got no response")),
+        },
+        Expectation::StatusOk => match obs.status {
+            Some(s) if s < 400 => None,
+            Some(s) => fail(format!("expected status < 400, got {s}")),
+            None => fail("expected a response, got none".into()),
+        },
+        Expectation::JsonSubset { json } => match serde_json::from_str::<Value>(obs.body.trim()) {
+            Ok(actual) if is_subset(json, &actual) => None,
+            Ok(actual) => fail(format!(
+                "expected json ⊇ {json}, got {}",
+                excerpt(&actual.to_string(), 200)
+            )),
+            Err(_) => fail(format!(
+                "expected json ⊇ {json}, got non-JSON {:?}",
+                excerpt(&obs.body, 120)
+            )),
+        },
+        Expectation::JsonPathEquals { path, value } => {
+            let actual = serde_json::from_str::<Value>(obs.body.trim()).ok();
+            match actual.as_ref().and_then(|a| json_path(a, path)) {
+                Some(v) if values_equal(value, v) => None,
+                Some(v) => fail(format!("expected {path} == {value}, got {v}")),
+                None => fail(format!("expected {path} == {value}, but {path} is absent")),
+            }
+        }
+        Expectation::Contains { text } => {
+            if obs.body.contains(text.as_str()) {
+                None
+            } else {
+                fail(format!(
+                    "expected output to contain {text:?}, got {:?}",
+                    excerpt(&obs.body, 160)
+                ))
+            }
+        }
+        Expectation::HeaderContains { name, value } => {
+            let found = obs
+                .headers
+                .iter()
+                .any(|(k, v)| k.eq_ignore_ascii_case(name) && v.contains(value.as_str()));
+            if found {
+                None
+            } else {
+                fail(format!("expected header {name} to contain {value:?}"))
+            }
+        }
+        Expectation::LatencyUnder { ms } => {
+            let took = obs.duration.as_millis() as u64;
+            if took < *ms {
+                None
+            } else {
+                fail(format!("expected under {ms} ms, took {took} ms"))
+            }
+        }
+        Expectation::Succeeds => obs.error.as_ref().map(|e| Miss::Failed(e.clone())),
+        Expectation::TlsAtLeast { version } => match &obs.tls_protocol {
+            Some(p) if tls_rank(p) >= tls_rank(version) => None,
+            Some(p) => fail(format!("expected TLS ≥ {version}, negotiated {p}")),
+            None => fail(format!("expected TLS ≥ {version}, no handshake")),
+        },
+        Expectation::CertificateValid => obs
+            .cert_problem
+            .as_ref()
+            .map(|p| Miss::Failed(format!("certificate: {p}"))),
+        Expectation::Unverifiable { text } => Some(Miss::Unverifiable(text.clone())),
+    }
+}
+
+fn tls_rank(v: &str) -> u32 {
+    let digits: String = v.chars().filter(|c| c.is_ascii_digit()).collect();
+    match digits.as_str() {
+        "13" => 13,
+        "12" => 12,
+        "11" => 11,
+        "10" | "1" => 10,
+        _ => 0,
+    }
+}
+
+/// Whether every part of `expected` is present in `actual`: objects by key,
+/// arrays element-wise (each expected element matches some actual one),
+/// scalars by value (numbers by numeric value).
+pub fn is_subset(expected: &Value, actual: &Value) -> bool {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => e
+            .iter()
+            .all(|(k, v)| a.get(k).is_some_and(|av| is_subset(v, av))),
+        (Value::Array(e), Value::Array(a)) => {
+            e.iter().all(|ev| a.iter().any(|av| is_subset(ev, av)))
+        }
+        _ => values_equal(expected, actual),
+    }
+}
+
+fn values_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    }
+}
+
+/// A tiny jq/JSONPath subset: `.a.b`, `.items[0].id`, `$.version`, `.[0]`.
+pub fn json_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    let path = path.trim().trim_start_matches('$');
+    let mut cur = value;
+    let mut rest = path;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            rest = r;
+            if rest.is_empty() || rest.starts_with('[') {
+                continue;
+            }
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            let key = rest[..end].trim_matches('"');
+            cur = cur.get(key)?;
+            rest = &rest[end..];
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']')?;
+            let idx: usize = r[..end].trim().parse().ok()?;
+            cur = cur.get(idx)?;
+            rest = &r[end + 1..];
+        } else {
+            return None;
+        }
+    }
+    Some(cur)
+}
+
+/// The first `max` characters of `s`, with an ellipsis if cut.
+pub fn excerpt(s: &str, max: usize) -> String {
+    let s = s.trim();
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obs(status: u16, body: &str) -> Observation {
+        Observation {
+            status: Some(status),
+            body: body.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn status_and_json_subset() {
+        let expect = vec![
+            Expectation::Status { code: 200 },
+            Expectation::JsonSubset {
+                json: json!({"status": "healthy"}),
+            },
+        ];
+        assert_eq!(
+            judge(&expect, &obs(200, r#"{"status":"healthy","v":1}"#)).status,
+            Status::Passed
+        );
+        let j = judge(&expect, &obs(500, r#"{"status":"unhealthy"}"#));
+        assert_eq!(j.status, Status::Failed);
+        assert_eq!(j.failures.len(), 2);
+        assert!(j.failures[0].contains("got 500"));
+        let j = judge(&expect, &obs(200, "<html>"));
+        assert!(j.failures[0].contains("non-JSON"));
+    }
+
+    #[test]
+    fn unverifiable_never_passes() {
+        let expect = vec![Expectation::Unverifiable {
+            text: "Valid authorization URL".into(),
+        }];
+        assert_eq!(judge(&expect, &obs(200, "{}")).status, Status::NeedsReview);
+        let mut with_status = expect.clone();
+        with_status.push(Expectation::StatusOk);
+        assert_eq!(judge(&with_status, &obs(502, "")).status, Status::Failed);
+    }
+
+    #[test]
+    fn probe_errors_fail() {
+        let o = Observation {
+            error: Some("connect to 127.0.0.1:1 refused".into()),
+            ..Default::default()
+        };
+        let j = judge(&[Expectation::Succeeds], &o);
+        assert_eq!(j.status, Status::Failed);
+        assert_eq!(
+            j.failures,
+            vec!["connect to 127.0.0.1:1 refused".to_string()]
+        );
+        // An empty expectation list still fails on a probe error.
+        assert_eq!(judge(&[], &o).status, Status::Failed);
+    }
+
+    #[test]
+    fn subsets_and_paths() {
+        assert!(is_subset(&json!({"a": [1]}), &json!({"a": [3, 1], "b": 2})));
+        assert!(!is_subset(&json!({"a": "1"}), &json!({"a": 1})));
+        assert!(is_subset(&json!(1.0), &json!(1)));
+        let v = json!({"items": [{"id": "s-1"}], "version": "8.0.0"});
+        assert_eq!(json_path(&v, ".items[0].id"), Some(&json!("s-1")));
+        assert_eq!(json_path(&v, "$.version"), Some(&json!("8.0.0")));
+        assert_eq!(json_path(&v, ".nope"), None);
+        assert_eq!(json_path(&json!([5]), ".[0]"), Some(&json!(5)));
+    }
+
+    #[test]
+    fn tls_versions() {
+        let o = Observation {
+            tls_protocol: Some("TLSv1.2".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            judge(
+                &[Expectation::TlsAtLeast {
+                    version: "1.2".into()
+                }],
+                &o
+            )
+            .status,
+            Status::Passed
+        );
+        assert_eq!(
+            judge(
+                &[Expectation::TlsAtLeast {
+                    version: "1.3".into()
+                }],
+                &o
+            )
+            .status,
+            Status::Failed
+        );
+    }
+}

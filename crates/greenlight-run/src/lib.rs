@@ -1,0 +1,17 @@
+//! greenlight-run turns a parsed checklist and an environment profile into
+//! checks, runs them, and decides the verdict.
+//!
+//! Data flows one way: `recognize` (text → commands and expectations) →
+//! `plan` (checklist + profile → checks, classes, gates) → `execute`
+//! (checks → results, as events) → `verdict` (results → GO/NO-GO).
+
+pub mod analyze;
+pub mod assemble;
+pub mod check;
+pub mod execute;
+pub mod outcome;
+pub mod plan;
+pub mod profile;
+pub mod redact;
+pub mod subst;
+pub mod verdict;

@@ -1,0 +1,1148 @@
+//! Checklist + profile → plan: for every item, what will run (natively,
+//! with which probe, or through a shell), its safety class, what it depends
+//! on, and what is left to people. `greenlight plan` prints it; `run`
+//! executes it.
+
+use crate::check::{Expectation, Target};
+use crate::profile::{Class, Eventually, Profile};
+use crate::subst;
+use greenlight_doc::{Checklist, SectionKind, Severity};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashSet};
+
+/// Whether a check runs, and if not, why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "gate", rename_all = "snake_case")]
+pub enum Gate {
+    Run,
+    /// Its class (or shell) is not allowed: reported as not run.
+    NotRun {
+        reason: String,
+    },
+    /// It cannot run: a variable is missing, a program is not installed.
+    Blocked {
+        reason: String,
+    },
+}
+
+/// A value a check captures for later checks (`ID=$(curl … | jq -r .id)`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Capture {
+    pub var: String,
+    /// The jq path, such as `.id`.
+    pub path: String,
+}
+
+/// One check of the plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanCheck {
+    pub index: usize,
+    /// Index into [`Plan::items`].
+    pub item: usize,
+    pub line: usize,
+    /// The command as the document wrote it.
+    pub command: String,
+    pub class: Class,
+    /// The command that set the class, for `not run` messages.
+    pub class_reason: String,
+    pub target: Target,
+    pub expect: Vec<Expectation>,
+    pub capture: Option<Capture>,
+    /// Variables passed to a shell step as environment variables.
+    pub env_names: Vec<String>,
+    /// Checks whose captured values this one needs.
+    pub depends_on: Vec<usize>,
+    pub gate: Gate,
+    pub eventually: Option<Eventually>,
+}
+
+impl PlanCheck {
+    /// Mutating checks and checks that need a captured value run alone and
+    /// in document order.
+    pub fn is_sequential(&self) -> bool {
+        self.class != Class::Read || !self.depends_on.is_empty()
+    }
+
+    pub fn is_native(&self) -> bool {
+        !matches!(self.target, Target::Shell { .. })
+    }
+}
+
+/// How an item is handled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Handling {
+    /// A machine checks it.
+    Automated,
+    /// A person checks it.
+    Manual,
+    /// Its status comes from its sub-items.
+    Group,
+    /// A person signs it.
+    Signoff { role: String },
+    /// Not part of a run.
+    Skipped { why: String },
+}
+
+/// One item of the plan (a checklist item, or a section's bare code blocks).
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanItem {
+    pub id: String,
+    pub line: usize,
+    pub text: String,
+    pub phase_title: Option<String>,
+    pub severity: Severity,
+    pub handling: Handling,
+    pub checks: Vec<usize>,
+    pub children: Vec<usize>,
+    /// Whether the item gives its own reasons to the verdict (leaves and
+    /// items with checks; groups speak through their children).
+    pub reports: bool,
+}
+
+/// A top-level phase: the unit that runs in document order.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanPhase {
+    pub id: String,
+    pub line: usize,
+    pub title: String,
+    pub budget_seconds: Option<u64>,
+    pub items: Vec<usize>,
+    pub checks: Vec<usize>,
+}
+
+/// A sign-off slot.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanSignoff {
+    pub id: String,
+    pub role: String,
+    pub line: usize,
+}
+
+/// The whole plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub checklist: String,
+    pub profile: String,
+    pub phases: Vec<PlanPhase>,
+    pub items: Vec<PlanItem>,
+    pub checks: Vec<PlanCheck>,
+    pub signoffs: Vec<PlanSignoff>,
+}
+
+/// What the recognisers made of one command of a code block.
+#[derive(Debug, Clone)]
+pub struct Command {
+    /// 0-based line within the block.
+    pub line_offset: usize,
+    pub text: String,
+    pub class: Class,
+    /// The native probe for it, with host-mapped but unsubstituted strings
+    /// still to be mapped; `None` when only a shell can run it.
+    pub native: Option<Target>,
+    pub capture: Option<Capture>,
+    pub expect: Vec<Expectation>,
+    /// Program names the command runs (for "not installed" checks).
+    pub programs: Vec<String>,
+    /// Variables it needs from outside.
+    pub needs: Vec<String>,
+    /// Variables it defines for later commands of the same block.
+    pub defines: Vec<String>,
+    /// Harmless bookkeeping (`export X=…`, `echo`, `sleep`): needs no check.
+    pub inert: bool,
+}
+
+/// What the recognisers made of a whole code block.
+#[derive(Debug, Clone)]
+pub struct BlockAnalysis {
+    pub commands: Vec<Command>,
+    /// The block's class: the most dangerous command's.
+    pub class: Class,
+    /// The command that set it.
+    pub decided_by: String,
+    /// Expectations written for the whole block (`# MUST SEE: …` after it).
+    pub expect: Vec<Expectation>,
+}
+
+/// Something that can analyse a code block. The recognisers implement it;
+/// tests can give their own.
+pub type Analyzer = dyn Fn(&str, Option<&str>) -> BlockAnalysis;
+
+/// Builds the plan. `program_exists` says whether a program is installed.
+pub fn build(
+    list: &Checklist,
+    checklist_name: &str,
+    profile: &Profile,
+    analyze: &Analyzer,
+    program_exists: &dyn Fn(&str) -> bool,
+) -> Plan {
+    let mut b = Builder {
+        list,
+        profile,
+        plan: Plan {
+            checklist: checklist_name.to_string(),
+            profile: profile.name.clone(),
+            phases: Vec::new(),
+            items: Vec::new(),
+            checks: Vec::new(),
+            signoffs: list
+                .signoffs
+                .iter()
+                .map(|s| PlanSignoff {
+                    id: s.id.clone(),
+                    role: s.role.clone(),
+                    line: s.line,
+                })
+                .collect(),
+        },
+        program_exists,
+        analyze,
+        captured_by: Vec::new(),
+    };
+    b.build();
+    b.plan
+}
+
+struct Builder<'a> {
+    list: &'a Checklist,
+    profile: &'a Profile,
+    plan: Plan,
+    program_exists: &'a dyn Fn(&str) -> bool,
+    analyze: &'a Analyzer,
+    /// (variable, check index) for every capture so far, in document order.
+    captured_by: Vec<(String, usize)>,
+}
+
+impl Builder<'_> {
+    fn build(&mut self) {
+        let list = self.list;
+        let top = run_phase_level(list);
+        // Each run phase: a heading at the run level, or everything before
+        // the first one.
+        let mut phase_of_heading: Vec<Option<usize>> = vec![None; list.phases.len()];
+        for (i, p) in list.phases.iter().enumerate() {
+            if p.level == top || (p.level < top && i == 0) {
+                self.plan.phases.push(PlanPhase {
+                    id: p.id.clone(),
+                    line: p.line,
+                    title: p.title.clone(),
+                    budget_seconds: p.budget_seconds,
+                    items: Vec::new(),
+                    checks: Vec::new(),
+                });
+                phase_of_heading[i] = Some(self.plan.phases.len() - 1);
+            } else {
+                phase_of_heading[i] = p.parent.and_then(|up| phase_of_heading[up]).or_else(|| {
+                    // A deeper heading before any run-level heading.
+                    (!self.plan.phases.is_empty()).then(|| self.plan.phases.len() - 1)
+                });
+            }
+        }
+        if self.plan.phases.is_empty() {
+            self.plan.phases.push(PlanPhase {
+                id: "h0000000".into(),
+                line: 1,
+                title: list.title.clone().unwrap_or_else(|| "(document)".into()),
+                budget_seconds: None,
+                items: Vec::new(),
+                checks: Vec::new(),
+            });
+        }
+        let run_phase = |phase: Option<usize>| phase.and_then(|p| phase_of_heading[p]).unwrap_or(0);
+
+        // Walk items and section-level code blocks in document order.
+        enum Next {
+            Item(usize),
+            Section(usize),
+        }
+        let mut order: Vec<(usize, Next)> = list
+            .items
+            .iter()
+            .map(|i| (i.span.start, Next::Item(i.index)))
+            .collect();
+        for p in &list.phases {
+            if !p.steps.is_empty() {
+                order.push((list.steps[p.steps[0]].span.start, Next::Section(p.index)));
+            }
+        }
+        order.sort_by_key(|(start, _)| *start);
+        let mut plan_index_of_item = vec![usize::MAX; list.items.len()];
+        for (_, next) in order {
+            match next {
+                Next::Item(i) => {
+                    let idx = self.add_item(i, run_phase(list.items[i].phase));
+                    plan_index_of_item[i] = idx;
+                    if let Some(parent) = list.items[i].parent {
+                        let pp = plan_index_of_item[parent];
+                        if pp != usize::MAX {
+                            self.plan.items[pp].children.push(idx);
+                        }
+                    }
+                }
+                Next::Section(p) => self.add_section_blocks(p, run_phase(Some(p))),
+            }
+        }
+        // Parents with children but no checks of their own are groups.
+        for i in 0..self.plan.items.len() {
+            let item = &self.plan.items[i];
+            if item.handling == Handling::Manual && !item.children.is_empty() {
+                self.plan.items[i].handling = Handling::Group;
+                self.plan.items[i].reports = false;
+            }
+        }
+    }
+
+    fn add_item(&mut self, i: usize, phase: usize) -> usize {
+        let item = &self.list.items[i];
+        let phase_title = item.phase.map(|p| self.list.phases[p].title.clone());
+        let handling = if item.section == SectionKind::Rollback {
+            Handling::Skipped {
+                why: "rollback procedure: never part of a run".into(),
+            }
+        } else if item.section == SectionKind::Monitoring {
+            Handling::Skipped {
+                why: "post-release monitoring window: observed after the release".into(),
+            }
+        } else if let Some(s) = item.signoff {
+            Handling::Signoff {
+                role: self.list.signoffs[s].role.clone(),
+            }
+        } else if !item.steps.is_empty()
+            || !self.inline_checks(&item.text, &item.inline_code).is_empty()
+        {
+            Handling::Automated
+        } else {
+            Handling::Manual
+        };
+        let idx = self.plan.items.len();
+        // Sign-off items are shown through the sign-off slots, not as reasons.
+        let reports = !matches!(
+            handling,
+            Handling::Signoff { .. } | Handling::Skipped { .. }
+        );
+        self.plan.items.push(PlanItem {
+            id: item.id.clone(),
+            line: item.line,
+            text: item.text.clone(),
+            phase_title,
+            severity: item.severity,
+            handling: handling.clone(),
+            checks: Vec::new(),
+            children: Vec::new(),
+            reports,
+        });
+        self.plan.phases[phase].items.push(idx);
+        if handling == Handling::Automated {
+            for &s in &item.steps {
+                self.add_block(idx, phase, s);
+            }
+            for inline in self.inline_checks(&item.text, &item.inline_code) {
+                self.push_check(
+                    idx,
+                    phase,
+                    item.line,
+                    inline.command.clone(),
+                    inline.class,
+                    inline.command,
+                    Some(inline.target),
+                    inline.expect,
+                    None,
+                    Vec::new(),
+                    Vec::new(),
+                );
+            }
+            if self.plan.items[idx].checks.is_empty() {
+                // Code blocks that hold nothing to run (pure comments, text).
+                self.plan.items[idx].handling = Handling::Manual;
+            }
+        }
+        idx
+    }
+
+    /// A section's bare code blocks become one synthetic item per block.
+    fn add_section_blocks(&mut self, p: usize, phase: usize) {
+        let heading = &self.list.phases[p];
+        for (n, &s) in heading.steps.iter().enumerate() {
+            let step = &self.list.steps[s];
+            let handling = match heading.kind {
+                SectionKind::Rollback => Handling::Skipped {
+                    why: "rollback procedure: never part of a run".into(),
+                },
+                SectionKind::Monitoring => Handling::Skipped {
+                    why: "post-release monitoring window: observed after the release".into(),
+                },
+                _ => Handling::Automated,
+            };
+            let idx = self.plan.items.len();
+            let severity = severity_of_heading(self.list, p);
+            self.plan.items.push(PlanItem {
+                id: format!("{}-{}", heading.id, n + 1),
+                line: step.line,
+                text: format!("{} (code block {})", heading.title, n + 1),
+                phase_title: Some(heading.title.clone()),
+                severity,
+                reports: !matches!(handling, Handling::Skipped { .. }),
+                handling: handling.clone(),
+                checks: Vec::new(),
+                children: Vec::new(),
+            });
+            self.plan.phases[phase].items.push(idx);
+            if handling == Handling::Automated {
+                self.add_block(idx, phase, s);
+                if self.plan.items[idx].checks.is_empty() {
+                    self.plan.items[idx].handling = Handling::Manual;
+                }
+            }
+        }
+    }
+
+    fn add_block(&mut self, item: usize, phase: usize, s: usize) {
+        let step = &self.list.steps[s];
+        let lang = step.lang.as_deref();
+        if !is_shell_lang(lang) {
+            return;
+        }
+        let analysis = (self.analyze)(&step.code, lang);
+        let runnable: Vec<&Command> = analysis.commands.iter().filter(|c| !c.inert).collect();
+        if runnable.is_empty() {
+            return;
+        }
+        let all_native = runnable.iter().all(|c| c.native.is_some());
+        if all_native {
+            // Variables the block defines for itself (`export BASE_URL=…`).
+            let mut local: Vec<(String, String)> = Vec::new();
+            for c in &analysis.commands {
+                if c.inert
+                    && let Some((name, value)) = parse_assignment(&c.text)
+                {
+                    local.push((name, value));
+                }
+            }
+            let n = runnable.len();
+            for (k, c) in runnable.iter().enumerate() {
+                let mut expect = c.expect.clone();
+                if k + 1 == n {
+                    expect.extend(analysis.expect.iter().cloned());
+                }
+                let target = c.native.clone().map(|t| apply_locals(t, &local));
+                self.push_check(
+                    item,
+                    phase,
+                    step.code_line + c.line_offset,
+                    c.text.clone(),
+                    c.class,
+                    c.text.clone(),
+                    target,
+                    expect,
+                    c.capture.clone(),
+                    c.needs.clone(),
+                    c.programs.clone(),
+                );
+            }
+        } else {
+            // One shell step for the whole block, with the block's class.
+            let mut expect: Vec<Expectation> = analysis
+                .commands
+                .iter()
+                .flat_map(|c| c.expect.clone())
+                .collect();
+            expect.extend(analysis.expect.iter().cloned());
+            if !expect.iter().any(|e| matches!(e, Expectation::Succeeds)) {
+                expect.insert(0, Expectation::Succeeds);
+            }
+            // Status codes and JSON cannot be checked on a whole script's output.
+            let expect = expect.into_iter().map(shell_expectation).collect();
+            let defined: HashSet<&str> = analysis
+                .commands
+                .iter()
+                .flat_map(|c| c.defines.iter().map(String::as_str))
+                .collect();
+            let needs: Vec<String> = analysis
+                .commands
+                .iter()
+                .flat_map(|c| c.needs.iter().cloned())
+                .filter(|n| !defined.contains(n.as_str()))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let programs: Vec<String> = analysis
+                .commands
+                .iter()
+                .flat_map(|c| c.programs.iter().cloned())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            self.push_check(
+                item,
+                phase,
+                step.code_line,
+                step.code.trim_end().to_string(),
+                analysis.class,
+                analysis.decided_by.clone(),
+                None,
+                expect,
+                None,
+                needs,
+                programs,
+            );
+            if let Some(last) = self.plan.checks.last_mut() {
+                last.target = Target::Shell {
+                    script: step.code.clone(),
+                };
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push_check(
+        &mut self,
+        item: usize,
+        phase: usize,
+        line: usize,
+        command: String,
+        class: Class,
+        class_reason: String,
+        native: Option<Target>,
+        mut expect: Vec<Expectation>,
+        capture: Option<Capture>,
+        needs: Vec<String>,
+        programs: Vec<String>,
+    ) {
+        let index = self.plan.checks.len();
+        let target = match native {
+            Some(t) => self.map_hosts(t),
+            None => Target::Shell {
+                script: command.clone(),
+            },
+        };
+        if matches!(target, Target::Http { .. }) && !expect.iter().any(is_status_expectation) {
+            // A request with no written status expectation must at least not fail.
+            expect.insert(0, Expectation::StatusOk);
+        }
+        if expect.is_empty() {
+            expect.push(Expectation::Succeeds);
+        }
+        // A native target needs exactly what its strings refer to.
+        let needs = if matches!(target, Target::Shell { .. }) {
+            needs
+        } else {
+            target_references(&target)
+        };
+        // A shell cannot be pointed elsewhere: a script that names a host the
+        // profile maps would reach the real host, so it does not run.
+        let mapped_host = match &target {
+            Target::Shell { script } => self
+                .profile
+                .hosts
+                .keys()
+                .find(|h| mentions_host(script, h))
+                .cloned(),
+            _ => None,
+        };
+        // Which needed variables come from earlier captures?
+        let mut depends_on = Vec::new();
+        let mut missing = Vec::new();
+        for name in &needs {
+            if let Some((_, by)) = self.captured_by.iter().rev().find(|(v, _)| v == name) {
+                depends_on.push(*by);
+            } else if let Some(why) = self.profile.missing.get(name) {
+                missing.push(format!("{name} ({why})"));
+            } else if !self.profile.vars.contains_key(name) {
+                missing.push(name.clone());
+            }
+        }
+        let gate = if !missing.is_empty() {
+            Gate::Blocked {
+                reason: format!(
+                    "needs {} which nobody provided (set it in the profile's [vars] or with --set NAME=VALUE)",
+                    missing.join(", ")
+                ),
+            }
+        } else if let Some(dep) = depends_on
+            .iter()
+            .find(|&&d| self.plan.checks[d].gate != Gate::Run)
+        {
+            Gate::Blocked {
+                reason: format!(
+                    "needs a value captured by the check on line {}, which will not run",
+                    self.plan.checks[*dep].line
+                ),
+            }
+        } else if let Some(host) = mapped_host {
+            Gate::Blocked {
+                reason: format!(
+                    "the script names {host}, which the profile maps elsewhere; a shell step cannot be redirected, so it does not run"
+                ),
+            }
+        } else if !self.profile.is_allowed(class) {
+            Gate::NotRun {
+                reason: format!(
+                    "{} is {}: not run (allow with --allow {}) — set by `{}`",
+                    target.probe(),
+                    class.as_str(),
+                    class.as_str(),
+                    one_line(&class_reason)
+                ),
+            }
+        } else if matches!(target, Target::Shell { .. }) && !self.profile.shell {
+            Gate::NotRun {
+                reason: "shell steps are off in this profile ([allow] shell = false)".into(),
+            }
+        } else if let Some(p) = programs
+            .iter()
+            .find(|p| matches!(target, Target::Shell { .. }) && !(self.program_exists)(p))
+        {
+            Gate::Blocked {
+                reason: format!("needs the program `{p}`, which is not installed here"),
+            }
+        } else {
+            Gate::Run
+        };
+        if let Some(cap) = &capture {
+            self.captured_by.push((cap.var.clone(), index));
+        }
+        let env_names = if matches!(target, Target::Shell { .. }) {
+            needs.clone()
+        } else {
+            Vec::new()
+        };
+        self.plan.checks.push(PlanCheck {
+            index,
+            item,
+            line,
+            command,
+            class,
+            class_reason,
+            target,
+            expect,
+            capture,
+            env_names,
+            depends_on,
+            gate,
+            eventually: None,
+        });
+        self.plan.items[item].checks.push(index);
+        self.plan.phases[phase].checks.push(index);
+    }
+
+    /// Maps hosts (and services for psql/redis-cli) through the profile.
+    fn map_hosts(&self, target: Target) -> Target {
+        let hosts = &self.profile.hosts;
+        match target {
+            Target::Http {
+                method,
+                url,
+                headers,
+                body,
+                insecure,
+                follow,
+                basic_auth,
+                fail,
+                max_time,
+            } => Target::Http {
+                url: subst::map_url(&url, hosts).unwrap_or(url),
+                method,
+                headers,
+                body,
+                insecure,
+                follow,
+                basic_auth,
+                fail,
+                max_time,
+            },
+            Target::WebSocket {
+                url,
+                headers,
+                insecure,
+            } => Target::WebSocket {
+                url: subst::map_url(&url, hosts).unwrap_or(url),
+                headers,
+                insecure,
+            },
+            Target::ClickHouse { url, sql } => Target::ClickHouse {
+                url: subst::map_url(&url, hosts)
+                    .or_else(|| self.profile.services.get("clickhouse").cloned())
+                    .unwrap_or(url),
+                sql,
+            },
+            Target::Tcp { host, port } => {
+                let (host, port) = subst::map_addr(&host, port, hosts).unwrap_or((host, port));
+                Target::Tcp { host, port }
+            }
+            Target::Tls {
+                host,
+                port,
+                min_version,
+            } => {
+                let (host, port) = subst::map_addr(&host, port, hosts).unwrap_or((host, port));
+                Target::Tls {
+                    host,
+                    port,
+                    min_version,
+                }
+            }
+            Target::Postgres { url, sql } => Target::Postgres {
+                url: map_service(&url, hosts, self.profile.services.get("postgres")),
+                sql,
+            },
+            Target::Redis { url, args } => Target::Redis {
+                url: map_service(&url, hosts, self.profile.services.get("redis")),
+                args,
+            },
+            shell @ Target::Shell { .. } => shell,
+        }
+    }
+
+    /// Checks stated in an item's own text: `` `GET /path` returns 200 ``,
+    /// an inline native command (`` `redis-cli -h host ping` ``), or
+    /// `TLS version >= 1.2` when the profile names a TLS endpoint.
+    fn inline_checks(&self, text: &str, inline_code: &[String]) -> Vec<Inline> {
+        let mut out = Vec::new();
+        if let Some((target, expect)) = self.inline_http(text, inline_code) {
+            let class = if target_method(&target).is_some_and(|m| m == "GET" || m == "HEAD") {
+                Class::Read
+            } else {
+                Class::Mutating
+            };
+            let command = inline_code
+                .iter()
+                .find(|c| c.split_whitespace().next().is_some_and(is_http_method))
+                .cloned()
+                .unwrap_or_default();
+            out.push(Inline {
+                target,
+                expect,
+                class,
+                command,
+            });
+        }
+        for code in inline_code {
+            if let Some(cmd) = crate::analyze::analyze_inline(code)
+                && let Some(target) = cmd.native
+            {
+                out.push(Inline {
+                    target,
+                    expect: cmd.expect,
+                    class: cmd.class,
+                    command: code.clone(),
+                });
+            }
+        }
+        if let (Some(version), Some(endpoint)) =
+            (tls_minimum(text), self.profile.services.get("tls"))
+        {
+            let (host, port) = match endpoint.rsplit_once(':') {
+                Some((h, p)) => (
+                    h.trim_start_matches("https://").to_string(),
+                    p.trim_end_matches('/').parse().unwrap_or(443),
+                ),
+                None => (endpoint.clone(), 443),
+            };
+            let n = crate::analyze::native::tls_check(&host, port, Some(version));
+            out.push(Inline {
+                target: n.target,
+                expect: n.expect,
+                class: Class::Read,
+                command: text.to_string(),
+            });
+        }
+        out
+    }
+
+    fn inline_http(
+        &self,
+        text: &str,
+        inline_code: &[String],
+    ) -> Option<(Target, Vec<Expectation>)> {
+        let code = inline_code.iter().find(|c| {
+            let mut w = c.split_whitespace();
+            w.next().is_some_and(is_http_method)
+                && w.next()
+                    .is_some_and(|p| p.starts_with('/') || p.contains("://"))
+        })?;
+        let mut words = code.split_whitespace();
+        let method = words.next()?.to_ascii_uppercase();
+        let path = words.next()?;
+        let lower = text.to_lowercase();
+        let after = lower.split_once("returns").map(|(_, r)| r.trim_start())?;
+        let code_num: u16 = after
+            .split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()?;
+        let base = self
+            .profile
+            .services
+            .get("api")
+            .or_else(|| self.profile.services.get("http"))
+            .cloned()
+            .or_else(|| self.profile.vars.get("BASE_URL").map(|v| v.value.clone()))
+            .unwrap_or_else(|| "$BASE_URL".into());
+        let url = if path.contains("://") {
+            path.to_string()
+        } else {
+            format!("{}{path}", base.trim_end_matches('/'))
+        };
+        Some((
+            Target::Http {
+                method,
+                url,
+                headers: Vec::new(),
+                body: None,
+                insecure: false,
+                follow: false,
+                basic_auth: None,
+                fail: false,
+                max_time: None,
+            },
+            vec![Expectation::Status { code: code_num }],
+        ))
+    }
+}
+
+/// A check stated inline in an item's text.
+struct Inline {
+    target: Target,
+    expect: Vec<Expectation>,
+    class: Class,
+    command: String,
+}
+
+/// `TLS version >= 1.2`, `TLS ≥ 1.2`, `TLS 1.2+` → `1.2`.
+fn tls_minimum(text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    let at = lower.find("tls")?;
+    let rest = lower[at + 3..]
+        .trim_start()
+        .trim_start_matches("version")
+        .trim_start();
+    let (rest, plus_required) = match rest.strip_prefix(">=").or_else(|| rest.strip_prefix('≥')) {
+        Some(r) => (r.trim_start(), false),
+        None => (rest, true),
+    };
+    let version: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let after = &rest[version.len()..];
+    if !version.starts_with("1.") || (plus_required && !after.starts_with('+')) {
+        return None;
+    }
+    Some(version)
+}
+
+fn target_method(t: &Target) -> Option<&str> {
+    match t {
+        Target::Http { method, .. } => Some(method),
+        _ => None,
+    }
+}
+
+fn target_references(t: &Target) -> Vec<String> {
+    let mut texts: Vec<&str> = Vec::new();
+    match t {
+        Target::Http {
+            url,
+            headers,
+            body,
+            basic_auth,
+            ..
+        } => {
+            texts.push(url);
+            texts.extend(headers.iter().map(|(_, v)| v.as_str()));
+            texts.extend(body.as_deref());
+            texts.extend(basic_auth.as_deref());
+        }
+        Target::Tcp { host, .. } | Target::Tls { host, .. } => texts.push(host),
+        Target::Postgres { url, sql } | Target::ClickHouse { url, sql } => {
+            texts.push(url);
+            texts.push(sql);
+        }
+        Target::Redis { url, args } => {
+            texts.push(url);
+            texts.extend(args.iter().map(String::as_str));
+        }
+        Target::WebSocket { url, headers, .. } => {
+            texts.push(url);
+            texts.extend(headers.iter().map(|(_, v)| v.as_str()));
+        }
+        Target::Shell { .. } => {}
+    }
+    let mut out: Vec<String> = Vec::new();
+    for t in texts {
+        for r in subst::references(t) {
+            if !out.contains(&r) {
+                out.push(r);
+            }
+        }
+    }
+    out
+}
+
+fn mentions_host(script: &str, host: &str) -> bool {
+    let name = host.split(':').next().unwrap_or(host);
+    script.match_indices(name).any(|(i, _)| {
+        let before = script[..i].chars().next_back();
+        let after = script[i + name.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            && !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-')
+    })
+}
+
+fn is_http_method(w: &str) -> bool {
+    matches!(
+        w,
+        "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"
+    )
+}
+
+fn is_status_expectation(e: &Expectation) -> bool {
+    matches!(
+        e,
+        Expectation::Status { .. } | Expectation::StatusClass { .. } | Expectation::StatusOk
+    )
+}
+
+/// In a shell step, HTTP-specific expectations become output checks or,
+/// when that is impossible, unverifiable.
+fn shell_expectation(e: Expectation) -> Expectation {
+    match e {
+        Expectation::Status { code } => Expectation::Unverifiable {
+            text: format!("status {code} (the script's output is not an HTTP response)"),
+        },
+        Expectation::StatusClass { class } => Expectation::Unverifiable {
+            text: format!("status {class}xx (the script's output is not an HTTP response)"),
+        },
+        Expectation::StatusOk => Expectation::Succeeds,
+        Expectation::JsonSubset { json } => Expectation::Unverifiable {
+            text: format!("JSON ⊇ {json} in the script's output"),
+        },
+        other => other,
+    }
+}
+
+fn is_shell_lang(lang: Option<&str>) -> bool {
+    matches!(
+        lang.map(str::to_ascii_lowercase).as_deref(),
+        None | Some("bash" | "sh" | "shell" | "zsh" | "console" | "shell-session")
+    )
+}
+
+fn map_service(
+    url: &str,
+    hosts: &std::collections::BTreeMap<String, String>,
+    service: Option<&String>,
+) -> String {
+    // An explicit host mapping for the command's host wins; otherwise the
+    // configured service; otherwise what the command said.
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let (userinfo, after) = match rest.rsplit_once('@') {
+            Some((u, a)) => (Some(u), a),
+            None => (None, rest),
+        };
+        let end = after.find('/').unwrap_or(after.len());
+        let (host, port) = match after[..end].rsplit_once(':') {
+            Some((h, p)) => (h, p.parse().unwrap_or(0)),
+            None => (&after[..end], if scheme == "redis" { 6379 } else { 5432 }),
+        };
+        if (hosts.contains_key(&host.to_ascii_lowercase())
+            || hosts.contains_key(&format!("{}:{port}", host.to_ascii_lowercase())))
+            && let Some((h, p)) = subst::map_addr(host, port, hosts)
+        {
+            let user = userinfo.map(|u| format!("{u}@")).unwrap_or_default();
+            return format!("{scheme}://{user}{h}:{p}{}", &after[end..]);
+        }
+    }
+    match service {
+        Some(s) => merge_database(s, url),
+        None => url.to_string(),
+    }
+}
+
+/// The service URL names the server; a database named by the command
+/// (`psql -d nox_staging`) is used only when the service URL names none.
+fn merge_database(service: &str, command_url: &str) -> String {
+    let service_has_db = service
+        .split_once("://")
+        .map(|(_, r)| r.split_once('/').is_some_and(|(_, db)| !db.is_empty()))
+        .unwrap_or(false);
+    if service_has_db {
+        return service.to_string();
+    }
+    let db = command_url
+        .split_once("://")
+        .and_then(|(_, r)| r.split_once('/'))
+        .map(|(_, db)| db)
+        .filter(|db| !db.is_empty());
+    match db {
+        Some(db) => format!("{}/{db}", service.trim_end_matches('/')),
+        None => service.to_string(),
+    }
+}
+
+fn parse_assignment(text: &str) -> Option<(String, String)> {
+    let t = text.trim().strip_prefix("export ").unwrap_or(text.trim());
+    let (name, value) = t.split_once('=')?;
+    if name.is_empty()
+        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        || value.contains("$(")
+    {
+        return None;
+    }
+    let value = value
+        .trim()
+        .trim_matches('"')
+        .trim_matches('\'')
+        .to_string();
+    Some((name.to_string(), value))
+}
+
+/// Substitutes variables a block defined for itself (`export BASE_URL=…`)
+/// into its native targets, leaving everything else for the run.
+fn apply_locals(target: Target, locals: &[(String, String)]) -> Target {
+    if locals.is_empty() {
+        return target;
+    }
+    let lookup = |name: &str| {
+        locals
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    let fill = |s: String| -> String {
+        let mut out = s.clone();
+        for (name, _) in locals {
+            let v = lookup(name).unwrap_or_default();
+            out = out
+                .replace(&format!("${{{name}}}"), &v)
+                .replace(&format!("${name}"), &v);
+        }
+        out
+    };
+    match target {
+        Target::Http {
+            method,
+            url,
+            headers,
+            body,
+            insecure,
+            follow,
+            basic_auth,
+            fail,
+            max_time,
+        } => Target::Http {
+            method,
+            url: fill(url),
+            headers: headers.into_iter().map(|(k, v)| (k, fill(v))).collect(),
+            body: body.map(fill),
+            insecure,
+            follow,
+            basic_auth,
+            fail,
+            max_time,
+        },
+        Target::WebSocket {
+            url,
+            headers,
+            insecure,
+        } => Target::WebSocket {
+            url: fill(url),
+            headers: headers.into_iter().map(|(k, v)| (k, fill(v))).collect(),
+            insecure,
+        },
+        other => other,
+    }
+}
+
+fn one_line(s: &str) -> String {
+    let line = s
+        .lines()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .unwrap_or(s)
+        .trim();
+    if line.chars().count() > 80 {
+        format!("{}…", line.chars().take(79).collect::<String>())
+    } else {
+        line.to_string()
+    }
+}
+
+fn severity_of_heading(list: &Checklist, mut p: usize) -> Severity {
+    loop {
+        if let Some(s) = list.phases[p].severity {
+            return s;
+        }
+        match list.phases[p].parent {
+            Some(up) => p = up,
+            None => return Severity::Required,
+        }
+    }
+}
+
+/// The heading level that makes a run phase: the outermost level below a
+/// single document title.
+fn run_phase_level(list: &Checklist) -> u8 {
+    let ones = list.phases.iter().filter(|p| p.level == 1).count();
+    let min = list.phases.iter().map(|p| p.level).min().unwrap_or(1);
+    if min == 1 && ones == 1 {
+        list.phases
+            .iter()
+            .map(|p| p.level)
+            .filter(|&l| l > 1)
+            .min()
+            .unwrap_or(1)
+    } else {
+        min
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn databases_merge_with_services() {
+        assert_eq!(
+            merge_database(
+                "postgres://postgres@127.0.0.1:5432",
+                "postgres://localhost/nox_staging"
+            ),
+            "postgres://postgres@127.0.0.1:5432/nox_staging"
+        );
+        assert_eq!(
+            merge_database(
+                "postgres://postgres@127.0.0.1:5432/test",
+                "postgres://localhost/nox_staging"
+            ),
+            "postgres://postgres@127.0.0.1:5432/test"
+        );
+    }
+
+    #[test]
+    fn tls_minimums() {
+        assert_eq!(tls_minimum("TLS version >= 1.2").as_deref(), Some("1.2"));
+        assert_eq!(tls_minimum("TLS 1.2+ only").as_deref(), Some("1.2"));
+        assert_eq!(tls_minimum("Enable TLS 1.3 on all endpoints"), None);
+        assert_eq!(tls_minimum("TLS certificates ready"), None);
+    }
+
+    #[test]
+    fn host_mentions() {
+        assert!(mentions_host("curl https://api.x.io/health", "api.x.io"));
+        assert!(!mentions_host(
+            "curl https://staging-api.x.io/health",
+            "api.x.io"
+        ));
+        assert!(mentions_host("psql -h db.x.io", "db.x.io:5432"));
+    }
+
+    #[test]
+    fn assignments() {
+        assert_eq!(
+            parse_assignment("export BASE_URL=\"https://x\""),
+            Some(("BASE_URL".into(), "https://x".into()))
+        );
+        assert_eq!(parse_assignment("X=$(curl a)"), None);
+    }
+}

@@ -1,0 +1,506 @@
+//! The environment profile (TOML): where the document's hosts really are,
+//! where variables and secrets come from, which services to use, and which
+//! safety classes may run.
+//!
+//! ```toml
+//! [hosts]
+//! "staging-api.yourdomain.com" = "http://127.0.0.1:18081"
+//! [vars]
+//! USER_TOKEN = "user-token"
+//! TOKEN = { env = "NOX_TOKEN", secret = true }
+//! [services]
+//! postgres = "postgres://postgres@127.0.0.1:5432/nox_staging"
+//! redis = "redis://127.0.0.1:6379"
+//! [allow]
+//! classes = ["read"]
+//! shell = true
+//! [policy]
+//! timeout = "10s"
+//! concurrency = 16
+//! ```
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How dangerous a step is. Only allowed classes run.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Class {
+    Read,
+    Mutating,
+    Destructive,
+}
+
+impl Class {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Read => "read",
+            Class::Mutating => "mutating",
+            Class::Destructive => "destructive",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Class> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "read" => Some(Class::Read),
+            "mutating" => Some(Class::Mutating),
+            "destructive" => Some(Class::Destructive),
+            _ => None,
+        }
+    }
+}
+
+/// A profile that could not be used; the message names the file and, for
+/// syntax errors, the line.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("{path}: cannot read profile: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{col}: {message}")]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        col: usize,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    name: Option<String>,
+    #[serde(default)]
+    hosts: BTreeMap<String, String>,
+    #[serde(default)]
+    vars: BTreeMap<String, RawVar>,
+    #[serde(default)]
+    services: BTreeMap<String, String>,
+    #[serde(default)]
+    allow: RawAllow,
+    #[serde(default)]
+    policy: RawPolicy,
+    #[serde(default)]
+    tls: RawTls,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawTls {
+    /// PEM file of extra trusted roots (a staging CA), relative to the profile.
+    ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawVar {
+    Literal(String),
+    Number(i64),
+    Source(RawSource),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    env: Option<String>,
+    file: Option<PathBuf>,
+    value: Option<String>,
+    #[serde(default)]
+    secret: bool,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawAllow {
+    classes: Option<Vec<String>>,
+    shell: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    timeout: Option<String>,
+    shell_timeout: Option<String>,
+    concurrency: Option<usize>,
+    /// Retry a failing check until it passes: `{ interval = "1s", deadline = "30s" }`.
+    eventually: Option<RawEventually>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct RawEventually {
+    interval: String,
+    deadline: String,
+}
+
+/// A variable's value and whether it must be redacted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Var {
+    pub value: String,
+    pub secret: bool,
+}
+
+/// Retry-until-pass settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Eventually {
+    pub interval: Duration,
+    pub deadline: Duration,
+}
+
+/// A validated profile.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub name: String,
+    /// `host` or `host:port` → replacement (`http://127.0.0.1:18081` or `127.0.0.1:18081`).
+    pub hosts: BTreeMap<String, String>,
+    pub vars: BTreeMap<String, Var>,
+    /// Variables the profile names but whose source is missing (env var not
+    /// set, file unreadable): steps that need them are blocked, naming why.
+    pub missing: BTreeMap<String, String>,
+    pub services: BTreeMap<String, String>,
+    pub allowed: Vec<Class>,
+    pub shell: bool,
+    pub timeout: Duration,
+    pub shell_timeout: Duration,
+    pub concurrency: usize,
+    pub eventually: Option<Eventually>,
+    /// Extra trusted root certificates (PEM file), for TLS and HTTPS checks.
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile {
+            name: "default".into(),
+            hosts: BTreeMap::new(),
+            vars: BTreeMap::new(),
+            missing: BTreeMap::new(),
+            services: BTreeMap::new(),
+            allowed: vec![Class::Read],
+            shell: true,
+            timeout: Duration::from_secs(10),
+            shell_timeout: Duration::from_secs(60),
+            concurrency: 16,
+            eventually: None,
+            ca_file: None,
+        }
+    }
+}
+
+impl Profile {
+    /// Reads and validates a profile file. Environment variables named by
+    /// `{ env = "…" }` are read from `env` (the process environment in
+    /// production; a map in tests).
+    pub fn load(
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Profile, ProfileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Profile::from_toml(&text, path, env)
+    }
+
+    /// Parses a profile from TOML text; `path` is used in messages and to
+    /// resolve `file = …` sources relative to the profile.
+    pub fn from_toml(
+        text: &str,
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Profile, ProfileError> {
+        let raw: RawProfile = toml::from_str(text).map_err(|e| {
+            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+            ProfileError::Syntax {
+                path: path.to_path_buf(),
+                line,
+                col,
+                message: e.message().to_string(),
+            }
+        })?;
+        let invalid = |message: String| ProfileError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let mut profile = Profile {
+            name: raw.name.unwrap_or_else(|| {
+                path.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "profile".into())
+            }),
+            ..Profile::default()
+        };
+        for (host, target) in raw.hosts {
+            check_target(&target).map_err(|m| invalid(format!("[hosts] \"{host}\": {m}")))?;
+            profile.hosts.insert(host.to_ascii_lowercase(), target);
+        }
+        let base = path.parent().unwrap_or(Path::new("."));
+        for (name, var) in raw.vars {
+            match var {
+                RawVar::Literal(value) => {
+                    profile.vars.insert(
+                        name,
+                        Var {
+                            value,
+                            secret: false,
+                        },
+                    );
+                }
+                RawVar::Number(n) => {
+                    profile.vars.insert(
+                        name,
+                        Var {
+                            value: n.to_string(),
+                            secret: false,
+                        },
+                    );
+                }
+                RawVar::Source(src) => {
+                    let value = match (&src.env, &src.file, &src.value) {
+                        (Some(var), None, None) => {
+                            env(var).ok_or_else(|| format!("environment variable {var} is not set"))
+                        }
+                        (None, Some(file), None) => std::fs::read_to_string(base.join(file))
+                            .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
+                            .map_err(|e| format!("cannot read {}: {e}", base.join(file).display())),
+                        (None, None, Some(v)) => Ok(v.clone()),
+                        _ => {
+                            return Err(invalid(format!(
+                                "[vars] {name}: give exactly one of env, file or value"
+                            )));
+                        }
+                    };
+                    match value {
+                        Ok(value) if !value.is_empty() => {
+                            profile.vars.insert(
+                                name,
+                                Var {
+                                    value,
+                                    secret: src.secret,
+                                },
+                            );
+                        }
+                        Ok(_) => {
+                            profile.missing.insert(name, "its source is empty".into());
+                        }
+                        Err(why) => {
+                            profile.missing.insert(name, why);
+                        }
+                    }
+                }
+            }
+        }
+        for (name, url) in raw.services {
+            profile.services.insert(name.to_ascii_lowercase(), url);
+        }
+        if let Some(classes) = raw.allow.classes {
+            let mut allowed = Vec::new();
+            for c in classes {
+                let class = Class::parse(&c).ok_or_else(|| {
+                    invalid(format!(
+                        "[allow] classes: unknown class \"{c}\" (use read, mutating or destructive)"
+                    ))
+                })?;
+                allowed.push(class);
+            }
+            profile.allowed = allowed;
+        }
+        if let Some(shell) = raw.allow.shell {
+            profile.shell = shell;
+        }
+        let dur = |field: &str, s: &str| {
+            parse_duration(s).ok_or_else(|| {
+                invalid(format!(
+                    "[policy] {field}: \"{s}\" is not a duration (use 500ms, 10s, 2m)"
+                ))
+            })
+        };
+        if let Some(t) = &raw.policy.timeout {
+            profile.timeout = dur("timeout", t)?;
+        }
+        if let Some(t) = &raw.policy.shell_timeout {
+            profile.shell_timeout = dur("shell_timeout", t)?;
+        }
+        if let Some(c) = raw.policy.concurrency {
+            if c == 0 {
+                return Err(invalid("[policy] concurrency must be at least 1".into()));
+            }
+            profile.concurrency = c;
+        }
+        if let Some(e) = &raw.policy.eventually {
+            profile.eventually = Some(Eventually {
+                interval: dur("eventually.interval", &e.interval)?,
+                deadline: dur("eventually.deadline", &e.deadline)?,
+            });
+        }
+        profile.ca_file = raw.tls.ca_file.map(|f| base.join(f));
+        Ok(profile)
+    }
+
+    /// Applies `--set NAME=VALUE`.
+    pub fn set_var(&mut self, name: &str, value: &str) {
+        self.missing.remove(name);
+        let secret = self.vars.get(name).is_some_and(|v| v.secret);
+        self.vars.insert(
+            name.to_string(),
+            Var {
+                value: value.to_string(),
+                secret,
+            },
+        );
+    }
+
+    /// Applies `--allow CLASS`: allows it (and nothing else changes).
+    pub fn allow(&mut self, class: Class) {
+        if !self.allowed.contains(&class) {
+            self.allowed.push(class);
+        }
+    }
+
+    pub fn is_allowed(&self, class: Class) -> bool {
+        self.allowed.contains(&class)
+    }
+
+    /// Every secret value, for redaction.
+    pub fn secrets(&self) -> Vec<String> {
+        self.vars
+            .values()
+            .filter(|v| v.secret && !v.value.is_empty())
+            .map(|v| v.value.clone())
+            .collect()
+    }
+}
+
+fn check_target(target: &str) -> Result<(), String> {
+    let rest = match target.split_once("://") {
+        Some((scheme, rest)) => {
+            if !matches!(
+                scheme,
+                "http" | "https" | "ws" | "wss" | "tcp" | "postgres" | "postgresql" | "redis"
+            ) {
+                return Err(format!("unsupported scheme \"{scheme}\" in \"{target}\""));
+            }
+            rest
+        }
+        None => target,
+    };
+    let hostport = rest.split('/').next().unwrap_or("");
+    if hostport.is_empty() {
+        return Err(format!("\"{target}\" names no host"));
+    }
+    Ok(())
+}
+
+/// Parses `500ms`, `10s`, `2m`, `1h`, or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let secs = match unit.trim() {
+        "" | "s" | "sec" | "secs" => n,
+        "ms" => n / 1000.0,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return None,
+    };
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map_or(0, |p| p + 1) + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str) -> Option<String> {
+        (name == "NOX_TOKEN").then(|| "s3cr3t-value".to_string())
+    }
+
+    const SAMPLE: &str = r#"
+[hosts]
+"staging-api.yourdomain.com" = "http://127.0.0.1:18081"
+[vars]
+USER_TOKEN = "user-token"
+TOKEN = { env = "NOX_TOKEN", secret = true }
+ADMIN = { env = "UNSET_VAR", secret = true }
+[services]
+postgres = "postgres://postgres@127.0.0.1:5432/nox_staging"
+redis = "redis://127.0.0.1:6379"
+[allow]
+classes = ["read"]
+shell = true
+"#;
+
+    #[test]
+    fn reads_the_documented_shape() {
+        let p = Profile::from_toml(SAMPLE, Path::new("staging.toml"), &env).unwrap();
+        assert_eq!(p.name, "staging");
+        assert_eq!(
+            p.hosts["staging-api.yourdomain.com"],
+            "http://127.0.0.1:18081"
+        );
+        assert_eq!(p.vars["USER_TOKEN"].value, "user-token");
+        assert!(!p.vars["USER_TOKEN"].secret);
+        assert_eq!(
+            p.vars["TOKEN"],
+            Var {
+                value: "s3cr3t-value".into(),
+                secret: true
+            }
+        );
+        assert_eq!(
+            p.missing["ADMIN"],
+            "environment variable UNSET_VAR is not set"
+        );
+        assert_eq!(p.allowed, vec![Class::Read]);
+        assert!(p.shell);
+        assert_eq!(p.secrets(), vec!["s3cr3t-value".to_string()]);
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_line() {
+        let err = Profile::from_toml("[hosts]\nx = \n", Path::new("bad.toml"), &env).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("bad.toml:2:"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_classes_and_keys_are_refused() {
+        let err = Profile::from_toml(
+            "[allow]\nclasses = [\"write\"]\n",
+            Path::new("p.toml"),
+            &env,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown class \"write\""));
+        let err = Profile::from_toml("[allow]\nclass = [\"read\"]\n", Path::new("p.toml"), &env)
+            .unwrap_err();
+        assert!(err.to_string().contains("unknown field"), "{err}");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("10s"), Some(Duration::from_secs(10)));
+        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("3"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_duration("soon"), None);
+    }
+}
