@@ -74,6 +74,10 @@ impl Target {
 
     /// A one-line description: `GET http://…/health`, `psql: SELECT 1`.
     pub fn describe(&self) -> String {
+        crate::subst::unprotect(&self.describe_raw())
+    }
+
+    fn describe_raw(&self) -> String {
         match self {
             Target::Http { method, url, .. } => format!("{method} {url}"),
             Target::Tcp { host, port } => format!("tcp connect {host}:{port}"),

@@ -495,7 +495,7 @@ pub fn resolve_target(
     let mut missing: Vec<String> = Vec::new();
     let mut sub = |s: &str| -> String {
         match subst::substitute(s, lookup) {
-            Ok(v) => v,
+            Ok(v) => subst::unprotect(&v),
             Err(m) => {
                 missing.extend(m);
                 String::new()

@@ -879,8 +879,9 @@ fn target_references(t: &Target) -> Vec<String> {
     out
 }
 
+/// Whether a script names a mapped host (a `host:port` key only with that port).
 fn mentions_host(script: &str, host: &str) -> bool {
-    let name = host.split(':').next().unwrap_or(host);
+    let name = host;
     script.match_indices(name).any(|(i, _)| {
         let before = script[..i].chars().next_back();
         let after = script[i + name.len()..].chars().next();
@@ -1134,7 +1135,14 @@ mod tests {
             "curl https://staging-api.x.io/health",
             "api.x.io"
         ));
-        assert!(mentions_host("psql -h db.x.io", "db.x.io:5432"));
+        assert!(mentions_host(
+            "curl http://localhost:3000/x",
+            "localhost:3000"
+        ));
+        assert!(!mentions_host(
+            "kafka --bootstrap-server localhost:9092",
+            "localhost:3000"
+        ));
     }
 
     #[test]

@@ -7,6 +7,41 @@
 
 use std::collections::BTreeMap;
 
+/// Stands for a `$` the document wrote inside single quotes: literal text
+/// that is never substituted (`'{"cmd": "$_GET"}'`).
+pub const LITERAL_DOLLAR: char = '\u{E024}';
+/// Stands for a `<` inside single quotes.
+pub const LITERAL_LT: char = '\u{E03C}';
+
+/// Marks `$` and `<` inside single quotes as literal, before the text is
+/// split into words (which removes the quotes).
+pub fn protect_single_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut single = false;
+    let mut double = false;
+    for c in text.chars() {
+        match c {
+            '\'' if !double => single = !single,
+            '"' if !single => double = !double,
+            _ => {}
+        }
+        out.push(match c {
+            '$' if single => LITERAL_DOLLAR,
+            '<' if single => LITERAL_LT,
+            other => other,
+        });
+    }
+    out
+}
+
+/// Turns literal markers back into the characters they stand for.
+pub fn unprotect(text: &str) -> String {
+    if !text.contains([LITERAL_DOLLAR, LITERAL_LT]) {
+        return text.to_string();
+    }
+    text.replace(LITERAL_DOLLAR, "$").replace(LITERAL_LT, "<")
+}
+
 /// Replaces `$NAME`, `${NAME}`, `${NAME:-default}` and `<placeholder>` in
 /// `text`. Returns the names nobody provided (and substitutes nothing) when
 /// any is missing: a value is never sent empty.
@@ -204,6 +239,14 @@ mod tests {
             "redis-host" => Some("127.0.0.1".into()),
             _ => None,
         }
+    }
+
+    #[test]
+    fn single_quoted_text_stays_literal() {
+        let p = protect_single_quoted(r#"-d '{"x": "$_GET"}' -H "A: $TOKEN""#);
+        assert_eq!(references(&p), vec!["TOKEN".to_string()]);
+        let filled = substitute(&p, &vars).unwrap();
+        assert_eq!(unprotect(&filled), r#"-d '{"x": "$_GET"}' -H "A: t0k""#);
     }
 
     #[test]

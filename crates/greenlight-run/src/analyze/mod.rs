@@ -295,7 +295,9 @@ fn recognize_native(
     let Some(first) = stages.first() else {
         return none;
     };
-    let Ok(words) = shell_words::split(&strip_dev_null(first)) else {
+    let Ok(words) =
+        shell_words::split(&crate::subst::protect_single_quoted(&strip_dev_null(first)))
+    else {
         return none;
     };
     let words = classify::strip_wrappers(&words).to_vec();

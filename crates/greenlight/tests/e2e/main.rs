@@ -4,3 +4,4 @@ mod support;
 
 mod inspect;
 mod mark;
+mod run;

@@ -49,3 +49,64 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Whether the machine's PostgreSQL and Redis answer. With
+/// `GREENLIGHT_REQUIRE_SERVICES=1` (CI) a missing service fails the test
+/// instead of skipping it.
+pub fn services_available() -> bool {
+    let up = |addr: &str| {
+        std::net::TcpStream::connect_timeout(
+            &addr.parse().unwrap(),
+            std::time::Duration::from_secs(1),
+        )
+        .is_ok()
+    };
+    let ok = up("127.0.0.1:5432") && up("127.0.0.1:6379");
+    if !ok {
+        if std::env::var("GREENLIGHT_REQUIRE_SERVICES").is_ok_and(|v| v == "1") {
+            panic!(
+                "PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) are required but not both reachable"
+            );
+        }
+        eprintln!("note: PostgreSQL or Redis not reachable; skipping a test that needs them");
+    }
+    ok
+}
+
+/// Creates (once) a database for the end-to-end runs, with the `users`
+/// table seed 000 counts.
+pub fn e2e_database() -> String {
+    static ONCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ONCE.get_or_init(|| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let t = std::time::Duration::from_secs(5);
+            let admin = "postgres://postgres@127.0.0.1:5432/postgres";
+            let exists = greenlight_probe::pg_query(
+                admin,
+                "SELECT 1 FROM pg_database WHERE datname = 'greenlight_e2e'",
+                t,
+            )
+            .await
+            .expect("PostgreSQL answers");
+            if exists.rows.is_empty() {
+                // Another test process may create it at the same moment.
+                let _ =
+                    greenlight_probe::pg_query(admin, "CREATE DATABASE greenlight_e2e", t).await;
+            }
+            let url = "postgres://postgres@127.0.0.1:5432/greenlight_e2e";
+            greenlight_probe::pg_query(
+                url,
+                "CREATE TABLE IF NOT EXISTS users (id serial primary key, name text)",
+                t,
+            )
+            .await
+            .expect("create users table");
+        });
+        "postgres://postgres@127.0.0.1:5432/greenlight_e2e".to_string()
+    })
+    .clone()
+}
