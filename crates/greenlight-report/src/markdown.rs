@@ -99,7 +99,7 @@ pub fn render(report: &RunReport, redactor: &Redactor) -> String {
     if !report.phases.is_empty() {
         let _ = writeln!(md, "| phase | passed | failed | open | time | budget |");
         let _ = writeln!(md, "| --- | ---: | ---: | ---: | ---: | ---: |");
-        for p in &report.phases {
+        for p in report.phases.iter().filter(|p| p.counts.total() > 0) {
             let open =
                 p.counts.needs_review + p.counts.blocked + p.counts.not_run + p.counts.pending;
             let budget = p

@@ -4,4 +4,6 @@ mod support;
 
 mod inspect;
 mod mark;
+mod reports;
 mod run;
+mod safety;
