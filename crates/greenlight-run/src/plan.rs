@@ -397,6 +397,30 @@ impl Builder<'_> {
     }
 
     fn add_block(&mut self, item: usize, phase: usize, s: usize) {
+        let first = self.plan.checks.len();
+        self.add_block_checks(item, phase, s);
+        // `<!-- greenlight: … -->` after the block refines its checks.
+        let list = self.list;
+        for a in list.annotations.iter().filter(|a| a.step == Some(s)) {
+            let directives = parse_annotation(&a.text);
+            let n = self.plan.checks.len();
+            for c in first..n {
+                if let Some(e) = directives.eventually {
+                    self.plan.checks[c].eventually = Some(e);
+                }
+            }
+            if let Some(last) = (first < n).then(|| n - 1) {
+                let check = &mut self.plan.checks[last];
+                for e in directives.expect {
+                    if !check.expect.contains(&e) {
+                        check.expect.push(e);
+                    }
+                }
+            }
+        }
+    }
+
+    fn add_block_checks(&mut self, item: usize, phase: usize, s: usize) {
         let step = &self.list.steps[s];
         let lang = step.lang.as_deref();
         if !is_shell_lang(lang) {
@@ -800,6 +824,70 @@ impl Builder<'_> {
     }
 }
 
+/// What an annotation asks for.
+#[derive(Debug, Default, PartialEq)]
+pub struct Directives {
+    pub expect: Vec<Expectation>,
+    pub eventually: Option<Eventually>,
+}
+
+/// Parses `expect status=200, json $.version == "8.0.0", under 300ms` and
+/// `eventually 30s every 1s`, comma- or semicolon-separated.
+pub fn parse_annotation(text: &str) -> Directives {
+    let mut d = Directives::default();
+    let text = text.trim();
+    let body = text.strip_prefix("expect").map(str::trim).unwrap_or(text);
+    for part in body
+        .split([',', ';'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let lower = part.to_ascii_lowercase();
+        if let Some(code) = lower
+            .strip_prefix("status=")
+            .or_else(|| lower.strip_prefix("status "))
+        {
+            if let Ok(code) = code.trim().parse() {
+                d.expect.push(Expectation::Status { code });
+            }
+        } else if let Some(rest) = part.strip_prefix("json ") {
+            if let Some((path, value)) = rest.split_once("==") {
+                let value = value.trim();
+                let value = serde_json::from_str(value)
+                    .unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
+                d.expect.push(Expectation::JsonPathEquals {
+                    path: path.trim().to_string(),
+                    value,
+                });
+            }
+        } else if let Some(ms) = lower.strip_prefix("under ") {
+            if let Some(dur) = crate::profile::parse_duration(ms.trim()) {
+                d.expect.push(Expectation::LatencyUnder {
+                    ms: dur.as_millis() as u64,
+                });
+            }
+        } else if let Some(text) = part.strip_prefix("contains ") {
+            d.expect.push(Expectation::Contains {
+                text: text.trim().trim_matches('"').to_string(),
+            });
+        } else if let Some(rest) = lower.strip_prefix("eventually") {
+            let mut words = rest.split_whitespace();
+            let deadline = words.next().and_then(crate::profile::parse_duration);
+            let interval = match (words.next(), words.next()) {
+                (Some("every"), Some(i)) => crate::profile::parse_duration(i),
+                _ => None,
+            };
+            if let Some(deadline) = deadline {
+                d.eventually = Some(Eventually {
+                    deadline,
+                    interval: interval.unwrap_or(std::time::Duration::from_secs(1)),
+                });
+            }
+        }
+    }
+    d
+}
+
 /// A check stated inline in an item's text.
 struct Inline {
     target: Target,
@@ -1117,6 +1205,30 @@ mod tests {
                 "postgres://localhost/nox_staging"
             ),
             "postgres://postgres@127.0.0.1:5432/test"
+        );
+    }
+
+    #[test]
+    fn annotations() {
+        let d = parse_annotation(r#"expect status=200, json $.version == "8.0.0", under 300ms"#);
+        assert_eq!(
+            d.expect,
+            vec![
+                Expectation::Status { code: 200 },
+                Expectation::JsonPathEquals {
+                    path: "$.version".into(),
+                    value: serde_json::json!("8.0.0")
+                },
+                Expectation::LatencyUnder { ms: 300 },
+            ]
+        );
+        let d = parse_annotation("eventually 30s every 500ms");
+        assert_eq!(
+            d.eventually,
+            Some(Eventually {
+                deadline: std::time::Duration::from_secs(30),
+                interval: std::time::Duration::from_millis(500)
+            })
         );
     }
 

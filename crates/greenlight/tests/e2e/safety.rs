@@ -360,3 +360,37 @@ fn nix_kill_int(pid: u32) {
         .unwrap();
     assert!(ok.success());
 }
+
+#[test]
+fn eventually_retries_until_the_check_passes_or_the_deadline() {
+    let env = start("eventually", Faults::NONE.with_not_ready());
+    let base = env.fixture.base_url();
+    let doc = format!(
+        "# T\n\n## Ready\n\n- [ ] **Service becomes ready**\n  ```bash\n  curl -f {base}/ready\n  ```\n  <!-- greenlight: eventually 4s every 200ms -->\n"
+    );
+    // The service becomes ready after 700 ms.
+    let control = env.fixture.control().clone();
+    let flip = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        control.set_faults(Faults::NONE);
+    });
+    let (code, report, err) = run_doc(&env, &doc, "", &[]);
+    flip.join().unwrap();
+    assert_eq!(code, 0, "{err}");
+    let step = &report["items"][0]["steps"][0];
+    assert_eq!(step["status"], "passed");
+    assert!(step["attempts"].as_u64().unwrap() >= 3, "{step}");
+
+    // Never ready: it gives up at the deadline and fails.
+    env.fixture
+        .control()
+        .set_faults(Faults::NONE.with_not_ready());
+    let doc = doc.replace("eventually 4s", "eventually 1s");
+    let started = std::time::Instant::now();
+    let (code, report, _) = run_doc(&env, &doc, "", &[]);
+    assert_eq!(code, 1);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let step = &report["items"][0]["steps"][0];
+    assert_eq!(step["status"], "failed");
+    assert!(step["attempts"].as_u64().unwrap() >= 3, "{step}");
+}
