@@ -395,6 +395,10 @@ fn annotation_body(html: &str) -> Option<String> {
 
 fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
     let (phases, paths) = build_phases(ctx, &raw.headings);
+    // Clean every entry's text once; everything below reads the clean text.
+    for e in &mut raw.entries {
+        e.text = ctx.clean(&e.text);
+    }
 
     // Which entries are items: every task entry; and in a section without
     // task entries, top-level ordered entries (runbook steps).
@@ -437,7 +441,7 @@ fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
             line: span.line,
             checkbox,
             checked,
-            text: ctx.clean(&e.text),
+            text: e.text.clone(),
             inline_code: e.inline_code.clone(),
             depth,
             parent,
@@ -455,7 +459,7 @@ fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
     // children), else the parent item's, else the nearest heading's.
     let mut own_label: Vec<Option<Severity>> = vec![None; items.len()];
     for (i, e) in raw.entries.iter().enumerate() {
-        let label = severity::label_severity(&ctx.clean(&e.text));
+        let label = severity::label_severity(&e.text);
         if label.is_none() {
             continue;
         }
@@ -693,14 +697,16 @@ fn find_signoffs(
     let prose = raw
         .prose
         .iter()
-        .map(|p| (&p.range, p.text.as_str(), p.phase, None));
+        .filter(|p| p.text.contains("___"))
+        .map(|p| (&p.range, ctx.clean(&p.text), p.phase, None));
     let entries = raw
         .entries
         .iter()
         .enumerate()
-        .map(|(i, e)| (&e.range, e.text.as_str(), e.phase, Some(i)));
+        .filter(|(_, e)| e.text.contains("___"))
+        .map(|(i, e)| (&e.range, e.text.clone(), e.phase, Some(i)));
     for (range, text, phase, entry) in prose.chain(entries) {
-        let Some(line) = signoff::parse_slot_line(&ctx.clean(text)) else {
+        let Some(line) = signoff::parse_slot_line(&text) else {
             continue;
         };
         let item = entry.and_then(|e| entry_item[e]);

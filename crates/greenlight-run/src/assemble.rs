@@ -5,6 +5,7 @@ use crate::outcome::{
 };
 use crate::plan::{Handling, Plan};
 use crate::verdict;
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// Facts about the run that are not in the plan.
@@ -18,8 +19,54 @@ pub struct RunFacts {
     pub phase_elapsed: Vec<Duration>,
 }
 
+/// What people recorded about a run: checks, waivers, sign-offs.
+#[derive(Debug, Clone, Default)]
+pub struct People {
+    /// Items a person checked (and did not uncheck since), by item ID.
+    pub checked: HashMap<String, Mark>,
+    /// Waivers in force, by item ID.
+    pub waivers: HashMap<String, Waiver>,
+    /// Sign-offs present, by slot ID.
+    pub signed: HashMap<String, Mark>,
+    /// Whether a waiver may cover a blocker (policy; off by default).
+    pub waive_blockers: bool,
+}
+
+/// Who did something, when, and what they said.
+#[derive(Debug, Clone)]
+pub struct Mark {
+    pub actor: String,
+    pub at: String,
+    pub note: String,
+}
+
+/// A waiver: who approved it, why, until when.
+#[derive(Debug, Clone)]
+pub struct Waiver {
+    pub actor: String,
+    pub reason: String,
+    pub expires: Option<String>,
+    /// Expired waivers are kept for the record but count for nothing.
+    pub expired: bool,
+}
+
 /// Builds the report. `results[i]` is the result of `plan.checks[i]`.
 pub fn report(plan: &Plan, results: &[StepResult], facts: &RunFacts) -> RunReport {
+    report_with(plan, results, facts, &People::default())
+}
+
+/// Builds the report with what people recorded.
+///
+/// - A person's check resolves a manual item, or an automated one that is
+///   open (needs review, blocked, not run); it never overrides a failure.
+/// - A waiver covers a failed or open item unless it has expired, and a
+///   blocker only when policy allows it.
+pub fn report_with(
+    plan: &Plan,
+    results: &[StepResult],
+    facts: &RunFacts,
+    people: &People,
+) -> RunReport {
     let mut items: Vec<ItemResult> = plan
         .items
         .iter()
@@ -36,6 +83,7 @@ pub fn report(plan: &Plan, results: &[StepResult], facts: &RunFacts) -> RunRepor
                 Handling::Signoff { role } => (Status::Pending, format!("sign-off by {role}")),
                 Handling::Skipped { why } => (Status::Skipped, why.clone()),
             };
+            let (status, note) = overlay(it, status, note, people);
             ItemResult {
                 id: it.id.clone(),
                 line: it.line,
@@ -92,7 +140,7 @@ pub fn report(plan: &Plan, results: &[StepResult], facts: &RunFacts) -> RunRepor
             id: s.id.clone(),
             role: s.role.clone(),
             line: s.line,
-            signed: false,
+            signed: people.signed.contains_key(&s.id),
         })
         .collect();
     let (verdict, reasons) = verdict::decide(&items, &reports, &signoffs);
@@ -143,6 +191,80 @@ pub fn report(plan: &Plan, results: &[StepResult], facts: &RunFacts) -> RunRepor
     }
 }
 
+fn overlay(
+    it: &crate::plan::PlanItem,
+    status: Status,
+    note: String,
+    people: &People,
+) -> (Status, String) {
+    if matches!(
+        it.handling,
+        Handling::Skipped { .. } | Handling::Group | Handling::Signoff { .. }
+    ) {
+        return (status, note);
+    }
+    let open = matches!(
+        status,
+        Status::Pending | Status::NeedsReview | Status::Blocked | Status::NotRun
+    );
+    if let Some(w) = people.waivers.get(&it.id) {
+        let until = w
+            .expires
+            .as_deref()
+            .map(|e| format!(" until {e}"))
+            .unwrap_or_default();
+        if w.expired {
+            return (
+                status,
+                format!("{note} (waiver by {} expired{until})", w.actor),
+            );
+        }
+        if it.severity == greenlight_doc::Severity::Blocker && !people.waive_blockers {
+            return (
+                status,
+                format!(
+                    "{note} (waiver by {} ignored: blockers cannot be waived)",
+                    w.actor
+                ),
+            );
+        }
+        if status == Status::Failed || open {
+            return (
+                Status::Passed,
+                format!(
+                    "waived by {}{until}: {} (was {})",
+                    w.actor,
+                    w.reason,
+                    status.as_str()
+                ),
+            );
+        }
+    }
+    if let Some(m) = people.checked.get(&it.id) {
+        if open {
+            let said = if m.note.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", m.note)
+            };
+            return (
+                Status::Passed,
+                format!("checked by {} at {}{said}", m.actor, m.at),
+            );
+        }
+        if status == Status::Failed {
+            return (
+                status,
+                format!(
+                    "{note} (checked by {}, but a failed check needs a waiver)",
+                    m.actor
+                ),
+            );
+        }
+    }
+    (status, note)
+}
+
 /// A sentence for an automated item: the first failure, else what is open.
 fn step_note(steps: &[StepResult], status: Status) -> String {
     let pick = steps.iter().find(|s| s.status == status);
@@ -176,4 +298,115 @@ fn step_note(steps: &[StepResult], status: Status) -> String {
             .unwrap_or_else(|| step.evidence.summary.clone()),
     };
     format!("L{} {}", step.line, detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::{Evidence, Verdict};
+    use crate::profile::{Class, Profile};
+
+    const DOC: &str = "# R\n\n## Checks\n\n- [ ] Release notes reviewed\n- [ ] **Health**\n  ```bash\n  curl -f http://127.0.0.1:1/health\n  ```\n\n## Blockers (Must Fix)\n\n- [ ] **Critical health**\n  ```bash\n  curl -f http://127.0.0.1:1/health\n  ```\n\n**Release Manager:** ______\n";
+
+    fn setup() -> (Plan, Vec<StepResult>) {
+        let list = greenlight_doc::parse(DOC.as_bytes());
+        let plan = crate::plan::build(
+            &list,
+            "doc.md",
+            &Profile::default(),
+            &crate::analyze::analyze_block,
+            &|_| true,
+        );
+        let results = plan
+            .checks
+            .iter()
+            .map(|c| StepResult {
+                line: c.line,
+                class: Class::Read,
+                probe: "http".into(),
+                command: c.command.clone(),
+                status: Status::Failed,
+                duration_ms: 1,
+                attempts: 1,
+                evidence: Evidence::default(),
+            })
+            .collect();
+        (plan, results)
+    }
+
+    fn facts() -> RunFacts {
+        RunFacts {
+            run_id: None,
+            started_at: String::new(),
+            duration: Duration::ZERO,
+            interrupted: false,
+            phase_elapsed: Vec::new(),
+        }
+    }
+
+    fn mark(who: &str) -> Mark {
+        Mark {
+            actor: who.into(),
+            at: "t".into(),
+            note: "looked".into(),
+        }
+    }
+
+    fn waiver(expired: bool) -> Waiver {
+        Waiver {
+            actor: "cto".into(),
+            reason: "known flake".into(),
+            expires: None,
+            expired,
+        }
+    }
+
+    #[test]
+    fn people_resolve_what_they_may_and_nothing_more() {
+        let (plan, results) = setup();
+        let id = |text: &str| {
+            plan.items
+                .iter()
+                .find(|i| i.text == text)
+                .unwrap()
+                .id
+                .clone()
+        };
+        let slot = plan.signoffs[0].id.clone();
+        assert_eq!(report(&plan, &results, &facts()).verdict, Verdict::NoGo);
+
+        let mut people = People::default();
+        // A check never overrides a failure.
+        people.checked.insert(id("Health"), mark("ann"));
+        people
+            .checked
+            .insert(id("Release notes reviewed"), mark("ann"));
+        let r = report_with(&plan, &results, &facts(), &people);
+        assert_eq!(r.verdict, Verdict::NoGo);
+        let manual = r
+            .items
+            .iter()
+            .find(|i| i.text == "Release notes reviewed")
+            .unwrap();
+        assert_eq!(manual.status, Status::Passed);
+        assert!(manual.note.contains("checked by ann"));
+
+        // A waiver covers a required failure; an expired one does not; a
+        // blocker's waiver is ignored by default.
+        people.waivers.insert(id("Health"), waiver(false));
+        people.waivers.insert(id("Critical health"), waiver(false));
+        let r = report_with(&plan, &results, &facts(), &people);
+        assert_eq!(r.verdict, Verdict::NoGo, "the blocker still fails");
+        people.waive_blockers = true;
+        let r = report_with(&plan, &results, &facts(), &people);
+        assert_eq!(r.verdict, Verdict::Pending, "the sign-off is still owed");
+        people.signed.insert(slot, mark("rm"));
+        let r = report_with(&plan, &results, &facts(), &people);
+        assert_eq!(r.verdict, Verdict::Go);
+        people.waivers.insert(id("Health"), waiver(true));
+        assert_eq!(
+            report_with(&plan, &results, &facts(), &people).verdict,
+            Verdict::NoGo
+        );
+    }
 }
