@@ -8,7 +8,7 @@ use std::time::Duration;
 
 /// What a check does. Strings may still hold `$VARS` and document hosts
 /// until [`crate::plan::resolve`] fills them in.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(tag = "probe", rename_all = "snake_case")]
 pub enum Target {
     Http {
@@ -116,7 +116,7 @@ fn strip_password(url: &str) -> String {
 }
 
 /// What must hold for a check to pass.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Expectation {
     Status {

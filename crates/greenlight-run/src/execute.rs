@@ -47,8 +47,30 @@ impl Executor {
     /// `not_run`/`blocked` result without running. Returns every result
     /// (index = check index).
     pub async fn run(&self, plan: &Plan, events: mpsc::UnboundedSender<Event>) -> Vec<StepResult> {
-        let results: Arc<Mutex<Vec<Option<StepResult>>>> =
-            Arc::new(Mutex::new(vec![None; plan.checks.len()]));
+        self.resume(plan, vec![None; plan.checks.len()], events)
+            .await
+    }
+
+    /// Runs only the checks without a result in `done` (a resumed run).
+    /// A finished check that captured a value is run again when a check
+    /// that needs the value has not finished: captured values are not
+    /// stored, since they may be secrets.
+    pub async fn resume(
+        &self,
+        plan: &Plan,
+        mut done: Vec<Option<StepResult>>,
+        events: mpsc::UnboundedSender<Event>,
+    ) -> Vec<StepResult> {
+        done.resize(plan.checks.len(), None);
+        for c in &plan.checks {
+            if done[c.index].is_none() {
+                for &d in &c.depends_on {
+                    done[d] = None;
+                }
+            }
+        }
+        let skip: Vec<bool> = done.iter().map(Option::is_some).collect();
+        let results: Arc<Mutex<Vec<Option<StepResult>>>> = Arc::new(Mutex::new(done));
         let captures: Captures = Arc::default();
         let limit = Arc::new(Semaphore::new(self.concurrency.max(1)));
         for (p, phase) in plan.phases.iter().enumerate() {
@@ -56,6 +78,9 @@ impl Executor {
             let started = Instant::now();
             let mut running = tokio::task::JoinSet::new();
             for &c in &phase.checks {
+                if skip[c] {
+                    continue;
+                }
                 let check = &plan.checks[c];
                 let alone = check.is_sequential();
                 if alone {

@@ -9,7 +9,7 @@ use serde::Serialize;
 pub const RUN_SCHEMA: &str = "greenlight.run/v1";
 
 /// Status of a step or an item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Passed,
@@ -60,7 +60,7 @@ impl Status {
 }
 
 /// What a step saw, for a person to read.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub struct Evidence {
     /// One line: `GET http://127.0.0.1:18081/health → 200 in 3 ms`.
     pub summary: String,
@@ -79,7 +79,7 @@ pub struct Evidence {
 }
 
 /// The result of one step.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct StepResult {
     pub line: usize,
     pub class: Class,
@@ -108,7 +108,7 @@ pub struct ItemResult {
 }
 
 /// The four answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Verdict {
     Go,

@@ -11,7 +11,7 @@ use serde::Serialize;
 use std::collections::{BTreeSet, HashSet};
 
 /// Whether a check runs, and if not, why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "gate", rename_all = "snake_case")]
 pub enum Gate {
     Run,
@@ -26,7 +26,7 @@ pub enum Gate {
 }
 
 /// A value a check captures for later checks (`ID=$(curl … | jq -r .id)`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Capture {
     pub var: String,
     /// The jq path, such as `.id`.
@@ -34,7 +34,7 @@ pub struct Capture {
 }
 
 /// One check of the plan.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PlanCheck {
     pub index: usize,
     /// Index into [`Plan::items`].
@@ -69,7 +69,7 @@ impl PlanCheck {
 }
 
 /// How an item is handled.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Handling {
     /// A machine checks it.
@@ -85,7 +85,7 @@ pub enum Handling {
 }
 
 /// One item of the plan (a checklist item, or a section's bare code blocks).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PlanItem {
     pub id: String,
     pub line: usize,
@@ -101,7 +101,7 @@ pub struct PlanItem {
 }
 
 /// A top-level phase: the unit that runs in document order.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PlanPhase {
     pub id: String,
     pub line: usize,
@@ -112,7 +112,7 @@ pub struct PlanPhase {
 }
 
 /// A sign-off slot.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PlanSignoff {
     pub id: String,
     pub role: String,
@@ -120,7 +120,7 @@ pub struct PlanSignoff {
 }
 
 /// The whole plan.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Plan {
     pub checklist: String,
     pub profile: String,

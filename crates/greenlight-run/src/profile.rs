@@ -150,7 +150,7 @@ pub struct Var {
 }
 
 /// Retry-until-pass settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Eventually {
     pub interval: Duration,
     pub deadline: Duration,
