@@ -4,7 +4,7 @@
 //! sign-off slots and identifiers.
 
 use crate::encoding::{self, Decoded, Mojibake};
-use crate::ident::{make_id, normalize};
+use crate::ident::{PathHash, make_id, normalize};
 use crate::model::*;
 use crate::{budget, section, severity, signoff};
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
@@ -510,23 +510,25 @@ fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
 
     let signoffs = find_signoffs(ctx, &raw, &entry_item, &mut items, &paths);
 
-    // Identifiers from names, never positions.
+    // Identifiers from names, never positions: the heading path, the
+    // parent items' texts (already whitespace-normalized by `clean`) and
+    // the item's own text, hashed once per heading and extended per item
+    // (parents come before their children).
+    let phase_hash: Vec<PathHash> = paths
+        .iter()
+        .map(|path| path.iter().fold(PathHash::default(), |h, t| h.with(t)))
+        .collect();
+    let mut item_hash: Vec<PathHash> = Vec::with_capacity(items.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
     for i in 0..items.len() {
-        // Item texts are already whitespace-normalized by `clean`.
-        let mut refs: Vec<&str> = match items[i].phase {
-            Some(p) => paths[p].iter().map(String::as_str).collect(),
-            None => Vec::new(),
+        let base = match (items[i].parent, items[i].phase) {
+            (Some(p), _) => item_hash[p],
+            (None, Some(p)) => phase_hash[p],
+            (None, None) => PathHash::default(),
         };
-        let at = refs.len();
-        let mut up = items[i].parent;
-        while let Some(p) = up {
-            refs.insert(at, items[p].text.as_str());
-            up = items[p].parent;
-        }
-        refs.push(items[i].text.as_str());
-        let base = make_id("", &refs);
-        items[i].id = dedupe(&mut seen, base);
+        let hash = base.with(&items[i].text);
+        item_hash.push(hash);
+        items[i].id = dedupe(&mut seen, hash.id(""));
     }
 
     let tables = raw
