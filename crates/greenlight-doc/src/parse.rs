@@ -54,6 +54,21 @@ impl Ctx<'_> {
         }
     }
 
+    /// [`Ctx::clean`] for an owned string: no new allocation when the
+    /// text is already clean (the common case).
+    fn clean_owned(&self, text: String) -> String {
+        let needs_repair = self.mojibake.is_some() && !text.is_ascii();
+        let tidy = !text.starts_with(char::is_whitespace)
+            && !text.ends_with(char::is_whitespace)
+            && !text.contains(['\n', '\t', '\r'])
+            && !text.contains("  ");
+        if !needs_repair && tidy {
+            text
+        } else {
+            self.clean(&text)
+        }
+    }
+
     /// Display text: mojibake repaired, whitespace collapsed.
     fn clean(&self, text: &str) -> String {
         let text = match self.mojibake {
@@ -397,7 +412,7 @@ fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
     let (phases, paths) = build_phases(ctx, &raw.headings);
     // Clean every entry's text once; everything below reads the clean text.
     for e in &mut raw.entries {
-        e.text = ctx.clean(&e.text);
+        e.text = ctx.clean_owned(std::mem::take(&mut e.text));
     }
 
     // Which entries are items: every task entry; and in a section without
