@@ -535,15 +535,15 @@ fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
         .collect();
     let mut item_hash: Vec<PathHash> = Vec::with_capacity(items.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for i in 0..items.len() {
-        let base = match (items[i].parent, items[i].phase) {
+    for item in items.iter_mut() {
+        let base = match (item.parent, item.phase) {
             (Some(p), _) => item_hash[p],
             (None, Some(p)) => phase_hash[p],
             (None, None) => PathHash::default(),
         };
-        let hash = base.with(&items[i].text);
+        let hash = base.with(&item.text);
         item_hash.push(hash);
-        items[i].id = dedupe(&mut seen, hash.id(""));
+        item.id = dedupe(&mut seen, hash.id(""));
     }
 
     let tables = raw

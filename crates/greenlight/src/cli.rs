@@ -57,6 +57,49 @@ pub enum Command {
     /// Start a built-in sample service on a free loopback port and run the
     /// bundled example checklist against it, on embedded defaults.
     Demo(DemoArgs),
+    /// Show a recorded run: progress per phase, open manual items, missing
+    /// sign-offs, budget use and the verdict. Default: the latest run.
+    Status(crate::runs_cmd::StatusArgs),
+    /// Record that you checked an item of a run (by ID or line).
+    Check(crate::runs_cmd::CheckArgs),
+    /// Record that an item is no longer checked.
+    Uncheck(crate::runs_cmd::CheckArgs),
+    /// Record a waiver for an item, with reason, approver and expiry.
+    /// Waivers never count for blockers.
+    Waive(crate::runs_cmd::WaiveArgs),
+    /// Sign a run off in one of the document's sign-off roles.
+    Signoff(crate::runs_cmd::SignoffArgs),
+    /// Print a run's verdict with all its reasons; exits like `run`.
+    Decide(crate::runs_cmd::RunRefArgs),
+    /// Re-run only what a killed or interrupted run had not finished.
+    Resume(ResumeArgs),
+    /// Verify a run's audit chain and name the first altered event.
+    Audit(crate::runs_cmd::RunRefArgs),
+    /// List recorded runs with their verdicts and durations.
+    History(crate::runs_cmd::HistoryArgs),
+    /// Show items whose status changed between two runs, and latency changes.
+    Compare(crate::runs_cmd::CompareArgs),
+    /// Tick, in the Markdown file, the items of a run that passed or that a
+    /// person checked. Only those checkbox bytes change.
+    Write(WriteArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ResumeArgs {
+    pub run: String,
+    #[command(flatten)]
+    pub profile: crate::run_cmd::ProfileArgs,
+    #[command(flatten)]
+    pub output: crate::run_cmd::OutputArgs,
+    #[command(flatten)]
+    pub store: crate::runs_cmd::StoreArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct WriteArgs {
+    pub run: Option<String>,
+    #[command(flatten)]
+    pub store: crate::runs_cmd::StoreArgs,
 }
 
 const RUN_HELP: &str = "\
@@ -91,6 +134,17 @@ pub struct RunArgs {
     pub profile: crate::run_cmd::ProfileArgs,
     #[command(flatten)]
     pub output: crate::run_cmd::OutputArgs,
+    #[command(flatten)]
+    pub store: crate::runs_cmd::StoreArgs,
+    /// Do not record the run in a store.
+    #[arg(long)]
+    pub no_store: bool,
+    /// Afterwards, tick in the Markdown file the items that passed.
+    #[arg(long)]
+    pub write: bool,
+    /// Who runs it (default: $GREENLIGHT_USER, else $USER).
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -100,6 +154,11 @@ pub struct DemoArgs {
     /// Allow a safety class beyond read (the demo has one mutating POST).
     #[arg(long = "allow", value_name = "CLASS")]
     pub allow: Vec<String>,
+    #[command(flatten)]
+    pub store: crate::runs_cmd::StoreArgs,
+    /// Do not record the run in a store.
+    #[arg(long)]
+    pub no_store: bool,
 }
 
 #[derive(Args, Debug)]
@@ -153,6 +212,17 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Plan(args) => plan(args),
         Command::Run(args) => run_checklist(args),
         Command::Demo(args) => crate::demo::run(args),
+        Command::Status(args) => crate::runs_cmd::status(args),
+        Command::Check(args) => crate::runs_cmd::check(args, true),
+        Command::Uncheck(args) => crate::runs_cmd::check(args, false),
+        Command::Waive(args) => crate::runs_cmd::waive(args),
+        Command::Signoff(args) => crate::runs_cmd::signoff(args),
+        Command::Decide(args) => crate::runs_cmd::decide(args),
+        Command::Resume(args) => crate::run_cmd::resume(args),
+        Command::Audit(args) => crate::runs_cmd::audit(args),
+        Command::History(args) => crate::runs_cmd::history(args),
+        Command::Compare(args) => crate::runs_cmd::compare(args),
+        Command::Write(args) => crate::runs_cmd::write(args.run.as_deref(), &args.store),
     }
 }
 
@@ -187,8 +257,30 @@ fn run_checklist(args: RunArgs) -> Result<u8, Failure> {
     let plan = crate::run_cmd::make_plan(&list, &name, &profile);
     let style = crate::term::Style::detect();
     let run_id = crate::run_cmd::new_run_id();
-    let report = crate::run_cmd::execute(&plan, &profile, style, &run_id)?;
-    crate::run_cmd::finish(&report, &profile, &args.output, style)
+    let store = (!args.no_store)
+        .then(|| crate::record::store_spec(args.store.store.as_deref(), Some(&args.input.file)));
+    let actor = crate::record::actor(args.name.as_deref());
+    let report = crate::run_cmd::run_recorded(
+        &plan,
+        &profile,
+        style,
+        &run_id,
+        store.as_deref(),
+        &actor,
+        &args.input.file,
+    )?;
+    let code = crate::run_cmd::finish(&report, &profile, &args.output, style)?;
+    if args.write
+        && let Some(spec) = &store
+    {
+        crate::runs_cmd::write(
+            Some(&run_id),
+            &crate::runs_cmd::StoreArgs {
+                store: Some(spec.clone()),
+            },
+        )?;
+    }
+    Ok(code)
 }
 
 fn inspect(args: InspectArgs) -> Result<u8, Failure> {

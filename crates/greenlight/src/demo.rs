@@ -34,7 +34,23 @@ pub fn run(args: DemoArgs) -> Result<u8, Failure> {
         let plan = run_cmd::make_plan(&list, CHECKLIST_NAME, &profile);
         let style = crate::term::Style::detect();
         let run_id = run_cmd::new_run_id();
-        let report = run_cmd::execute_async(&plan, &profile, style, &run_id).await?;
+        let recording = if args.no_store {
+            None
+        } else {
+            let spec = crate::record::store_spec(args.store.store.as_deref(), None);
+            let store = crate::record::open(&spec).await?;
+            let actor = crate::record::actor(None);
+            store
+                .append(vec![crate::record::started(&run_id, &actor, &plan, CHECKLIST_NAME)])
+                .await
+                .map_err(|e| Failure::usage(format!("cannot record the run in {spec}: {e}")))?;
+            eprintln!("recording to {spec} (see it again with `greenlight status`)");
+            Some(run_cmd::Recording {
+                store: std::sync::Arc::new(store),
+                actor,
+            })
+        };
+        let report = run_cmd::execute_async(&plan, &profile, style, &run_id, recording.as_ref(), None).await?;
         let code = run_cmd::finish(&report, &profile, &args.output, style)?;
         eprintln!(
             "\nThis is what `greenlight run YOUR_CHECKLIST.md --env staging.toml` does with your own runbook.\n\

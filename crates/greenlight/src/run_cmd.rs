@@ -188,7 +188,13 @@ pub fn execute(
         .enable_all()
         .build()
         .map_err(|e| Failure::usage(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(execute_async(plan, profile, style, run_id))
+    runtime.block_on(execute_async(plan, profile, style, run_id, None, None))
+}
+
+/// Where a run's events go while it runs.
+pub struct Recording {
+    pub store: std::sync::Arc<greenlight_store::Store>,
+    pub actor: String,
 }
 
 pub async fn execute_async(
@@ -196,6 +202,8 @@ pub async fn execute_async(
     profile: &Profile,
     style: Style,
     run_id: &str,
+    recording: Option<&Recording>,
+    done: Option<Vec<Option<StepResult>>>,
 ) -> Result<RunReport, Failure> {
     greenlight_probe::install_crypto_provider();
     let extra_roots = match &profile.ca_file {
@@ -248,22 +256,54 @@ pub async fn execute_async(
         }
     });
 
-    let printer_plan = plan.clone();
-    let printer_id = run_id.to_string();
-    let printer = tokio::task::spawn_blocking(move || {
+    // One consumer prints each event and records each result the moment
+    // it exists; a store that fails keeps the events for later.
+    let consumer_plan = plan.clone();
+    let consumer_id = run_id.to_string();
+    let store = recording.map(|r| (r.store.clone(), r.actor.clone()));
+    let consumer = tokio::spawn(async move {
         let mut live = Live {
-            plan: &printer_plan,
+            plan: &consumer_plan,
             style,
             out: Box::new(std::io::stderr()),
         };
-        live.header(env!("CARGO_PKG_VERSION"), &printer_id);
-        let mut seen: Vec<Option<StepResult>> = vec![None; printer_plan.checks.len()];
-        let mut elapsed = vec![Duration::ZERO; printer_plan.phases.len()];
-        while let Some(event) = rx.blocking_recv() {
+        live.header(env!("CARGO_PKG_VERSION"), &consumer_id);
+        let mut seen: Vec<Option<StepResult>> = vec![None; consumer_plan.checks.len()];
+        let mut elapsed = vec![Duration::ZERO; consumer_plan.phases.len()];
+        let mut pending: Vec<greenlight_store::NewEvent> = Vec::new();
+        let mut store_error: Option<String> = None;
+        while let Some(event) = rx.recv().await {
             match event {
                 Event::PhaseStarted { phase } => live.phase_started(phase),
                 Event::CheckFinished { check, result } => {
                     live.check_finished(check, &result);
+                    if let Some((store, actor)) = &store {
+                        pending.push(crate::record::step_event(
+                            &consumer_id,
+                            actor,
+                            &consumer_plan,
+                            check,
+                            &result,
+                        ));
+                        match store.append(std::mem::take(&mut pending)).await {
+                            Ok(_) => store_error = None,
+                            Err(e) => {
+                                if store_error.is_none() {
+                                    eprintln!(
+                                        "warning: cannot record to the store ({e}); results are kept and retried"
+                                    );
+                                }
+                                store_error = Some(e.to_string());
+                                pending.push(crate::record::step_event(
+                                    &consumer_id,
+                                    actor,
+                                    &consumer_plan,
+                                    check,
+                                    &result,
+                                ));
+                            }
+                        }
+                    }
                     seen[check] = Some(result);
                 }
                 Event::PhaseFinished { phase, elapsed: e } => {
@@ -272,19 +312,167 @@ pub async fn execute_async(
                 }
             }
         }
-        elapsed
+        (elapsed, pending, store_error)
     });
-    let results = executor.run(plan, tx).await;
-    let phase_elapsed = printer.await.unwrap_or_default();
+    let results = match done {
+        Some(done) => executor.resume(plan, done, tx).await,
+        None => executor.run(plan, tx).await,
+    };
+    let (phase_elapsed, mut unrecorded, store_error) = consumer
+        .await
+        .map_err(|e| Failure::usage(format!("the live view stopped: {e}")))?;
     ctrl_c.abort();
     let facts = RunFacts {
         run_id: Some(run_id.to_string()),
         started_at,
         duration: start.elapsed(),
         interrupted: interrupted.load(std::sync::atomic::Ordering::SeqCst),
-        phase_elapsed,
+        phase_elapsed: phase_elapsed.clone(),
     };
-    Ok(assemble::report(plan, &results, &facts))
+    let report = assemble::report(plan, &results, &facts);
+    if let Some(rec) = recording {
+        let mut closing = Vec::new();
+        for (p, phase) in plan.phases.iter().enumerate() {
+            if let Some(b) = phase.budget_seconds
+                && phase_elapsed[p].as_secs() > b
+            {
+                closing.push(crate::record::event(
+                        run_id,
+                        greenlight_store::EventKind::BudgetOverrun,
+                        None,
+                        &rec.actor,
+                        serde_json::json!({ "phase": phase.id, "line": phase.line, "budget_seconds": b, "elapsed_ms": phase_elapsed[p].as_millis() as u64 }),
+                    ));
+            }
+        }
+        closing.push(crate::record::event(
+            run_id,
+            greenlight_store::EventKind::Verdict,
+            None,
+            &rec.actor,
+            serde_json::json!({
+                "verdict": report.verdict,
+                "counts": report.counts,
+                "interrupted": report.interrupted,
+                "phase_elapsed_ms": phase_elapsed.iter().map(|d| d.as_millis() as u64).collect::<Vec<_>>(),
+            }),
+        ));
+        unrecorded.extend(closing);
+        if let Err(e) = rec.store.append(unrecorded.clone()).await {
+            let path = std::path::PathBuf::from(format!("greenlight-unrecorded-{run_id}.jsonl"));
+            let lines: Vec<String> = unrecorded
+                .iter()
+                .filter_map(|ev| serde_json::to_string(&serde_json::json!({
+                    "run_id": ev.run_id, "kind": ev.kind, "item": ev.item, "actor": ev.actor, "payload": ev.payload,
+                })).ok())
+                .map(|l: String| redactor.redact(&l))
+                .collect();
+            let _ = std::fs::write(&path, lines.join("\n") + "\n");
+            eprintln!(
+                "warning: the store is unreachable ({e}{}); {} unrecorded events were saved to {}",
+                store_error
+                    .map(|s| format!("; earlier: {s}"))
+                    .unwrap_or_default(),
+                unrecorded.len(),
+                path.display()
+            );
+        }
+    }
+    Ok(report)
+}
+
+/// Runs a plan, recording it in the store at `store_spec` when given.
+#[allow(clippy::too_many_arguments)]
+pub fn run_recorded(
+    plan: &Plan,
+    profile: &Profile,
+    style: Style,
+    run_id: &str,
+    store_spec: Option<&str>,
+    actor: &str,
+    checklist: &Path,
+) -> Result<RunReport, Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async {
+        let recording = match store_spec {
+            Some(spec) => {
+                let store = crate::record::open(spec).await?;
+                let path = checklist
+                    .canonicalize()
+                    .unwrap_or_else(|_| checklist.to_path_buf());
+                store
+                    .append(vec![crate::record::started(
+                        run_id,
+                        actor,
+                        plan,
+                        &path.display().to_string(),
+                    )])
+                    .await
+                    .map_err(|e| Failure::usage(format!("cannot record the run in {spec}: {e}")))?;
+                Some(Recording {
+                    store: std::sync::Arc::new(store),
+                    actor: actor.to_string(),
+                })
+            }
+            None => None,
+        };
+        execute_async(plan, profile, style, run_id, recording.as_ref(), None).await
+    })
+}
+
+/// `greenlight resume RUN`: runs what had not finished, with the run's own plan.
+pub fn resume(args: crate::cli::ResumeArgs) -> Result<u8, Failure> {
+    let profile = load_profile(&args.profile)?;
+    let style = Style::detect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot start the runtime: {e}")))?;
+    let report = runtime.block_on(async {
+        let spec = crate::record::store_spec(args.store.store.as_deref(), None);
+        let store = crate::record::open(&spec).await?;
+        let state = crate::record::load(&store, Some(&args.run)).await?;
+        let actor = crate::record::actor(None);
+        let open = state.results.iter().filter(|r| r.is_none()).count();
+        eprintln!(
+            "resuming run {}: {} of {} checks have results; running the other {open}",
+            state.run_id,
+            state.results.len() - open,
+            state.results.len()
+        );
+        store
+            .append(vec![crate::record::event(
+                &state.run_id,
+                greenlight_store::EventKind::RunResumed,
+                None,
+                &actor,
+                serde_json::json!({ "open_checks": open }),
+            )])
+            .await
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        let recording = Recording {
+            store: std::sync::Arc::new(store),
+            actor,
+        };
+        execute_async(
+            &state.plan,
+            &profile,
+            style,
+            &state.run_id,
+            Some(&recording),
+            Some(state.results.clone()),
+        )
+        .await?;
+        // The report with everything recorded, people's work included.
+        let state = crate::record::load(&recording.store, Some(&state.run_id)).await?;
+        Ok::<_, Failure>(state.report())
+    })?;
+    finish(&report, &profile, &args.output, style)
 }
 
 pub fn exit_code(verdict: Verdict) -> u8 {

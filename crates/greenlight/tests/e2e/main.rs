@@ -7,3 +7,4 @@ mod mark;
 mod reports;
 mod run;
 mod safety;
+mod store;

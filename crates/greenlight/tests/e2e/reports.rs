@@ -6,8 +6,11 @@ use crate::support::*;
 fn demo_runs_on_embedded_defaults_and_writes_every_report() {
     let dir = scratch("demo");
     let (json, junit, md) = (dir.join("d.json"), dir.join("d.xml"), dir.join("d.md"));
+    let store = dir.join("runs.db");
     let out = greenlight(&[
         "demo",
+        "--store",
+        store.to_str().unwrap(),
         "--json",
         json.to_str().unwrap(),
         "--junit",
@@ -56,6 +59,11 @@ fn demo_runs_on_embedded_defaults_and_writes_every_report() {
         xml.matches("<testcase ").count(),
         report["items"].as_array().unwrap().len()
     );
+    // The run was recorded: `status` shows it again from the store.
+    let status = greenlight(&["status", "--store", store.to_str().unwrap(), "--json"]);
+    let again: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(again["run_id"], report["run_id"]);
+    assert_eq!(again["counts"], report["counts"]);
     // Markdown: verdict, counts, open reasons; deterministic parts snapshot.
     let markdown = std::fs::read_to_string(&md).unwrap();
     // Only the date and the timings change between runs.

@@ -157,6 +157,7 @@ fn secrets_never_appear_in_any_output() {
         ])
         .current_dir(repo_root())
         .env("E2E_SECRET_TOKEN", &secret)
+        .env("GREENLIGHT_STORE", env.dir.join("runs.db"))
         .output()
         .unwrap();
     assert_eq!(plan.status.code(), Some(0));

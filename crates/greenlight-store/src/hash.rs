@@ -1,0 +1,263 @@
+//! The audit chain: each event's hash covers its content and the previous
+//! event's hash, so altering, removing or reordering any event shows.
+
+use crate::event::{AuditReport, Event, EventKind};
+use serde_json::Value;
+
+/// The `prev_hash` of a run's first event.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// JSON with object keys sorted at every level: one text per value.
+pub fn canonical_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String((*k).clone()).to_string());
+                out.push(':');
+                write_canonical(&map[*k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(v, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// SHA-256 (hex) over the event's fields, length-prefixed so no two
+/// different events encode alike.
+#[allow(clippy::too_many_arguments)]
+pub fn event_hash(
+    run_id: &str,
+    seq: u64,
+    at: &str,
+    kind: EventKind,
+    item: Option<&str>,
+    actor: &str,
+    payload_canonical: &str,
+    prev_hash: &str,
+) -> String {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    let seq = seq.to_string();
+    let fields: [&str; 8] = [
+        run_id,
+        &seq,
+        at,
+        kind.as_str(),
+        item.unwrap_or("\u{0}none"),
+        actor,
+        payload_canonical,
+        prev_hash,
+    ];
+    for f in fields {
+        ctx.update(&(f.len() as u64).to_be_bytes());
+        ctx.update(f.as_bytes());
+    }
+    ctx.finish()
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A stored row, before its payload is parsed: what verification reads.
+pub struct StoredRow {
+    pub seq: u64,
+    pub at: String,
+    pub kind: String,
+    pub item: Option<String>,
+    pub actor: String,
+    pub payload: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Verifies a run's rows (in seq order) and names the first bad event.
+pub fn verify_rows(run_id: &str, rows: &[StoredRow]) -> AuditReport {
+    let mut prev = GENESIS.to_string();
+    let bad = |seq: u64, problem: String| AuditReport {
+        events: rows.len() as u64,
+        ok: false,
+        first_bad: Some(seq),
+        problem: Some(problem),
+    };
+    for (i, r) in rows.iter().enumerate() {
+        let expected = i as u64 + 1;
+        if r.seq != expected {
+            return bad(
+                expected,
+                format!(
+                    "event {expected} is missing: the sequence jumps from {} to {}",
+                    expected - 1,
+                    r.seq
+                ),
+            );
+        }
+        let Some(kind) = EventKind::parse(&r.kind) else {
+            return bad(
+                r.seq,
+                format!("event {} has an unknown kind {:?}", r.seq, r.kind),
+            );
+        };
+        if r.prev_hash != prev {
+            return bad(
+                r.seq,
+                format!(
+                    "event {}'s link to event {} does not match (an event before it was altered or removed)",
+                    r.seq,
+                    r.seq - 1
+                ),
+            );
+        }
+        let canonical = match serde_json::from_str::<Value>(&r.payload) {
+            Ok(v) => canonical_json(&v),
+            Err(_) => r.payload.clone(),
+        };
+        let h = event_hash(
+            run_id,
+            r.seq,
+            &r.at,
+            kind,
+            r.item.as_deref(),
+            &r.actor,
+            &canonical,
+            &r.prev_hash,
+        );
+        if h != r.hash || canonical != r.payload {
+            return bad(
+                r.seq,
+                format!(
+                    "event {} ({}) was altered: its hash does not match its content",
+                    r.seq, r.kind
+                ),
+            );
+        }
+        prev = r.hash.clone();
+    }
+    AuditReport {
+        events: rows.len() as u64,
+        ok: true,
+        first_bad: None,
+        problem: None,
+    }
+}
+
+/// Parses a stored row into an event.
+pub fn to_event(run_id: &str, r: StoredRow) -> Event {
+    Event {
+        run_id: run_id.to_string(),
+        seq: r.seq,
+        at: r.at,
+        kind: EventKind::parse(&r.kind).unwrap_or(EventKind::RunInterrupted),
+        item: r.item,
+        actor: r.actor,
+        payload: serde_json::from_str(&r.payload).unwrap_or(Value::Null),
+        prev_hash: r.prev_hash,
+        hash: r.hash,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_json_sorts_keys_at_every_level() {
+        let v: Value =
+            serde_json::from_str(r#"{"b":1,"a":{"d":[{"z":1,"y":2}],"c":null}}"#).unwrap();
+        assert_eq!(
+            canonical_json(&v),
+            r#"{"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1}"#
+        );
+    }
+
+    #[test]
+    fn hashes_change_with_any_field() {
+        let base = event_hash(
+            "r",
+            1,
+            "t",
+            EventKind::StepResult,
+            Some("i"),
+            "a",
+            "{}",
+            GENESIS,
+        );
+        assert_eq!(base.len(), 64);
+        for other in [
+            event_hash(
+                "r2",
+                1,
+                "t",
+                EventKind::StepResult,
+                Some("i"),
+                "a",
+                "{}",
+                GENESIS,
+            ),
+            event_hash(
+                "r",
+                2,
+                "t",
+                EventKind::StepResult,
+                Some("i"),
+                "a",
+                "{}",
+                GENESIS,
+            ),
+            event_hash(
+                "r",
+                1,
+                "t",
+                EventKind::Verdict,
+                Some("i"),
+                "a",
+                "{}",
+                GENESIS,
+            ),
+            event_hash("r", 1, "t", EventKind::StepResult, None, "a", "{}", GENESIS),
+            event_hash(
+                "r",
+                1,
+                "t",
+                EventKind::StepResult,
+                Some("i"),
+                "b",
+                "{}",
+                GENESIS,
+            ),
+            event_hash(
+                "r",
+                1,
+                "t",
+                EventKind::StepResult,
+                Some("i"),
+                "a",
+                "{\"x\":1}",
+                GENESIS,
+            ),
+        ] {
+            assert_ne!(base, other);
+        }
+    }
+}

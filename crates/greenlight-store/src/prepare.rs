@@ -1,0 +1,173 @@
+//! What both backends share: validating a batch, numbering and chaining
+//! events, and the run summary each batch updates.
+
+use crate::error::{Result, StoreError};
+use crate::event::{Event, EventKind, NewEvent, RunSummary};
+use crate::hash::{GENESIS, canonical_json, event_hash};
+use std::collections::HashMap;
+
+/// Refuses a batch before anything is written.
+pub fn validate(events: &[NewEvent]) -> Result<()> {
+    for e in events {
+        if e.run_id.trim().is_empty() {
+            return Err(StoreError::Invalid("an event has an empty run ID".into()));
+        }
+        if e.actor.trim().is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "a {} event has no actor",
+                e.kind.as_str()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The last event of each run touched by a batch.
+#[derive(Default)]
+pub struct Heads {
+    heads: HashMap<String, (u64, String)>,
+    started: HashMap<String, (String, String, String)>,
+}
+
+/// A run's row after a batch.
+pub struct RunUpdate {
+    pub checklist: String,
+    pub profile: String,
+    pub started_at: String,
+    pub last_at: String,
+    pub verdict: Option<String>,
+    pub events: u64,
+    pub last_hash: String,
+}
+
+pub fn now() -> String {
+    humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
+}
+
+impl Heads {
+    pub fn known(&self, run_id: &str) -> bool {
+        self.heads.contains_key(run_id)
+    }
+
+    /// Records the stored head of a run (`None`: the run is new).
+    pub fn set(&mut self, run_id: &str, head: Option<(u64, String)>) {
+        self.heads.insert(
+            run_id.to_string(),
+            head.unwrap_or_else(|| (0, GENESIS.to_string())),
+        );
+    }
+
+    /// Numbers, stamps and chains the next event of its run. Returns the
+    /// event and its canonical payload text (what is stored and hashed).
+    pub fn next(&mut self, ev: NewEvent) -> (Event, String) {
+        let (seq, prev) = self
+            .heads
+            .get(&ev.run_id)
+            .cloned()
+            .unwrap_or((0, GENESIS.to_string()));
+        let seq = seq + 1;
+        let at = now();
+        let canonical = canonical_json(&ev.payload);
+        let hash = event_hash(
+            &ev.run_id,
+            seq,
+            &at,
+            ev.kind,
+            ev.item.as_deref(),
+            &ev.actor,
+            &canonical,
+            &prev,
+        );
+        self.heads.insert(ev.run_id.clone(), (seq, hash.clone()));
+        if ev.kind == EventKind::RunStarted {
+            let field = |k: &str| ev.payload[k].as_str().unwrap_or_default().to_string();
+            self.started.insert(
+                ev.run_id.clone(),
+                (field("checklist"), field("profile"), at.clone()),
+            );
+        }
+        let event = Event {
+            run_id: ev.run_id,
+            seq,
+            at,
+            kind: ev.kind,
+            item: ev.item,
+            actor: ev.actor,
+            payload: ev.payload,
+            prev_hash: prev,
+            hash,
+        };
+        (event, canonical)
+    }
+
+    /// The run rows to upsert after a batch of `events`.
+    pub fn updates(&self, events: &[Event]) -> Vec<(String, RunUpdate)> {
+        let mut out: Vec<(String, RunUpdate)> = Vec::new();
+        for e in events {
+            let pos = match out.iter().position(|(r, _)| *r == e.run_id) {
+                Some(p) => p,
+                None => {
+                    let (checklist, profile, started_at) = self
+                        .started
+                        .get(&e.run_id)
+                        .cloned()
+                        .unwrap_or_else(|| (String::new(), String::new(), e.at.clone()));
+                    out.push((
+                        e.run_id.clone(),
+                        RunUpdate {
+                            checklist,
+                            profile,
+                            started_at,
+                            last_at: e.at.clone(),
+                            verdict: None,
+                            events: 0,
+                            last_hash: String::new(),
+                        },
+                    ));
+                    out.len() - 1
+                }
+            };
+            let u = &mut out[pos].1;
+            u.last_at = e.at.clone();
+            u.events = e.seq;
+            u.last_hash = e.hash.clone();
+            if e.kind == EventKind::Verdict {
+                u.verdict = e.payload["verdict"].as_str().map(str::to_string);
+            }
+        }
+        out
+    }
+}
+
+/// Runs of one checklist (matched on the path's end, so `STAGING.md` finds
+/// `/srv/x/STAGING.md`).
+pub fn filter_runs(all: Vec<RunSummary>, checklist: Option<&str>) -> Vec<RunSummary> {
+    match checklist {
+        None => all,
+        Some(c) => {
+            let name = std::path::Path::new(c)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| c.to_string());
+            all.into_iter()
+                .filter(|r| r.checklist == c || r.checklist.ends_with(&name))
+                .collect()
+        }
+    }
+}
+
+/// Resolves a unique prefix among run IDs.
+pub fn resolve(prefix: &str, ids: Vec<String>) -> Result<String> {
+    if ids.iter().any(|i| i == prefix) {
+        return Ok(prefix.to_string());
+    }
+    let matches: Vec<String> = ids.into_iter().filter(|i| i.starts_with(prefix)).collect();
+    match matches.len() {
+        0 => Err(StoreError::NoSuchRun(prefix.to_string())),
+        1 => Ok(matches.into_iter().next().unwrap_or_default()),
+        _ => Err(StoreError::Ambiguous {
+            prefix: prefix.to_string(),
+            candidates: matches.join(", "),
+        }),
+    }
+}

@@ -1,0 +1,285 @@
+//! Runs as events in the store, and the state derived from them.
+//!
+//! The run's plan travels in its `run_started` event, so `status`,
+//! `decide`, `resume` and `compare` need neither the document nor the
+//! profile: the log alone is the record.
+
+use crate::exit::Failure;
+use greenlight_run::assemble::{self, Mark, People, RunFacts, Waiver};
+use greenlight_run::outcome::{RunReport, StepResult};
+use greenlight_run::plan::Plan;
+use greenlight_store::{Event, EventKind, NewEvent, Store};
+use serde_json::json;
+use std::path::Path;
+use std::time::Duration;
+
+/// Where the store is: `--store`, else `$GREENLIGHT_STORE`, else
+/// `.greenlight/runs.db` beside the checklist (or in the current folder).
+pub fn store_spec(flag: Option<&str>, checklist: Option<&Path>) -> String {
+    if let Some(s) = flag {
+        return s.to_string();
+    }
+    if let Ok(s) = std::env::var("GREENLIGHT_STORE")
+        && !s.is_empty()
+    {
+        return s;
+    }
+    let dir = checklist
+        .and_then(|c| c.parent())
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    dir.join(".greenlight")
+        .join("runs.db")
+        .display()
+        .to_string()
+}
+
+pub async fn open(spec: &str) -> Result<Store, Failure> {
+    Store::open(spec)
+        .await
+        .map_err(|e| Failure::usage(e.to_string()))
+}
+
+/// Who is acting: `--name`, else `$GREENLIGHT_USER`, else `$USER`.
+pub fn actor(flag: Option<&str>) -> String {
+    flag.map(str::to_string)
+        .or_else(|| {
+            std::env::var("GREENLIGHT_USER")
+                .ok()
+                .filter(|s| !s.is_empty())
+        })
+        .or_else(|| std::env::var("USER").ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+pub fn event(
+    run_id: &str,
+    kind: EventKind,
+    item: Option<&str>,
+    actor: &str,
+    payload: serde_json::Value,
+) -> NewEvent {
+    NewEvent {
+        run_id: run_id.to_string(),
+        kind,
+        item: item.map(str::to_string),
+        actor: actor.to_string(),
+        payload,
+    }
+}
+
+/// The `run_started` event: the checklist, the profile and the whole plan.
+pub fn started(run_id: &str, actor: &str, plan: &Plan, checklist_path: &str) -> NewEvent {
+    event(
+        run_id,
+        EventKind::RunStarted,
+        None,
+        actor,
+        json!({
+            "checklist": plan.checklist,
+            "checklist_path": checklist_path,
+            "profile": plan.profile,
+            "version": env!("CARGO_PKG_VERSION"),
+            "plan": plan,
+        }),
+    )
+}
+
+pub fn step_event(
+    run_id: &str,
+    actor: &str,
+    plan: &Plan,
+    check: usize,
+    result: &StepResult,
+) -> NewEvent {
+    let item = &plan.items[plan.checks[check].item].id;
+    event(
+        run_id,
+        EventKind::StepResult,
+        Some(item),
+        actor,
+        json!({ "check": check, "result": result }),
+    )
+}
+
+/// Everything a run's events say, folded.
+pub struct RunState {
+    pub run_id: String,
+    pub plan: Plan,
+    pub checklist_path: String,
+    pub results: Vec<Option<StepResult>>,
+    pub people: People,
+    pub started_at: String,
+    pub last_at: String,
+    pub phase_elapsed: Vec<Duration>,
+    pub interrupted: bool,
+    pub finished: bool,
+    pub events: usize,
+}
+
+impl RunState {
+    /// Folds events (in order) into the state.
+    pub fn from_events(run_id: &str, events: &[Event]) -> Result<RunState, Failure> {
+        let first = events
+            .iter()
+            .find(|e| e.kind == EventKind::RunStarted)
+            .ok_or_else(|| Failure::usage(format!("run {run_id} has no run_started event")))?;
+        let plan: Plan = serde_json::from_value(first.payload["plan"].clone())
+            .map_err(|e| Failure::usage(format!("run {run_id}: its plan cannot be read: {e}")))?;
+        let mut state = RunState {
+            run_id: run_id.to_string(),
+            checklist_path: first.payload["checklist_path"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            results: vec![None; plan.checks.len()],
+            phase_elapsed: vec![Duration::ZERO; plan.phases.len()],
+            plan,
+            people: People::default(),
+            started_at: first.at.clone(),
+            last_at: first.at.clone(),
+            interrupted: false,
+            finished: false,
+            events: events.len(),
+        };
+        let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+        for e in events {
+            state.last_at = e.at.clone();
+            let item = e.item.clone().unwrap_or_default();
+            let mark = || Mark {
+                actor: e.actor.clone(),
+                at: e.at.clone(),
+                note: e.payload["note"].as_str().unwrap_or_default().to_string(),
+            };
+            match e.kind {
+                EventKind::StepResult => {
+                    let check = e.payload["check"].as_u64().unwrap_or(u64::MAX) as usize;
+                    if let (Some(slot), Ok(r)) = (
+                        state.results.get_mut(check),
+                        serde_json::from_value::<StepResult>(e.payload["result"].clone()),
+                    ) {
+                        *slot = Some(r);
+                    }
+                }
+                EventKind::ItemChecked => {
+                    state.people.checked.insert(item, mark());
+                }
+                EventKind::ItemUnchecked => {
+                    state.people.checked.remove(&item);
+                }
+                EventKind::Waiver => {
+                    let expires = e.payload["expires"].as_str().map(str::to_string);
+                    let expired = expires.as_deref().is_some_and(|x| x < now.as_str());
+                    state.people.waivers.insert(
+                        item,
+                        Waiver {
+                            actor: e.actor.clone(),
+                            reason: e.payload["reason"].as_str().unwrap_or_default().to_string(),
+                            expires,
+                            expired,
+                        },
+                    );
+                }
+                EventKind::WaiverRevoked => {
+                    state.people.waivers.remove(&item);
+                }
+                EventKind::Signoff => {
+                    let mut m = mark();
+                    m.actor = e.payload["name"].as_str().unwrap_or(&e.actor).to_string();
+                    state.people.signed.insert(item, m);
+                }
+                EventKind::SignoffRevoked => {
+                    state.people.signed.remove(&item);
+                }
+                EventKind::BudgetOverrun | EventKind::RunResumed => {}
+                EventKind::RunInterrupted => state.interrupted = true,
+                EventKind::Verdict => {
+                    state.finished = true;
+                    state.interrupted = e.payload["interrupted"].as_bool().unwrap_or(false);
+                    if let Some(elapsed) = e.payload["phase_elapsed_ms"].as_array() {
+                        for (i, ms) in elapsed.iter().enumerate() {
+                            if let Some(slot) = state.phase_elapsed.get_mut(i) {
+                                *slot = Duration::from_millis(ms.as_u64().unwrap_or(0));
+                            }
+                        }
+                    }
+                }
+                EventKind::RunStarted => {}
+            }
+        }
+        Ok(state)
+    }
+
+    /// The report this state gives (`greenlight.run/v1`).
+    pub fn report(&self) -> RunReport {
+        let results: Vec<StepResult> = self
+            .results
+            .iter()
+            .enumerate()
+            .map(|(i, r)| r.clone().unwrap_or_else(|| unfinished(&self.plan, i)))
+            .collect();
+        let facts = RunFacts {
+            run_id: Some(self.run_id.clone()),
+            started_at: self.started_at.clone(),
+            duration: elapsed_between(&self.started_at, &self.last_at),
+            interrupted: self.interrupted,
+            phase_elapsed: self.phase_elapsed.clone(),
+        };
+        assemble::report_with(&self.plan, &results, &facts, &self.people)
+    }
+}
+
+/// A check with no recorded result: it has not finished (the run was
+/// killed or is still going).
+fn unfinished(plan: &Plan, i: usize) -> StepResult {
+    let c = &plan.checks[i];
+    StepResult {
+        line: c.line,
+        class: c.class,
+        probe: c.target.probe().to_string(),
+        command: c.command.clone(),
+        status: greenlight_run::outcome::Status::NotRun,
+        duration_ms: 0,
+        attempts: 0,
+        evidence: greenlight_run::outcome::Evidence {
+            summary: c.target.describe(),
+            reason: Some(
+                "no result recorded yet (the run has not finished; `greenlight resume` runs it)"
+                    .into(),
+            ),
+            ..Default::default()
+        },
+    }
+}
+
+fn elapsed_between(a: &str, b: &str) -> Duration {
+    match (
+        humantime::parse_rfc3339_weak(a),
+        humantime::parse_rfc3339_weak(b),
+    ) {
+        (Ok(x), Ok(y)) => y.duration_since(x).unwrap_or_default(),
+        _ => Duration::ZERO,
+    }
+}
+
+/// Reads and folds a run.
+pub async fn load(store: &Store, run: Option<&str>) -> Result<RunState, Failure> {
+    let run_id = match run {
+        Some(prefix) => store
+            .resolve_run(prefix)
+            .await
+            .map_err(|e| Failure::usage(e.to_string()))?,
+        None => store
+            .latest_run()
+            .await
+            .map_err(|e| Failure::usage(e.to_string()))?
+            .ok_or_else(|| {
+                Failure::usage("the store has no runs yet: start one with `greenlight run`")
+            })?,
+    };
+    let events = store
+        .events(&run_id)
+        .await
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    RunState::from_events(&run_id, &events)
+}
