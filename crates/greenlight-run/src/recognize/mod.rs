@@ -1,0 +1,7 @@
+//! Recognizers: pure functions from text to plain data.
+//!
+//! No I/O, no async, no Markdown: a code block's text (or an item's text,
+//! or an expectation comment) goes in; commands, safety classes, native
+//! probes, assertions and required variables come out.
+
+pub mod script;
