@@ -5,3 +5,4 @@
 //! probes, assertions and required variables come out.
 
 pub mod script;
+pub mod vars;
