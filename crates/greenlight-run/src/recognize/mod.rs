@@ -4,5 +4,6 @@
 //! or an expectation comment) goes in; commands, safety classes, native
 //! probes, assertions and required variables come out.
 
+pub mod expect;
 pub mod script;
 pub mod vars;
