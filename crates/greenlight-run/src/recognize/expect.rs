@@ -310,7 +310,7 @@ pub fn parse_duration_ms(text: &str) -> Option<u64> {
         _ => return None,
     };
     let ms = n * factor;
-    (ms.is_finite() && ms >= 0.0 && ms < 1e15).then(|| ms.round() as u64)
+    (ms.is_finite() && (0.0..1e15).contains(&ms)).then(|| ms.round() as u64)
 }
 
 /// Splits free text into pieces: JSON values, quoted strings, words.
