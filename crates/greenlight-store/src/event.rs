@@ -81,11 +81,25 @@ pub struct Event {
     pub kind: EventKind,
     pub item: Option<String>,
     pub actor: String,
-    pub payload: serde_json::Value,
+    /// The payload as stored: canonical JSON text (parse it with
+    /// [`Event::payload`] or [`Event::payload_as`] when needed).
+    pub payload_text: String,
     /// Hash of the previous event of the run (64 zeros for the first).
     pub prev_hash: String,
     /// SHA-256 over this event's content and `prev_hash`.
     pub hash: String,
+}
+
+impl Event {
+    /// The payload, parsed.
+    pub fn payload(&self) -> serde_json::Value {
+        serde_json::from_str(&self.payload_text).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The payload, decoded into `T` (only the fields `T` names are kept).
+    pub fn payload_as<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        serde_json::from_str(&self.payload_text).ok()
+    }
 }
 
 /// One run, as `history` lists it.

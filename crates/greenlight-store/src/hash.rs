@@ -171,7 +171,7 @@ pub fn to_event(run_id: &str, r: StoredRow) -> Event {
         kind: EventKind::parse(&r.kind).unwrap_or(EventKind::RunInterrupted),
         item: r.item,
         actor: r.actor,
-        payload: serde_json::from_str(&r.payload).unwrap_or(Value::Null),
+        payload_text: r.payload,
         prev_hash: r.prev_hash,
         hash: r.hash,
     }

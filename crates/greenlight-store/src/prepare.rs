@@ -93,7 +93,7 @@ impl Heads {
             kind: ev.kind,
             item: ev.item,
             actor: ev.actor,
-            payload: ev.payload,
+            payload_text: canonical.clone(),
             prev_hash: prev,
             hash,
         };
@@ -132,7 +132,7 @@ impl Heads {
             u.events = e.seq;
             u.last_hash = e.hash.clone();
             if e.kind == EventKind::Verdict {
-                u.verdict = e.payload["verdict"].as_str().map(str::to_string);
+                u.verdict = e.payload()["verdict"].as_str().map(str::to_string);
             }
         }
         out

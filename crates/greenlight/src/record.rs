@@ -9,6 +9,7 @@ use greenlight_run::assemble::{self, Mark, People, RunFacts, Waiver};
 use greenlight_run::outcome::{RunReport, StepResult};
 use greenlight_run::plan::Plan;
 use greenlight_store::{Event, EventKind, NewEvent, Store};
+use serde::Deserialize;
 use serde_json::json;
 use std::path::Path;
 use std::time::Duration;
@@ -124,17 +125,20 @@ impl RunState {
             .iter()
             .find(|e| e.kind == EventKind::RunStarted)
             .ok_or_else(|| Failure::usage(format!("run {run_id} has no run_started event")))?;
-        let plan: Plan = serde_json::from_value(first.payload["plan"].clone())
+        #[derive(Deserialize)]
+        struct Started {
+            plan: Plan,
+            #[serde(default)]
+            checklist_path: String,
+        }
+        let started: Started = serde_json::from_str(&first.payload_text)
             .map_err(|e| Failure::usage(format!("run {run_id}: its plan cannot be read: {e}")))?;
         let mut state = RunState {
             run_id: run_id.to_string(),
-            checklist_path: first.payload["checklist_path"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-            results: vec![None; plan.checks.len()],
-            phase_elapsed: vec![Duration::ZERO; plan.phases.len()],
-            plan,
+            checklist_path: started.checklist_path,
+            results: vec![None; started.plan.checks.len()],
+            phase_elapsed: vec![Duration::ZERO; started.plan.phases.len()],
+            plan: started.plan,
             people: People::default(),
             started_at: first.at.clone(),
             last_at: first.at.clone(),
@@ -143,24 +147,37 @@ impl RunState {
             events: events.len(),
         };
         let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+        /// Just the check index of a step result (the rest is skipped
+        /// without being decoded).
+        #[derive(Deserialize)]
+        struct CheckIndex {
+            check: usize,
+        }
+        #[derive(Deserialize)]
+        struct StepPayload {
+            result: StepResult,
+        }
+        let mut latest: Vec<Option<&Event>> = vec![None; state.results.len()];
         for e in events {
             state.last_at = e.at.clone();
+            if e.kind == EventKind::StepResult {
+                // Only the latest result of a check counts; decoded below.
+                if let Some(slot) = e
+                    .payload_as::<CheckIndex>()
+                    .and_then(|c| latest.get_mut(c.check))
+                {
+                    *slot = Some(e);
+                }
+                continue;
+            }
+            let payload = e.payload();
             let item = e.item.clone().unwrap_or_default();
             let mark = || Mark {
                 actor: e.actor.clone(),
                 at: e.at.clone(),
-                note: e.payload["note"].as_str().unwrap_or_default().to_string(),
+                note: payload["note"].as_str().unwrap_or_default().to_string(),
             };
             match e.kind {
-                EventKind::StepResult => {
-                    let check = e.payload["check"].as_u64().unwrap_or(u64::MAX) as usize;
-                    if let (Some(slot), Ok(r)) = (
-                        state.results.get_mut(check),
-                        serde_json::from_value::<StepResult>(e.payload["result"].clone()),
-                    ) {
-                        *slot = Some(r);
-                    }
-                }
                 EventKind::ItemChecked => {
                     state.people.checked.insert(item, mark());
                 }
@@ -168,13 +185,13 @@ impl RunState {
                     state.people.checked.remove(&item);
                 }
                 EventKind::Waiver => {
-                    let expires = e.payload["expires"].as_str().map(str::to_string);
+                    let expires = payload["expires"].as_str().map(str::to_string);
                     let expired = expires.as_deref().is_some_and(|x| x < now.as_str());
                     state.people.waivers.insert(
                         item,
                         Waiver {
                             actor: e.actor.clone(),
-                            reason: e.payload["reason"].as_str().unwrap_or_default().to_string(),
+                            reason: payload["reason"].as_str().unwrap_or_default().to_string(),
                             expires,
                             expired,
                         },
@@ -185,18 +202,17 @@ impl RunState {
                 }
                 EventKind::Signoff => {
                     let mut m = mark();
-                    m.actor = e.payload["name"].as_str().unwrap_or(&e.actor).to_string();
+                    m.actor = payload["name"].as_str().unwrap_or(&e.actor).to_string();
                     state.people.signed.insert(item, m);
                 }
                 EventKind::SignoffRevoked => {
                     state.people.signed.remove(&item);
                 }
-                EventKind::BudgetOverrun | EventKind::RunResumed => {}
                 EventKind::RunInterrupted => state.interrupted = true,
                 EventKind::Verdict => {
                     state.finished = true;
-                    state.interrupted = e.payload["interrupted"].as_bool().unwrap_or(false);
-                    if let Some(elapsed) = e.payload["phase_elapsed_ms"].as_array() {
+                    state.interrupted = payload["interrupted"].as_bool().unwrap_or(false);
+                    if let Some(elapsed) = payload["phase_elapsed_ms"].as_array() {
                         for (i, ms) in elapsed.iter().enumerate() {
                             if let Some(slot) = state.phase_elapsed.get_mut(i) {
                                 *slot = Duration::from_millis(ms.as_u64().unwrap_or(0));
@@ -204,8 +220,16 @@ impl RunState {
                         }
                     }
                 }
-                EventKind::RunStarted => {}
+                EventKind::StepResult
+                | EventKind::BudgetOverrun
+                | EventKind::RunResumed
+                | EventKind::RunStarted => {}
             }
+        }
+        for (slot, event) in state.results.iter_mut().zip(latest) {
+            *slot = event
+                .and_then(|e| e.payload_as::<StepPayload>())
+                .map(|p| p.result);
         }
         Ok(state)
     }
