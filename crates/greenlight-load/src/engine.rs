@@ -1,0 +1,441 @@
+//! The load engine: worker threads, VUs, the coordinator and [`run`].
+//!
+//! Shape (like wrk's threads, with hyper's connection API like oha):
+//!
+//! * `threads` OS threads, each with its own single-threaded tokio runtime. VU `i` lives on
+//!   thread `i % threads`; its connections never leave that thread, and its stats go into the
+//!   thread's own accumulators (no locks or atomics per request).
+//! * Closed model: each VU loops `iteration → think time`, active while its index is below the
+//!   current VU target (a pure function of elapsed time, see `schedule`).
+//! * Open model: each thread owns a share of the arrival times; a free connection takes the
+//!   next arrival, waits for it if it lies ahead, and measures latency from the *intended*
+//!   start when it was already late — so queueing behind a stalled server shows.
+//! * Each thread sends its one-second interval stats to the coordinator (the caller's task),
+//!   which publishes a [`Snapshot`] and evaluates `abortOnFail` thresholds on the merged,
+//!   cumulative histogram. At the end the threads hand over their accumulators to be merged.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::task::{JoinSet, LocalSet};
+use tokio::time::{Instant, sleep, sleep_until};
+
+use crate::conn::{Answer, Client, Plan};
+use crate::error::{ErrorKind, LoadError};
+use crate::model::{LoadConfig, LoadModel, Selection, Snapshot};
+use crate::schedule::{Arrivals, RateCurve, vus_at};
+use crate::stats::{EndpointAcc, IntervalAcc, LatencyMs, LoadReport, Outcome, WorkerAcc};
+
+/// Runs the load described by `config` and reports on it.
+///
+/// `progress`, when given, receives a [`Snapshot`] about once a second. The run ends at its
+/// duration (or the end of its stages), after `max_requests`, or when an `abortOnFail`
+/// threshold fails; requests still in flight then are dropped, not counted. Failed requests
+/// are counted by kind, never turned into an `Err`; `Err` means the run could not happen.
+pub async fn run(
+    config: LoadConfig,
+    progress: Option<watch::Sender<Snapshot>>,
+) -> Result<LoadReport, LoadError> {
+    config.validate()?;
+    let plan = Arc::new(Plan::prepare(&config).await?);
+    let config = Arc::new(config);
+    let max_vus = config.model.max_vus();
+    let threads = config
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, max_vus.max(1) as usize);
+    let duration = config.effective_duration();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let started = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    for id in 0..threads {
+        let ctx = WorkerCtx {
+            id,
+            threads,
+            plan: Arc::clone(&plan),
+            config: Arc::clone(&config),
+            start,
+            deadline: duration.map(|d| start + d),
+            stop: stop_rx.clone(),
+            tx: tx.clone(),
+            started: Arc::clone(&started),
+        };
+        std::thread::Builder::new()
+            .name(format!("greenlight-load-{id}"))
+            .spawn(move || worker_thread(ctx))?;
+    }
+    drop(tx);
+
+    let abort_thresholds: Vec<_> = config
+        .thresholds
+        .iter()
+        .filter(|t| t.abort_on_fail)
+        .collect();
+    let mut cumulative = IntervalAcc::new();
+    let mut interval = IntervalAcc::new();
+    let mut finished: Vec<WorkerDone> = Vec::with_capacity(threads);
+    let mut aborted = None;
+    let mut next_snapshot = start + Duration::from_millis(1050);
+    let mut last_snapshot = start;
+    while finished.len() < threads {
+        tokio::select! {
+            msg = rx.recv() => match msg {
+                Some(WorkerMsg::Tick(acc)) => {
+                    interval.merge(&acc);
+                    cumulative.merge(&acc);
+                }
+                Some(WorkerMsg::Done(done)) => finished.push(*done),
+                Some(WorkerMsg::Failed(e)) => {
+                    let _ = stop_tx.send(true);
+                    return Err(LoadError::Worker(e));
+                }
+                None => {
+                    let _ = stop_tx.send(true);
+                    return Err(LoadError::Worker("a worker thread ended without its stats".into()));
+                }
+            },
+            _ = sleep_until(next_snapshot) => {
+                let now = Instant::now();
+                let elapsed = now - start;
+                if let Some(p) = &progress {
+                    let span = (now - last_snapshot).as_secs_f64().max(1e-9);
+                    let _ = p.send(Snapshot {
+                        elapsed,
+                        requests: cumulative.requests,
+                        rps: interval.requests as f64 / span,
+                        p95_ms: LatencyMs::from_histogram(&interval.hist).p95,
+                        error_rate: if interval.requests == 0 { 0.0 } else {
+                            interval.failed as f64 / interval.requests as f64
+                        },
+                        active_vus: active_vus(&config.model, elapsed),
+                    });
+                }
+                interval.reset();
+                last_snapshot = now;
+                next_snapshot += Duration::from_secs(1);
+                if aborted.is_none() {
+                    let m = cumulative.metric_values(elapsed.as_secs_f64());
+                    for t in &abort_thresholds {
+                        if t.delay_abort_eval.is_some_and(|d| elapsed < d) {
+                            continue;
+                        }
+                        let r = t.evaluate(&m);
+                        if !r.ok {
+                            aborted = Some(format!(
+                                "threshold {}: {} failed at {:.1}s (value {:.3})",
+                                r.metric, r.expr, elapsed.as_secs_f64(), r.value
+                            ));
+                            let _ = stop_tx.send(true);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    let mut merged: Vec<EndpointAcc> = config
+        .targets
+        .iter()
+        .map(|t| EndpointAcc::new(t.checks.len()))
+        .collect();
+    let mut ended = start;
+    let mut dropped = 0;
+    for done in &finished {
+        for (m, e) in merged.iter_mut().zip(&done.acc.endpoints) {
+            m.merge(e);
+        }
+        ended = ended.max(done.ended);
+        dropped += done.dropped;
+    }
+    let elapsed = (ended - start).as_secs_f64();
+    let mut report = LoadReport::build(&config.targets, &merged, elapsed, max_vus, threads);
+    report.dropped_iterations = dropped;
+    report.aborted = aborted;
+    report.evaluate_thresholds(&config.thresholds);
+    Ok(report)
+}
+
+fn active_vus(model: &LoadModel, elapsed: Duration) -> u32 {
+    match model {
+        LoadModel::Closed { vus, stages, .. } => vus_at(*vus, stages, elapsed),
+        LoadModel::Open { connections, .. } => *connections,
+    }
+}
+
+/// What a worker thread needs.
+struct WorkerCtx {
+    id: usize,
+    threads: usize,
+    plan: Arc<Plan>,
+    config: Arc<LoadConfig>,
+    start: Instant,
+    deadline: Option<Instant>,
+    stop: watch::Receiver<bool>,
+    tx: mpsc::UnboundedSender<WorkerMsg>,
+    started: Arc<AtomicU64>,
+}
+
+/// A worker's final hand-over.
+struct WorkerDone {
+    acc: WorkerAcc,
+    ended: Instant,
+    dropped: u64,
+}
+
+enum WorkerMsg {
+    Tick(Box<IntervalAcc>),
+    Done(Box<WorkerDone>),
+    Failed(String),
+}
+
+fn worker_thread(ctx: WorkerCtx) {
+    let tx = ctx.tx.clone();
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = tx.send(WorkerMsg::Failed(e.to_string()));
+            return;
+        }
+    };
+    let local = LocalSet::new();
+    let done = local.block_on(&rt, worker_main(ctx));
+    drop(local);
+    let _ = tx.send(WorkerMsg::Done(Box::new(done)));
+}
+
+/// State shared by the tasks of one worker thread.
+struct Shared {
+    ctx: WorkerCtx,
+    acc: RefCell<WorkerAcc>,
+    target_vus: Cell<u32>,
+    vus_changed: Notify,
+    arrivals: RefCell<Option<Arrivals>>,
+}
+
+impl Shared {
+    /// Takes one request from the `max_requests` budget; `false` once it is spent.
+    fn take_budget(&self) -> bool {
+        match self.ctx.config.max_requests {
+            None => true,
+            Some(max) => self.ctx.started.fetch_add(1, Ordering::Relaxed) < max,
+        }
+    }
+}
+
+async fn worker_main(ctx: WorkerCtx) -> WorkerDone {
+    let cfg = Arc::clone(&ctx.config);
+    let (id, threads, start, deadline) = (ctx.id, ctx.threads, ctx.start, ctx.deadline);
+    let mut stop = ctx.stop.clone();
+    let sh = Rc::new(Shared {
+        acc: RefCell::new(WorkerAcc::new(&cfg.targets)),
+        target_vus: Cell::new(0),
+        vus_changed: Notify::new(),
+        arrivals: RefCell::new(None),
+        ctx,
+    });
+    let mut vus = JoinSet::new();
+    let mut helpers = JoinSet::new();
+    match &cfg.model {
+        LoadModel::Closed { vus: v, stages, .. } => {
+            sh.target_vus.set(vus_at(*v, stages, Duration::ZERO));
+            for idx in (id..cfg.model.max_vus() as usize).step_by(threads) {
+                vus.spawn_local(closed_vu(idx as u32, Rc::clone(&sh)));
+            }
+            if !stages.is_empty() {
+                helpers.spawn_local(ramp_vus(Rc::clone(&sh), *v, stages.clone()));
+            }
+        }
+        LoadModel::Open {
+            rate,
+            stages,
+            connections,
+        } => {
+            let limit = cfg.effective_duration();
+            *sh.arrivals.borrow_mut() = Some(Arrivals::new(
+                RateCurve::new(*rate, stages),
+                id,
+                threads,
+                limit,
+            ));
+            for _ in (id..*connections as usize).step_by(threads) {
+                vus.spawn_local(open_vu(Rc::clone(&sh)));
+            }
+        }
+    }
+    helpers.spawn_local(ticker(Rc::clone(&sh)));
+
+    let until_deadline = async {
+        match deadline {
+            Some(d) => sleep_until(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    let until_stopped = async {
+        while !*stop.borrow_and_update() {
+            if stop.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = async { while vus.join_next().await.is_some() {} } => {}
+        _ = until_deadline => {}
+        _ = until_stopped => {}
+    }
+    let ended = Instant::now();
+    vus.abort_all();
+    helpers.abort_all();
+    let dropped = sh
+        .arrivals
+        .borrow()
+        .as_ref()
+        .map_or(0, |a| a.missed_before(ended - start));
+    let acc = std::mem::replace(&mut *sh.acc.borrow_mut(), WorkerAcc::new(&[]));
+    WorkerDone {
+        acc,
+        ended,
+        dropped,
+    }
+}
+
+/// Sends this thread's interval stats to the coordinator every second.
+async fn ticker(sh: Rc<Shared>) {
+    let mut next = sh.ctx.start + Duration::from_secs(1);
+    loop {
+        sleep_until(next).await;
+        next += Duration::from_secs(1);
+        let snapshot = {
+            let mut acc = sh.acc.borrow_mut();
+            let s = acc.interval.clone();
+            acc.interval.reset();
+            s
+        };
+        if sh.ctx.tx.send(WorkerMsg::Tick(Box::new(snapshot))).is_err() {
+            return;
+        }
+    }
+}
+
+/// Follows the closed model's VU stages, waking VUs that become active.
+async fn ramp_vus(sh: Rc<Shared>, vus: u32, stages: Vec<(Duration, u32)>) {
+    loop {
+        sleep(Duration::from_millis(50)).await;
+        let target = vus_at(vus, &stages, sh.ctx.start.elapsed());
+        if target != sh.target_vus.get() {
+            let grew = target > sh.target_vus.get();
+            sh.target_vus.set(target);
+            if grew {
+                sh.vus_changed.notify_waiters();
+            }
+        }
+    }
+}
+
+async fn closed_vu(idx: u32, sh: Rc<Shared>) {
+    let think = match &sh.ctx.config.model {
+        LoadModel::Closed { think_time, .. } => *think_time,
+        LoadModel::Open { .. } => Duration::ZERO,
+    };
+    let mut client = Client::new(Arc::clone(&sh.ctx.plan));
+    let mut iteration = idx as usize;
+    loop {
+        while idx >= sh.target_vus.get() {
+            sh.vus_changed.notified().await;
+        }
+        if !iterate(&sh, &mut client, iteration, None).await {
+            return;
+        }
+        iteration += 1;
+        if !think.is_zero() {
+            sleep(think).await;
+        }
+    }
+}
+
+async fn open_vu(sh: Rc<Shared>) {
+    let mut client = Client::new(Arc::clone(&sh.ctx.plan));
+    let mut slot = Box::pin(sleep(Duration::ZERO));
+    let mut iteration = 0usize;
+    loop {
+        let next = sh
+            .arrivals
+            .borrow_mut()
+            .as_mut()
+            .and_then(|a| a.next_arrival());
+        let Some(offset) = next else { return };
+        let intended = sh.ctx.start + offset;
+        // Waiting for a slot ahead is our timer's business; being late for one is backlog
+        // behind the server, and counts as latency.
+        let measure_from = if intended > Instant::now() {
+            slot.as_mut().reset(intended);
+            slot.as_mut().await;
+            None
+        } else {
+            Some(intended)
+        };
+        if !iterate(&sh, &mut client, iteration, measure_from).await {
+            return;
+        }
+        iteration += 1;
+    }
+}
+
+/// One iteration: one request (round robin) or every target in order (sequence). Returns
+/// `false` once the request budget is spent.
+async fn iterate(
+    sh: &Shared,
+    client: &mut Client,
+    iteration: usize,
+    measure_from: Option<Instant>,
+) -> bool {
+    let n = sh.ctx.config.targets.len();
+    let (first, count) = match sh.ctx.config.selection {
+        Selection::RoundRobin => (iteration % n, 1),
+        Selection::Sequence => (0, n),
+    };
+    for (j, t) in (first..first + count).enumerate() {
+        if !sh.take_budget() {
+            return false;
+        }
+        let t0 = Instant::now();
+        let result = client.exchange(t).await;
+        let t1 = Instant::now();
+        let from = if j == 0 {
+            measure_from.unwrap_or(t0)
+        } else {
+            t0
+        };
+        let latency = (t1 - from).as_micros() as u64;
+        record(sh, t, result, latency);
+    }
+    true
+}
+
+fn record(sh: &Shared, t: usize, result: Result<Answer, ErrorKind>, latency_us: u64) {
+    let target = &sh.ctx.config.targets[t];
+    let (outcome, latency, answer) = match result {
+        Ok(a) => (Outcome::Status(a.status), Some(latency_us), a),
+        Err(kind @ ErrorKind::Timeout) => {
+            (Outcome::Error(kind), Some(latency_us), Answer::default())
+        }
+        Err(kind) => (Outcome::Error(kind), None, Answer::default()),
+    };
+    let ms = latency_us as f64 / 1000.0;
+    let checks: Vec<bool> = target
+        .checks
+        .iter()
+        .map(|c| c.predicate.eval(answer.status, ms, &answer.body))
+        .collect();
+    sh.acc
+        .borrow_mut()
+        .record(t, outcome, latency, answer.bytes, &checks);
+}
