@@ -50,6 +50,40 @@ pub struct Waiver {
     pub expired: bool,
 }
 
+/// Applies a latency baseline: a passed step that is slower than the same
+/// step of the baseline run by more than `regression` (and by more than
+/// `floor_ms`) fails, saying so. `base` maps (item ID, step position) to
+/// the baseline's duration in ms.
+pub fn apply_baseline(
+    plan: &Plan,
+    results: &mut [StepResult],
+    base: &HashMap<(String, usize), u64>,
+    baseline_run: &str,
+    rule: crate::profile::Baseline,
+) {
+    for item in &plan.items {
+        for (k, &c) in item.checks.iter().enumerate() {
+            let r = &mut results[c];
+            if r.status != Status::Passed {
+                continue;
+            }
+            let Some(&was) = base.get(&(item.id.clone(), k)) else {
+                continue;
+            };
+            let now = r.duration_ms;
+            let limit = (was as f64 * (1.0 + rule.regression)).ceil() as u64;
+            if now > limit && now - was > rule.floor_ms {
+                r.status = Status::Failed;
+                r.evidence.failures.push(format!(
+                    "latency {now} ms is {:.0}% above the last GO run's {was} ms (run {baseline_run}; allowed +{:.0}%)",
+                    (now as f64 / was.max(1) as f64 - 1.0) * 100.0,
+                    rule.regression * 100.0
+                ));
+            }
+        }
+    }
+}
+
 /// Builds the report. `results[i]` is the result of `plan.checks[i]`.
 pub fn report(plan: &Plan, results: &[StepResult], facts: &RunFacts) -> RunReport {
     report_with(plan, results, facts, &People::default())

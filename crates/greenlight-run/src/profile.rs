@@ -133,6 +133,14 @@ struct RawPolicy {
     concurrency: Option<usize>,
     /// Retry a failing check until it passes: `{ interval = "1s", deadline = "30s" }`.
     eventually: Option<RawEventually>,
+    /// `"last-go"`: compare each step's latency with the last GO run.
+    baseline: Option<String>,
+    /// Allowed latency increase over the baseline (0.2 = 20%).
+    latency_regression: Option<f64>,
+    /// Increases smaller than this many milliseconds are never regressions.
+    latency_floor_ms: Option<u64>,
+    /// Whether a waiver may count for a blocker.
+    waive_blockers: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -175,6 +183,18 @@ pub struct Profile {
     pub eventually: Option<Eventually>,
     /// Extra trusted root certificates (PEM file), for TLS and HTTPS checks.
     pub ca_file: Option<PathBuf>,
+    /// Relative latency criterion against an earlier run.
+    pub baseline: Option<Baseline>,
+    pub waive_blockers: bool,
+}
+
+/// `baseline = "last-go"`: a step's latency may be at most `regression`
+/// above the same step in the last GO run of the same checklist (and more
+/// than `floor_ms` above it, so loopback noise is not a regression).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Baseline {
+    pub regression: f64,
+    pub floor_ms: u64,
 }
 
 impl Default for Profile {
@@ -192,6 +212,8 @@ impl Default for Profile {
             concurrency: 16,
             eventually: None,
             ca_file: None,
+            baseline: None,
+            waive_blockers: false,
         }
     }
 }
@@ -343,6 +365,27 @@ impl Profile {
             });
         }
         profile.ca_file = raw.tls.ca_file.map(|f| base.join(f));
+        profile.waive_blockers = raw.policy.waive_blockers.unwrap_or(false);
+        match raw.policy.baseline.as_deref() {
+            None => {}
+            Some("last-go") => {
+                let regression = raw.policy.latency_regression.unwrap_or(0.2);
+                if !(regression.is_finite() && regression >= 0.0) {
+                    return Err(invalid(
+                        "[policy] latency_regression must be a number ≥ 0 (0.2 = 20%)".into(),
+                    ));
+                }
+                profile.baseline = Some(Baseline {
+                    regression,
+                    floor_ms: raw.policy.latency_floor_ms.unwrap_or(5),
+                });
+            }
+            Some(other) => {
+                return Err(invalid(format!(
+                    "[policy] baseline: \"{other}\" is not known (use \"last-go\")"
+                )));
+            }
+        }
         Ok(profile)
     }
 

@@ -41,13 +41,14 @@ pub fn run(args: DemoArgs) -> Result<u8, Failure> {
             let store = crate::record::open(&spec).await?;
             let actor = crate::record::actor(None);
             store
-                .append(vec![crate::record::started(&run_id, &actor, &plan, CHECKLIST_NAME)])
+                .append(vec![crate::record::started(&run_id, &actor, &plan, CHECKLIST_NAME, &profile)])
                 .await
                 .map_err(|e| Failure::usage(format!("cannot record the run in {spec}: {e}")))?;
             eprintln!("recording to {spec} (see it again with `greenlight status`)");
             Some(run_cmd::Recording {
                 store: std::sync::Arc::new(store),
                 actor,
+                baseline: None,
             })
         };
         let report = run_cmd::execute_async(&plan, &profile, style, &run_id, recording.as_ref(), None).await?;

@@ -70,7 +70,13 @@ pub fn event(
 }
 
 /// The `run_started` event: the checklist, the profile and the whole plan.
-pub fn started(run_id: &str, actor: &str, plan: &Plan, checklist_path: &str) -> NewEvent {
+pub fn started(
+    run_id: &str,
+    actor: &str,
+    plan: &Plan,
+    checklist_path: &str,
+    profile: &greenlight_run::profile::Profile,
+) -> NewEvent {
     event(
         run_id,
         EventKind::RunStarted,
@@ -81,6 +87,7 @@ pub fn started(run_id: &str, actor: &str, plan: &Plan, checklist_path: &str) -> 
             "checklist_path": checklist_path,
             "profile": plan.profile,
             "version": env!("CARGO_PKG_VERSION"),
+            "waive_blockers": profile.waive_blockers,
             "plan": plan,
         }),
     )
@@ -130,6 +137,8 @@ impl RunState {
             plan: Plan,
             #[serde(default)]
             checklist_path: String,
+            #[serde(default)]
+            waive_blockers: bool,
         }
         let started: Started = serde_json::from_str(&first.payload_text)
             .map_err(|e| Failure::usage(format!("run {run_id}: its plan cannot be read: {e}")))?;
@@ -139,7 +148,10 @@ impl RunState {
             results: vec![None; started.plan.checks.len()],
             phase_elapsed: vec![Duration::ZERO; started.plan.phases.len()],
             plan: started.plan,
-            people: People::default(),
+            people: People {
+                waive_blockers: started.waive_blockers,
+                ..People::default()
+            },
             started_at: first.at.clone(),
             last_at: first.at.clone(),
             interrupted: false,

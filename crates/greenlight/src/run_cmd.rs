@@ -195,6 +195,38 @@ pub fn execute(
 pub struct Recording {
     pub store: std::sync::Arc<greenlight_store::Store>,
     pub actor: String,
+    /// The last GO run's step latencies, when the profile sets a baseline.
+    pub baseline: Option<(String, std::collections::HashMap<(String, usize), u64>)>,
+}
+
+/// The step latencies of the newest GO run of `checklist`, for
+/// `baseline = "last-go"`.
+pub async fn last_go_latencies(
+    store: &greenlight_store::Store,
+    checklist: &str,
+    except: &str,
+) -> Result<Option<(String, std::collections::HashMap<(String, usize), u64>)>, Failure> {
+    let runs = store
+        .runs(Some(checklist))
+        .await
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let Some(run) = runs.iter().find(|r| {
+        r.run_id != except && matches!(r.verdict.as_deref(), Some("GO" | "GO_WITH_WARNINGS"))
+    }) else {
+        return Ok(None);
+    };
+    let state = crate::record::load(store, Some(&run.run_id)).await?;
+    let mut map = std::collections::HashMap::new();
+    for item in &state.plan.items {
+        for (k, &c) in item.checks.iter().enumerate() {
+            if let Some(r) = state.results.get(c).and_then(Option::as_ref) {
+                if r.status == greenlight_run::outcome::Status::Passed {
+                    map.insert((item.id.clone(), k), r.duration_ms);
+                }
+            }
+        }
+    }
+    Ok(Some((run.run_id.clone(), map)))
 }
 
 pub async fn execute_async(
@@ -314,10 +346,16 @@ pub async fn execute_async(
         }
         (elapsed, pending, store_error)
     });
-    let results = match done {
+    let mut results = match done {
         Some(done) => executor.resume(plan, done, tx).await,
         None => executor.run(plan, tx).await,
     };
+    if let (Some(rule), Some((base_run, base))) = (
+        profile.baseline,
+        recording.and_then(|r| r.baseline.as_ref()),
+    ) {
+        assemble::apply_baseline(plan, &mut results, base, base_run, rule);
+    }
     let (phase_elapsed, mut unrecorded, store_error) = consumer
         .await
         .map_err(|e| Failure::usage(format!("the live view stopped: {e}")))?;
@@ -329,8 +367,22 @@ pub async fn execute_async(
         interrupted: interrupted.load(std::sync::atomic::Ordering::SeqCst),
         phase_elapsed: phase_elapsed.clone(),
     };
-    let report = assemble::report(plan, &results, &facts);
+    let people = assemble::People {
+        waive_blockers: profile.waive_blockers,
+        ..Default::default()
+    };
+    let report = assemble::report_with(plan, &results, &facts, &people);
     if let Some(rec) = recording {
+        // Results the baseline turned into failures are recorded as such.
+        for (i, r) in results.iter().enumerate() {
+            if r.evidence
+                .failures
+                .iter()
+                .any(|f| f.contains("above the last GO run"))
+            {
+                unrecorded.push(crate::record::step_event(run_id, &rec.actor, plan, i, r));
+            }
+        }
         let mut closing = Vec::new();
         for (p, phase) in plan.phases.iter().enumerate() {
             if let Some(b) = phase.budget_seconds
@@ -404,18 +456,27 @@ pub fn run_recorded(
                 let path = checklist
                     .canonicalize()
                     .unwrap_or_else(|_| checklist.to_path_buf());
+                let baseline = match profile.baseline {
+                    Some(_) => last_go_latencies(&store, &plan.checklist, run_id).await?,
+                    None => None,
+                };
                 store
                     .append(vec![crate::record::started(
                         run_id,
                         actor,
                         plan,
                         &path.display().to_string(),
+                        profile,
                     )])
                     .await
                     .map_err(|e| Failure::usage(format!("cannot record the run in {spec}: {e}")))?;
+                if let Some((base, _)) = &baseline {
+                    eprintln!("latency baseline: run {base} (the last GO run of this checklist)");
+                }
                 Some(Recording {
                     store: std::sync::Arc::new(store),
                     actor: actor.to_string(),
+                    baseline,
                 })
             }
             None => None,
@@ -458,6 +519,7 @@ pub fn resume(args: crate::cli::ResumeArgs) -> Result<u8, Failure> {
         let recording = Recording {
             store: std::sync::Arc::new(store),
             actor,
+            baseline: None,
         };
         execute_async(
             &state.plan,

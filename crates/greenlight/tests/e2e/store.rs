@@ -454,3 +454,57 @@ fn compare_shows_status_changes_between_runs() {
     let history = gl(&["history", path.to_str().unwrap()], &store);
     assert_eq!(stdout(&history).lines().count(), 3, "{}", stdout(&history));
 }
+
+#[test]
+fn a_latency_baseline_makes_regressions_part_of_the_verdict() {
+    let store = backends("baseline").remove(0);
+    let env = start("store-baseline", Faults::NONE);
+    let text = format!(
+        "# R\n\n## Checks\n\n- [ ] **Health**\n  ```bash\n  curl -f {}/health\n  ```\n",
+        env.fixture.base_url()
+    );
+    let path = write(&env.dir, "b.md", &text);
+    let profile = write(
+        &env.dir,
+        "p.toml",
+        "[policy]\nbaseline = \"last-go\"\nlatency_regression = 0.2\nlatency_floor_ms = 50\n",
+    );
+    let run = |expect: i32| {
+        let out = gl(
+            &[
+                "run",
+                path.to_str().unwrap(),
+                "--env",
+                profile.to_str().unwrap(),
+            ],
+            &store,
+        );
+        assert_eq!(out.status.code(), Some(expect), "{}", stderr(&out));
+        out
+    };
+    run(0); // GO: the baseline.
+    run(0); // Same speed: still GO, compared with the first.
+    env.fixture
+        .control()
+        .set_faults(Faults::NONE.with_delay(std::time::Duration::from_millis(300)));
+    let out = run(1);
+    assert!(
+        stderr(&out).contains("above the last GO run"),
+        "{}",
+        stderr(&out)
+    );
+    let status = json_of(&gl(&["status", "--json"], &store));
+    assert_eq!(status["verdict"], "NO_GO");
+    // Without the setting, the same slow answer is a pass.
+    let plain = write(&env.dir, "plain.toml", "");
+    let out = gl(
+        &[
+            "run",
+            path.to_str().unwrap(),
+            "--env",
+            plain.to_str().unwrap(),
+        ],
+        &store,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
