@@ -73,11 +73,13 @@ pub fn event_hash(
         ctx.update(&(f.len() as u64).to_be_bytes());
         ctx.update(f.as_bytes());
     }
-    ctx.finish()
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in ctx.finish().as_ref() {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 /// A stored row, before its payload is parsed: what verification reads.
@@ -93,46 +95,49 @@ pub struct StoredRow {
 }
 
 /// Verifies a run's rows (in seq order) and names the first bad event.
-pub fn verify_rows(run_id: &str, rows: &[StoredRow]) -> AuditReport {
-    let mut prev = GENESIS.to_string();
+/// `head` is the run's recorded head (event count and last hash, from the
+/// `runs` table): it reveals events removed from the end of the log.
+pub fn verify_rows(run_id: &str, rows: &[StoredRow], head: Option<(u64, &str)>) -> AuditReport {
     let bad = |seq: u64, problem: String| AuditReport {
         events: rows.len() as u64,
         ok: false,
         first_bad: Some(seq),
         problem: Some(problem),
     };
+    let mut prev: &str = GENESIS;
     for (i, r) in rows.iter().enumerate() {
         let expected = i as u64 + 1;
         if r.seq != expected {
+            let what = missing(expected, r.seq - 1);
             return bad(
                 expected,
-                format!(
-                    "event {expected} is missing: the sequence jumps from {} to {}",
-                    expected - 1,
-                    r.seq
-                ),
+                format!("{what}: seq jumps from {} to {}", expected - 1, r.seq),
             );
         }
         let Some(kind) = EventKind::parse(&r.kind) else {
             return bad(
                 r.seq,
-                format!("event {} has an unknown kind {:?}", r.seq, r.kind),
+                format!(
+                    "event {} has an unknown kind {:?}: it was altered",
+                    r.seq, r.kind
+                ),
             );
         };
         if r.prev_hash != prev {
             return bad(
                 r.seq,
-                format!(
-                    "event {}'s link to event {} does not match (an event before it was altered or removed)",
-                    r.seq,
-                    r.seq - 1
-                ),
+                if r.seq == 1 {
+                    "event 1's prev_hash is not the start of a chain".to_string()
+                } else {
+                    format!(
+                        "event {}'s prev_hash does not match event {}",
+                        r.seq,
+                        r.seq - 1
+                    )
+                },
             );
         }
-        let canonical = match serde_json::from_str::<Value>(&r.payload) {
-            Ok(v) => canonical_json(&v),
-            Err(_) => r.payload.clone(),
-        };
+        // The stored payload text is what was hashed: any edit to it shows.
         let h = event_hash(
             run_id,
             r.seq,
@@ -140,10 +145,10 @@ pub fn verify_rows(run_id: &str, rows: &[StoredRow]) -> AuditReport {
             kind,
             r.item.as_deref(),
             &r.actor,
-            &canonical,
+            &r.payload,
             &r.prev_hash,
         );
-        if h != r.hash || canonical != r.payload {
+        if h != r.hash {
             return bad(
                 r.seq,
                 format!(
@@ -152,13 +157,38 @@ pub fn verify_rows(run_id: &str, rows: &[StoredRow]) -> AuditReport {
                 ),
             );
         }
-        prev = r.hash.clone();
+        prev = &r.hash;
+    }
+    let n = rows.len() as u64;
+    if let Some((events, last_hash)) = head {
+        if events > n {
+            let what = missing(n + 1, events);
+            return bad(
+                n + 1,
+                format!("{what}: the run recorded {events} events, the log ends at {n}"),
+            );
+        }
+        if events == n && n > 0 && last_hash != prev {
+            return bad(
+                n,
+                format!("event {n} was altered: its hash does not match the run's recorded head"),
+            );
+        }
     }
     AuditReport {
-        events: rows.len() as u64,
+        events: n,
         ok: true,
         first_bad: None,
         problem: None,
+    }
+}
+
+/// "event 5 is missing", or "event 5 is missing (5 to 7 are gone)".
+fn missing(first: u64, last: u64) -> String {
+    if first == last {
+        format!("event {first} is missing")
+    } else {
+        format!("event {first} is missing ({first} to {last} are gone)")
     }
 }
 

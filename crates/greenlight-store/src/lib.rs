@@ -2,14 +2,58 @@
 //! step results, people's checks, waivers, sign-offs, budget overruns,
 //! verdicts — on SQLite (a file beside the checklist, by default) or
 //! PostgreSQL (a team store). Each event carries the hash of the one
-//! before it, so `verify` names the first altered or missing event.
+//! before it, so [`Store::verify`] names the first altered or missing event.
 //!
-//! An append is one transaction: when it returns `Ok`, the events are
-//! committed and survive the process being killed.
+//! ```no_run
+//! # async fn demo() -> greenlight_store::Result<()> {
+//! use greenlight_store::{EventKind, NewEvent, Store};
+//! let store = Store::open(".greenlight/runs.db").await?; // or postgres://…
+//! let recorded = store
+//!     .append(vec![NewEvent {
+//!         run_id: "7kq2x".into(),
+//!         kind: EventKind::RunStarted,
+//!         item: None,
+//!         actor: "alice".into(),
+//!         payload: serde_json::json!({ "checklist": "STAGING.md", "profile": "staging" }),
+//!     }])
+//!     .await?;
+//! assert_eq!(recorded[0].seq, 1);
+//! let run = store.resolve_run("7kq").await?;
+//! for event in store.events(&run).await? {
+//!     let _payload = event.payload();
+//! }
+//! assert!(store.verify(&run).await?.ok);
+//! # Ok(()) }
+//! ```
+//!
+//! Guarantees:
+//! - **Atomic**: an append is one transaction; a batch is stored whole or
+//!   not at all (invalid events are refused before anything is written).
+//! - **Ordered**: each run is numbered 1, 2, 3, … without gaps or
+//!   duplicates, also with concurrent writers in other processes (SQLite
+//!   `BEGIN IMMEDIATE`; PostgreSQL a per-run advisory lock).
+//! - **Durable**: once `append` returns `Ok`, the events survive the
+//!   process being killed. On SQLite (WAL, `synchronous = NORMAL`) the last
+//!   commits may be lost on a power loss or OS crash; on PostgreSQL they
+//!   are committed with the server's own durability settings.
+//! - **Tamper-evident**: `hash` = SHA-256 over a length-prefixed encoding
+//!   of (run_id, seq, at, kind, item, actor, canonical JSON payload,
+//!   prev_hash). This detects edits by anyone who cannot recompute the
+//!   whole chain; it is not a signature (someone with write access and
+//!   this algorithm can forge a consistent new chain).
+//!
+//! Schema (both backends, created and migrated by [`Store::open`]):
+//! - `events (run_id, seq, at, kind, item, actor, payload, prev_hash, hash)`,
+//!   primary key `(run_id, seq)`; `payload` is the canonical JSON text.
+//! - `runs (run_id, checklist, profile, started_at, last_at, verdict,
+//!   events, last_hash)`: one row per run, updated in the same transaction
+//!   as its events (PostgreSQL adds `created` for ordering).
+//! - `schema_migrations (version, name, applied_at)`.
 
 mod error;
 mod event;
 mod hash;
+mod migrate;
 mod postgres;
 mod prepare;
 mod sqlite;
@@ -20,62 +64,101 @@ pub use hash::{GENESIS, canonical_json};
 
 use std::path::Path;
 
-/// An open store.
+/// An open store. Cheap to share behind an `Arc`: every method takes
+/// `&self` (each backend serializes use of its one connection).
 pub enum Store {
+    /// A SQLite file in WAL mode.
     Sqlite(sqlite::SqliteStore),
-    Postgres(postgres::PgStore),
+    /// A PostgreSQL database (optionally one schema of it).
+    Postgres(Box<postgres::PgStore>),
 }
 
 impl Store {
-    /// Opens (creating if needed) a store: a file path for SQLite, or a
-    /// `postgres://…` URL (optionally `?schema=NAME`) for PostgreSQL.
+    /// Opens (creating if needed) a store.
+    ///
+    /// `spec` is either a file path for SQLite (parent folders are
+    /// created; the file is put in WAL mode), or a `postgres://…` /
+    /// `postgresql://…` URL. A URL may add `?schema=NAME` (letters, digits,
+    /// `_`) to keep the tables in that schema, created if missing, and any
+    /// parameter tokio-postgres understands (`connect_timeout=SECONDS`,
+    /// default 5; `options`, `application_name`, …). Missing tables are
+    /// created by numbered migrations recorded in `schema_migrations`.
+    ///
+    /// Errors: [`StoreError::Open`] ("cannot open store PATH: …") or
+    /// [`StoreError::Unreachable`] ("PostgreSQL store at URL unreachable:
+    /// …"), with any password removed from the URL.
     pub async fn open(spec: &str) -> Result<Store> {
         if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
-            Ok(Store::Postgres(postgres::PgStore::open(spec).await?))
+            Ok(Store::Postgres(Box::new(
+                postgres::PgStore::open(spec).await?,
+            )))
         } else {
-            Ok(Store::Sqlite(sqlite::SqliteStore::open(Path::new(spec))?))
+            Ok(Store::Sqlite(
+                sqlite::SqliteStore::open(Path::new(spec)).await?,
+            ))
         }
     }
 
-    /// Appends events atomically (all or nothing), numbering and chaining
-    /// them per run.
+    /// What the store is, for messages: the file path or the URL without
+    /// its password.
+    pub fn describe(&self) -> &str {
+        match self {
+            Store::Sqlite(s) => s.name(),
+            Store::Postgres(s) => s.name(),
+        }
+    }
+
+    /// Appends events atomically (all or nothing) and returns them as
+    /// stored: each gets the next `seq` of its run, the time `at`, its
+    /// `prev_hash` and `hash`. Events of several runs may be mixed; each
+    /// run's events keep their order within the batch. An empty batch is a
+    /// no-op.
+    ///
+    /// Refused before anything is written ([`StoreError::Invalid`]): an
+    /// empty or blank `run_id` or `actor`, or a NUL character in `run_id`,
+    /// `item` or `actor`.
     pub async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<Event>> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
         match self {
-            Store::Sqlite(s) => s.append(events),
+            Store::Sqlite(s) => s.append(events).await,
             Store::Postgres(s) => s.append(events).await,
         }
     }
 
-    /// All events of a run, in order.
+    /// All events of a run, in `seq` order (empty for an unknown run).
     pub async fn events(&self, run_id: &str) -> Result<Vec<Event>> {
         self.events_since(run_id, 0).await
     }
 
-    /// Events of a run after sequence number `after`.
+    /// The events of a run with `seq > after`, in order (for following a
+    /// live run: pass the last `seq` seen).
     pub async fn events_since(&self, run_id: &str, after: u64) -> Result<Vec<Event>> {
         match self {
-            Store::Sqlite(s) => s.events_since(run_id, after),
+            Store::Sqlite(s) => s.events_since(run_id, after).await,
             Store::Postgres(s) => s.events_since(run_id, after).await,
         }
     }
 
-    /// Runs, newest first; only those of `checklist` when given.
+    /// One summary per run, newest started first; only the runs of
+    /// `checklist` when given (matched exactly or by file name, so
+    /// `STAGING.md` finds `docs/STAGING.md`).
     pub async fn runs(&self, checklist: Option<&str>) -> Result<Vec<RunSummary>> {
         match self {
-            Store::Sqlite(s) => s.runs(checklist),
+            Store::Sqlite(s) => s.runs(checklist).await,
             Store::Postgres(s) => s.runs(checklist).await,
         }
     }
 
-    /// The newest run.
+    /// The ID of the run started last, if any.
     pub async fn latest_run(&self) -> Result<Option<String>> {
         Ok(self.runs(None).await?.into_iter().next().map(|r| r.run_id))
     }
 
-    /// The run whose ID is `prefix` or uniquely starts with it.
+    /// The run whose ID is `prefix`, or the only one starting with it.
+    /// Errors: [`StoreError::NoSuchRun`], [`StoreError::Ambiguous`] (naming
+    /// the candidates), [`StoreError::Invalid`] for an empty prefix.
     pub async fn resolve_run(&self, prefix: &str) -> Result<String> {
         let ids = self
             .runs(None)
@@ -86,10 +169,13 @@ impl Store {
         prepare::resolve(prefix, ids)
     }
 
-    /// Recomputes the run's chain and names the first bad event.
+    /// Recomputes the run's hash chain from the stored rows and names the
+    /// first event that was altered, removed (also from the end: the
+    /// run's recorded head is checked) or re-linked.
+    /// [`StoreError::NoSuchRun`] for a run the store has never seen.
     pub async fn verify(&self, run_id: &str) -> Result<AuditReport> {
         match self {
-            Store::Sqlite(s) => s.verify(run_id),
+            Store::Sqlite(s) => s.verify(run_id).await,
             Store::Postgres(s) => s.verify(run_id).await,
         }
     }

@@ -18,6 +18,16 @@ pub fn validate(events: &[NewEvent]) -> Result<()> {
                 e.kind.as_str()
             )));
         }
+        // PostgreSQL text cannot hold NUL, and the hash encoding relies on
+        // it being absent from these fields (JSON payloads escape it).
+        let texts = [Some(e.run_id.as_str()), e.item.as_deref(), Some(&e.actor)];
+        if texts.into_iter().flatten().any(|t| t.contains('\0')) {
+            return Err(StoreError::Invalid(format!(
+                "a {} event of run {:?} holds a NUL character",
+                e.kind.as_str(),
+                e.run_id.replace('\0', "\\0")
+            )));
+        }
     }
     Ok(())
 }
@@ -57,9 +67,9 @@ impl Heads {
         );
     }
 
-    /// Numbers, stamps and chains the next event of its run. Returns the
-    /// event and its canonical payload text (what is stored and hashed).
-    pub fn next(&mut self, ev: NewEvent) -> (Event, String) {
+    /// Numbers, stamps and chains the next event of its run; its
+    /// `payload_text` is the canonical JSON that is stored and hashed.
+    pub fn next(&mut self, ev: &NewEvent) -> Event {
         let (seq, prev) = self
             .heads
             .get(&ev.run_id)
@@ -86,18 +96,17 @@ impl Heads {
                 (field("checklist"), field("profile"), at.clone()),
             );
         }
-        let event = Event {
-            run_id: ev.run_id,
+        Event {
+            run_id: ev.run_id.clone(),
             seq,
             at,
             kind: ev.kind,
-            item: ev.item,
-            actor: ev.actor,
-            payload_text: canonical.clone(),
+            item: ev.item.clone(),
+            actor: ev.actor.clone(),
+            payload_text: canonical,
             prev_hash: prev,
             hash,
-        };
-        (event, canonical)
+        }
     }
 
     /// The run rows to upsert after a batch of `events`.
@@ -158,6 +167,11 @@ pub fn filter_runs(all: Vec<RunSummary>, checklist: Option<&str>) -> Vec<RunSumm
 
 /// Resolves a unique prefix among run IDs.
 pub fn resolve(prefix: &str, ids: Vec<String>) -> Result<String> {
+    if prefix.is_empty() {
+        return Err(StoreError::Invalid(
+            "an empty run ID matches every run".into(),
+        ));
+    }
     if ids.iter().any(|i| i == prefix) {
         return Ok(prefix.to_string());
     }

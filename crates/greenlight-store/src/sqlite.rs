@@ -1,199 +1,278 @@
-//! The default store: one SQLite file in WAL mode. Writers take the write
-//! lock at the start of their transaction (`BEGIN IMMEDIATE`) and wait for
-//! each other (busy timeout), so concurrent processes never interleave a
-//! run's chain.
+//! The default store: one SQLite file in WAL mode.
+//!
+//! Writers take the write lock at the start of their transaction
+//! (`BEGIN IMMEDIATE`) and wait for each other (busy timeout, 30 s), so
+//! concurrent processes never interleave a run's chain. The connection
+//! works on tokio's blocking pool, so a writer waiting for the lock does
+//! not stall the async runtime.
+//!
+//! Durability: `synchronous = NORMAL` in WAL mode. A committed append
+//! survives the process being killed at any point (the WAL is in the OS
+//! page cache, and is replayed on the next open); it is *not* guaranteed
+//! to survive a power loss or kernel crash right after the commit (the
+//! last transactions may roll back, the file stays consistent).
 
 use crate::error::{Result, StoreError};
 use crate::event::{AuditReport, Event, NewEvent, RunSummary};
 use crate::hash::{self, StoredRow};
-use crate::prepare;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::{migrate, prepare};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-const SCHEMA: &[&str] = &[
-    "CREATE TABLE IF NOT EXISTS events (
-        run_id TEXT NOT NULL, seq INTEGER NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL,
-        item TEXT, actor TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL, PRIMARY KEY (run_id, seq))",
-    "CREATE TABLE IF NOT EXISTS runs (
-        run_id TEXT PRIMARY KEY, checklist TEXT NOT NULL DEFAULT '', profile TEXT NOT NULL DEFAULT '',
-        started_at TEXT NOT NULL, last_at TEXT NOT NULL, verdict TEXT, events INTEGER NOT NULL,
-        last_hash TEXT NOT NULL)",
-];
+/// How long a writer waits for another one's transaction.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How often an append is retried after a unique-key conflict.
+const RETRIES: usize = 3;
+
+/// A SQLite store (one connection, shared behind a mutex).
 pub struct SqliteStore {
-    conn: Mutex<Connection>,
-    name: String,
+    conn: Arc<Mutex<Connection>>,
+    name: Arc<str>,
 }
 
 impl SqliteStore {
-    pub fn open(path: &Path) -> Result<SqliteStore> {
-        let name = path.display().to_string();
-        let fail = |e: &dyn std::fmt::Display| StoreError::Open {
-            store: name.clone(),
-            detail: e.to_string(),
-        };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
-        }
-        let conn = Connection::open(path).map_err(|e| fail(&e))?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(|e| fail(&e))?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| fail(&e))?;
-        // NORMAL in WAL: a committed transaction survives a process crash
-        // (not necessarily a power loss).
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(|e| fail(&e))?;
-        for stmt in SCHEMA {
-            conn.execute(stmt, []).map_err(|e| fail(&e))?;
-        }
+    /// Opens or creates the file (and its parent folders), switches it to
+    /// WAL and applies pending migrations.
+    pub async fn open(path: &Path) -> Result<SqliteStore> {
+        let path = path.to_path_buf();
+        let name: Arc<str> = path.display().to_string().into();
+        let store = name.clone();
+        let conn = blocking(move || {
+            let fail = |e: &dyn std::fmt::Display| StoreError::Open {
+                store: store.to_string(),
+                detail: e.to_string(),
+            };
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
+            }
+            let mut conn = Connection::open(&path).map_err(|e| fail(&e))?;
+            conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| fail(&e))?;
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .map_err(|e| fail(&e))?;
+            conn.pragma_update(None, "synchronous", "NORMAL")
+                .map_err(|e| fail(&e))?;
+            migrate_sqlite(&mut conn, &store)?;
+            Ok(conn)
+        })
+        .await?;
         Ok(SqliteStore {
-            conn: Mutex::new(conn),
+            conn: Arc::new(Mutex::new(conn)),
             name,
         })
     }
 
-    fn query_err(&self, e: rusqlite::Error) -> StoreError {
-        StoreError::Query {
-            store: self.name.clone(),
-            detail: e.to_string(),
-        }
+    /// The store's name for messages.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
-    pub fn append(&self, events: Vec<NewEvent>) -> Result<Vec<Event>> {
+    /// Runs `f` on the connection, on the blocking pool.
+    async fn with<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let conn = self.conn.clone();
+        let name = self.name.clone();
+        blocking(move || {
+            let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut conn).map_err(|e| StoreError::Query {
+                store: name.to_string(),
+                detail: e.to_string(),
+            })
+        })
+        .await
+    }
+
+    /// See [`crate::Store::append`].
+    pub async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<Event>> {
         prepare::validate(&events)?;
-        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| self.query_err(e))?;
-        let out = {
-            let mut heads = prepare::Heads::default();
-            let mut head_stmt = tx
-                .prepare_cached("SELECT events, last_hash FROM runs WHERE run_id = ?1")
-                .map_err(|e| self.query_err(e))?;
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO events (run_id, seq, at, kind, item, actor, payload, prev_hash, hash)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )
-                .map_err(|e| self.query_err(e))?;
-            let mut out = Vec::with_capacity(events.len());
-            for ev in events {
-                if !heads.known(&ev.run_id) {
-                    let head: Option<(i64, String)> = head_stmt
-                        .query_row(params![ev.run_id], |r| Ok((r.get(0)?, r.get(1)?)))
-                        .optional()
-                        .map_err(|e| self.query_err(e))?;
-                    heads.set(&ev.run_id, head.map(|(n, h)| (n as u64, h)));
+        self.with(move |conn| {
+            let mut attempt = 0;
+            loop {
+                match append_tx(conn, &events) {
+                    Err(e) if attempt < RETRIES && is_conflict(&e) => attempt += 1,
+                    other => return other,
                 }
-                let (event, canonical) = heads.next(ev);
-                insert
-                    .execute(params![
-                        event.run_id,
-                        event.seq as i64,
-                        event.at,
-                        event.kind.as_str(),
-                        event.item,
-                        event.actor,
-                        canonical,
-                        event.prev_hash,
-                        event.hash
-                    ])
-                    .map_err(|e| self.query_err(e))?;
-                out.push(event);
             }
-            for (run_id, head) in heads.updates(&out) {
-                tx.execute(
-                    "INSERT INTO runs (run_id, checklist, profile, started_at, last_at, verdict, events, last_hash)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                     ON CONFLICT (run_id) DO UPDATE SET
-                        checklist = CASE WHEN excluded.checklist <> '' THEN excluded.checklist ELSE runs.checklist END,
-                        profile = CASE WHEN excluded.profile <> '' THEN excluded.profile ELSE runs.profile END,
-                        last_at = excluded.last_at, verdict = COALESCE(excluded.verdict, runs.verdict),
-                        events = excluded.events, last_hash = excluded.last_hash",
-                    params![
-                        run_id,
-                        head.checklist,
-                        head.profile,
-                        head.started_at,
-                        head.last_at,
-                        head.verdict,
-                        head.events as i64,
-                        head.last_hash
-                    ],
-                )
-                .map_err(|e| self.query_err(e))?;
-            }
-            out
-        };
-        tx.commit().map_err(|e| self.query_err(e))?;
-        Ok(out)
+        })
+        .await
     }
 
-    fn rows(&self, run_id: &str, after: u64) -> Result<Vec<StoredRow>> {
-        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT seq, at, kind, item, actor, payload, prev_hash, hash FROM events
-                 WHERE run_id = ?1 AND seq > ?2 ORDER BY seq",
-            )
-            .map_err(|e| self.query_err(e))?;
-        let rows = stmt
-            .query_map(params![run_id, after as i64], |r| {
-                Ok(StoredRow {
-                    seq: r.get::<_, i64>(0)? as u64,
-                    at: r.get(1)?,
-                    kind: r.get(2)?,
-                    item: r.get(3)?,
-                    actor: r.get(4)?,
-                    payload: r.get(5)?,
-                    prev_hash: r.get(6)?,
-                    hash: r.get(7)?,
-                })
+    /// See [`crate::Store::events_since`].
+    pub async fn events_since(&self, run_id: &str, after: u64) -> Result<Vec<Event>> {
+        let run = run_id.to_string();
+        self.with(move |conn| {
+            let rows = rows(conn, &run, after)?;
+            Ok(rows.into_iter().map(|r| hash::to_event(&run, r)).collect())
+        })
+        .await
+    }
+
+    /// See [`crate::Store::verify`].
+    pub async fn verify(&self, run_id: &str) -> Result<AuditReport> {
+        let run = run_id.to_string();
+        let (rows, head) = self
+            .with(move |conn| {
+                // One read transaction: rows and head from the same snapshot.
+                let tx = conn.transaction()?;
+                let rows = rows(&tx, &run, 0)?;
+                let head = head(&tx, &run)?;
+                tx.commit()?;
+                Ok((rows, head))
             })
-            .map_err(|e| self.query_err(e))?;
-        rows.collect::<Result<Vec<_>, _>>()
-            .map_err(|e| self.query_err(e))
+            .await?;
+        if rows.is_empty() && head.is_none() {
+            return Err(StoreError::NoSuchRun(run_id.to_string()));
+        }
+        let head = head.as_ref().map(|(n, h)| (*n, h.as_str()));
+        Ok(hash::verify_rows(run_id, &rows, head))
     }
 
-    pub fn events_since(&self, run_id: &str, after: u64) -> Result<Vec<Event>> {
-        Ok(self
-            .rows(run_id, after)?
-            .into_iter()
-            .map(|r| hash::to_event(run_id, r))
-            .collect())
-    }
-
-    pub fn verify(&self, run_id: &str) -> Result<AuditReport> {
-        Ok(hash::verify_rows(run_id, &self.rows(run_id, 0)?))
-    }
-
-    pub fn runs(&self, checklist: Option<&str>) -> Result<Vec<RunSummary>> {
-        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT run_id, checklist, profile, started_at, last_at, verdict, events FROM runs
-                 ORDER BY started_at DESC, rowid DESC",
-            )
-            .map_err(|e| self.query_err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(RunSummary {
-                    run_id: r.get(0)?,
-                    checklist: r.get(1)?,
-                    profile: r.get(2)?,
-                    started_at: r.get(3)?,
-                    last_event_at: r.get(4)?,
-                    verdict: r.get(5)?,
-                    events: r.get::<_, i64>(6)? as u64,
-                })
+    /// See [`crate::Store::runs`].
+    pub async fn runs(&self, checklist: Option<&str>) -> Result<Vec<RunSummary>> {
+        let all = self
+            .with(|conn| {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT run_id, checklist, profile, started_at, last_at, verdict, events FROM runs
+                     ORDER BY started_at DESC, rowid DESC",
+                )?;
+                let rows = stmt.query_map([], |r| {
+                    Ok(RunSummary {
+                        run_id: r.get(0)?,
+                        checklist: r.get(1)?,
+                        profile: r.get(2)?,
+                        started_at: r.get(3)?,
+                        last_event_at: r.get(4)?,
+                        verdict: r.get(5)?,
+                        events: r.get::<_, i64>(6)? as u64,
+                    })
+                })?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
             })
-            .map_err(|e| self.query_err(e))?;
-        let all: Vec<RunSummary> = rows
-            .collect::<Result<_, _>>()
-            .map_err(|e| self.query_err(e))?;
+            .await?;
         Ok(prepare::filter_runs(all, checklist))
     }
+}
+
+/// Runs blocking work off the async threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+}
+
+fn is_conflict(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation)
+}
+
+/// Applies pending migrations under the write lock.
+fn migrate_sqlite(conn: &mut Connection, store: &str) -> Result<()> {
+    let sql = |e: rusqlite::Error| StoreError::Open {
+        store: store.to_string(),
+        detail: e.to_string(),
+    };
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sql)?;
+    tx.execute_batch(migrate::TABLE).map_err(sql)?;
+    let applied: Vec<i64> = tx
+        .prepare("SELECT version FROM schema_migrations")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .map_err(sql)?;
+    for m in migrate::pending(store, migrate::SQLITE, &applied)? {
+        tx.execute_batch(m.sql).map_err(sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+            params![m.version, m.name, prepare::now()],
+        )
+        .map_err(sql)?;
+    }
+    tx.commit().map_err(sql)
+}
+
+/// One attempt at appending `events` in a single write transaction.
+fn append_tx(conn: &mut Connection, events: &[NewEvent]) -> rusqlite::Result<Vec<Event>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut heads = prepare::Heads::default();
+    let mut out = Vec::with_capacity(events.len());
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO events (run_id, seq, at, kind, item, actor, payload, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        for ev in events {
+            if !heads.known(&ev.run_id) {
+                heads.set(&ev.run_id, head(&tx, &ev.run_id)?);
+            }
+            let e = heads.next(ev);
+            insert.execute(params![
+                e.run_id,
+                e.seq as i64,
+                e.at,
+                e.kind.as_str(),
+                e.item,
+                e.actor,
+                e.payload_text,
+                e.prev_hash,
+                e.hash
+            ])?;
+            out.push(e);
+        }
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO runs (run_id, checklist, profile, started_at, last_at, verdict, events, last_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (run_id) DO UPDATE SET
+                checklist = CASE WHEN excluded.checklist <> '' THEN excluded.checklist ELSE runs.checklist END,
+                profile = CASE WHEN excluded.profile <> '' THEN excluded.profile ELSE runs.profile END,
+                last_at = excluded.last_at, verdict = COALESCE(excluded.verdict, runs.verdict),
+                events = excluded.events, last_hash = excluded.last_hash",
+        )?;
+        for (run_id, u) in heads.updates(&out) {
+            upsert.execute(params![
+                run_id,
+                u.checklist,
+                u.profile,
+                u.started_at,
+                u.last_at,
+                u.verdict,
+                u.events as i64,
+                u.last_hash
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
+/// A run's recorded head: its event count and last hash.
+fn head(conn: &Connection, run_id: &str) -> rusqlite::Result<Option<(u64, String)>> {
+    conn.prepare_cached("SELECT events, last_hash FROM runs WHERE run_id = ?1")?
+        .query_row(params![run_id], |r| {
+            Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
+        })
+        .optional()
+}
+
+/// A run's rows after `after`, in seq order.
+fn rows(conn: &Connection, run_id: &str, after: u64) -> rusqlite::Result<Vec<StoredRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, at, kind, item, actor, payload, prev_hash, hash FROM events
+         WHERE run_id = ?1 AND seq > ?2 ORDER BY seq",
+    )?;
+    let rows = stmt.query_map(params![run_id, after as i64], |r| {
+        Ok(StoredRow {
+            seq: r.get::<_, i64>(0)? as u64,
+            at: r.get(1)?,
+            kind: r.get(2)?,
+            item: r.get(3)?,
+            actor: r.get(4)?,
+            payload: r.get(5)?,
+            prev_hash: r.get(6)?,
+            hash: r.get(7)?,
+        })
+    })?;
+    rows.collect()
 }

@@ -36,10 +36,18 @@ pub async fn round_trip(b: &Backend) {
     assert_eq!(payload(first)["checklist"], "STAGING.md");
     // RFC 3339, UTC, milliseconds: 2026-11-23T00:44:12.123Z
     assert_eq!(first.at.len(), 24, "{}", first.at);
-    assert!(first.at.ends_with('Z') && first.at.as_bytes()[19] == b'.', "{}", first.at);
+    assert!(
+        first.at.ends_with('Z') && first.at.as_bytes()[19] == b'.',
+        "{}",
+        first.at
+    );
     for e in &appended {
         assert_eq!(e.hash.len(), 64);
-        assert!(e.hash.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            e.hash
+                .bytes()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
     }
     assert_eq!(appended[1].prev_hash, appended[0].hash);
     assert_eq!(appended[2].prev_hash, appended[1].hash);
@@ -68,10 +76,19 @@ pub async fn seq_numbering_per_run(b: &Backend) {
         .unwrap();
     let got: Vec<(&str, u64)> = out.iter().map(|e| (e.run_id.as_str(), e.seq)).collect();
     assert_eq!(got, [("a", 1), ("b", 1), ("a", 2), ("b", 2), ("a", 3)]);
-    let more = store.append(vec![step("b", 2), step("a", 3)]).await.unwrap();
+    let more = store
+        .append(vec![step("b", 2), step("a", 3)])
+        .await
+        .unwrap();
     assert_eq!((more[0].seq, more[1].seq), (3, 4));
-    assert_eq!(more[0].prev_hash, out[3].hash, "b's chain continues from b's head");
-    assert_eq!(more[1].prev_hash, out[4].hash, "a's chain continues from a's head");
+    assert_eq!(
+        more[0].prev_hash, out[3].hash,
+        "b's chain continues from b's head"
+    );
+    assert_eq!(
+        more[1].prev_hash, out[4].hash,
+        "a's chain continues from a's head"
+    );
     assert_contiguous_and_valid(&store, "a", 4).await;
     assert_contiguous_and_valid(&store, "b", 3).await;
 }
@@ -182,7 +199,10 @@ pub async fn tamper_names_first(b: &Backend) {
 /// A batch with an invalid event writes nothing at all.
 pub async fn atomic_batches(b: &Backend) {
     let store = b.open().await;
-    store.append(vec![started("ok", "O.md", "p")]).await.unwrap();
+    store
+        .append(vec![started("ok", "O.md", "p")])
+        .await
+        .unwrap();
     for bad in [
         NewEvent {
             run_id: String::new(),
@@ -203,7 +223,13 @@ pub async fn atomic_batches(b: &Backend) {
     }
     assert_eq!(store.events("ok").await.unwrap().len(), 1);
     assert!(store.events("new").await.unwrap().is_empty());
-    let runs: Vec<String> = store.runs(None).await.unwrap().into_iter().map(|r| r.run_id).collect();
+    let runs: Vec<String> = store
+        .runs(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.run_id)
+        .collect();
     assert_eq!(runs, ["ok"]);
     assert_eq!(store.append(vec![step("ok", 1)]).await.unwrap()[0].seq, 2);
 }
@@ -244,7 +270,10 @@ pub async fn concurrent_tasks(b: &Backend) {
     let per_task: u64 = (0..BATCHES).map(|i| i % 3 + 1).sum();
     let total = 1 + HANDLES * TASKS * per_task;
     let events = assert_contiguous_and_valid(&stores[0], "c", total).await;
-    let ns: HashSet<u64> = events[1..].iter().map(|e| payload(e)["n"].as_u64().unwrap()).collect();
+    let ns: HashSet<u64> = events[1..]
+        .iter()
+        .map(|e| payload(e)["n"].as_u64().unwrap())
+        .collect();
     assert_eq!(ns.len() as u64, total - 1, "every event exactly once");
     let side = HANDLES * TASKS * BATCHES.div_ceil(4);
     assert_contiguous_and_valid(&stores[0], "side", side).await;
@@ -255,28 +284,51 @@ pub async fn runs_latest_and_resolve(b: &Backend) {
     let store = b.open().await;
     assert_eq!(store.latest_run().await.unwrap(), None);
     assert!(store.runs(None).await.unwrap().is_empty());
-    assert!(matches!(store.resolve_run("7").await, Err(StoreError::NoSuchRun(_))));
+    assert!(matches!(
+        store.resolve_run("7").await,
+        Err(StoreError::NoSuchRun(_))
+    ));
 
-    store.append(vec![started("7kq2x", "docs/STAGING.md", "staging")]).await.unwrap();
-    store.append(vec![started("7kq9a", "RELEASE.md", "prod")]).await.unwrap();
-    store.append(vec![started("abc12", "docs/STAGING.md", "staging"), step("abc12", 1)])
+    store
+        .append(vec![started("7kq2x", "docs/STAGING.md", "staging")])
+        .await
+        .unwrap();
+    store
+        .append(vec![started("7kq9a", "RELEASE.md", "prod")])
+        .await
+        .unwrap();
+    store
+        .append(vec![
+            started("abc12", "docs/STAGING.md", "staging"),
+            step("abc12", 1),
+        ])
         .await
         .unwrap();
     store.append(vec![verdict("abc12", "NO_GO")]).await.unwrap();
-    store.append(vec![step("7kq2x", 1), verdict("7kq2x", "PENDING")]).await.unwrap();
+    store
+        .append(vec![step("7kq2x", 1), verdict("7kq2x", "PENDING")])
+        .await
+        .unwrap();
     store.append(vec![verdict("7kq2x", "GO")]).await.unwrap();
 
     let runs = store.runs(None).await.unwrap();
     let ids: Vec<&str> = runs.iter().map(|r| r.run_id.as_str()).collect();
     assert_eq!(ids, ["abc12", "7kq9a", "7kq2x"], "newest started first");
     let abc = &runs[0];
-    assert_eq!((abc.checklist.as_str(), abc.profile.as_str()), ("docs/STAGING.md", "staging"));
+    assert_eq!(
+        (abc.checklist.as_str(), abc.profile.as_str()),
+        ("docs/STAGING.md", "staging")
+    );
     assert_eq!(abc.verdict.as_deref(), Some("NO_GO"));
     assert_eq!(abc.events, 3);
     assert!(abc.started_at <= abc.last_event_at);
     assert_eq!(runs[1].verdict, None);
     assert_eq!(runs[1].events, 1);
-    assert_eq!(runs[2].verdict.as_deref(), Some("GO"), "the last verdict counts");
+    assert_eq!(
+        runs[2].verdict.as_deref(),
+        Some("GO"),
+        "the last verdict counts"
+    );
     assert_eq!(runs[2].events, 4);
     let events = store.events("7kq2x").await.unwrap();
     assert_eq!(runs[2].started_at, events[0].at);
@@ -310,7 +362,8 @@ pub async fn runs_latest_and_resolve(b: &Backend) {
 pub async fn latest_run_is_the_last_started(b: &Backend) {
     let store = b.open().await;
     for i in 0..20 {
-        let id = format!("z{:02}", 19 - i);
+        // IDs neither ascending nor descending: order must come from time.
+        let id = format!("{}{i:02}", if i % 2 == 0 { 'a' } else { 'z' });
         store.append(vec![started(&id, "X.md", "p")]).await.unwrap();
         assert_eq!(store.latest_run().await.unwrap(), Some(id));
     }

@@ -54,14 +54,23 @@ async fn sqlite_open_failure_names_the_path() {
     let blocker = dir.join("a-file");
     std::fs::write(&blocker, b"not a folder").unwrap();
     let spec = blocker.join("runs.db").display().to_string();
-    let err = Store::open(&spec).await.err().expect("cannot open under a file");
+    let err = Store::open(&spec)
+        .await
+        .err()
+        .expect("cannot open under a file");
     assert!(matches!(err, StoreError::Open { .. }), "{err}");
     let msg = err.to_string();
-    assert!(msg.starts_with(&format!("cannot open store {spec}: ")), "{msg}");
+    assert!(
+        msg.starts_with(&format!("cannot open store {spec}: ")),
+        "{msg}"
+    );
     // Not a database at all.
     let junk = dir.join("junk.db");
     std::fs::write(&junk, vec![b'x'; 4096]).unwrap();
-    let err = Store::open(junk.to_str().unwrap()).await.err().expect("junk is no store");
+    let err = Store::open(junk.to_str().unwrap())
+        .await
+        .err()
+        .expect("junk is no store");
     assert!(err.to_string().starts_with("cannot open store "), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -70,7 +79,10 @@ async fn sqlite_open_failure_names_the_path() {
 async fn postgres_unreachable_names_the_url_without_password() {
     // Nothing listens on this loopback port.
     let spec = "postgres://postgres:hunter2@127.0.0.1:5999/x";
-    let err = Store::open(spec).await.err().expect("nothing listens on 5999");
+    let err = Store::open(spec)
+        .await
+        .err()
+        .expect("nothing listens on 5999");
     assert!(matches!(err, StoreError::Unreachable { .. }), "{err}");
     let msg = err.to_string();
     assert!(
@@ -93,8 +105,15 @@ async fn postgres_silent_server_times_out() {
     });
     let spec = format!("postgres://postgres@127.0.0.1:{port}/x?connect_timeout=1");
     let t = Instant::now();
-    let err = Store::open(&spec).await.err().expect("a silent server is no store");
-    assert!(t.elapsed() < Duration::from_secs(4), "took {:?}", t.elapsed());
+    let err = Store::open(&spec)
+        .await
+        .err()
+        .expect("a silent server is no store");
+    assert!(
+        t.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        t.elapsed()
+    );
     assert!(matches!(err, StoreError::Unreachable { .. }), "{err}");
     assert!(err.to_string().contains("no answer within 1 s"), "{err}");
     hold.abort();
@@ -145,7 +164,10 @@ async fn postgres_migrations_are_recorded_once() {
 async fn resolve_rejects_an_empty_prefix() {
     let b = Backend::sqlite("emptyprefix");
     let store = b.open().await;
-    store.append(vec![started("only", "O.md", "p")]).await.unwrap();
+    store
+        .append(vec![started("only", "O.md", "p")])
+        .await
+        .unwrap();
     assert!(store.resolve_run("").await.is_err());
     assert!(matches!(
         store.verify("never-was").await,

@@ -47,11 +47,17 @@ fn child_process() {
         let store = greenlight_store::Store::open(f[1]).await.unwrap();
         match f[0] {
             "batches" => {
-                let (run, tag, count) = (f[2], f[3].parse::<u64>().unwrap(), f[4].parse::<u64>().unwrap());
+                let (run, tag, count) = (
+                    f[2],
+                    f[3].parse::<u64>().unwrap(),
+                    f[4].parse::<u64>().unwrap(),
+                );
                 let mut i = 0;
                 while i < count {
                     let size = (i % 4 + 1).min(count - i);
-                    let batch = (i..i + size).map(|k| step(run, tag * 1_000_000 + k)).collect();
+                    let batch = (i..i + size)
+                        .map(|k| step(run, tag * 1_000_000 + k))
+                        .collect();
                     store.append(batch).await.unwrap();
                     i += size;
                 }
@@ -75,9 +81,20 @@ fn child_process() {
 pub async fn two_processes_append_concurrently(b: &Backend) {
     const PER_CHILD: u64 = 120;
     let store = b.open().await;
-    store.append(vec![started("mp", "M.md", "p")]).await.unwrap();
+    store
+        .append(vec![started("mp", "M.md", "p")])
+        .await
+        .unwrap();
     let children: Vec<Child> = (1..=2)
-        .map(|tag| spawn_child(&["batches", &b.spec, "mp", &tag.to_string(), &PER_CHILD.to_string()]))
+        .map(|tag| {
+            spawn_child(&[
+                "batches",
+                &b.spec,
+                "mp",
+                &tag.to_string(),
+                &PER_CHILD.to_string(),
+            ])
+        })
         .collect();
     for k in 0..40 {
         store.append(vec![step("mp", k)]).await.unwrap();
@@ -87,11 +104,17 @@ pub async fn two_processes_append_concurrently(b: &Backend) {
     }
     let total = 1 + 40 + 2 * PER_CHILD;
     let events = assert_contiguous_and_valid(&store, "mp", total).await;
-    let ns: HashSet<u64> = events[1..].iter().map(|e| payload(e)["n"].as_u64().unwrap()).collect();
+    let ns: HashSet<u64> = events[1..]
+        .iter()
+        .map(|e| payload(e)["n"].as_u64().unwrap())
+        .collect();
     assert_eq!(ns.len() as u64, total - 1, "every event exactly once");
     for tag in 1..=2u64 {
         for k in 0..PER_CHILD {
-            assert!(ns.contains(&(tag * 1_000_000 + k)), "child {tag}'s event {k} is missing");
+            assert!(
+                ns.contains(&(tag * 1_000_000 + k)),
+                "child {tag}'s event {k} is missing"
+            );
         }
     }
 }
@@ -99,7 +122,10 @@ pub async fn two_processes_append_concurrently(b: &Backend) {
 /// A writer SIGKILLed mid-run loses no event it had been told was stored.
 pub async fn sigkill_loses_no_acknowledged_event(b: &Backend) {
     let store = b.open().await;
-    store.append(vec![started("crash", "K.md", "p")]).await.unwrap();
+    store
+        .append(vec![started("crash", "K.md", "p")])
+        .await
+        .unwrap();
     let mut child = spawn_child(&["acks", &b.spec, "crash"]);
     let stdout = child.stdout.take().unwrap();
     let acked = tokio::task::spawn_blocking(move || {
@@ -120,7 +146,11 @@ pub async fn sigkill_loses_no_acknowledged_event(b: &Backend) {
     child.kill().unwrap(); // SIGKILL, while it is appending more
     let status = child.wait().unwrap();
     assert!(!status.success(), "the child was killed, it did not finish");
-    assert_eq!(acked.len(), 60, "the child acknowledged 60 appends before the kill");
+    assert_eq!(
+        acked.len(),
+        60,
+        "the child acknowledged 60 appends before the kill"
+    );
 
     drop(store);
     let store = b.open().await;
@@ -129,10 +159,17 @@ pub async fn sigkill_loses_no_acknowledged_event(b: &Backend) {
     for (seq, n) in &acked {
         let e = &events[*seq as usize - 1];
         assert_eq!(e.seq, *seq);
-        assert_eq!(payload(e)["n"], *n, "acknowledged event {seq} holds what was sent");
+        assert_eq!(
+            payload(e)["n"],
+            *n,
+            "acknowledged event {seq} holds what was sent"
+        );
     }
     let n = events.len() as u64;
     assert_contiguous_and_valid(&store, "crash", n).await;
     // The run goes on after the crash.
-    assert_eq!(store.append(vec![step("crash", 999)]).await.unwrap()[0].seq, n + 1);
+    assert_eq!(
+        store.append(vec![step("crash", 999)]).await.unwrap()[0].seq,
+        n + 1
+    );
 }

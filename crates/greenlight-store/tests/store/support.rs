@@ -59,7 +59,9 @@ impl Backend {
         match connect().await {
             Ok(_) => {}
             Err(e) if services_required() => {
-                panic!("PostgreSQL at 127.0.0.1:5432 is required (GREENLIGHT_REQUIRE_SERVICES=1) but unreachable: {e}")
+                panic!(
+                    "PostgreSQL at 127.0.0.1:5432 is required (GREENLIGHT_REQUIRE_SERVICES=1) but unreachable: {e}"
+                )
             }
             Err(e) => {
                 eprintln!("note: PostgreSQL at 127.0.0.1:5432 unreachable ({e}); skipping {name}");

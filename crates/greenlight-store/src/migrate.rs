@@ -1,0 +1,106 @@
+//! Embedded, numbered schema migrations. Each backend applies the ones a
+//! store has not seen yet, in order, inside one locked transaction, and
+//! records each in `schema_migrations (version, name, applied_at)`. Never
+//! edit a released migration: add the next number.
+
+use crate::error::{Result, StoreError};
+
+/// One schema change.
+pub struct Migration {
+    /// 1, 2, 3, … (no gaps).
+    pub version: i64,
+    /// What it does, recorded beside the version.
+    pub name: &'static str,
+    /// The statements, run as one batch.
+    pub sql: &'static str,
+}
+
+/// The SQLite schema. Version 1 uses `IF NOT EXISTS` so stores written
+/// before migrations were recorded adopt it unchanged.
+pub const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    name: "events and runs",
+    sql: "CREATE TABLE IF NOT EXISTS events (
+            run_id TEXT NOT NULL, seq INTEGER NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL,
+            item TEXT, actor TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL, PRIMARY KEY (run_id, seq));
+          CREATE TABLE IF NOT EXISTS runs (
+            run_id TEXT PRIMARY KEY, checklist TEXT NOT NULL DEFAULT '', profile TEXT NOT NULL DEFAULT '',
+            started_at TEXT NOT NULL, last_at TEXT NOT NULL, verdict TEXT, events INTEGER NOT NULL,
+            last_hash TEXT NOT NULL);",
+}];
+
+/// The PostgreSQL schema (same tables; `runs.created` orders runs that
+/// start within the same millisecond).
+pub const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "events and runs",
+        sql: "CREATE TABLE IF NOT EXISTS events (
+                run_id TEXT NOT NULL, seq BIGINT NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL,
+                item TEXT, actor TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL, PRIMARY KEY (run_id, seq));
+              CREATE TABLE IF NOT EXISTS runs (
+                run_id TEXT PRIMARY KEY, checklist TEXT NOT NULL DEFAULT '', profile TEXT NOT NULL DEFAULT '',
+                started_at TEXT NOT NULL, last_at TEXT NOT NULL, verdict TEXT, events BIGINT NOT NULL,
+                last_hash TEXT NOT NULL);",
+    },
+    Migration {
+        version: 2,
+        name: "runs in creation order",
+        sql: "ALTER TABLE runs ADD COLUMN IF NOT EXISTS created BIGSERIAL;
+              CREATE INDEX IF NOT EXISTS runs_newest ON runs (started_at DESC, created DESC);",
+    },
+];
+
+/// The table that records applied migrations (same SQL on both backends).
+pub const TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
+
+/// The migrations of `all` not yet in `applied`; refuses a store written
+/// by a newer greenlight (a version this build does not know).
+pub fn pending<'a>(
+    store: &str,
+    all: &'a [Migration],
+    applied: &[i64],
+) -> Result<Vec<&'a Migration>> {
+    let known = all.last().map_or(0, |m| m.version);
+    if let Some(newer) = applied.iter().copied().filter(|v| *v > known).max() {
+        return Err(StoreError::Open {
+            store: store.to_string(),
+            detail: format!(
+                "its schema is version {newer}, written by a newer greenlight (this one knows up to {known})"
+            ),
+        });
+    }
+    Ok(all
+        .iter()
+        .filter(|m| !applied.contains(&m.version))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_numbered_without_gaps() {
+        for all in [SQLITE, POSTGRES] {
+            for (i, m) in all.iter().enumerate() {
+                assert_eq!(m.version, i as i64 + 1, "{}", m.name);
+            }
+        }
+    }
+
+    #[test]
+    fn pending_skips_applied_and_refuses_newer_stores() {
+        let p = pending("s", POSTGRES, &[1]).unwrap();
+        assert_eq!(p.iter().map(|m| m.version).collect::<Vec<_>>(), [2]);
+        assert!(pending("s", POSTGRES, &[1, 2]).unwrap().is_empty());
+        let err = pending("s", SQLITE, &[1, 7]).err().unwrap().to_string();
+        assert!(
+            err.contains("version 7") && err.contains("newer greenlight"),
+            "{err}"
+        );
+    }
+}
