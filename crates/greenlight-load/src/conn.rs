@@ -383,12 +383,13 @@ impl Client {
         }
     }
 
-    /// Sends the request of target `t` and reads the whole answer.
-    pub(crate) async fn exchange(&mut self, t: usize) -> Result<Answer, ErrorKind> {
-        let deadline = Instant::now() + self.plan.timeout;
+    /// Sends the request of target `t` (starting now, at `now`) and reads the whole answer.
+    pub(crate) async fn exchange(&mut self, t: usize, now: Instant) -> Result<Answer, ErrorKind> {
+        let deadline = now + self.plan.timeout;
         let origin = self.plan.targets[t].origin;
         // A kept-alive connection the server closed while we were idle is replaced silently.
         let reusable = match &mut self.conns[origin] {
+            Some(Conn::H1 { sender, .. }) if sender.is_ready() => true,
             Some(Conn::H1 { sender, conn }) => {
                 let mut done = false;
                 let ready = drive(

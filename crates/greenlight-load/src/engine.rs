@@ -407,7 +407,7 @@ async fn iterate(
             return false;
         }
         let t0 = Instant::now();
-        let result = client.exchange(t).await;
+        let result = client.exchange(t, t0).await;
         let t1 = Instant::now();
         let from = if j == 0 {
             measure_from.unwrap_or(t0)

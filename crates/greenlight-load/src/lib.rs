@@ -22,6 +22,7 @@ pub mod engine;
 pub mod error;
 pub mod model;
 pub mod stats;
+pub mod summary;
 pub mod threshold;
 
 mod conn;

@@ -293,6 +293,8 @@ pub struct EndpointReport {
     pub rps: f64,
     /// Latency of answered (and timed-out) requests.
     pub latency_ms: LatencyMs,
+    /// Failed requests (transport errors and statuses ≥ 400).
+    pub failed: u64,
     /// Failed share of `requests`.
     pub failed_rate: f64,
     /// Failed requests by kind.
@@ -415,6 +417,7 @@ impl LoadReport {
                 requests: acc.requests,
                 rps: per_s(acc.requests),
                 latency_ms: LatencyMs::from_histogram(&acc.hist),
+                failed: acc.failed,
                 failed_rate: rate(acc.failed, acc.requests),
                 errors: ErrorCounts::from_array(acc.errors),
                 bytes_received: acc.bytes,

@@ -3,3 +3,7 @@
 
 mod engine;
 mod server;
+
+/// Tests that saturate the CPU take this lock shared; tests that measure latency precisely
+/// take it exclusively, so they do not run beside a closed-model flood.
+pub static CPU: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());

@@ -103,7 +103,13 @@ async fn answer(
         }
     }
     if !b.delay.is_zero() {
-        tokio::time::sleep_until(arrived + b.delay).await;
+        // tokio's timer has 1 ms granularity: sleep to just before the target, then yield
+        // until it, so the fixture's delay is exact to a few µs.
+        let target = arrived + b.delay;
+        tokio::time::sleep_until(target - Duration::from_millis(2)).await;
+        while Instant::now() < target {
+            tokio::task::yield_now().await;
+        }
     }
     let status = match (req.uri().path(), b.fail_every) {
         ("/missing", _) => StatusCode::NOT_FOUND,
