@@ -2,25 +2,39 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What happened.
+/// What happened. Stored as its snake_case name (`step_result`, …), which
+/// is also its serde form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
+    /// A run began. Payload: `checklist` (path), `profile` (name) and whatever the runner needs to resume (its plan).
     RunStarted,
+    /// A step (check) finished, with its status and evidence.
     StepResult,
+    /// A person ticked an item.
     ItemChecked,
+    /// A person un-ticked an item.
     ItemUnchecked,
+    /// A person waived an item, with a reason.
     Waiver,
+    /// A waiver was withdrawn.
     WaiverRevoked,
+    /// A person signed a sign-off slot.
     Signoff,
+    /// A sign-off was withdrawn.
     SignoffRevoked,
+    /// A phase ran over its time budget.
     BudgetOverrun,
+    /// The run's verdict. Payload: `verdict` (GO, GO_WITH_WARNINGS, PENDING, NO_GO) and its reasons.
     Verdict,
+    /// A run was picked up again after an interruption.
     RunResumed,
+    /// A run stopped before finishing (Ctrl-C, crash noticed).
     RunInterrupted,
 }
 
 impl EventKind {
+    /// Every kind, in declaration order.
     pub const ALL: [EventKind; 12] = [
         EventKind::RunStarted,
         EventKind::StepResult,
@@ -36,6 +50,7 @@ impl EventKind {
         EventKind::RunInterrupted,
     ];
 
+    /// The stored (and serde) name, e.g. `"step_result"`.
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::RunStarted => "run_started",
@@ -53,6 +68,7 @@ impl EventKind {
         }
     }
 
+    /// The kind named `s` (as [`EventKind::as_str`] writes it).
     pub fn parse(s: &str) -> Option<EventKind> {
         EventKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
@@ -61,32 +77,42 @@ impl EventKind {
 /// An event to append; the store assigns its sequence number, time and hashes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {
+    /// The run it belongs to, chosen by the caller (e.g. `"7kq2x"`); not
+    /// empty, no NUL.
     pub run_id: String,
+    /// What happened.
     pub kind: EventKind,
     /// The item (or sign-off slot) it concerns.
     pub item: Option<String>,
-    /// Who made it.
+    /// Who made it (a user name, or `greenlight` for the machine); not empty.
     pub actor: String,
+    /// The details; stored as canonical JSON (keys sorted, no spaces).
     pub payload: serde_json::Value,
 }
 
 /// A recorded event.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
+    /// The run it belongs to.
     pub run_id: String,
     /// 1, 2, 3, … within the run.
     pub seq: u64,
-    /// RFC 3339, UTC, milliseconds.
+    /// When the store recorded it: RFC 3339, UTC, milliseconds
+    /// (`2026-11-23T00:44:12.123Z`).
     pub at: String,
+    /// What happened.
     pub kind: EventKind,
+    /// The item (or sign-off slot) it concerns.
     pub item: Option<String>,
+    /// Who made it.
     pub actor: String,
     /// The payload as stored: canonical JSON text (parse it with
     /// [`Event::payload`] or [`Event::payload_as`] when needed).
     pub payload_text: String,
     /// Hash of the previous event of the run (64 zeros for the first).
     pub prev_hash: String,
-    /// SHA-256 over this event's content and `prev_hash`.
+    /// SHA-256 (64 lowercase hex digits) over this event's content and
+    /// `prev_hash`.
     pub hash: String,
 }
 
@@ -105,22 +131,33 @@ impl Event {
 /// One run, as `history` lists it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunSummary {
+    /// The run's ID.
     pub run_id: String,
+    /// The `checklist` field of its `run_started` payload (empty if none).
     pub checklist: String,
+    /// The `profile` field of its `run_started` payload (empty if none).
     pub profile: String,
+    /// When its first event was recorded.
     pub started_at: String,
+    /// When its latest event was recorded.
     pub last_event_at: String,
-    /// The last verdict recorded, if the run finished.
+    /// The `verdict` field of its latest `verdict` event, if any.
     pub verdict: Option<String>,
+    /// How many events it has.
     pub events: u64,
 }
 
 /// The outcome of verifying a run's chain.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditReport {
+    /// How many events were read.
     pub events: u64,
+    /// Whether the whole chain verifies.
     pub ok: bool,
     /// Sequence number of the first event that does not verify.
     pub first_bad: Option<u64>,
+    /// What is wrong with it, e.g. "event 7 (step_result) was altered: its
+    /// hash does not match its content", "event 5 is missing: seq jumps
+    /// from 4 to 6", "event 9's prev_hash does not match event 8".
     pub problem: Option<String>,
 }

@@ -50,6 +50,8 @@
 //!   as its events (PostgreSQL adds `created` for ordering).
 //! - `schema_migrations (version, name, applied_at)`.
 
+#![warn(missing_docs)]
+
 mod error;
 mod event;
 mod hash;
