@@ -174,3 +174,41 @@ async fn resolve_rejects_an_empty_prefix() {
         Err(StoreError::NoSuchRun(_))
     ));
 }
+
+#[tokio::test]
+async fn postgres_reconnects_after_losing_its_connection() {
+    let Some(b) = Backend::postgres("reconnect").await else {
+        return;
+    };
+    let app = unique("gl_reconnect");
+    let store = Store::open(&format!("{}&application_name={app}", b.spec))
+        .await
+        .unwrap();
+    store
+        .append(vec![started("rc", "R.md", "p")])
+        .await
+        .unwrap();
+    let admin = connect().await.unwrap();
+    let killed = admin
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+            &[&app],
+        )
+        .await
+        .unwrap();
+    assert_eq!(killed.len(), 1, "the store's session was found and ended");
+    // The first call may see the dead connection; the store re-opens it.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut ok = None;
+    for _ in 0..2 {
+        match store.append(vec![step("rc", 1)]).await {
+            Ok(e) => {
+                ok = Some(e);
+                break;
+            }
+            Err(e) => assert!(matches!(e, StoreError::Unreachable { .. }), "{e}"),
+        }
+    }
+    assert_eq!(ok.expect("appends again after reconnecting")[0].seq, 2);
+    assert_contiguous_and_valid(&store, "rc", 2).await;
+}
