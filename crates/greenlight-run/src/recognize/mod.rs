@@ -4,6 +4,7 @@
 //! or an expectation comment) goes in; commands, safety classes, native
 //! probes, assertions and required variables come out.
 
+pub mod classify;
 pub mod commands;
 pub mod curl;
 pub mod expect;
