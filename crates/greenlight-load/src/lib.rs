@@ -20,6 +20,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod k6;
 pub mod model;
 pub mod stats;
 pub mod summary;
@@ -30,6 +31,7 @@ mod schedule;
 
 pub use engine::run;
 pub use error::{ErrorKind, LoadError, RecogniseError};
+pub use k6::{K6Script, recognise_k6};
 pub use model::{
     Check, CheckPredicate, CompareOp, LoadConfig, LoadModel, Selection, Snapshot, Target,
     parse_duration,

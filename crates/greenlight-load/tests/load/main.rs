@@ -2,6 +2,7 @@
 //! every test bounded to a few seconds).
 
 mod engine;
+mod k6;
 mod server;
 
 /// Tests that saturate the CPU take this lock shared; tests that measure latency precisely
