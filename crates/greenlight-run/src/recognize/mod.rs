@@ -76,6 +76,10 @@ pub struct RecognizedCommand {
     pub requirements: Requirements,
     /// Variables it sets for the commands after it.
     pub defines: Vec<String>,
+    /// Run in the background (`kubectl port-forward … &`): the commands
+    /// after it in the block likely depend on it still running, so the
+    /// block only makes sense as one shell session.
+    pub background: bool,
 }
 
 /// A fenced block, fully recognised.
@@ -351,6 +355,7 @@ fn recognize_shell(text: &str, lang: Option<&str>) -> RecognizedBlock {
             expectation_comments: used,
             requirements: req,
             defines: vars::defined_names(cmd),
+            background: cmd.background,
         });
         let program = cmd.head().program().map(str::to_string);
         if cmd.trailing_comments.is_empty() {
@@ -520,6 +525,7 @@ fn recognize_sql(text: &str, lang: String) -> RecognizedBlock {
             expectation_comments: used,
             requirements,
             defines: Vec::new(),
+            background: false,
         });
     }
     RecognizedBlock {
@@ -625,6 +631,7 @@ mod tests {
         );
         let health = &b.commands[2];
         assert!(health.assertions.is_empty());
+        assert!(b.commands[0].background);
         let version = &b.commands[3];
         assert_eq!(
             version.assertions,
