@@ -1332,6 +1332,10 @@ fn classify_curl(args: &[String]) -> Classification {
                     i += 1;
                 } else if matches!(a, "-O" | "--remote-name" | "-J") {
                     writes = Some("the remote file name".into());
+                } else if matches!(a, "-K" | "--config") {
+                    // Options from a file: the request is unknown.
+                    method = Some("(options from a config file)".into());
+                    i += 1;
                 }
                 i += 1;
             }
@@ -2390,6 +2394,11 @@ mod tests {
             "curl -o page.html https://x/",
             "curl https://x/ > page.html",
             "curl --proxy http://p -X POST https://x/",
+            "curl -K request.cfg https://x/",
+            "curl -d @body.json https://x/",
+            "curl -F file=@a.txt https://x/upload",
+            "echo '{}' | curl -T - https://x/",
+            "psql -c \"$SQL\"",
             "kubectl apply -f k8s/staging/ -n nox-staging-green",
             "kubectl patch ingress nox-api-ingress -n nox-production -p '{\"spec\":{}}'",
             "kubectl scale deployment nox-api-deployment-green --replicas=0 -n nox-production-green",
@@ -2505,6 +2514,13 @@ mod tests {
             "kubectl apply -f k8s/ --prune -l app=x",
             "find /tmp -name '*.log' -delete",
             "kubectl delete pod x --dry-run=client -- rm -rf /",
+            "kubectl -n ns delete pod x",
+            "git -C repo push --force origin main",
+            "docker compose -f x.yml down -v",
+            "sudo -E kubectl delete ns x",
+            "echo \"DROP TABLE x\" | psql",
+            "redis-cli -h x -a pass FLUSHALL",
+            "watch -n 5 'kubectl delete pod -l app=x'",
         ] {
             assert_eq!(c(s), Destructive, "{s}: {:?}", classify_block(s).reasons);
         }

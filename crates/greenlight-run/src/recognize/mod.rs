@@ -14,6 +14,8 @@
 //!
 //! [`recognize_block`] puts them together for one fenced block.
 
+#![deny(missing_docs)]
+
 pub mod classify;
 pub mod commands;
 pub mod curl;
