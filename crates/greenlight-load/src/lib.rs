@@ -18,6 +18,7 @@
 //! | [`summary`] | JSON summary and the k6-like text summary |
 //! | [`error`] | [`LoadError`], [`ErrorKind`], [`RecogniseError`] |
 
+pub mod cli_tools;
 pub mod engine;
 pub mod error;
 pub mod k6;
@@ -29,6 +30,7 @@ pub mod threshold;
 mod conn;
 mod schedule;
 
+pub use cli_tools::recognise_command;
 pub use engine::run;
 pub use error::{ErrorKind, LoadError, RecogniseError};
 pub use k6::{K6Script, recognise_k6};
