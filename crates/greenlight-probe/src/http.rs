@@ -170,6 +170,12 @@ impl HttpClient {
         }
     }
 
+    /// Builds the common client now (loading trust roots takes a few
+    /// milliseconds), so the first check's timing does not include it.
+    pub fn prepare(&self) {
+        let _ = self.client(false, false);
+    }
+
     fn client(&self, insecure: bool, follow: bool) -> Result<reqwest::Client> {
         let slot = usize::from(insecure) * 2 + usize::from(follow);
         self.inner.clients[slot]

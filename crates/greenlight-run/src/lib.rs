@@ -12,7 +12,6 @@ pub mod execute;
 pub mod outcome;
 pub mod plan;
 pub mod profile;
-pub mod recognize;
 pub mod redact;
 pub mod subst;
 pub mod verdict;

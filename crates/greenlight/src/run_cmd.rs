@@ -196,8 +196,11 @@ pub struct Recording {
     pub store: std::sync::Arc<greenlight_store::Store>,
     pub actor: String,
     /// The last GO run's step latencies, when the profile sets a baseline.
-    pub baseline: Option<(String, std::collections::HashMap<(String, usize), u64>)>,
+    pub baseline: Option<BaselineRun>,
 }
+
+/// A GO run's ID and its passed steps' latencies by (item ID, step position).
+pub type BaselineRun = (String, std::collections::HashMap<(String, usize), u64>);
 
 /// The step latencies of the newest GO run of `checklist`, for
 /// `baseline = "last-go"`.
@@ -205,7 +208,7 @@ pub async fn last_go_latencies(
     store: &greenlight_store::Store,
     checklist: &str,
     except: &str,
-) -> Result<Option<(String, std::collections::HashMap<(String, usize), u64>)>, Failure> {
+) -> Result<Option<BaselineRun>, Failure> {
     let runs = store
         .runs(Some(checklist))
         .await
@@ -219,10 +222,10 @@ pub async fn last_go_latencies(
     let mut map = std::collections::HashMap::new();
     for item in &state.plan.items {
         for (k, &c) in item.checks.iter().enumerate() {
-            if let Some(r) = state.results.get(c).and_then(Option::as_ref) {
-                if r.status == greenlight_run::outcome::Status::Passed {
-                    map.insert((item.id.clone(), k), r.duration_ms);
-                }
+            if let Some(r) = state.results.get(c).and_then(Option::as_ref)
+                && r.status == greenlight_run::outcome::Status::Passed
+            {
+                map.insert((item.id.clone(), k), r.duration_ms);
             }
         }
     }
@@ -252,6 +255,11 @@ pub async fn execute_async(
         extra_roots: extra_roots.clone(),
         ..Default::default()
     });
+    if plan.checks.iter().any(|c| {
+        c.gate == plan::Gate::Run && matches!(c.target, greenlight_run::check::Target::Http { .. })
+    }) {
+        http.prepare();
+    }
     let redactor = Redactor::new(profile.secrets());
     let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
     let executor = Executor {
@@ -304,43 +312,49 @@ pub async fn execute_async(
         let mut elapsed = vec![Duration::ZERO; consumer_plan.phases.len()];
         let mut pending: Vec<greenlight_store::NewEvent> = Vec::new();
         let mut store_error: Option<String> = None;
-        while let Some(event) = rx.recv().await {
-            match event {
-                Event::PhaseStarted { phase } => live.phase_started(phase),
-                Event::CheckFinished { check, result } => {
-                    live.check_finished(check, &result);
-                    if let Some((store, actor)) = &store {
-                        pending.push(crate::record::step_event(
-                            &consumer_id,
-                            actor,
-                            &consumer_plan,
-                            check,
-                            &result,
-                        ));
-                        match store.append(std::mem::take(&mut pending)).await {
-                            Ok(_) => store_error = None,
-                            Err(e) => {
-                                if store_error.is_none() {
-                                    eprintln!(
-                                        "warning: cannot record to the store ({e}); results are kept and retried"
-                                    );
-                                }
-                                store_error = Some(e.to_string());
-                                pending.push(crate::record::step_event(
-                                    &consumer_id,
-                                    actor,
-                                    &consumer_plan,
-                                    check,
-                                    &result,
-                                ));
-                            }
+        while let Some(first) = rx.recv().await {
+            // Everything that has arrived meanwhile is recorded in one
+            // transaction; a result is never held back waiting for more.
+            let mut batch = vec![first];
+            while let Ok(more) = rx.try_recv() {
+                batch.push(more);
+            }
+            for event in batch {
+                match event {
+                    Event::PhaseStarted { phase } => live.phase_started(phase),
+                    Event::CheckFinished { check, result } => {
+                        live.check_finished(check, &result);
+                        if let Some((_, actor)) = &store {
+                            pending.push(crate::record::step_event(
+                                &consumer_id,
+                                actor,
+                                &consumer_plan,
+                                check,
+                                &result,
+                            ));
                         }
+                        seen[check] = Some(result);
                     }
-                    seen[check] = Some(result);
+                    Event::PhaseFinished { phase, elapsed: e } => {
+                        elapsed[phase] = e;
+                        live.phase_finished(phase, &seen, e);
+                    }
                 }
-                Event::PhaseFinished { phase, elapsed: e } => {
-                    elapsed[phase] = e;
-                    live.phase_finished(phase, &seen, e);
+            }
+            if let (Some((store, _)), false) = (&store, pending.is_empty()) {
+                match store.append(pending.clone()).await {
+                    Ok(_) => {
+                        pending.clear();
+                        store_error = None;
+                    }
+                    Err(e) => {
+                        if store_error.is_none() {
+                            eprintln!(
+                                "warning: cannot record to the store ({e}); results are kept and retried"
+                            );
+                        }
+                        store_error = Some(e.to_string());
+                    }
                 }
             }
         }
