@@ -842,50 +842,72 @@ pub fn parse_annotation(text: &str) -> Directives {
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
-        let lower = part.to_ascii_lowercase();
-        if let Some(code) = lower
-            .strip_prefix("status=")
-            .or_else(|| lower.strip_prefix("status "))
-        {
-            if let Ok(code) = code.trim().parse() {
-                d.expect.push(Expectation::Status { code });
-            }
-        } else if let Some(rest) = part.strip_prefix("json ") {
-            if let Some((path, value)) = rest.split_once("==") {
-                let value = value.trim();
-                let value = serde_json::from_str(value)
-                    .unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
-                d.expect.push(Expectation::JsonPathEquals {
-                    path: path.trim().to_string(),
-                    value,
-                });
-            }
-        } else if let Some(ms) = lower.strip_prefix("under ") {
-            if let Some(dur) = crate::profile::parse_duration(ms.trim()) {
-                d.expect.push(Expectation::LatencyUnder {
-                    ms: dur.as_millis() as u64,
-                });
-            }
-        } else if let Some(text) = part.strip_prefix("contains ") {
-            d.expect.push(Expectation::Contains {
-                text: text.trim().trim_matches('"').to_string(),
-            });
-        } else if let Some(rest) = lower.strip_prefix("eventually") {
-            let mut words = rest.split_whitespace();
-            let deadline = words.next().and_then(crate::profile::parse_duration);
-            let interval = match (words.next(), words.next()) {
-                (Some("every"), Some(i)) => crate::profile::parse_duration(i),
-                _ => None,
-            };
-            if let Some(deadline) = deadline {
-                d.eventually = Some(Eventually {
-                    deadline,
-                    interval: interval.unwrap_or(std::time::Duration::from_secs(1)),
-                });
-            }
+        if let Some(e) = parse_clause(part, &mut d) {
+            d.expect.push(e);
         }
     }
     d
+}
+
+/// One clause of an annotation. A clause not understood is never dropped:
+/// it comes back as an unverifiable expectation, so the item needs review.
+fn parse_clause(part: &str, d: &mut Directives) -> Option<Expectation> {
+    let lower = part.to_ascii_lowercase();
+    let unknown = || {
+        Some(Expectation::Unverifiable {
+            text: part.to_string(),
+        })
+    };
+    if let Some(code) = lower
+        .strip_prefix("status=")
+        .or_else(|| lower.strip_prefix("status "))
+    {
+        return match code.trim().parse() {
+            Ok(code) => Some(Expectation::Status { code }),
+            Err(_) => unknown(),
+        };
+    }
+    if let Some(rest) = part.strip_prefix("json ") {
+        let Some((path, value)) = rest.split_once("==") else {
+            return unknown();
+        };
+        let value = value.trim();
+        let value = serde_json::from_str(value)
+            .unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
+        return Some(Expectation::JsonPathEquals {
+            path: path.trim().to_string(),
+            value,
+        });
+    }
+    if let Some(ms) = lower.strip_prefix("under ") {
+        return match crate::profile::parse_duration(ms.trim()) {
+            Some(dur) => Some(Expectation::LatencyUnder {
+                ms: dur.as_millis() as u64,
+            }),
+            None => unknown(),
+        };
+    }
+    if let Some(text) = part.strip_prefix("contains ") {
+        return Some(Expectation::Contains {
+            text: text.trim().trim_matches('"').to_string(),
+        });
+    }
+    if let Some(rest) = lower.strip_prefix("eventually") {
+        let mut words = rest.split_whitespace();
+        let Some(deadline) = words.next().and_then(crate::profile::parse_duration) else {
+            return unknown();
+        };
+        let interval = match (words.next(), words.next()) {
+            (Some("every"), Some(i)) => crate::profile::parse_duration(i),
+            _ => None,
+        };
+        d.eventually = Some(Eventually {
+            deadline,
+            interval: interval.unwrap_or(std::time::Duration::from_secs(1)),
+        });
+        return None;
+    }
+    unknown()
 }
 
 /// A check stated inline in an item's text.
@@ -1220,6 +1242,17 @@ mod tests {
                     value: serde_json::json!("8.0.0")
                 },
                 Expectation::LatencyUnder { ms: 300 },
+            ]
+        );
+        assert_eq!(
+            parse_annotation("expect status=abc, header ok").expect,
+            vec![
+                Expectation::Unverifiable {
+                    text: "status=abc".into()
+                },
+                Expectation::Unverifiable {
+                    text: "header ok".into()
+                },
             ]
         );
         let d = parse_annotation("eventually 30s every 500ms");
