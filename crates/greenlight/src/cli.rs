@@ -82,6 +82,12 @@ pub enum Command {
     /// Tick, in the Markdown file, the items of a run that passed or that a
     /// person checked. Only those checkbox bytes change.
     Write(WriteArgs),
+    /// Load-test one URL with the built-in generator: closed (--vus) or
+    /// open (--rate) model, k6-style thresholds; exits 1 when a threshold fails.
+    #[command(
+        after_help = "Examples:\n  greenlight load http://127.0.0.1:8080/health --vus 64 --duration 30s --threshold 'p(95)<300' --threshold 'rate<0.05'\n  greenlight load http://127.0.0.1:8080/health --rate 500/s --duration 1m --json load.json"
+    )]
+    Load(crate::load_cmd::LoadArgs),
 }
 
 #[derive(Args, Debug)]
@@ -223,6 +229,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::History(args) => crate::runs_cmd::history(args),
         Command::Compare(args) => crate::runs_cmd::compare(args),
         Command::Write(args) => crate::runs_cmd::write(args.run.as_deref(), &args.store),
+        Command::Load(args) => crate::load_cmd::run(args),
     }
 }
 

@@ -4,6 +4,7 @@ pub mod cli;
 pub mod compare;
 pub mod demo;
 pub mod exit;
+pub mod load_cmd;
 pub mod outline;
 pub mod record;
 pub mod run_cmd;

@@ -105,3 +105,62 @@ fn plan_shows_probes_classes_and_what_is_left_to_people() {
         stdout(&out).replace(&profile.display().to_string(), "PROFILE")
     );
 }
+
+#[test]
+fn load_command_reports_k6_style_thresholds() {
+    let fixture =
+        greenlight_fixture::BlockingFixture::start(greenlight_fixture::FixtureConfig::default())
+            .unwrap();
+    let dir = scratch("load");
+    let json = dir.join("load.json");
+    let url = fixture.url("/health");
+    let out = greenlight(&[
+        "load",
+        &url,
+        "--vus",
+        "4",
+        "--duration",
+        "1s",
+        "--threshold",
+        "p(95)<500",
+        "--threshold",
+        "rate<0.05",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    for key in [
+        "requests",
+        "rps",
+        "latency_ms",
+        "failed_rate",
+        "errors",
+        "thresholds",
+    ] {
+        assert!(v.get(key).is_some(), "{key}");
+    }
+    assert!(v["requests"].as_u64().unwrap() > 10);
+    assert_eq!(v["thresholds"].as_array().unwrap().len(), 2);
+    assert!(
+        stdout(&out).contains("http_req_duration"),
+        "{}",
+        stdout(&out)
+    );
+    // A threshold that cannot hold fails the command.
+    let out = greenlight(&[
+        "load",
+        &url,
+        "--vus",
+        "2",
+        "--duration",
+        "500ms",
+        "--threshold",
+        "p(95)<0",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    // Bad input is a usage error naming the flag.
+    let out = greenlight(&["load", &url, "--threshold", "p(95)<<3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--threshold"), "{}", stderr(&out));
+}
