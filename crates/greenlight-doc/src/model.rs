@@ -157,6 +157,8 @@ pub struct Table {
     pub phase: Option<usize>,
     pub header: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// The source line of each body row.
+    pub row_lines: Vec<usize>,
 }
 
 /// A place where a person signs.

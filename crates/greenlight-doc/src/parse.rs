@@ -22,7 +22,8 @@ pub fn parse(bytes: &[u8]) -> Checklist {
         lines: &lines,
         mojibake,
     };
-    let raw = collect(&ctx);
+    let mut raw = collect(&ctx);
+    recover_loose_tables(&ctx, &mut raw);
     let mut list = assemble(&ctx, raw);
     list.source = SourceInfo {
         encoding: decoded.encoding,
@@ -156,6 +157,8 @@ struct RawTable {
     phase: Option<usize>,
     header: Vec<String>,
     rows: Vec<Vec<String>>,
+    /// Byte offset where each body row starts.
+    row_starts: Vec<usize>,
 }
 
 /// A line of a paragraph outside any list entry.
@@ -302,6 +305,7 @@ fn collect(ctx: &Ctx) -> Raw {
                     phase,
                     header: Vec::new(),
                     rows: Vec::new(),
+                    row_starts: Vec::new(),
                 });
             }
             Event::End(TagEnd::Table) => {
@@ -315,7 +319,12 @@ fn collect(ctx: &Ctx) -> Raw {
                     t.header = std::mem::take(&mut row);
                 }
             }
-            Event::Start(Tag::TableRow) => row.clear(),
+            Event::Start(Tag::TableRow) => {
+                row.clear();
+                if let Some(t) = table.as_mut() {
+                    t.row_starts.push(range.start);
+                }
+            }
             Event::End(TagEnd::TableRow) => {
                 if let Some(t) = table.as_mut().filter(|_| !in_table_head) {
                     t.rows.push(std::mem::take(&mut row));
@@ -396,6 +405,97 @@ fn push_prose(out: &mut Vec<ProseLine>, text: &str, start: usize, buf: &str, pha
         });
         offset = (end + 1).min(text.len());
     }
+}
+
+/// Pipe tables whose rows are separated by blank lines (documents that were
+/// double-spaced on the way through some editor) are not tables to
+/// CommonMark: each row is a one-line paragraph. A header row, then a
+/// delimiter row (`|---|---|`), then rows, with nothing but blank lines
+/// between them, is read as the table its author meant.
+fn recover_loose_tables(ctx: &Ctx, raw: &mut Raw) {
+    let text = ctx.decoded.text.as_str();
+    let is_row = |l: &ProseLine| {
+        let t = text[l.range.clone()].trim();
+        t.len() >= 2 && t.starts_with('|') && t.ends_with('|')
+    };
+    let only_blank_between = |a: &ProseLine, b: &ProseLine| {
+        a.range.end <= b.range.start && text[a.range.end..b.range.start].trim().is_empty()
+    };
+    let mut found = Vec::new();
+    let prose = &raw.prose;
+    let mut i = 0;
+    while i + 1 < prose.len() {
+        let (head, delim) = (&prose[i], &prose[i + 1]);
+        let loose = is_row(head)
+            && is_row(delim)
+            && only_blank_between(head, delim)
+            && text[head.range.end..delim.range.start]
+                .matches('\n')
+                .count()
+                >= 2
+            && is_delimiter_row(&text[delim.range.clone()]);
+        if !loose {
+            i += 1;
+            continue;
+        }
+        let mut rows = Vec::new();
+        let mut row_starts = Vec::new();
+        let mut last = i + 1;
+        while last + 1 < prose.len()
+            && is_row(&prose[last + 1])
+            && only_blank_between(&prose[last], &prose[last + 1])
+        {
+            last += 1;
+            rows.push(split_row(ctx, &text[prose[last].range.clone()]));
+            row_starts.push(prose[last].range.start);
+        }
+        found.push(RawTable {
+            range: head.range.start..prose[last].range.end,
+            phase: head.phase,
+            header: split_row(ctx, &text[head.range.clone()]),
+            rows,
+            row_starts,
+        });
+        i = last + 1;
+    }
+    if !found.is_empty() {
+        raw.tables.extend(found);
+        raw.tables.sort_by_key(|t| t.range.start);
+    }
+}
+
+fn is_delimiter_row(row: &str) -> bool {
+    let cells: Vec<&str> = row.trim().trim_matches('|').split('|').collect();
+    !cells.is_empty()
+        && cells.iter().all(|c| {
+            let c = c.trim();
+            let dashes = c.trim_start_matches(':').trim_end_matches(':');
+            !dashes.is_empty() && dashes.bytes().all(|b| b == b'-')
+        })
+}
+
+fn split_row(ctx: &Ctx, row: &str) -> Vec<String> {
+    let inner = row.trim().strip_prefix('|').unwrap_or(row);
+    let inner = inner.strip_suffix('|').unwrap_or(inner);
+    let mut cells = Vec::new();
+    let mut cell = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('|') => cell.push('|'),
+                Some(other) => {
+                    cell.push('\\');
+                    cell.push(other);
+                }
+                None => cell.push('\\'),
+            },
+            '|' => cells.push(ctx.clean(std::mem::take(&mut cell).trim())),
+            c => cell.push(c),
+        }
+    }
+    cells.push(ctx.clean(cell.trim()));
+    cells
 }
 
 fn annotation_body(html: &str) -> Option<String> {
@@ -559,6 +659,11 @@ fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
                 phase: t.phase,
                 header: t.header.clone(),
                 rows: t.rows.clone(),
+                row_lines: t
+                    .row_starts
+                    .iter()
+                    .map(|&b| ctx.span(&(b..b)).line)
+                    .collect(),
             }
         })
         .collect();

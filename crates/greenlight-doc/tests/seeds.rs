@@ -299,3 +299,26 @@ fn runbook_steps_count_only_without_tasks() {
     assert_eq!(list.task_items().count(), 1);
     assert_eq!(list.items[1].steps.len(), 1);
 }
+
+#[test]
+fn double_spaced_metric_table_of_seed_001_is_a_table() {
+    let (bytes, list) = seed(1);
+    let text = String::from_utf8_lossy(&bytes);
+    let metrics: Vec<_> = list
+        .tables
+        .iter()
+        .filter(|t| t.header.first().is_some_and(|h| h == "Metric"))
+        .collect();
+    assert_eq!(metrics.len(), 1, "{:#?}", list.tables);
+    let t = metrics[0];
+    assert_eq!(t.header, ["Metric", "Target", "Critical Threshold"]);
+    assert_eq!(t.rows.len(), 5);
+    assert_eq!(t.rows[0], ["Response Time (p95)", "< 300ms", "< 500ms"]);
+    // Mojibake in a cell is repaired like everywhere else.
+    assert_eq!(t.rows[4], ["Active Pods", "≥ 3", "≥ 2"]);
+    let first_line = text.lines().nth(t.line - 1).unwrap();
+    assert!(first_line.starts_with("| Metric |"), "{first_line}");
+    // Ordinary tables still come from the Markdown parser, once.
+    let (_, list3) = seed(3);
+    assert_eq!(list3.tables.len(), 1);
+}

@@ -1,9 +1,12 @@
 //! One executable check: what to do (a [`Target`]), what to expect
 //! ([`Expectation`]s), and how an observation is judged.
 
+use crate::load_step::{LoadFigure, threshold_failures};
 use crate::outcome::Status;
+use greenlight_load::{CompareOp, LoadConfig, LoadReport};
 use serde::Serialize;
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What a check does. Strings may still hold `$VARS` and document hosts
@@ -55,6 +58,20 @@ pub enum Target {
     Shell {
         script: String,
     },
+    /// A load test (a k6 script block, an `ab`/`hey`/`wrk`/`oha` line).
+    Load {
+        /// `k6`, `ab`, `hey`, `wrk` or `oha`: what the document wrote.
+        tool: String,
+        config: LoadConfig,
+    },
+    /// A figure of the run's load tests, for a metric-table row.
+    Metric {
+        /// The row's metric name, as written.
+        name: String,
+        figure: LoadFigure,
+        /// The load checks whose results it reads (worst value counts).
+        from: Vec<usize>,
+    },
 }
 
 impl Target {
@@ -69,6 +86,8 @@ impl Target {
             Target::Tls { .. } => "tls",
             Target::ClickHouse { .. } => "clickhouse",
             Target::Shell { .. } => "shell",
+            Target::Load { .. } => "load",
+            Target::Metric { .. } => "metric",
         }
     }
 
@@ -91,6 +110,13 @@ impl Target {
             Target::Tls { host, port, .. } => format!("tls {host}:{port}"),
             Target::ClickHouse { url, sql } => format!("clickhouse {url}: {}", one_line(sql)),
             Target::Shell { script } => format!("sh: {}", one_line(script)),
+            Target::Load { tool, config } => {
+                format!(
+                    "load ({tool}): {}",
+                    crate::load_step::describe_config(config)
+                )
+            }
+            Target::Metric { name, .. } => format!("metric {name} from the run's load tests"),
         }
     }
 }
@@ -157,6 +183,16 @@ pub enum Expectation {
     Unverifiable {
         text: String,
     },
+    /// Every threshold of a load test held (and it was not aborted).
+    LoadThresholds,
+    /// A load figure within a metric table's limit.
+    Metric {
+        figure: LoadFigure,
+        op: CompareOp,
+        limit: f64,
+        /// The cell as written (`< 300ms`).
+        written: String,
+    },
 }
 
 impl Expectation {
@@ -176,6 +212,8 @@ impl Expectation {
             Expectation::TlsAtLeast { version } => format!("TLS ≥ {version}"),
             Expectation::CertificateValid => "certificate valid and not expired".into(),
             Expectation::Unverifiable { text } => format!("“{text}” (not machine-checkable)"),
+            Expectation::LoadThresholds => "every load threshold holds".into(),
+            Expectation::Metric { written, .. } => format!("measured value {written}"),
         }
     }
 }
@@ -193,6 +231,10 @@ pub struct Observation {
     pub cert_problem: Option<String>,
     /// One line for people: `GET … → 200 in 3 ms`.
     pub summary: String,
+    /// A load test's results.
+    pub load: Option<Arc<LoadReport>>,
+    /// A metric-table figure's measured value.
+    pub metric: Option<f64>,
 }
 
 /// The judgement of one observation.
@@ -322,6 +364,23 @@ fn check_one(e: &Expectation, obs: &Observation) -> Option<Miss> {
             .as_ref()
             .map(|p| Miss::Failed(format!("certificate: {p}"))),
         Expectation::Unverifiable { text } => Some(Miss::Unverifiable(text.clone())),
+        Expectation::LoadThresholds => match &obs.load {
+            Some(report) => {
+                let failures = threshold_failures(report);
+                (!failures.is_empty()).then(|| Miss::Failed(failures.join("; ")))
+            }
+            None => fail("the load test gave no results".into()),
+        },
+        Expectation::Metric {
+            figure,
+            op,
+            limit,
+            written,
+        } => match obs.metric {
+            Some(v) if op.eval(v, *limit) => None,
+            Some(v) => fail(format!("expected {written}, measured {}", figure.show(v))),
+            None => fail(format!("expected {written}, but no load test measured it")),
+        },
     }
 }
 

@@ -4,11 +4,13 @@
 //! result is sent as an event the moment it exists.
 
 use crate::check::{Expectation, Observation, Target, excerpt, json_path, judge};
+use crate::load_step;
 use crate::outcome::{Evidence, Status, StepResult};
 use crate::plan::{Gate, Plan, PlanCheck};
 use crate::profile::Eventually;
 use crate::redact::Redactor;
 use crate::subst;
+use greenlight_load::{LoadConfig, LoadReport};
 use greenlight_probe as probe;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -18,9 +20,17 @@ use tokio::sync::{Semaphore, mpsc, watch};
 /// What happens during a run, in order.
 #[derive(Debug, Clone)]
 pub enum Event {
-    PhaseStarted { phase: usize },
-    CheckFinished { check: usize, result: StepResult },
-    PhaseFinished { phase: usize, elapsed: Duration },
+    PhaseStarted {
+        phase: usize,
+    },
+    CheckFinished {
+        check: usize,
+        result: Box<StepResult>,
+    },
+    PhaseFinished {
+        phase: usize,
+        elapsed: Duration,
+    },
 }
 
 /// Everything the executor needs besides the plan.
@@ -37,7 +47,12 @@ pub struct Executor {
     pub redactor: Redactor,
     /// Flips to true on Ctrl-C: nothing new starts; running checks finish.
     pub cancel: watch::Receiver<bool>,
+    /// Results of the load steps so far, by check index, for metric tables.
+    pub loads: LoadResults,
 }
+
+/// Load results shared by the checks of a run.
+pub type LoadResults = Arc<Mutex<HashMap<usize, Arc<LoadReport>>>>;
 
 /// Captured values (`VAR=$(curl … | jq -r .id)`), shared across checks.
 type Captures = Arc<Mutex<HashMap<String, String>>>;
@@ -67,6 +82,19 @@ impl Executor {
                 for &d in &c.depends_on {
                     done[d] = None;
                 }
+            }
+        }
+        // Load results recorded before a resume still count for metric tables.
+        for (i, r) in done.iter().enumerate() {
+            if let Some(report) = r
+                .as_ref()
+                .and_then(|r| r.evidence.load.clone())
+                .and_then(|v| serde_json::from_value::<LoadReport>(v).ok())
+            {
+                self.loads
+                    .lock()
+                    .expect("loads lock")
+                    .insert(i, Arc::new(report));
             }
         }
         let skip: Vec<bool> = done.iter().map(Option::is_some).collect();
@@ -107,7 +135,7 @@ impl Executor {
                     drop(permit);
                     let _ = events.send(Event::CheckFinished {
                         check: check.index,
-                        result: result.clone(),
+                        result: Box::new(result.clone()),
                     });
                     results.lock().expect("results lock")[check.index] = Some(result);
                 });
@@ -243,13 +271,22 @@ impl Executor {
             }
         }
         let r = &self.redactor;
+        let load = obs.load.as_ref().map(|report| {
+            self.loads
+                .lock()
+                .expect("loads lock")
+                .insert(check.index, report.clone());
+            let json = r.redact(&greenlight_load::summary::to_json(report));
+            serde_json::from_str(&json).unwrap_or(serde_json::Value::String(json))
+        });
         let evidence = Evidence {
             summary: r.redact(&obs.summary),
             expected: judgement.expected.iter().map(|e| r.redact(e)).collect(),
             failures: judgement.failures.iter().map(|e| r.redact(e)).collect(),
             unverified: judgement.unverified,
             excerpt: (!obs.body.trim().is_empty()).then(|| r.redact(&excerpt(&obs.body, 400))),
-            reason,
+            reason: reason.or_else(|| check.note.clone()),
+            load,
         };
         self.result(
             check,
@@ -438,6 +475,31 @@ impl Executor {
                     Err(e) => failed(target.describe(), e.to_string(), t0.elapsed()),
                 }
             }
+            Target::Load { config, .. } => self.observe_load(config, t0).await,
+            Target::Metric { name, figure, from } => {
+                let loads = self.loads.lock().expect("loads lock");
+                let reports: Vec<&greenlight_load::LoadReport> = from
+                    .iter()
+                    .filter_map(|i| loads.get(i).map(|r| &**r))
+                    .collect();
+                match load_step::worst(*figure, &reports) {
+                    Some(v) => Observation {
+                        summary: format!(
+                            "{name}: {} over {} load test(s)",
+                            figure.show(v),
+                            reports.len()
+                        ),
+                        metric: Some(v),
+                        duration: t0.elapsed(),
+                        ..Observation::default()
+                    },
+                    None => failed(
+                        format!("metric {name}"),
+                        "not measured: no load step of this run finished with results".into(),
+                        t0.elapsed(),
+                    ),
+                }
+            }
             Target::Shell { script } => {
                 let spec = probe::ShellSpec {
                     script: script.clone(),
@@ -479,6 +541,30 @@ impl Executor {
                     Err(e) => failed("shell".into(), e.to_string(), t0.elapsed()),
                 }
             }
+        }
+    }
+}
+
+impl Executor {
+    /// Runs a load test, bounded by its own length plus a margin.
+    async fn observe_load(&self, config: &LoadConfig, t0: Instant) -> Observation {
+        let length = config
+            .effective_duration()
+            .unwrap_or(Duration::from_secs(600));
+        let limit = length + config.timeout + Duration::from_secs(10);
+        match tokio::time::timeout(limit, greenlight_load::run(config.clone(), None)).await {
+            Ok(Ok(report)) => Observation {
+                summary: format!("load → {}", load_step::summary_line(&report)),
+                duration: t0.elapsed(),
+                load: Some(Arc::new(report)),
+                ..Observation::default()
+            },
+            Ok(Err(e)) => failed("load".into(), e.to_string(), t0.elapsed()),
+            Err(_) => failed(
+                "load".into(),
+                format!("did not finish within {} s", limit.as_secs()),
+                t0.elapsed(),
+            ),
         }
     }
 }
@@ -587,6 +673,25 @@ pub fn resolve_target(
         Target::Shell { script } => Target::Shell {
             script: script.clone(),
         },
+        Target::Load { tool, config } => {
+            let mut config = config.clone();
+            for t in &mut config.targets {
+                let url = sub(&t.url);
+                // A variable that holds a document URL is mapped like the rest.
+                t.url = url;
+                for (_, v) in &mut t.headers {
+                    *v = sub(v);
+                }
+                if let Some(b) = &mut t.body {
+                    *b = sub(b);
+                }
+            }
+            Target::Load {
+                tool: tool.clone(),
+                config,
+            }
+        }
+        metric @ Target::Metric { .. } => metric.clone(),
     };
     if missing.is_empty() {
         Ok(resolved)

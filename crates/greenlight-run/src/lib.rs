@@ -9,6 +9,7 @@ pub mod analyze;
 pub mod assemble;
 pub mod check;
 pub mod execute;
+pub mod load_step;
 pub mod outcome;
 pub mod plan;
 pub mod profile;

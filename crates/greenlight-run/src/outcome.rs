@@ -76,6 +76,11 @@ pub struct Evidence {
     /// Why the step did not run, or what stopped it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// A load step's summary: the figures of `greenlight load --json`
+    /// (`requests`, `rps`, `latency_ms`, `failed_rate`, `errors`,
+    /// `thresholds[]`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<serde_json::Value>,
 }
 
 /// The result of one step.

@@ -4,9 +4,11 @@
 //! executes it.
 
 use crate::check::{Expectation, Target};
+use crate::load_step;
 use crate::profile::{Class, Eventually, Profile};
 use crate::subst;
 use greenlight_doc::{Checklist, SectionKind, Severity};
+use greenlight_load::LoadConfig;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashSet};
 
@@ -54,6 +56,11 @@ pub struct PlanCheck {
     pub depends_on: Vec<usize>,
     pub gate: Gate,
     pub eventually: Option<Eventually>,
+    /// What greenlight made of the step beyond its class: a load step
+    /// scaled to the profile's limits, a default threshold, a script not
+    /// understood.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl PlanCheck {
@@ -162,6 +169,25 @@ pub struct BlockAnalysis {
     pub decided_by: String,
     /// Expectations written for the whole block (`# MUST SEE: …` after it).
     pub expect: Vec<Expectation>,
+}
+
+/// A load line taken out of a block.
+struct PendingLoad {
+    line_offset: usize,
+    text: String,
+    tool: String,
+    config: LoadConfig,
+}
+
+/// A block with its load lines taken out.
+struct SplitBlock {
+    /// The other commands.
+    rest: BlockAnalysis,
+    /// The block's script with the load lines neutralised.
+    script: String,
+    loads: Vec<PendingLoad>,
+    /// Load lines greenlight does not understand, and why.
+    not_understood: Vec<String>,
 }
 
 /// Something that can analyse a code block. The recognisers implement it;
@@ -282,12 +308,99 @@ impl Builder<'_> {
                 Next::Section(p) => self.add_section_blocks(p, run_phase(Some(p))),
             }
         }
+        self.add_metric_items(&run_phase);
         // Parents with children but no checks of their own are groups.
         for i in 0..self.plan.items.len() {
             let item = &self.plan.items[i];
             if item.handling == Handling::Manual && !item.children.is_empty() {
                 self.plan.items[i].handling = Handling::Group;
                 self.plan.items[i].reports = false;
+            }
+        }
+    }
+
+    /// Metric tables (`| Response Time (p95) | < 300ms | < 500ms |`) gate
+    /// the figures of the run's load steps: a row's target column is a
+    /// should-fix item (over it warns), its critical column a required one
+    /// (over it fails). Without a load step in the plan, tables are left to
+    /// people.
+    fn add_metric_items(&mut self, run_phase: &dyn Fn(Option<usize>) -> usize) {
+        let loads: Vec<usize> = self
+            .plan
+            .checks
+            .iter()
+            .filter(|c| matches!(c.target, Target::Load { .. }))
+            .map(|c| c.index)
+            .collect();
+        let Some(&last_load) = loads.last() else {
+            return;
+        };
+        let load_phase = self
+            .plan
+            .phases
+            .iter()
+            .rposition(|p| p.checks.contains(&last_load))
+            .unwrap_or(0);
+        let list = self.list;
+        for table in &list.tables {
+            if table
+                .phase
+                .is_some_and(|p| list.phases[p].kind == SectionKind::Rollback)
+            {
+                continue;
+            }
+            let phase = run_phase(table.phase).max(load_phase);
+            let heading_id = table.phase.map_or("", |p| list.phases[p].id.as_str());
+            for gate in load_step::metric_gates(&table.header, &table.rows) {
+                let (level, severity) = match gate.level {
+                    load_step::Level::Target => ("target", Severity::ShouldFix),
+                    load_step::Level::Critical => ("critical", Severity::Required),
+                };
+                let line = table.row_lines.get(gate.row).copied().unwrap_or(table.line);
+                let idx = self.plan.items.len();
+                self.plan.items.push(PlanItem {
+                    id: greenlight_doc::ident::make_id("m", &[heading_id, &gate.name, level]),
+                    line,
+                    text: format!(
+                        "{} {} ({level}, from the metric table)",
+                        gate.name, gate.written
+                    ),
+                    phase_title: table.phase.map(|p| list.phases[p].title.clone()),
+                    severity,
+                    handling: Handling::Automated,
+                    checks: Vec::new(),
+                    children: Vec::new(),
+                    reports: true,
+                });
+                self.plan.phases[phase].items.push(idx);
+                let blocked = loads.iter().all(|&l| self.plan.checks[l].gate != Gate::Run);
+                self.push_check(
+                    idx,
+                    phase,
+                    line,
+                    format!("| {} | {} |", gate.name, gate.written),
+                    Class::Read,
+                    "metric table row".into(),
+                    Some(Target::Metric {
+                        name: gate.name.clone(),
+                        figure: gate.figure,
+                        from: loads.clone(),
+                    }),
+                    vec![Expectation::Metric {
+                        figure: gate.figure,
+                        op: gate.op,
+                        limit: gate.limit,
+                        written: gate.written.clone(),
+                    }],
+                    None,
+                    Vec::new(),
+                    Vec::new(),
+                );
+                if blocked && let Some(c) = self.plan.checks.last_mut() {
+                    c.gate = Gate::Blocked {
+                        reason: "no load step of this run will measure it".into(),
+                    };
+                }
             }
         }
     }
@@ -423,10 +536,235 @@ impl Builder<'_> {
     fn add_block_checks(&mut self, item: usize, phase: usize, s: usize) {
         let step = &self.list.steps[s];
         let lang = step.lang.as_deref();
+        if load_step::is_k6_script(&step.code, lang) {
+            self.add_k6_block(item, phase, s);
+            return;
+        }
         if !is_shell_lang(lang) {
             return;
         }
         let analysis = (self.analyze)(&step.code, lang);
+        // Load tool lines run natively, apart from the rest of the block.
+        let split = self.split_load_lines(analysis, &step.code);
+        let first = self.plan.checks.len();
+        self.add_commands(item, phase, s, &split.rest, &split.script);
+        if !split.not_understood.is_empty() {
+            let note = split.not_understood.join("; ");
+            for c in &mut self.plan.checks[first..] {
+                c.note = Some(note.clone());
+            }
+        }
+        for load in split.loads {
+            self.push_load(
+                item,
+                phase,
+                step.code_line + load.line_offset,
+                load.text,
+                load.tool,
+                load.config,
+            );
+        }
+    }
+
+    /// Takes the `ab`/`hey`/`wrk`/`oha` lines greenlight understands out of
+    /// a block: they become native load steps, and the block's own shell
+    /// step (if it still needs one) no longer runs them. Lines not
+    /// understood stay in the shell step, which runs the real tool only if
+    /// it is installed and the class allows it.
+    fn split_load_lines(&self, analysis: BlockAnalysis, code: &str) -> SplitBlock {
+        let mut lines: Vec<String> = code.split('\n').map(str::to_string).collect();
+        let mut loads = Vec::new();
+        let mut not_understood = Vec::new();
+        let mut rest = analysis;
+        rest.commands.retain(|c| {
+            let Some(tool) = (!c.inert).then(|| load_step::load_tool(&c.text)).flatten() else {
+                return true;
+            };
+            let text = subst::unprotect(&c.text);
+            let vars = &self.profile.vars;
+            let lookup = |name: &str| {
+                vars.get(name).map(|v| {
+                    if v.secret {
+                        format!("${{{name}}}")
+                    } else {
+                        v.value.clone()
+                    }
+                })
+            };
+            let filled = subst::substitute(&text, &lookup).unwrap_or_else(|_| text.clone());
+            match greenlight_load::recognise_command(&filled) {
+                Ok(config) => {
+                    let mut end = c.line_offset;
+                    while end < lines.len() && lines[end].trim_end().ends_with('\\') {
+                        end += 1;
+                    }
+                    for l in c.line_offset..=end.min(lines.len().saturating_sub(1)) {
+                        lines[l] = ": # greenlight runs this load line natively".into();
+                    }
+                    loads.push(PendingLoad {
+                        line_offset: c.line_offset,
+                        text,
+                        tool: tool.to_string(),
+                        config,
+                    });
+                    false
+                }
+                Err(e) => {
+                    not_understood.push(format!(
+                        "`{}` {e}: it runs only through the real {tool}",
+                        one_line(&text)
+                    ));
+                    true
+                }
+            }
+        });
+        if !loads.is_empty() {
+            // The class is the most dangerous remaining command's.
+            if let Some(c) = rest
+                .commands
+                .iter()
+                .filter(|c| !c.inert)
+                .max_by_key(|c| c.class)
+            {
+                rest.class = c.class;
+                rest.decided_by = c.text.clone();
+            } else {
+                rest.class = Class::Read;
+            }
+        }
+        SplitBlock {
+            rest,
+            script: lines.join("\n"),
+            loads,
+            not_understood,
+        }
+    }
+
+    /// A k6 script block: a native load step when greenlight understands
+    /// it; otherwise a step only the real k6 can run (and says so).
+    fn add_k6_block(&mut self, item: usize, phase: usize, s: usize) {
+        let step = &self.list.steps[s];
+        match greenlight_load::recognise_k6(&step.code) {
+            Ok(script) => {
+                let vars = &self.profile.vars;
+                let resolved = script.resolve(|name| {
+                    vars.get(name).map(|v| {
+                        if v.secret {
+                            format!("${{{name}}}")
+                        } else {
+                            v.value.clone()
+                        }
+                    })
+                });
+                match resolved {
+                    Ok(config) => self.push_load(
+                        item,
+                        phase,
+                        step.code_line,
+                        step.code.trim_end().to_string(),
+                        "k6".into(),
+                        config,
+                    ),
+                    Err(e) => {
+                        let reason = match e {
+                            greenlight_load::LoadError::MissingEnv(name) => format!(
+                                "needs {name} which nobody provided (set it in the profile's [vars] or with --set NAME=VALUE)"
+                            ),
+                            other => format!("k6 script: {other}"),
+                        };
+                        let mut config = script.config.clone();
+                        load_step::ensure_threshold(&mut config);
+                        self.push_load(
+                            item,
+                            phase,
+                            step.code_line,
+                            step.code.trim_end().to_string(),
+                            "k6".into(),
+                            config,
+                        );
+                        if let Some(c) = self.plan.checks.last_mut() {
+                            c.gate = Gate::Blocked { reason };
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                let script = format!(
+                    "k6 run - <<'GREENLIGHT_K6_SCRIPT'\n{}\nGREENLIGHT_K6_SCRIPT\n",
+                    step.code.trim_end()
+                );
+                let first = self.plan.checks.len();
+                self.push_check(
+                    item,
+                    phase,
+                    step.code_line,
+                    step.code.trim_end().to_string(),
+                    Class::Mutating,
+                    "k6 run (a load test)".into(),
+                    Some(Target::Shell { script }),
+                    vec![Expectation::Succeeds],
+                    None,
+                    Vec::new(),
+                    vec!["k6".into()],
+                );
+                let note = format!("k6 script {e}: only the real k6 can run it");
+                for c in &mut self.plan.checks[first..] {
+                    c.note = Some(note.clone());
+                }
+            }
+        }
+    }
+
+    /// A native load step: a default threshold when none is written, the
+    /// profile's limits applied, its URLs pointed at the profile's hosts.
+    #[allow(clippy::too_many_arguments)]
+    fn push_load(
+        &mut self,
+        item: usize,
+        phase: usize,
+        line: usize,
+        command: String,
+        tool: String,
+        mut config: LoadConfig,
+    ) {
+        let mut notes: Vec<String> = Vec::new();
+        notes.extend(load_step::ensure_threshold(&mut config));
+        notes.extend(load_step::apply_limits(
+            &mut config,
+            &self.profile.load_limits,
+        ));
+        let reason = format!(
+            "{tool} load test (load counts as mutating unless allowed with [allow] load = true or --allow load)"
+        );
+        self.push_check(
+            item,
+            phase,
+            line,
+            command,
+            Class::Mutating,
+            reason,
+            Some(Target::Load { tool, config }),
+            vec![Expectation::LoadThresholds],
+            None,
+            Vec::new(),
+            Vec::new(),
+        );
+        if let Some(c) = self.plan.checks.last_mut()
+            && !notes.is_empty()
+        {
+            c.note = Some(notes.join("; "));
+        }
+    }
+
+    fn add_commands(
+        &mut self,
+        item: usize,
+        phase: usize,
+        s: usize,
+        analysis: &BlockAnalysis,
+        script: &str,
+    ) {
+        let step = &self.list.steps[s];
         let runnable: Vec<&Command> = analysis.commands.iter().filter(|c| !c.inert).collect();
         if runnable.is_empty() {
             return;
@@ -511,7 +849,7 @@ impl Builder<'_> {
             );
             if let Some(last) = self.plan.checks.last_mut() {
                 last.target = Target::Shell {
-                    script: step.code.clone(),
+                    script: script.to_string(),
                 };
             }
         }
@@ -533,6 +871,14 @@ impl Builder<'_> {
         programs: Vec<String>,
     ) {
         let index = self.plan.checks.len();
+        // Load goes only to hosts the profile names.
+        let load_refusal = match &native {
+            Some(Target::Load { config, .. }) => {
+                load_step::map_targets(&mut config.clone(), &self.profile.hosts).err()
+            }
+            _ => None,
+        };
+        let is_load = matches!(native, Some(Target::Load { .. }));
         let target = match native {
             Some(t) => self.map_hosts(t),
             None => Target::Shell {
@@ -592,13 +938,19 @@ impl Builder<'_> {
                     self.plan.checks[*dep].line
                 ),
             }
+        } else if let Some(reason) = load_refusal {
+            Gate::Blocked { reason }
         } else if let Some(host) = mapped_host {
             Gate::Blocked {
                 reason: format!(
                     "the script names {host}, which the profile maps elsewhere; a shell step cannot be redirected, so it does not run"
                 ),
             }
-        } else if !self.profile.is_allowed(class) {
+        } else if is_load && !self.profile.allow_load && !self.profile.is_allowed(class) {
+            Gate::NotRun {
+                reason: "a load test counts as mutating: not run (allow load with --allow load or [allow] load = true)".into(),
+            }
+        } else if !is_load && !self.profile.is_allowed(class) {
             Gate::NotRun {
                 reason: format!(
                     "{} is {}: not run (allow with --allow {}) — set by `{}`",
@@ -644,6 +996,7 @@ impl Builder<'_> {
             depends_on,
             gate,
             eventually: None,
+            note: None,
         });
         self.plan.items[item].checks.push(index);
         self.plan.phases[phase].checks.push(index);
@@ -714,6 +1067,15 @@ impl Builder<'_> {
                 args,
             },
             shell @ Target::Shell { .. } => shell,
+            Target::Load { tool, mut config } => {
+                for t in &mut config.targets {
+                    if let Some(mapped) = subst::map_url(&t.url, hosts) {
+                        t.url = mapped;
+                    }
+                }
+                Target::Load { tool, config }
+            }
+            metric @ Target::Metric { .. } => metric,
         }
     }
 
@@ -976,7 +1338,14 @@ fn target_references(t: &Target) -> Vec<String> {
             texts.push(url);
             texts.extend(headers.iter().map(|(_, v)| v.as_str()));
         }
-        Target::Shell { .. } => {}
+        Target::Load { config, .. } => {
+            for t in &config.targets {
+                texts.push(&t.url);
+                texts.extend(t.headers.iter().map(|(_, v)| v.as_str()));
+                texts.extend(t.body.as_deref());
+            }
+        }
+        Target::Shell { .. } | Target::Metric { .. } => {}
     }
     let mut out: Vec<String> = Vec::new();
     for t in texts {

@@ -19,6 +19,7 @@
 //! concurrency = 16
 //! ```
 
+use crate::load_step::LoadLimits;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -91,6 +92,17 @@ struct RawProfile {
     policy: RawPolicy,
     #[serde(default)]
     tls: RawTls,
+    #[serde(default)]
+    load: RawLoad,
+}
+
+/// `[load]`: upper bounds for every load step of a run.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLoad {
+    max_duration: Option<String>,
+    max_vus: Option<u32>,
+    max_rate: Option<f64>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -123,6 +135,8 @@ struct RawSource {
 struct RawAllow {
     classes: Option<Vec<String>>,
     shell: Option<bool>,
+    /// Load tests run even where mutating steps do not.
+    load: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -186,6 +200,11 @@ pub struct Profile {
     /// Relative latency criterion against an earlier run.
     pub baseline: Option<Baseline>,
     pub waive_blockers: bool,
+    /// `[allow] load = true` (or `--allow load`): load steps run even
+    /// where mutating steps do not.
+    pub allow_load: bool,
+    /// `[load]`: every load step is scaled down to fit these.
+    pub load_limits: LoadLimits,
 }
 
 /// `baseline = "last-go"`: a step's latency may be at most `regression`
@@ -214,6 +233,8 @@ impl Default for Profile {
             ca_file: None,
             baseline: None,
             waive_blockers: false,
+            allow_load: false,
+            load_limits: LoadLimits::default(),
         }
     }
 }
@@ -339,6 +360,7 @@ impl Profile {
         if let Some(shell) = raw.allow.shell {
             profile.shell = shell;
         }
+        profile.allow_load = raw.allow.load.unwrap_or(false);
         let dur = |field: &str, s: &str| {
             parse_duration(s).ok_or_else(|| {
                 invalid(format!(
@@ -365,6 +387,23 @@ impl Profile {
             });
         }
         profile.ca_file = raw.tls.ca_file.map(|f| base.join(f));
+        if let Some(d) = &raw.load.max_duration {
+            profile.load_limits.max_duration = Some(parse_duration(d).ok_or_else(|| {
+                invalid(format!(
+                    "[load] max_duration: \"{d}\" is not a duration (use 10s, 2m)"
+                ))
+            })?);
+        }
+        if raw.load.max_vus == Some(0) {
+            return Err(invalid("[load] max_vus must be at least 1".into()));
+        }
+        profile.load_limits.max_vus = raw.load.max_vus;
+        if let Some(r) = raw.load.max_rate
+            && !(r.is_finite() && r > 0.0)
+        {
+            return Err(invalid("[load] max_rate must be a number above 0".into()));
+        }
+        profile.load_limits.max_rate = raw.load.max_rate;
         profile.waive_blockers = raw.policy.waive_blockers.unwrap_or(false);
         match raw.policy.baseline.as_deref() {
             None => {}

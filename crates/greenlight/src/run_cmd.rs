@@ -21,7 +21,8 @@ pub struct ProfileArgs {
     /// Set a variable, overriding the profile. Repeatable.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
-    /// Allow a safety class beyond the profile's: read, mutating or destructive. Repeatable.
+    /// Allow a safety class beyond the profile's: read, mutating or destructive;
+    /// or `load` for load tests (which otherwise count as mutating). Repeatable.
     #[arg(long = "allow", value_name = "CLASS")]
     pub allow: Vec<String>,
 }
@@ -53,8 +54,14 @@ pub fn load_profile(args: &ProfileArgs) -> Result<Profile, Failure> {
         profile.set_var(name, value);
     }
     for a in &args.allow {
+        if a.eq_ignore_ascii_case("load") {
+            profile.allow_load = true;
+            continue;
+        }
         let class = Class::parse(a).ok_or_else(|| {
-            Failure::usage(format!("--allow {a}: use read, mutating or destructive"))
+            Failure::usage(format!(
+                "--allow {a}: use read, mutating, destructive or load"
+            ))
         })?;
         profile.allow(class);
     }
@@ -133,6 +140,9 @@ pub fn print_plan(plan: &Plan, style: Style) -> String {
                 out.push_str(&format!("              {}\n", check.target.describe()));
                 let expect: Vec<String> = check.expect.iter().map(|e| e.describe()).collect();
                 out.push_str(&format!("              expect: {}\n", expect.join("; ")));
+                if let Some(note) = &check.note {
+                    out.push_str(&format!("              note: {note}\n"));
+                }
                 if let Some(cap) = &check.capture {
                     out.push_str(&format!(
                         "              captures {} from {}\n",
@@ -276,6 +286,7 @@ pub async fn execute_async(
             .collect(),
         redactor: redactor.clone(),
         cancel: cancel_rx,
+        loads: Default::default(),
     };
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let start = Instant::now();
@@ -333,7 +344,7 @@ pub async fn execute_async(
                                 &result,
                             ));
                         }
-                        seen[check] = Some(result);
+                        seen[check] = Some(*result);
                     }
                     Event::PhaseFinished { phase, elapsed: e } => {
                         elapsed[phase] = e;

@@ -3,6 +3,7 @@
 mod support;
 
 mod inspect;
+mod load;
 mod mark;
 mod reports;
 mod run;

@@ -1,0 +1,287 @@
+//! Load steps inside `greenlight run`: a k6 block and an `ab` line run
+//! natively against the fixture service, their figures become evidence and
+//! feed the checklist's metric table; load is mutating unless allowed and
+//! goes only to hosts the profile names.
+
+use crate::support::*;
+use greenlight_fixture::{BlockingFixture, Faults, FixtureConfig};
+use serde_json::Value;
+use std::path::Path;
+use std::time::Duration;
+
+const DOC: &str = r#"# Release checklist
+
+## Performance
+
+- [ ] **Health under load**
+  ```javascript
+  import http from 'k6/http';
+  import { check, sleep } from 'k6';
+  export let options = {
+    stages: [
+      { duration: '2m', target: 100 },
+      { duration: '5m', target: 1000 },
+      { duration: '2m', target: 0 },
+    ],
+    thresholds: {
+      http_req_duration: ['p(95)<300'],
+      http_req_failed: ['rate<0.05'],
+    },
+  };
+  export default function() {
+    let response = http.get('https://staging-api.yourdomain.com/health');
+    check(response, { 'status was 200': (r) => r.status == 200 });
+    sleep(0.05);
+  }
+  ```
+
+- [ ] Quick check
+  ```bash
+  ab -n 40 -c 2 https://staging-api.yourdomain.com/health
+  ```
+
+### Key Metrics to Watch
+
+| Metric | Target | Critical Threshold |
+
+|--------|--------|--------------------|
+
+| Response Time (p95) | < 300ms | < 500ms |
+
+| Error Rate | < 1% | < 5% |
+
+| CPU Usage | < 50% | < 80% |
+"#;
+
+fn fixture(delay: Option<Duration>) -> BlockingFixture {
+    BlockingFixture::start(FixtureConfig {
+        faults: Faults {
+            delay,
+            ..Faults::NONE
+        },
+        ..FixtureConfig::default()
+    })
+    .expect("fixture starts")
+}
+
+fn profile(fixture: &BlockingFixture, allow: &str) -> String {
+    format!(
+        "[hosts]\n\"staging-api.yourdomain.com\" = \"{}\"\n[allow]\nclasses = [\"read\"]\nshell = false\n{allow}\n[load]\nmax_duration = \"1500ms\"\nmax_vus = 4\n",
+        fixture.base_url()
+    )
+}
+
+fn run(dir: &Path, doc: &str, profile: &str, extra: &[&str]) -> (i32, Value) {
+    let doc_path = dir.join("release.md");
+    let profile_path = dir.join("staging.toml");
+    let json = dir.join("report.json");
+    std::fs::write(&doc_path, doc).unwrap();
+    std::fs::write(&profile_path, profile).unwrap();
+    let mut args = vec![
+        "run",
+        doc_path.to_str().unwrap(),
+        "--env",
+        profile_path.to_str().unwrap(),
+        "--no-store",
+        "--json",
+        json.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = greenlight(&args);
+    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    (out.status.code().unwrap(), report)
+}
+
+fn item<'a>(report: &'a Value, text_starts: &str) -> &'a Value {
+    report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["text"].as_str().unwrap().starts_with(text_starts))
+        .unwrap_or_else(|| panic!("no item {text_starts:?} in {report:#}"))
+}
+
+#[test]
+fn load_steps_run_natively_and_feed_the_metric_table() {
+    let fx = fixture(None);
+    let dir = scratch("load-healthy");
+    let (code, report) = run(&dir, DOC, &profile(&fx, "load = true"), &[]);
+    assert_eq!(report["verdict"], "GO", "{report:#}");
+    assert_eq!(code, 0);
+
+    let k6 = &item(&report, "Health under load")["steps"][0];
+    assert_eq!(k6["probe"], "load");
+    assert_eq!(k6["status"], "passed");
+    let load = &k6["evidence"]["load"];
+    for key in ["requests", "rps", "failed_rate", "errors", "thresholds"] {
+        assert!(
+            !load[key].is_null(),
+            "evidence.load.{key} missing: {load:#}"
+        );
+    }
+    for p in ["p50", "p90", "p95", "p99", "max"] {
+        assert!(load["latency_ms"][p].as_f64().is_some(), "latency_ms.{p}");
+    }
+    let thresholds = load["thresholds"].as_array().unwrap();
+    assert_eq!(thresholds.len(), 2);
+    assert!(
+        thresholds
+            .iter()
+            .all(|t| t["ok"] == true && t["expr"].is_string())
+    );
+    // The 9-minute, 1000-VU script was scaled to the profile's limits, and says so.
+    assert!(
+        k6["evidence"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("1000 VUs → 4"),
+        "{k6:#}"
+    );
+    let served = fx.request_count("GET", "/health");
+    let counted = load["requests"].as_u64().unwrap();
+    assert!(counted > 0);
+
+    // ab -n 40: exactly 40 requests, with the default threshold.
+    let ab = &item(&report, "Quick check")["steps"][0];
+    assert_eq!(ab["status"], "passed");
+    assert_eq!(ab["evidence"]["load"]["requests"], 40);
+    assert_eq!(ab["evidence"]["load"]["thresholds"][0]["expr"], "rate<0.01");
+    assert_eq!(served, counted + 40, "the fixture saw every request");
+
+    // The table's two load rows, at both levels; CPU is left to people.
+    for row in [
+        "Response Time (p95) < 300ms",
+        "Response Time (p95) < 500ms",
+        "Error Rate < 1%",
+        "Error Rate < 5%",
+    ] {
+        let it = item(&report, row);
+        assert_eq!(it["status"], "passed", "{it:#}");
+        assert_eq!(it["steps"][0]["probe"], "metric");
+    }
+    assert!(
+        report["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| !i["text"].as_str().unwrap().starts_with("CPU")),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_slow_service_fails_the_threshold_and_the_table_target() {
+    let fx = fixture(Some(Duration::from_millis(350)));
+    let dir = scratch("load-slow");
+    let (code, report) = run(&dir, DOC, &profile(&fx, "load = true"), &[]);
+    assert_eq!(report["verdict"], "NO_GO", "{report:#}");
+    assert_eq!(code, 1);
+    let k6 = item(&report, "Health under load");
+    assert_eq!(k6["status"], "failed");
+    let failures = k6["steps"][0]["evidence"]["failures"][0].as_str().unwrap();
+    assert!(failures.contains("p(95)<300"), "{failures}");
+    // Over the target (300 ms) but under the critical threshold (500 ms).
+    assert_eq!(
+        item(&report, "Response Time (p95) < 300ms")["status"],
+        "failed"
+    );
+    assert_eq!(
+        item(&report, "Response Time (p95) < 500ms")["status"],
+        "passed"
+    );
+    let reasons = report["reasons"].to_string();
+    assert!(reasons.contains("Health under load"), "{reasons}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn over_the_target_only_is_a_warning() {
+    let fx = fixture(Some(Duration::from_millis(350)));
+    let dir = scratch("load-warn");
+    // Only the ab line and the table: no k6 threshold to fail.
+    let doc = DOC.replace(
+        DOC.split("- [ ] Quick check").next().unwrap(),
+        "# Release checklist\n\n## Performance\n\n",
+    );
+    let (code, report) = run(&dir, &doc, &profile(&fx, "load = true"), &[]);
+    assert_eq!(report["verdict"], "GO_WITH_WARNINGS", "{report:#}");
+    assert_eq!(code, 0);
+    assert_eq!(
+        item(&report, "Response Time (p95) < 300ms")["status"],
+        "failed"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn load_is_mutating_unless_allowed() {
+    let fx = fixture(None);
+    let dir = scratch("load-not-allowed");
+    let (code, report) = run(&dir, DOC, &profile(&fx, ""), &[]);
+    assert_eq!(report["verdict"], "PENDING", "{report:#}");
+    assert_eq!(code, 3);
+    let k6 = &item(&report, "Health under load")["steps"][0];
+    assert_eq!(k6["status"], "not_run");
+    assert_eq!(k6["class"], "mutating");
+    assert!(
+        k6["evidence"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("--allow load")
+    );
+    // The table cannot be measured without a load test.
+    assert_eq!(
+        item(&report, "Error Rate < 5%")["status"],
+        "blocked",
+        "{report:#}"
+    );
+    assert_eq!(fx.control().method_count("GET"), 0, "no traffic was sent");
+
+    // --allow load on the command line runs it.
+    let (code, report) = run(&dir, DOC, &profile(&fx, ""), &["--allow", "load"]);
+    assert_eq!((code, report["verdict"].as_str()), (0, Some("GO")));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn load_goes_only_to_hosts_the_profile_names() {
+    let fx = fixture(None);
+    let dir = scratch("load-unnamed-host");
+    let doc = format!(
+        "# Checks\n\n- [ ] Hammer it\n  ```bash\n  ab -n 10 -c 1 {}\n  ```\n",
+        fx.url("/health")
+    );
+    let (code, report) = run(&dir, &doc, &profile(&fx, "load = true"), &[]);
+    assert_eq!(code, 3, "{report:#}");
+    let step = &item(&report, "Hammer it")["steps"][0];
+    assert_eq!(step["status"], "blocked");
+    assert!(
+        step["evidence"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("hosts the profile names")
+    );
+    assert_eq!(fx.control().method_count("GET"), 0, "no traffic was sent");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn seed_load_steps_are_recognised() {
+    // Seed 000's k6 block and seed 002's `ab` line are native load steps.
+    for (seed, line, tool) in [(0, 264, "k6"), (2, 470, "ab")] {
+        let out = greenlight(&["plan", &seed_path(seed), "--json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let check = plan["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["line"] == line)
+            .unwrap_or_else(|| panic!("seed {seed}: no check on line {line}"));
+        assert_eq!(check["target"]["probe"], "load", "{check:#}");
+        assert_eq!(check["target"]["tool"], tool);
+        assert_eq!(check["class"], "mutating");
+        // Without a profile naming its host, load does not go anywhere.
+        assert_eq!(check["gate"]["gate"], "blocked", "{check:#}");
+    }
+}
