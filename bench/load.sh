@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load-generator benchmark on loopback: wrk vs greenlight-load's engine (and oha when it is
+# Load-generator benchmark on loopback: wrk vs `greenlight load` (and oha when it is
 # installed) against a one-worker nginx serving a small JSON /health on 127.0.0.1:18080.
 #
 #   bench/load.sh [OUTDIR]
@@ -33,8 +33,8 @@ for g in $GENS; do
   GENS_OK="$GENS_OK $g"
 done
 
-(cd "$ROOT" && cargo build --release -q -p greenlight-load --example loadgen)
-LOADGEN="$ROOT/target/release/examples/loadgen"
+(cd "$ROOT" && cargo build --release -q -p greenlight)
+GL="$ROOT/target/release/greenlight"
 
 rm -rf "$OUT"; mkdir -p "$OUT/nginx"
 cat > "$OUT/nginx/nginx.conf" <<CONF
@@ -78,7 +78,7 @@ for rep in $(seq 1 "$REPS"); do
       stem="$OUT/$g-c$c-r$rep"
       case $g in
         wrk)        cmd=(wrk -t1 -c"$c" -d"${DUR}s" --latency "$URL") ;;
-        greenlight) cmd=("$LOADGEN" "$URL" -c "$c" -z "${DUR}s") ;;
+        greenlight) cmd=("$GL" load "$URL" --vus "$c" --duration "${DUR}s" --json "$stem.json") ;;
         oha)        cmd=(oha -z "${DUR}s" -c "$c" --no-tui --output-format json "$URL") ;;
       esac
       set +e
@@ -102,9 +102,10 @@ def parse(g, path):
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
         p = dict((k, unit(v, u)) for k, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)", text, re.M))
         return rps, p["50"], p["99"]
-    j = json.loads(text)
     if g == "greenlight":
+        j = json.load(open(path[:-4] + ".json"))
         return j["rps"], j["latency_ms"]["p50"], j["latency_ms"]["p99"]
+    j = json.loads(text)
     s = j["summary"]; lp = j["latencyPercentiles"]
     return s["requestsPerSec"], lp["p50"] * 1e3, lp["p99"] * 1e3
 def rss(path):

@@ -26,6 +26,7 @@ use tokio_rustls::client::TlsStream;
 
 use crate::error::{ErrorKind, LoadError};
 use crate::model::LoadConfig;
+use crate::raw_h1::{self, RawConn};
 
 /// Where requests of one or more targets go.
 #[derive(Debug, Clone)]
@@ -46,6 +47,9 @@ pub(crate) struct PreparedTarget {
     pub headers: HeaderMap,
     pub body: Bytes,
     pub keep_body: bool,
+    /// The whole HTTP/1.1 request, serialised once, for plain-HTTP/1.1
+    /// origins (the [`crate::raw_h1`] fast path).
+    pub wire: Option<Bytes>,
 }
 
 /// Everything the VUs share, read-only.
@@ -125,13 +129,23 @@ impl Plan {
                 let pq = uri.path_and_query().map_or("/", |p| p.as_str());
                 pq.parse().map_err(|_| bad("bad path"))?
             };
+            let body = Bytes::from(t.body.clone().unwrap_or_default());
+            let wire = (!tls && !config.http2).then(|| {
+                raw_h1::serialize(
+                    &method,
+                    uri.path_and_query().map_or("/", |p| p.as_str()),
+                    &headers,
+                    &body,
+                )
+            });
             targets.push(PreparedTarget {
                 origin,
                 method,
                 uri,
                 headers,
-                body: Bytes::from(t.body.clone().unwrap_or_default()),
+                body,
                 keep_body: t.checks.iter().any(|c| c.predicate.needs_body()),
+                wire,
             });
         }
         let tls = keys
@@ -237,6 +251,8 @@ type H1Conn = http1::Connection<TokioIo<Stream>, Body>;
 
 /// One open HTTP connection.
 enum Conn {
+    /// Plain HTTP/1.1 through the fast path.
+    Raw(RawConn),
     H1 {
         sender: http1::SendRequest<Body>,
         conn: Pin<Box<H1Conn>>,
@@ -358,6 +374,7 @@ impl Client {
                         .await
                         .map_err(|_| ErrorKind::Connect)?,
                 )),
+                _ if !plan.http2 => return Ok(Conn::Raw(RawConn::new(tcp))),
                 _ => Stream::Tcp(tcp),
             };
             let io = TokioIo::new(stream);
@@ -387,6 +404,7 @@ impl Client {
         let origin = self.plan.targets[t].origin;
         // A kept-alive connection the server closed while we were idle is replaced silently.
         let reusable = match &mut self.conns[origin] {
+            Some(Conn::Raw(_)) => true,
             Some(Conn::H1 { sender, .. }) if sender.is_ready() => true,
             Some(Conn::H1 { sender, conn }) => {
                 let mut done = false;
@@ -409,6 +427,46 @@ impl Client {
             self.conns[origin] = Some(c);
         }
         let pt = &self.plan.targets[t];
+        if let (Some(Conn::Raw(_)), Some(_)) = (&self.conns[origin], &pt.wire) {
+            let plan = Arc::clone(&self.plan);
+            let pt = &plan.targets[t];
+            let wire = pt.wire.as_ref().expect("checked above");
+            let head = pt.method == Method::HEAD;
+            let mut retried = false;
+            loop {
+                let Some(Conn::Raw(raw)) = self.conns[origin].as_mut() else {
+                    unreachable!("a raw connection is open")
+                };
+                let mut done = false;
+                let fut = raw.round_trip(wire, head, pt.keep_body);
+                let result = drive(None, &mut done, &mut self.watchdog, deadline, fut).await;
+                let outcome = match result {
+                    Ok(Ok((answer, reusable))) => {
+                        if !reusable || !self.plan.keep_alive {
+                            self.conns[origin] = None;
+                        }
+                        Ok(answer)
+                    }
+                    Ok(Err(_)) if !retried && raw.closed_while_idle() => {
+                        // The server closed the idle connection: send again on a new one.
+                        retried = true;
+                        self.conns[origin] = None;
+                        let c = self.connect(origin, deadline).await?;
+                        self.conns[origin] = Some(c);
+                        continue;
+                    }
+                    Ok(Err(_)) => {
+                        self.conns[origin] = None;
+                        Err(ErrorKind::Other)
+                    }
+                    Err(_) => {
+                        self.conns[origin] = None;
+                        Err(ErrorKind::Timeout)
+                    }
+                };
+                return outcome;
+            }
+        }
         let mut req = Request::new(Full::new(pt.body.clone()));
         *req.method_mut() = pt.method.clone();
         *req.uri_mut() = pt.uri.clone();
@@ -427,7 +485,7 @@ impl Client {
                 };
                 drive(None, &mut done, &mut self.watchdog, deadline, fut).await
             }
-            None => unreachable!("connected above"),
+            Some(Conn::Raw(_)) | None => unreachable!("connected above; raw answered above"),
         };
         let outcome = match result {
             Ok(Ok(answer)) => Ok(answer),

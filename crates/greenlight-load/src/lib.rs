@@ -28,6 +28,7 @@ pub mod summary;
 pub mod threshold;
 
 mod conn;
+mod raw_h1;
 mod schedule;
 
 pub use cli_tools::recognise_command;

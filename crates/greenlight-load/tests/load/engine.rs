@@ -332,3 +332,48 @@ async fn memory_does_not_grow_with_duration() {
         "RSS grew {grew} KiB for {extra} more requests"
     );
 }
+
+/// A server that closes every connection after one answer, without saying
+/// so (no `Connection: close`): the next request on that kept-alive
+/// connection meets a closed socket before any answer, and must go again on
+/// a new connection instead of counting as an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silently_closed_idle_connection_is_replaced() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _cpu = crate::CPU.read().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let served = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let count = served.clone();
+    let server = tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            let count = count.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 1024];
+                let mut seen = Vec::new();
+                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => seen.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = s
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                    .await;
+                count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                // Dropped: closed without notice.
+            });
+        }
+    });
+    let mut cfg = LoadConfig::closed(format!("http://{addr}/"), 2, MS(300));
+    cfg.threads = Some(1);
+    cfg.max_requests = Some(50);
+    let r = run(cfg, None).await.unwrap();
+    server.abort();
+    assert_eq!(r.requests, 50, "{r:?}");
+    assert_eq!(r.failed, 0, "{:?}", r.errors);
+    assert_eq!(served.load(std::sync::atomic::Ordering::Relaxed), 50);
+}
