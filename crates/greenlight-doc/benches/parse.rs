@@ -12,14 +12,15 @@ fn main() {
         .map(|e| std::fs::read(e.unwrap().path()).unwrap())
         .collect();
     seeds.sort();
-    // Concatenate the seeds, each copy under its own top heading so that
-    // item IDs stay distinct, until the document is at least 5 MB.
+    // Concatenate the seeds, each copy under its own top heading (its own
+    // headings one level down) so that item IDs stay distinct as in one big
+    // real checklist, until the document is at least 5 MB.
     let mut doc = Vec::new();
     let mut copy = 0;
     while doc.len() < 5 * 1024 * 1024 {
         for seed in &seeds {
             doc.extend_from_slice(format!("\n# Part {copy}\n\n").as_bytes());
-            doc.extend_from_slice(seed);
+            doc.extend_from_slice(&demote_headings(seed));
             copy += 1;
         }
     }
@@ -53,4 +54,20 @@ fn main() {
         mb / times[times.len() - 1],
         mb / times[0],
     );
+}
+
+/// Every ATX heading outside fenced code one level deeper (`# A` → `## A`).
+fn demote_headings(doc: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(doc.len() + 1024);
+    let mut fenced = false;
+    for line in doc.split_inclusive(|&b| b == b'\n') {
+        let trimmed = line.trim_ascii_start();
+        if trimmed.starts_with(b"```") || trimmed.starts_with(b"~~~") {
+            fenced = !fenced;
+        } else if !fenced && line.starts_with(b"#") {
+            out.push(b'#');
+        }
+        out.extend_from_slice(line);
+    }
+    out
 }

@@ -102,13 +102,11 @@ pub fn decode(bytes: &[u8]) -> Decoded {
 /// Picks the legacy encoding that repairs the most runs of the text, if any
 /// run is repairable at all.
 pub fn detect_mojibake(text: &str) -> Option<Mojibake> {
-    let score = |kind: Mojibake| {
-        non_ascii_runs(text)
-            .filter(|run| repair_run(run, kind.encoding()).is_some())
-            .count()
-    };
-    let w = score(Mojibake::Windows1252);
-    let m = score(Mojibake::MacRoman);
+    let (mut w, mut m) = (0usize, 0usize);
+    for run in non_ascii_runs(text) {
+        w += usize::from(repair_run(run, Mojibake::Windows1252.encoding()).is_some());
+        m += usize::from(repair_run(run, Mojibake::MacRoman.encoding()).is_some());
+    }
     match (w, m) {
         (0, 0) => None,
         (w, m) if w >= m => Some(Mojibake::Windows1252),
@@ -223,6 +221,10 @@ fn non_ascii_runs(text: &str) -> impl Iterator<Item = &str> {
     let bytes = text.as_bytes();
     let mut i = 0;
     std::iter::from_fn(move || {
+        // Whole ASCII blocks at a time (`is_ascii` on a slice is word-wise).
+        while i + 32 <= bytes.len() && bytes[i..i + 32].is_ascii() {
+            i += 32;
+        }
         while i < bytes.len() && bytes[i].is_ascii() {
             i += 1;
         }

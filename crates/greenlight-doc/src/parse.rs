@@ -634,7 +634,7 @@ fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
         .map(|path| path.iter().fold(PathHash::default(), |h, t| h.with(t)))
         .collect();
     let mut item_hash: Vec<PathHash> = Vec::with_capacity(items.len());
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen = Seen::default();
     for item in items.iter_mut() {
         let base = match (item.parent, item.phase) {
             (Some(p), _) => item_hash[p],
@@ -719,8 +719,35 @@ fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
     }
 }
 
-fn dedupe(seen: &mut HashMap<String, usize>, base: String) -> String {
-    let n = seen.entry(base.clone()).or_insert(0);
+/// Identifiers seen so far, keyed by a hash of the identifier (FNV-1a,
+/// which is cheap on 8 bytes and needs no copy of the key). Two different
+/// identifiers with the same 64-bit hash would only make the second one
+/// take a `-2` suffix: identifiers stay unique either way.
+type Seen = HashMap<u64, usize, std::hash::BuildHasherDefault<PassThrough>>;
+
+/// A hasher for keys that are hashes already.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+fn dedupe(seen: &mut Seen, base: String) -> String {
+    let key = base.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    let n = seen.entry(key).or_insert(0);
     *n += 1;
     if *n == 1 { base } else { format!("{base}-{n}") }
 }
@@ -756,7 +783,7 @@ fn build_phases(ctx: &Ctx, headings: &[RawHeading]) -> (Vec<Phase>, Vec<Vec<Stri
     let mut paths: Vec<Vec<String>> = Vec::with_capacity(headings.len());
     let mut prep: Vec<bool> = Vec::with_capacity(headings.len());
     let mut stack: Vec<usize> = Vec::new();
-    let mut seen = HashMap::new();
+    let mut seen = Seen::default();
     for (index, h) in headings.iter().enumerate() {
         while stack.last().is_some_and(|&s| phases[s].level >= h.level) {
             stack.pop();
@@ -819,13 +846,13 @@ fn find_signoffs(
     let prose = raw
         .prose
         .iter()
-        .filter(|p| p.text.contains("___"))
+        .filter(|p| crate::signoff::has_blank(&p.text))
         .map(|p| (&p.range, ctx.clean(&p.text), p.phase, None));
     let entries = raw
         .entries
         .iter()
         .enumerate()
-        .filter(|(_, e)| e.text.contains("___"))
+        .filter(|(_, e)| crate::signoff::has_blank(&e.text))
         .map(|(i, e)| (&e.range, e.text.clone(), e.phase, Some(i)));
     for (range, text, phase, entry) in prose.chain(entries) {
         let Some(line) = signoff::parse_slot_line(&text) else {
@@ -899,7 +926,7 @@ fn find_signoffs(
         }
     }
 
-    let mut seen = HashMap::new();
+    let mut seen = Seen::default();
     found
         .into_iter()
         .enumerate()

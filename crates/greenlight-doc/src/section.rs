@@ -14,30 +14,32 @@ pub fn section_kind(title: &str, parent: Option<SectionKind>, parent_is_prep: bo
     {
         return kind;
     }
-    let lower = title.to_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let has = |w: &str| words.contains(&w);
-    let has_prefix = |p: &str| words.iter().any(|w| w.starts_with(p));
-    if (has_prefix("rollback") || lower.contains("roll back"))
-        && !is_preparation(&words)
+    let words = || {
+        title
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+    };
+    let has = |w: &str| words().any(|x| x.eq_ignore_ascii_case(w));
+    let has_prefix =
+        |p: &str| words().any(|w| w.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p)));
+    let contains = |needle: &str| contains_ignore_ascii_case(title, needle);
+    if (has_prefix("rollback") || contains("roll back"))
+        && !is_preparation_title(title)
         && !parent_is_prep
     {
         return SectionKind::Rollback;
     }
     if has("monitoring")
         && (has("window")
-            || lower.contains("post-")
-            || lower.contains("post ")
+            || contains("post-")
+            || contains("post ")
             || has("ongoing")
             || has("extended")
             || crate::budget::find_budget(title).is_some())
     {
         return SectionKind::Monitoring;
     }
-    if is_signoff_title(&lower) {
+    if is_signoff_title(title) {
         return SectionKind::Signoff;
     }
     SectionKind::Normal
@@ -45,29 +47,35 @@ pub fn section_kind(title: &str, parent: Option<SectionKind>, parent_is_prep: bo
 
 /// Whether a heading prepares or tests something rather than doing it.
 pub fn is_preparation_title(title: &str) -> bool {
-    let lower = title.to_lowercase();
-    let words: Vec<&str> = lower
+    title
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .collect();
-    is_preparation(&words)
+        .any(|w| {
+            [
+                "preparation",
+                "prep",
+                "readiness",
+                "ready",
+                "tested",
+                "testing",
+                "test",
+            ]
+            .iter()
+            .any(|p| w.eq_ignore_ascii_case(p))
+        })
 }
 
-fn is_preparation(words: &[&str]) -> bool {
-    words.iter().any(|w| {
-        matches!(
-            *w,
-            "preparation" | "prep" | "readiness" | "ready" | "tested" | "testing" | "test"
-        )
-    })
+/// `haystack` contains `needle` (ASCII, lower case), ignoring ASCII case.
+pub(crate) fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
 }
 
 /// Whether a heading announces sign-offs or approvals.
-pub fn is_signoff_title(lower: &str) -> bool {
-    lower.contains("sign-off")
-        || lower.contains("signoff")
-        || lower.contains("sign off")
-        || lower.contains("approval")
+pub fn is_signoff_title(title: &str) -> bool {
+    ["sign-off", "signoff", "sign off", "approval"]
+        .iter()
+        .any(|n| contains_ignore_ascii_case(title, n))
 }
 
 #[cfg(test)]

@@ -6,56 +6,71 @@ use crate::model::Severity;
 
 /// Severity stated by a heading, if any.
 pub fn heading_severity(title: &str) -> Option<Severity> {
-    let words = words(title);
-    let has = |w: &str| words.iter().any(|x| x == w);
-    let has_pair = |a: &str, b: &str| words.windows(2).any(|p| p[0] == a && p[1] == b);
+    // One pass over the words, remembering what was seen.
+    let (mut optional, mut have, mut nice_to, mut deploy_without) = (false, false, false, false);
+    let (mut blocker, mut should) = (false, false);
+    let mut prev = "";
+    for w in words(title) {
+        let is = |k: &str| w.eq_ignore_ascii_case(k);
+        optional |= is("optional");
+        have |= is("have");
+        nice_to |= is("to") && prev.eq_ignore_ascii_case("nice");
+        deploy_without |= is("without") && prev.eq_ignore_ascii_case("deploy");
+        blocker |= ["critical", "blocker", "blockers", "blocking", "must"]
+            .iter()
+            .any(|k| is(k));
+        should |= ["high", "should", "important"].iter().any(|k| is(k));
+        prev = w;
+    }
     // Optional first: "Nice to Have (Can Deploy Without)" mentions no blocker
     // words, but "Optional (not critical)" must stay optional.
-    if has("optional") || (has_pair("nice", "to") && has("have")) || (has_pair("deploy", "without"))
-    {
-        return Some(Severity::Optional);
+    if optional || (nice_to && have) || deploy_without {
+        Some(Severity::Optional)
+    } else if blocker {
+        Some(Severity::Blocker)
+    } else if should {
+        Some(Severity::ShouldFix)
+    } else {
+        None
     }
-    if has("critical") || has("blocker") || has("blockers") || has("blocking") || has("must") {
-        return Some(Severity::Blocker);
-    }
-    if has("high") || has("should") || has("important") {
-        return Some(Severity::ShouldFix);
-    }
-    None
 }
+
+/// Tags that state a severity inside brackets: `[Blocker]`, `(optional)`.
+const TAGS: &[&str] = &[
+    "blocker",
+    "critical",
+    "must",
+    "must fix",
+    "should",
+    "should fix",
+    "optional",
+    "nice to have",
+    "important",
+    "high",
+];
 
 /// Severity stated by a label inside an item: a `Status: BLOCKING` line,
 /// or a bracketed tag such as `[Blocker]`, `(Critical)`, `(Optional)`.
 pub fn label_severity(text: &str) -> Option<Severity> {
-    let lower = text.trim().to_lowercase();
-    if let Some(rest) = lower
-        .strip_prefix("status:")
-        .or_else(|| lower.strip_prefix("severity:"))
-        .or_else(|| lower.strip_prefix("priority:"))
-    {
-        let first = rest.split(['-', '–', '(']).next().unwrap_or("");
-        return heading_severity(first);
+    let text = text.trim();
+    for prefix in ["status:", "severity:", "priority:"] {
+        if text
+            .get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+        {
+            let rest = &text[prefix.len()..];
+            let first = rest.split(['-', '–', '(']).next().unwrap_or("");
+            return heading_severity(first);
+        }
     }
     for (open, close) in [('[', ']'), ('(', ')')] {
-        let mut rest = lower.as_str();
+        let mut rest = text;
         while let Some(a) = rest.find(open) {
             let after = &rest[a + 1..];
             let Some(b) = after.find(close) else { break };
             let tag = after[..b].trim();
-            if matches!(
-                tag,
-                "blocker"
-                    | "critical"
-                    | "must"
-                    | "must fix"
-                    | "should"
-                    | "should fix"
-                    | "optional"
-                    | "nice to have"
-                    | "important"
-                    | "high"
-            ) {
-                return heading_severity(tag);
+            if let Some(known) = TAGS.iter().find(|t| tag.eq_ignore_ascii_case(t)) {
+                return heading_severity(known);
             }
             rest = &after[b + 1..];
         }
@@ -63,11 +78,10 @@ pub fn label_severity(text: &str) -> Option<Severity> {
     None
 }
 
-fn words(s: &str) -> Vec<String> {
+/// The words of a text (runs of letters and digits), without allocating.
+fn words(s: &str) -> impl Iterator<Item = &str> {
     s.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
 }
 
 #[cfg(test)]
