@@ -10,7 +10,7 @@ use crate::plan::{Gate, Plan, PlanCheck};
 use crate::profile::Eventually;
 use crate::redact::Redactor;
 use crate::subst;
-use greenlight_load::{LoadConfig, LoadReport};
+use greenlight_load::{LoadConfig, LoadReport, Snapshot};
 use greenlight_probe as probe;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -31,6 +31,11 @@ pub enum Event {
         phase: usize,
         elapsed: Duration,
     },
+    /// A load step's figures of the last second, while it runs.
+    LoadProgress {
+        check: usize,
+        snapshot: Snapshot,
+    },
 }
 
 /// Everything the executor needs besides the plan.
@@ -49,6 +54,9 @@ pub struct Executor {
     pub cancel: watch::Receiver<bool>,
     /// Results of the load steps so far, by check index, for metric tables.
     pub loads: LoadResults,
+    /// Where load steps report progress while they run (set by
+    /// [`Executor::resume`] to its event channel).
+    pub progress: Option<mpsc::UnboundedSender<Event>>,
 }
 
 /// Load results shared by the checks of a run.
@@ -116,7 +124,8 @@ impl Executor {
                     while running.join_next().await.is_some() {}
                 }
                 let cancelled = *self.cancel.borrow();
-                let me = self.clone();
+                let mut me = self.clone();
+                me.progress = Some(events.clone());
                 let check = check.clone();
                 let results = results.clone();
                 let captures = captures.clone();
@@ -241,7 +250,12 @@ impl Executor {
         let mut attempts = 0;
         let (obs, judgement) = loop {
             attempts += 1;
-            let obs = self.observe(&target, &env).await;
+            let obs = match &target {
+                Target::Load { config, .. } => {
+                    self.observe_load(config, Instant::now(), check.index).await
+                }
+                _ => self.observe(&target, &env).await,
+            };
             let judgement = judge(&check.expect, &obs);
             let retry = judgement.status == Status::Failed
                 && eventually.is_some_and(|e| start.elapsed() + e.interval < e.deadline)
@@ -475,7 +489,7 @@ impl Executor {
                     Err(e) => failed(target.describe(), e.to_string(), t0.elapsed()),
                 }
             }
-            Target::Load { config, .. } => self.observe_load(config, t0).await,
+            Target::Load { config, .. } => self.observe_load(config, t0, usize::MAX).await,
             Target::Metric { name, figure, from } => {
                 let loads = self.loads.lock().expect("loads lock");
                 let reports: Vec<&greenlight_load::LoadReport> = from
@@ -495,7 +509,8 @@ impl Executor {
                     },
                     None => failed(
                         format!("metric {name}"),
-                        "not measured: no load step of this run finished with results".into(),
+                        "not measured: no load step of this run got an answer to measure it by"
+                            .into(),
                         t0.elapsed(),
                     ),
                 }
@@ -547,12 +562,25 @@ impl Executor {
 
 impl Executor {
     /// Runs a load test, bounded by its own length plus a margin.
-    async fn observe_load(&self, config: &LoadConfig, t0: Instant) -> Observation {
+    async fn observe_load(&self, config: &LoadConfig, t0: Instant, check: usize) -> Observation {
         let length = config
             .effective_duration()
             .unwrap_or(Duration::from_secs(600));
         let limit = length + config.timeout + Duration::from_secs(10);
-        match tokio::time::timeout(limit, greenlight_load::run(config.clone(), None)).await {
+        // Progress goes to the live view each second; the forwarder ends
+        // when the run drops its end of the channel.
+        let progress = self.progress.clone().map(|events| {
+            let (tx, mut rx) = watch::channel(Snapshot::default());
+            tokio::spawn(async move {
+                while rx.changed().await.is_ok() {
+                    let snapshot = rx.borrow().clone();
+                    let _ = events.send(Event::LoadProgress { check, snapshot });
+                }
+            });
+            tx
+        });
+        let run = greenlight_load::run(config.clone(), progress);
+        match tokio::time::timeout(limit, run).await {
             Ok(Ok(report)) => Observation {
                 summary: format!("load → {}", load_step::summary_line(&report)),
                 duration: t0.elapsed(),

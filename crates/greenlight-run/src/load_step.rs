@@ -207,8 +207,12 @@ pub enum LatencyStat {
 
 impl LoadFigure {
     /// The figure's value in a report (ms, a 0–1 rate, or requests/s).
-    pub fn value(self, r: &LoadReport) -> f64 {
-        match self {
+    /// A latency is `None` when no request got an answer (connection
+    /// errors carry no latency, and 0 ms would pass any limit).
+    pub fn value(self, r: &LoadReport) -> Option<f64> {
+        let answered = r.requests.saturating_sub(r.errors.connect + r.errors.other);
+        Some(match self {
+            LoadFigure::Latency { .. } if answered == 0 => return None,
             LoadFigure::Latency { stat } => match stat {
                 LatencyStat::P50 => r.latency_ms.p50,
                 LatencyStat::P90 => r.latency_ms.p90,
@@ -220,7 +224,7 @@ impl LoadFigure {
             },
             LoadFigure::FailedRate => r.failed_rate,
             LoadFigure::Rps => r.rps,
-        }
+        })
     }
 
     /// Whether a larger value is worse (latency, errors) or better (rps).
@@ -407,7 +411,7 @@ pub fn metric_gates(header: &[String], rows: &[Vec<String>]) -> Vec<MetricGate> 
 
 /// The worst value of a figure over several load reports.
 pub fn worst(figure: LoadFigure, reports: &[&LoadReport]) -> Option<f64> {
-    let values = reports.iter().map(|r| figure.value(r));
+    let values = reports.iter().filter_map(|r| figure.value(r));
     if figure.larger_is_worse() {
         values.reduce(f64::max)
     } else {

@@ -287,6 +287,7 @@ pub async fn execute_async(
         redactor: redactor.clone(),
         cancel: cancel_rx,
         loads: Default::default(),
+        progress: None,
     };
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let start = Instant::now();
@@ -333,6 +334,7 @@ pub async fn execute_async(
             for event in batch {
                 match event {
                     Event::PhaseStarted { phase } => live.phase_started(phase),
+                    Event::LoadProgress { check, snapshot } => live.load_progress(check, &snapshot),
                     Event::CheckFinished { check, result } => {
                         live.check_finished(check, &result);
                         if let Some((_, actor)) = &store {

@@ -109,6 +109,25 @@ impl Live<'_> {
         );
     }
 
+    /// A running load step's figures, every fifth second.
+    pub fn load_progress(&mut self, check: usize, s: &greenlight_load::Snapshot) {
+        let secs = s.elapsed.as_secs();
+        if secs == 0 || secs % 5 != 0 {
+            return;
+        }
+        let line = self.plan.checks.get(check).map_or(0, |c| c.line);
+        let _ = writeln!(
+            self.out,
+            "    {} L{line} load {secs}s: {:.0} req/s · p95 {:.1} ms · {:.2}% failed · {} VUs · {} requests",
+            self.style.dim("…"),
+            s.rps,
+            s.p95_ms,
+            s.error_rate * 100.0,
+            s.active_vus,
+            s.requests
+        );
+    }
+
     pub fn check_finished(&mut self, check: usize, result: &StepResult) {
         if !matches!(result.status, Status::Failed) {
             return;

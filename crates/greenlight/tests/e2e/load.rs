@@ -285,3 +285,32 @@ fn seed_load_steps_are_recognised() {
         assert_eq!(check["gate"]["gate"], "blocked", "{check:#}");
     }
 }
+
+#[test]
+fn an_unreachable_service_fails_every_load_figure() {
+    // Nothing listens on port 1: every request is a connection error,
+    // which carries no latency, so 0 ms must not pass the p95 rows.
+    let dir = scratch("load-unreachable");
+    let profile = "[hosts]\n\"staging-api.yourdomain.com\" = \"http://127.0.0.1:1\"\n[allow]\nload = true\n[load]\nmax_duration = \"500ms\"\nmax_vus = 2\n";
+    let (code, report) = run(&dir, DOC, profile, &[]);
+    assert_eq!((code, report["verdict"].as_str()), (1, Some("NO_GO")));
+    let k6 = &item(&report, "Health under load")["steps"][0];
+    assert_eq!(k6["status"], "failed");
+    assert!(
+        k6["evidence"]["load"]["errors"]["connect"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    for row in ["Response Time (p95) < 300ms", "Response Time (p95) < 500ms"] {
+        let it = item(&report, row);
+        assert_eq!(it["status"], "failed", "{it:#}");
+        assert!(
+            it["steps"][0]["evidence"]["summary"]
+                .as_str()
+                .unwrap()
+                .contains("not measured")
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
