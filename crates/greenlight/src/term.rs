@@ -112,7 +112,7 @@ impl Live<'_> {
     /// A running load step's figures, every fifth second.
     pub fn load_progress(&mut self, check: usize, s: &greenlight_load::Snapshot) {
         let secs = s.elapsed.as_secs();
-        if secs == 0 || secs % 5 != 0 {
+        if secs == 0 || !secs.is_multiple_of(5) {
             return;
         }
         let line = self.plan.checks.get(check).map_or(0, |c| c.line);
