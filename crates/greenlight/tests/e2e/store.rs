@@ -9,16 +9,53 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 /// The two backends every store test runs against.
-fn backends(name: &str) -> Vec<String> {
+fn backends(name: &str) -> Vec<Backend> {
     let dir = scratch(&format!("store-{name}"));
-    let mut out = vec![dir.join("runs.db").display().to_string()];
+    let mut out = vec![Backend(dir.join("runs.db").display().to_string())];
     if services_available() {
-        out.push(format!(
+        out.push(Backend(format!(
             "postgres://postgres@127.0.0.1:5432/postgres?schema=gl_e2e_{name}_{}",
             std::process::id()
-        ));
+        )));
     }
     out
+}
+
+/// A store location; a PostgreSQL schema is dropped when the test is done
+/// with it (best effort: a failed test may leave its schema for a look).
+struct Backend(String);
+
+impl std::ops::Deref for Backend {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for Backend {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_ref()
+    }
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        if let Some((_, schema)) = self.0.split_once("?schema=") {
+            let _ = Command::new("psql")
+                .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc"])
+                .arg(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                .output();
+        }
+    }
 }
 
 fn gl(args: &[&str], store: &str) -> Output {
