@@ -171,6 +171,19 @@ pub struct BlockAnalysis {
     pub expect: Vec<Expectation>,
 }
 
+/// A variable's value for a load step's URLs at planning time: the value
+/// itself, or for a secret a `${NAME}` reference that is filled in only when
+/// the step runs (so the plan never holds it).
+fn plan_time_value(profile: &Profile, name: &str) -> Option<String> {
+    profile.vars.get(name).map(|v| {
+        if v.secret {
+            format!("${{{name}}}")
+        } else {
+            v.value.clone()
+        }
+    })
+}
+
 /// A load line taken out of a block.
 struct PendingLoad {
     line_offset: usize,
@@ -581,16 +594,7 @@ impl Builder<'_> {
                 return true;
             };
             let text = subst::unprotect(&c.text);
-            let vars = &self.profile.vars;
-            let lookup = |name: &str| {
-                vars.get(name).map(|v| {
-                    if v.secret {
-                        format!("${{{name}}}")
-                    } else {
-                        v.value.clone()
-                    }
-                })
-            };
+            let lookup = |name: &str| plan_time_value(self.profile, name);
             let filled = subst::substitute(&text, &lookup).unwrap_or_else(|_| text.clone());
             match greenlight_load::recognise_command(&filled) {
                 Ok(config) => {
@@ -646,46 +650,27 @@ impl Builder<'_> {
         let step = &self.list.steps[s];
         match greenlight_load::recognise_k6(&step.code) {
             Ok(script) => {
-                let vars = &self.profile.vars;
-                let resolved = script.resolve(|name| {
-                    vars.get(name).map(|v| {
-                        if v.secret {
-                            format!("${{{name}}}")
-                        } else {
-                            v.value.clone()
-                        }
-                    })
-                });
-                match resolved {
-                    Ok(config) => self.push_load(
-                        item,
-                        phase,
-                        step.code_line,
-                        step.code.trim_end().to_string(),
-                        "k6".into(),
-                        config,
+                let resolved = script.resolve(|name| plan_time_value(self.profile, name));
+                let (config, blocked) = match resolved {
+                    Ok(config) => (config, None),
+                    Err(greenlight_load::LoadError::MissingEnv(name)) => (
+                        script.config.clone(),
+                        Some(format!(
+                            "needs {name} which nobody provided (set it in the profile's [vars] or with --set NAME=VALUE)"
+                        )),
                     ),
-                    Err(e) => {
-                        let reason = match e {
-                            greenlight_load::LoadError::MissingEnv(name) => format!(
-                                "needs {name} which nobody provided (set it in the profile's [vars] or with --set NAME=VALUE)"
-                            ),
-                            other => format!("k6 script: {other}"),
-                        };
-                        let mut config = script.config.clone();
-                        load_step::ensure_threshold(&mut config);
-                        self.push_load(
-                            item,
-                            phase,
-                            step.code_line,
-                            step.code.trim_end().to_string(),
-                            "k6".into(),
-                            config,
-                        );
-                        if let Some(c) = self.plan.checks.last_mut() {
-                            c.gate = Gate::Blocked { reason };
-                        }
-                    }
+                    Err(other) => (script.config.clone(), Some(format!("k6 script: {other}"))),
+                };
+                self.push_load(
+                    item,
+                    phase,
+                    step.code_line,
+                    step.code.trim_end().to_string(),
+                    "k6".into(),
+                    config,
+                );
+                if let (Some(reason), Some(c)) = (blocked, self.plan.checks.last_mut()) {
+                    c.gate = Gate::Blocked { reason };
                 }
             }
             Err(e) => {

@@ -314,3 +314,48 @@ fn an_unreachable_service_fails_every_load_figure() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn k6_environment_variables_come_from_the_profile() {
+    let dir = scratch("load-env");
+    let doc = dir.join("env.md");
+    std::fs::write(
+        &doc,
+        "# R\n\n- [ ] Load\n  ```js\n  import http from \"k6/http\";\n  export const options = { vus: 2, duration: \"1s\" };\n  export default function () { http.get(`${__ENV.BASE_URL}/health`); }\n  ```\n",
+    )
+    .unwrap();
+    let profile = dir.join("p.toml");
+    std::fs::write(
+        &profile,
+        "[hosts]\n\"staging-api.yourdomain.com\" = \"http://127.0.0.1:9\"\n[allow]\nload = true\n",
+    )
+    .unwrap();
+    let plan = |extra: &[&str]| -> Value {
+        let mut args = vec![
+            "plan",
+            doc.to_str().unwrap(),
+            "--env",
+            profile.to_str().unwrap(),
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let out = greenlight(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()["checks"][0].clone()
+    };
+    let missing = plan(&[]);
+    assert_eq!(missing["gate"]["gate"], "blocked");
+    assert!(
+        missing["gate"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("BASE_URL")
+    );
+    let set = plan(&["--set", "BASE_URL=https://staging-api.yourdomain.com"]);
+    assert_eq!(set["gate"]["gate"], "run", "{set:#}");
+    assert_eq!(
+        set["target"]["config"]["targets"][0]["url"],
+        "http://127.0.0.1:9/health"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
