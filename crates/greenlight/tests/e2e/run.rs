@@ -35,6 +35,11 @@ pub fn profile_text(fixture: &BlockingFixture, postgres: &str, redis: &str, extr
         "[services]\npostgres = \"{postgres}\"\nredis = \"{redis}\"\napi = \"{base}\"\n"
     ));
     t.push_str("[policy]\ntimeout = \"2s\"\n");
+    // Seed 000's k6 block ramps 1000 VUs over 9 minutes: a test that allows
+    // mutating steps runs it, bounded like every test load.
+    if !extra.contains("[load]") {
+        t.push_str("[load]\nmax_duration = \"1s\"\nmax_vus = 2\n");
+    }
     t.push_str(extra);
     if !extra.contains("[allow]") {
         t.push_str("[allow]\nclasses = [\"read\"]\nshell = false\n");

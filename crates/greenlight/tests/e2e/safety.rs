@@ -302,7 +302,7 @@ fn mutating_steps_do_not_run_unless_allowed_and_rollback_never_runs() {
     );
     // Everything allowed: the science POSTs run, the rollback and the
     // monitoring window's webhook never do.
-    let (_, _, err) = run_seed(
+    let (_, report, err) = run_seed(
         &env,
         0,
         &profile,
@@ -310,6 +310,22 @@ fn mutating_steps_do_not_run_unless_allowed_and_rollback_never_runs() {
     );
     let c = env.fixture.control();
     assert!(c.request_count("POST", "/xtb/v1") >= 1, "{err}");
+    // The k6 block (a load test, so mutating) ran too, scaled to the
+    // profile's [load] limits.
+    let k6 = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| i["steps"].as_array().unwrap())
+        .find(|s| s["probe"] == "load")
+        .expect("a load step");
+    assert_eq!(k6["status"], "passed", "{k6:#}");
+    assert!(
+        k6["evidence"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("1000 VUs → 2")
+    );
     assert_eq!(
         c.request_count("POST", "/services/T0/B0/X"),
         0,
