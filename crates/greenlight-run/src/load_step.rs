@@ -46,6 +46,68 @@ pub fn load_tool(command: &str) -> Option<&'static str> {
     LOAD_TOOLS.iter().copied().find(|t| *t == program)
 }
 
+/// The largest k6 script file greenlight reads for `k6 run FILE`.
+pub const MAX_SCRIPT_BYTES: u64 = 1024 * 1024;
+
+/// A `k6 run FILE` command line: its script file and environment, or why
+/// it is outside what greenlight runs natively.
+pub type K6Run = Result<K6RunLine, String>;
+
+/// The parts of a `k6 run FILE` line greenlight understands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct K6RunLine {
+    /// The script, as written (relative to the checklist).
+    pub file: String,
+    /// `NAME=VALUE` in front of the command and `-e NAME=VALUE`, in order.
+    pub env: Vec<(String, String)>,
+}
+
+/// Reads `[NAME=VALUE…] k6 run [-e NAME=VALUE…] FILE`; `None` when the line
+/// is not `k6 run` at all, `Some(Err)` when it uses what greenlight does
+/// not support (other flags, stdin, several files).
+pub fn parse_k6_run(line: &str) -> Option<K6Run> {
+    let words = greenlight_load::cli_tools::split_command(line).ok()?;
+    let mut env = Vec::new();
+    let mut i = 0;
+    while let Some((name, value)) = words.get(i).and_then(|w| assignment(w)) {
+        env.push((name, value));
+        i += 1;
+    }
+    let program = words.get(i)?;
+    if program.rsplit('/').next() != Some("k6")
+        || words.get(i + 1).map(String::as_str) != Some("run")
+    {
+        return None;
+    }
+    let mut file = None;
+    let mut rest = words[i + 2..].iter();
+    while let Some(w) = rest.next() {
+        match w.as_str() {
+            "-e" | "--env" => match rest.next().and_then(|kv| assignment(kv)) {
+                Some(kv) => env.push(kv),
+                None => return Some(Err(format!("`{w}` needs NAME=VALUE"))),
+            },
+            flag if flag.starts_with('-') => {
+                return Some(Err(format!("the k6 option `{flag}` is not supported")));
+            }
+            path if file.is_none() => file = Some(path.to_string()),
+            extra => return Some(Err(format!("unexpected argument `{extra}`"))),
+        }
+    }
+    Some(
+        file.map(|file| K6RunLine { file, env })
+            .ok_or_else(|| "no script file".to_string()),
+    )
+}
+
+fn assignment(word: &str) -> Option<(String, String)> {
+    let (name, value) = word.split_once('=')?;
+    let valid = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    valid.then(|| (name.to_string(), value.to_string()))
+}
+
 /// A summary of a config for plans and evidence: `closed 20 VUs, 10s, 1 URL`.
 pub fn describe_config(config: &LoadConfig) -> String {
     let model = match &config.model {
@@ -583,6 +645,30 @@ mod tests {
         let mut other = LoadConfig::closed("http://127.0.0.1:9/", 1, Duration::from_secs(1));
         let err = map_targets(&mut other, &hosts).unwrap_err();
         assert!(err.contains("http://127.0.0.1:9/"), "{err}");
+    }
+
+    #[test]
+    fn k6_run_lines() {
+        let run = parse_k6_run("BASE_URL=https://a.test k6 run -e X=1 scripts/load-test.js")
+            .unwrap()
+            .unwrap();
+        assert_eq!(run.file, "scripts/load-test.js");
+        assert_eq!(
+            run.env,
+            [
+                ("BASE_URL".to_string(), "https://a.test".to_string()),
+                ("X".to_string(), "1".to_string())
+            ]
+        );
+        assert_eq!(parse_k6_run("k6 version"), None);
+        assert_eq!(parse_k6_run("curl https://a.test"), None);
+        assert!(
+            parse_k6_run("k6 run --vus 10 s.js")
+                .unwrap()
+                .unwrap_err()
+                .contains("--vus")
+        );
+        assert!(parse_k6_run("k6 run").unwrap().is_err());
     }
 
     #[test]

@@ -590,13 +590,21 @@ impl Builder<'_> {
         let mut not_understood = Vec::new();
         let mut rest = analysis;
         rest.commands.retain(|c| {
-            let Some(tool) = (!c.inert).then(|| load_step::load_tool(&c.text)).flatten() else {
+            if c.inert {
                 return true;
-            };
+            }
             let text = subst::unprotect(&c.text);
             let lookup = |name: &str| plan_time_value(self.profile, name);
             let filled = subst::substitute(&text, &lookup).unwrap_or_else(|_| text.clone());
-            match greenlight_load::recognise_command(&filled) {
+            let (tool, attempt) = if let Some(tool) = load_step::load_tool(&text) {
+                let config = greenlight_load::recognise_command(&filled).map_err(|e| e.to_string());
+                (tool, config)
+            } else if let Some(run) = load_step::parse_k6_run(&filled) {
+                ("k6", self.k6_file_config(&run))
+            } else {
+                return true;
+            };
+            match attempt {
                 Ok(config) => {
                     let mut end = c.line_offset;
                     while end < lines.len() && lines[end].trim_end().ends_with('\\') {
@@ -642,6 +650,39 @@ impl Builder<'_> {
             loads,
             not_understood,
         }
+    }
+
+    /// `k6 run FILE`: the script is read from beside the checklist and
+    /// recognised like a k6 block; `-e NAME=VALUE` and `NAME=VALUE` in front
+    /// of the command give its `__ENV`.
+    fn k6_file_config(&self, run: &load_step::K6Run) -> Result<LoadConfig, String> {
+        let run = run.as_ref().map_err(|e| format!("not understood: {e}"))?;
+        let base = std::path::Path::new(&self.plan.checklist)
+            .parent()
+            .unwrap_or(std::path::Path::new(""));
+        let path = base.join(&run.file);
+        let meta = std::fs::metadata(&path)
+            .map_err(|e| format!("not understood: cannot read {}: {e}", path.display()))?;
+        if meta.len() > load_step::MAX_SCRIPT_BYTES {
+            return Err(format!(
+                "not understood: {} is larger than {} bytes",
+                path.display(),
+                load_step::MAX_SCRIPT_BYTES
+            ));
+        }
+        let code = std::fs::read_to_string(&path)
+            .map_err(|e| format!("not understood: cannot read {}: {e}", path.display()))?;
+        let script = greenlight_load::recognise_k6(&code).map_err(|e| e.to_string())?;
+        script
+            .resolve(|name| {
+                run.env
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone())
+                    .or_else(|| plan_time_value(self.profile, name))
+            })
+            .map_err(|e| format!("not understood: {e}"))
     }
 
     /// A k6 script block: a native load step when greenlight understands

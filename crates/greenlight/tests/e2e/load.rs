@@ -359,3 +359,29 @@ fn k6_environment_variables_come_from_the_profile() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn k6_run_reads_the_script_beside_the_checklist() {
+    let fx = fixture(None);
+    let dir = scratch("load-k6-file");
+    std::fs::create_dir_all(dir.join("scripts")).unwrap();
+    std::fs::write(
+        dir.join("scripts/load-test.js"),
+        "import http from 'k6/http';\nexport const options = { vus: 2, duration: '1s', thresholds: { http_req_duration: ['p(95)<300'] } };\nexport default function () { http.get(`${__ENV.BASE_URL}/health`); }\n",
+    )
+    .unwrap();
+    // Seed 001's line, as written.
+    let doc = "# R\n\n## Performance Verification\n\n- [ ] Load test\n  ```bash\n  BASE_URL=https://staging-api.yourdomain.com k6 run scripts/load-test.js\n  ```\n\n- [ ] Missing script\n  ```bash\n  k6 run scripts/nope.js\n  ```\n";
+    let (_, report) = run(&dir, doc, &profile(&fx, "load = true"), &[]);
+    let step = &item(&report, "Load test")["steps"][0];
+    assert_eq!(step["probe"], "load", "{step:#}");
+    assert_eq!(step["status"], "passed", "{step:#}");
+    assert!(step["evidence"]["load"]["requests"].as_u64().unwrap() > 0);
+    assert!(fx.request_count("GET", "/health") > 0);
+    // A script that is not there is not understood; only the real k6 could
+    // run the line (a shell step, not allowed here).
+    let missing = &item(&report, "Missing script")["steps"][0];
+    assert_eq!(missing["probe"], "shell");
+    assert_ne!(missing["status"], "passed");
+    let _ = std::fs::remove_dir_all(&dir);
+}
