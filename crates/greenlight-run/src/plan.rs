@@ -321,7 +321,9 @@ impl Builder<'_> {
                 Next::Section(p) => self.add_section_blocks(p, run_phase(Some(p))),
             }
         }
-        self.add_metric_items(&run_phase);
+        if self.add_metric_items(&run_phase) {
+            self.items_in_document_order();
+        }
         // Parents with children but no checks of their own are groups.
         for i in 0..self.plan.items.len() {
             let item = &self.plan.items[i];
@@ -337,7 +339,39 @@ impl Builder<'_> {
     /// should-fix item (over it warns), its critical column a required one
     /// (over it fails). Without a load step in the plan, tables are left to
     /// people.
-    fn add_metric_items(&mut self, run_phase: &dyn Fn(Option<usize>) -> usize) {
+    /// Puts the items back in document order (metric-table items are made
+    /// last, once every load step is known), renumbering every reference.
+    fn items_in_document_order(&mut self) {
+        let mut order: Vec<usize> = (0..self.plan.items.len()).collect();
+        order.sort_by_key(|&i| self.plan.items[i].line);
+        let mut new_index = vec![0; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_index[old] = new;
+        }
+        let mut old_items = std::mem::take(&mut self.plan.items);
+        let mut items: Vec<Option<PlanItem>> = old_items.drain(..).map(Some).collect();
+        self.plan.items = order
+            .iter()
+            .map(|&old| items[old].take().expect("each item moves once"))
+            .collect();
+        for item in &mut self.plan.items {
+            for c in &mut item.children {
+                *c = new_index[*c];
+            }
+        }
+        for check in &mut self.plan.checks {
+            check.item = new_index[check.item];
+        }
+        for phase in &mut self.plan.phases {
+            for i in &mut phase.items {
+                *i = new_index[*i];
+            }
+            phase.items.sort_unstable();
+        }
+    }
+
+    /// Returns whether it added any item.
+    fn add_metric_items(&mut self, run_phase: &dyn Fn(Option<usize>) -> usize) -> bool {
         let loads: Vec<usize> = self
             .plan
             .checks
@@ -346,8 +380,9 @@ impl Builder<'_> {
             .map(|c| c.index)
             .collect();
         let Some(&last_load) = loads.last() else {
-            return;
+            return false;
         };
+        let before = self.plan.items.len();
         let load_phase = self
             .plan
             .phases
@@ -409,13 +444,22 @@ impl Builder<'_> {
                     Vec::new(),
                     Vec::new(),
                 );
-                if blocked && let Some(c) = self.plan.checks.last_mut() {
-                    c.gate = Gate::Blocked {
-                        reason: "no load step of this run will measure it".into(),
-                    };
+                if blocked {
+                    let lines: Vec<String> = loads
+                        .iter()
+                        .map(|&l| self.plan.checks[l].line.to_string())
+                        .collect();
+                    let reason = format!(
+                        "not measured: the load step on line {} will not run",
+                        lines.join(", ")
+                    );
+                    if let Some(c) = self.plan.checks.last_mut() {
+                        c.gate = Gate::Blocked { reason };
+                    }
                 }
             }
         }
+        self.plan.items.len() > before
     }
 
     fn add_item(&mut self, i: usize, phase: usize) -> usize {

@@ -157,7 +157,8 @@ pub struct RunArgs {
 pub struct DemoArgs {
     #[command(flatten)]
     pub output: crate::run_cmd::OutputArgs,
-    /// Allow a safety class beyond read (the demo has one mutating POST).
+    /// Allow a safety class beyond read (the demo has one mutating POST), or
+    /// `load` for its load test.
     #[arg(long = "allow", value_name = "CLASS")]
     pub allow: Vec<String>,
     #[command(flatten)]

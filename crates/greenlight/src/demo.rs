@@ -22,8 +22,13 @@ pub fn run(args: DemoArgs) -> Result<u8, Failure> {
             .map_err(|e| Failure::usage(format!("cannot start the demo service: {e}")))?;
         let mut profile = demo_profile(&fixture.base_url(), fixture.tokens());
         for a in &args.allow {
-            let class = Class::parse(a)
-                .ok_or_else(|| Failure::usage(format!("--allow {a}: use read, mutating or destructive")))?;
+            if a.eq_ignore_ascii_case("load") {
+                profile.allow_load = true;
+                continue;
+            }
+            let class = Class::parse(a).ok_or_else(|| {
+                Failure::usage(format!("--allow {a}: use read, mutating, destructive or load"))
+            })?;
             profile.allow(class);
         }
         eprintln!(
@@ -55,7 +60,7 @@ pub fn run(args: DemoArgs) -> Result<u8, Failure> {
         let code = run_cmd::finish(&report, &profile, &args.output, style)?;
         eprintln!(
             "\nThis is what `greenlight run YOUR_CHECKLIST.md --env staging.toml` does with your own runbook.\n\
-             Try `greenlight demo --allow mutating` to let the POST run too."
+             Try `greenlight demo --allow mutating` to let the POST run too, or `--allow load` for the load test."
         );
         fixture.shutdown().await;
         Ok(code)

@@ -53,7 +53,7 @@ fn demo_runs_on_embedded_defaults_and_writes_every_report() {
         .map(|i| i["phase"].as_str().unwrap())
         .collect();
     phases.dedup();
-    assert_eq!(phases.len(), 4);
+    assert_eq!(phases.len(), 5);
     assert_eq!(xml.matches("<testsuite ").count(), phases.len(), "{xml}");
     assert_eq!(
         xml.matches("<testcase ").count(),
@@ -82,6 +82,53 @@ fn demo_runs_on_embedded_defaults_and_writes_every_report() {
         .collect::<Vec<_>>()
         .join("\n");
     insta::assert_snapshot!("demo_markdown", stable);
+}
+
+#[test]
+fn demo_with_load_allowed_runs_its_load_test_and_metric_table() {
+    let dir = scratch("demo-load");
+    let json = dir.join("d.json");
+    let out = greenlight(&[
+        "demo",
+        "--no-store",
+        "--allow",
+        "load",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let items = report["items"].as_array().unwrap();
+    let load = items
+        .iter()
+        .find(|i| {
+            i["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("Health holds under load")
+        })
+        .unwrap();
+    assert_eq!(load["status"], "passed", "{load:#}");
+    assert!(
+        load["steps"][0]["evidence"]["load"]["requests"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    let metric_rows: Vec<&serde_json::Value> = items
+        .iter()
+        .filter(|i| {
+            i["text"]
+                .as_str()
+                .unwrap()
+                .contains("from the metric table")
+        })
+        .collect();
+    assert_eq!(metric_rows.len(), 4);
+    assert!(
+        metric_rows.iter().all(|i| i["status"] == "passed"),
+        "{metric_rows:#?}"
+    );
 }
 
 #[test]
