@@ -40,6 +40,17 @@ pub async fn run(
     config: LoadConfig,
     progress: Option<watch::Sender<Snapshot>>,
 ) -> Result<LoadReport, LoadError> {
+    run_until(config, progress, None).await
+}
+
+/// [`run`], stopped early when `cancel` turns true (Ctrl-C in a run): the
+/// report then covers what was measured so far, and `aborted` says
+/// `interrupted after …`.
+pub async fn run_until(
+    config: LoadConfig,
+    progress: Option<watch::Sender<Snapshot>>,
+    mut cancel: Option<watch::Receiver<bool>>,
+) -> Result<LoadReport, LoadError> {
     config.validate()?;
     let plan = Arc::new(Plan::prepare(&config).await?);
     let config = Arc::new(config);
@@ -83,7 +94,21 @@ pub async fn run(
     let mut next_snapshot = start + Duration::from_millis(1050);
     let mut last_snapshot = start;
     while finished.len() < threads {
+        let cancelled = async {
+            match cancel.as_mut() {
+                Some(c) => {
+                    if c.wait_for(|&v| v).await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
         tokio::select! {
+            _ = cancelled, if aborted.is_none() => {
+                aborted = Some(format!("interrupted after {:.1}s", start.elapsed().as_secs_f64()));
+                let _ = stop_tx.send(true);
+            }
             msg = rx.recv() => match msg {
                 Some(WorkerMsg::Tick(acc)) => {
                     interval.merge(&acc);

@@ -32,7 +32,7 @@ mod raw_h1;
 mod schedule;
 
 pub use cli_tools::recognise_command;
-pub use engine::run;
+pub use engine::{run, run_until};
 pub use error::{ErrorKind, LoadError, RecogniseError};
 pub use k6::{K6Script, recognise_k6};
 pub use model::{

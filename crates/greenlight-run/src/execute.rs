@@ -267,6 +267,18 @@ impl Executor {
         };
         let mut status = judgement.status;
         let mut reason = None;
+        // A load test cut short by Ctrl-C proves nothing either way.
+        if let Some(why) = obs
+            .load
+            .as_ref()
+            .and_then(|r| r.aborted.as_ref())
+            .filter(|a| a.starts_with("interrupted"))
+        {
+            status = Status::NotRun;
+            reason = Some(format!(
+                "the run was interrupted: the load test stopped ({why}); its figures so far are kept"
+            ));
+        }
         if let (Some(cap), Status::Passed | Status::NeedsReview) = (&check.capture, status) {
             match capture_value(&obs.body, &cap.path) {
                 Some(v) => {
@@ -579,7 +591,7 @@ impl Executor {
             });
             tx
         });
-        let run = greenlight_load::run(config.clone(), progress);
+        let run = greenlight_load::run_until(config.clone(), progress, Some(self.cancel.clone()));
         match tokio::time::timeout(limit, run).await {
             Ok(Ok(report)) => Observation {
                 summary: format!("load → {}", load_step::summary_line(&report)),

@@ -385,3 +385,62 @@ fn k6_run_reads_the_script_beside_the_checklist() {
     assert_ne!(missing["status"], "passed");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn ctrl_c_stops_a_running_load_step() {
+    let fx = fixture(None);
+    let dir = scratch("load-ctrl-c");
+    let doc_path = dir.join("long.md");
+    std::fs::write(
+        &doc_path,
+        "# R\n\n- [ ] Long load\n  ```bash\n  wrk -t1 -c2 -d30s https://staging-api.yourdomain.com/health\n  ```\n",
+    )
+    .unwrap();
+    let profile_path = dir.join("p.toml");
+    let profile = format!(
+        "[hosts]\n\"staging-api.yourdomain.com\" = \"{}\"\n[allow]\nload = true\n",
+        fx.base_url()
+    );
+    std::fs::write(&profile_path, profile).unwrap();
+    let json = dir.join("r.json");
+    let started = std::time::Instant::now();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_greenlight"))
+        .args([
+            "run",
+            doc_path.to_str().unwrap(),
+            "--env",
+            profile_path.to_str().unwrap(),
+            "--no-store",
+            "--json",
+            json.to_str().unwrap(),
+        ])
+        .env("NO_COLOR", "1")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "the 30 s load test was not stopped: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(status.code(), Some(3));
+    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["interrupted"], true);
+    let step = &item(&report, "Long load")["steps"][0];
+    assert_eq!(step["status"], "not_run", "{step:#}");
+    assert!(
+        step["evidence"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("interrupted")
+    );
+    assert!(step["evidence"]["load"]["requests"].as_u64().unwrap() > 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
