@@ -113,6 +113,7 @@ Examples:
   greenlight run STAGING.md --env staging.toml
   greenlight run STAGING.md --env staging.toml --set TOKEN=$(cat token) --json report.json --junit junit.xml
   greenlight run STAGING.md --env staging.toml --allow mutating --markdown $GITHUB_STEP_SUMMARY
+  greenlight run PERF.md --env staging.toml --allow load     # k6 blocks and ab/wrk/hey/oha lines run natively
 
 Exit codes:
   0  GO or GO_WITH_WARNINGS
