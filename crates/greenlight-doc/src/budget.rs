@@ -12,6 +12,9 @@ pub struct Budget {
 
 /// Finds the first `N unit` or `N-M unit` in `text`.
 pub fn find_budget(text: &str) -> Option<Budget> {
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut i = 0;
     while i < chars.len() {

@@ -517,9 +517,10 @@ fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
 
     // Which entries are items: every task entry; and in a section without
     // task entries, top-level ordered entries (runbook steps).
-    let mut sections_with_tasks = std::collections::HashSet::new();
+    // Indexed by phase + 1 (0: before any heading).
+    let mut sections_with_tasks = vec![false; phases.len() + 1];
     for e in raw.entries.iter().filter(|e| e.task.is_some()) {
-        sections_with_tasks.insert(e.phase);
+        sections_with_tasks[e.phase.map_or(0, |p| p + 1)] = true;
     }
     let mut entry_item: Vec<Option<usize>> = vec![None; raw.entries.len()];
     let mut items: Vec<Item> = Vec::new();
@@ -529,7 +530,7 @@ fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
         } else if e.ordered
             && e.list_depth == 1
             && e.parent.is_none()
-            && !sections_with_tasks.contains(&e.phase)
+            && !sections_with_tasks[e.phase.map_or(0, |p| p + 1)]
             && !e.text.trim().is_empty()
         {
             ItemKind::RunbookStep
