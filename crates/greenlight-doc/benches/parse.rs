@@ -9,7 +9,9 @@ fn main() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/seeds");
     let mut seeds: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
-        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| std::fs::read(p).unwrap())
         .collect();
     seeds.sort();
     // Concatenate the seeds, each copy under its own top heading (its own

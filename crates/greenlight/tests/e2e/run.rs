@@ -79,6 +79,8 @@ pub fn run_seed(env: &Env, seed: usize, profile: &str, args: &[&str]) -> (i32, V
         .args(&all)
         .current_dir(repo_root())
         .env("NO_COLOR", "1")
+        // Not `.greenlight/` beside the seed, inside the repository.
+        .env("GREENLIGHT_STORE", env.dir.join("runs.db"))
         .env(
             "E2E_SECRET_TOKEN",
             greenlight_fixture::Tokens::default().user,
