@@ -4,7 +4,7 @@
 //! sign-off slots and identifiers.
 
 use crate::encoding::{self, Decoded, Mojibake};
-use crate::ident::{PathHash, make_id, normalize};
+use crate::ident::{PathHash, normalize};
 use crate::model::*;
 use crate::{budget, section, severity, signoff};
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
@@ -164,6 +164,8 @@ struct RawTable {
 /// A line of a paragraph outside any list entry.
 struct ProseLine {
     range: Range<usize>,
+    /// The rendered text, kept only for lines with a blank (`___`), the one
+    /// thing prose lines are read for (sign-off slots); empty otherwise.
     text: String,
     phase: Option<usize>,
 }
@@ -400,7 +402,11 @@ fn push_prose(out: &mut Vec<ProseLine>, text: &str, start: usize, buf: &str, pha
         let end = text[offset..].find('\n').map_or(text.len(), |n| offset + n);
         out.push(ProseLine {
             range: offset..end,
-            text: line.to_string(),
+            text: if crate::signoff::has_blank(line) {
+                line.to_string()
+            } else {
+                String::new()
+            },
             phase,
         });
         offset = (end + 1).min(text.len());
@@ -509,7 +515,7 @@ fn annotation_body(html: &str) -> Option<String> {
 // Second pass: raw parts to the model.
 
 fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
-    let (phases, paths) = build_phases(ctx, &raw.headings);
+    let (phases, phase_hash) = build_phases(ctx, &raw.headings);
     // Clean every entry's text once; everything below reads the clean text.
     for e in &mut raw.entries {
         e.text = ctx.clean_owned(std::mem::take(&mut e.text));
@@ -557,8 +563,9 @@ fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
             line: span.line,
             checkbox,
             checked,
-            text: e.text.clone(),
-            inline_code: e.inline_code.clone(),
+            // Moved in below, once every item exists.
+            text: String::new(),
+            inline_code: Vec::new(),
             depth,
             parent,
             children: Vec::new(),
@@ -571,11 +578,25 @@ fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
         entry_item[i] = Some(index);
     }
 
+    // An item owns its entry's text from here on.
+    for (i, it) in entry_item.iter().enumerate() {
+        if let Some(it) = *it {
+            items[it].text = std::mem::take(&mut raw.entries[i].text);
+            items[it].inline_code = std::mem::take(&mut raw.entries[i].inline_code);
+        }
+    }
+    let entry_text = |i: usize| -> &str {
+        match entry_item[i] {
+            Some(it) => &items[it].text,
+            None => &raw.entries[i].text,
+        }
+    };
+
     // Severity: own label (or a `Status: …` line among the entry's plain
     // children), else the parent item's, else the nearest heading's.
     let mut own_label: Vec<Option<Severity>> = vec![None; items.len()];
     for (i, e) in raw.entries.iter().enumerate() {
-        let label = severity::label_severity(&e.text);
+        let label = severity::label_severity(entry_text(i));
         if label.is_none() {
             continue;
         }
@@ -624,16 +645,12 @@ fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
         });
     }
 
-    let signoffs = find_signoffs(ctx, &raw, &entry_item, &mut items, &paths);
+    let signoffs = find_signoffs(ctx, &raw, &entry_item, &mut items, &phase_hash);
 
     // Identifiers from names, never positions: the heading path, the
     // parent items' texts (already whitespace-normalized by `clean`) and
     // the item's own text, hashed once per heading and extended per item
     // (parents come before their children).
-    let phase_hash: Vec<PathHash> = paths
-        .iter()
-        .map(|path| path.iter().fold(PathHash::default(), |h, t| h.with(t)))
-        .collect();
     let mut item_hash: Vec<PathHash> = Vec::with_capacity(items.len());
     let mut seen = Seen::default();
     for item in items.iter_mut() {
@@ -777,11 +794,12 @@ fn heading_severity(phases: &[Phase], mut at: Option<usize>) -> Option<Severity>
     None
 }
 
-/// Builds the heading tree, and for each heading the titles from the top
-/// down to it (what its identifiers and its items' identifiers hash).
-fn build_phases(ctx: &Ctx, headings: &[RawHeading]) -> (Vec<Phase>, Vec<Vec<String>>) {
+/// Builds the heading tree, and for each heading the hash of the titles
+/// from the top down to it (what its identifiers and its items'
+/// identifiers are made from).
+fn build_phases(ctx: &Ctx, headings: &[RawHeading]) -> (Vec<Phase>, Vec<PathHash>) {
     let mut phases: Vec<Phase> = Vec::with_capacity(headings.len());
-    let mut paths: Vec<Vec<String>> = Vec::with_capacity(headings.len());
+    let mut paths: Vec<PathHash> = Vec::with_capacity(headings.len());
     let mut prep: Vec<bool> = Vec::with_capacity(headings.len());
     let mut stack: Vec<usize> = Vec::new();
     let mut seen = Seen::default();
@@ -797,10 +815,10 @@ fn build_phases(ctx: &Ctx, headings: &[RawHeading]) -> (Vec<Phase>, Vec<Vec<Stri
         let kind = section::section_kind(&title, parent_kind, parent_prep);
         prep.push(parent_prep || section::is_preparation_title(&title));
         let span = ctx.span(&h.range);
-        let mut path = parent.map_or_else(Vec::new, |p| paths[p].clone());
-        path.push(title.clone());
-        let refs: Vec<&str> = path.iter().map(String::as_str).collect();
-        let id = dedupe(&mut seen, make_id("h", &refs));
+        let path = parent
+            .map_or_else(PathHash::default, |p| paths[p])
+            .with(&title);
+        let id = dedupe(&mut seen, path.id("h"));
         paths.push(path);
         phases.push(Phase {
             id,
@@ -828,7 +846,7 @@ fn find_signoffs(
     raw: &Raw,
     entry_item: &[Option<usize>],
     items: &mut [Item],
-    paths: &[Vec<String>],
+    paths: &[PathHash],
 ) -> Vec<Signoff> {
     struct Found {
         start: usize,
@@ -849,12 +867,19 @@ fn find_signoffs(
         .iter()
         .filter(|p| crate::signoff::has_blank(&p.text))
         .map(|p| (&p.range, ctx.clean(&p.text), p.phase, None));
-    let entries = raw
+    // An entry's text lives in its item once it is one.
+    let entries: Vec<_> = raw
         .entries
         .iter()
         .enumerate()
-        .filter(|(_, e)| crate::signoff::has_blank(&e.text))
-        .map(|(i, e)| (&e.range, e.text.clone(), e.phase, Some(i)));
+        .filter_map(|(i, e)| {
+            let text: &str = match entry_item[i] {
+                Some(it) => &items[it].text,
+                None => &e.text,
+            };
+            crate::signoff::has_blank(text).then(|| (&e.range, text.to_string(), e.phase, Some(i)))
+        })
+        .collect();
     for (range, text, phase, entry) in prose.chain(entries) {
         let Some(line) = signoff::parse_slot_line(&text) else {
             continue;
@@ -932,12 +957,9 @@ fn find_signoffs(
         .into_iter()
         .enumerate()
         .map(|(index, f)| {
-            let mut refs: Vec<&str> = f
-                .phase
-                .map_or_else(Vec::new, |p| paths[p].iter().map(String::as_str).collect());
             let role = normalize(&f.role);
-            refs.push(&role);
-            let id = dedupe(&mut seen, make_id("s", &refs));
+            let path = f.phase.map_or_else(PathHash::default, |p| paths[p]);
+            let id = dedupe(&mut seen, path.with(&role).id("s"));
             if let Some(item) = f.item {
                 items[item].signoff = Some(index);
                 let children = items[item].children.clone();
