@@ -54,9 +54,9 @@ pub struct Executor {
     pub cancel: watch::Receiver<bool>,
     /// Results of the load steps so far, by check index, for metric tables.
     pub loads: LoadResults,
-    /// Where load steps report progress while they run (set by
-    /// [`Executor::resume`] to its event channel).
-    pub progress: Option<mpsc::UnboundedSender<Event>>,
+    /// Where a load step reports progress while it runs: the check's index
+    /// and the run's event channel (set by [`Executor::resume`] per check).
+    pub progress: Option<(usize, mpsc::UnboundedSender<Event>)>,
 }
 
 /// Load results shared by the checks of a run.
@@ -125,7 +125,7 @@ impl Executor {
                 }
                 let cancelled = *self.cancel.borrow();
                 let mut me = self.clone();
-                me.progress = Some(events.clone());
+                me.progress = Some((check.index, events.clone()));
                 let check = check.clone();
                 let results = results.clone();
                 let captures = captures.clone();
@@ -223,10 +223,7 @@ impl Executor {
         let target = match resolve_target(&check.target, &lookup) {
             Ok(t) => t,
             Err(missing) => {
-                let reason = format!(
-                    "needs {} which nobody provided (set it in the profile's [vars] or with --set NAME=VALUE)",
-                    missing.join(", ")
-                );
+                let reason = crate::plan::nobody_provided(&missing);
                 return self.result(
                     check,
                     Status::Blocked,
@@ -250,12 +247,7 @@ impl Executor {
         let mut attempts = 0;
         let (obs, judgement) = loop {
             attempts += 1;
-            let obs = match &target {
-                Target::Load { config, .. } => {
-                    self.observe_load(config, Instant::now(), check.index).await
-                }
-                _ => self.observe(&target, &env).await,
-            };
+            let obs = self.observe(&target, &env).await;
             let judgement = judge(&check.expect, &obs);
             let retry = judgement.status == Status::Failed
                 && eventually.is_some_and(|e| start.elapsed() + e.interval < e.deadline)
@@ -501,7 +493,7 @@ impl Executor {
                     Err(e) => failed(target.describe(), e.to_string(), t0.elapsed()),
                 }
             }
-            Target::Load { config, .. } => self.observe_load(config, t0, usize::MAX).await,
+            Target::Load { config, .. } => self.observe_load(config, t0).await,
             Target::Metric { name, figure, from } => {
                 let loads = self.loads.lock().expect("loads lock");
                 let reports: Vec<&greenlight_load::LoadReport> = from
@@ -574,14 +566,14 @@ impl Executor {
 
 impl Executor {
     /// Runs a load test, bounded by its own length plus a margin.
-    async fn observe_load(&self, config: &LoadConfig, t0: Instant, check: usize) -> Observation {
+    async fn observe_load(&self, config: &LoadConfig, t0: Instant) -> Observation {
         let length = config
             .effective_duration()
             .unwrap_or(Duration::from_secs(600));
         let limit = length + config.timeout + Duration::from_secs(10);
         // Progress goes to the live view each second; the forwarder ends
         // when the run drops its end of the channel.
-        let progress = self.progress.clone().map(|events| {
+        let progress = self.progress.clone().map(|(check, events)| {
             let (tx, mut rx) = watch::channel(Snapshot::default());
             tokio::spawn(async move {
                 while rx.changed().await.is_ok() {
@@ -715,10 +707,9 @@ pub fn resolve_target(
         },
         Target::Load { tool, config } => {
             let mut config = config.clone();
+            // Hosts were mapped (or refused) at planning time.
             for t in &mut config.targets {
-                let url = sub(&t.url);
-                // A variable that holds a document URL is mapped like the rest.
-                t.url = url;
+                t.url = sub(&t.url);
                 for (_, v) in &mut t.headers {
                     *v = sub(v);
                 }

@@ -102,10 +102,7 @@ pub fn parse_k6_run(line: &str) -> Option<K6Run> {
 
 fn assignment(word: &str) -> Option<(String, String)> {
     let (name, value) = word.split_once('=')?;
-    let valid = !name.is_empty()
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !name.starts_with(|c: char| c.is_ascii_digit());
-    valid.then(|| (name.to_string(), value.to_string()))
+    subst::is_name(name).then(|| (name.to_string(), value.to_string()))
 }
 
 /// A summary of a config for plans and evidence: `closed 20 VUs, 10s, 1 URL`.

@@ -171,6 +171,14 @@ pub struct BlockAnalysis {
     pub expect: Vec<Expectation>,
 }
 
+/// Why a step that needs these variables is blocked.
+pub fn nobody_provided(names: &[String]) -> String {
+    format!(
+        "needs {} which nobody provided (set it in the profile's [vars] or with --set NAME=VALUE)",
+        names.join(", ")
+    )
+}
+
 /// A variable's value for a load step's URLs at planning time: the value
 /// itself, or for a secret a `${NAME}` reference that is filled in only when
 /// the step runs (so the plan never holds it).
@@ -190,6 +198,8 @@ struct PendingLoad {
     text: String,
     tool: String,
     config: LoadConfig,
+    /// Why it cannot run (a variable nobody provided), if so.
+    blocked: Option<String>,
 }
 
 /// A block with its load lines taken out.
@@ -334,11 +344,6 @@ impl Builder<'_> {
         }
     }
 
-    /// Metric tables (`| Response Time (p95) | < 300ms | < 500ms |`) gate
-    /// the figures of the run's load steps: a row's target column is a
-    /// should-fix item (over it warns), its critical column a required one
-    /// (over it fails). Without a load step in the plan, tables are left to
-    /// people.
     /// Puts the items back in document order (metric-table items are made
     /// last, once every load step is known), renumbering every reference.
     fn items_in_document_order(&mut self) {
@@ -348,8 +353,10 @@ impl Builder<'_> {
         for (new, &old) in order.iter().enumerate() {
             new_index[old] = new;
         }
-        let mut old_items = std::mem::take(&mut self.plan.items);
-        let mut items: Vec<Option<PlanItem>> = old_items.drain(..).map(Some).collect();
+        let mut items: Vec<Option<PlanItem>> = std::mem::take(&mut self.plan.items)
+            .into_iter()
+            .map(Some)
+            .collect();
         self.plan.items = order
             .iter()
             .map(|&old| items[old].take().expect("each item moves once"))
@@ -370,7 +377,11 @@ impl Builder<'_> {
         }
     }
 
-    /// Returns whether it added any item.
+    /// Metric tables (`| Response Time (p95) | < 300ms | < 500ms |`) gate
+    /// the figures of the run's load steps: a row's target column is a
+    /// should-fix item (over it warns), its critical column a required one
+    /// (over it fails). Without a load step in the plan, tables are left to
+    /// people. Returns whether it added any item.
     fn add_metric_items(&mut self, run_phase: &dyn Fn(Option<usize>) -> usize) -> bool {
         let loads: Vec<usize> = self
             .plan
@@ -619,6 +630,7 @@ impl Builder<'_> {
                 load.text,
                 load.tool,
                 load.config,
+                load.blocked,
             );
         }
     }
@@ -641,7 +653,9 @@ impl Builder<'_> {
             let lookup = |name: &str| plan_time_value(self.profile, name);
             let filled = subst::substitute(&text, &lookup).unwrap_or_else(|_| text.clone());
             let (tool, attempt) = if let Some(tool) = load_step::load_tool(&text) {
-                let config = greenlight_load::recognise_command(&filled).map_err(|e| e.to_string());
+                let config = greenlight_load::recognise_command(&filled)
+                    .map(|config| (config, None))
+                    .map_err(|e| e.to_string());
                 (tool, config)
             } else if let Some(run) = load_step::parse_k6_run(&filled) {
                 ("k6", self.k6_file_config(&run))
@@ -649,7 +663,7 @@ impl Builder<'_> {
                 return true;
             };
             match attempt {
-                Ok(config) => {
+                Ok((config, blocked)) => {
                     let mut end = c.line_offset;
                     while end < lines.len() && lines[end].trim_end().ends_with('\\') {
                         end += 1;
@@ -662,6 +676,7 @@ impl Builder<'_> {
                         text,
                         tool: tool.to_string(),
                         config,
+                        blocked,
                     });
                     false
                 }
@@ -699,7 +714,10 @@ impl Builder<'_> {
     /// `k6 run FILE`: the script is read from beside the checklist and
     /// recognised like a k6 block; `-e NAME=VALUE` and `NAME=VALUE` in front
     /// of the command give its `__ENV`.
-    fn k6_file_config(&self, run: &load_step::K6Run) -> Result<LoadConfig, String> {
+    fn k6_file_config(
+        &self,
+        run: &load_step::K6Run,
+    ) -> Result<(LoadConfig, Option<String>), String> {
         let run = run.as_ref().map_err(|e| format!("not understood: {e}"))?;
         let base = std::path::Path::new(&self.plan.checklist)
             .parent()
@@ -717,16 +735,31 @@ impl Builder<'_> {
         let code = std::fs::read_to_string(&path)
             .map_err(|e| format!("not understood: cannot read {}: {e}", path.display()))?;
         let script = greenlight_load::recognise_k6(&code).map_err(|e| e.to_string())?;
-        script
-            .resolve(|name| {
-                run.env
-                    .iter()
-                    .rev()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, v)| v.clone())
-                    .or_else(|| plan_time_value(self.profile, name))
-            })
-            .map_err(|e| format!("not understood: {e}"))
+        Ok(self.resolve_k6(&script, &run.env))
+    }
+
+    /// A recognised k6 script's config with `__ENV` filled from `env` (the
+    /// command line's), then the profile; a variable nobody provides, or a
+    /// config that cannot run, leaves it blocked with the reason.
+    fn resolve_k6(
+        &self,
+        script: &greenlight_load::K6Script,
+        env: &[(String, String)],
+    ) -> (LoadConfig, Option<String>) {
+        let resolved = script.resolve(|name| {
+            env.iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+                .or_else(|| plan_time_value(self.profile, name))
+        });
+        match resolved {
+            Ok(config) => (config, None),
+            Err(greenlight_load::LoadError::MissingEnv(name)) => {
+                (script.config.clone(), Some(nobody_provided(&[name])))
+            }
+            Err(other) => (script.config.clone(), Some(format!("k6 script: {other}"))),
+        }
     }
 
     /// A k6 script block: a native load step when greenlight understands
@@ -735,17 +768,7 @@ impl Builder<'_> {
         let step = &self.list.steps[s];
         match greenlight_load::recognise_k6(&step.code) {
             Ok(script) => {
-                let resolved = script.resolve(|name| plan_time_value(self.profile, name));
-                let (config, blocked) = match resolved {
-                    Ok(config) => (config, None),
-                    Err(greenlight_load::LoadError::MissingEnv(name)) => (
-                        script.config.clone(),
-                        Some(format!(
-                            "needs {name} which nobody provided (set it in the profile's [vars] or with --set NAME=VALUE)"
-                        )),
-                    ),
-                    Err(other) => (script.config.clone(), Some(format!("k6 script: {other}"))),
-                };
+                let (config, blocked) = self.resolve_k6(&script, &[]);
                 self.push_load(
                     item,
                     phase,
@@ -753,10 +776,8 @@ impl Builder<'_> {
                     step.code.trim_end().to_string(),
                     "k6".into(),
                     config,
+                    blocked,
                 );
-                if let (Some(reason), Some(c)) = (blocked, self.plan.checks.last_mut()) {
-                    c.gate = Gate::Blocked { reason };
-                }
             }
             Err(e) => {
                 let script = format!(
@@ -786,7 +807,8 @@ impl Builder<'_> {
     }
 
     /// A native load step: a default threshold when none is written, the
-    /// profile's limits applied, its URLs pointed at the profile's hosts.
+    /// profile's limits applied, its URLs pointed at the profile's hosts;
+    /// `blocked` says why it cannot run, if it cannot.
     #[allow(clippy::too_many_arguments)]
     fn push_load(
         &mut self,
@@ -796,6 +818,7 @@ impl Builder<'_> {
         command: String,
         tool: String,
         mut config: LoadConfig,
+        blocked: Option<String>,
     ) {
         let mut notes: Vec<String> = Vec::new();
         notes.extend(load_step::ensure_threshold(&mut config));
@@ -819,10 +842,12 @@ impl Builder<'_> {
             Vec::new(),
             Vec::new(),
         );
-        if let Some(c) = self.plan.checks.last_mut()
-            && !notes.is_empty()
-        {
+        let c = self.plan.checks.last_mut().expect("just pushed");
+        if !notes.is_empty() {
             c.note = Some(notes.join("; "));
+        }
+        if let Some(reason) = blocked {
+            c.gate = Gate::Blocked { reason };
         }
     }
 
@@ -941,15 +966,15 @@ impl Builder<'_> {
         programs: Vec<String>,
     ) {
         let index = self.plan.checks.len();
-        // Load goes only to hosts the profile names.
-        let load_refusal = match &native {
-            Some(Target::Load { config, .. }) => {
-                load_step::map_targets(&mut config.clone(), &self.profile.hosts).err()
-            }
-            _ => None,
-        };
         let is_load = matches!(native, Some(Target::Load { .. }));
+        // Load goes only to hosts the profile names: mapped here, refused
+        // when a URL's host is not named.
+        let mut load_refusal = None;
         let target = match native {
+            Some(Target::Load { tool, mut config }) => {
+                load_refusal = load_step::map_targets(&mut config, &self.profile.hosts).err();
+                Target::Load { tool, config }
+            }
             Some(t) => self.map_hosts(t),
             None => Target::Shell {
                 script: command.clone(),
@@ -993,10 +1018,7 @@ impl Builder<'_> {
         }
         let gate = if !missing.is_empty() {
             Gate::Blocked {
-                reason: format!(
-                    "needs {} which nobody provided (set it in the profile's [vars] or with --set NAME=VALUE)",
-                    missing.join(", ")
-                ),
+                reason: nobody_provided(&missing),
             }
         } else if let Some(dep) = depends_on
             .iter()
@@ -1016,19 +1038,19 @@ impl Builder<'_> {
                     "the script names {host}, which the profile maps elsewhere; a shell step cannot be redirected, so it does not run"
                 ),
             }
-        } else if is_load && !self.profile.allow_load && !self.profile.is_allowed(class) {
+        } else if !(self.profile.is_allowed(class) || is_load && self.profile.allow_load) {
             Gate::NotRun {
-                reason: "a load test counts as mutating: not run (allow load with --allow load or [allow] load = true)".into(),
-            }
-        } else if !is_load && !self.profile.is_allowed(class) {
-            Gate::NotRun {
-                reason: format!(
-                    "{} is {}: not run (allow with --allow {}) — set by `{}`",
-                    target.probe(),
-                    class.as_str(),
-                    class.as_str(),
-                    one_line(&class_reason)
-                ),
+                reason: if is_load {
+                    "a load test counts as mutating: not run (allow load with --allow load or [allow] load = true)".into()
+                } else {
+                    format!(
+                        "{} is {}: not run (allow with --allow {}) — set by `{}`",
+                        target.probe(),
+                        class.as_str(),
+                        class.as_str(),
+                        one_line(&class_reason)
+                    )
+                },
             }
         } else if matches!(target, Target::Shell { .. }) && !self.profile.shell {
             Gate::NotRun {
@@ -1136,16 +1158,8 @@ impl Builder<'_> {
                 url: map_service(&url, hosts, self.profile.services.get("redis")),
                 args,
             },
-            shell @ Target::Shell { .. } => shell,
-            Target::Load { tool, mut config } => {
-                for t in &mut config.targets {
-                    if let Some(mapped) = subst::map_url(&t.url, hosts) {
-                        t.url = mapped;
-                    }
-                }
-                Target::Load { tool, config }
-            }
-            metric @ Target::Metric { .. } => metric,
+            // Load URLs are mapped (or refused) by `push_check`.
+            other @ (Target::Shell { .. } | Target::Load { .. } | Target::Metric { .. }) => other,
         }
     }
 

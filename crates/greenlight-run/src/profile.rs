@@ -448,6 +448,18 @@ impl Profile {
         }
     }
 
+    /// Applies one `--allow WORD`: a class, or `load` for load steps.
+    pub fn allow_word(&mut self, word: &str) -> Result<(), String> {
+        if word.eq_ignore_ascii_case("load") {
+            self.allow_load = true;
+            return Ok(());
+        }
+        let class = Class::parse(word)
+            .ok_or_else(|| format!("--allow {word}: use read, mutating, destructive or load"))?;
+        self.allow(class);
+        Ok(())
+    }
+
     pub fn is_allowed(&self, class: Class) -> bool {
         self.allowed.contains(&class)
     }

@@ -117,7 +117,7 @@ pub fn references(text: &str) -> Vec<String> {
     substitute(text, &|_| None).err().unwrap_or_default()
 }
 
-fn is_name(s: &str) -> bool {
+pub(crate) fn is_name(s: &str) -> bool {
     !s.is_empty()
         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !s.starts_with(|c: char| c.is_ascii_digit())

@@ -4,7 +4,7 @@
 use crate::cli::DemoArgs;
 use crate::exit::Failure;
 use crate::run_cmd;
-use greenlight_run::profile::{Class, Profile};
+use greenlight_run::profile::Profile;
 
 /// The bundled example checklist.
 pub const CHECKLIST: &str = include_str!("../../../examples/demo-checklist.md");
@@ -22,14 +22,7 @@ pub fn run(args: DemoArgs) -> Result<u8, Failure> {
             .map_err(|e| Failure::usage(format!("cannot start the demo service: {e}")))?;
         let mut profile = demo_profile(&fixture.base_url(), fixture.tokens());
         for a in &args.allow {
-            if a.eq_ignore_ascii_case("load") {
-                profile.allow_load = true;
-                continue;
-            }
-            let class = Class::parse(a).ok_or_else(|| {
-                Failure::usage(format!("--allow {a}: use read, mutating, destructive or load"))
-            })?;
-            profile.allow(class);
+            profile.allow_word(a).map_err(Failure::usage)?;
         }
         eprintln!(
             "demo service listening on {} (stands in for staging-api.yourdomain.com)\n",

@@ -7,7 +7,7 @@ use greenlight_run::assemble::{self, RunFacts};
 use greenlight_run::execute::{Event, Executor};
 use greenlight_run::outcome::{RunReport, StepResult, Verdict};
 use greenlight_run::plan::{self, Gate, Handling, Plan};
-use greenlight_run::profile::{Class, Profile};
+use greenlight_run::profile::Profile;
 use greenlight_run::redact::Redactor;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -54,16 +54,7 @@ pub fn load_profile(args: &ProfileArgs) -> Result<Profile, Failure> {
         profile.set_var(name, value);
     }
     for a in &args.allow {
-        if a.eq_ignore_ascii_case("load") {
-            profile.allow_load = true;
-            continue;
-        }
-        let class = Class::parse(a).ok_or_else(|| {
-            Failure::usage(format!(
-                "--allow {a}: use read, mutating, destructive or load"
-            ))
-        })?;
-        profile.allow(class);
+        profile.allow_word(a).map_err(Failure::usage)?;
     }
     Ok(profile)
 }

@@ -371,7 +371,7 @@ fn k6_run_reads_the_script_beside_the_checklist() {
     )
     .unwrap();
     // Seed 001's line, as written.
-    let doc = "# R\n\n## Performance Verification\n\n- [ ] Load test\n  ```bash\n  BASE_URL=https://staging-api.yourdomain.com k6 run scripts/load-test.js\n  ```\n\n- [ ] Missing script\n  ```bash\n  k6 run scripts/nope.js\n  ```\n";
+    let doc = "# R\n\n## Performance Verification\n\n- [ ] Load test\n  ```bash\n  BASE_URL=https://staging-api.yourdomain.com k6 run scripts/load-test.js\n  ```\n\n- [ ] Missing script\n  ```bash\n  k6 run scripts/nope.js\n  ```\n\n- [ ] No base URL\n  ```bash\n  k6 run scripts/load-test.js\n  ```\n";
     let (_, report) = run(&dir, doc, &profile(&fx, "load = true"), &[]);
     let step = &item(&report, "Load test")["steps"][0];
     assert_eq!(step["probe"], "load", "{step:#}");
@@ -380,6 +380,17 @@ fn k6_run_reads_the_script_beside_the_checklist() {
     assert!(fx.request_count("GET", "/health") > 0);
     // A script that is not there is not understood; only the real k6 could
     // run the line (a shell step, not allowed here).
+    // The script's __ENV.BASE_URL given by nobody: a load step, blocked,
+    // naming it (as for a k6 block).
+    let no_env = &item(&report, "No base URL")["steps"][0];
+    assert_eq!(no_env["probe"], "load", "{no_env:#}");
+    assert_eq!(no_env["status"], "blocked");
+    assert!(
+        no_env["evidence"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("BASE_URL")
+    );
     let missing = &item(&report, "Missing script")["steps"][0];
     assert_eq!(missing["probe"], "shell");
     assert_ne!(missing["status"], "passed");
@@ -419,11 +430,7 @@ fn ctrl_c_stops_a_running_load_step() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    nix_kill_int(child.id());
     let status = child.wait().unwrap();
     assert!(
         started.elapsed() < Duration::from_secs(15),

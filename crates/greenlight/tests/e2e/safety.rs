@@ -370,14 +370,6 @@ fn ctrl_c_stops_cleanly_and_reports_what_ran() {
     assert_eq!(env.fixture.control().request_count("GET", "/version"), 0);
 }
 
-fn nix_kill_int(pid: u32) {
-    let ok = std::process::Command::new("kill")
-        .args(["-INT", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(ok.success());
-}
-
 #[test]
 fn eventually_retries_until_the_check_passes_or_the_deadline() {
     let env = start("eventually", Faults::NONE.with_not_ready());

@@ -110,3 +110,12 @@ pub fn e2e_database() -> String {
     })
     .clone()
 }
+
+/// Sends SIGINT (what Ctrl-C sends) to a process.
+pub fn nix_kill_int(pid: u32) {
+    let ok = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
