@@ -1444,8 +1444,13 @@ fn target_references(t: &Target) -> Vec<String> {
 
 /// Whether a script names a mapped host (a `host:port` key only with that port).
 fn mentions_host(script: &str, host: &str) -> bool {
-    let name = host;
-    script.match_indices(name).any(|(i, _)| {
+    // Host names are case-insensitive; ASCII lower-casing keeps byte offsets.
+    let script = &script.to_ascii_lowercase();
+    let name = &match subst::split_host_port(host) {
+        (h, Some(p)) => format!("{}:{p}", subst::normalize_host(h)),
+        (h, None) => subst::normalize_host(h),
+    };
+    script.match_indices(name.as_str()).any(|(i, _)| {
         let before = script[..i].chars().next_back();
         let after = script[i + name.len()..].chars().next();
         !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
@@ -1509,10 +1514,8 @@ fn map_service(
             Some((h, p)) => (h, p.parse().unwrap_or(0)),
             None => (&after[..end], if scheme == "redis" { 6379 } else { 5432 }),
         };
-        if (hosts.contains_key(&host.to_ascii_lowercase())
-            || hosts.contains_key(&format!("{}:{port}", host.to_ascii_lowercase())))
-            && let Some((h, p)) = subst::map_addr(host, port, hosts)
-        {
+        // `map_addr` compares normalised hosts: `DB.internal.` is `db.internal`.
+        if let Some((h, p)) = subst::map_addr(host, port, hosts) {
             let user = userinfo.map(|u| format!("{u}@")).unwrap_or_default();
             return format!("{scheme}://{user}{h}:{p}{}", &after[end..]);
         }
@@ -1741,6 +1744,8 @@ mod tests {
             "kafka --bootstrap-server localhost:9092",
             "localhost:3000"
         ));
+        assert!(mentions_host("curl https://API.X.IO./health", "api.x.io"));
+        assert!(mentions_host("curl https://api.x.io/health", "API.x.io."));
     }
 
     #[test]

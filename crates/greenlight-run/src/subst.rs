@@ -132,16 +132,20 @@ fn is_placeholder(s: &str) -> bool {
 }
 
 /// A URL split at its authority.
-struct UrlParts<'a> {
-    scheme: &'a str,
-    host: &'a str,
-    port: Option<u16>,
-    rest: &'a str,
+pub(crate) struct UrlParts<'a> {
+    pub(crate) scheme: &'a str,
+    pub(crate) host: &'a str,
+    pub(crate) port: Option<u16>,
+    pub(crate) rest: &'a str,
 }
 
-fn split_url(url: &str) -> Option<UrlParts<'_>> {
+/// Splits `scheme://[userinfo@]host[:port]rest`. The authority ends where
+/// the HTTP client's URL parser ends it (`/`, `?`, `#`, and `\`, which
+/// `http` URLs treat as `/`), so the host seen here is the host a request
+/// would reach.
+pub(crate) fn split_url(url: &str) -> Option<UrlParts<'_>> {
     let (scheme, after) = url.split_once("://")?;
-    let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let end = after.find(['/', '?', '#', '\\']).unwrap_or(after.len());
     let authority = &after[..end];
     let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let (host, port) = split_host_port(authority);
@@ -153,7 +157,7 @@ fn split_url(url: &str) -> Option<UrlParts<'_>> {
     })
 }
 
-fn split_host_port(authority: &str) -> (&str, Option<u16>) {
+pub(crate) fn split_host_port(authority: &str) -> (&str, Option<u16>) {
     if let Some(stripped) = authority.strip_prefix('[') {
         // [::1]:8080
         if let Some((h, rest)) = stripped.split_once(']') {
@@ -162,15 +166,14 @@ fn split_host_port(authority: &str) -> (&str, Option<u16>) {
         }
     }
     match authority.rsplit_once(':') {
-        Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) && !p.is_empty() => {
-            (h, p.parse().ok())
-        }
+        // An empty port (`host:`) means the default one, as URL parsers read it.
+        Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => (h, p.parse().ok()),
         _ => (authority, None),
     }
 }
 
 fn default_port(scheme: &str) -> Option<u16> {
-    Some(match scheme {
+    Some(match scheme.to_ascii_lowercase().as_str() {
         "http" | "ws" => 80,
         "https" | "wss" => 443,
         "postgres" | "postgresql" => 5432,
@@ -179,14 +182,58 @@ fn default_port(scheme: &str) -> Option<u16> {
     })
 }
 
+/// A host name the way mapping compares it, and the way the HTTP client
+/// will resolve it: percent-decoded, IDNA (Unicode → punycode), ASCII lower
+/// case, without the trailing dot of a fully qualified name. So
+/// `API.Example.COM.` and `api.example.com` are one host, and so are
+/// `bücher.example` and `xn--bcher-kva.example`. IP addresses come out in
+/// their canonical form (IPv6 without brackets).
+pub fn normalize_host(host: &str) -> String {
+    // URL parsers drop tabs and newlines anywhere in a URL.
+    let cleaned: String = host
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let bare = cleaned.trim();
+    let bare = bare
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(bare);
+    let parsed = if bare.contains(':') {
+        // An IPv6 literal.
+        url::Host::parse(&format!("[{bare}]")).ok()
+    } else {
+        url::Host::parse(bare).ok()
+    };
+    let text = match parsed {
+        Some(url::Host::Ipv6(ip)) => ip.to_string(),
+        Some(h) => h.to_string(),
+        None => bare.to_ascii_lowercase(),
+    };
+    text.trim_end_matches('.').to_string()
+}
+
+/// The mapping for `host` (and `port`): a `host:port` entry wins over a
+/// `host` entry. Both sides are compared normalised ([`normalize_host`]).
 fn lookup_host<'a>(
     hosts: &'a BTreeMap<String, String>,
     host: &str,
     port: Option<u16>,
 ) -> Option<&'a String> {
-    let host = host.to_ascii_lowercase();
-    port.and_then(|p| hosts.get(&format!("{host}:{p}")))
-        .or_else(|| hosts.get(&host))
+    let host = normalize_host(host);
+    let mut bare = None;
+    for (key, target) in hosts {
+        let (k_host, k_port) = split_host_port(key);
+        if normalize_host(k_host) != host {
+            continue;
+        }
+        match k_port {
+            Some(p) if Some(p) == port => return Some(target),
+            Some(_) => {}
+            None => bare = bare.or(Some(target)),
+        }
+    }
+    bare
 }
 
 /// Maps a URL's scheme, host and port through `[hosts]`. `https`/`wss`
@@ -199,7 +246,7 @@ pub fn map_url(url: &str, hosts: &BTreeMap<String, String>) -> Option<String> {
     Some(match target.split_once("://") {
         Some((t_scheme, t_rest)) => {
             let t_auth = t_rest.trim_end_matches('/');
-            let scheme = match (parts.scheme, t_scheme) {
+            let scheme = match (parts.scheme.to_ascii_lowercase().as_str(), t_scheme) {
                 ("wss" | "ws", "http") => "ws",
                 ("wss" | "ws", "https") => "wss",
                 (_, s) => s,
@@ -208,7 +255,7 @@ pub fn map_url(url: &str, hosts: &BTreeMap<String, String>) -> Option<String> {
         }
         None => format!(
             "{}://{}{}",
-            parts.scheme,
+            parts.scheme.to_ascii_lowercase(),
             target.trim_end_matches('/'),
             parts.rest
         ),
@@ -224,9 +271,38 @@ pub fn map_addr(host: &str, port: u16, hosts: &BTreeMap<String, String>) -> Opti
     Some((h.to_string(), p.unwrap_or(port)))
 }
 
-/// Host of a URL, if it parses.
+/// Host of a URL, if it parses, normalised ([`normalize_host`]).
 pub fn url_host(url: &str) -> Option<String> {
-    split_url(url).map(|p| p.host.to_ascii_lowercase())
+    split_url(url).map(|p| normalize_host(p.host))
+}
+
+/// The real addresses `[hosts]` maps to, as `host:port` (or `host` when
+/// the mapping names no port and no scheme): where a followed redirect may
+/// go besides the request's own authority.
+pub fn mapped_authorities(hosts: &BTreeMap<String, String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for target in hosts.values() {
+        let (scheme, rest) = match target.split_once("://") {
+            Some((s, r)) => (Some(s), r),
+            None => (None, target.as_str()),
+        };
+        let auth = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+        let (h, p) = split_host_port(auth);
+        let host = normalize_host(h);
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host
+        };
+        let entry = match p.or_else(|| scheme.and_then(default_port)) {
+            Some(p) => format!("{host}:{p}"),
+            None => host,
+        };
+        if !out.contains(&entry) {
+            out.push(entry);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -316,5 +392,69 @@ mod tests {
             Some(("127.0.0.1".into(), 18081))
         );
         assert_eq!(map_addr("other", 1, &h), None);
+    }
+
+    #[test]
+    fn host_spellings_map_alike() {
+        let h = hosts();
+        for url in [
+            "https://API.Example.COM.:8443/v1",
+            "https://api.example.com.:8443/v1",
+            "HTTPS://api.EXAMPLE.com:8443/v1",
+            "https://api%2Eexample.com:8443/v1",
+            "https://api.exa\tmple.com:8443/v1",
+        ] {
+            assert_eq!(
+                map_url(url, &h).as_deref(),
+                Some("https://127.0.0.1:9000/v1"),
+                "{url:?}"
+            );
+        }
+        assert_eq!(
+            map_url("http://staging-api.yourdomain.com./x", &h).as_deref(),
+            Some("http://127.0.0.1:18081/x")
+        );
+        assert_eq!(
+            map_addr("DB.Internal.", 5432, &h),
+            Some(("127.0.0.1".into(), 5432))
+        );
+        assert_eq!(url_host("http://API.Example.COM./").as_deref(), Some("api.example.com"));
+        // A backslash ends the authority, as the HTTP client reads it: the
+        // host is api.example.com, not evil.example.
+        assert_eq!(
+            map_url("https://api.example.com:8443\\@evil.example/", &h).as_deref(),
+            Some("https://127.0.0.1:9000\\@evil.example/")
+        );
+    }
+
+    #[test]
+    fn unicode_hosts_map_as_punycode() {
+        let mut h = BTreeMap::new();
+        h.insert("bücher.example".to_string(), "127.0.0.1:1".to_string());
+        h.insert("xn--caf-dma.example".to_string(), "127.0.0.1:2".to_string());
+        assert_eq!(normalize_host("BÜCHER.example."), "xn--bcher-kva.example");
+        assert_eq!(
+            map_url("http://xn--bcher-kva.example/", &h).as_deref(),
+            Some("http://127.0.0.1:1/")
+        );
+        assert_eq!(
+            map_url("http://Café.example/", &h).as_deref(),
+            Some("http://127.0.0.1:2/")
+        );
+        assert_eq!(map_url("http://other.example/", &h), None);
+        assert_eq!(normalize_host("[::1]"), "::1");
+        assert_eq!(normalize_host("<redis-host>"), "<redis-host>");
+    }
+
+    #[test]
+    fn mapped_authorities_name_real_addresses() {
+        assert_eq!(
+            mapped_authorities(&hosts()),
+            vec![
+                "127.0.0.1:9000".to_string(),
+                "127.0.0.1:5432".into(),
+                "127.0.0.1:18081".into()
+            ]
+        );
     }
 }
