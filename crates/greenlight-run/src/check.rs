@@ -3,6 +3,7 @@
 
 use crate::load_step::{LoadFigure, threshold_failures};
 use crate::outcome::Status;
+use crate::profile::Class;
 use greenlight_load::{CompareOp, LoadConfig, LoadReport};
 use serde::Serialize;
 use serde_json::Value;
@@ -89,6 +90,42 @@ impl Target {
             Target::Load { .. } => "load",
             Target::Metric { .. } => "metric",
         }
+    }
+
+    /// The safety class of what this target would do, judged from the
+    /// request itself (call it again after variables are filled in):
+    /// an HTTP request is `read` only with GET, HEAD or OPTIONS, no body and
+    /// no method-override header; TCP, TLS, WebSocket upgrades (which send
+    /// no message) and metric figures read; a load test is `mutating`; SQL
+    /// and Redis commands take their classifier's class. `None` for a shell
+    /// step, whose class only its script's analysis knows.
+    pub fn class(&self) -> Option<Class> {
+        use crate::analyze::{classify, curl};
+        Some(match self {
+            Target::Http {
+                method,
+                headers,
+                body,
+                ..
+            } => {
+                if curl::is_read_method(method)
+                    && body.is_none()
+                    && !headers.iter().any(|(k, _)| curl::is_method_override(k))
+                {
+                    Class::Read
+                } else {
+                    Class::Mutating
+                }
+            }
+            Target::Tcp { .. } | Target::Tls { .. } | Target::WebSocket { .. } => Class::Read,
+            Target::Metric { .. } => Class::Read,
+            Target::Load { .. } => Class::Mutating,
+            Target::Postgres { sql, .. } | Target::ClickHouse { sql, .. } => {
+                classify::sql_class(sql)
+            }
+            Target::Redis { args, .. } => classify::redis_class(args),
+            Target::Shell { .. } => return None,
+        })
     }
 
     /// A one-line description: `GET http://…/health`, `psql: SELECT 1`.

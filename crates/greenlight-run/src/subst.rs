@@ -418,7 +418,10 @@ mod tests {
             map_addr("DB.Internal.", 5432, &h),
             Some(("127.0.0.1".into(), 5432))
         );
-        assert_eq!(url_host("http://API.Example.COM./").as_deref(), Some("api.example.com"));
+        assert_eq!(
+            url_host("http://API.Example.COM./").as_deref(),
+            Some("api.example.com")
+        );
         // A backslash ends the authority, as the HTTP client reads it: the
         // host is api.example.com, not evil.example.
         assert_eq!(

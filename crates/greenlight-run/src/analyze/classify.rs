@@ -37,7 +37,9 @@ pub fn classify(words: &[String]) -> Class {
             _ => Class::Mutating,
         },
         "sed" if !has("-i") => Class::Read,
-        "curl" | "wget" | "http" => http_class(&args),
+        "curl" | "wget" | "http" | "https" => {
+            crate::analyze::curl::http_tool_class(program.as_str(), &words[1..])
+        }
         "kubectl" => match sub {
             "get" | "describe" | "logs" | "top" | "wait" | "version" | "explain"
             | "api-resources" | "cluster-info" | "diff" => Class::Read,
@@ -164,45 +166,6 @@ pub fn is_assignment(word: &str) -> bool {
 /// `./scripts/x.sh` → `x.sh`; `/usr/bin/curl` → `curl`.
 pub fn program_name(word: &str) -> String {
     word.rsplit('/').next().unwrap_or(word).to_string()
-}
-
-fn http_class(args: &[&str]) -> Class {
-    let mut method: Option<String> = None;
-    let mut data = false;
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i];
-        if a == "-X" || a == "--request" {
-            method = args.get(i + 1).map(|m| m.to_ascii_uppercase());
-            i += 1;
-        } else if let Some(m) = a.strip_prefix("-X") {
-            method = Some(m.to_ascii_uppercase());
-        } else if let Some(m) = a.strip_prefix("--request=") {
-            method = Some(m.to_ascii_uppercase());
-        } else if matches!(
-            a,
-            "-d" | "--data"
-                | "--data-raw"
-                | "--data-binary"
-                | "--data-urlencode"
-                | "--json"
-                | "-F"
-                | "--form"
-                | "-T"
-                | "--upload-file"
-        ) || a.starts_with("--data")
-        {
-            data = true;
-        }
-        i += 1;
-    }
-    match method.as_deref() {
-        Some("GET" | "HEAD" | "OPTIONS") => Class::Read,
-        Some("DELETE") => Class::Mutating,
-        Some(_) => Class::Mutating,
-        None if data => Class::Mutating,
-        None => Class::Read,
-    }
 }
 
 fn psql_class(args: &[&str]) -> Class {

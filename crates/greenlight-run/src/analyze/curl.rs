@@ -1,183 +1,105 @@
-//! curl command lines, run natively: method, headers, data, `-f`, `-I`,
-//! `-s`, `-w`, `-o`, `-u`, `--max-time`, `-k`, `-L` and friends. A flag that
-//! would change the request and is not understood makes the command a shell
-//! step instead: never silently approximated.
+//! HTTP command lines: curl (run natively when it can be done faithfully),
+//! and the safety class of curl, wget and HTTPie lines, derived from the
+//! request the tool would send. One option parser per tool, knowing which
+//! options take a value, so a value is never taken for a URL (or the other
+//! way round). An option a parser does not know makes the line `mutating`:
+//! its effect is unknown.
 
 use crate::check::Target;
+use crate::profile::Class;
 
-/// Parses curl's arguments (after the word `curl`).
-pub fn parse(args: &[String]) -> Result<Target, String> {
-    let mut method: Option<String> = None;
-    let mut url: Option<String> = None;
-    let mut headers = Vec::new();
-    let mut data: Vec<String> = Vec::new();
-    let mut head = false;
-    let mut get_with_data = false;
-    let mut fail = false;
-    let mut insecure = false;
-    let mut follow = false;
-    let mut user = None;
-    let mut max_time = None;
-    let mut i = 0;
-    let value = |i: &mut usize, flag: &str| -> Result<String, String> {
-        *i += 1;
-        args.get(*i)
-            .cloned()
-            .ok_or_else(|| format!("curl {flag} needs a value"))
-    };
-    while i < args.len() {
-        let a = args[i].as_str();
-        if !a.starts_with('-') || a == "-" {
-            if url.is_some() {
-                return Err(format!("more than one URL ({a})"));
-            }
-            url = Some(a.to_string());
-            i += 1;
-            continue;
-        }
-        if let Some(long) = a.strip_prefix("--") {
-            let (name, inline) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (long, None),
-            };
-            let take = |i: &mut usize| -> Result<String, String> {
-                match &inline {
-                    Some(v) => Ok(v.clone()),
-                    None => value(i, a),
-                }
-            };
-            match name {
-                "request" => method = Some(take(&mut i)?),
-                "header" => headers.push(header(&take(&mut i)?)?),
-                "data" | "data-raw" | "data-binary" | "data-ascii" | "data-urlencode" => {
-                    let d = take(&mut i)?;
-                    if d.starts_with('@') && name != "data-raw" {
-                        return Err(format!("--{name} {d} reads a file"));
-                    }
-                    data.push(d);
-                }
-                "json" => {
-                    let d = take(&mut i)?;
-                    headers.push(("Content-Type".into(), "application/json".into()));
-                    headers.push(("Accept".into(), "application/json".into()));
-                    data.push(d);
-                }
-                "url" => url = Some(take(&mut i)?),
-                "user" => user = Some(take(&mut i)?),
-                "max-time" => max_time = Some(number(&take(&mut i)?)?),
-                "connect-timeout" => {
-                    take(&mut i)?;
-                }
-                "write-out" => {
-                    let w = take(&mut i)?;
-                    if w.starts_with('@') {
-                        return Err(format!("--write-out {w} reads a file"));
-                    }
-                }
-                "output" => {
-                    let o = take(&mut i)?;
-                    if o != "/dev/null" {
-                        return Err(format!("--output {o} writes a file"));
-                    }
-                }
-                "fail" | "fail-with-body" => fail = true,
-                "head" => head = true,
-                "get" => get_with_data = true,
-                "insecure" => insecure = true,
-                "location" => follow = true,
-                "silent" | "show-error" | "verbose" | "include" | "compressed" | "http1.1"
-                | "http2" | "no-progress-meter" | "globoff" | "no-buffer" => {}
-                other => return Err(format!("--{other} is not understood")),
-            }
-            i += 1;
-            continue;
-        }
-        // Short flags, possibly combined: -fsSL, -XPOST, -H…
-        let flags: Vec<char> = a[1..].chars().collect();
-        let mut j = 0;
-        while j < flags.len() {
-            let f = flags[j];
-            let attached: String = flags[j + 1..].iter().collect();
-            let arg = |i: &mut usize| -> Result<String, String> {
-                if attached.is_empty() {
-                    value(i, a)
-                } else {
-                    Ok(attached.clone())
-                }
-            };
-            match f {
-                'X' => {
-                    method = Some(arg(&mut i)?);
-                    break;
-                }
-                'H' => {
-                    headers.push(header(&arg(&mut i)?)?);
-                    break;
-                }
-                'd' => {
-                    let d = arg(&mut i)?;
-                    if d.starts_with('@') {
-                        return Err(format!("-d {d} reads a file"));
-                    }
-                    data.push(d);
-                    break;
-                }
-                'u' => {
-                    user = Some(arg(&mut i)?);
-                    break;
-                }
-                'm' => {
-                    max_time = Some(number(&arg(&mut i)?)?);
-                    break;
-                }
-                'w' => {
-                    let w = arg(&mut i)?;
-                    if w.starts_with('@') {
-                        return Err(format!("-w {w} reads a file"));
-                    }
-                    break;
-                }
-                'o' => {
-                    let o = arg(&mut i)?;
-                    if o != "/dev/null" {
-                        return Err(format!("-o {o} writes a file"));
-                    }
-                    break;
-                }
-                'f' => fail = true,
-                'I' => head = true,
-                'G' => get_with_data = true,
-                'k' => insecure = true,
-                'L' => follow = true,
-                's' | 'S' | 'v' | 'i' | 'N' | 'g' => {}
-                other => return Err(format!("-{other} is not understood")),
-            }
-            j += 1;
-        }
-        i += 1;
+/// Whether an HTTP method only reads: GET, HEAD or OPTIONS (any case).
+pub fn is_read_method(method: &str) -> bool {
+    matches!(
+        method.trim().to_ascii_uppercase().as_str(),
+        "GET" | "HEAD" | "OPTIONS"
+    )
+}
+
+/// Whether a header asks the server to treat the request as another
+/// method (`X-HTTP-Method-Override: DELETE`): whatever its value, such a
+/// request is not a read.
+pub fn is_method_override(name: &str) -> bool {
+    let n = name.trim();
+    [
+        "x-http-method-override",
+        "x-http-method",
+        "x-method-override",
+    ]
+    .iter()
+    .any(|h| n.eq_ignore_ascii_case(h))
+}
+
+/// The class of an HTTP tool's line: `program` is `curl`, `wget`, `http`
+/// or `https` (HTTPie); `args` are the words after it.
+pub fn http_tool_class(program: &str, args: &[String]) -> Class {
+    match program {
+        "curl" => curl_class(args),
+        "wget" => wget_class(args),
+        "http" | "https" => httpie_class(args),
+        _ => Class::Mutating,
     }
-    let mut url = url.ok_or_else(|| "no URL".to_string())?;
+}
+
+/// The class of a curl line: `read` only for GET, HEAD or OPTIONS requests
+/// to http(s) URLs, with no body, no method-override header, no file
+/// written and no config file read. Anything unparseable is `mutating`.
+pub fn curl_class(args: &[String]) -> Class {
+    match CurlArgs::parse(args) {
+        Ok(c) if c.is_read() => Class::Read,
+        _ => Class::Mutating,
+    }
+}
+
+/// Parses curl's arguments (after the word `curl`) into a native request.
+/// A line that cannot be run faithfully (a file written or read, several
+/// URLs, a proxy, an option not run natively) is an error: it stays a
+/// shell step, never silently approximated.
+pub fn parse(args: &[String]) -> Result<Target, String> {
+    let c = CurlArgs::parse(args)?;
+    if let Some(w) = c.writes.first() {
+        return Err(format!("{w} writes a file"));
+    }
+    if c.config {
+        return Err("-K/--config reads options from a file".into());
+    }
+    if let Some(why) = c.not_native.first() {
+        return Err(why.clone());
+    }
+    if c.form || c.upload {
+        return Err("-F/-T uploads are not run natively".into());
+    }
+    let mut url = match c.urls.as_slice() {
+        [] => return Err("no URL".into()),
+        [one] => one.clone(),
+        [_, second, ..] => return Err(format!("more than one URL ({second})")),
+    };
     if !url.contains("://") {
         url = format!("http://{url}");
     }
-    let mut body = (!data.is_empty()).then(|| data.join("&"));
-    if get_with_data && let Some(q) = body.take() {
+    let method = c.method();
+    let mut headers = c.headers;
+    let mut body = (!c.data.is_empty()).then(|| c.data.join("&"));
+    if c.get
+        && let Some(q) = body.take()
+    {
         url.push(if url.contains('?') { '&' } else { '?' });
         url.push_str(&q);
     }
-    let method = method.unwrap_or_else(|| {
-        if head {
-            "HEAD".into()
-        } else if body.is_some() {
-            "POST".into()
-        } else {
-            "GET".into()
+    if c.json {
+        for (k, v) in [
+            ("Content-Type", "application/json"),
+            ("Accept", "application/json"),
+        ] {
+            if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(k)) {
+                headers.push((k.into(), v.into()));
+            }
         }
-    });
+    }
     if body.is_some()
         && !headers
             .iter()
-            .any(|(k, _): &(String, String)| k.eq_ignore_ascii_case("content-type"))
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
     {
         headers.push((
             "Content-Type".into(),
@@ -185,97 +107,1044 @@ pub fn parse(args: &[String]) -> Result<Target, String> {
         ));
     }
     Ok(Target::Http {
-        method: method.to_ascii_uppercase(),
+        method,
         url,
         headers,
         body,
-        insecure,
-        follow,
-        basic_auth: user,
-        fail,
-        max_time,
+        insecure: c.insecure,
+        follow: c.follow,
+        basic_auth: c.user,
+        fail: c.fail,
+        max_time: c.max_time,
     })
 }
 
-fn header(h: &str) -> Result<(String, String), String> {
-    let (k, v) = h
-        .split_once(':')
-        .ok_or_else(|| format!("header {h:?} has no colon"))?;
-    Ok((k.trim().to_string(), v.trim().to_string()))
+/// Everything a curl command line asks for.
+#[derive(Debug, Default)]
+struct CurlArgs {
+    method: Option<String>,
+    urls: Vec<String>,
+    headers: Vec<(String, String)>,
+    /// `-d`, `--data*`, `--json` values, in order.
+    data: Vec<String>,
+    json: bool,
+    form: bool,
+    upload: bool,
+    head: bool,
+    /// `-G`: the data goes into the query string.
+    get: bool,
+    fail: bool,
+    insecure: bool,
+    follow: bool,
+    user: Option<String>,
+    max_time: Option<f64>,
+    /// Files the line would write (`-o out.json`), as written.
+    writes: Vec<String>,
+    /// `-K`/`--config`: options from a file, effects unknown.
+    config: bool,
+    /// `-H @file`: headers from a file, unknown (maybe a method override).
+    header_file: bool,
+    /// Effects beyond one HTTP request (FTP commands, several requests).
+    side_effects: bool,
+    /// Options understood but not run natively, with why.
+    not_native: Vec<String>,
+}
+
+/// What an option does with the word after it.
+#[derive(Clone, Copy, PartialEq)]
+enum Arity {
+    Flag,
+    Value,
+}
+
+/// curl's long options that take a value (curl 8).
+const CURL_VALUE: &[&str] = &[
+    "abstract-unix-socket",
+    "alt-svc",
+    "aws-sigv4",
+    "cacert",
+    "capath",
+    "cert",
+    "cert-type",
+    "ciphers",
+    "config",
+    "connect-timeout",
+    "connect-to",
+    "continue-at",
+    "cookie",
+    "cookie-jar",
+    "create-file-mode",
+    "crlfile",
+    "curves",
+    "data",
+    "data-ascii",
+    "data-binary",
+    "data-raw",
+    "data-urlencode",
+    "delegation",
+    "dns-interface",
+    "dns-ipv4-addr",
+    "dns-ipv6-addr",
+    "dns-servers",
+    "doh-url",
+    "dump-header",
+    "ech",
+    "egd-file",
+    "engine",
+    "etag-compare",
+    "etag-save",
+    "expect100-timeout",
+    "form",
+    "form-string",
+    "ftp-account",
+    "ftp-alternative-to-user",
+    "ftp-method",
+    "ftp-port",
+    "ftp-ssl-ccc-mode",
+    "happy-eyeballs-timeout-ms",
+    "haproxy-clientip",
+    "header",
+    "hostpubmd5",
+    "hostpubsha256",
+    "hsts",
+    "interface",
+    "ip-tos",
+    "ipfs-gateway",
+    "json",
+    "keepalive-cnt",
+    "keepalive-time",
+    "key",
+    "key-type",
+    "krb",
+    "libcurl",
+    "limit-rate",
+    "local-port",
+    "login-options",
+    "mail-auth",
+    "mail-from",
+    "mail-rcpt",
+    "max-filesize",
+    "max-redirs",
+    "max-time",
+    "netrc-file",
+    "noproxy",
+    "oauth2-bearer",
+    "output",
+    "output-dir",
+    "parallel-max",
+    "pass",
+    "pinnedpubkey",
+    "preproxy",
+    "proto",
+    "proto-default",
+    "proto-redir",
+    "proxy",
+    "proxy-cacert",
+    "proxy-capath",
+    "proxy-cert",
+    "proxy-cert-type",
+    "proxy-ciphers",
+    "proxy-crlfile",
+    "proxy-header",
+    "proxy-key",
+    "proxy-key-type",
+    "proxy-pass",
+    "proxy-pinnedpubkey",
+    "proxy-service-name",
+    "proxy-tls13-ciphers",
+    "proxy-tlsauthtype",
+    "proxy-tlspassword",
+    "proxy-tlsuser",
+    "proxy-user",
+    "proxy1.0",
+    "pubkey",
+    "quote",
+    "random-file",
+    "range",
+    "rate",
+    "referer",
+    "request",
+    "request-target",
+    "resolve",
+    "retry",
+    "retry-delay",
+    "retry-max-time",
+    "sasl-authzid",
+    "service-name",
+    "socks4",
+    "socks4a",
+    "socks5",
+    "socks5-gssapi-service",
+    "socks5-hostname",
+    "speed-limit",
+    "speed-time",
+    "stderr",
+    "telnet-option",
+    "tftp-blksize",
+    "time-cond",
+    "tls-max",
+    "tls13-ciphers",
+    "tlsauthtype",
+    "tlspassword",
+    "tlsuser",
+    "trace",
+    "trace-ascii",
+    "trace-config",
+    "unix-socket",
+    "upload-file",
+    "url",
+    "url-query",
+    "user",
+    "user-agent",
+    "variable",
+    "write-out",
+];
+
+/// curl's long options that take no value.
+const CURL_FLAG: &[&str] = &[
+    "anyauth",
+    "append",
+    "basic",
+    "ca-native",
+    "cert-status",
+    "compressed",
+    "compressed-ssh",
+    "create-dirs",
+    "crlf",
+    "digest",
+    "disable",
+    "disable-eprt",
+    "disable-epsv",
+    "disallow-username-in-url",
+    "fail",
+    "fail-early",
+    "fail-with-body",
+    "false-start",
+    "form-escape",
+    "ftp-create-dirs",
+    "ftp-pasv",
+    "ftp-pret",
+    "ftp-skip-pasv-ip",
+    "ftp-ssl",
+    "ftp-ssl-ccc",
+    "ftp-ssl-control",
+    "ftp-ssl-reqd",
+    "get",
+    "globoff",
+    "haproxy-protocol",
+    "head",
+    "help",
+    "http0.9",
+    "http1.0",
+    "http1.1",
+    "http2",
+    "http2-prior-knowledge",
+    "http3",
+    "http3-only",
+    "ignore-content-length",
+    "include",
+    "insecure",
+    "ipv4",
+    "ipv6",
+    "junk-session-cookies",
+    "keepalive",
+    "list-only",
+    "location",
+    "location-trusted",
+    "manual",
+    "mptcp",
+    "negotiate",
+    "netrc",
+    "netrc-optional",
+    "next",
+    "alpn",
+    "buffer",
+    "clobber",
+    "npn",
+    "progress-meter",
+    "sessionid",
+    "ntlm",
+    "ntlm-wb",
+    "parallel",
+    "parallel-immediate",
+    "path-as-is",
+    "post301",
+    "post302",
+    "post303",
+    "progress-bar",
+    "proxy-anyauth",
+    "proxy-basic",
+    "proxy-ca-native",
+    "proxy-digest",
+    "proxy-http2",
+    "proxy-insecure",
+    "proxy-negotiate",
+    "proxy-ntlm",
+    "proxy-ssl-allow-beast",
+    "proxy-ssl-auto-client-cert",
+    "proxytunnel",
+    "raw",
+    "remote-header-name",
+    "remote-name",
+    "remote-name-all",
+    "remote-time",
+    "remove-on-error",
+    "retry-all-errors",
+    "retry-connrefused",
+    "sasl-ir",
+    "show-error",
+    "show-headers",
+    "silent",
+    "skip-existing",
+    "socks5-basic",
+    "socks5-gssapi",
+    "socks5-gssapi-nec",
+    "ssl",
+    "ssl-allow-beast",
+    "ssl-auto-client-cert",
+    "ssl-no-revoke",
+    "ssl-reqd",
+    "ssl-revoke-best-effort",
+    "ssl-sessions",
+    "sslv2",
+    "sslv3",
+    "styled-output",
+    "suppress-connect-headers",
+    "tcp-fastopen",
+    "tcp-nodelay",
+    "tftp-no-options",
+    "tlsv1",
+    "tlsv1.0",
+    "tlsv1.1",
+    "tlsv1.2",
+    "tlsv1.3",
+    "tr-encoding",
+    "trace-ids",
+    "trace-time",
+    "use-ascii",
+    "verbose",
+    "version",
+    "xattr",
+];
+
+/// A curl short option: its long name and arity.
+fn curl_short(c: char) -> Option<(&'static str, Arity)> {
+    use Arity::*;
+    Some(match c {
+        'A' => ("user-agent", Value),
+        'b' => ("cookie", Value),
+        'c' => ("cookie-jar", Value),
+        'C' => ("continue-at", Value),
+        'd' => ("data", Value),
+        'D' => ("dump-header", Value),
+        'e' => ("referer", Value),
+        'E' => ("cert", Value),
+        'F' => ("form", Value),
+        'H' => ("header", Value),
+        'K' => ("config", Value),
+        'm' => ("max-time", Value),
+        'o' => ("output", Value),
+        'P' => ("ftp-port", Value),
+        'Q' => ("quote", Value),
+        'r' => ("range", Value),
+        't' => ("telnet-option", Value),
+        'T' => ("upload-file", Value),
+        'u' => ("user", Value),
+        'U' => ("proxy-user", Value),
+        'w' => ("write-out", Value),
+        'x' => ("proxy", Value),
+        'X' => ("request", Value),
+        'y' => ("speed-time", Value),
+        'Y' => ("speed-limit", Value),
+        'z' => ("time-cond", Value),
+        'f' => ("fail", Flag),
+        'I' => ("head", Flag),
+        'G' => ("get", Flag),
+        'k' => ("insecure", Flag),
+        'L' => ("location", Flag),
+        's' => ("silent", Flag),
+        'S' => ("show-error", Flag),
+        'v' => ("verbose", Flag),
+        'i' => ("include", Flag),
+        'N' => ("no-buffer", Flag),
+        'g' => ("globoff", Flag),
+        'h' => ("help", Flag),
+        '0' => ("http1.0", Flag),
+        '1' => ("tlsv1", Flag),
+        '2' => ("sslv2", Flag),
+        '3' => ("sslv3", Flag),
+        '4' => ("ipv4", Flag),
+        '6' => ("ipv6", Flag),
+        'a' => ("append", Flag),
+        'B' => ("use-ascii", Flag),
+        'j' => ("junk-session-cookies", Flag),
+        'J' => ("remote-header-name", Flag),
+        'l' => ("list-only", Flag),
+        'M' => ("manual", Flag),
+        'n' => ("netrc", Flag),
+        'O' => ("remote-name", Flag),
+        'p' => ("proxytunnel", Flag),
+        'q' => ("disable", Flag),
+        'R' => ("remote-time", Flag),
+        'V' => ("version", Flag),
+        'Z' => ("parallel", Flag),
+        '#' => ("progress-bar", Flag),
+        ':' => ("next", Flag),
+        _ => return None,
+    })
+}
+
+/// The arity of a curl long option (`--no-X` for a flag X is a flag;
+/// `--expand-X` is X with `{{variables}}` expanded).
+fn curl_long(name: &str) -> Option<Arity> {
+    let base = name.strip_prefix("expand-").unwrap_or(name);
+    if CURL_VALUE.contains(&base) {
+        Some(Arity::Value)
+    } else if CURL_FLAG.contains(&base)
+        || base
+            .strip_prefix("no-")
+            .is_some_and(|b| CURL_FLAG.contains(&b))
+    {
+        Some(Arity::Flag)
+    } else {
+        None
+    }
+}
+
+/// Whether an output target leaves the file system alone.
+fn is_no_file(path: &str) -> bool {
+    matches!(path, "-" | "/dev/null" | "/dev/stdout" | "/dev/stderr")
+}
+
+impl CurlArgs {
+    fn parse(args: &[String]) -> Result<CurlArgs, String> {
+        let mut c = CurlArgs::default();
+        let mut i = 0;
+        while i < args.len() {
+            let a = args[i].as_str();
+            i += 1;
+            if a == "--" {
+                c.urls.extend(args[i..].iter().cloned());
+                break;
+            }
+            if let Some(long) = a.strip_prefix("--") {
+                let (name, inline) = match long.split_once('=') {
+                    Some((n, v)) => (n, Some(v.to_string())),
+                    None => (long, None),
+                };
+                match curl_long(name) {
+                    None => return Err(format!("--{name} is not a curl option greenlight knows")),
+                    Some(Arity::Flag) => {
+                        if inline.is_some() {
+                            return Err(format!("--{name} takes no value"));
+                        }
+                        c.apply(name, None)?;
+                    }
+                    Some(Arity::Value) => {
+                        let v = match inline {
+                            Some(v) => v,
+                            None => take(args, &mut i, a)?,
+                        };
+                        c.apply(name, Some(v))?;
+                    }
+                }
+                continue;
+            }
+            if a.len() > 1 && a.starts_with('-') {
+                // Short options, possibly bundled: -fsSL, -XPOST, -sSLo out.json.
+                for (at, f) in a.char_indices().skip(1) {
+                    let Some((name, arity)) = curl_short(f) else {
+                        return Err(format!("-{f} is not a curl option greenlight knows"));
+                    };
+                    if arity == Arity::Flag {
+                        c.apply(name, None)?;
+                        continue;
+                    }
+                    let rest = &a[at + f.len_utf8()..];
+                    let v = if rest.is_empty() {
+                        take(args, &mut i, a)?
+                    } else {
+                        rest.to_string()
+                    };
+                    c.apply(name, Some(v))?;
+                    break;
+                }
+                continue;
+            }
+            c.urls.push(a.to_string());
+        }
+        Ok(c)
+    }
+
+    /// Records one option, by its long name.
+    fn apply(&mut self, name: &str, value: Option<String>) -> Result<(), String> {
+        let v = value.unwrap_or_default();
+        if let Some(base) = name.strip_prefix("expand-") {
+            self.not_native
+                .push(format!("--{name} expands curl variables"));
+            return self.apply(base, Some(v));
+        }
+        let not_native = |s: &mut CurlArgs, why: String| s.not_native.push(why);
+        match name {
+            "request" => self.method = Some(v),
+            "header" => {
+                if v.starts_with('@') {
+                    self.header_file = true;
+                    not_native(self, format!("-H {v} reads headers from a file"));
+                } else if let Some((k, val)) = v.split_once(':') {
+                    self.headers
+                        .push((k.trim().to_string(), val.trim().to_string()));
+                } else if let Some(k) = v.strip_suffix(';') {
+                    self.headers.push((k.trim().to_string(), String::new()));
+                    not_native(self, format!("header {v:?} sends an empty value"));
+                } else {
+                    return Err(format!("header {v:?} has no colon"));
+                }
+            }
+            "data" | "data-ascii" | "data-binary" | "data-urlencode" => {
+                if v.starts_with('@') || (name == "data-urlencode" && v.contains('@')) {
+                    not_native(self, format!("--{name} {v} reads a file"));
+                }
+                if name == "data-urlencode" {
+                    not_native(self, "--data-urlencode is not run natively".into());
+                }
+                self.data.push(v);
+            }
+            "data-raw" => self.data.push(v),
+            "json" => {
+                if v.starts_with('@') {
+                    not_native(self, format!("--json {v} reads a file"));
+                }
+                self.json = true;
+                self.data.push(v);
+            }
+            "form" | "form-string" => self.form = true,
+            "upload-file" => self.upload = true,
+            "url" => self.urls.push(v),
+            "user" => self.user = Some(v),
+            "max-time" => self.max_time = Some(number(&v)?),
+            "connect-timeout" => {
+                number(&v)?;
+            }
+            "write-out" => {
+                if v.contains("%output{") {
+                    self.writes.push(format!("-w {v}"));
+                } else if v.starts_with('@') {
+                    not_native(self, format!("-w {v} reads a file"));
+                }
+            }
+            "output" | "dump-header" | "cookie-jar" | "trace" | "trace-ascii" | "libcurl"
+            | "stderr" | "etag-save" | "hsts" | "alt-svc" => {
+                let harmless = matches!(
+                    (name, v.as_str()),
+                    ("output" | "stderr", _) | ("dump-header", "/dev/null")
+                );
+                if !is_no_file(&v) {
+                    self.writes.push(format!("--{name} {v}"));
+                } else if !harmless {
+                    not_native(self, format!("--{name} {v} is not run natively"));
+                }
+            }
+            "output-dir" => self.writes.push(format!("--output-dir {v}")),
+            "remote-name" | "remote-name-all" => self.writes.push(format!("--{name}")),
+            "config" => self.config = true,
+            "quote" | "next" | "mail-rcpt" | "mail-from" | "telnet-option" | "ftp-port" => {
+                self.side_effects = true
+            }
+            "fail" | "fail-with-body" => self.fail = true,
+            "head" => self.head = true,
+            "get" => self.get = true,
+            "insecure" => self.insecure = true,
+            "location" => self.follow = true,
+            // Harmless and without effect on what a native probe sends.
+            "silent" | "show-error" | "verbose" | "include" | "show-headers" | "compressed"
+            | "http1.1" | "http2" | "no-progress-meter" | "globoff" | "no-buffer" | "disable" => {}
+            other => not_native(self, format!("--{other} is not run natively")),
+        }
+        Ok(())
+    }
+
+    /// The method curl would send.
+    fn method(&self) -> String {
+        match &self.method {
+            Some(m) => m.to_ascii_uppercase(),
+            None if self.upload => "PUT".into(),
+            None if self.sends_body() => "POST".into(),
+            None if self.head => "HEAD".into(),
+            None => "GET".into(),
+        }
+    }
+
+    /// Whether a body goes with the request (`-G` turns data into a query).
+    fn sends_body(&self) -> bool {
+        self.form || self.upload || (!self.data.is_empty() && !self.get)
+    }
+
+    /// Whether the line only reads: see [`curl_class`].
+    fn is_read(&self) -> bool {
+        is_read_method(&self.method())
+            && !self.sends_body()
+            && !self.header_file
+            && !self.headers.iter().any(|(k, _)| is_method_override(k))
+            && self.writes.is_empty()
+            && !self.config
+            && !self.side_effects
+            && self.urls.iter().all(|u| is_http_url(u))
+    }
+}
+
+/// `http(s)://…`, or a URL without a scheme (curl assumes http).
+fn is_http_url(url: &str) -> bool {
+    match url.split_once("://") {
+        Some((scheme, _)) => {
+            scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")
+        }
+        None => {
+            !url.contains(':')
+                || url
+                    .split(':')
+                    .nth(1)
+                    .is_some_and(|p| p.starts_with(|c: char| c.is_ascii_digit()))
+        }
+    }
+}
+
+fn take(args: &[String], i: &mut usize, flag: &str) -> Result<String, String> {
+    let v = args
+        .get(*i)
+        .cloned()
+        .ok_or_else(|| format!("{flag} needs a value"))?;
+    *i += 1;
+    Ok(v)
 }
 
 fn number(s: &str) -> Result<f64, String> {
     s.parse().map_err(|_| format!("{s:?} is not a number"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn words(s: &str) -> Vec<String> {
-        shell_words::split(s).unwrap()
-    }
-
-    #[test]
-    fn seed_forms() {
-        let t = parse(&words("-f https://staging-api.yourdomain.com/health")).unwrap();
-        assert!(matches!(&t, Target::Http { method, fail: true, .. } if method == "GET"));
-        let t = parse(&words(r#"-X POST https://x/xtb/v1 -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"molecule": "H2O"}'"#)).unwrap();
-        match t {
-            Target::Http {
-                method,
-                headers,
-                body,
-                ..
-            } => {
-                assert_eq!(method, "POST");
-                assert_eq!(headers[0], ("Authorization".into(), "Bearer $TOKEN".into()));
-                assert_eq!(body.as_deref(), Some(r#"{"molecule": "H2O"}"#));
-                assert_eq!(headers.len(), 2);
-            }
-            _ => panic!(),
-        }
-        let t = parse(&words("-I https://staging.toolboxai.com/")).unwrap();
-        assert!(matches!(&t, Target::Http { method, .. } if method == "HEAD"));
-        let t = parse(&words("-sSfL -XDELETE -m 5 -k -u user:pw https://x/")).unwrap();
-        assert!(
-            matches!(&t, Target::Http { method, fail: true, follow: true, insecure: true, max_time: Some(5.0), basic_auth: Some(u), .. } if method == "DELETE" && u == "user:pw")
-        );
-        let t = parse(&words("-s -o /dev/null -w '%{http_code}' https://x/")).unwrap();
-        assert!(matches!(t, Target::Http { .. }));
-    }
-
-    #[test]
-    fn refuses_what_it_cannot_do_faithfully() {
-        assert!(
-            parse(&words(
-                r#"-w "@curl-format.txt" -o /dev/null -s https://x/"#
-            ))
-            .unwrap_err()
-            .contains("reads a file")
-        );
-        assert!(
-            parse(&words("-d @body.json https://x/"))
-                .unwrap_err()
-                .contains("reads a file")
-        );
-        assert!(
-            parse(&words("--proxy http://p https://x/"))
-                .unwrap_err()
-                .contains("not understood")
-        );
-        assert!(
-            parse(&words("-o out.html https://x/"))
-                .unwrap_err()
-                .contains("writes a file")
-        );
-        assert!(parse(&words("-s")).is_err());
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn never_panics(args in proptest::collection::vec("\\PC{0,12}", 0..8)) {
-            let _ = parse(&args);
-        }
+/// wget's short options that take a value (`-n` takes one letter: `-nv`).
+fn wget_short_value(c: char) -> Option<bool> {
+    match c {
+        'a' | 'A' | 'B' | 'D' | 'e' | 'i' | 'I' | 'l' | 'n' | 'o' | 'O' | 'P' | 'Q' | 'R' | 't'
+        | 'T' | 'U' | 'w' | 'X' => Some(true),
+        'b' | 'c' | 'd' | 'E' | 'F' | 'h' | 'H' | 'k' | 'K' | 'L' | 'm' | 'N' | 'p' | 'q' | 'r'
+        | 'S' | 'v' | 'V' | 'x' | '4' | '6' => Some(false),
+        _ => None,
     }
 }
+
+const WGET_VALUE: &[&str] = &[
+    "output-document",
+    "output-file",
+    "append-output",
+    "directory-prefix",
+    "input-file",
+    "tries",
+    "timeout",
+    "wait",
+    "waitretry",
+    "user-agent",
+    "header",
+    "post-data",
+    "post-file",
+    "method",
+    "body-data",
+    "body-file",
+    "user",
+    "password",
+    "http-user",
+    "http-password",
+    "execute",
+    "base",
+    "load-cookies",
+    "save-cookies",
+    "referer",
+    "quota",
+    "limit-rate",
+    "dns-timeout",
+    "connect-timeout",
+    "read-timeout",
+    "bind-address",
+    "ca-certificate",
+    "ca-directory",
+    "certificate",
+    "certificate-type",
+    "private-key",
+    "private-key-type",
+    "level",
+    "accept",
+    "reject",
+    "domains",
+    "exclude-domains",
+    "include-directories",
+    "exclude-directories",
+    "restrict-file-names",
+    "report-speed",
+    "progress",
+    "max-redirect",
+    "secure-protocol",
+    "local-encoding",
+    "remote-encoding",
+    "default-page",
+    "config",
+    "hsts-file",
+    "warc-file",
+    "ciphers",
+    "compression",
+    "proxy-user",
+    "proxy-password",
+    "accept-regex",
+    "reject-regex",
+    "regex-type",
+    "backups",
+    "cut-dirs",
+];
+
+const WGET_FLAG: &[&str] = &[
+    "quiet",
+    "verbose",
+    "no-verbose",
+    "server-response",
+    "spider",
+    "continue",
+    "timestamping",
+    "no-check-certificate",
+    "check-certificate",
+    "inet4-only",
+    "inet6-only",
+    "no-clobber",
+    "no-cache",
+    "no-cookies",
+    "content-on-error",
+    "ignore-length",
+    "no-proxy",
+    "debug",
+    "https-only",
+    "auth-no-challenge",
+    "no-dns-cache",
+    "show-progress",
+    "force-html",
+    "force-directories",
+    "no-directories",
+    "no-host-directories",
+    "save-headers",
+    "keep-session-cookies",
+    "content-disposition",
+    "trust-server-names",
+    "recursive",
+    "mirror",
+    "page-requisites",
+    "convert-links",
+    "backup-converted",
+    "adjust-extension",
+    "no-parent",
+    "relative",
+    "span-hosts",
+    "retry-connrefused",
+    "help",
+    "version",
+    "background",
+    "delete-after",
+    "no-hsts",
+    "ignore-case",
+    "random-wait",
+    "no-netrc",
+    "no-glob",
+    "passive-ftp",
+    "no-passive-ftp",
+    "retr-symlinks",
+    "preserve-permissions",
+    "xattr",
+    "no-config",
+    "unlink",
+    "no-http-keep-alive",
+    "no-iri",
+];
+
+/// The class of a wget line. wget writes what it downloads to a file, so
+/// only `-O -`, `-O /dev/null` or `--spider` keep a GET `read`; a POST,
+/// a body, a method override, a log or cookie file, `-e` commands or a
+/// config file make it `mutating`.
+pub fn wget_class(args: &[String]) -> Class {
+    let mut method: Option<String> = None;
+    let mut body = false;
+    let mut override_header = false;
+    let mut output: Option<String> = None;
+    let mut spider = false;
+    let mut writes = false;
+    let mut i = 0;
+    let mut opts: Vec<(String, Option<String>)> = Vec::new();
+    while i < args.len() {
+        let a = args[i].as_str();
+        i += 1;
+        if a == "--" {
+            break;
+        }
+        if let Some(long) = a.strip_prefix("--") {
+            let (name, inline) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (long, None),
+            };
+            if WGET_VALUE.contains(&name) {
+                let v = match inline {
+                    Some(v) => v,
+                    None => match take(args, &mut i, a) {
+                        Ok(v) => v,
+                        Err(_) => return Class::Mutating,
+                    },
+                };
+                opts.push((name.to_string(), Some(v)));
+            } else if WGET_FLAG.contains(&name) && inline.is_none() {
+                opts.push((name.to_string(), None));
+            } else {
+                return Class::Mutating;
+            }
+            continue;
+        }
+        if a.len() > 1 && a.starts_with('-') {
+            for (at, f) in a.char_indices().skip(1) {
+                match wget_short_value(f) {
+                    None => return Class::Mutating,
+                    Some(false) => opts.push((format!("-{f}"), None)),
+                    Some(true) => {
+                        let rest = &a[at + f.len_utf8()..];
+                        let v = if rest.is_empty() {
+                            match take(args, &mut i, a) {
+                                Ok(v) => v,
+                                Err(_) => return Class::Mutating,
+                            }
+                        } else {
+                            rest.to_string()
+                        };
+                        opts.push((format!("-{f}"), Some(v)));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    for (name, value) in &opts {
+        let v = value.as_deref().unwrap_or("");
+        match name.as_str() {
+            "method" => method = Some(v.to_string()),
+            "post-data" | "post-file" => {
+                method.get_or_insert_with(|| "POST".into());
+                body = true;
+            }
+            "body-data" | "body-file" => body = true,
+            "header" => {
+                override_header |= v.split_once(':').is_none_or(|(k, _)| is_method_override(k))
+            }
+            "-O" | "output-document" => output = Some(v.to_string()),
+            "spider" => spider = true,
+            "-o" | "output-file" | "-a" | "append-output" => writes |= !is_no_file(v),
+            // `-e robots=off` only tells a recursive wget to ignore robots.txt.
+            "-e" | "execute" if v.replace(' ', "").eq_ignore_ascii_case("robots=off") => {}
+            "save-cookies" | "warc-file" | "hsts-file" | "-e" | "execute" | "config" | "-b"
+            | "background" | "delete-after" | "-r" | "recursive" | "-m" | "mirror" | "-p"
+            | "page-requisites" | "-x" | "force-directories" | "directory-prefix" | "-P" => {
+                writes = true
+            }
+            _ => {}
+        }
+    }
+    let to_stdout = output.as_deref().is_some_and(is_no_file);
+    let read = is_read_method(method.as_deref().unwrap_or("GET"))
+        && !body
+        && !override_header
+        && !writes
+        && (spider || to_stdout);
+    if read { Class::Read } else { Class::Mutating }
+}
+
+/// HTTPie options that take a value.
+const HTTPIE_VALUE: &[&str] = &[
+    "auth",
+    "auth-type",
+    "verify",
+    "cert",
+    "cert-key",
+    "cert-key-pass",
+    "timeout",
+    "proxy",
+    "pretty",
+    "style",
+    "print",
+    "history-print",
+    "max-redirects",
+    "boundary",
+    "format-options",
+    "response-charset",
+    "response-mime",
+    "max-headers",
+    "default-scheme",
+    "ssl",
+    "ciphers",
+    "session-read-only",
+    "unix-socket",
+    "compress-level",
+];
+
+const HTTPIE_FLAG: &[&str] = &[
+    "json",
+    "form",
+    "multipart",
+    "headers",
+    "body",
+    "meta",
+    "verbose",
+    "all",
+    "follow",
+    "check-status",
+    "ignore-stdin",
+    "ignore-netrc",
+    "quiet",
+    "stream",
+    "unsorted",
+    "sorted",
+    "path-as-is",
+    "chunked",
+    "compress",
+    "offline",
+    "debug",
+    "traceback",
+    "help",
+    "version",
+    "ignore-content-length",
+];
+
+/// The class of an HTTPie line (`http`/`https`): the method word, or POST
+/// when it sends data items (`a=b`, `a:=1`, `f@file`); `--download`,
+/// `--output FILE` and `--session` (a session file) write files.
+pub fn httpie_class(args: &[String]) -> Class {
+    let mut positional: Vec<&str> = Vec::new();
+    let mut writes = false;
+    let mut offline = false;
+    let mut raw_body = false;
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        i += 1;
+        if let Some(long) = a.strip_prefix("--") {
+            if long.is_empty() {
+                positional.extend(args[i..].iter().map(String::as_str));
+                break;
+            }
+            let (name, inline) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (long, None),
+            };
+            match name {
+                "download" | "continue" => writes = true,
+                "output" | "session" | "raw" => {
+                    let v = match inline {
+                        Some(v) => v.to_string(),
+                        None => match take(args, &mut i, a) {
+                            Ok(v) => v,
+                            Err(_) => return Class::Mutating,
+                        },
+                    };
+                    match name {
+                        "raw" => raw_body = true,
+                        _ => writes |= !is_no_file(&v),
+                    }
+                }
+                "offline" => offline = true,
+                n if HTTPIE_VALUE.contains(&n) => {
+                    if inline.is_none() && take(args, &mut i, a).is_err() {
+                        return Class::Mutating;
+                    }
+                }
+                n if HTTPIE_FLAG.contains(&n) || n.strip_prefix("no-").is_some() => {}
+                _ => return Class::Mutating,
+            }
+            continue;
+        }
+        if a.len() > 1 && a.starts_with('-') {
+            for (at, f) in a.char_indices().skip(1) {
+                let value_name = match f {
+                    'a' | 'A' | 's' | 'p' | 'P' => None,
+                    'o' => Some("output"),
+                    'j' | 'f' | 'h' | 'b' | 'm' | 'v' | 'F' | 'I' | 'q' | 'S' | 'x' => {
+                        continue;
+                    }
+                    'd' | 'c' => {
+                        writes = true;
+                        continue;
+                    }
+                    _ => return Class::Mutating,
+                };
+                let rest = &a[at + f.len_utf8()..];
+                let v = if rest.is_empty() {
+                    match take(args, &mut i, a) {
+                        Ok(v) => v,
+                        Err(_) => return Class::Mutating,
+                    }
+                } else {
+                    rest.to_string()
+                };
+                if value_name == Some("output") {
+                    writes |= !is_no_file(&v);
+                }
+                break;
+            }
+            continue;
+        }
+        positional.push(a);
+    }
+    if offline && !writes {
+        // Builds and prints the request; sends nothing.
+        return Class::Read;
+    }
+    let (method, items) = match positional.as_slice() {
+        [m, _url, items @ ..] if m.chars().all(|c| c.is_ascii_alphabetic()) => (Some(*m), items),
+        [_url, items @ ..] => (None, items),
+        [] => return Class::Mutating,
+    };
+    let mut data = raw_body;
+    let mut override_header = false;
+    for item in items {
+        match httpie_item(item) {
+            HttpieItem::Header(name) => override_header |= is_method_override(name),
+            HttpieItem::Query => {}
+            HttpieItem::Data => data = true,
+        }
+    }
+    let method = method.map_or(if data { "POST" } else { "GET" }, |m| m);
+    if is_read_method(method) && !data && !override_header && !writes {
+        Class::Read
+    } else {
+        Class::Mutating
+    }
+}
+
+enum HttpieItem<'a> {
+    Header(&'a str),
+    Query,
+    Data,
+}
+
+/// What an HTTPie request item is, by its first separator: `==` query,
+/// `:` header (`:=` raw JSON data), `=` data, `@` file field.
+fn httpie_item(item: &str) -> HttpieItem<'_> {
+    let mut prev_backslash = false;
+    for (i, c) in item.char_indices() {
+        if prev_backslash {
+            prev_backslash = false;
+            continue;
+        }
+        match c {
+            '\\' => prev_backslash = true,
+            '=' if item[i..].starts_with("==") => return HttpieItem::Query,
+            '=' | '@' => return HttpieItem::Data,
+            ':' if item[i..].starts_with(":=") => return HttpieItem::Data,
+            ':' => return HttpieItem::Header(&item[..i]),
+            _ => {}
+        }
+    }
+    // Not an item: unknown.
+    HttpieItem::Data
+}
+
+#[cfg(test)]
+mod tests;
