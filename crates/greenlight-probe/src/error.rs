@@ -103,6 +103,15 @@ pub enum ProbeError {
         /// The underlying error.
         detail: String,
     },
+    /// The probe refused to do what was asked, before doing any of it, because its mode
+    /// does not allow it (e.g. a `DELETE` in read-only mode).
+    #[error("refused {what}: {reason}")]
+    NotAllowed {
+        /// What was refused, e.g. `DELETE http://127.0.0.1:8080/items/1`.
+        what: String,
+        /// Why, e.g. `only GET, HEAD or OPTIONS may be sent when only reads are allowed`.
+        reason: String,
+    },
 }
 
 fn reason_suffix(body: &str) -> String {
@@ -141,6 +150,8 @@ pub enum ErrorKind {
     Protocol,
     /// See [`ProbeError::Io`].
     Io,
+    /// See [`ProbeError::NotAllowed`].
+    NotAllowed,
 }
 
 impl ProbeError {
@@ -158,6 +169,7 @@ impl ProbeError {
             ProbeError::Rejected { .. } => ErrorKind::Rejected,
             ProbeError::Protocol { .. } => ErrorKind::Protocol,
             ProbeError::Io { .. } => ErrorKind::Io,
+            ProbeError::NotAllowed { .. } => ErrorKind::NotAllowed,
         }
     }
 

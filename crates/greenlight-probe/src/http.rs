@@ -38,8 +38,21 @@ pub struct HttpRequest {
     pub timeout: Duration,
     /// Accept any certificate (curl `-k`).
     pub insecure_tls: bool,
-    /// Follow up to 10 redirects (curl `-L`). Off by default, like curl.
+    /// Follow up to 10 redirects (curl `-L`). Off by default, like curl. A redirect is
+    /// followed only to the request's own host (same port, or the default port of the
+    /// redirect's scheme) or to an authority in [`HttpRequest::redirect_hosts`]; otherwise
+    /// the redirect response itself is returned with [`HttpResponse::redirect_refused`] set.
     pub follow_redirects: bool,
+    /// Where a followed redirect may also go: `host:port`, or `host` for any port (the real
+    /// addresses a profile maps its hosts to). Compared case-insensitively, without a
+    /// trailing dot; IPv6 hosts in brackets (`[::1]:8080`).
+    pub redirect_hosts: Vec<String>,
+    /// Read-only mode: [`HttpClient::send`] refuses, before sending a byte, any method other
+    /// than `GET`, `HEAD` or `OPTIONS`, any body, and any method-override header
+    /// (`X-HTTP-Method-Override`, `X-HTTP-Method`, `X-Method-Override`), with
+    /// [`ProbeError::NotAllowed`]; and a redirect that would re-send another method is not
+    /// followed. (The probe never writes a file in any mode.)
+    pub read_only: bool,
     /// HTTP basic authentication: user and optional password (curl `-u user:pass`).
     pub basic_auth: Option<(String, Option<String>)>,
     /// Keep at most this many body bytes (default [`DEFAULT_MAX_BODY`]).
@@ -59,6 +72,8 @@ impl Default for HttpRequest {
             timeout: Duration::from_secs(10),
             insecure_tls: false,
             follow_redirects: false,
+            redirect_hosts: Vec::new(),
+            read_only: false,
             basic_auth: None,
             max_body: DEFAULT_MAX_BODY,
             fail_on_large_body: false,
@@ -108,6 +123,10 @@ pub struct HttpResponse {
     /// Total time including the body. Serialized as `duration_ms`.
     #[serde(rename = "duration_ms", serialize_with = "util::ms::serialize")]
     pub duration: Duration,
+    /// Why a redirect this response asks for was not followed, e.g. `redirect to
+    /// https://evil.example/ not followed: host not mapped by the profile`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_refused: Option<String>,
 }
 
 impl HttpResponse {
@@ -146,8 +165,9 @@ impl Default for HttpClientOptions {
 /// A pooled HTTP client: cheap to clone (clones share connections), safe to use from many
 /// tasks at once.
 ///
-/// Internally it keeps up to four connection pools, one per combination of
-/// `insecure_tls` × `follow_redirects`, each built on first use.
+/// Internally it keeps up to two connection pools, with and without `insecure_tls`, each
+/// built on first use. Redirects are followed by [`HttpClient::send`] itself, hop by hop,
+/// so that each hop's destination and method can be checked.
 #[derive(Clone, Debug, Default)]
 pub struct HttpClient {
     inner: Arc<Inner>,
@@ -156,7 +176,7 @@ pub struct HttpClient {
 #[derive(Debug, Default)]
 struct Inner {
     options: HttpClientOptions,
-    clients: [OnceLock<std::result::Result<reqwest::Client, ProbeError>>; 4],
+    clients: [OnceLock<std::result::Result<reqwest::Client, ProbeError>>; 2],
 }
 
 impl HttpClient {
@@ -173,13 +193,12 @@ impl HttpClient {
     /// Builds the common client now (loading trust roots takes a few
     /// milliseconds), so the first check's timing does not include it.
     pub fn prepare(&self) {
-        let _ = self.client(false, false);
+        let _ = self.client(false);
     }
 
-    fn client(&self, insecure: bool, follow: bool) -> Result<reqwest::Client> {
-        let slot = usize::from(insecure) * 2 + usize::from(follow);
-        self.inner.clients[slot]
-            .get_or_init(|| build_client(&self.inner.options, insecure, follow))
+    fn client(&self, insecure: bool) -> Result<reqwest::Client> {
+        self.inner.clients[usize::from(insecure)]
+            .get_or_init(|| build_client(&self.inner.options, insecure))
             .clone()
     }
 
@@ -197,33 +216,74 @@ impl HttpClient {
         let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|_| {
             ProbeError::invalid(format!("HTTP method {:?}", req.method), "not a token")
         })?;
-        let client = self.client(req.insecure_tls, req.follow_redirects)?;
-        let mut builder = client.request(method.clone(), url.clone());
+        if req.read_only {
+            refuse_unless_read(req, &url)?;
+        }
+        let client = self.client(req.insecure_tls)?;
+        let mut headers = Vec::with_capacity(req.headers.len());
         for (name, value) in &req.headers {
             let n = HeaderName::from_bytes(name.trim().as_bytes())
                 .map_err(|e| ProbeError::invalid(format!("header name {name:?}"), e))?;
             let v = HeaderValue::from_str(value.trim())
                 .map_err(|e| ProbeError::invalid(format!("value of header {name:?}"), e))?;
-            builder = builder.header(n, v);
-        }
-        if let Some((user, pass)) = &req.basic_auth {
-            builder = builder.basic_auth(user, pass.as_ref());
-        }
-        if let Some(body) = &req.body {
-            builder = builder.body(body.clone());
+            headers.push((n, v));
         }
 
         let start = Instant::now();
         let deadline = util::deadline(start, req.timeout);
-        let mut resp = match tokio::time::timeout_at(deadline, builder.send()).await {
-            Err(_) => {
-                return Err(ProbeError::timeout(
-                    req.timeout,
-                    "waiting for response headers",
-                ));
+        let mut hop = Hop {
+            method: method.clone(),
+            url: url.clone(),
+            body: req.body.clone(),
+            credentials: true,
+        };
+        let mut redirects = 0;
+        let (mut resp, redirect_refused) = loop {
+            let mut builder = client.request(hop.method.clone(), hop.url.clone());
+            for (n, v) in &headers {
+                if !hop.credentials && is_credential_header(n) {
+                    continue;
+                }
+                if hop.body.is_none() && req.body.is_some() && is_body_header(n) {
+                    continue;
+                }
+                builder = builder.header(n.clone(), v.clone());
             }
-            Ok(Err(e)) => return Err(classify(&e, &method, &url)),
-            Ok(Ok(r)) => r,
+            if hop.credentials
+                && let Some((user, pass)) = &req.basic_auth
+            {
+                builder = builder.basic_auth(user, pass.as_ref());
+            }
+            if let Some(body) = &hop.body {
+                builder = builder.body(body.clone());
+            }
+            let resp = match tokio::time::timeout_at(deadline, builder.send()).await {
+                Err(_) => {
+                    return Err(ProbeError::timeout(
+                        req.timeout,
+                        "waiting for response headers",
+                    ));
+                }
+                Ok(Err(e)) => return Err(classify(&e, &hop.method, &hop.url)),
+                Ok(Ok(r)) => r,
+            };
+            if !req.follow_redirects {
+                break (resp, None);
+            }
+            match next_hop(req, &url, &hop, &resp) {
+                Next::Stop => break (resp, None),
+                Next::Refused(why) => break (resp, Some(why)),
+                Next::Follow(next) => {
+                    redirects += 1;
+                    if redirects > MAX_REDIRECTS {
+                        return Err(ProbeError::Protocol {
+                            context: format!("following redirects from {url}"),
+                            detail: format!("more than {MAX_REDIRECTS} redirects"),
+                        });
+                    }
+                    hop = next;
+                }
+            }
         };
         let ttfb = start.elapsed();
         let status = resp.status();
@@ -285,23 +345,195 @@ impl HttpClient {
             body_truncated: truncated,
             ttfb,
             duration: start.elapsed(),
+            redirect_refused,
         })
     }
+}
+
+/// How many redirects [`HttpClient::send`] follows at most (like curl's default of 50,
+/// but bounded tighter, as reqwest does).
+const MAX_REDIRECTS: usize = 10;
+
+/// Header names that ask a server to take a request as another method.
+const METHOD_OVERRIDE_HEADERS: [&str; 3] = [
+    "x-http-method-override",
+    "x-http-method",
+    "x-method-override",
+];
+
+/// One request of a redirect chain.
+struct Hop {
+    method: reqwest::Method,
+    url: Url,
+    body: Option<Vec<u8>>,
+    /// Whether `Authorization`, cookies and basic auth go along (not after the chain left
+    /// the original authority).
+    credentials: bool,
+}
+
+enum Next {
+    Stop,
+    Refused(String),
+    Follow(Hop),
+}
+
+/// Read-only mode: only GET, HEAD or OPTIONS, no body, no method-override header.
+fn refuse_unless_read(req: &HttpRequest, url: &Url) -> Result<()> {
+    let refuse = |reason: String| {
+        Err(ProbeError::NotAllowed {
+            what: format!("{} {url}", req.method),
+            reason,
+        })
+    };
+    if !matches!(req.method.as_str(), "GET" | "HEAD" | "OPTIONS") {
+        return refuse(format!(
+            "the method is {:?}; only GET, HEAD or OPTIONS may be sent when only reads are allowed",
+            req.method
+        ));
+    }
+    if let Some(body) = &req.body {
+        return refuse(format!(
+            "it has a body ({} bytes); a read sends none",
+            body.len()
+        ));
+    }
+    if let Some((name, value)) = req.headers.iter().find(|(n, _)| {
+        METHOD_OVERRIDE_HEADERS
+            .iter()
+            .any(|h| n.trim().eq_ignore_ascii_case(h))
+    }) {
+        return refuse(format!(
+            "header {}: {} asks the server for another method",
+            name.trim(),
+            value.trim()
+        ));
+    }
+    Ok(())
+}
+
+/// Where the redirect in `resp` leads, if it may be followed.
+fn next_hop(req: &HttpRequest, first: &Url, hop: &Hop, resp: &reqwest::Response) -> Next {
+    use reqwest::Method;
+    let status = resp.status().as_u16();
+    if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+        return Next::Stop;
+    }
+    let Some(location) = resp
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Next::Stop;
+    };
+    let Ok(next) = hop.url.join(location.trim()) else {
+        return Next::Refused(format!(
+            "redirect to {location:?} not followed: not a valid URL"
+        ));
+    };
+    if !matches!(next.scheme(), "http" | "https") {
+        return Next::Refused(format!(
+            "redirect to {next} not followed: not an http(s) URL"
+        ));
+    }
+    if !may_redirect_to(&next, first, &req.redirect_hosts) {
+        return Next::Refused(format!(
+            "redirect to {next} not followed: host not mapped by the profile"
+        ));
+    }
+    // 301/302/303 turn into GET (HEAD stays HEAD) without the body, as browsers, reqwest
+    // and curl's defaults for 303 do; 307/308 repeat the request as it was.
+    let (method, body) = match status {
+        307 | 308 => (hop.method.clone(), hop.body.clone()),
+        _ if hop.method == Method::HEAD => (Method::HEAD, None),
+        _ => (Method::GET, None),
+    };
+    if req.read_only && !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Next::Refused(format!(
+            "redirect to {next} not followed: it would re-send {method}, and only reads are allowed"
+        ));
+    }
+    let credentials = hop.credentials && authority(&next) == authority(&hop.url);
+    Next::Follow(Hop {
+        method,
+        url: next,
+        body,
+        credentials,
+    })
+}
+
+/// `host` (lower case, no trailing dot, IPv6 in brackets) and port of a URL.
+fn authority(url: &Url) -> (String, Option<u16>) {
+    let host = url
+        .host_str()
+        .unwrap_or_default()
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    (host, url.port_or_known_default())
+}
+
+/// Whether a redirect may lead to `next`: the first request's host (on its port, or on the
+/// default port of `next`'s scheme, as an http → https upgrade does), or an allowed
+/// `host:port` / `host`.
+fn may_redirect_to(next: &Url, first: &Url, allowed: &[String]) -> bool {
+    let (host, port) = authority(next);
+    let (first_host, first_port) = authority(first);
+    let default = match next.scheme() {
+        "https" => Some(443),
+        _ => Some(80),
+    };
+    if host == first_host && (port == first_port || port == default) {
+        return true;
+    }
+    allowed.iter().any(|a| {
+        let a = a.trim().to_ascii_lowercase();
+        let (a_host, a_port) = split_allowed(&a);
+        a_host.trim_end_matches('.') == host && a_port.is_none_or(|p| Some(p) == port)
+    })
+}
+
+/// `host:port` → (`host`, port); `[::1]:80` → (`[::1]`, 80); `host` → (`host`, none).
+fn split_allowed(a: &str) -> (&str, Option<u16>) {
+    if a.starts_with('[') {
+        return match a.split_once("]:") {
+            Some((h, p)) => (&a[..h.len() + 1], p.parse().ok()),
+            None => (a, None),
+        };
+    }
+    match a.rsplit_once(':') {
+        Some((h, p)) => match p.parse() {
+            Ok(port) => (h, Some(port)),
+            Err(_) => (a, None),
+        },
+        None => (a, None),
+    }
+}
+
+fn is_credential_header(name: &HeaderName) -> bool {
+    use reqwest::header::{AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION};
+    [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION].contains(name)
+}
+
+/// Headers that describe a body, dropped when a redirect drops it.
+fn is_body_header(name: &HeaderName) -> bool {
+    use reqwest::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
+    [
+        CONTENT_TYPE,
+        CONTENT_LENGTH,
+        CONTENT_ENCODING,
+        TRANSFER_ENCODING,
+    ]
+    .contains(name)
 }
 
 fn build_client(
     options: &HttpClientOptions,
     insecure: bool,
-    follow: bool,
 ) -> std::result::Result<reqwest::Client, ProbeError> {
     crate::install_crypto_provider();
     let mut b = reqwest::Client::builder()
         .user_agent(options.user_agent.clone())
-        .redirect(if follow {
-            reqwest::redirect::Policy::limited(10)
-        } else {
-            reqwest::redirect::Policy::none()
-        })
+        // `send` follows redirects itself, checking every hop.
+        .redirect(reqwest::redirect::Policy::none())
         .pool_idle_timeout(Duration::from_secs(30))
         .tls_danger_accept_invalid_certs(insecure);
     if !insecure {
