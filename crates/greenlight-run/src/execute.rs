@@ -7,7 +7,7 @@ use crate::check::{Expectation, Observation, Target, excerpt, json_path, judge};
 use crate::load_step;
 use crate::outcome::{Evidence, Status, StepResult};
 use crate::plan::{Gate, Plan, PlanCheck};
-use crate::profile::Eventually;
+use crate::profile::{Class, Eventually};
 use crate::redact::Redactor;
 use crate::subst;
 use greenlight_load::{LoadConfig, LoadReport, Snapshot};
@@ -57,6 +57,15 @@ pub struct Executor {
     /// Where a load step reports progress while it runs: the check's index
     /// and the run's event channel (set by [`Executor::resume`] per check).
     pub progress: Option<(usize, mpsc::UnboundedSender<Event>)>,
+    /// The classes that may run (the profile's `allowed`). Checked again on
+    /// every resolved target, after variables are filled in: a check whose
+    /// request turns out to be of another class does not run. Empty: nothing runs.
+    pub allowed: Vec<Class>,
+    /// Whether load tests may run (the profile's `allow_load`).
+    pub allow_load: bool,
+    /// Where a followed HTTP redirect may go besides the request's own host:
+    /// the real addresses `[hosts]` maps to ([`subst::mapped_authorities`]).
+    pub redirect_hosts: Vec<String>,
 }
 
 /// Load results shared by the checks of a run.
@@ -237,6 +246,21 @@ impl Executor {
                 );
             }
         };
+        // The plan judged the text; this judges what is about to be sent.
+        if let Some(reason) = self.refusal(check, &target) {
+            return self.result(
+                check,
+                Status::NotRun,
+                0,
+                0,
+                Evidence {
+                    summary: self.redactor.redact(&target.describe()),
+                    expected: check.expect.iter().map(Expectation::describe).collect(),
+                    reason: Some(self.redactor.redact(&reason)),
+                    ..Evidence::default()
+                },
+            );
+        }
         let env: Vec<(String, String)> = check
             .env_names
             .iter()
@@ -315,6 +339,58 @@ impl Executor {
         )
     }
 
+    /// Why a resolved target may not run, if its class (judged from the
+    /// target itself, never below the plan's class) is not allowed.
+    pub fn refusal(&self, check: &PlanCheck, target: &Target) -> Option<String> {
+        let class = target
+            .class()
+            .map_or(check.class, |derived| derived.max(check.class));
+        let is_load = matches!(target, Target::Load { .. });
+        if self.allowed.contains(&class) || is_load && self.allow_load {
+            return None;
+        }
+        let what = match target {
+            Target::Http {
+                method,
+                url,
+                headers,
+                body,
+                ..
+            } => {
+                let mut what = format!("the request would be {method} {url}");
+                if let Some(b) = body {
+                    what.push_str(&format!(" with a body of {} bytes", b.len()));
+                }
+                if let Some((k, v)) = headers
+                    .iter()
+                    .find(|(k, _)| crate::analyze::curl::is_method_override(k))
+                {
+                    what.push_str(&format!(" with header {k}: {v}"));
+                }
+                what
+            }
+            Target::Load { .. } => "a load test".to_string(),
+            other => format!("the check would run {}", other.describe()),
+        };
+        let allowed: Vec<&str> = self.allowed.iter().map(|c| c.as_str()).collect();
+        let only = if allowed.is_empty() {
+            "no class is allowed".to_string()
+        } else {
+            format!("only {} allowed", allowed.join(", "))
+        };
+        Some(format!(
+            "refused at run time: {what}, which is {}; {only} (allow with --allow {})",
+            class.as_str(),
+            if is_load { "load" } else { class.as_str() }
+        ))
+    }
+
+    /// Whether only reads are allowed: the probes then refuse anything else
+    /// themselves (the HTTP probe's read-only mode).
+    fn read_only(&self) -> bool {
+        !self.allowed.iter().any(|c| *c > Class::Read)
+    }
+
     /// Runs a resolved target through its probe and describes what it saw.
     pub async fn observe(&self, target: &Target, env: &[(String, String)]) -> Observation {
         let t0 = Instant::now();
@@ -336,6 +412,8 @@ impl Executor {
                 req.body = body.as_ref().map(|b| b.clone().into_bytes());
                 req.insecure_tls = *insecure;
                 req.follow_redirects = *follow;
+                req.redirect_hosts = self.redirect_hosts.clone();
+                req.read_only = self.read_only();
                 req.timeout = max_time.map_or(self.timeout, |s| {
                     Duration::from_secs_f64(s).min(self.timeout.max(Duration::from_secs_f64(s)))
                 });
@@ -344,6 +422,23 @@ impl Executor {
                     None => (u.clone(), None),
                 });
                 match self.http.send(&req).await {
+                    Ok(resp) if resp.redirect_refused.is_some() => {
+                        // The document asked for where the redirect leads,
+                        // which was not reached: the check cannot pass.
+                        let why = resp.redirect_refused.clone().unwrap_or_default();
+                        Observation {
+                            summary: format!(
+                                "{method} {url} → {} in {}; {why}",
+                                resp.status,
+                                ms(resp.duration)
+                            ),
+                            error: Some(format!("{why} (the server answered {})", resp.status)),
+                            body: resp.body_text().into_owned(),
+                            headers: resp.headers,
+                            duration: resp.duration,
+                            ..Observation::default()
+                        }
+                    }
                     Ok(resp) => {
                         let body = resp.body_text().into_owned();
                         let error = (*fail && resp.status >= 400)
@@ -657,7 +752,7 @@ pub fn resolve_target(
             fail,
             max_time,
         } => Target::Http {
-            method: method.clone(),
+            method: sub(method),
             url: sub(url),
             headers: headers.iter().map(|(k, v)| (k.clone(), sub(v))).collect(),
             body: body.as_ref().map(|b| sub(b)),
@@ -732,3 +827,6 @@ pub fn resolve_target(
         Err(missing)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -967,6 +967,7 @@ impl Builder<'_> {
     ) {
         let index = self.plan.checks.len();
         let is_load = matches!(native, Some(Target::Load { .. }));
+        let native_class = native.is_some();
         // Load goes only to hosts the profile names: mapped here, refused
         // when a URL's host is not named.
         let mut load_refusal = None;
@@ -979,6 +980,11 @@ impl Builder<'_> {
             None => Target::Shell {
                 script: command.clone(),
             },
+        };
+        // A native check's class is the class of what it would send.
+        let class = match target.class() {
+            Some(derived) if native_class => derived.max(class),
+            _ => class,
         };
         if matches!(target, Target::Http { .. }) && !expect.iter().any(is_status_expectation) {
             // A request with no written status expectation must at least not fail.
@@ -1398,12 +1404,14 @@ fn target_references(t: &Target) -> Vec<String> {
     let mut texts: Vec<&str> = Vec::new();
     match t {
         Target::Http {
+            method,
             url,
             headers,
             body,
             basic_auth,
             ..
         } => {
+            texts.push(method);
             texts.push(url);
             texts.extend(headers.iter().map(|(_, v)| v.as_str()));
             texts.extend(body.as_deref());

@@ -279,6 +279,9 @@ pub async fn execute_async(
         cancel: cancel_rx,
         loads: Default::default(),
         progress: None,
+        allowed: profile.allowed.clone(),
+        allow_load: profile.allow_load,
+        redirect_hosts: greenlight_run::subst::mapped_authorities(&profile.hosts),
     };
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let start = Instant::now();
