@@ -2,6 +2,7 @@
 
 mod support;
 
+mod http_safety;
 mod inspect;
 mod load;
 mod mark;
