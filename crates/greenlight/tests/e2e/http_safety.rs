@@ -76,8 +76,8 @@ fn a_default_run_sends_no_write_and_writes_no_file() {
         .collect();
     assert!(not_read.is_empty(), "sent {not_read:?}\n{err}");
     assert!(
-        sent.iter().all(|r| r.body.is_empty()
-            && r.header("x-http-method-override").is_none()),
+        sent.iter()
+            .all(|r| r.body.is_empty() && r.header("x-http-method-override").is_none()),
         "{sent:?}"
     );
     assert_eq!(items[0]["status"], "passed", "{:#}", items[0]);
@@ -117,6 +117,11 @@ fn plan_shows_the_class_of_the_request_it_would_send() {
         .as_array()
         .map(|c| c.iter().filter_map(|c| c["class"].as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(classes, vec!["mutating", "read"], "{text}\n{}", stderr(&out));
+    assert_eq!(
+        classes,
+        vec!["mutating", "read"],
+        "{text}\n{}",
+        stderr(&out)
+    );
     assert_eq!(env.fixture.control().total_requests(), 0);
 }
