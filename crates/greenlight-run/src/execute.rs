@@ -12,7 +12,7 @@ use crate::redact::Redactor;
 use crate::subst;
 use greenlight_load::{LoadConfig, LoadReport, Snapshot};
 use greenlight_probe as probe;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc, watch};
@@ -63,9 +63,11 @@ pub struct Executor {
     pub allowed: Vec<Class>,
     /// Whether load tests may run (the profile's `allow_load`).
     pub allow_load: bool,
-    /// Where a followed HTTP redirect may go besides the request's own host:
-    /// the real addresses `[hosts]` maps to ([`subst::mapped_authorities`]).
-    pub redirect_hosts: Vec<String>,
+    /// The profile's `[hosts]`: a URL whose host came from a variable is
+    /// mapped once the variable is filled in, and a followed HTTP redirect
+    /// may go only to the request's own host or to an address these map to
+    /// ([`subst::mapped_authorities`]).
+    pub hosts: BTreeMap<String, String>,
 }
 
 /// Load results shared by the checks of a run.
@@ -246,6 +248,7 @@ impl Executor {
                 );
             }
         };
+        let target = self.map_late_hosts(&check.target, target);
         // The plan judged the text; this judges what is about to be sent.
         if let Some(reason) = self.refusal(check, &target) {
             return self.result(
@@ -385,6 +388,25 @@ impl Executor {
         ))
     }
 
+    /// Maps the host of a URL that only a variable named at planning time
+    /// (`curl $API_URL/health`): planning could not map it, so it is mapped
+    /// now, through the same `[hosts]`.
+    fn map_late_hosts(&self, planned: &Target, mut resolved: Target) -> Target {
+        let late = |url: &str| subst::url_host(url).is_none_or(|h| h.contains(['$', '<']));
+        match (planned, &mut resolved) {
+            (Target::Http { url: before, .. }, Target::Http { url, .. })
+            | (Target::WebSocket { url: before, .. }, Target::WebSocket { url, .. })
+                if late(before) =>
+            {
+                if let Some(mapped) = subst::map_url(url, &self.hosts) {
+                    *url = mapped;
+                }
+            }
+            _ => {}
+        }
+        resolved
+    }
+
     /// Whether only reads are allowed: the probes then refuse anything else
     /// themselves (the HTTP probe's read-only mode).
     fn read_only(&self) -> bool {
@@ -412,7 +434,7 @@ impl Executor {
                 req.body = body.as_ref().map(|b| b.clone().into_bytes());
                 req.insecure_tls = *insecure;
                 req.follow_redirects = *follow;
-                req.redirect_hosts = self.redirect_hosts.clone();
+                req.redirect_hosts = subst::mapped_authorities(&self.hosts);
                 req.read_only = self.read_only();
                 req.timeout = max_time.map_or(self.timeout, |s| {
                     Duration::from_secs_f64(s).min(self.timeout.max(Duration::from_secs_f64(s)))

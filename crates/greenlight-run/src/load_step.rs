@@ -639,6 +639,14 @@ mod tests {
         );
         map_targets(&mut config, &hosts).unwrap();
         assert_eq!(config.targets[0].url, "http://127.0.0.1:18081/health");
+        // However the document spells the host.
+        let mut dotted = LoadConfig::closed(
+            "https://Staging-API.yourdomain.com./health",
+            1,
+            Duration::from_secs(1),
+        );
+        map_targets(&mut dotted, &hosts).unwrap();
+        assert_eq!(dotted.targets[0].url, "http://127.0.0.1:18081/health");
         let mut other = LoadConfig::closed("http://127.0.0.1:9/", 1, Duration::from_secs(1));
         let err = map_targets(&mut other, &hosts).unwrap_err();
         assert!(err.contains("http://127.0.0.1:9/"), "{err}");

@@ -281,7 +281,7 @@ pub async fn execute_async(
         progress: None,
         allowed: profile.allowed.clone(),
         allow_load: profile.allow_load,
-        redirect_hosts: greenlight_run::subst::mapped_authorities(&profile.hosts),
+        hosts: profile.hosts.clone(),
     };
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let start = Instant::now();

@@ -76,7 +76,7 @@ fn executor(allowed: &[Class], vars: &[(&str, &str)]) -> Executor {
         progress: None,
         allowed: allowed.to_vec(),
         allow_load: false,
-        redirect_hosts: Vec::new(),
+        hosts: BTreeMap::new(),
     }
 }
 
@@ -256,8 +256,28 @@ async fn a_redirect_to_a_host_the_profile_does_not_map_fails_the_check() {
     assert_eq!(elsewhere.count(), 0);
     // Mapped by the profile: followed.
     let mut ex = executor(&[Class::Read], &[]);
-    ex.redirect_hosts = vec![format!("127.0.0.1:{}", elsewhere.port)];
+    ex.hosts.insert("cdn.example.com".into(), elsewhere.url(""));
     let r = ex.run_check(&check, &Arc::default()).await;
     assert_eq!(r.status, Status::Passed, "{r:?}");
     assert_eq!(elsewhere.count(), 1);
+}
+
+#[tokio::test]
+async fn a_url_from_a_variable_is_mapped_once_filled_in() {
+    let server = Recorder::start(ok).await;
+    let check = http_check("GET", "$API_URL/health", false);
+    let mut ex = executor(&[Class::Read], &[("API_URL", "https://API.Example.COM.")]);
+    ex.hosts.insert("api.example.com".into(), server.url(""));
+    let r = ex.run_check(&check, &Arc::default()).await;
+    assert_eq!(r.status, Status::Passed, "{r:?}");
+    assert_eq!(
+        *server.seen.lock().unwrap(),
+        vec!["GET /health HTTP/1.1".to_string()]
+    );
+    // A URL the plan already mapped is not mapped twice.
+    let mapped = http_check("GET", &server.url("/again"), false);
+    ex.hosts
+        .insert("127.0.0.1".into(), "http://127.0.0.1:1".into());
+    let r = ex.run_check(&mapped, &Arc::default()).await;
+    assert_eq!(r.status, Status::Passed, "{r:?}");
 }
