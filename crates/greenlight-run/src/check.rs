@@ -108,7 +108,9 @@ impl Target {
                 body,
                 ..
             } => {
-                if curl::is_read_method(method)
+                // Exactly as sent: methods are case-sensitive, and the HTTP
+                // probe's read-only mode accepts only these spellings.
+                if matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS")
                     && body.is_none()
                     && !headers.iter().any(|(k, _)| curl::is_method_override(k))
                 {
@@ -561,6 +563,75 @@ mod tests {
         assert_eq!(json_path(&v, "$.version"), Some(&json!("8.0.0")));
         assert_eq!(json_path(&v, ".nope"), None);
         assert_eq!(json_path(&json!([5]), ".[0]"), Some(&json!(5)));
+    }
+
+    fn http(method: &str, headers: Vec<(String, String)>, body: Option<String>) -> Target {
+        Target::Http {
+            method: method.into(),
+            url: "http://127.0.0.1:1/".into(),
+            headers,
+            body,
+            insecure: false,
+            follow: true,
+            basic_auth: None,
+            fail: false,
+            max_time: None,
+        }
+    }
+
+    #[test]
+    fn classes_come_from_the_request() {
+        for m in ["GET", "HEAD", "OPTIONS"] {
+            assert_eq!(http(m, vec![], None).class(), Some(Class::Read));
+        }
+        for m in ["POST", "DELETE", "PUT", "PATCH", "get", "$M", ""] {
+            assert_eq!(http(m, vec![], None).class(), Some(Class::Mutating), "{m}");
+        }
+        assert_eq!(
+            http("GET", vec![], Some(String::new())).class(),
+            Some(Class::Mutating)
+        );
+        let o = vec![("x-http-method-override".to_string(), "GET".to_string())];
+        assert_eq!(http("GET", o, None).class(), Some(Class::Mutating));
+        let tcp = Target::Tcp {
+            host: "h".into(),
+            port: 1,
+        };
+        assert_eq!(tcp.class(), Some(Class::Read));
+        let shell = Target::Shell {
+            script: "ls".into(),
+        };
+        assert_eq!(shell.class(), None);
+        let load = Target::Load {
+            tool: "k6".into(),
+            config: greenlight_load::LoadConfig::closed("http://x/", 1, Duration::from_secs(1)),
+        };
+        assert_eq!(load.class(), Some(Class::Mutating));
+    }
+
+    proptest::proptest! {
+        /// A request with a non-read method, a body or a method-override
+        /// header is never `read`, however the header name is cased.
+        #[test]
+        fn writes_are_never_read(
+            method in "[A-Za-z]{0,8}",
+            body in proptest::option::of("\\PC{0,8}"),
+            override_name in proptest::sample::select(vec!["X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"]),
+            upper in proptest::collection::vec(proptest::bool::ANY, 24),
+            with_override in proptest::bool::ANY,
+        ) {
+            let name: String = override_name
+                .chars()
+                .zip(&upper)
+                .map(|(c, u)| if *u { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
+                .collect();
+            let headers = if with_override { vec![(name, "GET".to_string())] } else { vec![] };
+            let writes = !matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS")
+                || body.is_some()
+                || with_override;
+            let class = http(&method, headers, body).class();
+            proptest::prop_assert_eq!(class == Some(Class::Read), !writes);
+        }
     }
 
     #[test]
