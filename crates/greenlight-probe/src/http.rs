@@ -471,17 +471,21 @@ fn authority(url: &Url) -> (String, Option<u16>) {
     (host, url.port_or_known_default())
 }
 
-/// Whether a redirect may lead to `next`: the first request's host (on its port, or on the
-/// default port of `next`'s scheme, as an http → https upgrade does), or an allowed
-/// `host:port` / `host`.
+/// Whether a redirect may lead to `next`: the first request's authority (or, from a
+/// default port to a default port, the same host under the other scheme: an
+/// http → https upgrade), or an allowed `host:port` / `host`.
 fn may_redirect_to(next: &Url, first: &Url, allowed: &[String]) -> bool {
     let (host, port) = authority(next);
     let (first_host, first_port) = authority(first);
-    let default = match next.scheme() {
-        "https" => Some(443),
-        _ => Some(80),
+    let on_default = |url: &Url, port: Option<u16>| {
+        port == match url.scheme() {
+            "https" => Some(443),
+            _ => Some(80),
+        }
     };
-    if host == first_host && (port == first_port || port == default) {
+    if host == first_host
+        && (port == first_port || on_default(next, port) && on_default(first, first_port))
+    {
         return true;
     }
     allowed.iter().any(|a| {
@@ -736,6 +740,48 @@ mod tests {
         assert_eq!(url_addr(&u), "[::1]:8080");
         let u = Url::parse("http://127.0.0.1/").unwrap();
         assert_eq!(url_addr(&u), "127.0.0.1:80");
+    }
+
+    #[test]
+    fn redirect_destinations() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        let first = u("http://api.example.com/x");
+        assert!(may_redirect_to(
+            &u("https://API.example.com./y"),
+            &first,
+            &[]
+        ));
+        assert!(may_redirect_to(
+            &u("http://api.example.com:80/y"),
+            &first,
+            &[]
+        ));
+        assert!(!may_redirect_to(
+            &u("http://api.example.com:8080/"),
+            &first,
+            &[]
+        ));
+        assert!(!may_redirect_to(&u("https://evil.example/"), &first, &[]));
+        let loopback = u("http://127.0.0.1:18081/");
+        assert!(!may_redirect_to(&u("http://127.0.0.1/"), &loopback, &[]));
+        assert!(!may_redirect_to(&u("http://127.0.0.1:9/"), &loopback, &[]));
+        let allowed = [
+            "127.0.0.1:9".to_string(),
+            "[::1]:7".into(),
+            "cdn.example".into(),
+        ];
+        assert!(may_redirect_to(
+            &u("http://127.0.0.1:9/"),
+            &loopback,
+            &allowed
+        ));
+        assert!(may_redirect_to(&u("http://[::1]:7/"), &loopback, &allowed));
+        assert!(!may_redirect_to(&u("http://[::1]:8/"), &loopback, &allowed));
+        assert!(may_redirect_to(
+            &u("https://CDN.example./a"),
+            &loopback,
+            &allowed
+        ));
     }
 
     #[test]
