@@ -158,273 +158,57 @@ enum Arity {
 }
 
 /// curl's long options that take a value (curl 8).
+#[rustfmt::skip]
 const CURL_VALUE: &[&str] = &[
-    "abstract-unix-socket",
-    "alt-svc",
-    "aws-sigv4",
-    "cacert",
-    "capath",
-    "cert",
-    "cert-type",
-    "ciphers",
-    "config",
-    "connect-timeout",
-    "connect-to",
-    "continue-at",
-    "cookie",
-    "cookie-jar",
-    "create-file-mode",
-    "crlfile",
-    "curves",
-    "data",
-    "data-ascii",
-    "data-binary",
-    "data-raw",
-    "data-urlencode",
-    "delegation",
-    "dns-interface",
-    "dns-ipv4-addr",
-    "dns-ipv6-addr",
-    "dns-servers",
-    "doh-url",
-    "dump-header",
-    "ech",
-    "egd-file",
-    "engine",
-    "etag-compare",
-    "etag-save",
-    "expect100-timeout",
-    "form",
-    "form-string",
-    "ftp-account",
-    "ftp-alternative-to-user",
-    "ftp-method",
-    "ftp-port",
-    "ftp-ssl-ccc-mode",
-    "happy-eyeballs-timeout-ms",
-    "haproxy-clientip",
-    "header",
-    "hostpubmd5",
-    "hostpubsha256",
-    "hsts",
-    "interface",
-    "ip-tos",
-    "ipfs-gateway",
-    "json",
-    "keepalive-cnt",
-    "keepalive-time",
-    "key",
-    "key-type",
-    "krb",
-    "libcurl",
-    "limit-rate",
-    "local-port",
-    "login-options",
-    "mail-auth",
-    "mail-from",
-    "mail-rcpt",
-    "max-filesize",
-    "max-redirs",
-    "max-time",
-    "netrc-file",
-    "noproxy",
-    "oauth2-bearer",
-    "output",
-    "output-dir",
-    "parallel-max",
-    "pass",
-    "pinnedpubkey",
-    "preproxy",
-    "proto",
-    "proto-default",
-    "proto-redir",
-    "proxy",
-    "proxy-cacert",
-    "proxy-capath",
-    "proxy-cert",
-    "proxy-cert-type",
-    "proxy-ciphers",
-    "proxy-crlfile",
-    "proxy-header",
-    "proxy-key",
-    "proxy-key-type",
-    "proxy-pass",
-    "proxy-pinnedpubkey",
-    "proxy-service-name",
-    "proxy-tls13-ciphers",
-    "proxy-tlsauthtype",
-    "proxy-tlspassword",
-    "proxy-tlsuser",
-    "proxy-user",
-    "proxy1.0",
-    "pubkey",
-    "quote",
-    "random-file",
-    "range",
-    "rate",
-    "referer",
-    "request",
-    "request-target",
-    "resolve",
-    "retry",
-    "retry-delay",
-    "retry-max-time",
-    "sasl-authzid",
-    "service-name",
-    "socks4",
-    "socks4a",
-    "socks5",
-    "socks5-gssapi-service",
-    "socks5-hostname",
-    "speed-limit",
-    "speed-time",
-    "stderr",
-    "telnet-option",
-    "tftp-blksize",
-    "time-cond",
-    "tls-max",
-    "tls13-ciphers",
-    "tlsauthtype",
-    "tlspassword",
-    "tlsuser",
-    "trace",
-    "trace-ascii",
-    "trace-config",
-    "unix-socket",
-    "upload-file",
-    "url",
-    "url-query",
-    "user",
-    "user-agent",
-    "variable",
-    "write-out",
+    "abstract-unix-socket", "alt-svc", "aws-sigv4", "cacert", "capath", "cert", "cert-type",
+    "ciphers", "config", "connect-timeout", "connect-to", "continue-at", "cookie", "cookie-jar",
+    "create-file-mode", "crlfile", "curves", "data", "data-ascii", "data-binary", "data-raw",
+    "data-urlencode", "delegation", "dns-interface", "dns-ipv4-addr", "dns-ipv6-addr",
+    "dns-servers", "doh-url", "dump-header", "ech", "egd-file", "engine", "etag-compare",
+    "etag-save", "expect100-timeout", "form", "form-string", "ftp-account",
+    "ftp-alternative-to-user", "ftp-method", "ftp-port", "ftp-ssl-ccc-mode",
+    "happy-eyeballs-timeout-ms", "haproxy-clientip", "header", "hostpubmd5", "hostpubsha256",
+    "hsts", "interface", "ip-tos", "ipfs-gateway", "json", "keepalive-cnt", "keepalive-time",
+    "key", "key-type", "krb", "libcurl", "limit-rate", "local-port", "login-options", "mail-auth",
+    "mail-from", "mail-rcpt", "max-filesize", "max-redirs", "max-time", "netrc-file", "noproxy",
+    "oauth2-bearer", "output", "output-dir", "parallel-max", "pass", "pinnedpubkey", "preproxy",
+    "proto", "proto-default", "proto-redir", "proxy", "proxy-cacert", "proxy-capath", "proxy-cert",
+    "proxy-cert-type", "proxy-ciphers", "proxy-crlfile", "proxy-header", "proxy-key",
+    "proxy-key-type", "proxy-pass", "proxy-pinnedpubkey", "proxy-service-name",
+    "proxy-tls13-ciphers", "proxy-tlsauthtype", "proxy-tlspassword", "proxy-tlsuser", "proxy-user",
+    "proxy1.0", "pubkey", "quote", "random-file", "range", "rate", "referer", "request",
+    "request-target", "resolve", "retry", "retry-delay", "retry-max-time", "sasl-authzid",
+    "service-name", "socks4", "socks4a", "socks5", "socks5-gssapi-service", "socks5-hostname",
+    "speed-limit", "speed-time", "stderr", "telnet-option", "tftp-blksize", "time-cond", "tls-max",
+    "tls13-ciphers", "tlsauthtype", "tlspassword", "tlsuser", "trace", "trace-ascii",
+    "trace-config", "unix-socket", "upload-file", "url", "url-query", "user", "user-agent",
+    "variable", "write-out",
 ];
 
 /// curl's long options that take no value.
+#[rustfmt::skip]
 const CURL_FLAG: &[&str] = &[
-    "anyauth",
-    "append",
-    "basic",
-    "ca-native",
-    "cert-status",
-    "compressed",
-    "compressed-ssh",
-    "create-dirs",
-    "crlf",
-    "digest",
-    "disable",
-    "disable-eprt",
-    "disable-epsv",
-    "disallow-username-in-url",
-    "fail",
-    "fail-early",
-    "fail-with-body",
-    "false-start",
-    "form-escape",
-    "ftp-create-dirs",
-    "ftp-pasv",
-    "ftp-pret",
-    "ftp-skip-pasv-ip",
-    "ftp-ssl",
-    "ftp-ssl-ccc",
-    "ftp-ssl-control",
-    "ftp-ssl-reqd",
-    "get",
-    "globoff",
-    "haproxy-protocol",
-    "head",
-    "help",
-    "http0.9",
-    "http1.0",
-    "http1.1",
-    "http2",
-    "http2-prior-knowledge",
-    "http3",
-    "http3-only",
-    "ignore-content-length",
-    "include",
-    "insecure",
-    "ipv4",
-    "ipv6",
-    "junk-session-cookies",
-    "keepalive",
-    "list-only",
-    "location",
-    "location-trusted",
-    "manual",
-    "mptcp",
-    "negotiate",
-    "netrc",
-    "netrc-optional",
-    "next",
-    "alpn",
-    "buffer",
-    "clobber",
-    "npn",
-    "progress-meter",
-    "sessionid",
-    "ntlm",
-    "ntlm-wb",
-    "parallel",
-    "parallel-immediate",
-    "path-as-is",
-    "post301",
-    "post302",
-    "post303",
-    "progress-bar",
-    "proxy-anyauth",
-    "proxy-basic",
-    "proxy-ca-native",
-    "proxy-digest",
-    "proxy-http2",
-    "proxy-insecure",
-    "proxy-negotiate",
-    "proxy-ntlm",
-    "proxy-ssl-allow-beast",
-    "proxy-ssl-auto-client-cert",
-    "proxytunnel",
-    "raw",
-    "remote-header-name",
-    "remote-name",
-    "remote-name-all",
-    "remote-time",
-    "remove-on-error",
-    "retry-all-errors",
-    "retry-connrefused",
-    "sasl-ir",
-    "show-error",
-    "show-headers",
-    "silent",
-    "skip-existing",
-    "socks5-basic",
-    "socks5-gssapi",
-    "socks5-gssapi-nec",
-    "ssl",
-    "ssl-allow-beast",
-    "ssl-auto-client-cert",
-    "ssl-no-revoke",
-    "ssl-reqd",
-    "ssl-revoke-best-effort",
-    "ssl-sessions",
-    "sslv2",
-    "sslv3",
-    "styled-output",
-    "suppress-connect-headers",
-    "tcp-fastopen",
-    "tcp-nodelay",
-    "tftp-no-options",
-    "tlsv1",
-    "tlsv1.0",
-    "tlsv1.1",
-    "tlsv1.2",
-    "tlsv1.3",
-    "tr-encoding",
-    "trace-ids",
-    "trace-time",
-    "use-ascii",
-    "verbose",
-    "version",
-    "xattr",
+    "anyauth", "append", "basic", "ca-native", "cert-status", "compressed", "compressed-ssh",
+    "create-dirs", "crlf", "digest", "disable", "disable-eprt", "disable-epsv",
+    "disallow-username-in-url", "fail", "fail-early", "fail-with-body", "false-start",
+    "form-escape", "ftp-create-dirs", "ftp-pasv", "ftp-pret", "ftp-skip-pasv-ip", "ftp-ssl",
+    "ftp-ssl-ccc", "ftp-ssl-control", "ftp-ssl-reqd", "get", "globoff", "haproxy-protocol", "head",
+    "help", "http0.9", "http1.0", "http1.1", "http2", "http2-prior-knowledge", "http3",
+    "http3-only", "ignore-content-length", "include", "insecure", "ipv4", "ipv6",
+    "junk-session-cookies", "keepalive", "list-only", "location", "location-trusted", "manual",
+    "mptcp", "negotiate", "netrc", "netrc-optional", "next", "alpn", "buffer", "clobber", "npn",
+    "progress-meter", "sessionid", "ntlm", "ntlm-wb", "parallel", "parallel-immediate",
+    "path-as-is", "post301", "post302", "post303", "progress-bar", "proxy-anyauth", "proxy-basic",
+    "proxy-ca-native", "proxy-digest", "proxy-http2", "proxy-insecure", "proxy-negotiate",
+    "proxy-ntlm", "proxy-ssl-allow-beast", "proxy-ssl-auto-client-cert", "proxytunnel", "raw",
+    "remote-header-name", "remote-name", "remote-name-all", "remote-time", "remove-on-error",
+    "retry-all-errors", "retry-connrefused", "sasl-ir", "show-error", "show-headers", "silent",
+    "skip-existing", "socks5-basic", "socks5-gssapi", "socks5-gssapi-nec", "ssl",
+    "ssl-allow-beast", "ssl-auto-client-cert", "ssl-no-revoke", "ssl-reqd",
+    "ssl-revoke-best-effort", "ssl-sessions", "sslv2", "sslv3", "styled-output",
+    "suppress-connect-headers", "tcp-fastopen", "tcp-nodelay", "tftp-no-options", "tlsv1",
+    "tlsv1.0", "tlsv1.1", "tlsv1.2", "tlsv1.3", "tr-encoding", "trace-ids", "trace-time",
+    "use-ascii", "verbose", "version", "xattr",
 ];
 
 /// A curl short option: its long name and arity.
@@ -512,7 +296,7 @@ fn curl_long(name: &str) -> Option<Arity> {
 }
 
 /// Whether an output target leaves the file system alone.
-fn is_no_file(path: &str) -> bool {
+pub(super) fn is_no_file(path: &str) -> bool {
     matches!(path, "-" | "/dev/null" | "/dev/stdout" | "/dev/stderr")
 }
 
@@ -709,7 +493,7 @@ fn is_http_url(url: &str) -> bool {
     }
 }
 
-fn take(args: &[String], i: &mut usize, flag: &str) -> Result<String, String> {
+pub(super) fn take(args: &[String], i: &mut usize, flag: &str) -> Result<String, String> {
     let v = args
         .get(*i)
         .cloned()
@@ -722,429 +506,11 @@ fn number(s: &str) -> Result<f64, String> {
     s.parse().map_err(|_| format!("{s:?} is not a number"))
 }
 
-/// wget's short options that take a value (`-n` takes one letter: `-nv`).
-fn wget_short_value(c: char) -> Option<bool> {
-    match c {
-        'a' | 'A' | 'B' | 'D' | 'e' | 'i' | 'I' | 'l' | 'n' | 'o' | 'O' | 'P' | 'Q' | 'R' | 't'
-        | 'T' | 'U' | 'w' | 'X' => Some(true),
-        'b' | 'c' | 'd' | 'E' | 'F' | 'h' | 'H' | 'k' | 'K' | 'L' | 'm' | 'N' | 'p' | 'q' | 'r'
-        | 'S' | 'v' | 'V' | 'x' | '4' | '6' => Some(false),
-        _ => None,
-    }
-}
+mod httpie;
+mod wget;
 
-const WGET_VALUE: &[&str] = &[
-    "output-document",
-    "output-file",
-    "append-output",
-    "directory-prefix",
-    "input-file",
-    "tries",
-    "timeout",
-    "wait",
-    "waitretry",
-    "user-agent",
-    "header",
-    "post-data",
-    "post-file",
-    "method",
-    "body-data",
-    "body-file",
-    "user",
-    "password",
-    "http-user",
-    "http-password",
-    "execute",
-    "base",
-    "load-cookies",
-    "save-cookies",
-    "referer",
-    "quota",
-    "limit-rate",
-    "dns-timeout",
-    "connect-timeout",
-    "read-timeout",
-    "bind-address",
-    "ca-certificate",
-    "ca-directory",
-    "certificate",
-    "certificate-type",
-    "private-key",
-    "private-key-type",
-    "level",
-    "accept",
-    "reject",
-    "domains",
-    "exclude-domains",
-    "include-directories",
-    "exclude-directories",
-    "restrict-file-names",
-    "report-speed",
-    "progress",
-    "max-redirect",
-    "secure-protocol",
-    "local-encoding",
-    "remote-encoding",
-    "default-page",
-    "config",
-    "hsts-file",
-    "warc-file",
-    "ciphers",
-    "compression",
-    "proxy-user",
-    "proxy-password",
-    "accept-regex",
-    "reject-regex",
-    "regex-type",
-    "backups",
-    "cut-dirs",
-];
-
-const WGET_FLAG: &[&str] = &[
-    "quiet",
-    "verbose",
-    "no-verbose",
-    "server-response",
-    "spider",
-    "continue",
-    "timestamping",
-    "no-check-certificate",
-    "check-certificate",
-    "inet4-only",
-    "inet6-only",
-    "no-clobber",
-    "no-cache",
-    "no-cookies",
-    "content-on-error",
-    "ignore-length",
-    "no-proxy",
-    "debug",
-    "https-only",
-    "auth-no-challenge",
-    "no-dns-cache",
-    "show-progress",
-    "force-html",
-    "force-directories",
-    "no-directories",
-    "no-host-directories",
-    "save-headers",
-    "keep-session-cookies",
-    "content-disposition",
-    "trust-server-names",
-    "recursive",
-    "mirror",
-    "page-requisites",
-    "convert-links",
-    "backup-converted",
-    "adjust-extension",
-    "no-parent",
-    "relative",
-    "span-hosts",
-    "retry-connrefused",
-    "help",
-    "version",
-    "background",
-    "delete-after",
-    "no-hsts",
-    "ignore-case",
-    "random-wait",
-    "no-netrc",
-    "no-glob",
-    "passive-ftp",
-    "no-passive-ftp",
-    "retr-symlinks",
-    "preserve-permissions",
-    "xattr",
-    "no-config",
-    "unlink",
-    "no-http-keep-alive",
-    "no-iri",
-];
-
-/// The class of a wget line. wget writes what it downloads to a file, so
-/// only `-O -`, `-O /dev/null` or `--spider` keep a GET `read`; a POST,
-/// a body, a method override, a log or cookie file, `-e` commands or a
-/// config file make it `mutating`.
-pub fn wget_class(args: &[String]) -> Class {
-    let mut method: Option<String> = None;
-    let mut body = false;
-    let mut override_header = false;
-    let mut output: Option<String> = None;
-    let mut spider = false;
-    let mut writes = false;
-    let mut i = 0;
-    let mut opts: Vec<(String, Option<String>)> = Vec::new();
-    while i < args.len() {
-        let a = args[i].as_str();
-        i += 1;
-        if a == "--" {
-            break;
-        }
-        if let Some(long) = a.strip_prefix("--") {
-            let (name, inline) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (long, None),
-            };
-            if WGET_VALUE.contains(&name) {
-                let v = match inline {
-                    Some(v) => v,
-                    None => match take(args, &mut i, a) {
-                        Ok(v) => v,
-                        Err(_) => return Class::Mutating,
-                    },
-                };
-                opts.push((name.to_string(), Some(v)));
-            } else if WGET_FLAG.contains(&name) && inline.is_none() {
-                opts.push((name.to_string(), None));
-            } else {
-                return Class::Mutating;
-            }
-            continue;
-        }
-        if a.len() > 1 && a.starts_with('-') {
-            for (at, f) in a.char_indices().skip(1) {
-                match wget_short_value(f) {
-                    None => return Class::Mutating,
-                    Some(false) => opts.push((format!("-{f}"), None)),
-                    Some(true) => {
-                        let rest = &a[at + f.len_utf8()..];
-                        let v = if rest.is_empty() {
-                            match take(args, &mut i, a) {
-                                Ok(v) => v,
-                                Err(_) => return Class::Mutating,
-                            }
-                        } else {
-                            rest.to_string()
-                        };
-                        opts.push((format!("-{f}"), Some(v)));
-                        break;
-                    }
-                }
-            }
-        }
-    }
-    for (name, value) in &opts {
-        let v = value.as_deref().unwrap_or("");
-        match name.as_str() {
-            "method" => method = Some(v.to_string()),
-            "post-data" | "post-file" => {
-                method.get_or_insert_with(|| "POST".into());
-                body = true;
-            }
-            "body-data" | "body-file" => body = true,
-            "header" => {
-                override_header |= v.split_once(':').is_none_or(|(k, _)| is_method_override(k))
-            }
-            "-O" | "output-document" => output = Some(v.to_string()),
-            "spider" => spider = true,
-            "-o" | "output-file" | "-a" | "append-output" => writes |= !is_no_file(v),
-            // `-e robots=off` only tells a recursive wget to ignore robots.txt.
-            "-e" | "execute" if v.replace(' ', "").eq_ignore_ascii_case("robots=off") => {}
-            "save-cookies" | "warc-file" | "hsts-file" | "-e" | "execute" | "config" | "-b"
-            | "background" | "delete-after" | "-r" | "recursive" | "-m" | "mirror" | "-p"
-            | "page-requisites" | "-x" | "force-directories" | "directory-prefix" | "-P" => {
-                writes = true
-            }
-            _ => {}
-        }
-    }
-    let to_stdout = output.as_deref().is_some_and(is_no_file);
-    let read = is_read_method(method.as_deref().unwrap_or("GET"))
-        && !body
-        && !override_header
-        && !writes
-        && (spider || to_stdout);
-    if read { Class::Read } else { Class::Mutating }
-}
-
-/// HTTPie options that take a value.
-const HTTPIE_VALUE: &[&str] = &[
-    "auth",
-    "auth-type",
-    "verify",
-    "cert",
-    "cert-key",
-    "cert-key-pass",
-    "timeout",
-    "proxy",
-    "pretty",
-    "style",
-    "print",
-    "history-print",
-    "max-redirects",
-    "boundary",
-    "format-options",
-    "response-charset",
-    "response-mime",
-    "max-headers",
-    "default-scheme",
-    "ssl",
-    "ciphers",
-    "session-read-only",
-    "unix-socket",
-    "compress-level",
-];
-
-const HTTPIE_FLAG: &[&str] = &[
-    "json",
-    "form",
-    "multipart",
-    "headers",
-    "body",
-    "meta",
-    "verbose",
-    "all",
-    "follow",
-    "check-status",
-    "ignore-stdin",
-    "ignore-netrc",
-    "quiet",
-    "stream",
-    "unsorted",
-    "sorted",
-    "path-as-is",
-    "chunked",
-    "compress",
-    "offline",
-    "debug",
-    "traceback",
-    "help",
-    "version",
-    "ignore-content-length",
-];
-
-/// The class of an HTTPie line (`http`/`https`): the method word, or POST
-/// when it sends data items (`a=b`, `a:=1`, `f@file`); `--download`,
-/// `--output FILE` and `--session` (a session file) write files.
-pub fn httpie_class(args: &[String]) -> Class {
-    let mut positional: Vec<&str> = Vec::new();
-    let mut writes = false;
-    let mut offline = false;
-    let mut raw_body = false;
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].as_str();
-        i += 1;
-        if let Some(long) = a.strip_prefix("--") {
-            if long.is_empty() {
-                positional.extend(args[i..].iter().map(String::as_str));
-                break;
-            }
-            let (name, inline) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v)),
-                None => (long, None),
-            };
-            match name {
-                "download" | "continue" => writes = true,
-                "output" | "session" | "raw" => {
-                    let v = match inline {
-                        Some(v) => v.to_string(),
-                        None => match take(args, &mut i, a) {
-                            Ok(v) => v,
-                            Err(_) => return Class::Mutating,
-                        },
-                    };
-                    match name {
-                        "raw" => raw_body = true,
-                        _ => writes |= !is_no_file(&v),
-                    }
-                }
-                "offline" => offline = true,
-                n if HTTPIE_VALUE.contains(&n) => {
-                    if inline.is_none() && take(args, &mut i, a).is_err() {
-                        return Class::Mutating;
-                    }
-                }
-                n if HTTPIE_FLAG.contains(&n) || n.strip_prefix("no-").is_some() => {}
-                _ => return Class::Mutating,
-            }
-            continue;
-        }
-        if a.len() > 1 && a.starts_with('-') {
-            for (at, f) in a.char_indices().skip(1) {
-                let value_name = match f {
-                    'a' | 'A' | 's' | 'p' | 'P' => None,
-                    'o' => Some("output"),
-                    'j' | 'f' | 'h' | 'b' | 'm' | 'v' | 'F' | 'I' | 'q' | 'S' | 'x' => {
-                        continue;
-                    }
-                    'd' | 'c' => {
-                        writes = true;
-                        continue;
-                    }
-                    _ => return Class::Mutating,
-                };
-                let rest = &a[at + f.len_utf8()..];
-                let v = if rest.is_empty() {
-                    match take(args, &mut i, a) {
-                        Ok(v) => v,
-                        Err(_) => return Class::Mutating,
-                    }
-                } else {
-                    rest.to_string()
-                };
-                if value_name == Some("output") {
-                    writes |= !is_no_file(&v);
-                }
-                break;
-            }
-            continue;
-        }
-        positional.push(a);
-    }
-    if offline && !writes {
-        // Builds and prints the request; sends nothing.
-        return Class::Read;
-    }
-    let (method, items) = match positional.as_slice() {
-        [m, _url, items @ ..] if m.chars().all(|c| c.is_ascii_alphabetic()) => (Some(*m), items),
-        [_url, items @ ..] => (None, items),
-        [] => return Class::Mutating,
-    };
-    let mut data = raw_body;
-    let mut override_header = false;
-    for item in items {
-        match httpie_item(item) {
-            HttpieItem::Header(name) => override_header |= is_method_override(name),
-            HttpieItem::Query => {}
-            HttpieItem::Data => data = true,
-        }
-    }
-    let method = method.map_or(if data { "POST" } else { "GET" }, |m| m);
-    if is_read_method(method) && !data && !override_header && !writes {
-        Class::Read
-    } else {
-        Class::Mutating
-    }
-}
-
-enum HttpieItem<'a> {
-    Header(&'a str),
-    Query,
-    Data,
-}
-
-/// What an HTTPie request item is, by its first separator: `==` query,
-/// `:` header (`:=` raw JSON data), `=` data, `@` file field.
-fn httpie_item(item: &str) -> HttpieItem<'_> {
-    let mut prev_backslash = false;
-    for (i, c) in item.char_indices() {
-        if prev_backslash {
-            prev_backslash = false;
-            continue;
-        }
-        match c {
-            '\\' => prev_backslash = true,
-            '=' if item[i..].starts_with("==") => return HttpieItem::Query,
-            '=' | '@' => return HttpieItem::Data,
-            ':' if item[i..].starts_with(":=") => return HttpieItem::Data,
-            ':' => return HttpieItem::Header(&item[..i]),
-            _ => {}
-        }
-    }
-    // Not an item: unknown.
-    HttpieItem::Data
-}
+pub use httpie::httpie_class;
+pub use wget::wget_class;
 
 #[cfg(test)]
 mod tests;
