@@ -14,7 +14,9 @@
 //! - **percent-encoding** in any spelling (upper or lower hex, only the
 //!   reserved characters escaped or all of them, `+` for a space): text
 //!   that contains `%` is also searched in its decoded form;
-//! - **hex**, lower and upper case.
+//! - **hex**, lower and upper case;
+//! - **cut short**: the beginning of any of these forms (at least
+//!   [`MIN_ENCODED_LEN`] bytes) right before the `…` of an excerpt.
 //!
 //! An encoded form shorter than [`MIN_ENCODED_LEN`] characters is not
 //! searched: it would mask ordinary text by chance. The secret as written
@@ -28,6 +30,9 @@ use std::ops::Range;
 
 /// What a secret is replaced with.
 pub const MASK: &str = "[redacted]";
+
+/// What marks a text cut short (`check::excerpt`).
+const ELLIPSIS: &str = "…";
 
 /// The shortest encoded form (base64 core, hex) that is searched. Six
 /// base64 characters are 36 bits of the secret: a chance match in ordinary
@@ -43,6 +48,8 @@ pub struct Redactor {
     matcher: Option<AhoCorasick>,
     /// For each pattern (by index), the neighbours that may be masked too.
     edges: Vec<Edges>,
+    /// The patterns themselves, for secrets cut short by an excerpt.
+    patterns: Vec<Vec<u8>>,
 }
 
 impl Default for Redactor {
@@ -218,6 +225,7 @@ impl Redactor {
             return Redactor {
                 matcher: None,
                 edges: Vec::new(),
+                patterns: Vec::new(),
             };
         }
         let (patterns, edges): (Vec<_>, Vec<_>) = pats.list.into_iter().unzip();
@@ -225,7 +233,11 @@ impl Redactor {
         // cannot fail short of an absurd number of secrets, in which case
         // masking falls back to nothing rather than panicking.
         let matcher = AhoCorasick::new(&patterns).ok();
-        Redactor { matcher, edges }
+        Redactor {
+            matcher,
+            edges,
+            patterns,
+        }
     }
 
     /// The byte ranges of `hay` that hold a secret in some form.
@@ -249,6 +261,27 @@ impl Redactor {
         }
     }
 
+    /// Secrets cut short by an excerpt (`…` right after them): the longest
+    /// beginning of a pattern, of [`MIN_ENCODED_LEN`] bytes or more, that
+    /// ends at the cut.
+    fn cut_ranges(&self, text: &str, out: &mut Vec<Range<usize>>) {
+        let hay = text.as_bytes();
+        for (cut, _) in text.match_indices(ELLIPSIS) {
+            let longest = self
+                .patterns
+                .iter()
+                .filter_map(|p| {
+                    (MIN_ENCODED_LEN..p.len().min(cut + 1))
+                        .rev()
+                        .find(|&len| hay[cut - len..cut] == p[..len])
+                })
+                .max();
+            if let Some(len) = longest {
+                out.push(cut - len..cut);
+            }
+        }
+    }
+
     /// Masks every secret in `text`.
     pub fn redact(&self, text: &str) -> String {
         let Some(matcher) = &self.matcher else {
@@ -256,6 +289,9 @@ impl Redactor {
         };
         let mut ranges = Vec::new();
         self.ranges(matcher, text.as_bytes(), &mut ranges);
+        if text.contains(ELLIPSIS) {
+            self.cut_ranges(text, &mut ranges);
+        }
         if text.contains('%') {
             let (decoded, origin) = percent_decode(text.as_bytes());
             let mut found = Vec::new();
@@ -448,6 +484,16 @@ mod tests {
             assert!(out.ends_with("&x=1"), "{text} -> {out}");
         }
         assert_eq!(r.redact("p@ss+w/rd:&=é"), MASK);
+    }
+
+    #[test]
+    fn a_secret_cut_by_an_excerpt_is_masked() {
+        let r = Redactor::new(vec!["hunter2-is-long".into()]);
+        assert_eq!(r.redact("pw=hunter2-i…"), "pw=[redacted]…");
+        assert_eq!(r.redact("\"pw=hunter2-i…\""), "\"pw=[redacted]…\"");
+        // Too short a beginning to tell from ordinary text.
+        assert_eq!(r.redact("the hunt…"), "the hunt…");
+        assert_eq!(r.redact("…hunter2…"), "…[redacted]…");
     }
 
     #[test]
