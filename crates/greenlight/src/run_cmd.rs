@@ -354,7 +354,8 @@ pub async fn execute_async(
                     Err(e) => {
                         if store_error.is_none() {
                             eprintln!(
-                                "warning: cannot record to the store ({e}); results are kept and retried"
+                                "warning: cannot record to the store ({}); results are kept and retried",
+                                term::printable(&e.to_string())
                             );
                         }
                         store_error = Some(e.to_string());
@@ -438,11 +439,15 @@ pub async fn execute_async(
                 .map(|l: String| redactor.redact(&l))
                 .collect();
             let _ = std::fs::write(&path, lines.join("\n") + "\n");
-            eprintln!(
-                "warning: the store is unreachable ({e}{}); {} unrecorded events were saved to {}",
+            let why = format!(
+                "{e}{}",
                 store_error
                     .map(|s| format!("; earlier: {s}"))
-                    .unwrap_or_default(),
+                    .unwrap_or_default()
+            );
+            eprintln!(
+                "warning: the store is unreachable ({}); {} unrecorded events were saved to {}",
+                term::printable(&redactor.redact(&why)),
                 unrecorded.len(),
                 path.display()
             );
