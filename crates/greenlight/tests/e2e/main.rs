@@ -2,6 +2,7 @@
 
 mod support;
 
+mod hostile;
 mod inspect;
 mod load;
 mod mark;
