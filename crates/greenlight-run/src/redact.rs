@@ -119,7 +119,7 @@ fn base64_core(secret: &[u8], offset: usize, alphabet: &[u8; 64]) -> (Vec<u8>, E
         return (Vec::new(), Edges::default());
     }
     let mut edges = Edges::default();
-    if first_bit % 6 != 0 {
+    if !first_bit.is_multiple_of(6) {
         // The character before carries the secret's first bits in its low bits.
         let own = 6 * start - first_bit;
         let mask = (1u8 << own) - 1;
@@ -128,7 +128,7 @@ fn base64_core(secret: &[u8], offset: usize, alphabet: &[u8; 64]) -> (Vec<u8>, E
             bits: v & mask,
         });
     }
-    if end_bit % 6 != 0 {
+    if !end_bit.is_multiple_of(6) {
         // The character after carries the secret's last bits in its high bits.
         let own = end_bit - 6 * end;
         let mask = ((1u8 << own) - 1) << (6 - own);
@@ -384,7 +384,7 @@ mod tests {
 
     fn b64(s: &[u8]) -> String {
         let mut e = String::from_utf8(base64(s, STD)).unwrap();
-        while e.len() % 4 != 0 {
+        while !e.len().is_multiple_of(4) {
             e.push('=');
         }
         e

@@ -502,7 +502,7 @@ mod tests {
         #[test]
         fn output_never_holds_a_control_character(text in "\\PC{0,40}|[\\x00-\\x1f\\x7f-\\u{9f}\\u{202a}-\\u{202e}\\u{2066}-\\u{2069}a\\[\\]]{0,40}") {
             let out = printable(&text);
-            proptest::prop_assert!(!out.chars().any(|c| is_unsafe(c)), "{:?}", out);
+            proptest::prop_assert!(!out.chars().any(is_unsafe), "{:?}", out);
         }
     }
 }
