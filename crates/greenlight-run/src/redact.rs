@@ -25,7 +25,7 @@
 //! All patterns are built once in [`Redactor::new`] and searched in one
 //! pass with Aho-Corasick.
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, Input, MatchKind};
 use std::ops::Range;
 
 /// What a secret is replaced with.
@@ -231,8 +231,13 @@ impl Redactor {
         let (patterns, edges): (Vec<_>, Vec<_>) = pats.list.into_iter().unzip();
         // Patterns are plain byte strings, a few dozen per secret: building
         // cannot fail short of an absurd number of secrets, in which case
-        // masking falls back to nothing rather than panicking.
-        let matcher = AhoCorasick::new(&patterns).ok();
+        // every text is masked whole (see `redact`) rather than leaked.
+        // Leftmost-longest lets the search skip ahead with a prefilter;
+        // overlaps are found by restarting after each match's start.
+        let matcher = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .ok();
         Redactor {
             matcher,
             edges,
@@ -242,7 +247,14 @@ impl Redactor {
 
     /// The byte ranges of `hay` that hold a secret in some form.
     fn ranges(&self, matcher: &AhoCorasick, hay: &[u8], out: &mut Vec<Range<usize>>) {
-        for m in matcher.find_overlapping_iter(hay) {
+        let mut from = 0;
+        while from < hay.len() {
+            let Some(m) = matcher.find(Input::new(hay).span(from..hay.len())) else {
+                break;
+            };
+            // The next search starts one byte in, so a match that begins
+            // inside this one and ends past it is found too.
+            from = m.start() + 1;
             let mut start = m.start();
             let mut end = m.end();
             let edges = self.edges[m.pattern().as_usize()];
@@ -282,21 +294,40 @@ impl Redactor {
         }
     }
 
+    /// How many patterns, and which automaton (for the bench).
+    #[doc(hidden)]
+    pub fn describe(&self) -> String {
+        format!(
+            "{} patterns, {:?}",
+            self.patterns.len(),
+            self.matcher.as_ref().map(|m| m.kind())
+        )
+    }
+
     /// Masks every secret in `text`.
     pub fn redact(&self, text: &str) -> String {
         let Some(matcher) = &self.matcher else {
-            return text.to_string();
+            // No secret, or (never in practice) no matcher could be built:
+            // then nothing is shown rather than a secret.
+            return if self.patterns.is_empty() || text.is_empty() {
+                text.to_string()
+            } else {
+                MASK.to_string()
+            };
         };
         let mut ranges = Vec::new();
         self.ranges(matcher, text.as_bytes(), &mut ranges);
         if text.contains(ELLIPSIS) {
             self.cut_ranges(text, &mut ranges);
         }
-        if text.contains('%') {
-            let (decoded, origin) = percent_decode(text.as_bytes());
+        if let Some(view) = PercentDecoded::new(text.as_bytes()) {
             let mut found = Vec::new();
-            self.ranges(matcher, &decoded, &mut found);
-            ranges.extend(found.into_iter().map(|r| origin[r.start]..origin[r.end]));
+            self.ranges(matcher, &view.bytes, &mut found);
+            ranges.extend(
+                found
+                    .into_iter()
+                    .map(|r| view.origin(r.start)..view.origin(r.end)),
+            );
         }
         if ranges.is_empty() {
             return text.to_string();
@@ -332,7 +363,7 @@ impl Redactor {
 
     /// Redacts every string inside a JSON value, keys included.
     pub fn redact_json(&self, value: &mut serde_json::Value) {
-        if self.matcher.is_none() {
+        if self.patterns.is_empty() {
             return;
         }
         match value {
@@ -350,32 +381,49 @@ impl Redactor {
     }
 }
 
-/// Decodes `%XX` escapes (either case); `origin[i]` is where decoded byte
-/// `i` starts in `text`, and `origin[decoded.len()] == text.len()`.
-fn percent_decode(text: &[u8]) -> (Vec<u8>, Vec<usize>) {
-    let mut decoded = Vec::with_capacity(text.len());
-    let mut origin = Vec::with_capacity(text.len() + 1);
-    let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-    let mut i = 0;
-    while i < text.len() {
-        origin.push(i);
-        let escaped = match (text[i], text.get(i + 1), text.get(i + 2)) {
-            (b'%', Some(&h), Some(&l)) => nibble(h).zip(nibble(l)).map(|(h, l)| h << 4 | l),
-            _ => None,
-        };
-        match escaped {
-            Some(b) => {
-                decoded.push(b);
-                i += 3;
-            }
-            None => {
-                decoded.push(text[i]);
-                i += 1;
+/// Text with its `%XX` escapes (either case) decoded, and where they were.
+struct PercentDecoded {
+    bytes: Vec<u8>,
+    /// Decoded indices of the bytes that were escapes, ascending.
+    escapes: Vec<usize>,
+}
+
+impl PercentDecoded {
+    /// `None` when `text` holds no escape (the view would be the text).
+    fn new(text: &[u8]) -> Option<Self> {
+        let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+        let mut bytes = Vec::new();
+        let mut escapes = Vec::new();
+        let mut i = 0;
+        while let Some(at) = text[i..].iter().position(|&b| b == b'%').map(|p| i + p) {
+            let escaped = match (text.get(at + 1), text.get(at + 2)) {
+                (Some(&h), Some(&l)) => nibble(h).zip(nibble(l)).map(|(h, l)| (h << 4) | l),
+                _ => None,
+            };
+            bytes.extend_from_slice(&text[i..at]);
+            match escaped {
+                Some(b) => {
+                    escapes.push(bytes.len());
+                    bytes.push(b);
+                    i = at + 3;
+                }
+                None => {
+                    bytes.push(b'%');
+                    i = at + 1;
+                }
             }
         }
+        if escapes.is_empty() {
+            return None;
+        }
+        bytes.extend_from_slice(&text[i..]);
+        Some(PercentDecoded { bytes, escapes })
     }
-    origin.push(text.len());
-    (decoded, origin)
+
+    /// Where decoded index `i` (a start, or an exclusive end) is in the text.
+    fn origin(&self, i: usize) -> usize {
+        i + 2 * self.escapes.partition_point(|&e| e < i)
+    }
 }
 
 #[cfg(test)]
