@@ -302,6 +302,7 @@ pub async fn execute_async(
     // One consumer prints each event and records each result the moment
     // it exists; a store that fails keeps the events for later.
     let consumer_plan = plan.clone();
+    let live_redactor = redactor.clone();
     let consumer_id = run_id.to_string();
     let store = recording.map(|r| (r.store.clone(), r.actor.clone()));
     let consumer = tokio::spawn(async move {
@@ -309,6 +310,7 @@ pub async fn execute_async(
             plan: &consumer_plan,
             style,
             out: Box::new(std::io::stderr()),
+            redactor: live_redactor,
         };
         live.header(env!("CARGO_PKG_VERSION"), &consumer_id);
         let mut seen: Vec<Option<StepResult>> = vec![None; consumer_plan.checks.len()];

@@ -10,6 +10,7 @@
 
 use greenlight_run::outcome::{RunReport, Status, StepResult, Verdict};
 use greenlight_run::plan::Plan;
+use greenlight_run::redact::Redactor;
 use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 
@@ -196,9 +197,17 @@ pub struct Live<'a> {
     pub plan: &'a Plan,
     pub style: Style,
     pub out: Box<dyn Write + Send + 'a>,
+    /// The document's own text (item and phase titles) may spell a secret
+    /// out; evidence is redacted already, this is applied once more.
+    pub redactor: Redactor,
 }
 
 impl Live<'_> {
+    /// Text fit for the terminal: redacted, then [`printable`].
+    fn shown(&self, text: &str) -> String {
+        printable(&self.redactor.redact(text)).into_owned()
+    }
+
     pub fn header(&mut self, version: &str, run_id: &str) {
         let checks = self.plan.checks.len();
         let native = self.plan.checks.iter().filter(|c| c.is_native()).count();
@@ -212,8 +221,8 @@ impl Live<'_> {
             self.out,
             "{} {version} · {} · profile {} · run {run_id}",
             self.style.bold("greenlight"),
-            printable(&self.plan.checklist),
-            printable(&self.plan.profile)
+            self.shown(&self.plan.checklist),
+            self.shown(&self.plan.profile)
         );
         let _ = writeln!(
             self.out,
@@ -235,7 +244,7 @@ impl Live<'_> {
             "{} L{} {}",
             self.style.bold("▸"),
             phase.line,
-            printable(&phase.title)
+            self.shown(&phase.title)
         );
     }
 
@@ -269,14 +278,17 @@ impl Live<'_> {
             "    {} L{} {}",
             self.style.red("✗"),
             item.line,
-            printable(&item.text)
+            self.shown(&item.text)
         );
-        let _ = writeln!(self.out, "        {}", printable(&result.evidence.summary));
+        let summary = self.shown(&result.evidence.summary);
+        let _ = writeln!(self.out, "        {summary}");
         for f in &result.evidence.failures {
-            let _ = writeln!(self.out, "        {}", self.style.red(f));
+            let f = self.style.red(&self.shown(f));
+            let _ = writeln!(self.out, "        {f}");
         }
         if let Some(r) = &result.evidence.reason {
-            let _ = writeln!(self.out, "        {}", printable(r));
+            let r = self.shown(r);
+            let _ = writeln!(self.out, "        {r}");
         }
         if let Some(x) = &result.evidence.excerpt {
             let one: String = x.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -284,7 +296,7 @@ impl Live<'_> {
             let _ = writeln!(
                 self.out,
                 "        {}",
-                self.style.dim(&format!("body: {short}"))
+                self.style.dim(&format!("body: {}", self.shown(&short)))
             );
         }
     }

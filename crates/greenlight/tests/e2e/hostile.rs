@@ -115,7 +115,7 @@ fn profile(fx: &BlockingFixture) -> String {
 
 const ECHO_DOC: &str = "# Echo\n\n## Checks\n\n\
 - [ ] Basic credentials echoed\n  ```bash\n  curl -f -u \"api-user:$API_PASS\" https://staging-api.yourdomain.com/debug/echo-credentials\n  ```\n\
-- [ ] Bearer token echoed\n  ```bash\n  curl -H \"Authorization: Bearer $API_TOKEN\" https://staging-api.yourdomain.com/debug/echo-credentials\n  # Expected: {\"ok\": true}\n  ```\n\
+- [ ] Bearer token eyJhbGciOi.tok3n-S3CR3T_value echoed (spelled out in a checked item)\n  ```bash\n  curl -H \"Authorization: Bearer $API_TOKEN\" https://staging-api.yourdomain.com/debug/echo-credentials\n  # Expected: {\"ok\": true}\n  ```\n\
 - [ ] Basic credentials, JSON expected\n  ```bash\n  curl -u \"api-user:$API_PASS\" https://staging-api.yourdomain.com/debug/echo-credentials\n  # Expected: {\"ok\": true}\n  ```\n\
 - [ ] Rotate eyJhbGciOi.tok3n-S3CR3T_value after the release (a secret spelled out in the document)\n";
 
