@@ -606,6 +606,18 @@ mod tests {
         }
 
         #[test]
+        fn escapes_cuts_and_multibyte_never_panic(
+            secret in "[a-f%0-9 é…+]{1,10}",
+            text in "[a-f%0-9A-F é…+]{0,80}",
+        ) {
+            let r = Redactor::new(vec![secret.clone()]);
+            let out = r.redact(&text);
+            if secret.len() >= MIN_ENCODED_LEN && !MASK.contains(&secret) {
+                proptest::prop_assert!(!out.contains(&secret), "{:?} -> {:?}", text, out);
+            }
+        }
+
+        #[test]
         fn embedded_base64_is_always_masked(
             secret in "[ -~]{5,24}",
             prefix in proptest::collection::vec(proptest::num::u8::ANY, 0..7),
