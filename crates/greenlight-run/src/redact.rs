@@ -23,7 +23,16 @@
 //! is always masked, whatever its length.
 //!
 //! All patterns are built once in [`Redactor::new`] and searched in one
-//! pass with Aho-Corasick.
+//! pass with Aho-Corasick (a second pass over the percent-decoded view only
+//! when the text holds a `%XX` escape).
+//!
+//! `user:secret` needs no user: the secret's own base64 characters are the
+//! same whoever the user is, only their alignment changes, and every
+//! alignment is searched. The user's part stays readable.
+//!
+//! Not covered: base64 broken over lines (MIME), other encodings (base32,
+//! HTML entities, `\uXXXX` escapes of ASCII), and encodings nested deeper
+//! than base64-of-base64 or percent-encoded base64.
 
 use aho_corasick::{AhoCorasick, Input, MatchKind};
 use std::ops::Range;
