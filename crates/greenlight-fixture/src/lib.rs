@@ -39,6 +39,7 @@ mod error;
 mod faults;
 mod routes_aux;
 mod routes_common;
+mod routes_echo;
 mod routes_nova;
 mod routes_nox;
 mod server;
@@ -50,6 +51,7 @@ pub use blocking::BlockingFixture;
 pub use config::{FixtureConfig, RateLimit, STAND_IN_HOSTS, Tokens};
 pub use error::{FixtureError, Result};
 pub use faults::{Faults, WRONG_VERSION};
+pub use routes_echo::ESCAPES_BODY;
 pub use server::{FixtureHandle, start};
 pub use state::{
     FixtureControl, RECORDED_BODY_LIMIT, REQUEST_LOG_CAPACITY, RecordedRequest, SEEDED_STREAM_ID,

@@ -25,7 +25,7 @@ use crate::error::{FixtureError, Result};
 use crate::faults::Faults;
 use crate::routes_nox::Science;
 use crate::state::{FixtureControl, RECORDED_BODY_LIMIT, RecordedRequest, Shared};
-use crate::{routes_aux, routes_common, routes_nova, routes_nox, ws};
+use crate::{routes_aux, routes_common, routes_echo, routes_nova, routes_nox, ws};
 
 /// How long a TLS handshake may take before the connection is dropped.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -118,6 +118,11 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/health", get(routes_aux::grafana_health))
         .route("/stat", get(routes_aux::rtmp_stat))
         .route("/services/{*path}", post(routes_aux::slack_webhook))
+        .route(
+            "/debug/echo-credentials",
+            get(routes_echo::echo_credentials),
+        )
+        .route("/debug/escapes", get(routes_echo::escapes))
         .fallback(routes_common::not_found)
         .layer(middleware::from_fn_with_state(
             shared.clone(),

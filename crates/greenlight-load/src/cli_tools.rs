@@ -171,13 +171,18 @@ fn parse_args(args: &[String], flags: &[Flag], attached: bool) -> Result<Args, R
         };
         let (f, inline) = match find(name) {
             Some(f) => (f, inline),
-            None if attached && !a.starts_with("--") && name.len() > 1 => match find(&name[..1]) {
-                Some(f) if f.value => (f, Some(body[1..].to_string())),
-                _ => {
-                    errors.push(format!("unknown flag {a}"));
-                    continue;
+            // `-xVALUE`: the first character is the flag (it may be more
+            // than one byte long: split on the character, never a byte).
+            None if attached && !a.starts_with("--") && name.chars().nth(1).is_some() => {
+                let first = name.chars().next().map_or(0, char::len_utf8);
+                match find(&name[..first]) {
+                    Some(f) if f.value => (f, Some(body[first..].to_string())),
+                    _ => {
+                        errors.push(format!("unknown flag {a}"));
+                        continue;
+                    }
                 }
-            },
+            }
             None => {
                 errors.push(format!("unknown flag {a}"));
                 continue;
@@ -671,5 +676,44 @@ mod tests {
         assert!(recognise_command("").is_err());
         assert!(recognise_command("wrk -c 10").is_err());
         assert!(recognise_command("wrk -c 10 ftp://x/").is_err());
+    }
+
+    /// Found crash: a flag beginning with a multibyte character was split
+    /// inside that character (exit 101).
+    #[test]
+    fn multibyte_flag_is_refused_not_a_panic() {
+        for tool in ["ab", "hey", "wrk", "oha"] {
+            for flag in ["-éx", "-é", "-€1", "--é", "-é=1", "-xé", "-cé"] {
+                let line = format!("{tool} {flag} {URL}");
+                assert!(recognise_command(&line).is_err(), "{line}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn recognisers_never_panic_on_any_words(
+            words in proptest::collection::vec("-{0,2}\\PC{0,12}", 0..6)
+        ) {
+            let words: Vec<String> = words;
+            let _ = recognise_ab(&words);
+            let _ = recognise_hey(&words);
+            let _ = recognise_wrk(&words);
+            let _ = recognise_oha(&words);
+            for tool in ["ab", "hey", "wrk", "oha"] {
+                let quoted: Vec<String> = words.iter().map(|w| shell_quote(w)).collect();
+                let _ = recognise_command(&format!("{tool} {}", quoted.join(" ")));
+            }
+        }
+
+        #[test]
+        fn command_lines_never_panic(line in "\\PC{0,40}") {
+            let _ = split_command(&line);
+            let _ = recognise_command(&line);
+        }
+    }
+
+    fn shell_quote(w: &str) -> String {
+        format!("'{}'", w.replace('\'', "'\\''"))
     }
 }

@@ -329,7 +329,7 @@ impl Executor {
             expected: judgement.expected.iter().map(|e| r.redact(e)).collect(),
             failures: judgement.failures.iter().map(|e| r.redact(e)).collect(),
             unverified: judgement.unverified,
-            excerpt: (!obs.body.trim().is_empty()).then(|| r.redact(&excerpt(&obs.body, 400))),
+            excerpt: (!obs.body.trim().is_empty()).then(|| excerpt(&r.redact(&obs.body), 400)),
             reason: reason.or_else(|| check.note.clone()),
             load,
         };

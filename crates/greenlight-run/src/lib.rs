@@ -8,6 +8,7 @@
 pub mod analyze;
 pub mod assemble;
 pub mod check;
+pub mod contained;
 pub mod execute;
 pub mod load_step;
 pub mod outcome;

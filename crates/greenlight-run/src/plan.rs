@@ -713,27 +713,19 @@ impl Builder<'_> {
 
     /// `k6 run FILE`: the script is read from beside the checklist and
     /// recognised like a k6 block; `-e NAME=VALUE` and `NAME=VALUE` in front
-    /// of the command give its `__ENV`.
+    /// of the command give its `__ENV`. Only a regular file inside the
+    /// checklist's folder, within the size limit, is read
+    /// ([`crate::contained::read_contained`]).
     fn k6_file_config(
         &self,
         run: &load_step::K6Run,
     ) -> Result<(LoadConfig, Option<String>), String> {
         let run = run.as_ref().map_err(|e| format!("not understood: {e}"))?;
-        let base = std::path::Path::new(&self.plan.checklist)
+        let folder = std::path::Path::new(&self.plan.checklist)
             .parent()
             .unwrap_or(std::path::Path::new(""));
-        let path = base.join(&run.file);
-        let meta = std::fs::metadata(&path)
-            .map_err(|e| format!("not understood: cannot read {}: {e}", path.display()))?;
-        if meta.len() > load_step::MAX_SCRIPT_BYTES {
-            return Err(format!(
-                "not understood: {} is larger than {} bytes",
-                path.display(),
-                load_step::MAX_SCRIPT_BYTES
-            ));
-        }
-        let code = std::fs::read_to_string(&path)
-            .map_err(|e| format!("not understood: cannot read {}: {e}", path.display()))?;
+        let code = crate::contained::read_contained(folder, &run.file, load_step::MAX_SCRIPT_BYTES)
+            .map_err(|e| format!("not read: {e}"))?;
         let script = greenlight_load::recognise_k6(&code).map_err(|e| e.to_string())?;
         Ok(self.resolve_k6(&script, &run.env))
     }

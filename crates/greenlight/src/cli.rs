@@ -246,10 +246,12 @@ fn plan(args: PlanArgs) -> Result<u8, Failure> {
         redactor.redact_json(&mut v);
         serde_json::to_string_pretty(&v).map_err(internal)? + "\n"
     } else {
-        redactor.redact(&crate::run_cmd::print_plan(
+        // Plain text for a person: nothing the document says can drive the terminal.
+        let text = redactor.redact(&crate::run_cmd::print_plan(
             &plan,
             crate::term::Style::plain(),
-        ))
+        ));
+        crate::term::printable(&text).into_owned()
     };
     print_out(&text)
 }
@@ -300,7 +302,7 @@ fn inspect(args: InspectArgs) -> Result<u8, Failure> {
         value["path"] = serde_json::Value::String(name);
         serde_json::to_string_pretty(&value).map_err(internal)? + "\n"
     } else {
-        crate::outline::render(&name, &list)
+        crate::term::printable(&crate::outline::render(&name, &list)).into_owned()
     };
     print_out(&text)
 }

@@ -155,7 +155,10 @@ pub fn run(args: LoadArgs) -> Result<u8, Failure> {
         report
     });
     let report = report.map_err(|e| Failure::usage(e.to_string()))?;
-    print!("{}", greenlight_load::summary::render_text(&report));
+    print!(
+        "{}",
+        crate::term::printable(&greenlight_load::summary::render_text(&report))
+    );
     if let Some(path) = &args.json {
         crate::cli::write_atomically(path, greenlight_load::summary::to_json(&report).as_bytes())?;
     }

@@ -17,7 +17,10 @@ fn main() -> ExitCode {
     match greenlight::cli::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            eprintln!("greenlight: error: {}", failure.message);
+            eprintln!(
+                "greenlight: error: {}",
+                greenlight::term::printable(&failure.message)
+            );
             ExitCode::from(failure.code)
         }
     }

@@ -69,7 +69,9 @@ pub fn event(
     }
 }
 
-/// The `run_started` event: the checklist, the profile and the whole plan.
+/// The `run_started` event: the checklist, the profile and the whole plan,
+/// redacted like every other event (the plan keeps secrets as `${NAME}`,
+/// but a document may spell one out).
 pub fn started(
     run_id: &str,
     actor: &str,
@@ -77,20 +79,16 @@ pub fn started(
     checklist_path: &str,
     profile: &greenlight_run::profile::Profile,
 ) -> NewEvent {
-    event(
-        run_id,
-        EventKind::RunStarted,
-        None,
-        actor,
-        json!({
-            "checklist": plan.checklist,
-            "checklist_path": checklist_path,
-            "profile": plan.profile,
-            "version": env!("CARGO_PKG_VERSION"),
-            "waive_blockers": profile.waive_blockers,
-            "plan": plan,
-        }),
-    )
+    let mut payload = json!({
+        "checklist": plan.checklist,
+        "checklist_path": checklist_path,
+        "profile": plan.profile,
+        "version": env!("CARGO_PKG_VERSION"),
+        "waive_blockers": profile.waive_blockers,
+        "plan": plan,
+    });
+    greenlight_run::redact::Redactor::new(profile.secrets()).redact_json(&mut payload);
+    event(run_id, EventKind::RunStarted, None, actor, payload)
 }
 
 pub fn step_event(

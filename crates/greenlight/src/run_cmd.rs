@@ -305,6 +305,7 @@ pub async fn execute_async(
     // One consumer prints each event and records each result the moment
     // it exists; a store that fails keeps the events for later.
     let consumer_plan = plan.clone();
+    let live_redactor = redactor.clone();
     let consumer_id = run_id.to_string();
     let store = recording.map(|r| (r.store.clone(), r.actor.clone()));
     let consumer = tokio::spawn(async move {
@@ -312,6 +313,7 @@ pub async fn execute_async(
             plan: &consumer_plan,
             style,
             out: Box::new(std::io::stderr()),
+            redactor: live_redactor,
         };
         live.header(env!("CARGO_PKG_VERSION"), &consumer_id);
         let mut seen: Vec<Option<StepResult>> = vec![None; consumer_plan.checks.len()];
@@ -357,7 +359,8 @@ pub async fn execute_async(
                     Err(e) => {
                         if store_error.is_none() {
                             eprintln!(
-                                "warning: cannot record to the store ({e}); results are kept and retried"
+                                "warning: cannot record to the store ({}); results are kept and retried",
+                                term::printable(&e.to_string())
                             );
                         }
                         store_error = Some(e.to_string());
@@ -441,11 +444,15 @@ pub async fn execute_async(
                 .map(|l: String| redactor.redact(&l))
                 .collect();
             let _ = std::fs::write(&path, lines.join("\n") + "\n");
-            eprintln!(
-                "warning: the store is unreachable ({e}{}); {} unrecorded events were saved to {}",
+            let why = format!(
+                "{e}{}",
                 store_error
                     .map(|s| format!("; earlier: {s}"))
-                    .unwrap_or_default(),
+                    .unwrap_or_default()
+            );
+            eprintln!(
+                "warning: the store is unreachable ({}); {} unrecorded events were saved to {}",
+                term::printable(&redactor.redact(&why)),
                 unrecorded.len(),
                 path.display()
             );

@@ -3,7 +3,7 @@
 
 use crate::exit::{self, Failure};
 use crate::record::{self, RunState};
-use crate::term::{self, Style};
+use crate::term::{self, Style, printable};
 use clap::Args;
 use greenlight_run::outcome::{RunReport, Status};
 use greenlight_store::EventKind;
@@ -143,10 +143,10 @@ pub fn render_status(state: &RunState, report: &RunReport, style: Style) -> Stri
     let mut out = String::new();
     out.push_str(&format!(
         "run {} · {} · profile {} · started {} · {} events{}\n",
-        state.run_id,
-        report.checklist,
-        report.profile,
-        state.started_at,
+        printable(&state.run_id),
+        printable(&report.checklist),
+        printable(&report.profile),
+        printable(&state.started_at),
         state.events,
         if state.finished {
             ""
@@ -171,7 +171,7 @@ pub fn render_status(state: &RunState, report: &RunReport, style: Style) -> Stri
         out.push_str(&format!(
             "  L{:<5} {:<48} {done}/{} done{}{}\n",
             p.line,
-            p.title.chars().take(48).collect::<String>(),
+            printable(&p.title.chars().take(48).collect::<String>()),
             c.total(),
             if c.failed > 0 {
                 style.red(&format!(" · {} failed", c.failed))
@@ -196,7 +196,7 @@ pub fn render_status(state: &RunState, report: &RunReport, style: Style) -> Stri
             out.push_str(&format!(
                 "  L{:<5} {}  {}\n",
                 i.line,
-                i.text,
+                printable(&i.text),
                 style.dim(&i.id)
             ));
         }
@@ -215,7 +215,11 @@ pub fn render_status(state: &RunState, report: &RunReport, style: Style) -> Stri
             report.signoffs.len()
         ));
         for s in &missing {
-            out.push_str(&format!("  missing L{:<5} {}\n", s.line, s.role));
+            out.push_str(&format!(
+                "  missing L{:<5} {}\n",
+                s.line,
+                printable(&s.role)
+            ));
         }
     }
     out.push('\n');
@@ -260,11 +264,14 @@ pub fn check(args: CheckArgs, checked: bool) -> Result<u8, Failure> {
         );
         store.append(vec![ev]).await.map_err(store_failure)?;
         eprintln!(
-            "{} L{} {} ({}) by {actor}",
-            if checked { "checked" } else { "unchecked" },
-            item.line,
-            item.text,
-            item.id
+            "{}",
+            printable(&format!(
+                "{} L{} {} ({}) by {actor}",
+                if checked { "checked" } else { "unchecked" },
+                item.line,
+                item.text,
+                item.id
+            ))
         );
         Ok(exit::OK)
     })
@@ -292,8 +299,11 @@ pub fn waive(args: WaiveArgs) -> Result<u8, Failure> {
         );
         store.append(vec![ev]).await.map_err(store_failure)?;
         eprintln!(
-            "waived L{} {} ({}) by {actor}: {}",
-            item.line, item.text, item.id, args.reason
+            "{}",
+            printable(&format!(
+                "waived L{} {} ({}) by {actor}: {}",
+                item.line, item.text, item.id, args.reason
+            ))
         );
         if item.severity == greenlight_doc::Severity::Blocker {
             eprintln!("note: this item is a blocker; policy does not let a waiver count for it");
@@ -410,8 +420,9 @@ pub fn audit(args: RunRefArgs) -> Result<u8, Failure> {
             println!("run {run_id}: {} events, audit chain intact", audit.events);
         } else {
             println!(
-                "run {run_id}: AUDIT FAILED — {}",
-                audit.problem.clone().unwrap_or_else(|| "the chain does not verify".into())
+                "run {}: AUDIT FAILED — {}",
+                printable(&run_id),
+                printable(&audit.problem.clone().unwrap_or_else(|| "the chain does not verify".into()))
             );
         }
         Ok(if audit.ok { exit::OK } else { exit::NO_GO })
@@ -448,7 +459,7 @@ pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
                 "run", "started", "verdict", "duration"
             );
             for r in &runs {
-                println!(
+                let row = format!(
                     "{:<7} {:<20} {:<17} {:>8.1}s  {} ({})",
                     r.run_id,
                     r.started_at.chars().take(19).collect::<String>(),
@@ -457,6 +468,7 @@ pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
                     r.checklist,
                     r.profile
                 );
+                println!("{}", printable(&row));
             }
         }
         Ok(exit::OK)
@@ -485,7 +497,7 @@ pub fn compare(args: CompareArgs) -> Result<u8, Failure> {
         if args.json {
             print_json(&rows)?;
         } else {
-            print!("{}", crate::compare::render(&a, &b, &rows));
+            print!("{}", printable(&crate::compare::render(&a, &b, &rows)));
         }
         Ok(exit::OK)
     })

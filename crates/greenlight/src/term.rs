@@ -1,10 +1,139 @@
 //! What a person sees while a run goes: a header, progress per phase,
 //! failures the moment they happen with their evidence, and the verdict.
 //! Colours only on a terminal and without `NO_COLOR`.
+//!
+//! Text that a server, a command, a store or a document supplied is passed
+//! through [`printable`] before it reaches a terminal, so it cannot clear
+//! the screen, move the cursor, retitle the window or paint a fake verdict.
+//! Reports and stores keep that text as it was (redacted, otherwise
+//! faithful): only what is printed for a person is stripped.
 
 use greenlight_run::outcome::{RunReport, Status, StepResult, Verdict};
 use greenlight_run::plan::Plan;
+use greenlight_run::redact::Redactor;
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
+
+/// What an escape sequence (ESC or an 8-bit introducer, with everything it
+/// introduces) is replaced with.
+pub const ESCAPE_MARK: char = '␛';
+/// What a C1 control or a bidirectional override/isolate is replaced with.
+pub const HIDDEN_MARK: char = '\u{FFFD}';
+
+/// Whether `c` starts something [`printable`] must replace.
+fn is_unsafe(c: char) -> bool {
+    matches!(c,
+        '\0'..='\u{8}' | '\u{b}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
+        | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Consumes the body of a control string (OSC, DCS, SOS, PM, APC) up to
+/// and including its terminator: BEL, ST (`ESC \\` or U+009C). A newline
+/// ends it too (not consumed), so one bad sequence cannot hide the rest.
+fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    while let Some(&c) = chars.peek() {
+        match c {
+            '\n' => return,
+            '\u{7}' | '\u{9c}' => {
+                chars.next();
+                return;
+            }
+            '\u{1b}' => {
+                chars.next();
+                if chars.peek() == Some(&'\\') {
+                    chars.next();
+                }
+                return;
+            }
+            _ => {
+                chars.next();
+            }
+        }
+    }
+}
+
+/// Consumes a CSI's parameters, intermediates and final byte (a stray
+/// character outside the CSI grammar ends it without being consumed).
+fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    while let Some(&c) = chars.peek() {
+        match c {
+            '\u{20}'..='\u{3f}' => {
+                chars.next();
+            }
+            '\u{40}'..='\u{7e}' => {
+                chars.next();
+                return;
+            }
+            _ => return,
+        }
+    }
+}
+
+/// `text` made safe for a terminal: every escape sequence (CSI, OSC, DCS,
+/// SOS, PM, APC, and two-character ESC sequences, 7- or 8-bit) becomes one
+/// [`ESCAPE_MARK`]; C0 controls other than newline and tab, and DEL,
+/// become their visible Control Pictures (`␍`, `␇`, `␡`, …; a `\r` right
+/// before a `\n` is dropped); other C1 controls and bidirectional
+/// overrides and isolates become [`HIDDEN_MARK`]. Nothing is silently
+/// removed: a reader sees that something was there.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => {
+                out.push(ESCAPE_MARK);
+                match chars.peek().copied() {
+                    Some('[') => {
+                        chars.next();
+                        skip_csi(&mut chars);
+                    }
+                    Some(']' | 'P' | 'X' | '^' | '_') => {
+                        chars.next();
+                        skip_string(&mut chars);
+                    }
+                    Some('\u{20}'..='\u{2f}') => {
+                        // nF: intermediates, then one final character.
+                        while chars
+                            .peek()
+                            .is_some_and(|c| ('\u{20}'..='\u{2f}').contains(c))
+                        {
+                            chars.next();
+                        }
+                        if chars
+                            .peek()
+                            .is_some_and(|c| ('\u{30}'..='\u{7e}').contains(c))
+                        {
+                            chars.next();
+                        }
+                    }
+                    Some('\u{30}'..='\u{7e}') => {
+                        chars.next();
+                    }
+                    _ => {}
+                }
+            }
+            '\u{9b}' => {
+                out.push(ESCAPE_MARK);
+                skip_csi(&mut chars);
+            }
+            '\u{90}' | '\u{98}' | '\u{9d}' | '\u{9e}' | '\u{9f}' => {
+                out.push(ESCAPE_MARK);
+                skip_string(&mut chars);
+            }
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' | '\t' => out.push(c),
+            '\0'..='\u{1f}' => out.push(char::from_u32(0x2400 + c as u32).unwrap_or(HIDDEN_MARK)),
+            '\u{7f}' => out.push('␡'),
+            c if is_unsafe(c) => out.push(HIDDEN_MARK),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// Colours and symbols, or plain text.
 #[derive(Clone, Copy)]
@@ -24,11 +153,13 @@ impl Style {
         Style { color: false }
     }
 
+    /// `text` (made [`printable`]) in a colour.
     fn paint(&self, code: &str, text: &str) -> String {
+        let text = printable(text);
         if self.color {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
-            text.to_string()
+            text.into_owned()
         }
     }
 
@@ -66,9 +197,17 @@ pub struct Live<'a> {
     pub plan: &'a Plan,
     pub style: Style,
     pub out: Box<dyn Write + Send + 'a>,
+    /// The document's own text (item and phase titles) may spell a secret
+    /// out; evidence is redacted already, this is applied once more.
+    pub redactor: Redactor,
 }
 
 impl Live<'_> {
+    /// Text fit for the terminal: redacted, then [`printable`].
+    fn shown(&self, text: &str) -> String {
+        printable(&self.redactor.redact(text)).into_owned()
+    }
+
     pub fn header(&mut self, version: &str, run_id: &str) {
         let checks = self.plan.checks.len();
         let native = self.plan.checks.iter().filter(|c| c.is_native()).count();
@@ -82,8 +221,8 @@ impl Live<'_> {
             self.out,
             "{} {version} · {} · profile {} · run {run_id}",
             self.style.bold("greenlight"),
-            self.plan.checklist,
-            self.plan.profile
+            self.shown(&self.plan.checklist),
+            self.shown(&self.plan.profile)
         );
         let _ = writeln!(
             self.out,
@@ -105,7 +244,7 @@ impl Live<'_> {
             "{} L{} {}",
             self.style.bold("▸"),
             phase.line,
-            phase.title
+            self.shown(&phase.title)
         );
     }
 
@@ -139,13 +278,16 @@ impl Live<'_> {
             "    {} L{} {}",
             self.style.red("✗"),
             item.line,
-            item.text
+            self.shown(&item.text)
         );
-        let _ = writeln!(self.out, "        {}", result.evidence.summary);
+        let summary = self.shown(&result.evidence.summary);
+        let _ = writeln!(self.out, "        {summary}");
         for f in &result.evidence.failures {
-            let _ = writeln!(self.out, "        {}", self.style.red(f));
+            let f = self.style.red(&self.shown(f));
+            let _ = writeln!(self.out, "        {f}");
         }
         if let Some(r) = &result.evidence.reason {
+            let r = self.shown(r);
             let _ = writeln!(self.out, "        {r}");
         }
         if let Some(x) = &result.evidence.excerpt {
@@ -154,7 +296,7 @@ impl Live<'_> {
             let _ = writeln!(
                 self.out,
                 "        {}",
-                self.style.dim(&format!("body: {short}"))
+                self.style.dim(&format!("body: {}", self.shown(&short)))
             );
         }
     }
@@ -286,7 +428,7 @@ pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
         } else {
             style.yellow(sym)
         };
-        out.push_str(&format!("  {sym} L{} {}\n", r.line, r.message));
+        out.push_str(&format!("  {sym} L{} {}\n", r.line, printable(&r.message)));
     }
     if important.len() > limit {
         out.push_str(&format!(
@@ -295,4 +437,84 @@ pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinary_text_is_borrowed_unchanged() {
+        let t = "GET /health → 200 in 3 ms\n\tbody: {\"ok\":true} ✓ ünïcödé";
+        assert!(matches!(printable(t), Cow::Borrowed(_)));
+        assert_eq!(printable(t), t);
+    }
+
+    #[test]
+    fn escape_sequences_become_one_visible_mark() {
+        assert_eq!(printable("a\x1b[2J\x1b[Hb"), "a␛␛b");
+        assert_eq!(printable("\x1b[1;32mGO\x1b[0m"), "␛GO␛");
+        // OSC ended by BEL, by ST, or cut at a newline.
+        assert_eq!(printable("x\x1b]0;title\x07y"), "x␛y");
+        assert_eq!(printable("x\x1b]8;;http://e\x1b\\link"), "x␛link");
+        assert_eq!(printable("x\x1b]0;never ends\nnext"), "x␛\nnext");
+        // DCS, APC, PM, SOS.
+        for intro in ['P', '_', '^', 'X'] {
+            assert_eq!(printable(&format!("a\x1b{intro}data\x1b\\b")), "a␛b");
+        }
+        // Two-character and nF sequences.
+        assert_eq!(printable("a\x1bcb\x1b(Bc\x1b7d"), "a␛b␛c␛d");
+        // 8-bit CSI and OSC.
+        assert_eq!(printable("a\u{9b}31mred"), "a␛red");
+        assert_eq!(printable("a\u{9d}0;t\u{9c}b"), "a␛b");
+        // A lone ESC at the end.
+        assert_eq!(printable("end\x1b"), "end␛");
+    }
+
+    #[test]
+    fn controls_become_visible() {
+        assert_eq!(printable("a\rb"), "a␍b");
+        assert_eq!(printable("line\r\nnext"), "line\nnext");
+        assert_eq!(
+            printable("bell\x07 bs\x08 nul\0 del\x7f"),
+            "bell␇ bs␈ nul␀ del␡"
+        );
+        assert_eq!(printable("tab\tnl\n"), "tab\tnl\n");
+        assert_eq!(printable("c1\u{85}x"), "c1\u{FFFD}x");
+    }
+
+    #[test]
+    fn bidi_overrides_and_isolates_become_visible() {
+        assert_eq!(printable("a\u{202e}exe.txt"), "a\u{FFFD}exe.txt");
+        assert_eq!(
+            printable("\u{2066}\u{2067}\u{2068}\u{2069}\u{202a}"),
+            "\u{FFFD}".repeat(5)
+        );
+    }
+
+    #[test]
+    fn the_fixture_body_leaves_no_control_character() {
+        let out = printable(greenlight_fixture::ESCAPES_BODY);
+        assert!(
+            !out.chars().any(|c| is_unsafe(c) && c != '\n' && c != '\t'),
+            "{out:?}"
+        );
+        assert!(out.contains("✔ GO — all checks passed"), "{out:?}");
+        assert!(out.starts_with("before␛␛␛✔ GO"), "{out:?}");
+    }
+
+    #[test]
+    fn painted_text_is_printable_and_only_our_codes_remain() {
+        let s = Style { color: true };
+        assert_eq!(s.red("x\x1b[2Jy"), "\x1b[31mx␛y\x1b[0m");
+        assert_eq!(Style::plain().dim("\x1b[32mGO"), "␛GO");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn output_never_holds_a_control_character(text in "\\PC{0,40}|[\\x00-\\x1f\\x7f-\\u{9f}\\u{202a}-\\u{202e}\\u{2066}-\\u{2069}a\\[\\]]{0,40}") {
+            let out = printable(&text);
+            proptest::prop_assert!(!out.chars().any(is_unsafe), "{:?}", out);
+        }
+    }
 }

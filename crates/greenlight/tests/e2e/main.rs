@@ -2,6 +2,7 @@
 
 mod support;
 
+mod hostile;
 mod http_safety;
 mod inspect;
 mod load;
