@@ -208,6 +208,21 @@ impl Executor {
         attempts: u32,
         evidence: Evidence,
     ) -> StepResult {
+        // One choke point: whatever a path above forgot, nothing leaves a
+        // check unredacted (masking twice is harmless).
+        let r = &self.redactor;
+        let evidence = Evidence {
+            summary: r.redact(&evidence.summary),
+            expected: evidence.expected.iter().map(|e| r.redact(e)).collect(),
+            failures: evidence.failures.iter().map(|e| r.redact(e)).collect(),
+            unverified: evidence.unverified.iter().map(|e| r.redact(e)).collect(),
+            excerpt: evidence.excerpt.as_deref().map(|e| r.redact(e)),
+            reason: evidence.reason.as_deref().map(|e| r.redact(e)),
+            load: evidence.load.map(|mut v| {
+                r.redact_json(&mut v);
+                v
+            }),
+        };
         StepResult {
             line: check.line,
             class: check.class,

@@ -281,3 +281,22 @@ async fn a_url_from_a_variable_is_mapped_once_filled_in() {
     let r = ex.run_check(&mapped, &Arc::default()).await;
     assert_eq!(r.status, Status::Passed, "{r:?}");
 }
+
+/// Every evidence field passes the redactor, including the document's own
+/// texts (a note, an expectation) that carry a secret's value.
+#[tokio::test]
+async fn every_evidence_field_is_redacted() {
+    let server = Recorder::start(ok).await;
+    let secret = "hunter2-very-secret";
+    let mut ex = executor(&[Class::Read], &[]);
+    ex.redactor = Redactor::new(vec![secret.to_string()]);
+    let mut check = http_check("GET", &server.url("/x"), false);
+    check.note = Some(format!("note naming {secret}"));
+    check.expect = vec![Expectation::Contains {
+        text: secret.to_string(),
+    }];
+    let result = ex.run_check(&check, &Captures::default()).await;
+    let json = serde_json::to_string(&result).unwrap();
+    assert!(!json.contains(secret), "{json}");
+    assert!(json.contains("[redacted]"), "{json}");
+}
