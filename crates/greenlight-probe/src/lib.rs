@@ -12,7 +12,9 @@
 //! | [`http`] | HTTP(S) requests through a pooled, cheap-to-clone [`HttpClient`]; ClickHouse helpers |
 //! | [`tcp`] | plain TCP connect |
 //! | [`tls`] | TLS handshake inspection: version, cipher, ALPN, certificate fields, chain verdict |
-//! | [`postgres`] | PostgreSQL simple queries |
+//! | [`postgres`] | PostgreSQL queries; read-only mode runs in a read-only transaction and refuses
+//! what [`sql_judge`] does not class read |
+//! | [`sql_lex`], [`sql_judge`] | a PostgreSQL lexer and the safety class of SQL text |
 //! | [`redis`] | one Redis command, reply rendered like `redis-cli` |
 //! | [`websocket`] | WebSocket upgrade and first message |
 //! | [`shell`] | `bash -c` with a timeout that kills the whole process group |
@@ -25,6 +27,8 @@ pub mod http;
 pub mod postgres;
 pub mod redis;
 pub mod shell;
+pub mod sql_judge;
+pub mod sql_lex;
 pub mod tcp;
 pub mod tls;
 pub mod websocket;
