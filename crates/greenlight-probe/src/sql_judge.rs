@@ -7,18 +7,8 @@
 //! `FOR SHARE`, `COPY`) and it calls no function that acts on the server
 //! (`pg_terminate_backend`, `nextval`, `lo_unlink`, `set_config` …; see [`server_acting`]).
 
+use crate::access::Effect;
 use crate::sql_lex::{Token, TokenKind, ident_name, statements, tokenize};
-
-/// The safety class of SQL text, from least to most dangerous.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum SqlClass {
-    /// Reads only.
-    Read,
-    /// Changes data, the session or the server.
-    Mutating,
-    /// Drops, truncates or deletes.
-    Destructive,
-}
 
 /// A function the SQL calls: `name(` or `schema.name(`, folded as PostgreSQL folds names.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -42,7 +32,7 @@ impl std::fmt::Display for FunctionRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SqlVerdict {
     /// The most dangerous statement's class.
-    pub class: SqlClass,
+    pub class: Effect,
     /// Why the text is not read (the first reason found), `None` when it is.
     pub reason: Option<String>,
     /// Every function called, without duplicates, in order of appearance; keyword constructs
@@ -257,7 +247,7 @@ pub fn meta_parts(text: &str) -> (String, Vec<&str>) {
 pub fn judge_sql(sql: &str) -> SqlVerdict {
     let tokens = tokenize(sql);
     let mut verdict = SqlVerdict {
-        class: SqlClass::Read,
+        class: Effect::Read,
         reason: None,
         functions: Vec::new(),
     };
@@ -270,7 +260,7 @@ pub fn judge_sql(sql: &str) -> SqlVerdict {
         if class > verdict.class {
             verdict.class = class;
             verdict.reason = reason.or(verdict.reason.take());
-        } else if class > SqlClass::Read && verdict.reason.is_none() {
+        } else if class > Effect::Read && verdict.reason.is_none() {
             verdict.reason = reason;
         }
     }
@@ -286,17 +276,17 @@ fn judge_statement(
     sql: &str,
     st: &[Token],
     functions: &mut Vec<FunctionRef>,
-) -> (SqlClass, Option<String>) {
+) -> (Effect, Option<String>) {
     let Some(first) = st.first() else {
-        return (SqlClass::Read, None);
+        return (Effect::Read, None);
     };
     if first.kind == TokenKind::Meta {
         let (name, _) = meta_parts(first.text(sql));
         return if READ_META.contains(&name.as_str()) {
-            (SqlClass::Read, None)
+            (Effect::Read, None)
         } else {
             (
-                SqlClass::Mutating,
+                Effect::Mutating,
                 Some(format!(
                     "the psql meta-command \\{name} is not one greenlight runs read-only"
                 )),
@@ -312,7 +302,7 @@ fn judge_statement(
     let has = |w: &str| words.iter().any(|(_, x)| x == w);
     let Some(verb) = word(sql, Some(first)) else {
         return (
-            SqlClass::Mutating,
+            Effect::Mutating,
             Some(format!(
                 "the statement starting with {:?} is not one greenlight knows",
                 first.text(sql)
@@ -322,7 +312,7 @@ fn judge_statement(
     for w in ["drop", "truncate", "delete"] {
         if has(w) {
             return (
-                SqlClass::Destructive,
+                Effect::Destructive,
                 Some(format!("the SQL holds {}", w.to_uppercase())),
             );
         }
@@ -355,7 +345,7 @@ fn judge_statement(
                 Some("select" | "with" | "values" | "table")
             ) {
                 return (
-                    SqlClass::Mutating,
+                    Effect::Mutating,
                     Some("EXPLAIN of a statement that is not a query".into()),
                 );
             }
@@ -364,7 +354,7 @@ fn judge_statement(
         "begin" | "start" | "commit" | "end" | "rollback" | "abort" | "savepoint" | "release"
         | "prepare" => {
             return (
-                SqlClass::Mutating,
+                Effect::Mutating,
                 Some(format!(
                     "{} is transaction control, which greenlight keeps to itself in read-only mode",
                     verb.to_uppercase()
@@ -373,7 +363,7 @@ fn judge_statement(
         }
         other => {
             return (
-                SqlClass::Mutating,
+                Effect::Mutating,
                 Some(format!(
                     "{} statements change the database or the session",
                     other.to_uppercase()
@@ -391,7 +381,7 @@ fn judge_statement(
         };
         if bad && *i < st.len() {
             return (
-                SqlClass::Mutating,
+                Effect::Mutating,
                 Some(format!("the SQL holds {}", w.to_uppercase())),
             );
         }
@@ -435,19 +425,19 @@ fn judge_statement(
         }
     }
     match reason {
-        Some(r) => (SqlClass::Mutating, Some(r)),
-        None => (SqlClass::Read, None),
+        Some(r) => (Effect::Mutating, Some(r)),
+        None => (Effect::Read, None),
     }
 }
 
-fn explain_analyze() -> (SqlClass, Option<String>) {
+fn explain_analyze() -> (Effect, Option<String>) {
     (
-        SqlClass::Mutating,
+        Effect::Mutating,
         Some("EXPLAIN ANALYZE runs the statement".into()),
     )
 }
 
-fn set_class(sql: &str, st: &[Token], verb: &str) -> (SqlClass, Option<String>) {
+fn set_class(sql: &str, st: &[Token], verb: &str) -> (Effect, Option<String>) {
     let mut i = 1;
     let mut w = word(sql, st.get(i));
     if verb == "set" && matches!(w.as_deref(), Some("session" | "local")) {
@@ -462,16 +452,17 @@ fn set_class(sql: &str, st: &[Token], verb: &str) -> (SqlClass, Option<String>) 
             .map(|t| ident_name(sql, t)),
     };
     match name {
-        Some(n) if !GUARD_SETTINGS.contains(&n.as_str())
-            && !matches!(
-                n.as_str(),
-                "transaction" | "characteristics" | "authorization" | "all"
-            ) =>
+        Some(n)
+            if !GUARD_SETTINGS.contains(&n.as_str())
+                && !matches!(
+                    n.as_str(),
+                    "transaction" | "characteristics" | "authorization" | "all"
+                ) =>
         {
-            (SqlClass::Read, None)
+            (Effect::Read, None)
         }
         other => (
-            SqlClass::Mutating,
+            Effect::Mutating,
             Some(format!(
                 "{} {} could lift the read-only transaction or change the user",
                 verb.to_uppercase(),
@@ -485,7 +476,7 @@ fn set_class(sql: &str, st: &[Token], verb: &str) -> (SqlClass, Option<String>) 
 mod tests {
     use super::*;
 
-    fn class(sql: &str) -> SqlClass {
+    fn class(sql: &str) -> Effect {
         judge_sql(sql).class
     }
 
@@ -519,7 +510,7 @@ mod tests {
             "",
             ";;",
         ] {
-            assert_eq!(class(s), SqlClass::Read, "{s}: {:?}", judge_sql(s));
+            assert_eq!(class(s), Effect::Read, "{s}: {:?}", judge_sql(s));
         }
     }
 
@@ -623,7 +614,7 @@ mod tests {
             "SELECT 1 \\g /tmp/out",
             "(SELECT 1)",
         ] {
-            assert!(class(s) >= SqlClass::Mutating, "{s}: {:?}", judge_sql(s));
+            assert!(class(s) >= Effect::Mutating, "{s}: {:?}", judge_sql(s));
             assert!(judge_sql(s).reason.is_some(), "{s}");
         }
     }
@@ -639,7 +630,7 @@ mod tests {
             "SELECT 1; COMMIT; DELETE FROM t",
             "ALTER TABLE t DROP COLUMN a",
         ] {
-            assert_eq!(class(s), SqlClass::Destructive, "{s}");
+            assert_eq!(class(s), Effect::Destructive, "{s}");
         }
     }
 
@@ -649,13 +640,23 @@ mod tests {
             "SELECT count(*), bump(), public.bump2(1), \"public\".\"Bump3\"(), now()::date, \
              cast(x AS varchar(10)), coalesce(a, b) FROM t AS a(b, c) WHERE x IN (1)",
         );
-        assert_eq!(v.class, SqlClass::Read);
+        assert_eq!(v.class, Effect::Read);
         let names: Vec<String> = v.functions.iter().map(ToString::to_string).collect();
         assert_eq!(
             names,
-            vec!["count()", "bump()", "public.bump2()", "public.Bump3()", "now()"]
+            vec![
+                "count()",
+                "bump()",
+                "public.bump2()",
+                "public.Bump3()",
+                "now()"
+            ]
         );
-        assert!(judge_sql("SELECT \"public\".\"bump\"()").functions[0].schema.is_some());
+        assert!(
+            judge_sql("SELECT \"public\".\"bump\"()").functions[0]
+                .schema
+                .is_some()
+        );
     }
 
     #[test]
@@ -677,7 +678,7 @@ mod tests {
             // unterminated string that the server would reject too; never read with a ; split.
             let v = judge_sql(&sql);
             if !prefix.contains('\'') {
-                proptest::prop_assert_eq!(v.class, SqlClass::Destructive);
+                proptest::prop_assert_eq!(v.class, Effect::Destructive);
             }
         }
     }

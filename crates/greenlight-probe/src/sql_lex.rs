@@ -121,7 +121,11 @@ pub fn tokenize(sql: &str) -> Vec<Token> {
                 j += 1;
             }
             push(TokenKind::Meta, j);
-            i = if j < n && chars[j].1 == '\\' { j + 2 } else { j };
+            i = if j < n && chars[j].1 == '\\' {
+                j + 2
+            } else {
+                j
+            };
         } else if c == '$' {
             if at(i + 1).is_some_and(|d| d.is_ascii_digit()) {
                 let mut j = i + 1;
@@ -309,7 +313,9 @@ mod tests {
     fn strings_comments_and_identifiers() {
         use TokenKind::*;
         assert_eq!(
-            kinds("SELECT 'a;''b' -- x; DELETE\n; \"q\"\"x\" /* a /* b */ ; */ E'\\';' $$;$$ $t$ $$ ; $t$ $1"),
+            kinds(
+                "SELECT 'a;''b' -- x; DELETE\n; \"q\"\"x\" /* a /* b */ ; */ E'\\';' $$;$$ $t$ $$ ; $t$ $1"
+            ),
             vec![
                 (Word, "SELECT"),
                 (String, "'a;''b'"),
@@ -350,7 +356,9 @@ mod tests {
 
     #[test]
     fn unterminated_things_run_to_the_end() {
-        for s in ["'abc", "\"abc", "/* /* */", "$a$ x", "E'\\", "é'", "$", "\\"] {
+        for s in [
+            "'abc", "\"abc", "/* /* */", "$a$ x", "E'\\", "é'", "$", "\\",
+        ] {
             let _ = tokenize(s);
         }
         assert_eq!(tokenize("SELECT 'x; DELETE").len(), 2);

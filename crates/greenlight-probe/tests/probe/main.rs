@@ -7,6 +7,7 @@ mod support;
 
 mod http;
 mod postgres;
+mod read_only;
 mod redis;
 mod shell;
 mod tcp;

@@ -1,0 +1,232 @@
+//! Read-only mode against the machine's PostgreSQL and Redis: what acts on the server is
+//! refused or fails, and afterwards nothing changed and nobody was disconnected.
+
+use greenlight_probe::{Access, ErrorKind, PgReport, ProbeError, pg_query, redis_command};
+use std::time::Duration;
+
+use crate::support::service_available;
+
+const PG: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+const REDIS: &str = "redis://127.0.0.1:6379";
+const T: Duration = Duration::from_secs(5);
+
+async fn ro(sql: &str) -> Result<PgReport, ProbeError> {
+    pg_query(PG, sql, &[], Access::ReadOnly, T).await
+}
+
+async fn rw(sql: &str) -> PgReport {
+    pg_query(PG, sql, &[], Access::ReadWrite, T)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// The state the refused statements must leave alone.
+async fn pg_state(s: &str, lo: &str) -> String {
+    rw(&format!(
+        "SELECT (SELECT count(*) FROM {s}.t) || '/' || (SELECT last_value FROM {s}.seq) || '/' \
+         || (SELECT count(*) FROM pg_largeobject_metadata WHERE oid = {lo})"
+    ))
+    .await
+    .scalar()
+    .unwrap_or_default()
+    .to_string()
+}
+
+#[tokio::test]
+async fn postgres_read_only_changes_nothing() {
+    if !service_available("PostgreSQL", "127.0.0.1:5432").await {
+        return;
+    }
+    let s = format!("gl_ro_{}", std::process::id());
+    rw(&format!(
+        "DROP SCHEMA IF EXISTS {s} CASCADE; CREATE SCHEMA {s};
+         CREATE TABLE {s}.t (id int PRIMARY KEY, v text);
+         INSERT INTO {s}.t VALUES (1, 'a'), (2, 'b');
+         CREATE SEQUENCE {s}.seq; SELECT nextval('{s}.seq');
+         CREATE FUNCTION {s}.bump() RETURNS int LANGUAGE sql VOLATILE
+             AS $$ INSERT INTO {s}.t VALUES (100, 'x') RETURNING id $$;
+         CREATE FUNCTION {s}.liar() RETURNS bigint LANGUAGE sql STABLE
+             AS $$ SELECT nextval('{s}.seq') $$;
+         CREATE FUNCTION {s}.stable_count() RETURNS bigint LANGUAGE sql STABLE
+             AS $$ SELECT count(*) FROM {s}.t $$;
+         CREATE VIEW {s}.v AS SELECT {s}.bump() AS b;"
+    ))
+    .await;
+    let lo = rw("SELECT lo_from_bytea(0, 'hello')")
+        .await
+        .scalar()
+        .unwrap()
+        .to_string();
+    let before = pg_state(&s, &lo).await;
+    assert_eq!(before, "2/1/1");
+
+    // An idle connection of our own, which pg_terminate_backend must not reach.
+    let (idle, conn) = tokio_postgres::connect(
+        "host=127.0.0.1 user=postgres dbname=postgres",
+        tokio_postgres::NoTls,
+    )
+    .await
+    .unwrap();
+    tokio::spawn(conn);
+    let pid: i32 = idle
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .unwrap()
+        .get(0);
+
+    // Refused before anything runs.
+    for (sql, names) in [
+        (format!("SELECT nextval('{s}.seq')"), "nextval"),
+        (format!("SELECT setval('{s}.seq', 100)"), "setval"),
+        (
+            format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = {pid}"),
+            "pg_terminate_backend",
+        ),
+        (
+            format!("SELECT pg_catalog.pg_terminate_backend({pid})"),
+            "pg_terminate_backend",
+        ),
+        (format!("SELECT lo_unlink({lo})"), "lo_unlink"),
+        (
+            format!("WITH d AS (DELETE FROM {s}.t RETURNING *) SELECT count(*) FROM d"),
+            "DELETE",
+        ),
+        (format!("SELECT 1; COMMIT; DELETE FROM {s}.t"), "DELETE"),
+        (format!("SELECT 1; COMMIT; SELECT {s}.bump()"), "COMMIT"),
+        ("SET default_transaction_read_only = off".into(), "SET"),
+        (format!("SELECT {s}.bump()"), "bump()"),
+        (format!("SELECT \"{s}\".\"bump\"()"), "bump()"),
+        (format!("SELECT * FROM {s}.t FOR UPDATE"), "UPDATE"),
+    ] {
+        let e = ro(&sql).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Refused, "{sql}: {e}");
+        assert!(e.to_string().contains(names), "{sql}: {e}");
+    }
+    // Past the judge, the read-only transaction stops the write: a view hides a volatile
+    // function, a function lies about its volatility.
+    for sql in [format!("SELECT * FROM {s}.v"), format!("SELECT {s}.liar()")] {
+        let e = ro(&sql).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Refused, "{sql}: {e}");
+        assert!(e.to_string().contains("SQLSTATE 25006"), "{sql}: {e}");
+    }
+    // Values bound as parameters never change the statement.
+    for value in ["x' OR '1'='1", "'); DROP TABLE t; --", "1; DELETE FROM t"] {
+        let r = pg_query(
+            PG,
+            &format!("SELECT count(*) FROM {s}.t WHERE v = $1"),
+            &[value.to_string()],
+            Access::ReadOnly,
+            T,
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.scalar(), Some("0"), "{value}");
+    }
+
+    assert_eq!(pg_state(&s, &lo).await, before, "nothing changed");
+    let alive = idle.simple_query("SELECT 1").await;
+    assert!(alive.is_ok(), "the idle connection was killed: {alive:?}");
+
+    // Reads still work.
+    let r = ro(&format!("SELECT count(*) FROM {s}.t")).await.unwrap();
+    assert_eq!(r.scalar(), Some("2"));
+    let r = ro(&format!(
+        "SELECT {s}.stable_count(), now() IS NOT NULL, random() < 2"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(r.render_unaligned(), "2|t|t\n");
+    let r = ro(&format!("\\dt {s}.*")).await.unwrap();
+    assert_eq!(r.columns, vec!["Schema", "Name", "Type", "Owner"]);
+    assert_eq!(r.rows.len(), 1, "{:?}", r.rows);
+    assert_eq!(r.rows[0][1].as_deref(), Some("t"));
+    let r = ro("\\dt").await.unwrap();
+    assert!(r.columns.contains(&"Name".to_string()));
+    let r = ro("SHOW transaction_read_only").await.unwrap();
+    assert_eq!(r.scalar(), Some("on"));
+    let r = pg_query(
+        PG,
+        &format!("SELECT id, v, 1.50::numeric, true FROM {s}.t WHERE v = $1 OR id = $2"),
+        &["b".to_string(), "1".to_string()],
+        Access::ReadOnly,
+        T,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.render_unaligned(), "1|a|1.50|t\n2|b|1.50|t\n");
+
+    rw(&format!("DROP SCHEMA {s} CASCADE; SELECT lo_unlink({lo})")).await;
+}
+
+fn args(line: &str) -> Vec<String> {
+    line.split(' ').map(str::to_string).collect()
+}
+
+#[tokio::test]
+async fn redis_read_only_changes_nothing() {
+    if !service_available("Redis", "127.0.0.1:6379").await {
+        return;
+    }
+    let key = format!("gl:ro:{}:k", std::process::id());
+    redis_command(
+        REDIS,
+        &args(&format!("SET {key} v EX 60")),
+        Access::ReadWrite,
+        T,
+    )
+    .await
+    .unwrap();
+    // A connection of our own, which CLIENT KILL must not reach.
+    let client = redis::Client::open(REDIS).unwrap();
+    let mut idle = client.get_multiplexed_async_connection().await.unwrap();
+    let id: i64 = redis::cmd("CLIENT")
+        .arg("ID")
+        .query_async(&mut idle)
+        .await
+        .unwrap();
+
+    for line in [
+        format!("CLIENT KILL ID {id}"),
+        "CLIENT PAUSE 10000".into(),
+        "SLOWLOG RESET".into(),
+        format!("DEL {key}"),
+        format!("UNLINK {key}"),
+        "CONFIG SET maxmemory-policy noeviction".into(),
+        format!("EVAL return redis.call('del',KEYS[1]) 1 {key}"),
+        "MULTI".into(),
+        "FLUSHALL".into(),
+        format!("SET {key} changed"),
+    ] {
+        let e = redis_command(REDIS, &args(&line), Access::ReadOnly, T)
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Refused, "{line}: {e}");
+    }
+    // An argument that holds a command stays one argument.
+    let r = redis_command(
+        REDIS,
+        &["GET".to_string(), format!("{key} FLUSHALL")],
+        Access::ReadOnly,
+        T,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.reply_text, "(nil)");
+
+    let get = |line: String| async move {
+        redis_command(REDIS, &args(&line), Access::ReadOnly, T)
+            .await
+            .unwrap_or_else(|e| panic!("{line}: {e}"))
+            .reply_text
+    };
+    assert_eq!(get(format!("GET {key}")).await, "\"v\"");
+    assert_eq!(get(format!("MGET {key} {key}")).await, "1) \"v\"\n2) \"v\"");
+    assert_eq!(get(format!("EXISTS {key}")).await, "(integer) 1");
+    assert!(get(format!("TTL {key}")).await.starts_with("(integer) "));
+    assert_eq!(get("PING".into()).await, "PONG");
+    let pong: String = redis::cmd("PING").query_async(&mut idle).await.unwrap();
+    assert_eq!(pong, "PONG", "our connection is alive");
+    redis_command(REDIS, &args(&format!("DEL {key}")), Access::ReadWrite, T)
+        .await
+        .unwrap();
+}
