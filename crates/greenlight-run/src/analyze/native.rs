@@ -102,7 +102,11 @@ fn psql(args: &[String]) -> Option<Native> {
     };
     Some(Native {
         class: sql_class(&sql),
-        target: Target::Postgres { url, sql },
+        target: Target::Postgres {
+            url,
+            sql,
+            params: Vec::new(),
+        },
         expect: Vec::new(),
     })
 }
@@ -290,7 +294,7 @@ mod tests {
         let n = r(r#"psql -d nox_staging -c "SELECT version();""#).unwrap();
         assert_eq!(n.class, Class::Read);
         assert!(
-            matches!(&n.target, Target::Postgres { url, sql } if url == "postgres://localhost:5432/nox_staging" && sql == "SELECT version();")
+            matches!(&n.target, Target::Postgres { url, sql, .. } if url == "postgres://localhost:5432/nox_staging" && sql == "SELECT version();")
         );
         let n =
             r(r#"psql -h staging-db.nova-social.io -U nova_user -d nova_streaming -c "SELECT 1;""#)
