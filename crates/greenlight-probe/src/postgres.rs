@@ -131,10 +131,13 @@ pub async fn pg_query(
         config.host("localhost");
     }
     if read_only {
-        // Later `-c` options win, so this comes last.
+        // Later `-c` options win, so these come last. With standard-conforming strings the
+        // server reads quotes exactly as the judge's lexer did (a backslash never escapes a
+        // quote in a plain '…' string).
+        let ours = "-c default_transaction_read_only=on -c standard_conforming_strings=on";
         let options = match config.get_options() {
-            Some(o) if !o.trim().is_empty() => format!("{o} -c default_transaction_read_only=on"),
-            _ => "-c default_transaction_read_only=on".to_string(),
+            Some(o) if !o.trim().is_empty() => format!("{o} {ours}"),
+            _ => ours.to_string(),
         };
         config.options(&options);
     }

@@ -94,6 +94,7 @@ async fn postgres_read_only_changes_nothing() {
         (format!("SELECT 1; COMMIT; DELETE FROM {s}.t"), "DELETE"),
         (format!("SELECT 1; COMMIT; SELECT {s}.bump()"), "COMMIT"),
         ("SET default_transaction_read_only = off".into(), "SET"),
+        ("SET standard_conforming_strings = off".into(), "SET"),
         (format!("SELECT {s}.bump()"), "bump()"),
         (format!("SELECT \"{s}\".\"bump\"()"), "bump()"),
         (format!("SELECT * FROM {s}.t FOR UPDATE"), "UPDATE"),
@@ -122,6 +123,22 @@ async fn postgres_read_only_changes_nothing() {
         .unwrap();
         assert_eq!(r.scalar(), Some("0"), "{value}");
     }
+
+    // A session that reads backslashes as escapes (here from the connection string) would see
+    // code where the judge saw a string; the probe forces standard-conforming strings.
+    let r = pg_query(
+        &format!("{PG}?options=-c%20standard_conforming_strings%3Doff"),
+        &format!("SELECT 'a\\'' , pg_terminate_backend({pid}) --'"),
+        &[],
+        Access::ReadOnly,
+        T,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        r.scalar(),
+        Some(format!("a\\' , pg_terminate_backend({pid}) --").as_str())
+    );
 
     assert_eq!(pg_state(&s, &lo).await, before, "nothing changed");
     let alive = idle.simple_query("SELECT 1").await;

@@ -28,6 +28,98 @@ pub fn class_of(effect: Effect) -> Class {
     }
 }
 
+/// The SQL of several `psql -c` commands as one text, in order: SQL ends with `;`, a
+/// meta-command with a line break.
+pub fn join_commands(commands: &[String]) -> String {
+    if let [one] = commands {
+        return one.clone();
+    }
+    let mut sql = String::new();
+    for c in commands {
+        sql.push_str(c);
+        let meta = c.trim_start().starts_with('\\');
+        if !meta && !c.trim_end().ends_with(';') {
+            sql.push(';');
+        }
+        sql.push('\n');
+    }
+    sql
+}
+
+/// psql options that take a value (short letters; the value may be attached: `-o/tmp/x`).
+const PSQL_VALUED_SHORT: &str = "cdfFhLopPRTUv";
+/// psql long options that take a value (as `--opt value` or `--opt=value`).
+const PSQL_VALUED_LONG: &[&str] = &[
+    "--command",
+    "--dbname",
+    "--file",
+    "--field-separator",
+    "--host",
+    "--log-file",
+    "--output",
+    "--port",
+    "--pset",
+    "--record-separator",
+    "--set",
+    "--table-attr",
+    "--username",
+    "--variable",
+];
+
+/// The class of a psql invocation (its arguments after `psql`), the way psql reads them:
+/// bundled and attached short options (`-Atc SQL`, `-o/tmp/x`), `--opt=value`. Every `-c`
+/// counts; `-f`/`--file` (SQL we cannot see) and `-o`/`--output`/`-L`/`--log-file` (a file
+/// written) make it at least mutating; no `-c` at all (interactive, or SQL from stdin) is
+/// mutating.
+pub fn psql_class(args: &[&str]) -> Class {
+    let mut commands: Vec<String> = Vec::new();
+    let mut class = Class::Read;
+    let mut i = 0;
+    let mut take = |opt: &str, value: Option<&str>, class: &mut Class| match opt {
+        "c" | "--command" => commands.extend(value.map(str::to_string)),
+        "f" | "--file" | "o" | "--output" | "L" | "--log-file" => {
+            *class = (*class).max(Class::Mutating)
+        }
+        _ => {}
+    };
+    while i < args.len() {
+        let a = args[i];
+        if a == "--" {
+            break;
+        }
+        if let Some(long) = a.strip_prefix("--").map(|_| a) {
+            let (name, value) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None if PSQL_VALUED_LONG.contains(&long) => {
+                    i += 1;
+                    (long, args.get(i).copied())
+                }
+                None => (long, None),
+            };
+            take(name, value, &mut class);
+        } else if let Some(cluster) = a.strip_prefix('-').filter(|c| !c.is_empty()) {
+            for (at, c) in cluster.char_indices() {
+                if PSQL_VALUED_SHORT.contains(c) {
+                    let rest = &cluster[at + c.len_utf8()..];
+                    let value = if rest.is_empty() {
+                        i += 1;
+                        args.get(i).copied()
+                    } else {
+                        Some(rest)
+                    };
+                    take(&c.to_string(), value, &mut class);
+                    break;
+                }
+            }
+        }
+        i += 1;
+    }
+    if commands.is_empty() {
+        return Class::Mutating;
+    }
+    class.max(sql_class(&join_commands(&commands)))
+}
+
 /// Which server the SQL goes to: how values may be carried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -464,6 +556,35 @@ mod tests {
             ch("SELECT 'a\\'$X'", "a b"),
             Err(FillError::Shape(_))
         ));
+    }
+
+    #[test]
+    fn every_psql_option_counts() {
+        let c = |s: &str| {
+            let words = shell_words::split(s).unwrap();
+            let args: Vec<&str> = words.iter().map(String::as_str).collect();
+            psql_class(&args)
+        };
+        assert_eq!(c("-d db -c 'SELECT 1'"), Class::Read);
+        assert_eq!(c("-Atc 'SELECT 1'"), Class::Read);
+        assert_eq!(c("-c 'SELECT 1' -c 'DELETE FROM t'"), Class::Destructive);
+        assert_eq!(
+            c("-c 'SELECT 1' --command='SELECT nextval(1)'"),
+            Class::Mutating
+        );
+        assert_eq!(c(r"-cSELECT\ 1 -c'UPDATE t SET a=1'"), Class::Mutating);
+        assert_eq!(c("-c 'SELECT 1' -o /tmp/x"), Class::Mutating);
+        assert_eq!(c("-c 'SELECT 1' -Ato/tmp/x"), Class::Mutating);
+        assert_eq!(c("-c 'SELECT 1' --output=/tmp/x"), Class::Mutating);
+        assert_eq!(c("-c 'SELECT 1' -f/tmp/x.sql"), Class::Mutating);
+        assert_eq!(c("-c 'SELECT 1' -L log"), Class::Mutating);
+        assert_eq!(c("-d db"), Class::Mutating);
+        assert_eq!(c("-c '\\dt' -c 'SELECT 1'"), Class::Read);
+        assert_eq!(c("-c 'SELECT 1' -c '\\copy t to x'"), Class::Mutating);
+        assert_eq!(
+            c("-U u -h h -p 5 -v ON_ERROR_STOP=1 -c 'SELECT 1'"),
+            Class::Read
+        );
     }
 
     #[test]
