@@ -172,7 +172,14 @@ pub async fn pg_query(
     };
     let work = async {
         if read_only {
-            run_read_only(&client, &steps, &verdict.functions, &mut report).await
+            run_read_only(
+                &client,
+                &steps,
+                &verdict.functions,
+                &verdict.identifiers,
+                &mut report,
+            )
+            .await
         } else if steps.iter().all(|s| s.params.is_empty() && !s.meta) {
             let messages = client.simple_query(sql).await.map_err(Failure::Db)?;
             add_simple(&mut report, messages);
@@ -284,11 +291,13 @@ async fn run_read_only(
     client: &tokio_postgres::Client,
     steps: &[Step],
     functions: &[FunctionRef],
+    identifiers: &[String],
     report: &mut PgReport,
 ) -> std::result::Result<(), Failure> {
     client.batch_execute("BEGIN READ ONLY").await?;
     let outcome = async {
         check_volatility(client, functions).await?;
+        check_hidden_sql(client, identifiers).await?;
         for step in steps {
             run_step(client, step, report).await?;
         }
@@ -312,7 +321,9 @@ async fn check_volatility(
     let names: Vec<String> = functions.iter().map(|f| f.name.clone()).collect();
     let rows = client
         .query(
-            "SELECT n.nspname::text, p.proname::text, p.provolatile::text              FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace              WHERE p.proname::text = ANY($1::text[])",
+            "SELECT n.nspname::text, p.proname::text, p.provolatile::text \
+             FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+             WHERE p.proname::text = ANY($1::text[])",
             &[&names],
         )
         .await?;
@@ -328,13 +339,94 @@ async fn check_volatility(
                 return Err(Failure::Probe(ProbeError::refused(
                     "PostgreSQL query",
                     format!(
-                        "it calls {f}, and {schema}.{name} is a volatile function (PostgreSQL's                          own marking: it may change data); only immutable or stable functions                          run in read-only mode"
+                        "it calls {f}, and {schema}.{name} is a volatile function (PostgreSQL's \
+                         own marking: it may change data); only immutable or stable functions \
+                         run in read-only mode"
                     ),
                 )));
             }
         }
     }
     Ok(())
+}
+
+/// The SQL a relation runs when it is read, though the SQL that reads it does not show it: a
+/// view's query and the expressions of its row-security policies, for every non-system
+/// relation of one of the given names.
+const HIDDEN_SQL: &str = "\
+SELECT c.relname::text,
+       CASE WHEN c.relkind = 'v' THEN pg_catalog.pg_get_viewdef(c.oid) END,
+       (SELECT pg_catalog.string_agg(
+                 'SELECT (' || coalesce(pg_catalog.pg_get_expr(p.polqual, p.polrelid), 'true')
+                 || '), (' || coalesce(pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), 'true')
+                 || ')', '; ')
+          FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid)
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relname::text = ANY($1::text[])
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND (c.relkind = 'v' OR c.relrowsecurity)";
+
+/// How deep views over views are followed.
+const VIEW_DEPTH: usize = 8;
+
+/// Refuses SQL that reads a view or a table with row-security policies whose SQL is not read
+/// (a call that acts on the server, a volatile function …), following views of views.
+async fn check_hidden_sql(
+    client: &tokio_postgres::Client,
+    identifiers: &[String],
+) -> std::result::Result<(), Failure> {
+    let mut seen: Vec<String> = identifiers.to_vec();
+    let mut frontier: Vec<String> = identifiers.to_vec();
+    for _ in 0..VIEW_DEPTH {
+        if frontier.is_empty() {
+            return Ok(());
+        }
+        let rows = client.query(HIDDEN_SQL, &[&frontier]).await?;
+        frontier.clear();
+        for row in &rows {
+            let relation: String = row.get(0);
+            let texts: [Option<String>; 2] = [row.get(1), row.get(2)];
+            for text in texts.iter().flatten() {
+                let verdict = judge_sql(text);
+                let refuse = |why: String| {
+                    Failure::Probe(ProbeError::refused(
+                        "PostgreSQL query",
+                        format!(
+                            "it reads {relation}, whose view or row-security policy {}",
+                            why.strip_prefix("it ").unwrap_or(&why)
+                        ),
+                    ))
+                };
+                if verdict.class != Effect::Read {
+                    return Err(refuse(
+                        verdict.reason.unwrap_or_else(|| "is not read".into()),
+                    ));
+                }
+                match check_volatility(client, &verdict.functions).await {
+                    Err(Failure::Probe(ProbeError::Refused { reason, .. })) => {
+                        return Err(refuse(reason));
+                    }
+                    other => other?,
+                }
+                for name in verdict.identifiers {
+                    if !seen.contains(&name) {
+                        seen.push(name.clone());
+                        frontier.push(name);
+                    }
+                }
+            }
+        }
+    }
+    if frontier.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Probe(ProbeError::refused(
+            "PostgreSQL query",
+            format!(
+                "its views are nested more than {VIEW_DEPTH} deep; greenlight does not follow them further"
+            ),
+        )))
+    }
 }
 
 /// Sends one statement with the extended protocol: parsing it first proves it is one

@@ -38,6 +38,10 @@ pub struct SqlVerdict {
     /// Every function called, without duplicates, in order of appearance; keyword constructs
     /// (`cast(`, `coalesce(`, `exists(` …) are not listed.
     pub functions: Vec<FunctionRef>,
+    /// Every identifier (unquoted in lower case, quoted as written), without duplicates: the
+    /// relations the SQL may read are among them, so the probe can look at their views and
+    /// row-security policies.
+    pub identifiers: Vec<String>,
 }
 
 /// Words followed by `(` that are syntax, type modifiers or keyword functions, not calls of
@@ -263,7 +267,16 @@ pub fn judge_sql(sql: &str) -> SqlVerdict {
         class: Effect::Read,
         reason: None,
         functions: Vec::new(),
+        identifiers: Vec::new(),
     };
+    for t in &tokens {
+        if matches!(t.kind, TokenKind::Word | TokenKind::QuotedIdent) {
+            let name = ident_name(sql, t);
+            if !verdict.identifiers.contains(&name) {
+                verdict.identifiers.push(name);
+            }
+        }
+    }
     let list = statements(&tokens);
     if list.is_empty() {
         return verdict;

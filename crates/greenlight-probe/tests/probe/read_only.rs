@@ -49,7 +49,15 @@ async fn postgres_read_only_changes_nothing() {
              AS $$ SELECT nextval('{s}.seq') $$;
          CREATE FUNCTION {s}.stable_count() RETURNS bigint LANGUAGE sql STABLE
              AS $$ SELECT count(*) FROM {s}.t $$;
-         CREATE VIEW {s}.v AS SELECT {s}.bump() AS b;"
+         CREATE VIEW {s}.bumper AS SELECT {s}.bump() AS b;
+         CREATE VIEW {s}.killer AS SELECT pid, pg_terminate_backend(pid) AS k FROM pg_stat_activity;
+         CREATE VIEW {s}.outer_killer AS SELECT * FROM {s}.killer;
+         CREATE VIEW {s}.locker AS SELECT pg_try_advisory_lock(42) AS l;
+         CREATE TABLE {s}.guarded (id int);
+         ALTER TABLE {s}.guarded ENABLE ROW LEVEL SECURITY;
+         ALTER TABLE {s}.guarded FORCE ROW LEVEL SECURITY;
+         CREATE POLICY p ON {s}.guarded USING (pg_terminate_backend(0) IS NOT NULL);
+         CREATE VIEW {s}.activity AS SELECT pid, state FROM pg_stat_activity;"
     ))
     .await;
     let lo = rw("SELECT lo_from_bytea(0, 'hello')")
@@ -103,9 +111,32 @@ async fn postgres_read_only_changes_nothing() {
         assert_eq!(e.kind(), ErrorKind::Refused, "{sql}: {e}");
         assert!(e.to_string().contains(names), "{sql}: {e}");
     }
-    // Past the judge, the read-only transaction stops the write: a view hides a volatile
-    // function, a function lies about its volatility.
-    for sql in [format!("SELECT * FROM {s}.v"), format!("SELECT {s}.liar()")] {
+    // Functions hidden in views (also nested) and row-security policies are looked up.
+    for (sql, name) in [
+        (
+            format!("SELECT * FROM {s}.killer WHERE pid = {pid}"),
+            "pg_terminate_backend",
+        ),
+        (
+            format!("SELECT k FROM {s}.outer_killer WHERE pid = {pid}"),
+            "pg_terminate_backend",
+        ),
+        (format!("SELECT * FROM \"{s}\".\"locker\""), "advisory_lock"),
+        (format!("SELECT * FROM {s}.guarded"), "pg_terminate_backend"),
+        (format!("SELECT * FROM {s}.bumper"), "bump"),
+    ] {
+        let e = ro(&sql).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Refused, "{sql}: {e}");
+        assert!(e.to_string().contains(name), "{sql}: {e}");
+    }
+    // A view over a system view is fine.
+    let r = ro(&format!("SELECT count(*) > 0 FROM {s}.activity"))
+        .await
+        .unwrap();
+    assert_eq!(r.scalar(), Some("t"));
+    // Past the judge, the read-only transaction stops the write: a function lies about its
+    // volatility.
+    for sql in [format!("SELECT {s}.liar()")] {
         let e = ro(&sql).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Refused, "{sql}: {e}");
         assert!(e.to_string().contains("SQLSTATE 25006"), "{sql}: {e}");
@@ -155,8 +186,8 @@ async fn postgres_read_only_changes_nothing() {
     assert_eq!(r.render_unaligned(), "2|t|t\n");
     let r = ro(&format!("\\dt {s}.*")).await.unwrap();
     assert_eq!(r.columns, vec!["Schema", "Name", "Type", "Owner"]);
-    assert_eq!(r.rows.len(), 1, "{:?}", r.rows);
-    assert_eq!(r.rows[0][1].as_deref(), Some("t"));
+    let names: Vec<Option<&str>> = r.rows.iter().map(|row| row[1].as_deref()).collect();
+    assert_eq!(names, vec![Some("guarded"), Some("t")]);
     let r = ro("\\dt").await.unwrap();
     assert!(r.columns.contains(&"Name".to_string()));
     let r = ro("SHOW transaction_read_only").await.unwrap();
