@@ -484,6 +484,16 @@ impl Executor {
                 }
             }
             Target::ClickHouse { url, sql } => {
+                // Judged again on the final text; ClickHouse has no read-only transaction to
+                // fall back on, so anything not read is refused here.
+                if access == probe::Access::ReadOnly && sql::sql_class(sql) != Class::Read {
+                    return failed(
+                        target.describe(),
+                        "ClickHouse query refused in read-only mode: it is not read-only SQL"
+                            .into(),
+                        t0.elapsed(),
+                    );
+                }
                 match probe::clickhouse_query(url, sql, self.timeout).await {
                     Ok(r) => Observation {
                         status: Some(r.status),

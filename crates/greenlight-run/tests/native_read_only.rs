@@ -122,6 +122,7 @@ async fn default_run_changes_nothing() {
          - [ ] Sequence: `{psql} \"SELECT nextval('{s}.seq')\"`\n\
          - [ ] Delete: `{psql} \"DELETE FROM {s}.t\"`\n\
          - [ ] Smuggled: `{psql} \"SELECT 1; COMMIT; DELETE FROM {s}.t\"`\n\
+         - [ ] ClickHouse: `clickhouse-client -h 127.0.0.1 --query \"SELECT $FN(1)\"`\n\
          - [ ] Redis get: `redis-cli -h 127.0.0.1 GET {key}`\n\
          - [ ] Redis kill: `redis-cli -h 127.0.0.1 CLIENT KILL ID 1`\n\
          - [ ] Redis del: `redis-cli -h 127.0.0.1 DEL {key}`\n"
@@ -174,6 +175,15 @@ async fn default_run_changes_nothing() {
             .summary
             .contains("refused in read-only mode"),
         "{function:#?}"
+    );
+    let clickhouse = find(&results, "clickhouse-client");
+    assert_eq!(clickhouse.status, Status::Failed, "{clickhouse:#?}");
+    assert!(
+        clickhouse
+            .evidence
+            .summary
+            .contains("refused in read-only mode"),
+        "{clickhouse:#?}"
     );
     for needle in ["nextval", "DELETE FROM", "COMMIT", "CLIENT KILL", "DEL gl"] {
         let r = find(&results, needle);
