@@ -687,6 +687,15 @@ fn fill(
     refused: &mut Option<String>,
 ) -> sql::FilledSql {
     match sql::fill_sql(template, lookup, dialect) {
+        // Judged again on the final text: a filled-in name must not raise the class.
+        Ok(f) if sql::sql_class(&f.sql) > sql::sql_class(template) => {
+            refused.get_or_insert(format!(
+                "the values filled in change the statement's class from {} to {}",
+                sql::sql_class(template).as_str(),
+                sql::sql_class(&f.sql).as_str()
+            ));
+            f
+        }
         Ok(f) => f,
         Err(sql::FillError::Missing(m)) => {
             missing.extend(m);
