@@ -13,7 +13,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, SimpleQueryMessage};
 
 use crate::postgres_meta;
-use crate::postgres_text::{Cell, TextParam};
+use crate::postgres_text::{RawCell, Session, TextParam, cell_text};
 use crate::sql_judge::{FunctionRef, KNOWN_READ_VOLATILE, judge_sql};
 use crate::sql_lex::{TokenKind, statements, tokenize};
 use crate::{Access, Effect, ProbeError, Result, util};
@@ -450,6 +450,7 @@ async fn run_step(
         report.rows_affected = Some(n);
     } else {
         let rows = client.query(&statement, &refs).await?;
+        let session = session_styles(client, &statement).await?;
         report.columns = statement
             .columns()
             .iter()
@@ -458,14 +459,21 @@ async fn run_step(
         report.rows.clear();
         for row in &rows {
             let mut cells = Vec::with_capacity(row.len());
-            for i in 0..row.len() {
-                let cell: Cell = row.try_get(i).map_err(|e| {
+            for (i, column) in statement.columns().iter().enumerate() {
+                let unreadable = |detail: String| {
                     Failure::Probe(ProbeError::Protocol {
                         context: "reading a PostgreSQL result".into(),
-                        detail: error_text(&e),
+                        detail,
                     })
-                })?;
-                cells.push(cell.0);
+                };
+                let cell: RawCell = row.try_get(i).map_err(|e| unreadable(error_text(&e)))?;
+                cells.push(match cell.0 {
+                    None => None,
+                    Some(raw) => Some(
+                        cell_text(column.type_(), &raw, session)
+                            .map_err(|e| unreadable(e.to_string()))?,
+                    ),
+                });
             }
             report.rows.push(cells);
         }
@@ -473,6 +481,37 @@ async fn run_step(
     }
     report.statements += 1;
     Ok(())
+}
+
+/// The session's `DateStyle` and `TimeZone`, asked only when a column needs them.
+async fn session_styles(
+    client: &tokio_postgres::Client,
+    statement: &tokio_postgres::Statement,
+) -> std::result::Result<Session, Failure> {
+    use tokio_postgres::types::Type;
+    let needs = statement.columns().iter().any(|c| {
+        matches!(
+            *c.type_(),
+            Type::DATE | Type::TIME | Type::TIMESTAMP | Type::TIMESTAMPTZ
+        )
+    });
+    if !needs {
+        return Ok(Session::default());
+    }
+    let row = client
+        .query_one(
+            "SELECT current_setting('DateStyle'), current_setting('TimeZone')",
+            &[],
+        )
+        .await?;
+    let (style, zone): (String, String) = (row.get(0), row.get(1));
+    Ok(Session {
+        iso_dates: style.starts_with("ISO"),
+        utc: matches!(
+            zone.as_str(),
+            "UTC" | "Etc/UTC" | "GMT" | "Etc/GMT" | "UCT" | "Etc/UCT" | "Zulu" | "Universal"
+        ),
+    })
 }
 
 fn add_simple(report: &mut PgReport, messages: Vec<SimpleQueryMessage>) {

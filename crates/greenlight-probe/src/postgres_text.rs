@@ -29,23 +29,110 @@ impl ToSql for TextParam<'_> {
     to_sql_checked!();
 }
 
-/// One result cell as PostgreSQL's text form (`None` for NULL), decoded from the binary
-/// format the extended protocol returns.
+/// One result cell in the binary format the extended protocol returns (`None` for NULL).
 #[derive(Debug)]
-pub(crate) struct Cell(pub Option<String>);
+pub(crate) struct RawCell(pub Option<Vec<u8>>);
 
-impl<'a> FromSql<'a> for Cell {
-    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
-        text_of(ty, raw).map(|s| Cell(Some(s)))
+impl<'a> FromSql<'a> for RawCell {
+    fn from_sql(_ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
+        Ok(RawCell(Some(raw.to_vec())))
     }
 
     fn from_sql_null(_ty: &Type) -> Result<Self, BoxError> {
-        Ok(Cell(None))
+        Ok(RawCell(None))
     }
 
     fn accepts(_ty: &Type) -> bool {
         true
     }
+}
+
+/// How the session prints dates and times, for rendering them from binary.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Session {
+    /// `DateStyle` is ISO: dates and times print as `2024-01-02 03:04:05`.
+    pub iso_dates: bool,
+    /// `TimeZone` is UTC: `timestamptz` prints with `+00`.
+    pub utc: bool,
+}
+
+/// A cell as PostgreSQL's text form.
+pub(crate) fn cell_text(ty: &Type, raw: &[u8], session: Session) -> Result<String, BoxError> {
+    let dates = session.iso_dates;
+    match *ty {
+        Type::DATE if dates => date_text(i32::from_sql(ty, raw)?),
+        Type::TIME if dates => Ok(time_text(i64::from_sql(ty, raw)?)),
+        Type::TIMESTAMP if dates => timestamp_text(i64::from_sql(ty, raw)?, ""),
+        Type::TIMESTAMPTZ if dates && session.utc => timestamp_text(i64::from_sql(ty, raw)?, "+00"),
+        _ => text_of(ty, raw),
+    }
+}
+
+/// Days since 1970-01-01 as (year, month, day) in the proleptic Gregorian calendar.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// Days since 2000-01-01 (PostgreSQL's epoch) as `YYYY-MM-DD` (`… BC` before year 1).
+fn ymd(pg_days: i64) -> String {
+    let (y, m, d) = civil_from_days(pg_days + 10_957);
+    if y <= 0 {
+        format!("{:04}-{m:02}-{d:02} BC", 1 - y)
+    } else {
+        format!("{y:04}-{m:02}-{d:02}")
+    }
+}
+
+fn date_text(days: i32) -> Result<String, BoxError> {
+    Ok(match days {
+        i32::MAX => "infinity".into(),
+        i32::MIN => "-infinity".into(),
+        d => ymd(i64::from(d)),
+    })
+}
+
+/// Microseconds since midnight as `HH:MM:SS[.ffffff]`, trailing zeros of the fraction dropped.
+fn time_text(us: i64) -> String {
+    let secs = us.div_euclid(1_000_000);
+    let frac = us.rem_euclid(1_000_000);
+    let mut s = format!(
+        "{:02}:{:02}:{:02}",
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    );
+    if frac > 0 {
+        let f = format!("{frac:06}");
+        s.push('.');
+        s.push_str(f.trim_end_matches('0'));
+    }
+    s
+}
+
+fn timestamp_text(us: i64, zone: &str) -> Result<String, BoxError> {
+    if us == i64::MAX {
+        return Ok("infinity".into());
+    }
+    if us == i64::MIN {
+        return Ok("-infinity".into());
+    }
+    let day_us = 86_400_000_000i64;
+    let days = us.div_euclid(day_us);
+    let date = ymd(days);
+    let time = time_text(us.rem_euclid(day_us));
+    Ok(match date.strip_suffix(" BC") {
+        Some(d) => format!("{d} {time}{zone} BC"),
+        None => format!("{date} {time}{zone}"),
+    })
 }
 
 fn float_text(f: f64) -> String {
@@ -83,8 +170,8 @@ fn text_of(ty: &Type, raw: &[u8]) -> Result<String, BoxError> {
         _ if matches!(ty.kind(), Kind::Enum(_)) => String::from_utf8(raw.to_vec())?,
         _ => {
             return Err(format!(
-                "a column of type {} cannot be shown for a statement with bound parameters; \
-                 cast it to text (column::text)",
+                "a column of type {} cannot be shown for a statement with bound parameters (or \
+                 not in this session's DateStyle/TimeZone); cast it to text (column::text)",
                 ty.name()
             )
             .into());
@@ -187,6 +274,25 @@ mod tests {
         assert_eq!(numeric_text(&numeric(0, 0, 0, 0, &[])).unwrap(), "0");
         assert_eq!(numeric_text(&numeric(0, 0, 0xC000, 0, &[])).unwrap(), "NaN");
         assert!(numeric_text(&[0, 1]).is_err());
+    }
+
+    #[test]
+    fn dates_and_times_print_like_postgres() {
+        assert_eq!(date_text(0).unwrap(), "2000-01-01");
+        assert_eq!(date_text(-1).unwrap(), "1999-12-31");
+        assert_eq!(date_text(8766).unwrap(), "2024-01-01");
+        assert_eq!(date_text(i32::MAX).unwrap(), "infinity");
+        assert_eq!(date_text(-730_119).unwrap(), "0001-01-01");
+        assert_eq!(date_text(-730_120).unwrap(), "0001-12-31 BC");
+        assert_eq!(time_text(3_723_500_000), "01:02:03.5");
+        assert_eq!(
+            timestamp_text(8766 * 86_400_000_000 + 1, "+00").unwrap(),
+            "2024-01-01 00:00:00.000001+00"
+        );
+        assert_eq!(
+            timestamp_text(-1, "").unwrap(),
+            "1999-12-31 23:59:59.999999"
+        );
     }
 
     #[test]

@@ -202,6 +202,35 @@ async fn postgres_read_only_changes_nothing() {
     .await
     .unwrap();
     assert_eq!(r.render_unaligned(), "1|a|1.50|t\n2|b|1.50|t\n");
+    // Dates and times bound as text and shown as psql shows them.
+    let sql = "SELECT $1::date, $1::timestamp + interval '1.5 s', '12:00:01.25'::time, \
+               $1::timestamp AT TIME ZONE 'UTC', $2::uuid, $3::jsonb, $4::float8, 'x'::bytea";
+    let with = |values: &[&str]| values.iter().map(|v| v.to_string()).collect::<Vec<_>>();
+    let bound = pg_query(
+        PG,
+        sql,
+        &with(&[
+            "2024-02-29",
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+            "{\"a\": 1}",
+            "0.5",
+        ]),
+        Access::ReadOnly,
+        T,
+    )
+    .await
+    .unwrap();
+    let inlined = ro(&sql
+        .replace("$1", "'2024-02-29'")
+        .replace("$2", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'")
+        .replace("$3", "'{\"a\": 1}'")
+        .replace("$4", "'0.5'"))
+    .await
+    .unwrap();
+    assert_eq!(
+        bound.rows, inlined.rows,
+        "binary rendering = PostgreSQL's text"
+    );
 
     rw(&format!("DROP SCHEMA {s} CASCADE; SELECT lo_unlink({lo})")).await;
 }
