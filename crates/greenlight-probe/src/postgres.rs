@@ -297,6 +297,7 @@ async fn run_read_only(
     client.batch_execute("BEGIN READ ONLY").await?;
     let outcome = async {
         check_volatility(client, functions).await?;
+        check_attribute_calls(client, identifiers).await?;
         check_hidden_sql(client, identifiers).await?;
         for step in steps {
             run_step(client, step, report).await?;
@@ -348,6 +349,41 @@ async fn check_volatility(
         }
     }
     Ok(())
+}
+
+/// Refuses SQL that may call a volatile function in attribute notation: `x.f` is `f(x)` when
+/// `f` takes one argument of a row type, so every identifier of the SQL counts.
+async fn check_attribute_calls(
+    client: &tokio_postgres::Client,
+    identifiers: &[String],
+) -> std::result::Result<(), Failure> {
+    if identifiers.is_empty() {
+        return Ok(());
+    }
+    let rows = client
+        .query(
+            "SELECT n.nspname::text, p.proname::text \
+             FROM pg_catalog.pg_proc p \
+             JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+             JOIN pg_catalog.pg_type t ON t.oid = p.proargtypes[0] \
+             WHERE p.proname::text = ANY($1::text[]) AND p.pronargs = 1 \
+               AND t.typtype = 'c' AND p.provolatile = 'v'",
+            &[&identifiers],
+        )
+        .await?;
+    match rows.first() {
+        None => Ok(()),
+        Some(row) => {
+            let (schema, name): (String, String) = (row.get(0), row.get(1));
+            Err(Failure::Probe(ProbeError::refused(
+                "PostgreSQL query",
+                format!(
+                    "it names {name}, and {schema}.{name} is a volatile function of a row that \
+                     `x.{name}` would call"
+                ),
+            )))
+        }
+    }
 }
 
 /// The SQL a relation runs when it is read, though the SQL that reads it does not show it: a

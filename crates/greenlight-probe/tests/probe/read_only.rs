@@ -50,6 +50,8 @@ async fn postgres_read_only_changes_nothing() {
          CREATE FUNCTION {s}.stable_count() RETURNS bigint LANGUAGE sql STABLE
              AS $$ SELECT count(*) FROM {s}.t $$;
          CREATE VIEW {s}.bumper AS SELECT {s}.bump() AS b;
+         CREATE FUNCTION {s}.row_lock({s}.t) RETURNS boolean LANGUAGE sql VOLATILE
+             AS $$ SELECT pg_try_advisory_lock(7) $$;
          CREATE VIEW {s}.killer AS SELECT pid, pg_terminate_backend(pid) AS k FROM pg_stat_activity;
          CREATE VIEW {s}.outer_killer AS SELECT * FROM {s}.killer;
          CREATE VIEW {s}.locker AS SELECT pg_try_advisory_lock(42) AS l;
@@ -124,6 +126,7 @@ async fn postgres_read_only_changes_nothing() {
         (format!("SELECT * FROM \"{s}\".\"locker\""), "advisory_lock"),
         (format!("SELECT * FROM {s}.guarded"), "pg_terminate_backend"),
         (format!("SELECT * FROM {s}.bumper"), "bump"),
+        (format!("SELECT x.row_lock FROM {s}.t x"), "row_lock"),
     ] {
         let e = ro(&sql).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Refused, "{sql}: {e}");
