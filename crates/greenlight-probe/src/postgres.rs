@@ -14,7 +14,9 @@ use tokio_postgres::{NoTls, SimpleQueryMessage};
 
 use crate::postgres_meta;
 use crate::postgres_text::{RawCell, Session, TextParam, cell_text};
-use crate::sql_judge::{FunctionRef, KNOWN_READ_VOLATILE, judge_sql};
+use crate::sql_judge::{
+    FunctionRef, KNOWN_READ_EXTENSION_FUNCTIONS, KNOWN_READ_VOLATILE, judge_sql,
+};
 use crate::sql_lex::{TokenKind, statements, tokenize};
 use crate::{Access, Effect, ProbeError, Result, util};
 
@@ -322,7 +324,12 @@ async fn check_volatility(
     let names: Vec<String> = functions.iter().map(|f| f.name.clone()).collect();
     let rows = client
         .query(
-            "SELECT n.nspname::text, p.proname::text, p.provolatile::text \
+            "SELECT n.nspname::text, p.proname::text, p.provolatile::text, \
+                    (SELECT e.extname::text FROM pg_catalog.pg_depend d \
+                     JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid \
+                     WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid \
+                       AND d.refclassid = 'pg_catalog.pg_extension'::regclass \
+                       AND d.deptype = 'e' LIMIT 1) \
              FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
              WHERE p.proname::text = ANY($1::text[])",
             &[&names],
@@ -335,7 +342,11 @@ async fn check_volatility(
             if name != f.name || f.schema.as_ref().is_some_and(|s| *s != schema) {
                 continue;
             }
-            let known = schema == "pg_catalog" && KNOWN_READ_VOLATILE.contains(&name.as_str());
+            let extension: Option<String> = row.get(3);
+            let known = schema == "pg_catalog" && KNOWN_READ_VOLATILE.contains(&name.as_str())
+                || extension.is_some_and(|e| {
+                    KNOWN_READ_EXTENSION_FUNCTIONS.contains(&(e.as_str(), name.as_str()))
+                });
             if volatility != "i" && volatility != "s" && !known {
                 return Err(Failure::Probe(ProbeError::refused(
                     "PostgreSQL query",

@@ -217,6 +217,23 @@ pub const KNOWN_READ_VOLATILE: &[&str] = &[
     "txid_current_if_assigned",
 ];
 
+/// Functions of well-known extensions, marked volatile, that only read (statistics, buffer
+/// contents): `(extension, function)`. They are accepted in whatever schema the extension was
+/// installed, when the function really belongs to that extension.
+pub const KNOWN_READ_EXTENSION_FUNCTIONS: &[(&str, &str)] = &[
+    ("pg_stat_statements", "pg_stat_statements"),
+    ("pg_stat_statements", "pg_stat_statements_info"),
+    ("pg_buffercache", "pg_buffercache_pages"),
+    ("pg_buffercache", "pg_buffercache_summary"),
+    ("pg_buffercache", "pg_buffercache_usage_counts"),
+    ("pgstattuple", "pgstattuple"),
+    ("pgstattuple", "pgstattuple_approx"),
+    ("pgstattuple", "pgstatindex"),
+    ("pgstattuple", "pg_relpages"),
+    ("uuid-ossp", "uuid_generate_v1"),
+    ("uuid-ossp", "uuid_generate_v4"),
+];
+
 /// Settings a read-only check may `SET` or `RESET`: they change how results are computed or
 /// shown, not what the SQL means or who runs it. Anything else (the read-only settings, role,
 /// session authorization, `standard_conforming_strings`, `client_encoding` — which change how
