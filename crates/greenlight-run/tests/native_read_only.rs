@@ -81,6 +81,22 @@ async fn default_run_changes_nothing() {
         return;
     }
     let s = format!("gl_run_ro_{}", std::process::id());
+    // The scratch schema goes away even when an assertion fails.
+    let outcome = tokio::spawn(scenario(s.clone())).await;
+    let _ = pg_query(
+        PG,
+        &format!("DROP SCHEMA IF EXISTS {s} CASCADE"),
+        &[],
+        Access::ReadWrite,
+        T,
+    )
+    .await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+async fn scenario(s: String) {
     let key = format!("gl:run:ro:{}", std::process::id());
     rw(&format!(
         "DROP SCHEMA IF EXISTS {s} CASCADE; CREATE SCHEMA {s};

@@ -38,6 +38,22 @@ async fn postgres_read_only_changes_nothing() {
         return;
     }
     let s = format!("gl_ro_{}", std::process::id());
+    // The scratch schema goes away even when an assertion fails.
+    let outcome = tokio::spawn(postgres_scenario(s.clone())).await;
+    let _ = pg_query(
+        PG,
+        &format!("DROP SCHEMA IF EXISTS {s} CASCADE"),
+        &[],
+        Access::ReadWrite,
+        T,
+    )
+    .await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+async fn postgres_scenario(s: String) {
     rw(&format!(
         "DROP SCHEMA IF EXISTS {s} CASCADE; CREATE SCHEMA {s};
          CREATE TABLE {s}.t (id int PRIMARY KEY, v text);
