@@ -336,14 +336,20 @@ fn judge_statement(
             )
         };
     }
-    let words: Vec<(usize, String)> = st
+    let words: Vec<String> = st
         .iter()
-        .enumerate()
-        .filter(|(_, t)| t.kind == TokenKind::Word)
-        .map(|(i, t)| (i, t.text(sql).to_ascii_lowercase()))
+        .filter(|t| t.kind == TokenKind::Word)
+        .map(|t| t.text(sql).to_ascii_lowercase())
         .collect();
-    let has = |w: &str| words.iter().any(|(_, x)| x == w);
-    let Some(verb) = word(sql, Some(first)) else {
+    let has = |w: &str| words.iter().any(|x| x == w);
+    // `(SELECT …) UNION (SELECT …)`: the verb is the first word inside the parentheses.
+    let lead = st
+        .iter()
+        .position(|t| t.kind != TokenKind::LParen)
+        .unwrap_or(0);
+    let verb = word(sql, st.get(lead))
+        .filter(|v| lead == 0 || matches!(v.as_str(), "select" | "with" | "values" | "table"));
+    let Some(verb) = verb else {
         return (
             Effect::Mutating,
             Some(format!(
@@ -414,15 +420,15 @@ fn judge_statement(
             );
         }
     }
-    for (k, (i, w)) in words.iter().enumerate() {
+    for (k, w) in words.iter().enumerate() {
         let bad = match w.as_str() {
             "insert" | "update" | "merge" | "into" | "copy" | "listen" | "notify" | "unlisten" => {
                 true
             }
-            "share" => k > 0 && matches!(words[k - 1].1.as_str(), "for" | "key"),
+            "share" => k > 0 && matches!(words[k - 1].as_str(), "for" | "key"),
             _ => false,
         };
-        if bad && *i < st.len() {
+        if bad {
             return (
                 Effect::Mutating,
                 Some(format!("the SQL holds {}", w.to_uppercase())),
@@ -550,6 +556,8 @@ mod tests {
             "SELECT 1 FROM t WHERE a IN (1, 2) AND EXISTS (SELECT 1)",
             "",
             ";;",
+            "(SELECT 1) UNION (SELECT 2)",
+            "((VALUES (1)))",
         ] {
             assert_eq!(class(s), Effect::Read, "{s}: {:?}", judge_sql(s));
         }
@@ -659,7 +667,8 @@ mod tests {
             "\\o /tmp/x",
             "\\gexec",
             "SELECT 1 \\g /tmp/out",
-            "(SELECT 1)",
+            "(INSERT INTO t VALUES (1))",
+            "(SELECT 1) UNION (SELECT nextval('s'))",
         ] {
             assert!(class(s) >= Effect::Mutating, "{s}: {:?}", judge_sql(s));
             assert!(judge_sql(s).reason.is_some(), "{s}");
