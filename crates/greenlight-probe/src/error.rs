@@ -95,6 +95,15 @@ pub enum ProbeError {
         /// The underlying error.
         detail: String,
     },
+    /// The probe refused to send something its [`crate::Access`] does not allow, or the
+    /// server refused a write in a read-only transaction. Nothing was changed.
+    #[error("{what} refused in read-only mode: {reason}")]
+    Refused {
+        /// What was refused, e.g. `PostgreSQL query`, `Redis command CLIENT KILL`.
+        what: String,
+        /// Why, e.g. `it calls pg_terminate_backend(), which acts on the server …`.
+        reason: String,
+    },
     /// A local I/O operation failed (e.g. starting a process).
     #[error("{context}: {detail}")]
     Io {
@@ -148,6 +157,8 @@ pub enum ErrorKind {
     Rejected,
     /// See [`ProbeError::Protocol`].
     Protocol,
+    /// See [`ProbeError::Refused`].
+    Refused,
     /// See [`ProbeError::Io`].
     Io,
     /// See [`ProbeError::NotAllowed`].
@@ -168,6 +179,7 @@ impl ProbeError {
             ProbeError::Server { .. } => ErrorKind::Server,
             ProbeError::Rejected { .. } => ErrorKind::Rejected,
             ProbeError::Protocol { .. } => ErrorKind::Protocol,
+            ProbeError::Refused { .. } => ErrorKind::Refused,
             ProbeError::Io { .. } => ErrorKind::Io,
             ProbeError::NotAllowed { .. } => ErrorKind::NotAllowed,
         }
@@ -185,6 +197,13 @@ impl ProbeError {
         ProbeError::InvalidInput {
             what: what.into(),
             detail: detail.to_string(),
+        }
+    }
+
+    pub(crate) fn refused(what: impl Into<String>, reason: impl Into<String>) -> Self {
+        ProbeError::Refused {
+            what: what.into(),
+            reason: reason.into(),
         }
     }
 

@@ -12,25 +12,36 @@
 //! | [`http`] | HTTP(S) requests through a pooled, cheap-to-clone [`HttpClient`]; ClickHouse helpers |
 //! | [`tcp`] | plain TCP connect |
 //! | [`tls`] | TLS handshake inspection: version, cipher, ALPN, certificate fields, chain verdict |
-//! | [`postgres`] | PostgreSQL simple queries |
-//! | [`redis`] | one Redis command, reply rendered like `redis-cli` |
+//! | [`postgres`] | PostgreSQL queries; read-only mode runs in a read-only transaction and refuses
+//! what [`sql_judge`] does not class read |
+//! | [`sql_lex`], [`sql_judge`] | a PostgreSQL lexer and the safety class of SQL text |
+//! | [`redis`] | one Redis command, reply rendered like `redis-cli`; read-only mode refuses what
+//! [`redis_commands`] does not class read |
+//! | [`redis_commands`] | Redis 7's command table (flags, ACL categories) and the class of a command |
 //! | [`websocket`] | WebSocket upgrade and first message |
 //! | [`shell`] | `bash -c` with a timeout that kills the whole process group |
 //!
 //! TLS everywhere uses rustls with the `ring` provider; [`install_crypto_provider`] installs it
 //! process-wide (the probes call it themselves, so callers rarely need to).
 
+pub mod access;
 pub mod error;
 pub mod http;
 pub mod postgres;
+mod postgres_meta;
+mod postgres_text;
 pub mod redis;
+pub mod redis_commands;
 pub mod shell;
+pub mod sql_judge;
+pub mod sql_lex;
 pub mod tcp;
 pub mod tls;
 pub mod websocket;
 
 mod util;
 
+pub use access::{Access, Effect};
 pub use error::{ErrorKind, ProbeError};
 pub use http::{
     ClickHouseReport, HttpClient, HttpClientOptions, HttpRequest, HttpResponse, clickhouse_ping,

@@ -5,7 +5,8 @@ use serde::Serialize;
 use std::time::Duration;
 use tokio::time::Instant;
 
-use crate::{ProbeError, Result, util};
+use crate::redis_commands::{command_key, redis_effect};
+use crate::{Access, Effect, ProbeError, Result, util};
 
 /// Result of [`redis_command`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -62,10 +63,33 @@ pub enum RedisReply {
 /// An error reply from the server (`ERR …`, `WRONGTYPE …`, `NOAUTH …`) is returned as
 /// [`ProbeError::Server`] with the text `redis-cli` would show after `(error)`.
 /// `rediss://` (TLS) is not supported.
-pub async fn redis_command(url: &str, args: &[String], timeout: Duration) -> Result<RedisReport> {
+///
+/// With [`Access::ReadOnly`] the command is judged by [`redis_effect`] (Redis's own command
+/// table) on the final `args`, each one argument whatever it holds, and anything not read is
+/// refused with [`ProbeError::Refused`] before connecting. One command per call: `MULTI`,
+/// `EXEC` and pipelines are not read.
+pub async fn redis_command(
+    url: &str,
+    args: &[String],
+    access: Access,
+    timeout: Duration,
+) -> Result<RedisReport> {
     let Some((name, rest)) = args.split_first() else {
         return Err(ProbeError::invalid("Redis command", "no command given"));
     };
+    if access == Access::ReadOnly {
+        let (effect, reason) = redis_effect(args);
+        if effect != Effect::Read {
+            let shown = command_key(args)
+                .unwrap_or_default()
+                .replace('|', " ")
+                .to_uppercase();
+            return Err(ProbeError::refused(
+                format!("Redis command {shown}"),
+                reason.unwrap_or_else(|| "it is not read".into()),
+            ));
+        }
+    }
     let url = url.trim();
     let url = if url.contains("://") {
         url.to_string()
@@ -373,9 +397,31 @@ mod tests {
 
     #[tokio::test]
     async fn empty_command_is_invalid() {
-        let e = redis_command("redis://127.0.0.1:1", &[], Duration::from_secs(1))
+        let e = redis_command(
+            "redis://127.0.0.1:1",
+            &[],
+            Access::ReadOnly,
+            Duration::from_secs(1),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidInput);
+    }
+
+    #[tokio::test]
+    async fn refuses_before_connecting() {
+        // Nothing listens on port 1: a refusal proves nothing was sent.
+        for c in ["CLIENT KILL ID 1", "FLUSHALL", "CONFIG SET x y", "EVAL x 0"] {
+            let args: Vec<String> = c.split(' ').map(str::to_string).collect();
+            let e = redis_command(
+                "redis://127.0.0.1:1",
+                &args,
+                Access::ReadOnly,
+                Duration::from_secs(1),
+            )
             .await
             .unwrap_err();
-        assert_eq!(e.kind(), crate::ErrorKind::InvalidInput);
+            assert_eq!(e.kind(), crate::ErrorKind::Refused, "{c}: {e}");
+        }
     }
 }

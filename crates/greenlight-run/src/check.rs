@@ -34,6 +34,10 @@ pub enum Target {
     Postgres {
         url: String,
         sql: String,
+        /// Values of `$1`, `$2` … in `sql`, bound as text: run-time values that stood inside a
+        /// quoted literal ([`crate::execute::resolve_target`] fills them in).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        params: Vec<String>,
     },
     Redis {
         url: String,
@@ -139,7 +143,7 @@ impl Target {
         match self {
             Target::Http { method, url, .. } => format!("{method} {url}"),
             Target::Tcp { host, port } => format!("tcp connect {host}:{port}"),
-            Target::Postgres { url, sql } => {
+            Target::Postgres { url, sql, .. } => {
                 format!("psql {}: {}", strip_password(url), one_line(sql))
             }
             Target::Redis { url, args } => {

@@ -3,6 +3,7 @@
 //! that depend on a captured value run alone, in document order. Every
 //! result is sent as an event the moment it exists.
 
+use crate::analyze::sql;
 use crate::check::{Expectation, Observation, Target, excerpt, json_path, judge};
 use crate::load_step;
 use crate::outcome::{Evidence, Status, StepResult};
@@ -248,8 +249,8 @@ impl Executor {
         };
         let target = match resolve_target(&check.target, &lookup) {
             Ok(t) => t,
-            Err(missing) => {
-                let reason = crate::plan::nobody_provided(&missing);
+            Err(unresolved) => {
+                let reason = unresolved.reason();
                 return self.result(
                     check,
                     Status::Blocked,
@@ -284,12 +285,19 @@ impl Executor {
             .iter()
             .filter_map(|n| lookup(n).map(|v| (n.clone(), v)))
             .collect();
+        // A check judged read runs read-only, and so does every check when
+        // only read is allowed: the probe refuses what the judge missed.
+        let access = if self.read_only() {
+            probe::Access::ReadOnly
+        } else {
+            access_for(target.class().map_or(check.class, |c| c.max(check.class)))
+        };
         let eventually = check.eventually.or(self.eventually);
         let start = Instant::now();
         let mut attempts = 0;
         let (obs, judgement) = loop {
             attempts += 1;
-            let obs = self.observe(&target, &env).await;
+            let obs = self.observe(&target, &env, access).await;
             let judgement = judge(&check.expect, &obs);
             let retry = judgement.status == Status::Failed
                 && eventually.is_some_and(|e| start.elapsed() + e.interval < e.deadline)
@@ -422,14 +430,20 @@ impl Executor {
         resolved
     }
 
-    /// Whether only reads are allowed: the probes then refuse anything else
-    /// themselves (the HTTP probe's read-only mode).
+    /// Whether only reads are allowed: every probe then runs read-only and
+    /// refuses anything else itself.
     fn read_only(&self) -> bool {
         !self.allowed.iter().any(|c| *c > Class::Read)
     }
 
-    /// Runs a resolved target through its probe and describes what it saw.
-    pub async fn observe(&self, target: &Target, env: &[(String, String)]) -> Observation {
+    /// Runs a resolved target through its probe and describes what it saw. With
+    /// [`probe::Access::ReadOnly`] the PostgreSQL and Redis probes refuse whatever is not read.
+    pub async fn observe(
+        &self,
+        target: &Target,
+        env: &[(String, String)],
+        access: probe::Access,
+    ) -> Observation {
         let t0 = Instant::now();
         let ms = |d: Duration| format!("{} ms", d.as_millis());
         match target {
@@ -450,7 +464,7 @@ impl Executor {
                 req.insecure_tls = *insecure;
                 req.follow_redirects = *follow;
                 req.redirect_hosts = subst::mapped_authorities(&self.hosts);
-                req.read_only = self.read_only();
+                req.read_only = access == probe::Access::ReadOnly;
                 req.timeout = max_time.map_or(self.timeout, |s| {
                     Duration::from_secs_f64(s).min(self.timeout.max(Duration::from_secs_f64(s)))
                 });
@@ -507,24 +521,26 @@ impl Executor {
                     Err(e) => failed(format!("tcp {host}:{port}"), e.to_string(), t0.elapsed()),
                 }
             }
-            Target::Postgres { url, sql } => match probe::pg_query(url, sql, self.timeout).await {
-                Ok(r) => {
-                    let out = r.render_unaligned();
-                    ok_obs(
-                        format!(
-                            "{} → {} row(s) in {}",
-                            target.describe(),
-                            r.rows.len(),
-                            ms(r.duration)
-                        ),
-                        out,
-                        r.duration,
-                    )
+            Target::Postgres { url, sql, params } => {
+                match probe::pg_query(url, sql, params, access, self.timeout).await {
+                    Ok(r) => {
+                        let out = r.render_unaligned();
+                        ok_obs(
+                            format!(
+                                "{} → {} row(s) in {}",
+                                target.describe(),
+                                r.rows.len(),
+                                ms(r.duration)
+                            ),
+                            out,
+                            r.duration,
+                        )
+                    }
+                    Err(e) => failed(target.describe(), e.to_string(), t0.elapsed()),
                 }
-                Err(e) => failed(target.describe(), e.to_string(), t0.elapsed()),
-            },
+            }
             Target::Redis { url, args } => {
-                match probe::redis_command(url, args, self.timeout).await {
+                match probe::redis_command(url, args, access, self.timeout).await {
                     Ok(r) => ok_obs(
                         format!(
                             "{} → {} in {}",
@@ -607,6 +623,16 @@ impl Executor {
                 }
             }
             Target::ClickHouse { url, sql } => {
+                // Judged again on the final text; ClickHouse has no read-only transaction to
+                // fall back on, so anything not read is refused here.
+                if access == probe::Access::ReadOnly && sql::sql_class(sql) != Class::Read {
+                    return failed(
+                        target.describe(),
+                        "ClickHouse query refused in read-only mode: it is not read-only SQL"
+                            .into(),
+                        t0.elapsed(),
+                    );
+                }
                 match probe::clickhouse_query(url, sql, self.timeout).await {
                     Ok(r) => Observation {
                         status: Some(r.status),
@@ -761,12 +787,81 @@ fn capture_value(body: &str, path: &str) -> Option<String> {
     }
 }
 
+/// What a probe may do for a check of this class: a check classed read runs read-only,
+/// whatever else the run allows (a write it was not expected to do must fail, not happen).
+pub fn access_for(class: Class) -> probe::Access {
+    if class == Class::Read {
+        probe::Access::ReadOnly
+    } else {
+        probe::Access::ReadWrite
+    }
+}
+
+/// Why a target's values could not be filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unresolved {
+    /// Names nobody provided.
+    Missing(Vec<String>),
+    /// A value would change a statement's shape.
+    Refused(String),
+}
+
+impl Unresolved {
+    /// The reason a blocked check gives.
+    pub fn reason(&self) -> String {
+        match self {
+            Unresolved::Missing(names) => crate::plan::nobody_provided(names),
+            Unresolved::Refused(why) => why.clone(),
+        }
+    }
+}
+
+/// Fills SQL through [`sql::fill_sql`]: values in literals bound as parameters, values
+/// elsewhere only when plain.
+fn fill(
+    template: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    dialect: sql::Dialect,
+    missing: &mut Vec<String>,
+    refused: &mut Option<String>,
+) -> sql::FilledSql {
+    match sql::fill_sql(template, lookup, dialect) {
+        // Judged again on the final text: a filled-in name must not raise the class.
+        Ok(f) if sql::sql_class(&f.sql) > sql::sql_class(template) => {
+            refused.get_or_insert(format!(
+                "the values filled in change the statement's class from {} to {}",
+                sql::sql_class(template).as_str(),
+                sql::sql_class(&f.sql).as_str()
+            ));
+            f
+        }
+        Ok(f) => f,
+        Err(sql::FillError::Missing(m)) => {
+            missing.extend(m);
+            sql::FilledSql {
+                sql: String::new(),
+                params: Vec::new(),
+            }
+        }
+        Err(sql::FillError::Shape(why)) => {
+            refused.get_or_insert(why);
+            sql::FilledSql {
+                sql: String::new(),
+                params: Vec::new(),
+            }
+        }
+    }
+}
+
 /// Fills variables into every string of a target. Host mapping happened at
-/// planning time; a variable that holds a URL is mapped here too.
+/// planning time; a variable that holds a URL is mapped here too. SQL gets its
+/// values without any of them changing a statement's shape ([`sql::fill_sql`]).
 pub fn resolve_target(
     target: &Target,
     lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<Target, Vec<String>> {
+) -> Result<Target, Unresolved> {
+    let mut sql_missing: Vec<String> = Vec::new();
+    let mut refused: Option<String> = None;
     let mut missing: Vec<String> = Vec::new();
     let mut sub = |s: &str| -> String {
         match subst::substitute(s, lookup) {
@@ -803,10 +898,24 @@ pub fn resolve_target(
             host: sub(host),
             port: *port,
         },
-        Target::Postgres { url, sql } => Target::Postgres {
-            url: sub(url),
-            sql: sub(sql),
-        },
+        Target::Postgres { url, sql, params } => {
+            let filled = fill(
+                sql,
+                lookup,
+                sql::Dialect::Postgres,
+                &mut sql_missing,
+                &mut refused,
+            );
+            Target::Postgres {
+                url: sub(url),
+                sql: filled.sql,
+                params: if filled.params.is_empty() {
+                    params.clone()
+                } else {
+                    filled.params
+                },
+            }
+        }
         Target::Redis { url, args } => Target::Redis {
             url: sub(url),
             args: args.iter().map(|a| sub(a)).collect(),
@@ -831,7 +940,14 @@ pub fn resolve_target(
         },
         Target::ClickHouse { url, sql } => Target::ClickHouse {
             url: sub(url),
-            sql: sub(sql),
+            sql: fill(
+                sql,
+                lookup,
+                sql::Dialect::ClickHouse,
+                &mut sql_missing,
+                &mut refused,
+            )
+            .sql,
         },
         // Shell scripts get their variables as environment variables.
         Target::Shell { script } => Target::Shell {
@@ -856,12 +972,15 @@ pub fn resolve_target(
         }
         metric @ Target::Metric { .. } => metric.clone(),
     };
-    if missing.is_empty() {
-        Ok(resolved)
-    } else {
+    missing.extend(sql_missing);
+    if !missing.is_empty() {
         missing.sort();
         missing.dedup();
-        Err(missing)
+        Err(Unresolved::Missing(missing))
+    } else if let Some(why) = refused {
+        Err(Unresolved::Refused(why))
+    } else {
+        Ok(resolved)
     }
 }
 

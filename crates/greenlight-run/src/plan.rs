@@ -1148,9 +1148,10 @@ impl Builder<'_> {
                     min_version,
                 }
             }
-            Target::Postgres { url, sql } => Target::Postgres {
+            Target::Postgres { url, sql, params } => Target::Postgres {
                 url: map_service(&url, hosts, self.profile.services.get("postgres")),
                 sql,
+                params,
             },
             Target::Redis { url, args } => Target::Redis {
                 url: map_service(&url, hosts, self.profile.services.get("redis")),
@@ -1410,7 +1411,7 @@ fn target_references(t: &Target) -> Vec<String> {
             texts.extend(basic_auth.as_deref());
         }
         Target::Tcp { host, .. } | Target::Tls { host, .. } => texts.push(host),
-        Target::Postgres { url, sql } | Target::ClickHouse { url, sql } => {
+        Target::Postgres { url, sql, .. } | Target::ClickHouse { url, sql } => {
             texts.push(url);
             texts.push(sql);
         }

@@ -8,6 +8,7 @@ mod support;
 mod http;
 mod postgres;
 mod read_only;
+mod read_only_db;
 mod redis;
 mod shell;
 mod tcp;

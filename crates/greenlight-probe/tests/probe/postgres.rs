@@ -1,10 +1,15 @@
-use greenlight_probe::{ErrorKind, pg_ping, pg_query};
+use greenlight_probe::{Access, ErrorKind, PgReport, pg_ping, pg_query};
 use std::time::{Duration, Instant};
 
 use crate::support::service_available;
 
 const URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 const T: Duration = Duration::from_secs(5);
+
+/// A read-only query without parameters.
+async fn ro(url: &str, sql: &str, t: Duration) -> greenlight_probe::Result<PgReport> {
+    pg_query(url, sql, &[], Access::ReadOnly, t).await
+}
 
 async fn up() -> bool {
     service_available("PostgreSQL", "127.0.0.1:5432").await
@@ -15,7 +20,7 @@ async fn select_one() {
     if !up().await {
         return;
     }
-    let r = pg_query(URL, "SELECT 1", T).await.unwrap();
+    let r = ro(URL, "SELECT 1", T).await.unwrap();
     assert_eq!(r.columns, vec!["?column?"]);
     assert_eq!(r.rows, vec![vec![Some("1".to_string())]]);
     assert_eq!(r.rows_affected, Some(1));
@@ -31,7 +36,7 @@ async fn select_version_and_key_value_connection_string() {
     if !up().await {
         return;
     }
-    let r = pg_query(
+    let r = ro(
         "host=127.0.0.1 port=5432 user=postgres dbname=postgres",
         "SELECT version();",
         T,
@@ -52,7 +57,7 @@ async fn nulls_and_several_statements() {
     if !up().await {
         return;
     }
-    let r = pg_query(URL, "SELECT 1 AS a; SELECT NULL AS b, 'x' AS c", T)
+    let r = ro(URL, "SELECT 1 AS a; SELECT NULL AS b, 'x' AS c", T)
         .await
         .unwrap();
     assert_eq!(r.statements, 2);
@@ -66,7 +71,9 @@ async fn syntax_error_carries_the_server_message() {
     if !up().await {
         return;
     }
-    let err = pg_query(URL, "SELEC 1", T).await.unwrap_err();
+    let err = pg_query(URL, "SELEC 1", &[], Access::ReadWrite, T)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server);
     let text = err.to_string();
     assert!(
@@ -82,7 +89,7 @@ async fn missing_database_is_a_server_error() {
     if !up().await {
         return;
     }
-    let err = pg_query(
+    let err = ro(
         "postgres://postgres@127.0.0.1:5432/greenlight_no_such_db",
         "SELECT 1",
         T,
@@ -110,7 +117,7 @@ async fn slow_query_times_out_and_is_cancelled() {
     }
     let marker = format!("greenlight-cancel-test-{}", std::process::id());
     let started = Instant::now();
-    let err = pg_query(
+    let err = ro(
         URL,
         &format!("SELECT pg_sleep(20) /* {marker} */"),
         Duration::from_millis(500),
@@ -129,7 +136,7 @@ async fn slow_query_times_out_and_is_cancelled() {
     );
     let mut still_running = true;
     for _ in 0..30 {
-        let r = pg_query(URL, &check, T).await.unwrap();
+        let r = ro(URL, &check, T).await.unwrap();
         if r.scalar() == Some("0") {
             still_running = false;
             break;
@@ -145,7 +152,7 @@ async fn slow_query_times_out_and_is_cancelled() {
 #[tokio::test]
 async fn unreachable_server_is_named_and_fast() {
     let started = Instant::now();
-    let err = pg_query(
+    let err = ro(
         "postgres://postgres:s3cret@127.0.0.1:1/postgres",
         "SELECT 1",
         T,

@@ -1,4 +1,4 @@
-use greenlight_probe::{ErrorKind, RedisReply, redis_command};
+use greenlight_probe::{Access, ErrorKind, RedisReply, RedisReport, redis_command};
 use std::time::{Duration, Instant};
 
 use crate::support::service_available;
@@ -10,6 +10,11 @@ async fn up() -> bool {
     service_available("Redis", "127.0.0.1:6379").await
 }
 
+/// Sends a command with every class allowed (the rendering tests set and delete keys).
+async fn rw(url: &str, args: &[String], t: Duration) -> greenlight_probe::Result<RedisReport> {
+    redis_command(url, args, Access::ReadWrite, t).await
+}
+
 fn args(a: &[&str]) -> Vec<String> {
     a.iter().map(|s| s.to_string()).collect()
 }
@@ -19,14 +24,12 @@ async fn ping_pong() {
     if !up().await {
         return;
     }
-    let r = redis_command(URL, &args(&["PING"]), T).await.unwrap();
+    let r = rw(URL, &args(&["PING"]), T).await.unwrap();
     assert_eq!(r.reply_text, "PONG");
     assert_eq!(r.raw_text, "PONG");
     assert_eq!(r.reply, RedisReply::Status("PONG".into()));
     // A bare host:port works too.
-    let r = redis_command("127.0.0.1:6379", &args(&["ping"]), T)
-        .await
-        .unwrap();
+    let r = rw("127.0.0.1:6379", &args(&["ping"]), T).await.unwrap();
     assert_eq!(r.reply_text, "PONG");
     let json = serde_json::to_value(&r).unwrap();
     assert_eq!(
@@ -42,35 +45,31 @@ async fn replies_render_like_redis_cli() {
     }
     let key = format!("greenlight-probe-test:{}", std::process::id());
     let list = format!("{key}:list");
-    let r = redis_command(URL, &args(&["SET", &key, "v\"1", "EX", "30"]), T)
+    let r = rw(URL, &args(&["SET", &key, "v\"1", "EX", "30"]), T)
         .await
         .unwrap();
     assert_eq!(r.reply_text, "OK");
-    let r = redis_command(URL, &args(&["GET", &key]), T).await.unwrap();
+    let r = rw(URL, &args(&["GET", &key]), T).await.unwrap();
     assert_eq!(r.reply_text, r#""v\"1""#);
     assert_eq!(r.raw_text, "v\"1");
-    let r = redis_command(URL, &args(&["EXISTS", &key]), T)
-        .await
-        .unwrap();
+    let r = rw(URL, &args(&["EXISTS", &key]), T).await.unwrap();
     assert_eq!(r.reply_text, "(integer) 1");
-    let r = redis_command(URL, &args(&["DEL", &key]), T).await.unwrap();
+    let r = rw(URL, &args(&["DEL", &key]), T).await.unwrap();
     assert_eq!(r.reply_text, "(integer) 1");
-    let r = redis_command(URL, &args(&["GET", &key]), T).await.unwrap();
+    let r = rw(URL, &args(&["GET", &key]), T).await.unwrap();
     assert_eq!(r.reply_text, "(nil)");
 
-    redis_command(URL, &args(&["DEL", &list]), T).await.unwrap();
-    redis_command(URL, &args(&["RPUSH", &list, "a", "b"]), T)
+    rw(URL, &args(&["DEL", &list]), T).await.unwrap();
+    rw(URL, &args(&["RPUSH", &list, "a", "b"]), T)
         .await
         .unwrap();
-    redis_command(URL, &args(&["EXPIRE", &list, "30"]), T)
-        .await
-        .unwrap();
-    let r = redis_command(URL, &args(&["LRANGE", &list, "0", "-1"]), T)
+    rw(URL, &args(&["EXPIRE", &list, "30"]), T).await.unwrap();
+    let r = rw(URL, &args(&["LRANGE", &list, "0", "-1"]), T)
         .await
         .unwrap();
     assert_eq!(r.reply_text, "1) \"a\"\n2) \"b\"");
     assert_eq!(r.raw_text, "a\nb");
-    redis_command(URL, &args(&["DEL", &list]), T).await.unwrap();
+    rw(URL, &args(&["DEL", &list]), T).await.unwrap();
 }
 
 #[tokio::test]
@@ -78,7 +77,7 @@ async fn error_reply_is_a_server_error() {
     if !up().await {
         return;
     }
-    let err = redis_command(URL, &args(&["NOSUCHCOMMAND", "x"]), T)
+    let err = rw(URL, &args(&["NOSUCHCOMMAND", "x"]), T)
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server);
@@ -92,7 +91,7 @@ async fn error_reply_is_a_server_error() {
 #[tokio::test]
 async fn unreachable_server_is_named_and_fast() {
     let started = Instant::now();
-    let err = redis_command("redis://127.0.0.1:1", &args(&["PING"]), T)
+    let err = rw("redis://127.0.0.1:1", &args(&["PING"]), T)
         .await
         .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
@@ -104,7 +103,7 @@ async fn unreachable_server_is_named_and_fast() {
 async fn silent_server_times_out() {
     let silent = crate::support::silent_server().await;
     let started = Instant::now();
-    let err = redis_command(
+    let err = rw(
         &format!("redis://{}", silent.addr),
         &args(&["PING"]),
         Duration::from_millis(300),

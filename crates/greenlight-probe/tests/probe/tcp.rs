@@ -65,13 +65,24 @@ async fn huge_timeouts_do_not_panic() {
         .await
         .unwrap_err();
     assert_eq!(e.to_string(), refused);
-    let e = greenlight_probe::pg_query(&format!("postgres://u@{addr}/db"), "SELECT 1", max)
-        .await
-        .unwrap_err();
+    let e = greenlight_probe::pg_query(
+        &format!("postgres://u@{addr}/db"),
+        "SELECT 1",
+        &[],
+        greenlight_probe::Access::ReadOnly,
+        max,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.to_string(), refused);
-    let e = greenlight_probe::redis_command(&format!("redis://{addr}"), &["PING".to_string()], max)
-        .await
-        .unwrap_err();
+    let e = greenlight_probe::redis_command(
+        &format!("redis://{addr}"),
+        &["PING".to_string()],
+        greenlight_probe::Access::ReadOnly,
+        max,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.to_string(), refused);
     let e = greenlight_probe::ws_connect(&format!("ws://{addr}/"), vec![], max, false)
         .await

@@ -187,81 +187,16 @@ fn psql_class(args: &[&str]) -> Class {
 
 /// The class of SQL text: the most dangerous statement wins.
 pub fn sql_class(sql: &str) -> Class {
-    let upper = sql.to_ascii_uppercase();
-    let words: Vec<&str> = upper
-        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-        .filter(|w| !w.is_empty())
-        .collect();
-    let has = |w: &str| words.contains(&w);
-    if has("DROP") || has("TRUNCATE") || (has("DELETE") && has("FROM")) {
-        return Class::Destructive;
-    }
-    let first_words: Vec<&str> = upper
-        .split(';')
-        .filter_map(|s| s.split_whitespace().next())
-        .collect();
-    let all_read = !first_words.is_empty()
-        && first_words.iter().all(|w| {
-            matches!(
-                *w,
-                "SELECT"
-                    | "SHOW"
-                    | "EXPLAIN"
-                    | "WITH"
-                    | "VALUES"
-                    | "TABLE"
-                    | "\\DT"
-                    | "\\L"
-                    | "\\D"
-            )
-        });
-    if all_read
-        && !has("INSERT")
-        && !has("UPDATE")
-        && !has("ANALYZE")
-        && !has("INTO")
-        && !words.iter().any(|w| {
-            matches!(
-                *w,
-                "ALTER" | "CREATE" | "GRANT" | "REVOKE" | "COPY" | "VACUUM" | "REINDEX"
-            )
-        })
-    {
-        Class::Read
-    } else {
-        Class::Mutating
-    }
+    super::sql::sql_class(sql)
 }
 
 /// The command words of a redis-cli invocation (after its options).
 pub fn redis_command_words(args: &[&str]) -> Vec<String> {
-    let mut i = 0;
-    while i < args.len() {
-        match args[i] {
-            "-h" | "-p" | "-a" | "-u" | "-n" | "--user" | "--pass" | "-s" => i += 2,
-            a if a.starts_with('-') => i += 1,
-            _ => break,
-        }
-    }
-    args[i.min(args.len())..]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    super::redis_commands::redis_command_words(args)
 }
 
 pub fn redis_class(cmd: &[String]) -> Class {
-    let Some(first) = cmd.first() else {
-        return Class::Mutating; // interactive
-    };
-    match first.to_ascii_uppercase().as_str() {
-        "PING" | "INFO" | "GET" | "MGET" | "EXISTS" | "TTL" | "PTTL" | "TYPE" | "KEYS" | "SCAN"
-        | "DBSIZE" | "HGET" | "HGETALL" | "LRANGE" | "LLEN" | "SCARD" | "SMEMBERS" | "ZRANGE"
-        | "ZCARD" | "STRLEN" | "MEMORY" | "CLIENT" | "SLOWLOG" | "LATENCY" | "ROLE" | "TIME"
-        | "LASTSAVE" | "ECHO" => Class::Read,
-        "CONFIG" if cmd.get(1).is_some_and(|s| s.eq_ignore_ascii_case("GET")) => Class::Read,
-        "FLUSHALL" | "FLUSHDB" | "DEL" | "UNLINK" | "SHUTDOWN" => Class::Destructive,
-        _ => Class::Mutating,
-    }
+    super::redis_commands::redis_class(cmd)
 }
 
 fn migration_class(joined: &str) -> Class {

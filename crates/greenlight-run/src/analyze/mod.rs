@@ -6,7 +6,9 @@ pub mod classify;
 pub mod curl;
 pub mod expect;
 pub mod native;
+pub mod redis_commands;
 pub mod script;
+pub mod sql;
 
 use crate::check::{Expectation, Target};
 use crate::plan::{BlockAnalysis, Capture, Command};

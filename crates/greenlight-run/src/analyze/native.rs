@@ -65,7 +65,9 @@ fn unwrap_exec(words: &[String]) -> &[String] {
 }
 
 fn psql(args: &[String]) -> Option<Native> {
-    let (mut host, mut port, mut user, mut db, mut sql) = (None, None, None, None, None);
+    let (mut host, mut port, mut user, mut db) = (None, None, None, None);
+    // psql runs every -c in order; all of them are run and judged.
+    let mut commands: Vec<String> = Vec::new();
     let mut i = 0;
     while i < args.len() {
         let a = args[i].as_str();
@@ -75,10 +77,13 @@ fn psql(args: &[String]) -> Option<Native> {
             "-p" | "--port" => (port, i) = (next, i + 1),
             "-U" | "--username" => (user, i) = (next, i + 1),
             "-d" | "--dbname" => (db, i) = (next, i + 1),
-            "-c" | "--command" => (sql, i) = (next, i + 1),
+            "-c" | "--command" => {
+                commands.extend(next);
+                i += 1;
+            }
             "-f" | "--file" => return None,
             "-t" | "-A" | "-At" | "-tA" | "-q" | "-X" | "--no-psqlrc" | "-w" => {}
-            a if a.starts_with("--command=") => sql = Some(a["--command=".len()..].to_string()),
+            a if a.starts_with("--command=") => commands.push(a["--command=".len()..].to_string()),
             a if a.starts_with('-') => return None,
             a => {
                 if db.is_none() {
@@ -90,7 +95,10 @@ fn psql(args: &[String]) -> Option<Native> {
         }
         i += 1;
     }
-    let sql = sql?;
+    if commands.is_empty() {
+        return None;
+    }
+    let sql = super::sql::join_commands(&commands);
     let url = match db.as_deref() {
         Some(d) if d.starts_with("postgres://") || d.starts_with("postgresql://") => d.to_string(),
         _ => {
@@ -102,7 +110,11 @@ fn psql(args: &[String]) -> Option<Native> {
     };
     Some(Native {
         class: sql_class(&sql),
-        target: Target::Postgres { url, sql },
+        target: Target::Postgres {
+            url,
+            sql,
+            params: Vec::new(),
+        },
         expect: Vec::new(),
     })
 }
@@ -286,11 +298,24 @@ mod tests {
     }
 
     #[test]
+    fn every_psql_command_runs_and_counts() {
+        let n = r(r#"psql -d db -c "SELECT 1" -c "DELETE FROM t""#).unwrap();
+        assert_eq!(n.class, Class::Destructive);
+        assert!(
+            matches!(&n.target, Target::Postgres { sql, .. } if sql == "SELECT 1;\nDELETE FROM t;\n"),
+            "{:?}",
+            n.target
+        );
+        assert!(r(r#"psql -d db -c "SELECT 1" -o /tmp/x"#).is_none());
+        assert!(r(r#"psql -d db -c "SELECT 1" -f x.sql"#).is_none());
+    }
+
+    #[test]
     fn seed_commands() {
         let n = r(r#"psql -d nox_staging -c "SELECT version();""#).unwrap();
         assert_eq!(n.class, Class::Read);
         assert!(
-            matches!(&n.target, Target::Postgres { url, sql } if url == "postgres://localhost:5432/nox_staging" && sql == "SELECT version();")
+            matches!(&n.target, Target::Postgres { url, sql, .. } if url == "postgres://localhost:5432/nox_staging" && sql == "SELECT version();")
         );
         let n =
             r(r#"psql -h staging-db.nova-social.io -U nova_user -d nova_streaming -c "SELECT 1;""#)

@@ -213,12 +213,14 @@ async fn the_probe_itself_refuses_writes_when_only_reads_are_allowed() {
         fail: false,
         max_time: None,
     };
-    let obs = executor(&[Class::Read], &[]).observe(&target, &[]).await;
+    let obs = executor(&[Class::Read], &[])
+        .observe(&target, &[], probe::Access::ReadOnly)
+        .await;
     let err = obs.error.unwrap();
     assert!(err.starts_with("refused DELETE"), "{err}");
     assert_eq!(server.count(), 0);
     let obs = executor(&[Class::Read, Class::Mutating], &[])
-        .observe(&target, &[])
+        .observe(&target, &[], probe::Access::ReadWrite)
         .await;
     assert_eq!(obs.status, Some(200));
     assert_eq!(server.count(), 1);

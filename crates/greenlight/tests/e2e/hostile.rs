@@ -222,6 +222,8 @@ fn echoed_credentials_leak_into_no_postgres_event() {
         .block_on(greenlight_probe::pg_query(
             admin,
             &format!("SELECT e::text FROM {schema}.events e UNION ALL SELECT r::text FROM {schema}.runs r"),
+            &[],
+            greenlight_probe::Access::ReadOnly,
             t,
         ))
         .expect("the run's events are in PostgreSQL");
@@ -237,6 +239,8 @@ fn echoed_credentials_leak_into_no_postgres_event() {
     let _ = rt.block_on(greenlight_probe::pg_query(
         admin,
         &format!("DROP SCHEMA IF EXISTS {schema} CASCADE"),
+        &[],
+        greenlight_probe::Access::ReadWrite,
         t,
     ));
     let _ = std::fs::remove_dir_all(&dir);

@@ -88,19 +88,29 @@ pub fn e2e_database() -> String {
             let exists = greenlight_probe::pg_query(
                 admin,
                 "SELECT 1 FROM pg_database WHERE datname = 'greenlight_e2e'",
+                &[],
+                greenlight_probe::Access::ReadOnly,
                 t,
             )
             .await
             .expect("PostgreSQL answers");
             if exists.rows.is_empty() {
                 // Another test process may create it at the same moment.
-                let _ =
-                    greenlight_probe::pg_query(admin, "CREATE DATABASE greenlight_e2e", t).await;
+                let _ = greenlight_probe::pg_query(
+                    admin,
+                    "CREATE DATABASE greenlight_e2e",
+                    &[],
+                    greenlight_probe::Access::ReadWrite,
+                    t,
+                )
+                .await;
             }
             let url = "postgres://postgres@127.0.0.1:5432/greenlight_e2e";
             greenlight_probe::pg_query(
                 url,
                 "CREATE TABLE IF NOT EXISTS users (id serial primary key, name text)",
+                &[],
+                greenlight_probe::Access::ReadWrite,
                 t,
             )
             .await
