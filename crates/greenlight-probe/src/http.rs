@@ -694,17 +694,37 @@ pub async fn clickhouse_ping(base_url: &str, timeout: Duration) -> Result<ClickH
 
 /// Runs `sql` on a ClickHouse HTTP interface by POSTing it to `base_url` (which may carry
 /// settings such as `?database=…&user=…` in its query string).
+///
+/// With [`crate::Access::ReadOnly`] the query carries ClickHouse's own
+/// `readonly=1` setting, so the server refuses a write the judge missed
+/// (and the query cannot change that setting back).
 pub async fn clickhouse_query(
     base_url: &str,
     sql: &str,
+    access: crate::Access,
     timeout: Duration,
 ) -> Result<ClickHouseReport> {
+    let url = clickhouse_url(base_url.trim(), access);
     let req = HttpRequest {
         body: Some(sql.as_bytes().to_vec()),
         timeout,
-        ..HttpRequest::new("POST", base_url.trim())
+        ..HttpRequest::new("POST", url)
     };
     clickhouse_call(&req).await
+}
+
+/// The query URL: `readonly=1` added (or forced) in read-only mode.
+fn clickhouse_url(base: &str, access: crate::Access) -> String {
+    if access != crate::Access::ReadOnly {
+        return base.to_string();
+    }
+    let (path, query) = base.split_once('?').unwrap_or((base, ""));
+    let mut params: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.to_ascii_lowercase().starts_with("readonly="))
+        .collect();
+    params.push("readonly=1");
+    format!("{path}?{}", params.join("&"))
 }
 
 async fn clickhouse_call(req: &HttpRequest) -> Result<ClickHouseReport> {
@@ -788,5 +808,31 @@ mod tests {
     fn versions() {
         assert_eq!(version_text(reqwest::Version::HTTP_11), "HTTP/1.1");
         assert_eq!(version_text(reqwest::Version::HTTP_2), "HTTP/2");
+    }
+}
+
+#[cfg(test)]
+mod clickhouse_tests {
+    use super::clickhouse_url;
+    use crate::Access;
+
+    #[test]
+    fn read_only_queries_carry_readonly_1() {
+        assert_eq!(
+            clickhouse_url("http://h:8123", Access::ReadOnly),
+            "http://h:8123?readonly=1"
+        );
+        assert_eq!(
+            clickhouse_url("http://h:8123/?database=x&readonly=0", Access::ReadOnly),
+            "http://h:8123/?database=x&readonly=1"
+        );
+        assert_eq!(
+            clickhouse_url("http://h:8123/?READONLY=2", Access::ReadOnly),
+            "http://h:8123/?readonly=1"
+        );
+        assert_eq!(
+            clickhouse_url("http://h:8123", Access::ReadWrite),
+            "http://h:8123"
+        );
     }
 }

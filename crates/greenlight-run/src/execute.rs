@@ -633,7 +633,7 @@ impl Executor {
                         t0.elapsed(),
                     );
                 }
-                match probe::clickhouse_query(url, sql, self.timeout).await {
+                match probe::clickhouse_query(url, sql, access, self.timeout).await {
                     Ok(r) => Observation {
                         status: Some(r.status),
                         summary: format!(

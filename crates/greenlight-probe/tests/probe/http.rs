@@ -316,7 +316,7 @@ async fn https_with_expired_certificate_says_so() {
 async fn clickhouse_helpers_speak_http() {
     let server = support::http_server(|req| match (req.method.as_str(), req.path.as_str()) {
         ("GET", "/ping") => response("200 OK", &[], b"Ok.\n"),
-        ("POST", "/") if req.body == b"SELECT 1" => response("200 OK", &[], b"1\n"),
+        ("POST", "/?readonly=1") if req.body == b"SELECT 1" => response("200 OK", &[], b"1\n"),
         _ => response(
             "400 Bad Request",
             &[],
@@ -329,13 +329,23 @@ async fn clickhouse_helpers_speak_http() {
         .await
         .unwrap();
     assert_eq!(ping.body, "Ok.\n");
-    let q = greenlight_probe::clickhouse_query(&base, "SELECT 1", Duration::from_secs(2))
-        .await
-        .unwrap();
+    let q = greenlight_probe::clickhouse_query(
+        &base,
+        "SELECT 1",
+        greenlight_probe::Access::ReadOnly,
+        Duration::from_secs(2),
+    )
+    .await
+    .unwrap();
     assert_eq!(q.body, "1\n");
-    let err = greenlight_probe::clickhouse_query(&base, "SELEC 1", Duration::from_secs(2))
-        .await
-        .unwrap_err();
+    let err = greenlight_probe::clickhouse_query(
+        &base,
+        "SELEC 1",
+        greenlight_probe::Access::ReadOnly,
+        Duration::from_secs(2),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(
         err.to_string(),
         "ClickHouse error: Code: 62. DB::Exception: Syntax error (HTTP 400)"
