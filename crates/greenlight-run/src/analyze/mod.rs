@@ -5,8 +5,12 @@
 pub mod classify;
 pub mod curl;
 pub mod expect;
+pub mod judge;
 pub mod native;
 pub mod script;
+pub mod shell;
+mod tools;
+mod tools_cloud;
 
 use crate::check::{Expectation, Target};
 use crate::plan::{BlockAnalysis, Capture, Command};
@@ -16,6 +20,11 @@ use script::Piece;
 /// Analyses a code block (`lang` is its info string's first word).
 pub fn analyze_block(code: &str, _lang: Option<&str>) -> BlockAnalysis {
     let pieces = script::split(code);
+    // The whole block as the shell will see it: functions defined anywhere
+    // in it, and a class judged over its real structure (bodies of `case`,
+    // multi-line groups) besides the line-by-line one.
+    let functions = shell::parse(code).map(|s| s.functions).unwrap_or_default();
+    let whole = judge::judge_script(code, &functions);
     let mut commands: Vec<Command> = Vec::new();
     let mut defined: Vec<String> = Vec::new();
     // Indices of the commands since the last comment: what an expectation
@@ -42,7 +51,7 @@ pub fn analyze_block(code: &str, _lang: Option<&str>) -> BlockAnalysis {
                 None => group.clear(),
             },
             Piece::Command(line) => {
-                let mut cmd = analyze_line(&line.text, line.offset, &defined, complex);
+                let mut cmd = analyze_line(&line.text, line.offset, &defined, complex, &functions);
                 if let Some(c) = &line.trailing_comment
                     && let Some(exp) = expect::parse_comment(c)
                 {
@@ -64,6 +73,21 @@ pub fn analyze_block(code: &str, _lang: Option<&str>) -> BlockAnalysis {
             _ => Some((c, t)),
         })
         .unwrap_or((Class::Read, String::new()));
+    // Unless every command runs natively, the block runs as one script:
+    // the whole block's judgement counts too.
+    let runnable: Vec<&Command> = commands.iter().filter(|c| !c.inert).collect();
+    let all_native = !runnable.is_empty() && runnable.iter().all(|c| c.native.is_some());
+    let (class, decided_by) = if !all_native && whole.class > class {
+        let by = commands
+            .iter()
+            .find(|c| c.class >= whole.class)
+            .map(|c| c.text.clone())
+            .or(whole.reason)
+            .unwrap_or_default();
+        (whole.class, by)
+    } else {
+        (class, decided_by)
+    };
     BlockAnalysis {
         commands,
         class,
@@ -96,7 +120,7 @@ pub fn analyze_inline(code: &str) -> Option<Command> {
     ) {
         return None;
     }
-    let cmd = analyze_line(code, 0, &[], false);
+    let cmd = analyze_line(code, 0, &[], false, &[]);
     cmd.native.is_some().then_some(cmd)
 }
 
@@ -149,9 +173,15 @@ fn is_shell_special(name: &str) -> bool {
     )
 }
 
-fn analyze_line(text: &str, offset: usize, defined: &[String], complex: bool) -> Command {
+fn analyze_line(
+    text: &str,
+    offset: usize,
+    defined: &[String],
+    complex: bool,
+    functions: &[String],
+) -> Command {
+    let verdict = judge::judge_script(text, functions);
     let simple = script::simple_commands(text);
-    let mut class = Class::Read;
     let mut programs = Vec::new();
     let mut defines = Vec::new();
     let mut parse_failed = false;
@@ -166,10 +196,6 @@ fn analyze_line(text: &str, offset: usize, defined: &[String], complex: bool) ->
             match shell_words::split(&part) {
                 Ok(words) => {
                     let stripped = classify::strip_wrappers(&words);
-                    class = class.max(classify::classify(&words));
-                    if writes_file(&part) {
-                        class = class.max(Class::Mutating);
-                    }
                     if let Some(p) = stripped.first() {
                         let name = classify::program_name(p);
                         if !is_builtin(&name) {
@@ -202,7 +228,6 @@ fn analyze_line(text: &str, offset: usize, defined: &[String], complex: bool) ->
                 }
                 Err(_) => {
                     parse_failed = true;
-                    class = class.max(Class::Mutating);
                     all_bookkeeping = false;
                 }
             }
@@ -220,15 +245,26 @@ fn analyze_line(text: &str, offset: usize, defined: &[String], complex: bool) ->
     } else {
         recognize_native(&script::pipelines(text))
     };
-    let mut class = native_class.unwrap_or(class);
+    let mut class = verdict.class;
+    let mut reason = verdict.reason;
+    if let Some(n) = native_class
+        && n > class
+    {
+        class = n;
+        reason = Some(format!("what greenlight would send is {}", n.as_str()));
+    }
     if mentions_destructive(text) {
         // Even quoted or passed along (`ssh host "rm -rf /x"`), never read.
-        class = class.max(Class::Destructive);
+        if class < Class::Destructive {
+            reason = Some("names a destructive operation".into());
+        }
+        class = Class::Destructive;
     }
     Command {
         line_offset: offset,
         text: text.to_string(),
         class,
+        class_reason: if class > Class::Read { reason } else { None },
         native,
         capture,
         expect: extra_expect,
@@ -379,21 +415,6 @@ fn is_simple_path(f: &str) -> bool {
     f.starts_with('.')
         && f.chars()
             .all(|c| c.is_ascii_alphanumeric() || "._[]\"".contains(c))
-}
-
-fn writes_file(part: &str) -> bool {
-    let cleaned = strip_dev_null(part);
-    let mut quote = None;
-    for c in cleaned.chars() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == '\'' || c == '"' => quote = Some(c),
-            None if c == '>' => return true,
-            None => {}
-        }
-    }
-    false
 }
 
 fn is_builtin(name: &str) -> bool {
