@@ -16,6 +16,7 @@ pub fn classify(words: &[String]) -> Class {
     let ctx = Ctx {
         functions: &[],
         depth: 0,
+        fed: false,
     };
     judge::judge_words(&words, &ctx).class
 }

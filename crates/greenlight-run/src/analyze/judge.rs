@@ -74,6 +74,9 @@ pub struct Ctx<'a> {
     /// body, which is judged where it is defined.
     pub functions: &'a [String],
     pub depth: usize,
+    /// Whether the command's input carries data (a pipe from a command
+    /// that prints something, `< file`, a here-document).
+    pub fed: bool,
 }
 
 impl Ctx<'_> {
@@ -81,6 +84,7 @@ impl Ctx<'_> {
         (self.depth < shell::MAX_DEPTH).then_some(Ctx {
             functions: self.functions,
             depth: self.depth + 1,
+            fed: self.fed,
         })
     }
 }
@@ -93,6 +97,7 @@ pub fn judge_script(text: &str, functions: &[String]) -> Verdict {
         &Ctx {
             functions,
             depth: 0,
+            fed: false,
         },
     )
 }
@@ -114,6 +119,7 @@ fn judge_parsed(script: &Script, ctx: &Ctx) -> Verdict {
     let inner = Ctx {
         functions: &functions,
         depth: ctx.depth,
+        fed: ctx.fed,
     };
     let mut v = Verdict::read();
     for cmd in &script.commands {
@@ -137,8 +143,35 @@ fn judge_simple(cmd: &Simple, ctx: &Ctx) -> Verdict {
     for r in &cmd.redirects {
         v.raise(judge_redirect(r));
     }
-    v.raise(judge_words(&cmd.words, ctx));
+    let fed_by_pipe = cmd
+        .piped_from
+        .as_ref()
+        .is_some_and(|from| !prints_nothing(from));
+    let fed_by_redirect = cmd.redirects.iter().any(|r| match r.kind {
+        RedirKind::HereDoc | RedirKind::HereString => true,
+        RedirKind::Read => r.target.text != "/dev/null",
+        _ => false,
+    });
+    let ctx = Ctx {
+        fed: fed_by_pipe || fed_by_redirect,
+        ..*ctx
+    };
+    v.raise(judge_words(&cmd.words, &ctx));
     v
+}
+
+/// `echo`, `echo Q`, `true`, `printf ''`: a pipe that only closes a
+/// connection.
+fn prints_nothing(words: &[String]) -> bool {
+    match words {
+        [one] => matches!(one.as_str(), "echo" | "true" | ":"),
+        [cmd, arg] => {
+            (cmd == "echo"
+                && matches!(arg.as_str(), "-n" | "Q" | "q" | "QUIT" | "quit" | "" | "-e"))
+                || (cmd == "printf" && arg.is_empty())
+        }
+        _ => false,
+    }
 }
 
 /// Files a redirection may write without changing anything.
@@ -1004,7 +1037,11 @@ mod tests {
                 "redis-cli --eval x.lua",
                 "redis-cli",
                 "echo FLUSHALL | nc redis 6379",
-                "telnet host 25",
+                "telnet host 25 <<EOF\nQUIT\nEOF",
+                "echo '{\"op\":\"delete\"}' | wscat -c ws://x",
+                "wscat -c ws://x -x '{\"op\":\"delete\"}'",
+                "printf 'DELETE /x HTTP/1.1\\r\\n\\r\\n' | openssl s_client -connect h:443",
+                "openssl s_client -connect h:443 < req.txt",
                 "cargo build",
                 "cargo test",
                 "cargo run",
@@ -1188,6 +1225,10 @@ mod tests {
                 "openssl x509 -noout -dates -in cert.pem",
                 "echo | openssl s_client -connect h:443 2>/dev/null | openssl x509 -noout -enddate",
                 "pg_isready -h db -p 5432",
+                "telnet host 25",
+                "wscat -c wss://x/ws -H 'Authorization: Bearer t'",
+                "websocat ws://x/ws",
+                "openssl s_client -connect h:443 < /dev/null",
                 "sleep 5",
                 "test -f x && echo yes",
                 "[ -f x ] || echo missing",

@@ -95,6 +95,9 @@ pub struct Redirect {
 pub struct Simple {
     pub words: Vec<Word>,
     pub redirects: Vec<Redirect>,
+    /// After `|`: the words of the command that feeds it (empty when that
+    /// is a compound command, `done |`, `) |`).
+    pub piped_from: Option<Vec<String>>,
 }
 
 /// A substitution's source text and its own parse.
@@ -951,6 +954,7 @@ fn group(toks: Vec<Tok>, functions: &mut Vec<String>) -> Result<Vec<Simple>, Par
     let mut skip_header = false;
     let mut case_header = false;
     let mut function_name = false;
+    let mut next_piped: Option<Vec<String>> = None;
     let mut it = toks.into_iter().peekable();
     while let Some(t) = it.next() {
         match t {
@@ -970,15 +974,22 @@ fn group(toks: Vec<Tok>, functions: &mut Vec<String>) -> Result<Vec<Simple>, Par
                     }
                     continue;
                 }
+                let feeder: Vec<String> = cur.words.iter().map(|w| w.text.clone()).collect();
                 if !cur.words.is_empty() || !cur.redirects.is_empty() {
                     out.push(std::mem::take(&mut cur));
                 }
+                next_piped = matches!(op, "|" | "|&").then_some(feeder);
                 if !case_header {
                     skip_header = false;
                 }
                 function_name = false;
             }
-            Tok::Redir(r) => cur.redirects.push(r),
+            Tok::Redir(r) => {
+                if cur.piped_from.is_none() {
+                    cur.piped_from = next_piped.take();
+                }
+                cur.redirects.push(r);
+            }
             Tok::Word(w) => {
                 if case_header {
                     if !w.quoted && w.text == "in" {
@@ -1017,6 +1028,9 @@ fn group(toks: Vec<Tok>, functions: &mut Vec<String>) -> Result<Vec<Simple>, Par
                         }
                         _ => {}
                     }
+                }
+                if cur.piped_from.is_none() {
+                    cur.piped_from = next_piped.take();
                 }
                 cur.words.push(w);
             }

@@ -262,6 +262,15 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
             )
         }
         "nc" | "ncat" | "netcat" => read_if(bundle_has(args, 'z', "pswWqiIOTxX"), name, args),
+        // Clients that send their input: read only when nothing is fed in.
+        "telnet" => read_if(!ctx.fed, name, args),
+        "wscat" | "websocat" => read_if(
+            !ctx.fed
+                && !has(args, &["-x", "--execute", "--exec", "-e"])
+                && !has_prefix(args, &["--execute=", "--exec="]),
+            name,
+            args,
+        ),
         "sort" => sort(args),
         "uniq" => match getopt(
             args,
@@ -326,7 +335,13 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
         ),
         "xmllint" => read_if(!has_prefix(args, &["--output", "-o"]), name, args),
         "env" => Verdict::read(),
-        "openssl" => openssl(args),
+        "openssl" => {
+            if ctx.fed && args.first().is_some_and(|w| w.text == "s_client") {
+                m("`openssl s_client` sends its input to the server")
+            } else {
+                openssl(args)
+            }
+        }
         "journalctl" => read_if(
             !has_prefix(
                 args,

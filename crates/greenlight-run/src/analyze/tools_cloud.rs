@@ -212,7 +212,7 @@ pub(crate) fn kubectl(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
         {
             Verdict::read()
         }
-        _ => not_read(name, &format!("{verb} {sub}").trim().to_string()),
+        _ => not_read(name, format!("{verb} {sub}").trim()),
     }
 }
 
