@@ -14,7 +14,6 @@ use crate::profile::Class;
 pub fn classify(words: &[String]) -> Class {
     let words: Vec<Word> = words.iter().map(|w| Word::plain(w)).collect();
     let ctx = Ctx {
-        functions: &[],
         depth: 0,
         fed: false,
     };

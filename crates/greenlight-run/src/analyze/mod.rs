@@ -20,11 +20,10 @@ use script::Piece;
 /// Analyses a code block (`lang` is its info string's first word).
 pub fn analyze_block(code: &str, _lang: Option<&str>) -> BlockAnalysis {
     let pieces = script::split(code);
-    // The whole block as the shell will see it: functions defined anywhere
-    // in it, and a class judged over its real structure (bodies of `case`,
-    // multi-line groups) besides the line-by-line one.
-    let functions = shell::parse(code).map(|s| s.functions).unwrap_or_default();
-    let whole = judge::judge_script(code, &functions);
+    // The whole block as the shell will see it: a class judged over its
+    // real structure (bodies of `case`, multi-line groups) besides the
+    // line-by-line one.
+    let whole = judge::judge_script(code);
     let mut commands: Vec<Command> = Vec::new();
     let mut defined: Vec<String> = Vec::new();
     // Indices of the commands since the last comment: what an expectation
@@ -51,7 +50,7 @@ pub fn analyze_block(code: &str, _lang: Option<&str>) -> BlockAnalysis {
                 None => group.clear(),
             },
             Piece::Command(line) => {
-                let mut cmd = analyze_line(&line.text, line.offset, &defined, complex, &functions);
+                let mut cmd = analyze_line(&line.text, line.offset, &defined, complex);
                 if let Some(c) = &line.trailing_comment
                     && let Some(exp) = expect::parse_comment(c)
                 {
@@ -120,7 +119,7 @@ pub fn analyze_inline(code: &str) -> Option<Command> {
     ) {
         return None;
     }
-    let cmd = analyze_line(code, 0, &[], false, &[]);
+    let cmd = analyze_line(code, 0, &[], false);
     cmd.native.is_some().then_some(cmd)
 }
 
@@ -173,14 +172,8 @@ fn is_shell_special(name: &str) -> bool {
     )
 }
 
-fn analyze_line(
-    text: &str,
-    offset: usize,
-    defined: &[String],
-    complex: bool,
-    functions: &[String],
-) -> Command {
-    let verdict = judge::judge_script(text, functions);
+fn analyze_line(text: &str, offset: usize, defined: &[String], complex: bool) -> Command {
+    let verdict = judge::judge_script(text);
     let simple = script::simple_commands(text);
     let mut programs = Vec::new();
     let mut defines = Vec::new();
@@ -618,6 +611,150 @@ mod tests {
                     assert!(c.class >= Class::Read);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn blocks_are_judged_whole_and_line_by_line() {
+        // A case body only makes sense with the whole block.
+        let b = block("case $1 in\n  a) kubectl get pods ;;\n  *) kubectl delete pod x ;;\nesac\n");
+        assert_eq!(b.class, Class::Destructive);
+        let b = block("echo start\nkubectl get pods -o yaml > pods.yaml\n");
+        assert_eq!(b.class, Class::Mutating);
+        assert_eq!(b.decided_by, "kubectl get pods -o yaml > pods.yaml");
+        assert_eq!(
+            b.commands[1].class_reason.as_deref(),
+            Some("writes to a file (`> pods.yaml`)")
+        );
+        assert_eq!(b.commands[0].class_reason, None);
+        let b = block("kubectl get pods\nkubectl logs deploy/x --tail=10 | grep -i error\n");
+        assert_eq!(b.class, Class::Read);
+        // A native check keeps the class of what greenlight sends.
+        let b = block("kubectl exec -it pg -- psql -d app -c \"SELECT 1\"\n");
+        assert!(b.commands[0].native.is_some());
+        assert_eq!(b.class, Class::Read);
+        let b = block("docker compose exec db psql -c \"UPDATE t SET a = 1\"\n");
+        assert_eq!(b.class, Class::Mutating);
+    }
+
+    #[test]
+    fn a_hundred_thousand_words_stay_fast() {
+        let line = "echo ".to_string() + &"$V ".repeat(100_000) + "\n";
+        let t = std::time::Instant::now();
+        let b = block(&line);
+        assert_eq!(b.class, Class::Read);
+        let line = "kubectl get pods ".to_string() + &"-l a=b ".repeat(50_000) + "> out\n";
+        assert_eq!(block(&line).class, Class::Mutating);
+        assert!(t.elapsed().as_secs_f64() < 5.0, "{:?}", t.elapsed());
+    }
+
+    /// These assume the http helper's curl/wget parser (analyze/curl.rs):
+    /// run them once both branches are merged.
+    #[test]
+    #[ignore = "needs the http helper's curl option parser"]
+    fn curl_forms_need_http_helper() {
+        for s in [
+            "curl -sX DELETE https://x/y/1",
+            "curl -XPOST https://x/y",
+            "curl -sSd 'a=1' https://x/y",
+            "curl -fsSLX PATCH https://x/y",
+            "curl -o out.json https://x/y",
+            "curl -O https://x/file",
+            "curl -K cfg https://x/y",
+            "curl -H 'X-HTTP-Method-Override: DELETE' https://x/y",
+            "env curl -sX DELETE https://x/y",
+            "sudo -u x curl -XPOST https://x/y",
+            "wget https://x/file",
+        ] {
+            assert!(block_class_of(s) >= Class::Mutating, "{s}");
+        }
+    }
+
+    fn respelled_state_change() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::strategy::Strategy;
+        proptest::sample::select(vec![
+            "kubectl delete pod x",
+            "kubectl -n prod delete pod x",
+            "kubectl --namespace=prod delete pod x",
+            "kubectl delete pod x --dry-run=none",
+            "kubectl apply -f x --dry-run=false",
+            "rm -rf /tmp/x",
+            "rm -r -f /tmp/x",
+            "rm -fr /tmp/x",
+            "psql -c 'DELETE FROM t'",
+            "psql -tAc 'UPDATE t SET a=1'",
+            "psql -t -A -c 'UPDATE t SET a=1'",
+            "psql --command='INSERT INTO t VALUES (1)'",
+            "psql -c 'SELECT 1' -c 'DELETE FROM t'",
+            "psql -f x.sql",
+            "redis-cli del k",
+            "redis-cli -h h -p 6379 set k v",
+            "sed -i s/a/b/ f",
+            "sed -n -i s/a/b/ f",
+            "sed -ni s/a/b/ f",
+            "echo x > f",
+            "echo x 1>f",
+            "echo x | tee f",
+            "sort -o f f",
+            "sort -no f f",
+            "awk 'BEGIN{system(\"rm x\")}'",
+            "git push origin main",
+            "git -C dir push origin main",
+            "git reset --hard",
+            "helm upgrade x chart",
+            "helm -n ns upgrade x chart",
+            "docker rm c",
+            "docker --host h rm c",
+            "docker compose -f f.yml down -v",
+            "terraform apply -auto-approve",
+            "terraform -chdir=x apply",
+            "systemctl restart x",
+            "./deploy.sh",
+            "find . -delete",
+            "cargo test",
+            "npm run migrate",
+        ])
+        .prop_map(|s: &str| s.to_string())
+    }
+
+    fn wrapped(cmd: &str, kind: u8) -> String {
+        let quoted = format!("'{}'", cmd.replace('\'', "'\\''"));
+        match kind % 20 {
+            0 => format!("env {cmd}"),
+            1 => format!("env A=1 {cmd}"),
+            2 => format!("nice -n 5 {cmd}"),
+            3 => format!("command {cmd}"),
+            4 => format!("exec {cmd}"),
+            5 => format!("sudo -u root -E {cmd}"),
+            6 => format!("stdbuf -oL {cmd}"),
+            7 => format!("timeout 5 {cmd}"),
+            8 => format!("time -p {cmd}"),
+            9 => format!("watch -n 1 {quoted}"),
+            10 => format!("nohup {cmd} &"),
+            11 => format!("sh -c {quoted}"),
+            12 => format!("bash -ec {quoted}"),
+            13 => format!("eval {quoted}"),
+            14 => format!("echo \"$({cmd})\""),
+            15 => format!("X=`{cmd}`"),
+            16 => format!("true && \\\n  {cmd}"),
+            17 => format!("if true; then\n  {cmd}\nfi"),
+            18 => format!("( {cmd} ) 2>&1 | grep x"),
+            _ => format!("A=1 {cmd} # done"),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn respelled_state_changes_never_read(
+            cmd in respelled_state_change(),
+            kinds in proptest::collection::vec(0u8..20, 0..3),
+        ) {
+            let mut s = cmd;
+            for k in kinds {
+                s = wrapped(&s, k);
+            }
+            let class = block_class_of(&s);
+            proptest::prop_assert!(class >= Class::Mutating, "{s}: {class:?}");
         }
     }
 
