@@ -628,8 +628,9 @@ fn wrapper_or_program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
         }
         "nsenter" | "chroot" | "unshare" | "su" | "runuser" | "systemd-run" | "flock" | "chrt"
         | "taskset" | "ionice" | "cgexec" | "firejail" | "strace" | "ltrace" | "gdb"
-        | "valgrind" | "parallel" | "script" | "expect" | "tmux" | "screen" | "at" | "batch"
-        | "crontab" => Verdict::mutating(format!("`{name}` is not known to be read-only")),
+        | "valgrind" | "parallel" | "script" | "expect" | "tmux" | "screen" | "at" | "batch" => {
+            Verdict::mutating(format!("`{name}` is not known to be read-only"))
+        }
         _ => super::classify::program_class(name, args, ctx),
     }
 }
@@ -1055,6 +1056,11 @@ mod tests {
                 "kubectl rollout undo deploy/x",
                 "kubectl edit deploy x",
                 "kubectl --unknown-flag get pods",
+                "crontab -e",
+                "crontab jobs.txt",
+                "nginx -s reload",
+                "helm template x chart --post-renderer ./x.sh",
+                "kubectl kustomize --enable-exec dir",
                 "iptables -A INPUT -j DROP",
                 "iptables -nvL -F",
                 "sysctl -w net.ipv4.ip_forward=1",
@@ -1355,6 +1361,13 @@ mod tests {
                 "aws rds describe-db-instances --db-instance-identifier x",
                 "aws ecs list-services --cluster c",
                 "aws ec2 terminate-instances --instance-ids i-1 --dry-run",
+                "aws cloudwatch get-metric-statistics --namespace AWS/EC2 --statistics Average Maximum --period 60",
+                "redis-cli --scan --pattern 'session:*'",
+                "redis-cli -h h --bigkeys",
+                "crontab -l",
+                "nginx -t",
+                "certbot certificates",
+                "psql -c '\\do'",
                 "gcloud compute instances list",
                 "gcloud --project p container clusters list",
                 "gcloud container clusters describe c --zone z",

@@ -129,7 +129,53 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
             }
             v
         }
-        "hash" => read_if(args.is_empty(), name, args),
+        "hash" | "mount" => read_if(args.is_empty(), name, args),
+        "crontab" => read_if(
+            has(args, &["-l"])
+                && !has(args, &["-e", "-r", "-i"])
+                && positionals(args, &["-u"]).is_empty(),
+            name,
+            args,
+        ),
+        "nginx" | "haproxy" | "apachectl" | "apache2ctl" | "httpd" => {
+            let test = has(args, &["-t", "-T", "-v", "-V", "-c", "configtest", "-vv"]);
+            let other = args.iter().any(|w| {
+                w.text == "-s"
+                    || matches!(
+                        w.text.as_str(),
+                        "start" | "stop" | "restart" | "graceful" | "reload"
+                    )
+            });
+            read_if(test && !other, name, args)
+        }
+        "certbot" => read_if(
+            positionals(args, &[])
+                .first()
+                .is_some_and(|w| w.text == "certificates"),
+            name,
+            args,
+        ),
+        "chronyc" => read_if(
+            positionals(args, &["-h", "-p"]).first().is_some_and(|w| {
+                matches!(
+                    w.text.as_str(),
+                    "tracking"
+                        | "sources"
+                        | "sourcestats"
+                        | "activity"
+                        | "clients"
+                        | "ntpdata"
+                        | "serverstats"
+                )
+            }),
+            name,
+            args,
+        ),
+        "sar" => read_if(
+            !bundle_has(args, 'o', "") && !has_prefix(args, &["-o"]),
+            name,
+            args,
+        ),
         "hostname" => read_if(
             args.iter().all(|w| {
                 matches!(
@@ -1301,7 +1347,7 @@ fn psql(args: &[Word]) -> Verdict {
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '+')
                 .collect();
-            let ok = cmd.starts_with('d') && !cmd.starts_with("do")
+            let ok = cmd.starts_with('d')
                 || matches!(
                     cmd.as_str(),
                     "l" | "l+"
@@ -1370,6 +1416,7 @@ fn mysql(args: &[Word]) -> Verdict {
 /// redis-cli options that act whatever the command: `--pipe`, `--rdb`,
 /// `--eval`, `--cluster` (other than check/info), `--functions-rdb`.
 pub(crate) fn redis_cli_options(args: &[Word]) -> Option<Verdict> {
+    let mut scan_mode = false;
     for (i, w) in args.iter().enumerate() {
         let t = w.text.as_str();
         match t {
@@ -1384,10 +1431,23 @@ pub(crate) fn redis_cli_options(args: &[Word]) -> Option<Verdict> {
                     return Some(m("`redis-cli --cluster` changes the cluster"));
                 }
             }
+            "--scan"
+            | "--bigkeys"
+            | "--memkeys"
+            | "--hotkeys"
+            | "--keystats"
+            | "--stat"
+            | "--latency"
+            | "--latency-history"
+            | "--latency-dist"
+            | "--intrinsic-latency" => {
+                scan_mode = true;
+            }
             _ => {}
         }
     }
-    None
+    // These modes only read, whatever words follow.
+    scan_mode.then(Verdict::read)
 }
 
 /// Migration tools: destructive verbs (revert, down, rollback, reset,

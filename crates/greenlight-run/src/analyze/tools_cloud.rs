@@ -179,7 +179,8 @@ pub(crate) fn kubectl(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
     let dry = dry_run(rest);
     match verb {
         "get" | "describe" | "logs" | "top" | "explain" | "version" | "api-resources"
-        | "api-versions" | "diff" | "wait" | "events" | "kustomize" | "completion" | "options" => {
+        | "api-versions" | "diff" | "wait" | "events" | "completion" | "options" => Verdict::read(),
+        "kustomize" if !has_prefix(rest, &["--enable-alpha-plugins", "--enable-exec"]) => {
             Verdict::read()
         }
         "cluster-info" => {
@@ -247,6 +248,9 @@ pub(crate) fn helm(args: &[Word]) -> Verdict {
     };
     let sub = first_pos(rest, &val);
     let dry = dry_run(rest);
+    if has_prefix(rest, &["--post-renderer"]) {
+        return m("`helm --post-renderer` runs a program");
+    }
     match verb {
         "list" | "ls" | "status" | "history" | "hist" | "get" | "show" | "inspect" | "lint"
         | "search" | "version" | "env" | "verify" | "diff" => Verdict::read(),
@@ -693,12 +697,11 @@ pub(crate) fn aws(args: &[Word]) -> Verdict {
             false
         }
         (_, o) => {
-            !extra
-                && (o.starts_with("describe-")
-                    || o.starts_with("list-")
-                    || o.starts_with("get-")
-                    || o.starts_with("filter-")
-                    || o.starts_with("batch-get-"))
+            (o.starts_with("describe-")
+                || o.starts_with("list-")
+                || o.starts_with("get-")
+                || o.starts_with("filter-")
+                || o.starts_with("batch-get-"))
                 && !matches!(o, "get-object" | "get-object-torrent" | "get-job-output")
         }
     };
