@@ -384,8 +384,9 @@ pub(crate) fn getopt(args: &[Word], spec: &Spec, stop: bool) -> Result<Opts, Str
             let mut k = 0;
             while k < letters.len() {
                 let c = letters[k];
-                let rest: String = letters[k + 1..].iter().collect();
+                let rest = || -> String { letters[k + 1..].iter().collect() };
                 if spec.short_val.contains(c) {
+                    let rest = rest();
                     let value = if rest.is_empty() {
                         i += 1;
                         args.get(i)
@@ -397,6 +398,7 @@ pub(crate) fn getopt(args: &[Word], spec: &Spec, stop: bool) -> Result<Opts, Str
                     out.found.push((format!("-{c}"), Some(value)));
                     break;
                 } else if spec.short_opt.contains(c) {
+                    let rest = rest();
                     out.found
                         .push((format!("-{c}"), (!rest.is_empty()).then_some(rest)));
                     break;
@@ -480,20 +482,24 @@ fn wrapper_or_program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
                 Err(e) => return unknown_option(name, e),
             };
             let mut v = Verdict::read();
-            let mut rest = rest_after(args, &opts);
-            while rest.first().is_some_and(|w| {
-                w.text
-                    .split_once('=')
-                    .is_some_and(|(n, _)| super::classify::is_assignment(&format!("{n}=")))
-            }) {
-                v.raise(judge_assignment(&rest[0].text));
-                rest.remove(0);
+            let all = rest_after(args, &opts);
+            let n = all
+                .iter()
+                .take_while(|w| {
+                    w.text
+                        .split_once('=')
+                        .is_some_and(|(n, _)| super::classify::is_assignment(&format!("{n}=")))
+                })
+                .count();
+            for w in &all[..n] {
+                v.raise(judge_assignment(&w.text));
             }
+            let rest = &all[n..];
             if let Some(split) = opts.value(&["-S", "--split-string"]) {
-                let script = format!("{split} {}", joined(&rest));
+                let script = format!("{split} {}", joined(rest));
                 v.raise(judge_text(&script, ctx));
             } else if !rest.is_empty() {
-                v.raise(judge_words(&rest, ctx));
+                v.raise(judge_words(rest, ctx));
             }
             v
         }
@@ -688,12 +694,13 @@ fn sudo(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
     if opts.has(&["-e", "--edit", "-R", "--chroot"]) {
         return Verdict::mutating(format!("`{name}` edits files or changes root"));
     }
-    let mut rest = rest_after(args, &opts);
+    let all = rest_after(args, &opts);
     let mut v = Verdict::read();
-    while rest.first().is_some_and(|w| w.assignment) {
-        v.raise(judge_assignment(&rest[0].text));
-        rest.remove(0);
+    let n = all.iter().take_while(|w| w.assignment).count();
+    for w in &all[..n] {
+        v.raise(judge_assignment(&w.text));
     }
+    let rest = &all[n..];
     if rest.is_empty() {
         if opts.has(&[
             "-l",
@@ -714,9 +721,9 @@ fn sudo(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
         return v;
     }
     if opts.has(&["-s", "--shell", "-i", "--login"]) {
-        v.raise(judge_text(&joined(&rest), ctx));
+        v.raise(judge_text(&joined(rest), ctx));
     } else {
-        v.raise(judge_words(&rest, ctx));
+        v.raise(judge_words(rest, ctx));
     }
     v
 }
@@ -1468,6 +1475,12 @@ mod tests {
         let line = "kubectl get pods ".to_string() + &"-o wide ".repeat(50_000) + "| grep x";
         assert_eq!(class(&line), Class::Read);
         let line = "sed ".to_string() + &"-e p ".repeat(50_000) + "f";
+        assert_eq!(class(&line), Class::Read);
+        let line = "sort -".to_string() + &"n".repeat(100_000) + " f";
+        assert_eq!(class(&line), Class::Read);
+        let line = "env ".to_string() + &"A=1 ".repeat(100_000) + "ls";
+        assert_eq!(class(&line), Class::Read);
+        let line = "sudo ".to_string() + &"A=1 ".repeat(100_000) + "ls";
         assert_eq!(class(&line), Class::Read);
         assert!(t.elapsed().as_secs_f64() < 3.0, "{:?}", t.elapsed());
         let nested = "eval ".repeat(10_000) + "ls";

@@ -229,9 +229,14 @@ fn analyze_line(text: &str, offset: usize, defined: &[String], complex: bool) ->
             all_bookkeeping = false;
         }
     }
+    let known: std::collections::HashSet<&str> = defined
+        .iter()
+        .chain(defines.iter())
+        .map(String::as_str)
+        .collect();
     let needs: Vec<String> = variable_refs(text)
         .into_iter()
-        .filter(|v| !defined.contains(v) && !defines.contains(v) && !is_shell_special(v))
+        .filter(|v| !known.contains(v.as_str()) && !is_shell_special(v))
         .collect();
     let (native, capture, extra_expect, native_class) = if complex || parse_failed {
         (None, None, Vec::new(), None)
@@ -449,6 +454,7 @@ fn is_builtin(name: &str) -> bool {
 /// `$NAME` and `${NAME}` references (not `$1`, `$?`, `$(…)`).
 pub fn variable_refs(text: &str) -> Vec<String> {
     let mut out = Vec::new();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let bytes = text.as_bytes();
     let mut in_single = false;
     let mut i = 0;
@@ -470,7 +476,7 @@ pub fn variable_refs(text: &str) -> Vec<String> {
             if !name.is_empty()
                 && !name.starts_with(|ch: char| ch.is_ascii_digit())
                 && !has_default
-                && !out.iter().any(|n| n == name)
+                && seen.insert(name)
             {
                 out.push(name.to_string());
             }
@@ -643,6 +649,9 @@ mod tests {
         let t = std::time::Instant::now();
         let b = block(&line);
         assert_eq!(b.class, Class::Read);
+        let names: String = (0..100_000).map(|i| format!("$V{i} ")).collect();
+        let b = block(&format!("echo {names}\n"));
+        assert_eq!(b.commands[0].needs.len(), 100_000);
         let line = "kubectl get pods ".to_string() + &"-l a=b ".repeat(50_000) + "> out\n";
         assert_eq!(block(&line).class, Class::Mutating);
         assert!(t.elapsed().as_secs_f64() < 5.0, "{:?}", t.elapsed());

@@ -337,7 +337,10 @@ impl<'a> Lexer<'a> {
                 break;
             }
         }
-        let rest_is_esac = self.s[self.i..].starts_with(&['e', 's', 'a', 'c'])
+        let rest_is_esac = self
+            .s
+            .get(self.i..)
+            .is_some_and(|r| r.starts_with(&['e', 's', 'a', 'c']))
             && self
                 .at(4)
                 .is_none_or(|c| c.is_whitespace() || ";)&|".contains(c));
