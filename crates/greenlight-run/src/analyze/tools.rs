@@ -554,7 +554,7 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
                 "ls" | "list" | "outdated" | "view" | "info" | "show" | "why" | "explain"
                 | "doctor" | "whoami" | "ping" => true,
                 "config" => matches!(second, Some("get" | "list" | "ls")),
-                "publish" | "pack" => has(args, &["--dry-run"]),
+                "publish" | "pack" => super::tools_cloud::dry_run(args),
                 "" => has(args, &["--version", "-v"]),
                 _ => false,
             };
@@ -586,7 +586,7 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
                 "tree" | "audit" | "version" | "search" | "locate-project" | "pkgid" => true,
                 "deny" => pos.get(1).is_none_or(|w| w.text == "check"),
                 "fmt" => has(args, &["--check"]),
-                "publish" => has(args, &["--dry-run", "-n"]),
+                "publish" => super::tools_cloud::dry_run(args) || has(args, &["-n"]),
                 "" => has(args, &["--version", "-V", "--list"]),
                 _ => false,
             };
@@ -750,6 +750,103 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
             )
         }
         "stern" => Verdict::read(),
+        "rsync" => {
+            let dry = (has(args, &["--dry-run"]) || bundle_has(args, 'n', "eBTf"))
+                && !has(args, &["--no-dry-run", "--no-n"]);
+            let runs = has(args, &["-e", "--rsh"])
+                || has_prefix(
+                    args,
+                    &[
+                        "--rsh=",
+                        "--rsync-path",
+                        "--log-file",
+                        "--write-batch",
+                        "--only-write-batch",
+                    ],
+                )
+                || bundle_has(args, 'e', "BTf");
+            if dry && !runs {
+                Verdict::read()
+            } else {
+                m("`rsync` copies files")
+            }
+        }
+        "apt-get" | "apt" => {
+            let simulate = has(
+                args,
+                &[
+                    "-s",
+                    "--simulate",
+                    "--just-print",
+                    "--dry-run",
+                    "--recon",
+                    "--no-act",
+                ],
+            );
+            let sub = positionals(args, &["-o", "-c", "-t"])
+                .first()
+                .map(|w| w.text.as_str())
+                .unwrap_or("");
+            let simulated = matches!(
+                sub,
+                "install"
+                    | "remove"
+                    | "purge"
+                    | "upgrade"
+                    | "dist-upgrade"
+                    | "full-upgrade"
+                    | "autoremove"
+                    | "build-dep"
+                    | "reinstall"
+            );
+            read_if(
+                (simulate && simulated)
+                    || (name == "apt" && matches!(sub, "list" | "show" | "search" | "policy")),
+                name,
+                args,
+            )
+        }
+        "apt-cache" => read_if(
+            positionals(args, &["-o", "-c"])
+                .first()
+                .is_some_and(|w| w.text != "gencaches"),
+            name,
+            args,
+        ),
+        "dpkg" | "dpkg-query" => read_if(
+            args.first().is_some_and(|w| {
+                matches!(
+                    w.text.as_str(),
+                    "-l" | "-L"
+                        | "-s"
+                        | "-S"
+                        | "-p"
+                        | "--list"
+                        | "--listfiles"
+                        | "--status"
+                        | "--search"
+                        | "--print-avail"
+                        | "--get-selections"
+                        | "-W"
+                        | "--show"
+                        | "--version"
+                )
+            }),
+            name,
+            args,
+        ),
+        "rpm" => read_if(
+            args.first()
+                .is_some_and(|w| w.text.starts_with("-q") || w.text == "--query")
+                && !args.iter().any(|w| {
+                    let t = w.text.as_str();
+                    !t.starts_with("--")
+                        && t.starts_with('-')
+                        && t.chars().skip(1).any(|c| "eiUF".contains(c))
+                }),
+            name,
+            args,
+        ),
         "rm" | "shred" | "rmdir" | "unlink" => {
             if name == "rm"
                 && (has(args, &["--recursive", "--force"])
@@ -1567,7 +1664,13 @@ fn migration(name: &str, args: &[Word]) -> Option<Verdict> {
         "resolve",
         "import",
     ];
-    let dry = has(args, &["--dry-run", "--sql"]);
+    // Only tools whose dry run is real: `sqlx migrate run --dry-run`,
+    // `atlas migrate apply --dry-run`, `alembic upgrade --sql` (offline).
+    let dry = match name {
+        "sqlx" | "atlas" => super::tools_cloud::dry_run(args),
+        "alembic" => has(args, &["--sql"]),
+        _ => false,
+    };
     if let Some(d) = tokens.iter().find(|t| destructive.contains(t)) {
         if dry {
             return Some(Verdict::read());

@@ -27,8 +27,13 @@ fn bundle_has(args: &[Word], letter: char) -> bool {
 }
 
 /// `--dry-run`, `--dry-run=client|server|true`; never `=none`/`=false`.
-fn dry_run(args: &[Word]) -> bool {
-    args.iter().any(|w| {
+/// The last one counts, as it does for the tools.
+pub(crate) fn dry_run(args: &[Word]) -> bool {
+    let last = args
+        .iter()
+        .rev()
+        .find(|w| w.text.starts_with("--dry-run") || w.text == "--no-dry-run");
+    last.is_some_and(|w| {
         w.literal
             && match w.text.strip_prefix("--dry-run") {
                 Some("") => true,
@@ -616,7 +621,8 @@ pub(crate) fn git(args: &[Word]) -> Verdict {
         "submodule" if first == Some("status") => Verdict::read(),
         "notes" if matches!(first, Some("list" | "show")) => Verdict::read(),
         "push" => {
-            if has(rest, &["--dry-run"]) || bundle_has(rest, 'n') {
+            if (has(rest, &["--dry-run"]) || bundle_has(rest, 'n')) && !has(rest, &["--no-dry-run"])
+            {
                 Verdict::read()
             } else if has(rest, &["--force", "--delete", "--mirror", "--prune"])
                 || has_prefix(rest, &["--force-with-lease", "--force-if-includes"])
@@ -634,7 +640,8 @@ pub(crate) fn git(args: &[Word]) -> Verdict {
             }
         }
         "clean" => {
-            if has(rest, &["--dry-run"]) || bundle_has(rest, 'n') {
+            if (has(rest, &["--dry-run"]) || bundle_has(rest, 'n')) && !has(rest, &["--no-dry-run"])
+            {
                 Verdict::read()
             } else if has(rest, &["--force"]) || bundle_has(rest, 'f') {
                 Verdict::destructive("`git clean -f` deletes untracked files")
@@ -689,7 +696,7 @@ pub(crate) fn aws(args: &[Word]) -> Verdict {
         ("s3", "ls" | "presign") => true,
         ("configure", "list" | "get") => true,
         ("logs", "tail") => true,
-        ("ec2", _) if has(args, &["--dry-run"]) => true,
+        ("ec2", _) if dry_run(args) => true,
         (_, "help" | "wait") => true,
         ("s3api" | "glacier" | "iot-data" | "lambda" | "polly" | "mediastore-data", o)
             if extra && o.starts_with("get-") =>
