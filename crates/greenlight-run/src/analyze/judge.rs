@@ -1555,8 +1555,9 @@ mod tests {
             12 => format!("sh -c {quoted}"),
             13 => format!("bash -ec {quoted}"),
             14 => format!("eval {quoted}"),
-            15 => format!("echo \"$({cmd})\""),
-            16 => format!("X=`{cmd}`"),
+            15 => format!("echo \"$( {cmd} )\""),
+            // Inside backticks, `\\` and a backtick must be escaped.
+            16 => format!("X=`{}`", cmd.replace('\\', "\\\\").replace('`', "\\`")),
             17 => format!("cat <({cmd})"),
             18 => format!("true && {cmd}"),
             19 => format!("if true; then {cmd}; fi"),

@@ -743,8 +743,9 @@ mod tests {
             11 => format!("sh -c {quoted}"),
             12 => format!("bash -ec {quoted}"),
             13 => format!("eval {quoted}"),
-            14 => format!("echo \"$({cmd})\""),
-            15 => format!("X=`{cmd}`"),
+            14 => format!("echo \"$( {cmd} )\""),
+            // Inside backticks, `\\` and a backtick must be escaped.
+            15 => format!("X=`{}`", cmd.replace('\\', "\\\\").replace('`', "\\`")),
             16 => format!("true && \\\n  {cmd}"),
             17 => format!("if true; then\n  {cmd}\nfi"),
             18 => format!("( {cmd} ) 2>&1 | grep x"),

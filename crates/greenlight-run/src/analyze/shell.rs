@@ -828,10 +828,14 @@ impl<'a> Lexer<'a> {
     }
 
     /// After `((` or `$((`: up to the matching `))`, collecting any
-    /// substitution inside.
+    /// substitution inside. Content that reads like a command
+    /// (`$(( kubectl delete pod x ))`, which some shells run as a command
+    /// substitution) is parsed as one.
     fn arithmetic(&mut self, w: &mut Word) -> Result<(), ParseError> {
+        let start = self.i;
         let mut depth = 0usize;
         let mut scratch = Word::empty();
+        let end;
         loop {
             match self.peek() {
                 None => return Err(ParseError::Unterminated("arithmetic")),
@@ -843,6 +847,7 @@ impl<'a> Lexer<'a> {
                     if self.at(1) != Some(')') {
                         return Err(ParseError::Unexpected(")".into()));
                     }
+                    end = self.i;
                     self.i += 2;
                     break;
                 }
@@ -859,6 +864,15 @@ impl<'a> Lexer<'a> {
             }
         }
         w.literal = false;
+        let content: String = self.s.get(start..end).unwrap_or(&[]).iter().collect();
+        if looks_like_command(&content) {
+            let chars: Vec<char> = content.chars().collect();
+            let script = parse_chars(&chars, self.depth + 1)?;
+            self.subs.push(Substitution {
+                text: format!("$(({content}))"),
+                script,
+            });
+        }
         Ok(())
     }
 
@@ -939,6 +953,21 @@ impl<'a> Lexer<'a> {
         });
         Ok(())
     }
+}
+
+/// Two operands in a row (`kubectl delete`) cannot be arithmetic.
+fn looks_like_command(content: &str) -> bool {
+    let operator = |t: &str| t.chars().all(|c| "+-*/%<>=!&|^~?:,()".contains(c));
+    let tokens: Vec<&str> = content
+        .split_whitespace()
+        .filter(|t| !t.contains(['$', '`', '(', ')', '[', ']']))
+        .collect();
+    tokens.windows(2).any(|p| {
+        !operator(p[0])
+            && !operator(p[1])
+            && !p[0].ends_with(|c: char| "+-*/%<>=!&|^~?:,(".contains(c))
+            && !p[1].starts_with(|c: char| "+*/%<>=!&|^~?:,)".contains(c))
+    })
 }
 
 fn is_name(s: &str) -> bool {
@@ -1115,6 +1144,14 @@ mod tests {
         );
         assert_eq!(programs("for ((i=0;i<3;i++)); do ls; done"), vec!["ls"]);
         assert_eq!(programs("(( n > 3 )) && ls"), vec!["((", "ls"]);
+        assert_eq!(
+            programs("echo $(( a + b * (c - 1) ))"),
+            vec!["echo $(( a + b * (c - 1) ))"]
+        );
+        assert_eq!(
+            programs("echo \"$(( rm -rf x ))\""),
+            vec!["echo $(( rm -rf x ))", "sub:rm -rf x"]
+        );
     }
 
     #[test]
