@@ -1188,11 +1188,26 @@ fn awk(name: &str, args: &[Word]) -> Verdict {
 /// Whether an awk program runs commands or writes files: `system(…)`,
 /// `print > "f"`, `print | "cmd"`, `"cmd" | getline`, `|&`, `@load`.
 pub(crate) fn awk_program_acts(p: &str) -> Option<String> {
-    let c: Vec<char> = p.chars().collect();
+    // Whatever the quoting, these words in the raw text are enough.
+    let raw: Vec<char> = p.chars().collect();
+    for (k, w) in p.match_indices("system") {
+        let before = p[..k].chars().next_back();
+        let after = p[k + w.len()..].trim_start().chars().next();
+        if !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') && after == Some('(') {
+            return Some("runs a command (`system`)".into());
+        }
+    }
+    if p.contains("|&") {
+        return Some("starts a coprocess (`|&`)".into());
+    }
+    let c = raw;
     let mut i = 0;
     let mut ident = String::new();
     let mut in_print = false;
     let mut depth = 0usize;
+    // Whether a `/` here starts a regex (an operand is expected) rather
+    // than a division.
+    let mut operand_expected = true;
     let mut last_significant = ' ';
     while i < c.len() {
         let ch = c[i];
@@ -1207,9 +1222,28 @@ pub(crate) fn awk_program_acts(p: &str) -> Option<String> {
             i += 1;
             ident.clear();
             last_significant = '"';
+            operand_expected = false;
             continue;
         }
-        if ch.is_ascii_alphanumeric() || ch == '_' {
+        if ch == '/' && operand_expected {
+            i += 1;
+            let mut in_class = false;
+            while i < c.len() && (c[i] != '/' || in_class) {
+                match c[i] {
+                    '\\' => i += 1,
+                    '[' => in_class = true,
+                    ']' => in_class = false,
+                    '\n' => return Some("a regex not understood".into()),
+                    _ => {}
+                }
+                i += 1;
+            }
+            i += 1;
+            last_significant = '/';
+            operand_expected = false;
+            continue;
+        }
+        if ch.is_ascii_alphanumeric() || ch == '_' || ch == '$' {
             ident.push(ch);
             i += 1;
             if !c
@@ -1227,6 +1261,12 @@ pub(crate) fn awk_program_acts(p: &str) -> Option<String> {
                     }
                     _ => {}
                 }
+                // After a keyword such as `print` or `return` an operand
+                // (a regex) may follow; after a name or number, not.
+                operand_expected = matches!(
+                    ident.as_str(),
+                    "print" | "printf" | "return" | "in" | "case" | "do" | "else" | "getline"
+                );
                 ident.clear();
                 last_significant = 'a';
             }
@@ -1234,7 +1274,6 @@ pub(crate) fn awk_program_acts(p: &str) -> Option<String> {
         }
         match ch {
             '@' => return Some("loads an extension".into()),
-            '|' if c.get(i + 1) == Some(&'&') => return Some("starts a coprocess (`|&`)".into()),
             '|' if c.get(i + 1) == Some(&'|') => {
                 i += 1;
             }
@@ -1248,6 +1287,7 @@ pub(crate) fn awk_program_acts(p: &str) -> Option<String> {
         }
         if !ch.is_whitespace() {
             last_significant = ch;
+            operand_expected = !matches!(ch, ')' | ']');
         }
         i += 1;
     }
