@@ -98,24 +98,24 @@ fn read_if(cond: bool, program: &str, args: &[Word]) -> Verdict {
 pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
     match name {
         // Programs that only read, whatever their arguments.
-        "cat" | "head" | "tail" | "less" | "more" | "grep" | "egrep" | "fgrep" | "zgrep" | "jq"
-        | "gojq" | "jaq" | "wc" | "cut" | "tr" | "column" | "comm" | "diff" | "cmp" | "nl"
-        | "rev" | "tac" | "base64" | "base32" | "md5sum" | "sha1sum" | "sha224sum"
-        | "sha256sum" | "sha384sum" | "sha512sum" | "b2sum" | "cksum" | "echo" | "printf"
-        | "true" | "false" | "test" | "[" | "[[" | "((" | ":" | "sleep" | "pwd" | "ls" | "stat"
-        | "du" | "df" | "free" | "uptime" | "uname" | "id" | "whoami" | "groups" | "which"
-        | "type" | "ps" | "pgrep" | "top" | "ss" | "netstat" | "lsof" | "dig" | "nslookup"
-        | "host" | "ping" | "ping6" | "traceroute" | "tracepath" | "mtr" | "whois"
-        | "pg_isready" | "basename" | "dirname" | "realpath" | "readlink" | "seq" | "expr"
-        | "od" | "hexdump" | "strings" | "zcat" | "bzcat" | "xzcat" | "fold" | "expand"
-        | "unexpand" | "paste" | "join" | "numfmt" | "getent" | "nproc" | "arch" | "lscpu"
-        | "lsblk" | "lsmem" | "lspci" | "lsusb" | "lsmod" | "modinfo" | "vmstat" | "iostat"
-        | "mpstat" | "pidstat" | "w" | "who" | "last" | "tty" | "locale" | "getconf"
-        | "printenv" | "cd" | "pushd" | "popd" | "dirs" | "read" | "exit" | "return" | "break"
-        | "continue" | "shift" | "wait" | "jobs" | "times" | "umask" | "ulimit" | "unset"
-        | "getopts" | "let" | "mapfile" | "readarray" | "set" | "shopt" | "help"
-        | "kubeconform" | "kubeval" | "hadolint" | "shellcheck" | "yamllint" | "envsubst"
-        | "nvidia-smi" | "pg_lsclusters" | "pg_controldata" | "kubectx" | "kubens"
+        "cat" | "head" | "tail" | "grep" | "egrep" | "fgrep" | "zgrep" | "jq" | "gojq" | "jaq"
+        | "wc" | "cut" | "tr" | "column" | "comm" | "diff" | "cmp" | "nl" | "rev" | "tac"
+        | "base64" | "base32" | "md5sum" | "sha1sum" | "sha224sum" | "sha256sum" | "sha384sum"
+        | "sha512sum" | "b2sum" | "cksum" | "echo" | "printf" | "true" | "false" | "test" | "["
+        | "[[" | "((" | ":" | "sleep" | "pwd" | "ls" | "stat" | "du" | "df" | "free" | "uptime"
+        | "uname" | "id" | "whoami" | "groups" | "which" | "type" | "ps" | "pgrep" | "top"
+        | "ss" | "netstat" | "lsof" | "dig" | "nslookup" | "host" | "ping" | "ping6"
+        | "traceroute" | "tracepath" | "mtr" | "whois" | "pg_isready" | "basename" | "dirname"
+        | "realpath" | "readlink" | "seq" | "expr" | "od" | "hexdump" | "strings" | "zcat"
+        | "bzcat" | "xzcat" | "fold" | "expand" | "unexpand" | "paste" | "join" | "numfmt"
+        | "getent" | "nproc" | "arch" | "lscpu" | "lsblk" | "lsmem" | "lspci" | "lsusb"
+        | "lsmod" | "modinfo" | "vmstat" | "iostat" | "mpstat" | "pidstat" | "w" | "who"
+        | "last" | "tty" | "locale" | "getconf" | "printenv" | "cd" | "pushd" | "popd" | "dirs"
+        | "read" | "exit" | "return" | "break" | "continue" | "shift" | "wait" | "jobs"
+        | "times" | "umask" | "ulimit" | "unset" | "getopts" | "let" | "mapfile" | "readarray"
+        | "set" | "shopt" | "help" | "kubeconform" | "kubeval" | "hadolint" | "shellcheck"
+        | "yamllint" | "envsubst" | "nvidia-smi" | "pg_lsclusters" | "pg_controldata"
+        | "kubectx" | "kubens"
             if !matches!(name, "kubectx" | "kubens") || args.is_empty() =>
         {
             Verdict::read()
@@ -307,7 +307,17 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
                 args,
             )
         }
-        "nc" | "ncat" | "netcat" => read_if(bundle_has(args, 'z', "pswWqiIOTxX"), name, args),
+        "nc" | "ncat" | "netcat" => read_if(
+            bundle_has(args, 'z', "pswWqiIOTxXec")
+                && !bundle_has(args, 'e', "pswWqiIOTxX")
+                && !bundle_has(args, 'c', "pswWqiIOTxX")
+                && !has_prefix(
+                    args,
+                    &["--exec", "--sh-exec", "--lua-exec", "-o", "--output"],
+                ),
+            name,
+            args,
+        ),
         // Clients that send their input: read only when nothing is fed in.
         "telnet" => read_if(!ctx.fed, name, args),
         "wscat" | "websocat" => read_if(
@@ -552,7 +562,7 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
             let read = match sub {
                 "audit" => second != Some("fix") && !has(args, &["--fix"]),
                 "ls" | "list" | "outdated" | "view" | "info" | "show" | "why" | "explain"
-                | "doctor" | "whoami" | "ping" => true,
+                | "whoami" | "ping" => true,
                 "config" => matches!(second, Some("get" | "list" | "ls")),
                 "publish" | "pack" => super::tools_cloud::dry_run(args),
                 "" => has(args, &["--version", "-v"]),
@@ -616,11 +626,9 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
             let pos = positionals(args, &[]);
             let sub = pos.first().map(|w| w.text.as_str()).unwrap_or("");
             let read = match sub {
-                "version" | "list" | "doc" => true,
+                // `go list`, `go doc`, `go mod …` may download modules.
+                "version" => true,
                 "env" => !has(args, &["-w", "-u"]),
-                "mod" => pos
-                    .get(1)
-                    .is_some_and(|w| matches!(w.text.as_str(), "graph" | "verify" | "why")),
                 _ => false,
             };
             if read {
@@ -684,8 +692,8 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
             read_if(
                 matches!(
                     sub.as_slice(),
+                    // Not `vault read`: on dynamic engines it creates credentials.
                     ["status", ..]
-                        | ["read", ..]
                         | ["version", ..]
                         | ["kv", "get" | "list" | "metadata", ..]
                         | ["list", ..]
