@@ -26,7 +26,7 @@ pub(crate) fn program_class(program: &str, words: &[Word], ctx: &Ctx) -> Verdict
     let class = match program {
         "curl" | "wget" | "http" => http_class(&args),
         "redis-cli" => {
-            if let Some(v) = super::tools::redis_cli_options(words) {
+            if let Some(v) = super::tools_db::redis_cli_options(words) {
                 return v;
             }
             let cmd: Vec<String> = redis_command_words(&args);

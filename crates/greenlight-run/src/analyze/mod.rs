@@ -11,6 +11,8 @@ pub mod script;
 pub mod shell;
 mod tools;
 mod tools_cloud;
+mod tools_db;
+mod tools_text;
 
 use crate::check::{Expectation, Target};
 use crate::plan::{BlockAnalysis, Capture, Command};

@@ -6,25 +6,25 @@ use super::judge::{self, Ctx, Spec, Verdict, getopt, judge_words, short};
 use super::shell::Word;
 use crate::profile::Class;
 
-fn texts(args: &[Word]) -> Vec<&str> {
+pub(super) fn texts(args: &[Word]) -> Vec<&str> {
     args.iter().map(|w| w.text.as_str()).collect()
 }
 
 /// A literal word equal to one of `names`.
-fn has(args: &[Word], names: &[&str]) -> bool {
+pub(super) fn has(args: &[Word], names: &[&str]) -> bool {
     args.iter()
         .any(|w| w.literal && names.contains(&w.text.as_str()))
 }
 
 /// A literal word starting with one of `prefixes`.
-fn has_prefix(args: &[Word], prefixes: &[&str]) -> bool {
+pub(super) fn has_prefix(args: &[Word], prefixes: &[&str]) -> bool {
     args.iter()
         .any(|w| prefixes.iter().any(|p| w.text.starts_with(p)))
 }
 
 /// A short-option bundle (`-xvf`) holding `letter`, stopping at letters
 /// that take a value.
-fn bundle_has(args: &[Word], letter: char, value_letters: &str) -> bool {
+pub(super) fn bundle_has(args: &[Word], letter: char, value_letters: &str) -> bool {
     args.iter().any(|w| {
         let t = w.text.as_str();
         if t.starts_with("--") || !t.starts_with('-') {
@@ -43,13 +43,13 @@ fn bundle_has(args: &[Word], letter: char, value_letters: &str) -> bool {
 }
 
 /// Some argument could become an option at run time.
-fn expansion_could_be_option(args: &[Word]) -> Option<&Word> {
+pub(super) fn expansion_could_be_option(args: &[Word]) -> Option<&Word> {
     args.iter().find(|w| !w.lead_literal)
 }
 
 /// Positional words after skipping options; `value_flags` take the next
 /// word as their value.
-fn positionals<'a>(args: &'a [Word], value_flags: &[&str]) -> Vec<&'a Word> {
+pub(super) fn positionals<'a>(args: &'a [Word], value_flags: &[&str]) -> Vec<&'a Word> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < args.len() {
@@ -70,11 +70,11 @@ fn positionals<'a>(args: &'a [Word], value_flags: &[&str]) -> Vec<&'a Word> {
     out
 }
 
-fn m(reason: impl Into<String>) -> Verdict {
+pub(super) fn m(reason: impl Into<String>) -> Verdict {
     Verdict::mutating(reason)
 }
 
-fn not_read_only(program: &str, args: &[Word]) -> Verdict {
+pub(super) fn not_read_only(program: &str, args: &[Word]) -> Verdict {
     let sub = args
         .iter()
         .find(|w| !w.text.starts_with('-'))
@@ -86,7 +86,7 @@ fn not_read_only(program: &str, args: &[Word]) -> Verdict {
     ))
 }
 
-fn read_if(cond: bool, program: &str, args: &[Word]) -> Verdict {
+pub(super) fn read_if(cond: bool, program: &str, args: &[Word]) -> Verdict {
     if cond {
         Verdict::read()
     } else {
@@ -327,7 +327,7 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
             name,
             args,
         ),
-        "sort" => sort(args),
+        "sort" => super::tools_text::sort(args),
         "uniq" => match getopt(
             args,
             &Spec {
@@ -376,9 +376,9 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
                 || "`tee` writes files".to_string(),
             )
         }
-        "sed" => sed(args),
-        "awk" | "gawk" | "mawk" | "nawk" => awk(name, args),
-        "find" => find(args),
+        "sed" => super::tools_text::sed(args),
+        "awk" | "gawk" | "mawk" | "nawk" => super::tools_text::awk(name, args),
+        "find" => super::tools_text::find(args),
         "rg" => read_if(
             !has_prefix(args, &["--pre", "--search-zip"]) && !bundle_has(args, 'z', "ABCefgjmMrtT"),
             name,
@@ -441,8 +441,8 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
                 args,
             )
         }
-        "psql" => psql(args),
-        "mysql" | "mariadb" => mysql(args),
+        "psql" => super::tools_db::psql(args),
+        "mysql" | "mariadb" => super::tools_db::mysql(args),
         "mysqladmin" => {
             let pos = positionals(args, &["-u", "-h", "-P", "-S", "-p"]);
             read_if(
@@ -677,11 +677,12 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
         "make" | "gmake" | "pytest" | "tox" | "nox" | "mvn" | "gradle" | "gradlew" | "bazel"
         | "dotnet" | "jest" | "vitest" | "mocha" | "rake" | "rails" | "bundle" | "composer"
         | "ant" | "sbt" | "npx" | "pnpx" | "bunx" | "uv" | "poetry" | "pipenv" => {
-            migration(name, args).unwrap_or_else(|| m(format!("`{name}` runs project code")))
+            super::tools_db::migration(name, args)
+                .unwrap_or_else(|| m(format!("`{name}` runs project code")))
         }
         "sqlx" | "diesel" | "migrate" | "alembic" | "flyway" | "liquibase" | "prisma" | "knex"
         | "goose" | "dbmate" | "atlas" | "sequelize" | "sequelize-cli" => {
-            migration(name, args).unwrap_or_else(|| not_read_only(name, args))
+            super::tools_db::migration(name, args).unwrap_or_else(|| not_read_only(name, args))
         }
         "vault" => {
             let pos = positionals(
@@ -882,426 +883,6 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
     }
 }
 
-fn sort(args: &[Word]) -> Verdict {
-    if let Some(w) = expansion_could_be_option(args) {
-        return m(format!(
-            "`sort` with `{}` from an expansion",
-            short(&w.text)
-        ));
-    }
-    let spec = Spec {
-        short_val: "kotTS",
-        short_bool: "bcCdfghiMmnRrsuVz",
-        short_opt: "",
-        long_val: &[
-            "key",
-            "output",
-            "field-separator",
-            "temporary-directory",
-            "buffer-size",
-            "parallel",
-            "batch-size",
-            "files0-from",
-            "random-source",
-        ],
-        long_bool: &[
-            "ignore-leading-blanks",
-            "dictionary-order",
-            "ignore-case",
-            "general-numeric-sort",
-            "ignore-nonprinting",
-            "month-sort",
-            "human-numeric-sort",
-            "numeric-sort",
-            "random-sort",
-            "reverse",
-            "sort",
-            "version-sort",
-            "check",
-            "merge",
-            "stable",
-            "unique",
-            "zero-terminated",
-            "debug",
-        ],
-    };
-    match getopt(args, &spec, false) {
-        Ok(o) if o.has(&["-o", "--output"]) => m("`sort -o` writes a file"),
-        Ok(_) => Verdict::read(),
-        Err(e) => m(format!("`sort`: {e}")),
-    }
-}
-
-fn find(args: &[Word]) -> Verdict {
-    if let Some(w) = expansion_could_be_option(args) {
-        return m(format!(
-            "`find` with `{}` from an expansion",
-            short(&w.text)
-        ));
-    }
-    for w in args {
-        if matches!(
-            w.text.as_str(),
-            "-delete"
-                | "-exec"
-                | "-execdir"
-                | "-ok"
-                | "-okdir"
-                | "-fprint"
-                | "-fprint0"
-                | "-fprintf"
-                | "-fls"
-        ) {
-            return if w.text == "-delete" {
-                Verdict::destructive("`find -delete` deletes files")
-            } else {
-                m(format!("`find {}` runs commands or writes files", w.text))
-            };
-        }
-    }
-    Verdict::read()
-}
-
-fn sed(args: &[Word]) -> Verdict {
-    if let Some(w) = expansion_could_be_option(args) {
-        return m(format!("`sed` with `{}` from an expansion", short(&w.text)));
-    }
-    let spec = Spec {
-        short_val: "efl",
-        short_bool: "nrEsuz",
-        short_opt: "i",
-        long_val: &["expression", "file", "line-length"],
-        long_bool: &[
-            "quiet",
-            "silent",
-            "regexp-extended",
-            "separate",
-            "unbuffered",
-            "null-data",
-            "posix",
-            "debug",
-            "sandbox",
-            "follow-symlinks",
-            "in-place",
-        ],
-    };
-    let o = match getopt(args, &spec, false) {
-        Ok(o) => o,
-        Err(e) => return m(format!("`sed`: {e}")),
-    };
-    if o.has(&["-i", "--in-place"]) {
-        return m("`sed -i` edits files in place");
-    }
-    if o.has(&["-f", "--file"]) {
-        return m("`sed -f` runs a script file");
-    }
-    let mut scripts: Vec<&str> = o.values(&["-e", "--expression"]).collect();
-    if scripts.is_empty() {
-        match o.operands.first() {
-            Some(&i) => {
-                if !args[i].literal {
-                    return m("a `sed` script from an expansion");
-                }
-                scripts.push(&args[i].text);
-            }
-            None => return m("`sed` without a script"),
-        }
-    }
-    for s in scripts {
-        if let Some(why) = sed_script_acts(s) {
-            return m(why);
-        }
-    }
-    Verdict::read()
-}
-
-/// Whether a sed script can run commands or write files (`e`, `w`, `W`,
-/// `s///e`, `s///w`), or is not understood.
-pub(crate) fn sed_script_acts(script: &str) -> Option<String> {
-    let c: Vec<char> = script.chars().collect();
-    let mut i = 0;
-    let to_eol = |i: &mut usize| {
-        while *i < c.len() && c[*i] != '\n' {
-            if c[*i] == '\\' {
-                *i += 1;
-            }
-            *i += 1;
-        }
-    };
-    // Reads a delimited part (regex or replacement); false when unterminated.
-    let delimited = |i: &mut usize, d: char| -> bool {
-        while *i < c.len() {
-            if c[*i] == '\\' {
-                *i += 2;
-                continue;
-            }
-            if c[*i] == d {
-                *i += 1;
-                return true;
-            }
-            *i += 1;
-        }
-        false
-    };
-    let not_understood = || {
-        Some(format!(
-            "a `sed` script not understood (`{}`)",
-            short(script)
-        ))
-    };
-    loop {
-        while i < c.len() && (c[i].is_whitespace() || c[i] == ';') {
-            i += 1;
-        }
-        if i >= c.len() {
-            return None;
-        }
-        // Up to two addresses.
-        for k in 0..2 {
-            if k == 1 {
-                if c.get(i) == Some(&',') {
-                    i += 1;
-                    while c.get(i).is_some_and(|x| x.is_whitespace()) {
-                        i += 1;
-                    }
-                } else {
-                    break;
-                }
-            }
-            match c.get(i) {
-                Some(d) if d.is_ascii_digit() || *d == '+' || *d == '~' => {
-                    i += 1;
-                    while c.get(i).is_some_and(|x| x.is_ascii_digit() || *x == '~') {
-                        i += 1;
-                    }
-                }
-                Some('$') => i += 1,
-                Some('/') => {
-                    i += 1;
-                    if !delimited(&mut i, '/') {
-                        return not_understood();
-                    }
-                    while matches!(c.get(i), Some('I' | 'M')) {
-                        i += 1;
-                    }
-                }
-                Some('\\') => {
-                    let Some(&d) = c.get(i + 1) else {
-                        return not_understood();
-                    };
-                    i += 2;
-                    if !delimited(&mut i, d) {
-                        return not_understood();
-                    }
-                    while matches!(c.get(i), Some('I' | 'M')) {
-                        i += 1;
-                    }
-                }
-                _ => {}
-            }
-        }
-        while c.get(i).is_some_and(|x| x.is_whitespace() || *x == '!') {
-            i += 1;
-        }
-        let Some(&cmd) = c.get(i) else {
-            return not_understood();
-        };
-        i += 1;
-        match cmd {
-            '{' | '}' | '=' | 'd' | 'D' | 'g' | 'G' | 'h' | 'H' | 'n' | 'N' | 'p' | 'P' | 'x'
-            | 'z' | 'F' => {}
-            'l' | 'q' | 'Q' | 'L' => {
-                while c.get(i).is_some_and(|x| *x == ' ' || x.is_ascii_digit()) {
-                    i += 1;
-                }
-            }
-            ':' | 'b' | 't' | 'T' | 'v' => {
-                while i < c.len() && c[i] != ';' && c[i] != '\n' && c[i] != '}' {
-                    i += 1;
-                }
-            }
-            'a' | 'i' | 'c' | 'r' | 'R' | '#' => to_eol(&mut i),
-            'w' | 'W' => return Some("`sed` script writes a file (`w`)".into()),
-            'e' => return Some("`sed` script runs a command (`e`)".into()),
-            's' | 'y' => {
-                let Some(&d) = c.get(i) else {
-                    return not_understood();
-                };
-                if d == '\n' || d == '\\' {
-                    return not_understood();
-                }
-                i += 1;
-                if !delimited(&mut i, d) || !delimited(&mut i, d) {
-                    return not_understood();
-                }
-                if cmd == 's' {
-                    while let Some(&f) = c.get(i) {
-                        match f {
-                            'g' | 'p' | 'i' | 'I' | 'm' | 'M' => i += 1,
-                            x if x.is_ascii_digit() => i += 1,
-                            'e' => return Some("`sed s///e` runs a command".into()),
-                            'w' => return Some("`sed s///w` writes a file".into()),
-                            _ => break,
-                        }
-                    }
-                }
-            }
-            _ => return not_understood(),
-        }
-    }
-}
-
-fn awk(name: &str, args: &[Word]) -> Verdict {
-    let spec = Spec {
-        short_val: "Fve",
-        short_bool: "bcNnPrsStV",
-        short_opt: "",
-        long_val: &["field-separator", "assign", "source"],
-        long_bool: &[
-            "characters-as-bytes",
-            "traditional",
-            "posix",
-            "re-interval",
-            "sandbox",
-            "use-lc-numeric",
-            "non-decimal-data",
-            "lint",
-            "version",
-        ],
-    };
-    let o = match getopt(args, &spec, false) {
-        Ok(o) => o,
-        Err(e) => {
-            return m(format!(
-                "`{name}`: {e} (program files, profiles and dumps are not judged)"
-            ));
-        }
-    };
-    let mut programs: Vec<&str> = o.values(&["-e", "--source"]).collect();
-    if programs.is_empty() {
-        match o.operands.first() {
-            Some(&i) if args[i].literal => programs.push(&args[i].text),
-            Some(_) => return m(format!("an `{name}` program from an expansion")),
-            None => return m(format!("`{name}` without a program")),
-        }
-    }
-    for p in programs {
-        if let Some(why) = awk_program_acts(p) {
-            return m(format!("`{name}` {why}"));
-        }
-    }
-    Verdict::read()
-}
-
-/// Whether an awk program runs commands or writes files: `system(…)`,
-/// `print > "f"`, `print | "cmd"`, `"cmd" | getline`, `|&`, `@load`.
-pub(crate) fn awk_program_acts(p: &str) -> Option<String> {
-    // Whatever the quoting, these words in the raw text are enough.
-    let raw: Vec<char> = p.chars().collect();
-    for (k, w) in p.match_indices("system") {
-        let before = p[..k].chars().next_back();
-        let after = p[k + w.len()..].trim_start().chars().next();
-        if !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') && after == Some('(') {
-            return Some("runs a command (`system`)".into());
-        }
-    }
-    if p.contains("|&") {
-        return Some("starts a coprocess (`|&`)".into());
-    }
-    let c = raw;
-    let mut i = 0;
-    let mut ident = String::new();
-    let mut in_print = false;
-    let mut depth = 0usize;
-    // Whether a `/` here starts a regex (an operand is expected) rather
-    // than a division.
-    let mut operand_expected = true;
-    let mut last_significant = ' ';
-    while i < c.len() {
-        let ch = c[i];
-        if ch == '"' {
-            i += 1;
-            while i < c.len() && c[i] != '"' {
-                if c[i] == '\\' {
-                    i += 1;
-                }
-                i += 1;
-            }
-            i += 1;
-            ident.clear();
-            last_significant = '"';
-            operand_expected = false;
-            continue;
-        }
-        if ch == '/' && operand_expected {
-            i += 1;
-            let mut in_class = false;
-            while i < c.len() && (c[i] != '/' || in_class) {
-                match c[i] {
-                    '\\' => i += 1,
-                    '[' => in_class = true,
-                    ']' => in_class = false,
-                    '\n' => return Some("a regex not understood".into()),
-                    _ => {}
-                }
-                i += 1;
-            }
-            i += 1;
-            last_significant = '/';
-            operand_expected = false;
-            continue;
-        }
-        if ch.is_ascii_alphanumeric() || ch == '_' || ch == '$' {
-            ident.push(ch);
-            i += 1;
-            if !c
-                .get(i)
-                .is_some_and(|n| n.is_ascii_alphanumeric() || *n == '_')
-            {
-                match ident.as_str() {
-                    "system" => return Some("runs a command (`system`)".into()),
-                    "print" | "printf" => {
-                        in_print = true;
-                        depth = 0;
-                    }
-                    "getline" if last_significant == '|' => {
-                        return Some("runs a command (`| getline`)".into());
-                    }
-                    _ => {}
-                }
-                // After a keyword such as `print` or `return` an operand
-                // (a regex) may follow; after a name or number, not.
-                operand_expected = matches!(
-                    ident.as_str(),
-                    "print" | "printf" | "return" | "in" | "case" | "do" | "else" | "getline"
-                );
-                ident.clear();
-                last_significant = 'a';
-            }
-            continue;
-        }
-        match ch {
-            '@' => return Some("loads an extension".into()),
-            '|' if c.get(i + 1) == Some(&'|') => {
-                i += 1;
-            }
-            '(' => depth += 1,
-            ')' => depth = depth.saturating_sub(1),
-            ';' | '\n' | '}' | '{' => in_print = false,
-            '>' | '|' if in_print && depth == 0 => {
-                return Some("redirects output to a file or command".into());
-            }
-            _ => {}
-        }
-        if !ch.is_whitespace() {
-            last_significant = ch;
-            operand_expected = !matches!(ch, ')' | ']');
-        }
-        i += 1;
-    }
-    None
-}
-
 fn openssl(args: &[Word]) -> Verdict {
     let Some(sub) = args.first() else {
         return m("`openssl` reads commands from its input");
@@ -1404,337 +985,6 @@ fn systemctl(args: &[Word]) -> Verdict {
         }
     };
     read_if(read, "systemctl", args)
-}
-
-/// psql: every `-c` is judged, `-f`/`-o`/`-L` and meta-commands that run
-/// or write are not read; no `-c` means SQL from input: not read.
-fn psql(args: &[Word]) -> Verdict {
-    // `psql "$DATABASE_URL" -c …`: a connection string from a variable is
-    // taken as the operand it is meant to be.
-    let args: Vec<Word> = args
-        .iter()
-        .map(|w| {
-            let mut w = w.clone();
-            if w.text.starts_with('$') {
-                w.lead_literal = true;
-            }
-            w
-        })
-        .collect();
-    let args = args.as_slice();
-    let spec = Spec {
-        short_val: "cdfhLopPRFTUv",
-        short_bool: "aAbeEHlnqsStwWxXz01?V",
-        short_opt: "",
-        long_val: &[
-            "command",
-            "dbname",
-            "file",
-            "host",
-            "log-file",
-            "output",
-            "port",
-            "pset",
-            "record-separator",
-            "field-separator",
-            "table-attr",
-            "username",
-            "set",
-            "variable",
-        ],
-        long_bool: &[
-            "echo-all",
-            "no-align",
-            "echo-errors",
-            "echo-queries",
-            "echo-hidden",
-            "html",
-            "list",
-            "no-readline",
-            "quiet",
-            "single-step",
-            "single-line",
-            "tuples-only",
-            "no-password",
-            "password",
-            "expanded",
-            "no-psqlrc",
-            "field-separator-zero",
-            "record-separator-zero",
-            "single-transaction",
-            "help",
-            "version",
-            "csv",
-        ],
-    };
-    let o = match getopt(args, &spec, false) {
-        Ok(o) => o,
-        Err(e) => return m(format!("`psql`: {e}")),
-    };
-    if o.has(&["-f", "--file"]) {
-        return m("`psql -f` runs a SQL file");
-    }
-    if o.has(&["-o", "--output", "-L", "--log-file"]) {
-        return m("`psql -o`/`-L` writes a file");
-    }
-    let commands: Vec<&str> = o.values(&["-c", "--command"]).collect();
-    if commands.is_empty() {
-        if o.has(&["-l", "--list", "-V", "--version", "--help", "-?"]) {
-            return Verdict::read();
-        }
-        return m("`psql` without `-c` runs SQL from its input");
-    }
-    let mut v = Verdict::read();
-    for sql in commands {
-        let trimmed = sql.trim_start();
-        if let Some(meta) = trimmed.strip_prefix('\\') {
-            let cmd: String = meta
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '+')
-                .collect();
-            let ok = cmd.starts_with('d')
-                || matches!(
-                    cmd.as_str(),
-                    "l" | "l+"
-                        | "list"
-                        | "conninfo"
-                        | "encoding"
-                        | "timing"
-                        | "x"
-                        | "z"
-                        | "dt"
-                        | "du"
-                        | "dn"
-                );
-            if !ok || meta.contains('|') || meta.contains('>') || meta.contains('\\') {
-                v.raise(m(format!("psql meta-command `\\{}`", short(meta))));
-            }
-            continue;
-        }
-        let class = super::classify::sql_class(sql);
-        v.raise(Verdict::of(class, || {
-            format!("SQL `{}` is {}", short(sql), class.as_str())
-        }));
-    }
-    v
-}
-
-fn mysql(args: &[Word]) -> Verdict {
-    let mut sqls: Vec<&str> = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let t = args[i].text.as_str();
-        if t == "-e" || t == "--execute" {
-            if let Some(w) = args.get(i + 1) {
-                sqls.push(&w.text);
-            }
-            i += 1;
-        } else if let Some(s) = t.strip_prefix("--execute=") {
-            sqls.push(s);
-        } else if let Some(s) = t.strip_prefix("-e").filter(|s| !s.is_empty()) {
-            sqls.push(s);
-        } else if t.starts_with("--tee") || t == "-o" || t.starts_with("--init-command") {
-            return m("`mysql` option writes or runs more");
-        }
-        i += 1;
-    }
-    if sqls.is_empty() {
-        return m("`mysql` without `-e` runs SQL from its input");
-    }
-    let mut v = Verdict::read();
-    for sql in sqls {
-        if sql.contains("INTO OUTFILE")
-            || sql.contains("into outfile")
-            || sql.contains("\\!")
-            || sql.trim_start().starts_with("system")
-        {
-            v.raise(m("SQL writes a file or runs a command"));
-        }
-        let class = super::classify::sql_class(sql);
-        v.raise(Verdict::of(class, || {
-            format!("SQL `{}` is {}", short(sql), class.as_str())
-        }));
-    }
-    v
-}
-
-/// redis-cli options that act whatever the command: `--pipe`, `--rdb`,
-/// `--eval`, `--cluster` (other than check/info), `--functions-rdb`.
-pub(crate) fn redis_cli_options(args: &[Word]) -> Option<Verdict> {
-    let mut scan_mode = false;
-    for (i, w) in args.iter().enumerate() {
-        let t = w.text.as_str();
-        match t {
-            "--pipe" | "--rdb" | "--functions-rdb" | "--eval" | "-x" | "--replica" | "--slave" => {
-                return Some(m(format!(
-                    "`redis-cli {t}` writes, feeds input or runs scripts"
-                )));
-            }
-            "--cluster" => {
-                let sub = args.get(i + 1).map(|w| w.text.as_str());
-                if !matches!(sub, Some("check" | "info" | "help")) {
-                    return Some(m("`redis-cli --cluster` changes the cluster"));
-                }
-            }
-            "--scan"
-            | "--bigkeys"
-            | "--memkeys"
-            | "--hotkeys"
-            | "--keystats"
-            | "--stat"
-            | "--latency"
-            | "--latency-history"
-            | "--latency-dist"
-            | "--intrinsic-latency" => {
-                scan_mode = true;
-            }
-            _ => {}
-        }
-    }
-    // These modes only read, whatever words follow.
-    scan_mode.then(Verdict::read)
-}
-
-/// Migration tools: destructive verbs (revert, down, rollback, reset,
-/// drop, clean, undo), read verbs (status, info, list, history, current,
-/// validate, `*-sql` previews), the rest mutating. `None` when `name` does
-/// not run a migration tool (`npx` of something else).
-fn migration(name: &str, args: &[Word]) -> Option<Verdict> {
-    let words: Vec<String> = args
-        .iter()
-        .filter(|w| w.literal && !w.text.starts_with('-'))
-        .map(|w| w.text.to_ascii_lowercase())
-        .collect();
-    let tools = [
-        "sqlx",
-        "diesel",
-        "migrate",
-        "alembic",
-        "flyway",
-        "liquibase",
-        "prisma",
-        "knex",
-        "goose",
-        "dbmate",
-        "atlas",
-        "sequelize",
-        "sequelize-cli",
-        "typeorm",
-        "db-migrate",
-        "node-pg-migrate",
-        "rails",
-        "rake",
-    ];
-    let is_tool = matches!(
-        name,
-        "sqlx"
-            | "diesel"
-            | "migrate"
-            | "alembic"
-            | "flyway"
-            | "liquibase"
-            | "prisma"
-            | "knex"
-            | "goose"
-            | "dbmate"
-            | "atlas"
-            | "sequelize"
-            | "sequelize-cli"
-    ) || words.first().is_some_and(|w| tools.contains(&w.as_str()))
-        || (matches!(name, "rails" | "rake") && words.iter().any(|w| w.starts_with("db:")));
-    if !is_tool {
-        return None;
-    }
-    let tokens: Vec<&str> = words.iter().flat_map(|w| w.split(':')).collect();
-    let destructive = [
-        "revert",
-        "down",
-        "downgrade",
-        "rollback",
-        "reset",
-        "drop",
-        "clean",
-        "undo",
-        "redo",
-        "fresh",
-        "drop-all",
-        "dropall",
-        "down-to",
-        "purge",
-    ];
-    let read = [
-        "status",
-        "info",
-        "list",
-        "history",
-        "current",
-        "heads",
-        "branches",
-        "show",
-        "check",
-        "validate",
-        "version",
-        "update-sql",
-        "updatesql",
-        "rollback-sql",
-        "rollbacksql",
-        "future-rollback-sql",
-        "diff",
-        "print-schema",
-    ];
-    let mutating = [
-        "up",
-        "run",
-        "upgrade",
-        "apply",
-        "deploy",
-        "baseline",
-        "repair",
-        "update",
-        "create",
-        "new",
-        "add",
-        "generate",
-        "fix",
-        "force",
-        "goto",
-        "stamp",
-        "merge",
-        "edit",
-        "tag",
-        "seed",
-        "push",
-        "latest",
-        "setup",
-        "up-by-one",
-        "up-to",
-        "dev",
-        "resolve",
-        "import",
-    ];
-    // Only tools whose dry run is real: `sqlx migrate run --dry-run`,
-    // `atlas migrate apply --dry-run`, `alembic upgrade --sql` (offline).
-    let dry = match name {
-        "sqlx" | "atlas" => super::tools_cloud::dry_run(args),
-        "alembic" => has(args, &["--sql"]),
-        _ => false,
-    };
-    if let Some(d) = tokens.iter().find(|t| destructive.contains(t)) {
-        if dry {
-            return Some(Verdict::read());
-        }
-        return Some(Verdict::destructive(format!(
-            "`{name} … {d}` undoes migrations or drops data"
-        )));
-    }
-    let has_mutating = tokens.iter().any(|t| mutating.contains(t));
-    if has_mutating && !dry {
-        return Some(not_read_only(name, args));
-    }
-    if tokens.iter().any(|t| read.contains(t)) || (has_mutating && dry) {
-        return Some(Verdict::read());
-    }
-    Some(not_read_only(name, args))
 }
 
 /// Inner commands of `kubectl exec`, `docker exec`, `docker compose exec`
