@@ -242,24 +242,33 @@ pub(crate) fn judge_assignment(text: &str) -> Verdict {
     }
 }
 
-/// Standard places for programs: `/usr/bin/curl` is `curl`; any other
-/// path (`./x.sh`, `~/bin/x`) is a local file.
+/// Installed programs: `/usr/bin/curl` is `curl`, so is
+/// `/usr/pgsql-12/bin/pg_controldata` `pg_controldata`; a relative path
+/// (`./x.sh`, `bin/x`, `~/x`) or one in a scratch folder (`/tmp/…`) is a
+/// local file.
 pub fn command_name(word: &str) -> Option<&str> {
     if !word.contains('/') {
         return Some(word);
     }
     let (dir, name) = word.rsplit_once('/')?;
-    let standard = matches!(
-        dir,
-        "/bin"
-            | "/usr/bin"
-            | "/usr/local/bin"
-            | "/sbin"
-            | "/usr/sbin"
-            | "/usr/local/sbin"
-            | "/opt/homebrew/bin"
-    );
-    (standard && !name.is_empty()).then_some(name)
+    let installed = word.starts_with('/')
+        && !word.contains("/../")
+        && !word.contains("/./")
+        && ![
+            "/tmp/",
+            "/var/tmp/",
+            "/dev/shm/",
+            "/home/",
+            "/root/",
+            "/run/",
+        ]
+        .iter()
+        .any(|p| word.starts_with(p))
+        && dir
+            .rsplit('/')
+            .next()
+            .is_some_and(|d| d == "bin" || d == "sbin");
+    (installed && !name.is_empty()).then_some(name)
 }
 
 /// Judges a simple command given as words (assignments first).
@@ -544,6 +553,13 @@ fn wrapper_or_program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
                 Err(e) => unknown_option(name, e),
             }
         }
+        "ionice" => {
+            let s = spec("cn", "t", &["class", "classdata"], &["ignore"]);
+            match getopt(args, &s, true) {
+                Ok(o) => judge_words(&rest_after(args, &o), ctx),
+                Err(e) => unknown_option(name, e),
+            }
+        }
         "setsid" => {
             let s = spec("", "cfw", &[], &["ctty", "fork", "wait"]);
             match getopt(args, &s, true) {
@@ -633,8 +649,8 @@ fn wrapper_or_program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
             }
         }
         "nsenter" | "chroot" | "unshare" | "su" | "runuser" | "systemd-run" | "flock" | "chrt"
-        | "taskset" | "ionice" | "cgexec" | "firejail" | "strace" | "ltrace" | "gdb"
-        | "valgrind" | "parallel" | "script" | "expect" | "tmux" | "screen" | "at" | "batch" => {
+        | "taskset" | "cgexec" | "firejail" | "strace" | "ltrace" | "gdb" | "valgrind"
+        | "parallel" | "script" | "expect" | "tmux" | "screen" | "at" | "batch" => {
             Verdict::mutating(format!("`{name}` is not known to be read-only"))
         }
         _ => super::classify::program_class(name, args, ctx),
@@ -940,6 +956,18 @@ mod tests {
                 "awk 'BEGIN { system (\"rm x\") }'",
                 "awk \"$PROG\" f",
                 "find . -exec rm {} ;",
+                "find . -name '*.txt' -exec sed -i s/a/b/ {} +",
+                "kubectl exec -it pod -n x -- cat /etc/config",
+                "kubectl exec pod -- psql -c 'SELECT 1'",
+                "docker exec c cat /etc/hosts",
+                "docker compose exec db psql -c 'SELECT 1'",
+                "terraform plan",
+                "npm publish --dry-run",
+                "cargo publish --dry-run",
+                "/tmp/x/cat f",
+                "/home/u/bin/ls",
+                "/usr/local/../tmp/bin/ls",
+                "bin/ls",
                 "find / -fprint out",
                 "yq -i '.a = 1' f.yaml",
                 "perl -pi -e s/a/b/ f",
@@ -1032,6 +1060,8 @@ mod tests {
                 "redis-cli --pipe",
                 "redis-cli --rdb dump.rdb",
                 "redis-cli --eval x.lua",
+                "redis-cli --cluster check h:7000 --pipe",
+                "redis-cli --cluster fix h:7000",
                 "redis-cli",
                 "echo FLUSHALL | nc redis 6379",
                 "nc -z -e /bin/sh host 80",
@@ -1293,8 +1323,6 @@ mod tests {
                 "kubectl create secret generic x --from-literal=a=b --dry-run=client -o yaml",
                 "kubectl delete pod x --dry-run=client",
                 "kubectl delete pod x --dry-run=none --dry-run=server",
-                "kubectl exec -it pod -n x -- cat /etc/config",
-                "kubectl exec pod -- psql -c 'SELECT 1'",
                 "kubectl get secret x -o jsonpath='{.data.password}' | base64 -d",
                 "kubectl get pods -o name | xargs kubectl describe",
                 "kubectl get pods | grep -v Running | wc -l",
@@ -1346,9 +1374,16 @@ mod tests {
                 "docker compose logs -f api",
                 "docker compose config",
                 "docker-compose ps",
-                "docker compose exec db psql -c 'SELECT 1'",
-                "docker exec c cat /etc/hosts",
                 "git status",
+                "git -c core.pager=cat log --oneline -n 5",
+                "git fetch --dry-run",
+                "ionice -c3 du -sh /var/log",
+                "find /var/log -name '*.log' -newer /tmp/stamp -exec wc -l {} +",
+                "docker compose down --dry-run",
+                "cargo +nightly fmt --check",
+                "/usr/pgsql-12/bin/pg_controldata -D $PGDATA",
+                "/usr/lib/postgresql/16/bin/pg_isready",
+                "terraform -chdir=infra validate",
                 "git -C dir status",
                 "git -c color.ui=always log",
                 "git --no-pager log --oneline -10",
@@ -1392,6 +1427,7 @@ mod tests {
                 "aws cloudwatch get-metric-statistics --namespace AWS/EC2 --statistics Average Maximum --period 60",
                 "redis-cli --scan --pattern 'session:*'",
                 "redis-cli -h h --bigkeys",
+                "redis-cli --cluster check 10.0.0.11:7000",
                 "crontab -l",
                 "nginx -t",
                 "certbot certificates",
@@ -1412,8 +1448,6 @@ mod tests {
                 "az vm list -o table",
                 "az account show",
                 "terraform validate",
-                "terraform plan",
-                "terraform -chdir=infra plan",
                 "terraform show",
                 "terraform output -json",
                 "terraform fmt -check",
@@ -1429,8 +1463,6 @@ mod tests {
                 "npm ls",
                 "npm outdated",
                 "npm view x version",
-                "npm publish --dry-run",
-                "cargo publish --dry-run",
                 "cargo fmt -- --check",
                 "cargo tree",
                 "cargo audit",

@@ -637,8 +637,12 @@ mod tests {
         assert_eq!(b.commands[0].class_reason, None);
         let b = block("kubectl get pods\nkubectl logs deploy/x --tail=10 | grep -i error\n");
         assert_eq!(b.class, Class::Read);
-        // A native check keeps the class of what greenlight sends.
+        // A native check is never below what the shell line would do:
+        // `kubectl exec` starts a process in a container.
         let b = block("kubectl exec -it pg -- psql -d app -c \"SELECT 1\"\n");
+        assert!(b.commands[0].native.is_some());
+        assert_eq!(b.class, Class::Mutating);
+        let b = block("psql -d app -c \"SELECT 1\"\n");
         assert!(b.commands[0].native.is_some());
         assert_eq!(b.class, Class::Read);
         let b = block("docker compose exec db psql -c \"UPDATE t SET a = 1\"\n");

@@ -378,7 +378,7 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
         }
         "sed" => super::tools_text::sed(args),
         "awk" | "gawk" | "mawk" | "nawk" => super::tools_text::awk(name, args),
-        "find" => super::tools_text::find(args),
+        "find" => super::tools_text::find(args, ctx),
         "rg" => read_if(
             !has_prefix(args, &["--pre", "--search-zip"]) && !bundle_has(args, 'z', "ABCefgjmMrtT"),
             name,
@@ -564,7 +564,8 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
                 "ls" | "list" | "outdated" | "view" | "info" | "show" | "why" | "explain"
                 | "whoami" | "ping" => true,
                 "config" => matches!(second, Some("get" | "list" | "ls")),
-                "publish" | "pack" => super::tools_cloud::dry_run(args),
+                // `npm publish --dry-run` still runs lifecycle scripts.
+                "pack" => false,
                 "" => has(args, &["--version", "-v"]),
                 _ => false,
             };
@@ -580,6 +581,11 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
             }
         }
         "cargo" => {
+            // `cargo +nightly fmt`: a toolchain first.
+            let args = match args.first() {
+                Some(w) if w.text.starts_with('+') && w.literal => &args[1..],
+                _ => args,
+            };
             let pos = positionals(
                 args,
                 &[
@@ -596,7 +602,7 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
                 "tree" | "audit" | "version" | "search" | "locate-project" | "pkgid" => true,
                 "deny" => pos.get(1).is_none_or(|w| w.text == "check"),
                 "fmt" => has(args, &["--check"]),
-                "publish" => super::tools_cloud::dry_run(args) || has(args, &["-n"]),
+                // `cargo publish --dry-run` builds the crate: build scripts run.
                 "" => has(args, &["--version", "-V", "--list"]),
                 _ => false,
             };
@@ -987,11 +993,15 @@ fn systemctl(args: &[Word]) -> Verdict {
     read_if(read, "systemctl", args)
 }
 
-/// Inner commands of `kubectl exec`, `docker exec`, `docker compose exec`
-/// run in a container: judged like the same command here.
+/// Inner commands of `kubectl exec`, `docker exec`, `docker compose exec`:
+/// a process started in a container is at least `mutating`, more when the
+/// command itself is.
 pub(crate) fn judge_inner(words: &[Word], ctx: &Ctx) -> Verdict {
     if words.is_empty() {
         return m("an exec without a command");
     }
-    judge_words(words, ctx)
+    let inner = judge_words(words, ctx);
+    inner.at_least(Class::Mutating, || {
+        "exec starts a process in a container".to_string()
+    })
 }

@@ -368,10 +368,8 @@ pub(crate) fn compose(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
         Ok(None) => return Verdict::read(),
         Err(v) => return v,
     };
-    let global_dry = args
-        .iter()
-        .take_while(|w| w.text != verb)
-        .any(|w| w.text == "--dry-run");
+    // `--dry-run` is a global flag compose accepts anywhere.
+    let global_dry = has(args, &["--dry-run"]);
     match verb {
         "ps" | "logs" | "images" | "top" | "version" | "ls" | "port" | "events" => Verdict::read(),
         "config" if !has(rest, &["-o", "--output"]) && !has_prefix(rest, &["--output="]) => {
@@ -430,7 +428,11 @@ pub(crate) fn git(args: &[Word]) -> Verdict {
                     "column.",
                     "user.",
                 ];
-                if !safe.iter().any(|p| kv.starts_with(p)) {
+                let harmless_pager = matches!(
+                    kv.as_str(),
+                    "core.pager=cat" | "core.pager=" | "core.pager=less"
+                );
+                if !harmless_pager && !safe.iter().any(|p| kv.starts_with(p)) {
                     return m(format!(
                         "`git -c {}` can make git run other programs",
                         short(&kv)
@@ -616,6 +618,13 @@ pub(crate) fn git(args: &[Word]) -> Verdict {
             }
         }
         "reflog" if matches!(first, None | Some("show")) => Verdict::read(),
+        "fetch"
+            if has(rest, &["--dry-run"])
+                && !has(rest, &["--no-dry-run", "--write-fetch-head"])
+                && !has_prefix(rest, &["--upload-pack"]) =>
+        {
+            Verdict::read()
+        }
         "stash" if matches!(first, Some("list" | "show")) => Verdict::read(),
         "worktree" if first == Some("list") => Verdict::read(),
         "submodule" if first == Some("status") => Verdict::read(),
@@ -872,12 +881,10 @@ pub(crate) fn terraform(name: &str, args: &[Word]) -> Verdict {
         | "console" | "-help" | "--help" => Verdict::read(),
         "providers" if matches!(sub, "" | "schema") => Verdict::read(),
         "fmt" if has(rest, &["-check", "--check", "-write=false"]) => Verdict::read(),
-        "plan" => {
-            if has_prefix(rest, &["-out", "--out"]) {
-                m(format!("`{name} plan -out` writes a plan file"))
-            } else {
-                Verdict::read()
-            }
+        // `plan` takes a state lock, refreshes, and runs `external` data
+        // sources: not read.
+        "plan" if has_prefix(rest, &["-out", "--out"]) => {
+            m(format!("`{name} plan -out` writes a plan file"))
         }
         "state" if matches!(sub, "list" | "show" | "pull") => Verdict::read(),
         "workspace" if matches!(sub, "list" | "show") => Verdict::read(),

@@ -174,6 +174,8 @@ pub(crate) fn redis_cli_options(args: &[Word]) -> Option<Verdict> {
                 if !matches!(sub, Some("check" | "info" | "help")) {
                     return Some(m("`redis-cli --cluster` changes the cluster"));
                 }
+                // `--cluster check|info` only reads, like the scan modes.
+                scan_mode = true;
             }
             "--scan"
             | "--bigkeys"

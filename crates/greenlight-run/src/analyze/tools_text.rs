@@ -1,7 +1,7 @@
 //! Text tools whose flags or scripts decide whether they write: `sort`,
 //! `find`, `sed` and `awk` programs.
 
-use super::judge::{Spec, Verdict, getopt, short};
+use super::judge::{Ctx, Spec, Verdict, getopt, judge_words, short};
 use super::shell::Word;
 use super::tools::{expansion_could_be_option, m};
 
@@ -55,34 +55,51 @@ pub(super) fn sort(args: &[Word]) -> Verdict {
     }
 }
 
-pub(super) fn find(args: &[Word]) -> Verdict {
+pub(super) fn find(args: &[Word], ctx: &Ctx) -> Verdict {
     if let Some(w) = expansion_could_be_option(args) {
         return m(format!(
             "`find` with `{}` from an expansion",
             short(&w.text)
         ));
     }
-    for w in args {
-        if matches!(
-            w.text.as_str(),
-            "-delete"
-                | "-exec"
-                | "-execdir"
-                | "-ok"
-                | "-okdir"
-                | "-fprint"
-                | "-fprint0"
-                | "-fprintf"
-                | "-fls"
-        ) {
-            return if w.text == "-delete" {
-                Verdict::destructive("`find -delete` deletes files")
-            } else {
-                m(format!("`find {}` runs commands or writes files", w.text))
-            };
+    let mut v = Verdict::read();
+    let mut i = 0;
+    while i < args.len() {
+        let t = args[i].text.as_str();
+        match t {
+            "-delete" => return Verdict::destructive("`find -delete` deletes files"),
+            "-fprint" | "-fprint0" | "-fprintf" | "-fls" => {
+                return m(format!("`find {t}` writes a file"));
+            }
+            "-exec" | "-execdir" | "-ok" | "-okdir" => {
+                // The command runs on every file found: judge it with the
+                // file names as arguments that could be anything.
+                let end = args[i + 1..]
+                    .iter()
+                    .position(|w| w.text == ";" || w.text == "+")
+                    .map_or(args.len(), |k| i + 1 + k);
+                let cmd: Vec<Word> = args[i + 1..end]
+                    .iter()
+                    .map(|w| {
+                        let mut w = w.clone();
+                        if w.text.contains("{}") {
+                            w.literal = false;
+                            w.lead_literal = !w.text.starts_with("{}");
+                        }
+                        w
+                    })
+                    .collect();
+                if cmd.is_empty() {
+                    return m(format!("`find {t}` without a command"));
+                }
+                v.raise(judge_words(&cmd, ctx));
+                i = end;
+            }
+            _ => {}
         }
+        i += 1;
     }
-    Verdict::read()
+    v
 }
 
 pub(super) fn sed(args: &[Word]) -> Verdict {
