@@ -103,10 +103,59 @@ pub(crate) fn judge_text(text: &str, ctx: &Ctx) -> Verdict {
     let Some(ctx) = ctx.deeper() else {
         return Verdict::mutating("scripts nested too deeply to judge");
     };
-    match shell::parse(text) {
+    let mut v = match shell::parse(text) {
         Ok(script) => judge_parsed(&script, &ctx),
         Err(e) => Verdict::mutating(format!("not understood as shell ({e})")),
+    };
+    // `echo `a `b``` is not nesting for bash (it needs `\``), but a reader
+    // may mean it: judge what such a reading would run too.
+    if text.matches('`').count() >= 3 {
+        for inner in naive_backtick_nesting(text) {
+            let w = judge_text(&inner, &ctx);
+            if w.class > Class::Read {
+                v.raise(Verdict {
+                    class: w.class,
+                    reason: Some(format!(
+                        "in `{}`: {}",
+                        short(&inner),
+                        w.reason.unwrap_or_default()
+                    )),
+                });
+            }
+        }
     }
+    v
+}
+
+/// Innermost backtick pairs when a backtick opens after a blank (or
+/// `=`, `(`, another backtick) and closes before one.
+fn naive_backtick_nesting(text: &str) -> Vec<String> {
+    let c: Vec<char> = text.chars().collect();
+    let mut stack: Vec<usize> = Vec::new();
+    let mut out = Vec::new();
+    for (i, &ch) in c.iter().enumerate() {
+        if ch != '`' {
+            continue;
+        }
+        let before = if i == 0 { ' ' } else { c[i - 1] };
+        let after = c.get(i + 1).copied().unwrap_or(' ');
+        let closes = after.is_whitespace() || "`);|&\"'".contains(after);
+        let opens = before.is_whitespace() || "=(`$\"'".contains(before);
+        if closes && !stack.is_empty() {
+            if let Some(start) = stack.pop() {
+                let inner: String = c[start + 1..i].iter().collect();
+                if !inner.contains('`') && !inner.trim().is_empty() {
+                    out.push(inner);
+                }
+            }
+        } else if opens {
+            stack.push(i);
+        }
+        if out.len() > 64 {
+            break;
+        }
+    }
+    out
 }
 
 fn judge_parsed(script: &Script, inner: &Ctx) -> Verdict {
@@ -532,7 +581,12 @@ fn wrapper_or_program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
         "command" => {
             let s = spec("", "pvV", &[], &[]);
             match getopt(args, &s, true) {
-                Ok(o) if o.has(&["-v", "-V"]) => Verdict::read(),
+                // `command -v kubectl` looks a name up; more words are not
+                // what people write, so not judged.
+                Ok(o) if o.has(&["-v", "-V"]) && o.operands.len() == 1 => Verdict::read(),
+                Ok(o) if o.has(&["-v", "-V"]) => {
+                    Verdict::mutating("`command -v` with more than one name")
+                }
                 Ok(o) => judge_words(&rest_after(args, &o), ctx),
                 Err(e) => unknown_option(name, e),
             }
@@ -549,7 +603,14 @@ fn wrapper_or_program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
         "stdbuf" => {
             let s = spec("ioe", "", &["input", "output", "error"], &[]);
             match getopt(args, &s, true) {
-                Ok(o) => judge_words(&rest_after(args, &o), ctx),
+                Ok(o)
+                    if o.found
+                        .iter()
+                        .all(|(_, v)| v.as_deref().is_some_and(buffer_mode)) =>
+                {
+                    judge_words(&rest_after(args, &o), ctx)
+                }
+                Ok(_) => Verdict::mutating("`stdbuf` with a buffering mode not understood"),
                 Err(e) => unknown_option(name, e),
             }
         }
@@ -578,6 +639,13 @@ fn wrapper_or_program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
                 // The first operand is the duration.
                 Ok(o) => {
                     let rest = rest_after(args, &o);
+                    let durations_ok = rest.first().is_some_and(|w| duration(&w.text))
+                        && o.values(&["-k", "--kill-after"]).all(duration)
+                        && o.values(&["-s", "--signal"])
+                            .all(|v| v.chars().all(|c| c.is_ascii_alphanumeric()));
+                    if !durations_ok {
+                        return Verdict::mutating("`timeout` arguments not understood");
+                    }
                     judge_words(rest.get(1..).unwrap_or(&[]), ctx)
                 }
                 Err(e) => unknown_option(name, e),
@@ -657,6 +725,20 @@ fn wrapper_or_program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
     }
 }
 
+/// `stdbuf` modes: `L`, `0` or a size (`4K`, `1MB`).
+fn buffer_mode(v: &str) -> bool {
+    let digits = v.trim_end_matches(['K', 'M', 'G', 'k', 'm', 'g', 'B', 'b']);
+    v == "L" || (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// `timeout` durations: `5`, `2.5`, `10s`, `1m`, `2h`, `1d`.
+fn duration(v: &str) -> bool {
+    let number = v.strip_suffix(['s', 'm', 'h', 'd']).unwrap_or(v);
+    !number.is_empty()
+        && number.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && number.chars().filter(|c| *c == '.').count() <= 1
+}
+
 fn sudo(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
     let s = if name == "doas" {
         Spec {
@@ -668,22 +750,12 @@ fn sudo(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
         }
     } else {
         Spec {
-            short_val: "ugpChDrtTUR",
-            short_bool: "AbEHiKklnPSsVve",
+            // Rarer options (`-D dir`, `-R root`, `-h host`, `-r role`, …)
+            // are not judged: unknown, so not read.
+            short_val: "ugpCT",
+            short_bool: "AbEHiKklnPSsVv",
             short_opt: "",
-            long_val: &[
-                "user",
-                "group",
-                "prompt",
-                "close-from",
-                "host",
-                "chdir",
-                "role",
-                "type",
-                "command-timeout",
-                "other-user",
-                "chroot",
-            ],
+            long_val: &["user", "group", "prompt", "close-from", "command-timeout"],
             long_bool: &[
                 "askpass",
                 "background",
@@ -902,6 +974,9 @@ mod tests {
                 "command kubectl apply -f x",
                 "exec kubectl apply -f x",
                 "stdbuf -oL kubectl apply -f x",
+                "stdbuf --output=log.txt -oL git log",
+                "timeout --output=x 5 ls",
+                "timeout x.log ls",
                 "time -p kubectl apply -f x",
                 "nohup kubectl apply -f x",
                 "watch -n1 kubectl scale deploy/x --replicas=2",
@@ -911,6 +986,9 @@ mod tests {
                 "sudo -u postgres psql -c 'UPDATE t SET a = 1'",
                 "sudo -E -n kubectl apply -f x",
                 "sudo -Eu root kubectl apply -f x",
+                "sudo -DeLeTe find . -name x",
+                "sudo -D /tmp ls",
+                "command -v docker compose down",
                 "sh -c 'kubectl apply -f x'",
                 "bash -ec 'echo hi; kubectl apply -f x'",
                 "bash -euo pipefail -c 'kubectl apply -f x'",
@@ -956,6 +1034,8 @@ mod tests {
                 "awk 'BEGIN { system (\"rm x\") }'",
                 "awk \"$PROG\" f",
                 "find . -exec rm {} ;",
+                "find . -DeLeTe",
+                "find . -name x -fprintf out %p",
                 "find . -name '*.txt' -exec sed -i s/a/b/ {} +",
                 "kubectl exec -it pod -n x -- cat /etc/config",
                 "kubectl exec pod -- psql -c 'SELECT 1'",
@@ -1157,6 +1237,9 @@ mod tests {
                 "cat <(kubectl apply -f x)",
                 "diff <(ls) >(kubectl apply -f x)",
                 "echo `kubectl apply -f x`",
+                "echo `echo `kubectl apply -f x``",
+                "echo `echo `git tag -a 'v1'``",
+                "echo `bash -c \"find . -name \\\"*.gz\\\" -fprint out.txt\"`",
                 "X=$(kubectl apply -f x)",
                 "echo ${X:-$(kubectl apply -f x)}",
                 "echo $((1 + $(kubectl apply -f x)))",

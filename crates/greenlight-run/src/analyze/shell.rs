@@ -917,6 +917,7 @@ impl<'a> Lexer<'a> {
 
     fn backtick(&mut self, w: &mut Word) -> Result<(), ParseError> {
         self.i += 1;
+        let start = self.i;
         let mut inner = String::new();
         loop {
             match self.peek() {
@@ -944,6 +945,19 @@ impl<'a> Lexer<'a> {
         }
         let chars: Vec<char> = inner.chars().collect();
         let script = parse_chars(&chars, self.depth + 1)?;
+        // A reader who forgot that backticks eat one level of backslashes
+        // means the raw text: when it differs, what it would run counts too
+        // (only near the top, so nesting cannot multiply the work).
+        let raw = self.s.get(start..self.i.saturating_sub(1)).unwrap_or(&[]);
+        if self.depth < 2
+            && raw != chars.as_slice()
+            && let Ok(script) = parse_chars(raw, self.depth + 1)
+        {
+            self.subs.push(Substitution {
+                text: format!("`{}`", raw.iter().collect::<String>()),
+                script,
+            });
+        }
         let shown = format!("`{inner}`");
         w.text.push_str(&shown);
         w.literal = false;

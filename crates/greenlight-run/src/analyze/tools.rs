@@ -13,13 +13,32 @@ pub(super) fn texts(args: &[Word]) -> Vec<&str> {
 /// A literal word equal to one of `names`.
 pub(super) fn has(args: &[Word], names: &[&str]) -> bool {
     args.iter()
-        .any(|w| w.literal && names.contains(&w.text.as_str()))
+        .any(|w| w.literal && names.iter().any(|n| same_option(&w.text, n)))
+}
+
+/// Long options compare without case (`--VaCuUm-time` is refused by the
+/// tool, so counting it errs only towards caution); short ones exactly.
+pub(super) fn same_option(word: &str, name: &str) -> bool {
+    if name.starts_with("--") {
+        word.eq_ignore_ascii_case(name)
+    } else {
+        word == name
+    }
 }
 
 /// A literal word starting with one of `prefixes`.
 pub(super) fn has_prefix(args: &[Word], prefixes: &[&str]) -> bool {
-    args.iter()
-        .any(|w| prefixes.iter().any(|p| w.text.starts_with(p)))
+    args.iter().any(|w| {
+        prefixes.iter().any(|p| {
+            if p.starts_with("--") {
+                w.text
+                    .get(..p.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(p))
+            } else {
+                w.text.starts_with(p)
+            }
+        })
+    })
 }
 
 /// A short-option bundle (`-xvf`) holding `letter`, stopping at letters

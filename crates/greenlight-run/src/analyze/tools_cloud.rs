@@ -3,7 +3,7 @@
 
 use super::judge::{Ctx, Spec, Verdict, getopt, short};
 use super::shell::Word;
-use super::tools::judge_inner;
+use super::tools::{judge_inner, same_option};
 
 fn m(reason: impl Into<String>) -> Verdict {
     Verdict::mutating(reason)
@@ -11,12 +11,21 @@ fn m(reason: impl Into<String>) -> Verdict {
 
 fn has(args: &[Word], names: &[&str]) -> bool {
     args.iter()
-        .any(|w| w.literal && names.contains(&w.text.as_str()))
+        .any(|w| w.literal && names.iter().any(|n| same_option(&w.text, n)))
 }
 
 fn has_prefix(args: &[Word], prefixes: &[&str]) -> bool {
-    args.iter()
-        .any(|w| prefixes.iter().any(|p| w.text.starts_with(p)))
+    args.iter().any(|w| {
+        prefixes.iter().any(|p| {
+            if p.starts_with("--") {
+                w.text
+                    .get(..p.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(p))
+            } else {
+                w.text.starts_with(p)
+            }
+        })
+    })
 }
 
 fn bundle_has(args: &[Word], letter: char) -> bool {

@@ -62,6 +62,86 @@ pub(super) fn find(args: &[Word], ctx: &Ctx) -> Verdict {
             short(&w.text)
         ));
     }
+    // Predicates that only test or print; the first group takes a value.
+    const WITH_VALUE: &[&str] = &[
+        "-name",
+        "-iname",
+        "-path",
+        "-ipath",
+        "-wholename",
+        "-iwholename",
+        "-regex",
+        "-iregex",
+        "-type",
+        "-xtype",
+        "-size",
+        "-mtime",
+        "-mmin",
+        "-atime",
+        "-amin",
+        "-ctime",
+        "-cmin",
+        "-newer",
+        "-anewer",
+        "-cnewer",
+        "-user",
+        "-group",
+        "-uid",
+        "-gid",
+        "-perm",
+        "-links",
+        "-inum",
+        "-samefile",
+        "-lname",
+        "-ilname",
+        "-maxdepth",
+        "-mindepth",
+        "-regextype",
+        "-fstype",
+        "-used",
+        "-context",
+        "-printf",
+        "-D",
+        "-files0-from",
+    ];
+    const FLAGS: &[&str] = &[
+        "-nouser",
+        "-nogroup",
+        "-empty",
+        "-readable",
+        "-writable",
+        "-executable",
+        "-depth",
+        "-d",
+        "-mount",
+        "-xdev",
+        "-follow",
+        "-L",
+        "-H",
+        "-P",
+        "-noleaf",
+        "-print",
+        "-print0",
+        "-ls",
+        "-prune",
+        "-quit",
+        "-true",
+        "-false",
+        "-not",
+        "-a",
+        "-and",
+        "-o",
+        "-or",
+        "-daystart",
+        "-ignore_readdir_race",
+        "-noignore_readdir_race",
+        "-help",
+        "--help",
+        "-version",
+        "--version",
+        "-warn",
+        "-nowarn",
+    ];
     let mut v = Verdict::read();
     let mut i = 0;
     while i < args.len() {
@@ -94,6 +174,11 @@ pub(super) fn find(args: &[Word], ctx: &Ctx) -> Verdict {
                 }
                 v.raise(judge_words(&cmd, ctx));
                 i = end;
+            }
+            _ if WITH_VALUE.contains(&t) || t.starts_with("-newer") => i += 1,
+            _ if FLAGS.contains(&t) || t.starts_with("-O") => {}
+            _ if t.starts_with('-') && t.len() > 1 => {
+                return m(format!("`find {t}` is not a known read-only predicate"));
             }
             _ => {}
         }
