@@ -5,6 +5,12 @@
 //! `>(…)`, expanding here-documents), which it parses in turn. Anything it
 //! does not understand is an error, never a guess; it never panics and runs
 //! in time linear in the text (times the nesting depth, which is bounded).
+//!
+//! Hand-written rather than built on `brush-parser`: the classifier needs
+//! word-level facts a full AST does not keep (which characters of a word are
+//! literal, whether it can turn into an option at run time, what feeds a
+//! command's input), must treat every unsupported construct as an error,
+//! and should not add a PEG parser to a 2-core build.
 
 use thiserror::Error;
 
