@@ -3,7 +3,7 @@
 
 use super::judge::{Spec, Verdict, getopt, short};
 use super::shell::Word;
-use super::tools::{has, m, not_read_only};
+use super::tools::{m, not_read_only};
 
 /// psql: every `-c` is judged, `-f`/`-o`/`-L` and meta-commands that run
 /// or write are not read; no `-c` means SQL from input: not read.
@@ -314,14 +314,28 @@ pub(super) fn migration(name: &str, args: &[Word]) -> Option<Verdict> {
         "import",
     ];
     // Only tools whose dry run is real: `sqlx migrate run --dry-run`,
-    // `atlas migrate apply --dry-run`, `alembic upgrade --sql` (offline).
+    // `atlas migrate apply --dry-run`.
     let dry = match name {
         "sqlx" | "atlas" => super::tools_cloud::dry_run(args),
-        "alembic" => has(args, &["--sql"]),
         _ => false,
     };
+    // Tools that load project code for every command (alembic's env.py,
+    // knexfile.js, Rails) or that fetch and run packages (npx) are never
+    // read, whatever the verb.
+    let loads_project_code = !matches!(
+        name,
+        "sqlx"
+            | "diesel"
+            | "migrate"
+            | "flyway"
+            | "liquibase"
+            | "prisma"
+            | "goose"
+            | "dbmate"
+            | "atlas"
+    );
     if let Some(d) = tokens.iter().find(|t| destructive.contains(t)) {
-        if dry {
+        if dry && !loads_project_code {
             return Some(Verdict::read());
         }
         return Some(Verdict::destructive(format!(
@@ -331,6 +345,9 @@ pub(super) fn migration(name: &str, args: &[Word]) -> Option<Verdict> {
     let has_mutating = tokens.iter().any(|t| mutating.contains(t));
     if has_mutating && !dry {
         return Some(not_read_only(name, args));
+    }
+    if loads_project_code {
+        return Some(m(format!("`{name}` runs project code")));
     }
     if tokens.iter().any(|t| read.contains(t)) || (has_mutating && dry) {
         return Some(Verdict::read());
