@@ -131,10 +131,9 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
         | "lsmod" | "modinfo" | "vmstat" | "iostat" | "mpstat" | "pidstat" | "w" | "who"
         | "last" | "tty" | "locale" | "getconf" | "printenv" | "cd" | "pushd" | "popd" | "dirs"
         | "read" | "exit" | "return" | "break" | "continue" | "shift" | "wait" | "jobs"
-        | "times" | "umask" | "ulimit" | "unset" | "getopts" | "let" | "mapfile" | "readarray"
-        | "set" | "shopt" | "help" | "kubeconform" | "kubeval" | "hadolint" | "shellcheck"
-        | "yamllint" | "envsubst" | "nvidia-smi" | "pg_lsclusters" | "pg_controldata"
-        | "kubectx" | "kubens"
+        | "times" | "umask" | "ulimit" | "unset" | "getopts" | "let" | "set" | "shopt" | "help"
+        | "kubeconform" | "kubeval" | "hadolint" | "shellcheck" | "yamllint" | "envsubst"
+        | "nvidia-smi" | "pg_lsclusters" | "pg_controldata" | "kubectx" | "kubens"
             if !matches!(name, "kubectx" | "kubens") || args.is_empty() =>
         {
             Verdict::read()
@@ -149,6 +148,14 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
             v
         }
         "hash" | "mount" => read_if(args.is_empty(), name, args),
+        // `mapfile -C callback` runs the callback for every line.
+        "mapfile" | "readarray" => read_if(
+            !args.iter().any(|w| {
+                w.text.starts_with('-') && !w.text.starts_with("--") && w.text.contains('C')
+            }),
+            name,
+            args,
+        ),
         "crontab" => read_if(
             has(args, &["-l"])
                 && !has(args, &["-e", "-r", "-i"])
