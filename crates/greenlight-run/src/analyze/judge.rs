@@ -1226,6 +1226,8 @@ mod tests {
                 "alias ls='rm -rf'",
                 "mapfile -C 'rm x' -c 1 arr < f",
                 "fc -s",
+                "ss -K dst 10.0.0.1",
+                "ss -tK",
                 "trap 'kubectl apply -f x' EXIT",
                 "if false; then kubectl() { :; }; fi; kubectl apply -f x",
                 "kubectl apply -f x; kubectl() { :; }",

@@ -123,15 +123,15 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
         | "sha512sum" | "b2sum" | "cksum" | "echo" | "printf" | "true" | "false" | "test" | "["
         | "[[" | "((" | ":" | "sleep" | "pwd" | "ls" | "stat" | "du" | "df" | "free" | "uptime"
         | "uname" | "id" | "whoami" | "groups" | "which" | "type" | "ps" | "pgrep" | "top"
-        | "ss" | "netstat" | "lsof" | "dig" | "nslookup" | "host" | "ping" | "ping6"
-        | "traceroute" | "tracepath" | "mtr" | "whois" | "pg_isready" | "basename" | "dirname"
-        | "realpath" | "readlink" | "seq" | "expr" | "od" | "hexdump" | "strings" | "zcat"
-        | "bzcat" | "xzcat" | "fold" | "expand" | "unexpand" | "paste" | "join" | "numfmt"
-        | "getent" | "nproc" | "arch" | "lscpu" | "lsblk" | "lsmem" | "lspci" | "lsusb"
-        | "lsmod" | "modinfo" | "vmstat" | "iostat" | "mpstat" | "pidstat" | "w" | "who"
-        | "last" | "tty" | "locale" | "getconf" | "printenv" | "cd" | "pushd" | "popd" | "dirs"
-        | "read" | "exit" | "return" | "break" | "continue" | "shift" | "wait" | "jobs"
-        | "times" | "umask" | "ulimit" | "unset" | "getopts" | "let" | "set" | "shopt" | "help"
+        | "netstat" | "lsof" | "dig" | "nslookup" | "host" | "ping" | "ping6" | "traceroute"
+        | "tracepath" | "mtr" | "whois" | "pg_isready" | "basename" | "dirname" | "realpath"
+        | "readlink" | "seq" | "expr" | "od" | "hexdump" | "strings" | "zcat" | "bzcat"
+        | "xzcat" | "fold" | "expand" | "unexpand" | "paste" | "join" | "numfmt" | "getent"
+        | "nproc" | "arch" | "lscpu" | "lsblk" | "lsmem" | "lspci" | "lsusb" | "lsmod"
+        | "modinfo" | "vmstat" | "iostat" | "mpstat" | "pidstat" | "w" | "who" | "last" | "tty"
+        | "locale" | "getconf" | "printenv" | "cd" | "pushd" | "popd" | "dirs" | "read"
+        | "exit" | "return" | "break" | "continue" | "shift" | "wait" | "jobs" | "times"
+        | "umask" | "ulimit" | "unset" | "getopts" | "let" | "set" | "shopt" | "help"
         | "kubeconform" | "kubeval" | "hadolint" | "shellcheck" | "yamllint" | "envsubst"
         | "nvidia-smi" | "pg_lsclusters" | "pg_controldata" | "kubectx" | "kubens"
             if !matches!(name, "kubectx" | "kubens") || args.is_empty() =>
@@ -148,6 +148,12 @@ pub(crate) fn program(name: &str, args: &[Word], ctx: &Ctx) -> Verdict {
             v
         }
         "hash" | "mount" => read_if(args.is_empty(), name, args),
+        // `ss -K` closes the sockets it lists.
+        "ss" => read_if(
+            !bundle_has(args, 'K', "AfFDo") && !has(args, &["--kill"]),
+            name,
+            args,
+        ),
         // `mapfile -C callback` runs the callback for every line.
         "mapfile" | "readarray" => read_if(
             !args.iter().any(|w| {
