@@ -144,6 +144,8 @@ pub struct Command {
     pub line_offset: usize,
     pub text: String,
     pub class: Class,
+    /// Why the command is not `read` (`writes to a file (`> out.json`)`).
+    pub class_reason: Option<String>,
     /// The native probe for it, with host-mapped but unsubstituted strings
     /// still to be mapped; `None` when only a shell can run it.
     pub native: Option<Target>,

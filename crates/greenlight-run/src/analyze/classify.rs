@@ -1,160 +1,99 @@
-//! Safety classes for any command: read, mutating, destructive. Unknown
-//! commands count as mutating; a block takes the class of its most
-//! dangerous command.
+//! Safety classes for any command: read, mutating, destructive. Deny by
+//! default: a command is `read` only when it is a known read-only program
+//! and subcommand (see [`super::judge`] for scripts, wrappers and
+//! redirections, [`super::tools`] for the programs); a block takes the
+//! class of its most dangerous command.
 
+use super::judge::{self, Ctx, Verdict};
+use super::shell::Word;
 use crate::profile::Class;
 
-/// The class of one simple command (no `&&`, `|`, `;`), given as words.
+/// The class of one simple command (no `&&`, `|`, `;`), given as words
+/// after quote removal. Wrappers (`sudo`, `env`, `timeout`, …) are judged
+/// with what they run.
 pub fn classify(words: &[String]) -> Class {
-    let words = strip_wrappers(words);
-    let Some(program) = words.first().map(|w| program_name(w)) else {
-        return Class::Read;
+    let words: Vec<Word> = words.iter().map(|w| Word::plain(w)).collect();
+    let ctx = Ctx {
+        depth: 0,
+        fed: false,
     };
-    let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
-    let has = |s: &str| args.contains(&s);
-    let sub = args
-        .iter()
-        .find(|a| !a.starts_with('-'))
-        .copied()
-        .unwrap_or("");
-    let joined = words.join(" ");
-    if args
-        .iter()
-        .any(|a| *a == "--dry-run" || a.starts_with("--dry-run="))
-    {
-        return Class::Read;
-    }
-    match program.as_str() {
-        // Harmless bookkeeping and text tools.
-        "echo" | "printf" | "cat" | "grep" | "egrep" | "jq" | "head" | "tail" | "wc" | "sleep"
-        | "date" | "test" | "[" | "true" | "false" | "export" | "cd" | "pwd" | "ls" | "which"
-        | "env" | "sort" | "uniq" | "awk" | "cut" | "tr" | "diff" | "time" | "nslookup" | "dig"
-        | "host" | "ping" | "openssl" | "nc" | "telnet" | "wscat" | "websocat" | "df" | "free"
-        | "uptime" | "whoami" | "trivy" | "pip-audit" | "promtool" | "hadolint" | "shellcheck"
-        | "ss" | "netstat" | "top" | "ps" | "read" | "source" | "." | "set" => Class::Read,
-        "go" => match sub {
-            "build" | "test" | "vet" | "version" | "list" => Class::Read,
-            _ => Class::Mutating,
-        },
-        "sed" if !has("-i") => Class::Read,
+    judge::judge_words(&words, &ctx).class
+}
+
+/// The class of a program (wrappers already removed) with its arguments.
+pub(crate) fn program_class(program: &str, words: &[Word], ctx: &Ctx) -> Verdict {
+    let args: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+    let class = match program {
         "curl" | "wget" | "http" | "https" => {
-            crate::analyze::curl::http_tool_class(program.as_str(), &words[1..])
+            let owned: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            super::curl::http_tool_class(program, &owned)
         }
-        "kubectl" => match sub {
-            "get" | "describe" | "logs" | "top" | "wait" | "version" | "explain"
-            | "api-resources" | "cluster-info" | "diff" => Class::Read,
-            "auth" | "config"
-                if joined.contains("can-i")
-                    || joined.contains("view")
-                    || joined.contains("get-contexts") =>
-            {
-                Class::Read
-            }
-            "rollout"
-                if joined.contains("rollout status") || joined.contains("rollout history") =>
-            {
-                Class::Read
-            }
-            "delete" => Class::Destructive,
-            "drain" => Class::Destructive,
-            _ => Class::Mutating,
-        },
-        "helm" => match sub {
-            "list" | "ls" | "status" | "history" | "get" | "show" | "template" | "lint"
-            | "search" | "version" => Class::Read,
-            "uninstall" | "delete" => Class::Destructive,
-            _ => Class::Mutating,
-        },
-        "git" => match sub {
-            "status" | "log" | "diff" | "show" | "fetch" | "rev-parse" | "describe" | "branch"
-            | "ls-remote" | "blame" => Class::Read,
-            "clean" if has("-f") || has("-fd") || has("-fdx") => Class::Destructive,
-            "reset" if has("--hard") => Class::Destructive,
-            _ => Class::Mutating,
-        },
-        "cargo" => match sub {
-            "test" | "clippy" | "check" | "build" | "audit" | "tree" | "deny" | "nextest"
-            | "doc" => Class::Read,
-            "fmt" if has("--check") || joined.contains("-- --check") => Class::Read,
-            _ => Class::Mutating,
-        },
-        "npm" | "yarn" | "pnpm" => match sub {
-            "audit" | "ls" | "list" | "test" | "outdated" | "view" => Class::Read,
-            "run"
-                if args.get(1).is_some_and(|s| {
-                    matches!(*s, "test" | "lint" | "build" | "typecheck" | "check")
-                }) =>
-            {
-                Class::Read
-            }
-            _ => Class::Mutating,
-        },
-        "docker" => match sub {
-            "images" | "ps" | "inspect" | "logs" | "version" | "info" | "pull" => Class::Read,
-            "compose"
-                if args
-                    .get(1)
-                    .is_some_and(|s| matches!(*s, "ps" | "logs" | "config")) =>
-            {
-                Class::Read
-            }
-            "image" | "system" | "volume" | "container" if has("prune") || has("rm") => {
-                Class::Destructive
-            }
-            "rm" | "rmi" => Class::Destructive,
-            _ => Class::Mutating,
-        },
-        "argocd" => match sub {
-            "app"
-                if args
-                    .get(1)
-                    .is_some_and(|s| matches!(*s, "get" | "list" | "diff" | "history")) =>
-            {
-                Class::Read
-            }
-            _ => Class::Mutating,
-        },
-        "psql" => psql_class(&args),
         "redis-cli" => {
+            if let Some(v) = super::tools_db::redis_cli_options(words) {
+                return v;
+            }
             let cmd: Vec<String> = redis_command_words(&args);
             redis_class(&cmd)
         }
-        "pg_dump" => Class::Read,
-        "pg_restore" | "dropdb" => Class::Destructive,
-        "rm" if args
-            .iter()
-            .any(|a| a.starts_with('-') && (a.contains('r') || a.contains('f'))) =>
-        {
-            Class::Destructive
-        }
-        "rm" | "mv" | "chmod" | "chown" | "cp" | "mkdir" | "touch" | "tee" | "kill" | "pkill"
-        | "systemctl" | "service" => Class::Mutating,
-        "sqlx" | "diesel" | "migrate" | "alembic" | "flyway" | "liquibase" | "prisma" | "knex" => {
-            migration_class(&joined)
-        }
-        "npx" => {
-            if joined.contains("migrate") {
-                migration_class(&joined)
-            } else {
-                Class::Mutating
-            }
-        }
-        _ => Class::Mutating,
-    }
+        _ => return super::tools::program(program, words, ctx),
+    };
+    Verdict::of(class, || {
+        format!(
+            "`{}` is {}",
+            judge::short(&format!("{program} {}", args.join(" "))),
+            class.as_str()
+        )
+    })
 }
 
-/// Removes `sudo`, `time`, `env X=Y`, `VAR=value` prefixes.
+/// Removes wrappers in front of a command (`sudo -u x`, `time`, `nohup`,
+/// `exec`, `env X=Y`, `timeout 5`, `VAR=value`) to find the program that
+/// runs. Only for recognition: the class comes from [`classify`], which
+/// judges the wrappers too.
 pub fn strip_wrappers(words: &[String]) -> &[String] {
     let mut w = words;
     loop {
-        match w.first().map(String::as_str) {
-            Some("sudo" | "time" | "nohup" | "exec") => w = &w[1..],
-            Some(first) if is_assignment(first) && w.len() > 1 => w = &w[1..],
+        let Some(first) = w.first().map(String::as_str) else {
+            return w;
+        };
+        let skip_options = |rest: &[String], with_value: &[&str]| -> usize {
+            let mut i = 0;
+            while let Some(a) = rest.get(i) {
+                if a == "--" {
+                    return i + 1;
+                }
+                if !a.starts_with('-') || a.len() < 2 {
+                    break;
+                }
+                i += if with_value.contains(&a.as_str()) {
+                    2
+                } else {
+                    1
+                };
+            }
+            i.min(rest.len())
+        };
+        let n = match first {
+            "time" | "nohup" | "exec" | "command" | "builtin" => 1,
+            "sudo" => 1 + skip_options(&w[1..], &["-u", "-g", "-p", "-C", "-h", "-D", "-U"]),
+            "nice" => 1 + skip_options(&w[1..], &["-n"]),
+            "stdbuf" => 1 + skip_options(&w[1..], &[]),
+            "env" => 1 + skip_options(&w[1..], &["-u", "-C"]),
+            "timeout" => {
+                let k = 1 + skip_options(&w[1..], &["-s", "-k"]);
+                (k + 1).min(w.len())
+            }
+            f if is_assignment(f) && w.len() > 1 => 1,
             _ => return w,
+        };
+        if n == 0 || n >= w.len() {
+            return w;
         }
+        w = &w[n..];
     }
 }
 
+/// `NAME=value` with a valid shell name.
 pub fn is_assignment(word: &str) -> bool {
     word.split_once('=').is_some_and(|(name, _)| {
         !name.is_empty()
@@ -166,23 +105,6 @@ pub fn is_assignment(word: &str) -> bool {
 /// `./scripts/x.sh` → `x.sh`; `/usr/bin/curl` → `curl`.
 pub fn program_name(word: &str) -> String {
     word.rsplit('/').next().unwrap_or(word).to_string()
-}
-
-fn psql_class(args: &[&str]) -> Class {
-    if args.iter().any(|a| *a == "-f" || a.starts_with("--file")) {
-        return Class::Mutating;
-    }
-    let sql = args
-        .iter()
-        .position(|a| *a == "-c" || *a == "--command")
-        .and_then(|i| args.get(i + 1))
-        .copied()
-        .or_else(|| args.iter().find_map(|a| a.strip_prefix("--command=")));
-    match sql {
-        Some(sql) => sql_class(sql),
-        // Interactive or reading a script from stdin: unknown.
-        None => Class::Mutating,
-    }
 }
 
 /// The class of SQL text: the most dangerous statement wins.
@@ -197,26 +119,6 @@ pub fn redis_command_words(args: &[&str]) -> Vec<String> {
 
 pub fn redis_class(cmd: &[String]) -> Class {
     super::redis_commands::redis_class(cmd)
-}
-
-fn migration_class(joined: &str) -> Class {
-    let lower = joined.to_lowercase();
-    if lower.contains("revert")
-        || lower.contains("downgrade")
-        || lower.contains("rollback")
-        || lower.contains("reset")
-        || lower.contains(" down")
-    {
-        Class::Destructive
-    } else if lower.contains("status")
-        || lower.contains("info")
-        || lower.contains("--dry-run")
-        || lower.contains(" list")
-    {
-        Class::Read
-    } else {
-        Class::Mutating
-    }
 }
 
 #[cfg(test)]
@@ -238,8 +140,6 @@ mod tests {
             "kubectl apply -f k8s/ --dry-run=client",
             "git status",
             "git log --oneline",
-            "cargo test --all",
-            "cargo clippy --all -- -D warnings",
             "cargo fmt --all -- --check",
             "npm audit",
             "pip-audit",
@@ -276,6 +176,12 @@ mod tests {
             "psql -d db -c \"UPDATE t SET a = 1\"",
             "./scripts/validate_staging.sh",
             "python verify_env.py",
+            // Build and test runners run project code.
+            "cargo test --all",
+            "cargo clippy --all -- -D warnings",
+            "npm test",
+            "make check",
+            "go test ./...",
             "some-unknown-tool --flag",
         ] {
             assert_eq!(c(s), Class::Mutating, "{s}");

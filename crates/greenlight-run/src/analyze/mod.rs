@@ -5,10 +5,16 @@
 pub mod classify;
 pub mod curl;
 pub mod expect;
+pub mod judge;
 pub mod native;
 pub mod redis_commands;
 pub mod script;
+pub mod shell;
 pub mod sql;
+mod tools;
+mod tools_cloud;
+mod tools_db;
+mod tools_text;
 
 use crate::check::{Expectation, Target};
 use crate::plan::{BlockAnalysis, Capture, Command};
@@ -18,6 +24,10 @@ use script::Piece;
 /// Analyses a code block (`lang` is its info string's first word).
 pub fn analyze_block(code: &str, _lang: Option<&str>) -> BlockAnalysis {
     let pieces = script::split(code);
+    // The whole block as the shell will see it: a class judged over its
+    // real structure (bodies of `case`, multi-line groups) besides the
+    // line-by-line one.
+    let whole = judge::judge_script(code);
     let mut commands: Vec<Command> = Vec::new();
     let mut defined: Vec<String> = Vec::new();
     // Indices of the commands since the last comment: what an expectation
@@ -66,6 +76,21 @@ pub fn analyze_block(code: &str, _lang: Option<&str>) -> BlockAnalysis {
             _ => Some((c, t)),
         })
         .unwrap_or((Class::Read, String::new()));
+    // Unless every command runs natively, the block runs as one script:
+    // the whole block's judgement counts too.
+    let runnable: Vec<&Command> = commands.iter().filter(|c| !c.inert).collect();
+    let all_native = !runnable.is_empty() && runnable.iter().all(|c| c.native.is_some());
+    let (class, decided_by) = if !all_native && whole.class > class {
+        let by = commands
+            .iter()
+            .find(|c| c.class >= whole.class)
+            .map(|c| c.text.clone())
+            .or(whole.reason)
+            .unwrap_or_default();
+        (whole.class, by)
+    } else {
+        (class, decided_by)
+    };
     BlockAnalysis {
         commands,
         class,
@@ -152,8 +177,8 @@ fn is_shell_special(name: &str) -> bool {
 }
 
 fn analyze_line(text: &str, offset: usize, defined: &[String], complex: bool) -> Command {
+    let verdict = judge::judge_script(text);
     let simple = script::simple_commands(text);
-    let mut class = Class::Read;
     let mut programs = Vec::new();
     let mut defines = Vec::new();
     let mut parse_failed = false;
@@ -168,10 +193,6 @@ fn analyze_line(text: &str, offset: usize, defined: &[String], complex: bool) ->
             match shell_words::split(&part) {
                 Ok(words) => {
                     let stripped = classify::strip_wrappers(&words);
-                    class = class.max(classify::classify(&words));
-                    if writes_file(&part) {
-                        class = class.max(Class::Mutating);
-                    }
                     if let Some(p) = stripped.first() {
                         let name = classify::program_name(p);
                         if !is_builtin(&name) {
@@ -204,7 +225,6 @@ fn analyze_line(text: &str, offset: usize, defined: &[String], complex: bool) ->
                 }
                 Err(_) => {
                     parse_failed = true;
-                    class = class.max(Class::Mutating);
                     all_bookkeeping = false;
                 }
             }
@@ -213,24 +233,40 @@ fn analyze_line(text: &str, offset: usize, defined: &[String], complex: bool) ->
             all_bookkeeping = false;
         }
     }
+    let known: std::collections::HashSet<&str> = defined
+        .iter()
+        .chain(defines.iter())
+        .map(String::as_str)
+        .collect();
     let needs: Vec<String> = variable_refs(text)
         .into_iter()
-        .filter(|v| !defined.contains(v) && !defines.contains(v) && !is_shell_special(v))
+        .filter(|v| !known.contains(v.as_str()) && !is_shell_special(v))
         .collect();
     let (native, capture, extra_expect, native_class) = if complex || parse_failed {
         (None, None, Vec::new(), None)
     } else {
         recognize_native(&script::pipelines(text))
     };
-    let mut class = native_class.unwrap_or(class);
+    let mut class = verdict.class;
+    let mut reason = verdict.reason;
+    if let Some(n) = native_class
+        && n > class
+    {
+        class = n;
+        reason = Some(format!("what greenlight would send is {}", n.as_str()));
+    }
     if mentions_destructive(text) {
         // Even quoted or passed along (`ssh host "rm -rf /x"`), never read.
-        class = class.max(Class::Destructive);
+        if class < Class::Destructive {
+            reason = Some("names a destructive operation".into());
+        }
+        class = Class::Destructive;
     }
     Command {
         line_offset: offset,
         text: text.to_string(),
         class,
+        class_reason: if class > Class::Read { reason } else { None },
         native,
         capture,
         expect: extra_expect,
@@ -383,21 +419,6 @@ fn is_simple_path(f: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "._[]\"".contains(c))
 }
 
-fn writes_file(part: &str) -> bool {
-    let cleaned = strip_dev_null(part);
-    let mut quote = None;
-    for c in cleaned.chars() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == '\'' || c == '"' => quote = Some(c),
-            None if c == '>' => return true,
-            None => {}
-        }
-    }
-    false
-}
-
 fn is_builtin(name: &str) -> bool {
     matches!(
         name,
@@ -437,6 +458,7 @@ fn is_builtin(name: &str) -> bool {
 /// `$NAME` and `${NAME}` references (not `$1`, `$?`, `$(…)`).
 pub fn variable_refs(text: &str) -> Vec<String> {
     let mut out = Vec::new();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let bytes = text.as_bytes();
     let mut in_single = false;
     let mut i = 0;
@@ -458,7 +480,7 @@ pub fn variable_refs(text: &str) -> Vec<String> {
             if !name.is_empty()
                 && !name.starts_with(|ch: char| ch.is_ascii_digit())
                 && !has_default
-                && !out.iter().any(|n| n == name)
+                && seen.insert(name)
             {
                 out.push(name.to_string());
             }
@@ -599,6 +621,157 @@ mod tests {
                     assert!(c.class >= Class::Read);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn blocks_are_judged_whole_and_line_by_line() {
+        // A case body only makes sense with the whole block.
+        let b = block("case $1 in\n  a) kubectl get pods ;;\n  *) kubectl delete pod x ;;\nesac\n");
+        assert_eq!(b.class, Class::Destructive);
+        let b = block("echo start\nkubectl get pods -o yaml > pods.yaml\n");
+        assert_eq!(b.class, Class::Mutating);
+        assert_eq!(b.decided_by, "kubectl get pods -o yaml > pods.yaml");
+        assert_eq!(
+            b.commands[1].class_reason.as_deref(),
+            Some("writes to a file (`> pods.yaml`)")
+        );
+        assert_eq!(b.commands[0].class_reason, None);
+        let b = block("kubectl get pods\nkubectl logs deploy/x --tail=10 | grep -i error\n");
+        assert_eq!(b.class, Class::Read);
+        // A native check is never below what the shell line would do:
+        // `kubectl exec` starts a process in a container.
+        let b = block("kubectl exec -it pg -- psql -d app -c \"SELECT 1\"\n");
+        assert!(b.commands[0].native.is_some());
+        assert_eq!(b.class, Class::Mutating);
+        let b = block("psql -d app -c \"SELECT 1\"\n");
+        assert!(b.commands[0].native.is_some());
+        assert_eq!(b.class, Class::Read);
+        let b = block("docker compose exec db psql -c \"UPDATE t SET a = 1\"\n");
+        assert_eq!(b.class, Class::Mutating);
+    }
+
+    #[test]
+    fn a_hundred_thousand_words_stay_fast() {
+        let line = "echo ".to_string() + &"$V ".repeat(100_000) + "\n";
+        let t = std::time::Instant::now();
+        let b = block(&line);
+        assert_eq!(b.class, Class::Read);
+        let names: String = (0..100_000).map(|i| format!("$V{i} ")).collect();
+        let b = block(&format!("echo {names}\n"));
+        assert_eq!(b.commands[0].needs.len(), 100_000);
+        let line = "kubectl get pods ".to_string() + &"-l a=b ".repeat(50_000) + "> out\n";
+        assert_eq!(block(&line).class, Class::Mutating);
+        assert!(t.elapsed().as_secs_f64() < 5.0, "{:?}", t.elapsed());
+    }
+
+    /// curl/wget respellings, judged by the one curl option parser
+    /// (analyze/curl.rs) through the shell judge's wrappers.
+    #[test]
+    fn curl_forms_through_wrappers() {
+        for s in [
+            "curl -sX DELETE https://x/y/1",
+            "curl -XPOST https://x/y",
+            "curl -sSd 'a=1' https://x/y",
+            "curl -fsSLX PATCH https://x/y",
+            "curl -o out.json https://x/y",
+            "curl -O https://x/file",
+            "curl -K cfg https://x/y",
+            "curl -H 'X-HTTP-Method-Override: DELETE' https://x/y",
+            "env curl -sX DELETE https://x/y",
+            "sudo -u x curl -XPOST https://x/y",
+            "wget https://x/file",
+        ] {
+            assert!(block_class_of(s) >= Class::Mutating, "{s}");
+        }
+    }
+
+    fn respelled_state_change() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::strategy::Strategy;
+        proptest::sample::select(vec![
+            "kubectl delete pod x",
+            "kubectl -n prod delete pod x",
+            "kubectl --namespace=prod delete pod x",
+            "kubectl delete pod x --dry-run=none",
+            "kubectl apply -f x --dry-run=false",
+            "rm -rf /tmp/x",
+            "rm -r -f /tmp/x",
+            "rm -fr /tmp/x",
+            "psql -c 'DELETE FROM t'",
+            "psql -tAc 'UPDATE t SET a=1'",
+            "psql -t -A -c 'UPDATE t SET a=1'",
+            "psql --command='INSERT INTO t VALUES (1)'",
+            "psql -c 'SELECT 1' -c 'DELETE FROM t'",
+            "psql -f x.sql",
+            "redis-cli del k",
+            "redis-cli -h h -p 6379 set k v",
+            "sed -i s/a/b/ f",
+            "sed -n -i s/a/b/ f",
+            "sed -ni s/a/b/ f",
+            "echo x > f",
+            "echo x 1>f",
+            "echo x | tee f",
+            "sort -o f f",
+            "sort -no f f",
+            "awk 'BEGIN{system(\"rm x\")}'",
+            "git push origin main",
+            "git -C dir push origin main",
+            "git reset --hard",
+            "helm upgrade x chart",
+            "helm -n ns upgrade x chart",
+            "docker rm c",
+            "docker --host h rm c",
+            "docker compose -f f.yml down -v",
+            "terraform apply -auto-approve",
+            "terraform -chdir=x apply",
+            "systemctl restart x",
+            "./deploy.sh",
+            "find . -delete",
+            "cargo test",
+            "npm run migrate",
+        ])
+        .prop_map(|s: &str| s.to_string())
+    }
+
+    fn wrapped(cmd: &str, kind: u8) -> String {
+        let quoted = format!("'{}'", cmd.replace('\'', "'\\''"));
+        match kind % 20 {
+            0 => format!("env {cmd}"),
+            1 => format!("env A=1 {cmd}"),
+            2 => format!("nice -n 5 {cmd}"),
+            3 => format!("command {cmd}"),
+            4 => format!("exec {cmd}"),
+            5 => format!("sudo -u root -E {cmd}"),
+            6 => format!("stdbuf -oL {cmd}"),
+            7 => format!("timeout 5 {cmd}"),
+            8 => format!("time -p {cmd}"),
+            9 => format!("watch -n 1 {quoted}"),
+            10 => format!("nohup {cmd} &"),
+            11 => format!("sh -c {quoted}"),
+            12 => format!("bash -ec {quoted}"),
+            13 => format!("eval {quoted}"),
+            14 => format!("echo \"$( {cmd} )\""),
+            // Inside backticks, `\\` and a backtick must be escaped.
+            15 => format!("X=`{}`", cmd.replace('\\', "\\\\").replace('`', "\\`")),
+            16 => format!("true && \\\n  {cmd}"),
+            17 => format!("if true; then\n  {cmd}\nfi"),
+            18 => format!("( {cmd} ) 2>&1 | grep x"),
+            _ => format!("A=1 {cmd} # done"),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn respelled_state_changes_never_read(
+            cmd in respelled_state_change(),
+            kinds in proptest::collection::vec(0u8..20, 0..3),
+        ) {
+            let mut s = cmd;
+            for k in kinds {
+                s = wrapped(&s, k);
+            }
+            let class = block_class_of(&s);
+            proptest::prop_assert!(class >= Class::Mutating, "{s}: {class:?}");
         }
     }
 
