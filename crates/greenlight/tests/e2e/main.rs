@@ -2,6 +2,9 @@
 
 mod support;
 
+mod corpus_live;
+mod corpus_targets;
+
 mod inspect;
 mod load;
 mod mark;
