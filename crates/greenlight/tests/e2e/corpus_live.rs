@@ -17,6 +17,7 @@
 //! The figures (steps run natively, shell steps run, not run, blocked) are
 //! printed; run with `--nocapture`.
 
+use crate::corpus_sandbox::*;
 use crate::corpus_targets::*;
 use crate::support::*;
 use greenlight_fixture::{BlockingFixture, FixtureConfig};

@@ -3,6 +3,7 @@
 mod support;
 
 mod corpus_live;
+mod corpus_sandbox;
 mod corpus_targets;
 
 mod inspect;
