@@ -267,7 +267,7 @@ pub fn write_shims(s: &Sandbox, http_port: u16, redis_port: u16, pg_url: &str) {
         "#!/bin/sh\nexec {curl_bin} --noproxy '*' --connect-to ::127.0.0.1:{http_port} --max-time 3 \"$@\"\n"
     );
     let wget = format!(
-        "#!/bin/sh\nexec {wget_bin} -e use_proxy=on -e http_proxy=http://127.0.0.1:{http_port} -e https_proxy=http://127.0.0.1:{http_port} --timeout=3 --tries=1 \"$@\"\n"
+        "#!/bin/sh\nexec {wget_bin} -e use_proxy=on -e http_proxy=http://127.0.0.1:{http_port} -e https_proxy=http://127.0.0.1:{http_port} --no-hsts --timeout=3 --tries=1 \"$@\"\n"
     );
     // Drops every connection option the command gives, then names the
     // scratch target itself.
