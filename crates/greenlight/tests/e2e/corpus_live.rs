@@ -156,17 +156,34 @@ fn a_default_run_of_the_whole_corpus_changes_nothing() {
     if !services_available() {
         return;
     }
-    let entries = corpus();
-    let sandbox = Sandbox::create(scratch("corpus-live"));
+    run_live("all", &corpus());
+}
+
+/// The harness itself: the read-only commands, run the same way, must
+/// leave every target as it was (no false alarm, and no read-only label
+/// that is really a write).
+#[test]
+fn the_read_only_part_of_the_corpus_leaves_the_targets_alone() {
+    if !services_available() {
+        return;
+    }
+    let reads: Vec<Entry> = corpus().into_iter().filter(|e| !e.changes_state).collect();
+    run_live("reads", &reads);
+}
+
+/// Runs `entries` as one checklist with default allowances and fails on
+/// any change to the targets.
+fn run_live(tag: &str, entries: &[Entry]) {
+    let sandbox = Sandbox::create(scratch(&format!("corpus-live-{tag}")));
     let fixture = BlockingFixture::start(FixtureConfig::default()).expect("fixture starts");
     let mut redis = ScratchRedis::start(&sandbox.base.join("redis"));
     redis.seed();
-    let mut pg = ScratchPg::create();
+    let mut pg = ScratchPg::create(tag);
     pg.open_idle(3);
     write_shims(&sandbox, fixture.addr().port(), redis.port, &pg.url);
 
     let doc_path = sandbox.doc.join("checklist.md");
-    std::fs::write(&doc_path, checklist(&entries, &sandbox)).unwrap();
+    std::fs::write(&doc_path, checklist(entries, &sandbox)).unwrap();
     let profile_path = sandbox.doc.join("profile.toml");
     std::fs::write(&profile_path, profile(&fixture, &pg.url, redis.port)).unwrap();
     let report_path = sandbox.base.join("report.json");
@@ -297,10 +314,10 @@ fn a_default_run_of_the_whole_corpus_changes_nothing() {
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or(Value::Null);
-    let (counts, shell_writes) = tally(&report, &entries);
+    let (counts, shell_writes) = tally(&report, entries);
     let stand_ins = std::fs::read_to_string(&sandbox.shim_log).unwrap_or_default();
     eprintln!(
-        "corpus live run: {} commands, exit {:?}, {:.1}s, verdict {}",
+        "corpus live run ({tag}): {} commands, exit {:?}, {:.1}s, verdict {}",
         entries.len(),
         status.and_then(|s| s.code()),
         took.as_secs_f64(),

@@ -369,8 +369,9 @@ async fn connect(url: &str) -> tokio_postgres::Client {
 }
 
 impl ScratchPg {
-    pub fn create() -> ScratchPg {
-        let name = format!("gl_live_{}", std::process::id());
+    /// `tag` keeps two runs of one test process apart.
+    pub fn create(tag: &str) -> ScratchPg {
+        let name = format!("gl_live_{}_{tag}", std::process::id());
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
