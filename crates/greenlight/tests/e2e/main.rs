@@ -2,6 +2,9 @@
 
 mod support;
 
+mod corpus_live;
+mod corpus_sandbox;
+mod corpus_targets;
 mod hostile;
 mod http_safety;
 mod inspect;
