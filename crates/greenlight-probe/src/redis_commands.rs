@@ -55,6 +55,16 @@ const DESTRUCTIVE: &[&str] = &[
     "zremrangebylex",
 ];
 
+/// Commands Redis flags `readonly` that still change what the server holds, with why (Redis's
+/// own sources flag PFCOUNT `may_replicate`, which `COMMAND` does not show).
+const CHANGES_DESPITE_READONLY: &[(&str, &str)] = &[
+    (
+        "pfcount",
+        "PFCOUNT may rewrite the HyperLogLog's cached cardinality (Redis replicates it)",
+    ),
+    ("touch", "TOUCH updates the keys' last access time"),
+];
+
 /// The table entry (flags and categories) for `key` (`get`, `client|kill`).
 pub fn entry(key: &str) -> Option<Vec<&'static str>> {
     TABLE.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
@@ -92,6 +102,9 @@ pub fn redis_effect(args: &[String]) -> (Effect, Option<String>) {
     if DESTRUCTIVE.contains(&key.as_str()) {
         return (Effect::Destructive, Some(format!("{shown} deletes data")));
     }
+    if let Some((_, why)) = CHANGES_DESPITE_READONLY.iter().find(|(k, _)| *k == key) {
+        return (Effect::Mutating, Some((*why).to_string()));
+    }
     let Some(markers) = entry(&key) else {
         return (
             Effect::Mutating,
@@ -124,6 +137,12 @@ mod tests {
     fn effect(line: &str) -> Effect {
         let args: Vec<String> = line.split_whitespace().map(str::to_string).collect();
         redis_effect(&args).0
+    }
+
+    #[test]
+    fn flagged_readonly_but_changes_something() {
+        assert_eq!(effect("PFCOUNT hll"), Effect::Mutating);
+        assert_eq!(effect("touch a b"), Effect::Mutating);
     }
 
     #[test]

@@ -10,13 +10,13 @@
 use crate::profile::Class;
 use crate::subst;
 use greenlight_probe::Effect;
-use greenlight_probe::sql_judge::judge_sql;
+use greenlight_probe::sql_judge::judge_sql_text;
 use greenlight_probe::sql_lex::{TokenKind, tokenize};
 use std::cell::RefCell;
 
 /// The class of SQL text: the most dangerous statement wins.
 pub fn sql_class(sql: &str) -> Class {
-    class_of(judge_sql(&subst::unprotect(sql)).class)
+    class_of(judge_sql_text(&subst::unprotect(sql)).class)
 }
 
 /// The run's class for a probe's [`Effect`].
