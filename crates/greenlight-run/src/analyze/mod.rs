@@ -12,12 +12,14 @@ use crate::check::{Expectation, Target};
 use crate::plan::{BlockAnalysis, Capture, Command};
 use crate::profile::Class;
 use script::Piece;
+use std::collections::HashSet;
 
 /// Analyses a code block (`lang` is its info string's first word).
 pub fn analyze_block(code: &str, _lang: Option<&str>) -> BlockAnalysis {
     let pieces = script::split(code);
     let mut commands: Vec<Command> = Vec::new();
-    let mut defined: Vec<String> = Vec::new();
+    // A set: a block of many definitions stays linear.
+    let mut defined: HashSet<String> = HashSet::new();
     // Indices of the commands since the last comment: what an expectation
     // comment speaks of.
     let mut group: Vec<usize> = Vec::new();
@@ -96,7 +98,7 @@ pub fn analyze_inline(code: &str) -> Option<Command> {
     ) {
         return None;
     }
-    let cmd = analyze_line(code, 0, &[], false);
+    let cmd = analyze_line(code, 0, &HashSet::new(), false);
     cmd.native.is_some().then_some(cmd)
 }
 
@@ -149,7 +151,7 @@ fn is_shell_special(name: &str) -> bool {
     )
 }
 
-fn analyze_line(text: &str, offset: usize, defined: &[String], complex: bool) -> Command {
+fn analyze_line(text: &str, offset: usize, defined: &HashSet<String>, complex: bool) -> Command {
     let simple = script::simple_commands(text);
     let mut class = Class::Read;
     let mut programs = Vec::new();
@@ -211,9 +213,12 @@ fn analyze_line(text: &str, offset: usize, defined: &[String], complex: bool) ->
             all_bookkeeping = false;
         }
     }
+    let defines_here: HashSet<&str> = defines.iter().map(String::as_str).collect();
     let needs: Vec<String> = variable_refs(text)
         .into_iter()
-        .filter(|v| !defined.contains(v) && !defines.contains(v) && !is_shell_special(v))
+        .filter(|v| {
+            !defined.contains(v) && !defines_here.contains(v.as_str()) && !is_shell_special(v)
+        })
         .collect();
     let (native, capture, extra_expect, native_class) = if complex || parse_failed {
         (None, None, Vec::new(), None)
@@ -435,6 +440,8 @@ fn is_builtin(name: &str) -> bool {
 /// `$NAME` and `${NAME}` references (not `$1`, `$?`, `$(…)`).
 pub fn variable_refs(text: &str) -> Vec<String> {
     let mut out = Vec::new();
+    // Names already in `out`: many references on one line stay linear.
+    let mut seen: HashSet<&str> = HashSet::new();
     let bytes = text.as_bytes();
     let mut in_single = false;
     let mut i = 0;
@@ -456,7 +463,7 @@ pub fn variable_refs(text: &str) -> Vec<String> {
             if !name.is_empty()
                 && !name.starts_with(|ch: char| ch.is_ascii_digit())
                 && !has_default
-                && !out.iter().any(|n| n == name)
+                && seen.insert(name)
             {
                 out.push(name.to_string());
             }
