@@ -597,7 +597,11 @@ impl Builder<'_> {
         self.add_block_checks(item, phase, s);
         // `<!-- greenlight: … -->` after the block refines its checks.
         let list = self.list;
-        let annotations = self.annotations_of_step.get(&s).cloned().unwrap_or_default();
+        let annotations = self
+            .annotations_of_step
+            .get(&s)
+            .cloned()
+            .unwrap_or_default();
         for a in annotations.iter().map(|&a| &list.annotations[a]) {
             let directives = parse_annotation(&a.text);
             let n = self.plan.checks.len();
@@ -1642,7 +1646,11 @@ fn fill_locals(s: &str, values: &HashMap<&str, &str>) -> String {
         }
         let braced = bytes.get(i + 1) == Some(&b'{');
         let start = i + 1 + usize::from(braced);
-        let end = start + bytes[start..].iter().take_while(|b| is_name_byte(b)).count();
+        let end = start
+            + bytes[start..]
+                .iter()
+                .take_while(|b| is_name_byte(b))
+                .count();
         let closed = !braced || bytes.get(end) == Some(&b'}');
         match values.get(&s[start..end]) {
             Some(v) if end > start && closed => {

@@ -241,16 +241,13 @@ fn plan(args: PlanArgs) -> Result<u8, Failure> {
     let name = args.input.file.display().to_string();
     let plan = crate::run_cmd::make_plan(&list, &name, &profile);
     let redactor = greenlight_run::redact::Redactor::new(profile.secrets());
-    let text = if args.json {
-        let mut v = serde_json::to_value(&plan).map_err(internal)?;
-        redactor.redact_json(&mut v);
-        serde_json::to_string_pretty(&v).map_err(internal)? + "\n"
-    } else {
-        redactor.redact(&crate::run_cmd::print_plan(
-            &plan,
-            crate::term::Style::plain(),
-        ))
-    };
+    if args.json {
+        return print_json(|out| crate::json_stream::write_plan(out, plan, &redactor));
+    }
+    let text = redactor.redact(&crate::run_cmd::print_plan(
+        &plan,
+        crate::term::Style::plain(),
+    ));
     print_out(&text)
 }
 
@@ -295,14 +292,10 @@ fn run_checklist(args: RunArgs) -> Result<u8, Failure> {
 fn inspect(args: InspectArgs) -> Result<u8, Failure> {
     let (_, list) = greenlight_doc::load(&args.input.file, args.input.max_size)?;
     let name = args.input.file.display().to_string();
-    let text = if args.json {
-        let mut value = serde_json::to_value(&list).map_err(internal)?;
-        value["path"] = serde_json::Value::String(name);
-        serde_json::to_string_pretty(&value).map_err(internal)? + "\n"
-    } else {
-        crate::outline::render(&name, &list)
-    };
-    print_out(&text)
+    if args.json {
+        return print_json(|out| crate::json_stream::write_checklist(out, list, &name));
+    }
+    print_out(&crate::outline::render(&name, &list))
 }
 
 fn mark(args: MarkArgs) -> Result<u8, Failure> {
@@ -408,6 +401,26 @@ fn print_out(text: &str) -> Result<u8, Failure> {
             code: exit::INPUT,
             message: format!("cannot write output: {e}"),
         }),
+    }
+}
+
+/// Streams JSON to stdout as it is made (a million items never sit in
+/// memory as one string).
+fn print_json(
+    write: impl FnOnce(&mut dyn std::io::Write) -> serde_json::Result<()>,
+) -> Result<u8, Failure> {
+    use std::io::Write;
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = write(&mut stdout).and_then(|()| stdout.flush().map_err(serde_json::Error::io));
+    match written {
+        Ok(()) => Ok(exit::OK),
+        // A closed pipe (`| head`) is not an error worth a message.
+        Err(e) if e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe) => Ok(exit::OK),
+        Err(e) if e.is_io() => Err(Failure {
+            code: exit::INPUT,
+            message: format!("cannot write output: {e}"),
+        }),
+        Err(e) => Err(internal(e)),
     }
 }
 
