@@ -602,7 +602,7 @@ impl Recogniser {
                             text,
                             has_env: false,
                         } => parse_duration(&text),
-                        Value::Num(ms) if ms > 0.0 => Some(Duration::from_secs_f64(ms / 1000.0)),
+                        Value::Num(ms) if ms > 0.0 => Duration::try_from_secs_f64(ms / 1000.0).ok(),
                         _ => None,
                     }
                     .ok_or("bad request timeout")?;
@@ -790,10 +790,16 @@ impl Recogniser {
             Ok(o) => o,
             Err(()) => return Err(self.errors),
         };
+        // `sleep(1e309)` or `sleep(-1)` is no think time (and no panic).
+        let Ok(think_time) = Duration::try_from_secs_f64(think) else {
+            self.errors
+                .push(format!("sleep({think}) is not a think time in seconds"));
+            return Err(self.errors);
+        };
         let model = match model {
             LoadModel::Closed { vus, stages, .. } => LoadModel::Closed {
                 vus,
-                think_time: Duration::from_secs_f64(think),
+                think_time,
                 stages,
             },
             open => open,
@@ -1082,5 +1088,28 @@ fn body_includes(e: &Expr, is_path: &dyn Fn(&Expr, &[&str]) -> bool) -> Option<C
             negate: false,
         }),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GET: &str = "import http from 'k6/http';\nimport { sleep } from 'k6';\nexport default function () { http.get('http://127.0.0.1:9/'";
+
+    /// Found by fuzzing: a think time or request timeout too large (or
+    /// negative) for a `Duration` panicked instead of being refused.
+    #[test]
+    fn huge_or_negative_durations_are_refused_not_a_panic() {
+        for tail in [
+            "); sleep(1e309); }",
+            "); sleep(-1); }",
+            ", { timeout: 1e309 }); }",
+        ] {
+            let script = format!("{GET}{tail}");
+            assert!(recognise_k6(&script).is_err(), "{script}");
+        }
+        let fine = format!("{GET}); sleep(1); }}");
+        assert!(recognise_k6(&fine).is_ok());
     }
 }
