@@ -207,6 +207,24 @@ mod found {
     use super::*;
 
     #[test]
+    fn annotations_outside_items_belong_to_the_last_item_before_them() {
+        // Found profiling: this lookup scanned every item per annotation.
+        let mut doc = String::from("# R\n\n<!-- greenlight: skip -->\n\n## C\n\n");
+        for i in 0..50 {
+            doc.push_str(&format!(
+                "- [ ] c{i}\n\n```bash\ncurl -s x/{i}\n```\n<!-- greenlight: eventually 5s -->\n\n"
+            ));
+        }
+        let list = parse(doc.as_bytes());
+        assert_eq!(list.annotations.len(), 51);
+        assert_eq!(list.annotations[0].item, None);
+        for (n, a) in list.annotations.iter().skip(1).enumerate() {
+            assert_eq!(a.item, Some(n), "annotation {n}");
+            assert!(a.step.is_some());
+        }
+    }
+
+    #[test]
     fn unclosed_fence_and_lone_cr() {
         for doc in [
             "```bash\rcurl x\r- [ ] a\r",

@@ -415,6 +415,21 @@ impl Builder<'_> {
             .iter()
             .rposition(|p| p.checks.contains(&last_load))
             .unwrap_or(0);
+        // Metric checks never change a load step's gate: whether they are
+        // measured is known once, not per row.
+        let not_measured = loads
+            .iter()
+            .all(|&l| self.plan.checks[l].gate != Gate::Run)
+            .then(|| {
+                let lines: Vec<String> = loads
+                    .iter()
+                    .map(|&l| self.plan.checks[l].line.to_string())
+                    .collect();
+                format!(
+                    "not measured: the load step on line {} will not run",
+                    lines.join(", ")
+                )
+            });
         let list = self.list;
         for table in &list.tables {
             if table
@@ -447,7 +462,6 @@ impl Builder<'_> {
                     reports: true,
                 });
                 self.plan.phases[phase].items.push(idx);
-                let blocked = loads.iter().all(|&l| self.plan.checks[l].gate != Gate::Run);
                 self.push_check(
                     idx,
                     phase,
@@ -470,18 +484,12 @@ impl Builder<'_> {
                     Vec::new(),
                     Vec::new(),
                 );
-                if blocked {
-                    let lines: Vec<String> = loads
-                        .iter()
-                        .map(|&l| self.plan.checks[l].line.to_string())
-                        .collect();
-                    let reason = format!(
-                        "not measured: the load step on line {} will not run",
-                        lines.join(", ")
-                    );
-                    if let Some(c) = self.plan.checks.last_mut() {
-                        c.gate = Gate::Blocked { reason };
-                    }
+                if let Some(reason) = &not_measured
+                    && let Some(c) = self.plan.checks.last_mut()
+                {
+                    c.gate = Gate::Blocked {
+                        reason: reason.clone(),
+                    };
                 }
             }
         }
@@ -1711,6 +1719,18 @@ fn run_phase_level(list: &Checklist) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn block_locals_fill_whole_names_only() {
+        let values: HashMap<&str, &str> = [("A", "1"), ("AB", "2"), ("H", "h")].into();
+        assert_eq!(fill_locals("$A/$AB/${A}/${AB}x", &values), "1/2/1/2x");
+        // Unknown names, `${A:-d}`, unclosed braces and a lone `$` stay.
+        assert_eq!(
+            fill_locals("$ABC ${A:-d} ${A $ $", &values),
+            "$ABC ${A:-d} ${A $ $"
+        );
+        assert_eq!(fill_locals("é$H→${H}", &values), "éh→h");
+    }
 
     #[test]
     fn databases_merge_with_services() {

@@ -120,13 +120,26 @@ fn url() -> BoxedStrategy<String> {
     .boxed()
 }
 
-/// Skips inputs that reach a panic another branch fixes (a load-tool flag
+/// Whether a line reaches a panic another branch fixes (a load-tool flag
 /// starting with a multibyte character, `greenlight-load/src/cli_tools.rs`).
-/// Remove once that fix is merged.
+/// Remove, with [`avoid_known_load_flag_panic`], once that fix is merged.
 fn reaches_known_load_flag_panic(text: &str) -> bool {
     text.as_bytes()
         .windows(2)
         .any(|w| w[0] == b'-' && w[1] >= 0x80)
+}
+
+/// Puts an `x` between a `-` and a multibyte character (see
+/// [`reaches_known_load_flag_panic`]), keeping the rest of the input.
+fn avoid_known_load_flag_panic(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, &b) in bytes.iter().enumerate() {
+        out.push(b);
+        if b == b'-' && bytes.get(i + 1).is_some_and(|&n| n >= 0x80) {
+            out.push(b'x');
+        }
+    }
+    out
 }
 
 proptest! {
@@ -134,7 +147,7 @@ proptest! {
 
     #[test]
     fn planner_takes_generated_checklists(bytes in checklist_bytes()) {
-        prop_assume!(!reaches_known_load_flag_panic(&String::from_utf8_lossy(&bytes)));
+        let bytes = avoid_known_load_flag_panic(&bytes);
         check_plan(&plan_of(&bytes, &Profile::default()));
         check_plan(&plan_of(&bytes, &wide_profile()));
     }
@@ -144,9 +157,9 @@ proptest! {
         parts in prop::collection::vec(prop_oneof![3 => fence(), 1 => table(), 1 => annotation(), 1 => text_line().prop_map(|t| format!("- [ ] {t}"))], 0..12)
     ) {
         let doc = format!("# R\n\n## Checks\n\n{}\n", parts.join("\n\n"));
-        prop_assume!(!reaches_known_load_flag_panic(&doc));
-        check_plan(&plan_of(doc.as_bytes(), &Profile::default()));
-        check_plan(&plan_of(doc.as_bytes(), &wide_profile()));
+        let doc = avoid_known_load_flag_panic(doc.as_bytes());
+        check_plan(&plan_of(&doc, &Profile::default()));
+        check_plan(&plan_of(&doc, &wide_profile()));
     }
 
     #[test]
