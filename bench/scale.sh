@@ -111,7 +111,8 @@ for c in "${cases[@]}"; do
   walls=() cpus=() rss=0
   for ((r = 0; r < runs; r++)); do
     # shellcheck disable=SC2086
-    out=$( { /usr/bin/time -v "$BIN" ${cmd/FILE/$file} >/dev/null 2>/dev/null; } 2>&1 || true)
+    /usr/bin/time -v -o "$work/time.txt" "$BIN" ${cmd/FILE/$file} >/dev/null 2>&1 || true
+    out=$(cat "$work/time.txt")
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' <<<"$out")
     cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {print u+s}' <<<"$out")
     kb=$(awk -F': ' '/Maximum resident/ {print $2}' <<<"$out")

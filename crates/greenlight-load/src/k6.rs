@@ -1113,3 +1113,40 @@ mod tests {
         assert!(recognise_k6(&fine).is_ok());
     }
 }
+
+#[cfg(test)]
+mod depth_tests {
+    use super::*;
+
+    /// Found by fuzzing the CLI: deep nesting overflowed the stack in the
+    /// recursive parser (exit 134). Each shape runs on a thread with a
+    /// small stack, as test threads and tokio workers have.
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow() {
+        let n = 100_000;
+        let shapes = [
+            format!("{}'x'{}", "(".repeat(n), ")".repeat(n)),
+            format!("{}'x'", "!".repeat(n)),
+            format!("{}1", "-".repeat(n)),
+            vec!["'x'"; n].join(" + "),
+            vec!["1"; n].join(" || "),
+            format!("a{}", ".b".repeat(n)),
+            format!("f{}", "()".repeat(n)),
+            format!("{}1{}", "{a:".repeat(n), "}".repeat(n)),
+            format!("{}1{}", "[".repeat(n), "]".repeat(n)),
+            format!("{}1", "() => ".repeat(n)),
+            format!("`{}x{}`", "${`".repeat(n / 10), "`}".repeat(n / 10)),
+        ];
+        for arg in shapes {
+            let script = format!(
+                "import http from 'k6/http';\nexport const options = {{ vus: {arg} }};\nexport default function () {{ http.get({arg}); }}\n"
+            );
+            let outcome = std::thread::Builder::new()
+                .stack_size(1 << 20)
+                .spawn(move || recognise_k6(&script).is_ok())
+                .expect("thread starts")
+                .join();
+            assert_eq!(outcome.ok(), Some(false), "{}…", &arg[..20]);
+        }
+    }
+}
