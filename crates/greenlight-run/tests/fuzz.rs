@@ -294,6 +294,52 @@ proptest! {
     }
 }
 
+/// Deeply nested text: recursive parsers must refuse it, not overflow the
+/// stack (an abort that no test harness can catch).
+fn nested() -> BoxedStrategy<String> {
+    (
+        select(
+            &[
+                ("(", ")"),
+                ("{a:", "}"),
+                ("[", "]"),
+                ("`${", "}`"),
+                ("$(", ")"),
+                ("\"$(", ")\""),
+                ("{\"a\":", "}"),
+                ("> ", ""),
+                ("- ", ""),
+                ("!", ""),
+                ("-", ""),
+                ("f(", ")"),
+                ("() => ", ""),
+                ("if (1) ", ""),
+                ("*", "*"),
+                ("[", "](x)"),
+                ("<div>", "</div>"),
+            ][..],
+        ),
+        0..3000usize,
+    )
+        .prop_map(|((open, close), n)| format!("{}1{}", open.repeat(n), close.repeat(n)))
+        .boxed()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: config().cases.min(64), ..config() })]
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow(inner in nested()) {
+        let k6 = format!("import http from 'k6/http';\nexport default function () {{ http.get({inner}); }}\n");
+        let _ = greenlight_load::recognise_k6(&k6);
+        let doc = format!(
+            "# R\n\n## C\n\n- [ ] {inner}\n\n```bash\ncurl -s http://api.example.com/{inner}\n# Expected: {inner}\n```\n\n```javascript\n{k6}```\n"
+        );
+        check_plan(&plan_of(doc.as_bytes(), &wide_profile()));
+        let _ = analyze::analyze_block(&inner, Some("bash"));
+    }
+}
+
 /// Inputs found while fuzzing, kept as plain regression tests.
 mod found {
     use super::*;
