@@ -686,6 +686,22 @@ fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
         })
         .collect();
 
+    // Items come in document order, so the last item starting before an
+    // annotation is found by bisection (a scan per annotation made many
+    // annotations quadratic); the scan stays as a fallback.
+    let items_in_order = items.is_sorted_by_key(|i| i.span.start);
+    let last_item_before = |start: usize| {
+        if items_in_order {
+            let after = items.partition_point(|i| i.span.start < start);
+            after.checked_sub(1).map(|i| items[i].index)
+        } else {
+            items
+                .iter()
+                .rev()
+                .find(|i| i.span.start < start)
+                .map(|i| i.index)
+        }
+    };
     let annotations = raw
         .annotations
         .iter()
@@ -695,13 +711,7 @@ fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
             let item = step
                 .and_then(|s| steps[s].item)
                 .or_else(|| ancestor_item(&raw.entries, &entry_item, a.entry))
-                .or_else(|| {
-                    items
-                        .iter()
-                        .rev()
-                        .find(|i| i.span.start < span.start)
-                        .map(|i| i.index)
-                });
+                .or_else(|| last_item_before(span.start));
             Annotation {
                 span,
                 line: span.line,

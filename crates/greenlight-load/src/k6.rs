@@ -602,7 +602,7 @@ impl Recogniser {
                             text,
                             has_env: false,
                         } => parse_duration(&text),
-                        Value::Num(ms) if ms > 0.0 => Some(Duration::from_secs_f64(ms / 1000.0)),
+                        Value::Num(ms) if ms > 0.0 => Duration::try_from_secs_f64(ms / 1000.0).ok(),
                         _ => None,
                     }
                     .ok_or("bad request timeout")?;
@@ -790,10 +790,16 @@ impl Recogniser {
             Ok(o) => o,
             Err(()) => return Err(self.errors),
         };
+        // `sleep(1e309)` or `sleep(-1)` is no think time (and no panic).
+        let Ok(think_time) = Duration::try_from_secs_f64(think) else {
+            self.errors
+                .push(format!("sleep({think}) is not a think time in seconds"));
+            return Err(self.errors);
+        };
         let model = match model {
             LoadModel::Closed { vus, stages, .. } => LoadModel::Closed {
                 vus,
-                think_time: Duration::from_secs_f64(think),
+                think_time,
                 stages,
             },
             open => open,
@@ -1082,5 +1088,65 @@ fn body_includes(e: &Expr, is_path: &dyn Fn(&Expr, &[&str]) -> bool) -> Option<C
             negate: false,
         }),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GET: &str = "import http from 'k6/http';\nimport { sleep } from 'k6';\nexport default function () { http.get('http://127.0.0.1:9/'";
+
+    /// Found by fuzzing: a think time or request timeout too large (or
+    /// negative) for a `Duration` panicked instead of being refused.
+    #[test]
+    fn huge_or_negative_durations_are_refused_not_a_panic() {
+        for tail in [
+            "); sleep(1e309); }",
+            "); sleep(-1); }",
+            ", { timeout: 1e309 }); }",
+        ] {
+            let script = format!("{GET}{tail}");
+            assert!(recognise_k6(&script).is_err(), "{script}");
+        }
+        let fine = format!("{GET}); sleep(1); }}");
+        assert!(recognise_k6(&fine).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod depth_tests {
+    use super::*;
+
+    /// Found by fuzzing the CLI: deep nesting overflowed the stack in the
+    /// recursive parser (exit 134). Each shape runs on a thread with a
+    /// small stack, as test threads and tokio workers have.
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow() {
+        let n = 100_000;
+        let shapes = [
+            format!("{}'x'{}", "(".repeat(n), ")".repeat(n)),
+            format!("{}'x'", "!".repeat(n)),
+            format!("{}1", "-".repeat(n)),
+            vec!["'x'"; n].join(" + "),
+            vec!["1"; n].join(" || "),
+            format!("a{}", ".b".repeat(n)),
+            format!("f{}", "()".repeat(n)),
+            format!("{}1{}", "{a:".repeat(n), "}".repeat(n)),
+            format!("{}1{}", "[".repeat(n), "]".repeat(n)),
+            format!("{}1", "() => ".repeat(n)),
+            format!("`{}x{}`", "${`".repeat(n / 10), "`}".repeat(n / 10)),
+        ];
+        for arg in shapes {
+            let script = format!(
+                "import http from 'k6/http';\nexport const options = {{ vus: {arg} }};\nexport default function () {{ http.get({arg}); }}\n"
+            );
+            let outcome = std::thread::Builder::new()
+                .stack_size(1 << 20)
+                .spawn(move || recognise_k6(&script).is_ok())
+                .expect("thread starts")
+                .join();
+            assert_eq!(outcome.ok(), Some(false), "{}…", &arg[..20]);
+        }
     }
 }

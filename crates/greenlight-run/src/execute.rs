@@ -465,9 +465,11 @@ impl Executor {
                 req.follow_redirects = *follow;
                 req.redirect_hosts = subst::mapped_authorities(&self.hosts);
                 req.read_only = access == probe::Access::ReadOnly;
-                req.timeout = max_time.map_or(self.timeout, |s| {
-                    Duration::from_secs_f64(s).min(self.timeout.max(Duration::from_secs_f64(s)))
-                });
+                // `--max-time 1e309`, `-1` or `NaN` is no duration: the
+                // profile's timeout applies (from_secs_f64 would panic).
+                req.timeout = max_time
+                    .and_then(|s| Duration::try_from_secs_f64(s).ok())
+                    .unwrap_or(self.timeout);
                 req.basic_auth = basic_auth.as_ref().map(|u| match u.split_once(':') {
                     Some((user, pass)) => (user.to_string(), Some(pass.to_string())),
                     None => (u.clone(), None),

@@ -10,7 +10,7 @@ use crate::subst;
 use greenlight_doc::{Checklist, SectionKind, Severity};
 use greenlight_load::LoadConfig;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Whether a check runs, and if not, why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -248,7 +248,8 @@ pub fn build(
         },
         program_exists,
         analyze,
-        captured_by: Vec::new(),
+        captured_by: HashMap::new(),
+        annotations_of_step: annotations_by_step(list),
     };
     b.build();
     b.plan
@@ -260,8 +261,22 @@ struct Builder<'a> {
     plan: Plan,
     program_exists: &'a dyn Fn(&str) -> bool,
     analyze: &'a Analyzer,
-    /// (variable, check index) for every capture so far, in document order.
-    captured_by: Vec<(String, usize)>,
+    /// Variable → index of the latest check that captures it.
+    captured_by: HashMap<String, usize>,
+    /// Step index → the annotations that directly follow it, in order.
+    annotations_of_step: HashMap<usize, Vec<usize>>,
+}
+
+/// Groups annotations by the step they follow, so that finding a block's
+/// annotations does not scan every annotation of the document.
+fn annotations_by_step(list: &Checklist) -> HashMap<usize, Vec<usize>> {
+    let mut by_step: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, a) in list.annotations.iter().enumerate() {
+        if let Some(s) = a.step {
+            by_step.entry(s).or_default().push(i);
+        }
+    }
+    by_step
 }
 
 impl Builder<'_> {
@@ -402,6 +417,21 @@ impl Builder<'_> {
             .iter()
             .rposition(|p| p.checks.contains(&last_load))
             .unwrap_or(0);
+        // Metric checks never change a load step's gate: whether they are
+        // measured is known once, not per row.
+        let not_measured = loads
+            .iter()
+            .all(|&l| self.plan.checks[l].gate != Gate::Run)
+            .then(|| {
+                let lines: Vec<String> = loads
+                    .iter()
+                    .map(|&l| self.plan.checks[l].line.to_string())
+                    .collect();
+                format!(
+                    "not measured: the load step on line {} will not run",
+                    lines.join(", ")
+                )
+            });
         let list = self.list;
         for table in &list.tables {
             if table
@@ -434,7 +464,6 @@ impl Builder<'_> {
                     reports: true,
                 });
                 self.plan.phases[phase].items.push(idx);
-                let blocked = loads.iter().all(|&l| self.plan.checks[l].gate != Gate::Run);
                 self.push_check(
                     idx,
                     phase,
@@ -457,18 +486,12 @@ impl Builder<'_> {
                     Vec::new(),
                     Vec::new(),
                 );
-                if blocked {
-                    let lines: Vec<String> = loads
-                        .iter()
-                        .map(|&l| self.plan.checks[l].line.to_string())
-                        .collect();
-                    let reason = format!(
-                        "not measured: the load step on line {} will not run",
-                        lines.join(", ")
-                    );
-                    if let Some(c) = self.plan.checks.last_mut() {
-                        c.gate = Gate::Blocked { reason };
-                    }
+                if let Some(reason) = &not_measured
+                    && let Some(c) = self.plan.checks.last_mut()
+                {
+                    c.gate = Gate::Blocked {
+                        reason: reason.clone(),
+                    };
                 }
             }
         }
@@ -584,7 +607,12 @@ impl Builder<'_> {
         self.add_block_checks(item, phase, s);
         // `<!-- greenlight: … -->` after the block refines its checks.
         let list = self.list;
-        for a in list.annotations.iter().filter(|a| a.step == Some(s)) {
+        let annotations = self
+            .annotations_of_step
+            .get(&s)
+            .cloned()
+            .unwrap_or_default();
+        for a in annotations.iter().map(|&a| &list.annotations[a]) {
             let directives = parse_annotation(&a.text);
             let n = self.plan.checks.len();
             for c in first..n {
@@ -869,6 +897,11 @@ impl Builder<'_> {
                     local.push((name, value));
                 }
             }
+            // The latest definition wins.
+            let local: HashMap<&str, &str> = local
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
             let n = runnable.len();
             for (k, c) in runnable.iter().enumerate() {
                 let mut expect = c.expect.clone();
@@ -1008,8 +1041,8 @@ impl Builder<'_> {
         let mut depends_on = Vec::new();
         let mut missing = Vec::new();
         for name in &needs {
-            if let Some((_, by)) = self.captured_by.iter().rev().find(|(v, _)| v == name) {
-                depends_on.push(*by);
+            if let Some(&by) = self.captured_by.get(name) {
+                depends_on.push(by);
             } else if let Some(why) = self.profile.missing.get(name) {
                 missing.push(format!("{name} ({why})"));
             } else if !self.profile.vars.contains_key(name) {
@@ -1067,7 +1100,7 @@ impl Builder<'_> {
             Gate::Run
         };
         if let Some(cap) = &capture {
-            self.captured_by.push((cap.var.clone(), index));
+            self.captured_by.insert(cap.var.clone(), index);
         }
         let env_names = if matches!(target, Target::Shell { .. }) {
             needs.clone()
@@ -1435,9 +1468,10 @@ fn target_references(t: &Target) -> Vec<String> {
         Target::Shell { .. } | Target::Metric { .. } => {}
     }
     let mut out: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for t in texts {
         for r in subst::references(t) {
-            if !out.contains(&r) {
+            if seen.insert(r.clone()) {
                 out.push(r);
             }
         }
@@ -1569,27 +1603,13 @@ fn parse_assignment(text: &str) -> Option<(String, String)> {
 
 /// Substitutes variables a block defined for itself (`export BASE_URL=…`)
 /// into its native targets, leaving everything else for the run.
-fn apply_locals(target: Target, locals: &[(String, String)]) -> Target {
+fn apply_locals(target: Target, locals: &HashMap<&str, &str>) -> Target {
     if locals.is_empty() {
         return target;
     }
-    let lookup = |name: &str| {
-        locals
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-    };
-    let fill = |s: String| -> String {
-        let mut out = s.clone();
-        for (name, _) in locals {
-            let v = lookup(name).unwrap_or_default();
-            out = out
-                .replace(&format!("${{{name}}}"), &v)
-                .replace(&format!("${name}"), &v);
-        }
-        out
-    };
+    // One pass over each string, whatever the number of definitions and
+    // references.
+    let fill = |s: String| fill_locals(&s, locals);
     match target {
         Target::Http {
             method,
@@ -1623,6 +1643,41 @@ fn apply_locals(target: Target, locals: &[(String, String)]) -> Target {
         },
         other => other,
     }
+}
+
+/// Replaces `$NAME` and `${NAME}` whose name is in `values` (a whole name:
+/// `$AB` is not `$A` followed by `B`); everything else stays as written.
+fn fill_locals(s: &str, values: &HashMap<&str, &str>) -> String {
+    let is_name_byte = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+    let bytes = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'$' {
+            i += 1;
+            continue;
+        }
+        let braced = bytes.get(i + 1) == Some(&b'{');
+        let start = i + 1 + usize::from(braced);
+        let end = start
+            + bytes[start..]
+                .iter()
+                .take_while(|b| is_name_byte(b))
+                .count();
+        let closed = !braced || bytes.get(end) == Some(&b'}');
+        match values.get(&s[start..end]) {
+            Some(v) if end > start && closed => {
+                out.push_str(&s[copied..i]);
+                out.push_str(v);
+                i = end + usize::from(braced);
+                copied = i;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&s[copied..]);
+    out
 }
 
 fn one_line(s: &str) -> String {
@@ -1670,6 +1725,18 @@ fn run_phase_level(list: &Checklist) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn block_locals_fill_whole_names_only() {
+        let values: HashMap<&str, &str> = [("A", "1"), ("AB", "2"), ("H", "h")].into();
+        assert_eq!(fill_locals("$A/$AB/${A}/${AB}x", &values), "1/2/1/2x");
+        // Unknown names, `${A:-d}`, unclosed braces and a lone `$` stay.
+        assert_eq!(
+            fill_locals("$ABC ${A:-d} ${A $ $", &values),
+            "$ABC ${A:-d} ${A $ $"
+        );
+        assert_eq!(fill_locals("é$H→${H}", &values), "éh→h");
+    }
 
     #[test]
     fn databases_merge_with_services() {

@@ -509,7 +509,8 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
         "h" => n * 3600.0,
         _ => return None,
     };
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+    // Too large for a Duration (`99999999999999999999s`) is no duration.
+    Duration::try_from_secs_f64(secs).ok()
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -522,6 +523,16 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing: a duration too large for `Duration` panicked
+    /// (`<!-- greenlight: eventually 99999999999999999999s -->`).
+    #[test]
+    fn durations_too_large_are_refused_not_a_panic() {
+        assert_eq!(parse_duration("99999999999999999999s"), None);
+        assert_eq!(parse_duration("99999999999999999999h"), None);
+        assert_eq!(parse_duration("1e309"), None);
+        assert_eq!(parse_duration("1.5s"), Some(Duration::from_millis(1500)));
+    }
 
     fn env(name: &str) -> Option<String> {
         (name == "NOX_TOKEN").then(|| "s3cr3t-value".to_string())

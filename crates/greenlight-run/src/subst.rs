@@ -52,25 +52,41 @@ pub fn substitute(
     let mut out = String::with_capacity(text.len());
     let mut missing = Vec::new();
     let bytes = text.as_bytes();
+    // Each opener looks for its closer; remembering the last answer keeps
+    // a line of many openers linear.
+    let mut close_brace = NextByte::new(b'}');
+    let mut close_angle = NextByte::new(b'>');
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
         if c == b'$' && i + 1 < bytes.len() {
             if bytes[i + 1] == b'{' {
-                if let Some(close) = text[i + 2..].find('}') {
-                    let inner = &text[i + 2..i + 2 + close];
-                    let (name, default) = match inner.split_once(":-") {
-                        Some((n, d)) => (n, Some(d)),
-                        None => (inner, None),
-                    };
-                    if is_name(name) {
-                        match lookup(name).or_else(|| default.map(str::to_string)) {
-                            Some(v) => out.push_str(&v),
-                            None => missing.push(name.to_string()),
-                        }
-                        i += 3 + close;
-                        continue;
+                // `${NAME}` or `${NAME:-default}`, up to the first `}`.
+                let start = i + 2;
+                let name_end = start
+                    + bytes[start..]
+                        .iter()
+                        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                        .count();
+                let name = &text[start..name_end];
+                let shape = if bytes.get(name_end) == Some(&b'}') {
+                    Some((None, name_end))
+                } else if text[name_end..].starts_with(":-") {
+                    close_brace
+                        .find(bytes, name_end + 2)
+                        .map(|close| (Some(&text[name_end + 2..close]), close))
+                } else {
+                    None
+                };
+                if let Some((default, close)) = shape
+                    && is_name(name)
+                {
+                    match lookup(name).or_else(|| default.map(str::to_string)) {
+                        Some(v) => out.push_str(&v),
+                        None => missing.push(name.to_string()),
                     }
+                    i = close + 1;
+                    continue;
                 }
             } else if bytes[i + 1].is_ascii_alphabetic() || bytes[i + 1] == b'_' {
                 let end = text[i + 1..]
@@ -85,15 +101,15 @@ pub fn substitute(
                 continue;
             }
         } else if c == b'<'
-            && let Some(close) = text[i + 1..].find('>')
+            && let Some(close) = close_angle.find(bytes, i + 1)
         {
-            let name = &text[i + 1..i + 1 + close];
+            let name = &text[i + 1..close];
             if is_placeholder(name) {
                 match lookup(name).or_else(|| lookup(&format!("<{name}>"))) {
                     Some(v) => out.push_str(&v),
                     None => missing.push(format!("<{name}>")),
                 }
-                i += 2 + close;
+                i = close + 1;
                 continue;
             }
         }
@@ -107,6 +123,35 @@ pub fn substitute(
         missing.sort();
         missing.dedup();
         Err(missing)
+    }
+}
+
+/// Finds the next occurrence of one byte for a left-to-right scan whose
+/// starting points only grow: an answer still ahead is reused, so the scan
+/// as a whole reads each byte at most once.
+struct NextByte {
+    byte: u8,
+    /// (searched from, answer) of the last search.
+    last: Option<(usize, Option<usize>)>,
+}
+
+impl NextByte {
+    fn new(byte: u8) -> Self {
+        Self { byte, last: None }
+    }
+
+    fn find(&mut self, hay: &[u8], from: usize) -> Option<usize> {
+        match self.last {
+            Some((searched, Some(at))) if searched <= from && from <= at => return Some(at),
+            Some((searched, None)) if searched <= from => return None,
+            _ => {}
+        }
+        let found = hay
+            .get(from..)
+            .and_then(|rest| rest.iter().position(|&b| b == self.byte))
+            .map(|n| from + n);
+        self.last = Some((from, found));
+        found
     }
 }
 

@@ -241,18 +241,15 @@ fn plan(args: PlanArgs) -> Result<u8, Failure> {
     let name = args.input.file.display().to_string();
     let plan = crate::run_cmd::make_plan(&list, &name, &profile);
     let redactor = greenlight_run::redact::Redactor::new(profile.secrets());
-    let text = if args.json {
-        let mut v = serde_json::to_value(&plan).map_err(internal)?;
-        redactor.redact_json(&mut v);
-        serde_json::to_string_pretty(&v).map_err(internal)? + "\n"
-    } else {
-        // Plain text for a person: nothing the document says can drive the terminal.
-        let text = redactor.redact(&crate::run_cmd::print_plan(
-            &plan,
-            crate::term::Style::plain(),
-        ));
-        crate::term::printable(&text).into_owned()
-    };
+    if args.json {
+        return print_json(|out| crate::json_stream::write_plan(out, plan, &redactor));
+    }
+    // Plain text for a person: nothing the document says can drive the terminal.
+    let text = redactor.redact(&crate::run_cmd::print_plan(
+        &plan,
+        crate::term::Style::plain(),
+    ));
+    let text = crate::term::printable(&text).into_owned();
     print_out(&text)
 }
 
@@ -297,14 +294,12 @@ fn run_checklist(args: RunArgs) -> Result<u8, Failure> {
 fn inspect(args: InspectArgs) -> Result<u8, Failure> {
     let (_, list) = greenlight_doc::load(&args.input.file, args.input.max_size)?;
     let name = args.input.file.display().to_string();
-    let text = if args.json {
-        let mut value = serde_json::to_value(&list).map_err(internal)?;
-        value["path"] = serde_json::Value::String(name);
-        serde_json::to_string_pretty(&value).map_err(internal)? + "\n"
-    } else {
-        crate::term::printable(&crate::outline::render(&name, &list)).into_owned()
-    };
-    print_out(&text)
+    if args.json {
+        return print_json(|out| crate::json_stream::write_checklist(out, list, &name));
+    }
+    print_out(&crate::term::printable(&crate::outline::render(
+        &name, &list,
+    )))
 }
 
 fn mark(args: MarkArgs) -> Result<u8, Failure> {
@@ -410,6 +405,26 @@ fn print_out(text: &str) -> Result<u8, Failure> {
             code: exit::INPUT,
             message: format!("cannot write output: {e}"),
         }),
+    }
+}
+
+/// Streams JSON to stdout as it is made (a million items never sit in
+/// memory as one string).
+fn print_json(
+    write: impl FnOnce(&mut dyn std::io::Write) -> serde_json::Result<()>,
+) -> Result<u8, Failure> {
+    use std::io::Write;
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = write(&mut stdout).and_then(|()| stdout.flush().map_err(serde_json::Error::io));
+    match written {
+        Ok(()) => Ok(exit::OK),
+        // A closed pipe (`| head`) is not an error worth a message.
+        Err(e) if e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe) => Ok(exit::OK),
+        Err(e) if e.is_io() => Err(Failure {
+            code: exit::INPUT,
+            message: format!("cannot write output: {e}"),
+        }),
+        Err(e) => Err(internal(e)),
     }
 }
 

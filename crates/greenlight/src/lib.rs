@@ -4,6 +4,7 @@ pub mod cli;
 pub mod compare;
 pub mod demo;
 pub mod exit;
+pub mod json_stream;
 pub mod load_cmd;
 pub mod outline;
 pub mod record;

@@ -60,12 +60,22 @@ pub fn load_profile(args: &ProfileArgs) -> Result<Profile, Failure> {
 }
 
 pub fn make_plan(list: &Checklist, name: &str, profile: &Profile) -> Plan {
+    // One PATH walk per program name, not one per shell step.
+    let known = std::cell::RefCell::new(std::collections::HashMap::<String, bool>::new());
+    let program_exists = |p: &str| {
+        if let Some(&found) = known.borrow().get(p) {
+            return found;
+        }
+        let found = greenlight_probe::find_program(p).is_some();
+        known.borrow_mut().insert(p.to_string(), found);
+        found
+    };
     plan::build(
         list,
         name,
         profile,
         &greenlight_run::analyze::analyze_block,
-        &|p| greenlight_probe::find_program(p).is_some(),
+        &program_exists,
     )
 }
 

@@ -35,13 +35,24 @@ pub(crate) enum TplExpr {
 pub(crate) struct Parser<'a> {
     pub toks: &'a [Token],
     pub pos: usize,
+    /// How many expressions deep the parser is (see [`MAX_DEPTH`]).
+    depth: usize,
 }
+
+/// Deepest nesting of expressions understood: real scripts nest a handful
+/// of levels; `((((…))))` 100k deep overflowed the stack (an abort, not
+/// even a panic).
+const MAX_DEPTH: usize = 64;
 
 type PResult<T> = Result<T, String>;
 
 impl<'a> Parser<'a> {
     pub(crate) fn new(toks: &'a [Token]) -> Self {
-        Self { toks, pos: 0 }
+        Self {
+            toks,
+            pos: 0,
+            depth: 0,
+        }
     }
 
     pub(crate) fn peek(&self) -> Option<&'a Tok> {
@@ -136,18 +147,37 @@ impl<'a> Parser<'a> {
             return self.unary();
         }
         let mut lhs = self.binary(level + 1)?;
+        let mut chained = 0;
         loop {
             let op = match self.peek() {
                 Some(Tok::Punct(p)) if LEVELS[level].contains(p) => *p,
                 _ => return Ok(lhs),
             };
+            // A chain is a left-deep tree: bounded like nesting, so that
+            // dropping or evaluating it cannot overflow the stack.
+            if chained >= MAX_DEPTH {
+                return Err(format!("more than {MAX_DEPTH} `{op}` in a row"));
+            }
+            chained += 1;
             self.pos += 1;
             let rhs = self.binary(level + 1)?;
             lhs = Expr::Bin(op, Box::new(lhs), Box::new(rhs));
         }
     }
 
+    /// Every recursion of the grammar passes through here, so the depth is
+    /// bounded here.
     fn unary(&mut self) -> PResult<Expr> {
+        if self.depth >= MAX_DEPTH {
+            return Err(format!("expressions nested more than {MAX_DEPTH} deep"));
+        }
+        self.depth += 1;
+        let e = self.unary_inner();
+        self.depth -= 1;
+        e
+    }
+
+    fn unary_inner(&mut self) -> PResult<Expr> {
         if self.eat_punct("!") {
             return Ok(Expr::Not(Box::new(self.unary()?)));
         }
@@ -159,7 +189,14 @@ impl<'a> Parser<'a> {
 
     fn postfix(&mut self) -> PResult<Expr> {
         let mut e = self.primary()?;
+        let mut chained = 0;
         loop {
+            if chained >= MAX_DEPTH {
+                return Err(format!(
+                    "more than {MAX_DEPTH} member accesses or calls in a row"
+                ));
+            }
+            chained += 1;
             if self.eat_punct(".") {
                 let name = self.ident()?;
                 e = Expr::Member(Box::new(e), name);
@@ -212,7 +249,8 @@ impl<'a> Parser<'a> {
                 for p in parts {
                     out.push(match p {
                         TplPart::Text(t) => TplExpr::Text(t.clone()),
-                        TplPart::Expr(src) => TplExpr::Expr(parse_source(src)?),
+                        // `${…}` nests like parentheses: same depth budget.
+                        TplPart::Expr(src) => TplExpr::Expr(parse_source_at(src, self.depth)?),
                     });
                 }
                 Ok(Expr::Template(out))
@@ -357,9 +395,16 @@ impl<'a> Parser<'a> {
 }
 
 /// Parses a whole source text as one expression.
+#[cfg(test)]
 pub(crate) fn parse_source(src: &str) -> PResult<Expr> {
+    parse_source_at(src, 0)
+}
+
+/// [`parse_source`] for text nested `depth` expressions deep.
+fn parse_source_at(src: &str, depth: usize) -> PResult<Expr> {
     let toks = tokenize(src)?;
     let mut p = Parser::new(&toks);
+    p.depth = depth;
     let e = p.expr()?;
     if !p.at_end() {
         return Err(format!("unexpected {} in `{src}`", p.describe()));

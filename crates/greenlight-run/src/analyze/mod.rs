@@ -20,6 +20,7 @@ use crate::check::{Expectation, Target};
 use crate::plan::{BlockAnalysis, Capture, Command};
 use crate::profile::Class;
 use script::Piece;
+use std::collections::HashSet;
 
 /// Analyses a code block (`lang` is its info string's first word).
 pub fn analyze_block(code: &str, _lang: Option<&str>) -> BlockAnalysis {
@@ -29,7 +30,8 @@ pub fn analyze_block(code: &str, _lang: Option<&str>) -> BlockAnalysis {
     // line-by-line one.
     let whole = judge::judge_script(code);
     let mut commands: Vec<Command> = Vec::new();
-    let mut defined: Vec<String> = Vec::new();
+    // A set: a block of many definitions stays linear.
+    let mut defined: HashSet<String> = HashSet::new();
     // Indices of the commands since the last comment: what an expectation
     // comment speaks of.
     let mut group: Vec<usize> = Vec::new();
@@ -123,7 +125,7 @@ pub fn analyze_inline(code: &str) -> Option<Command> {
     ) {
         return None;
     }
-    let cmd = analyze_line(code, 0, &[], false);
+    let cmd = analyze_line(code, 0, &HashSet::new(), false);
     cmd.native.is_some().then_some(cmd)
 }
 
@@ -176,7 +178,7 @@ fn is_shell_special(name: &str) -> bool {
     )
 }
 
-fn analyze_line(text: &str, offset: usize, defined: &[String], complex: bool) -> Command {
+fn analyze_line(text: &str, offset: usize, defined: &HashSet<String>, complex: bool) -> Command {
     let verdict = judge::judge_script(text);
     let simple = script::simple_commands(text);
     let mut programs = Vec::new();
@@ -233,14 +235,12 @@ fn analyze_line(text: &str, offset: usize, defined: &[String], complex: bool) ->
             all_bookkeeping = false;
         }
     }
-    let known: std::collections::HashSet<&str> = defined
-        .iter()
-        .chain(defines.iter())
-        .map(String::as_str)
-        .collect();
+    let defines_here: HashSet<&str> = defines.iter().map(String::as_str).collect();
     let needs: Vec<String> = variable_refs(text)
         .into_iter()
-        .filter(|v| !known.contains(v.as_str()) && !is_shell_special(v))
+        .filter(|v| {
+            !defined.contains(v) && !defines_here.contains(v.as_str()) && !is_shell_special(v)
+        })
         .collect();
     let (native, capture, extra_expect, native_class) = if complex || parse_failed {
         (None, None, Vec::new(), None)
@@ -458,7 +458,8 @@ fn is_builtin(name: &str) -> bool {
 /// `$NAME` and `${NAME}` references (not `$1`, `$?`, `$(…)`).
 pub fn variable_refs(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    // Names already in `out`: many references on one line stay linear.
+    let mut seen: HashSet<&str> = HashSet::new();
     let bytes = text.as_bytes();
     let mut in_single = false;
     let mut i = 0;
