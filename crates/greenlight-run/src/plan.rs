@@ -3,7 +3,7 @@
 //! on, and what is left to people. `greenlight plan` prints it; `run`
 //! executes it.
 
-use crate::check::{Expectation, Target};
+use crate::check::{Expectation, Field, Target};
 use crate::load_step;
 use crate::profile::{Class, Eventually, Profile};
 use crate::subst;
@@ -1429,44 +1429,7 @@ fn target_method(t: &Target) -> Option<&str> {
 }
 
 fn target_references(t: &Target) -> Vec<String> {
-    let mut texts: Vec<&str> = Vec::new();
-    match t {
-        Target::Http {
-            method,
-            url,
-            headers,
-            body,
-            basic_auth,
-            ..
-        } => {
-            texts.push(method);
-            texts.push(url);
-            texts.extend(headers.iter().map(|(_, v)| v.as_str()));
-            texts.extend(body.as_deref());
-            texts.extend(basic_auth.as_deref());
-        }
-        Target::Tcp { host, .. } | Target::Tls { host, .. } => texts.push(host),
-        Target::Postgres { url, sql, .. } | Target::ClickHouse { url, sql } => {
-            texts.push(url);
-            texts.push(sql);
-        }
-        Target::Redis { url, args } => {
-            texts.push(url);
-            texts.extend(args.iter().map(String::as_str));
-        }
-        Target::WebSocket { url, headers, .. } => {
-            texts.push(url);
-            texts.extend(headers.iter().map(|(_, v)| v.as_str()));
-        }
-        Target::Load { config, .. } => {
-            for t in &config.targets {
-                texts.push(&t.url);
-                texts.extend(t.headers.iter().map(|(_, v)| v.as_str()));
-                texts.extend(t.body.as_deref());
-            }
-        }
-        Target::Shell { .. } | Target::Metric { .. } => {}
-    }
+    let texts = t.strings().into_iter().map(|(_, s)| s);
     let mut out: Vec<String> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     for t in texts {
@@ -1603,46 +1566,20 @@ fn parse_assignment(text: &str) -> Option<(String, String)> {
 
 /// Substitutes variables a block defined for itself (`export BASE_URL=…`)
 /// into its native targets, leaving everything else for the run.
-fn apply_locals(target: Target, locals: &HashMap<&str, &str>) -> Target {
-    if locals.is_empty() {
+fn apply_locals(mut target: Target, locals: &HashMap<&str, &str>) -> Target {
+    // Only HTTP and WebSocket requests' URLs, header values and bodies: the
+    // method, credentials and other probes' strings wait for the run.
+    if locals.is_empty() || !matches!(target, Target::Http { .. } | Target::WebSocket { .. }) {
         return target;
     }
     // One pass over each string, whatever the number of definitions and
     // references.
-    let fill = |s: String| fill_locals(&s, locals);
-    match target {
-        Target::Http {
-            method,
-            url,
-            headers,
-            body,
-            insecure,
-            follow,
-            basic_auth,
-            fail,
-            max_time,
-        } => Target::Http {
-            method,
-            url: fill(url),
-            headers: headers.into_iter().map(|(k, v)| (k, fill(v))).collect(),
-            body: body.map(fill),
-            insecure,
-            follow,
-            basic_auth,
-            fail,
-            max_time,
-        },
-        Target::WebSocket {
-            url,
-            headers,
-            insecure,
-        } => Target::WebSocket {
-            url: fill(url),
-            headers: headers.into_iter().map(|(k, v)| (k, fill(v))).collect(),
-            insecure,
-        },
-        other => other,
+    for (field, s) in target.strings_mut() {
+        if matches!(field, Field::Url | Field::Header | Field::Body) {
+            *s = fill_locals(s, locals);
+        }
     }
+    target
 }
 
 /// Replaces `$NAME` and `${NAME}` whose name is in `values` (a whole name:
