@@ -15,12 +15,13 @@ mod tools;
 mod tools_cloud;
 mod tools_db;
 mod tools_text;
+mod types;
 
 use crate::check::{Expectation, Target};
-use crate::plan::{BlockAnalysis, Capture, Command};
 use crate::profile::Class;
 use script::Piece;
 use std::collections::HashSet;
+pub use types::{Analyzer, BlockAnalysis, Capture, Command};
 
 /// Analyses a code block (`lang` is its info string's first word).
 pub fn analyze_block(code: &str, _lang: Option<&str>) -> BlockAnalysis {

@@ -5,6 +5,7 @@ use super::annotations::{parse_annotation, tls_minimum};
 use super::hosts::mentions_host;
 use super::locals::{apply_locals, parse_assignment};
 use super::types::*;
+use crate::analyze::{Analyzer, BlockAnalysis, Capture, Command};
 use crate::check::{Expectation, Target};
 use crate::load_step;
 use crate::profile::{Class, Profile};

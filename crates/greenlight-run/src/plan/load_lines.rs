@@ -3,6 +3,7 @@
 
 use super::build::{Builder, nobody_provided, one_line};
 use super::types::*;
+use crate::analyze::BlockAnalysis;
 use crate::check::{Expectation, Target};
 use crate::load_step;
 use crate::profile::{Class, Profile};

@@ -15,6 +15,8 @@ mod load_lines;
 mod locals;
 mod types;
 
+/// Part of [`PlanCheck`]; defined with the analyzer's output, which makes it.
+pub use crate::analyze::Capture;
 pub use annotations::{Directives, parse_annotation};
 pub use build::{build, nobody_provided};
 pub use types::*;

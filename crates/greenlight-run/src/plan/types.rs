@@ -1,6 +1,6 @@
-//! The plan's types: phases, items, checks and their gates, sign-offs, and
-//! what the recognisers made of a code block.
+//! The plan's types: phases, items, checks and their gates, sign-offs.
 
+use crate::analyze::Capture;
 use crate::check::{Expectation, Target};
 use crate::profile::{Class, Eventually};
 use greenlight_doc::Severity;
@@ -19,14 +19,6 @@ pub enum Gate {
     Blocked {
         reason: String,
     },
-}
-
-/// A value a check captures for later checks (`ID=$(curl … | jq -r .id)`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct Capture {
-    pub var: String,
-    /// The jq path, such as `.id`.
-    pub path: String,
 }
 
 /// One check of the plan.
@@ -130,43 +122,3 @@ pub struct Plan {
     pub checks: Vec<PlanCheck>,
     pub signoffs: Vec<PlanSignoff>,
 }
-
-/// What the recognisers made of one command of a code block.
-#[derive(Debug, Clone)]
-pub struct Command {
-    /// 0-based line within the block.
-    pub line_offset: usize,
-    pub text: String,
-    pub class: Class,
-    /// Why the command is not `read` (`writes to a file (`> out.json`)`).
-    pub class_reason: Option<String>,
-    /// The native probe for it, with host-mapped but unsubstituted strings
-    /// still to be mapped; `None` when only a shell can run it.
-    pub native: Option<Target>,
-    pub capture: Option<Capture>,
-    pub expect: Vec<Expectation>,
-    /// Program names the command runs (for "not installed" checks).
-    pub programs: Vec<String>,
-    /// Variables it needs from outside.
-    pub needs: Vec<String>,
-    /// Variables it defines for later commands of the same block.
-    pub defines: Vec<String>,
-    /// Harmless bookkeeping (`export X=…`, `echo`, `sleep`): needs no check.
-    pub inert: bool,
-}
-
-/// What the recognisers made of a whole code block.
-#[derive(Debug, Clone)]
-pub struct BlockAnalysis {
-    pub commands: Vec<Command>,
-    /// The block's class: the most dangerous command's.
-    pub class: Class,
-    /// The command that set it.
-    pub decided_by: String,
-    /// Expectations written for the whole block (`# MUST SEE: …` after it).
-    pub expect: Vec<Expectation>,
-}
-
-/// Something that can analyse a code block. The recognisers implement it;
-/// tests can give their own.
-pub type Analyzer = dyn Fn(&str, Option<&str>) -> BlockAnalysis;
