@@ -561,7 +561,7 @@ mod tests {
     #[test]
     fn every_psql_option_counts() {
         let c = |s: &str| {
-            let words = shell_words::split(s).unwrap();
+            let words = crate::analyze::script::words(s).unwrap();
             let args: Vec<&str> = words.iter().map(String::as_str).collect();
             psql_class(&args)
         };

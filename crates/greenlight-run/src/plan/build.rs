@@ -869,13 +869,12 @@ impl Builder<'_> {
         if let (Some(version), Some(endpoint)) =
             (tls_minimum(text), self.profile.services.get("tls"))
         {
-            let (host, port) = match endpoint.rsplit_once(':') {
-                Some((h, p)) => (
-                    h.trim_start_matches("https://").to_string(),
-                    p.trim_end_matches('/').parse().unwrap_or(443),
-                ),
-                None => (endpoint.clone(), 443),
+            // `https://host:8443/`, `host:8443` or `host`.
+            let (host, port) = match subst::split_url(endpoint) {
+                Some(parts) => (parts.host, parts.port),
+                None => subst::split_host_port(endpoint.split('/').next().unwrap_or_default()),
             };
+            let (host, port) = (host.to_string(), port.unwrap_or(443));
             let n = crate::analyze::native::tls_check(&host, port, Some(version));
             out.push(Inline {
                 target: n.target,

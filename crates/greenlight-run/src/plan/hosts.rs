@@ -28,20 +28,12 @@ fn map_service(
 ) -> String {
     // An explicit host mapping for the command's host wins; otherwise the
     // configured service; otherwise what the command said.
-    if let Some((scheme, rest)) = url.split_once("://") {
-        let (userinfo, after) = match rest.rsplit_once('@') {
-            Some((u, a)) => (Some(u), a),
-            None => (None, rest),
-        };
-        let end = after.find('/').unwrap_or(after.len());
-        let (host, port) = match after[..end].rsplit_once(':') {
-            Some((h, p)) => (h, p.parse().unwrap_or(0)),
-            None => (&after[..end], if scheme == "redis" { 6379 } else { 5432 }),
-        };
+    if let Some(parts) = subst::split_url(url) {
+        let default = if parts.scheme == "redis" { 6379 } else { 5432 };
         // `map_addr` compares normalised hosts: `DB.internal.` is `db.internal`.
-        if let Some((h, p)) = subst::map_addr(host, port, hosts) {
-            let user = userinfo.map(|u| format!("{u}@")).unwrap_or_default();
-            return format!("{scheme}://{user}{h}:{p}{}", &after[end..]);
+        if let Some((h, p)) = subst::map_addr(parts.host, parts.port.unwrap_or(default), hosts) {
+            let user = parts.userinfo.map(|u| format!("{u}@")).unwrap_or_default();
+            return format!("{}://{user}{h}:{p}{}", parts.scheme, parts.rest);
         }
     }
     match service {
@@ -163,6 +155,35 @@ mod tests {
             ),
             "postgres://postgres@127.0.0.1:5432/test"
         );
+    }
+
+    #[test]
+    fn database_hosts_map_through_the_profile() {
+        let hosts: std::collections::BTreeMap<String, String> = [
+            ("db.internal".to_string(), "127.0.0.1:5433".to_string()),
+            ("cache".to_string(), "127.0.0.1".to_string()),
+        ]
+        .into();
+        let service = "postgres://postgres@127.0.0.1:5432".to_string();
+        assert_eq!(
+            map_service(
+                "postgres://app:pw@DB.internal./orders?sslmode=disable",
+                &hosts,
+                None
+            ),
+            "postgres://app:pw@127.0.0.1:5433/orders?sslmode=disable"
+        );
+        // No port written: the scheme's default, kept when the mapping names none.
+        assert_eq!(
+            map_service("redis://cache", &hosts, None),
+            "redis://127.0.0.1:6379"
+        );
+        // Not mapped: the service, with the command's database.
+        assert_eq!(
+            map_service("postgres://elsewhere/orders", &hosts, Some(&service)),
+            "postgres://postgres@127.0.0.1:5432/orders"
+        );
+        assert_eq!(map_service("orders", &hosts, None), "orders");
     }
 
     #[test]
