@@ -100,25 +100,9 @@ fn split_verb<'a>(
 }
 
 /// Positional words after skipping options; `value_flags` take the next
-/// word.
+/// word. Words after `--` are the command the tool runs, not its own.
 fn positionals<'a>(args: &'a [Word], value_flags: &[&str]) -> Vec<&'a Word> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let t = args[i].text.as_str();
-        if t == "--" {
-            break;
-        }
-        if t.starts_with('-') && t.len() > 1 {
-            if value_flags.contains(&t) {
-                i += 1;
-            }
-        } else {
-            out.push(&args[i]);
-        }
-        i += 1;
-    }
-    out
+    super::tools::scan_positionals(args, value_flags, false)
 }
 
 fn first_pos<'a>(args: &'a [Word], value_flags: &[&str]) -> &'a str {
