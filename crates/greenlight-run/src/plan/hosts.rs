@@ -65,73 +65,35 @@ fn merge_database(service: &str, command_url: &str) -> String {
 
 impl Builder<'_> {
     /// Maps hosts (and services for psql/redis-cli) through the profile.
-    pub(super) fn map_hosts(&self, target: Target) -> Target {
+    pub(super) fn map_hosts(&self, mut target: Target) -> Target {
         let hosts = &self.profile.hosts;
-        match target {
-            Target::Http {
-                method,
-                url,
-                headers,
-                body,
-                insecure,
-                follow,
-                basic_auth,
-                fail,
-                max_time,
-            } => Target::Http {
-                url: subst::map_url(&url, hosts).unwrap_or(url),
-                method,
-                headers,
-                body,
-                insecure,
-                follow,
-                basic_auth,
-                fail,
-                max_time,
-            },
-            Target::WebSocket {
-                url,
-                headers,
-                insecure,
-            } => Target::WebSocket {
-                url: subst::map_url(&url, hosts).unwrap_or(url),
-                headers,
-                insecure,
-            },
-            Target::ClickHouse { url, sql } => Target::ClickHouse {
-                url: subst::map_url(&url, hosts)
-                    .or_else(|| self.profile.services.get("clickhouse").cloned())
-                    .unwrap_or(url),
-                sql,
-            },
-            Target::Tcp { host, port } => {
-                let (host, port) = subst::map_addr(&host, port, hosts).unwrap_or((host, port));
-                Target::Tcp { host, port }
-            }
-            Target::Tls {
-                host,
-                port,
-                min_version,
-            } => {
-                let (host, port) = subst::map_addr(&host, port, hosts).unwrap_or((host, port));
-                Target::Tls {
-                    host,
-                    port,
-                    min_version,
+        let services = &self.profile.services;
+        match &mut target {
+            Target::Http { url, .. } | Target::WebSocket { url, .. } => {
+                if let Some(mapped) = subst::map_url(url, hosts) {
+                    *url = mapped;
                 }
             }
-            Target::Postgres { url, sql, params } => Target::Postgres {
-                url: map_service(&url, hosts, self.profile.services.get("postgres")),
-                sql,
-                params,
-            },
-            Target::Redis { url, args } => Target::Redis {
-                url: map_service(&url, hosts, self.profile.services.get("redis")),
-                args,
-            },
+            Target::ClickHouse { url, .. } => {
+                if let Some(mapped) =
+                    subst::map_url(url, hosts).or_else(|| services.get("clickhouse").cloned())
+                {
+                    *url = mapped;
+                }
+            }
+            Target::Tcp { host, port } | Target::Tls { host, port, .. } => {
+                if let Some((h, p)) = subst::map_addr(host, *port, hosts) {
+                    (*host, *port) = (h, p);
+                }
+            }
+            Target::Postgres { url, .. } => {
+                *url = map_service(url, hosts, services.get("postgres"));
+            }
+            Target::Redis { url, .. } => *url = map_service(url, hosts, services.get("redis")),
             // Load URLs are mapped (or refused) by `push_check`.
-            other @ (Target::Shell { .. } | Target::Load { .. } | Target::Metric { .. }) => other,
+            Target::Shell { .. } | Target::Load { .. } | Target::Metric { .. } => {}
         }
+        target
     }
 }
 
