@@ -368,8 +368,12 @@ pub struct Snapshot {
     pub active_vus: u32,
 }
 
-/// Parses a duration as k6, wrk, hey and oha spell them: a sequence of `<number><unit>` with
-/// units `h`, `m`, `s`, `ms`, `us`/`µs`, `ns`; a bare number means seconds.
+/// Parses a duration as k6, wrk, hey and oha spell them, and as greenlight's profiles and
+/// annotations do: a sequence of `<number><unit>` (`1h30m`, `500ms`, `1.5s`) with units `h`,
+/// `m`/`min`, `s`/`sec`/`secs`, `ms`, `us`/`µs`, `ns`, and spaces allowed between a number and
+/// its unit (`10 s`); a bare number means seconds. The one duration grammar of the workspace
+/// (greenlight-run's `profile::parse_duration` is this function). Durations of 10^12 seconds or
+/// more are refused: clock arithmetic on them would overflow.
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let s = text.trim();
     if s.is_empty() {
@@ -390,14 +394,14 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
             return None;
         }
         let n: f64 = rest[..num_len].parse().ok()?;
-        rest = &rest[num_len..];
+        rest = rest[num_len..].trim_start();
         let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .find(|c: char| c.is_ascii_digit() || c == '.' || c.is_whitespace())
             .unwrap_or(rest.len());
         let factor = match &rest[..unit_len] {
             "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
+            "m" | "min" => 60.0,
+            "s" | "sec" | "secs" => 1.0,
             "ms" => 1e-3,
             "us" | "µs" => 1e-6,
             "ns" => 1e-9,
@@ -423,6 +427,20 @@ mod tests {
         assert_eq!(parse_duration("10x"), None);
         assert_eq!(parse_duration(""), None);
         assert_eq!(parse_duration("s"), None);
+        // The spellings profiles and annotations used to accept on their own.
+        assert_eq!(parse_duration(" 10 s "), Some(Duration::from_secs(10)));
+        assert_eq!(parse_duration("2min"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("3 secs"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_duration("1sec"), Some(Duration::from_secs(1)));
+        assert_eq!(parse_duration("1h 30m"), None);
+        assert_eq!(parse_duration("10s "), Some(Duration::from_secs(10)));
+        assert_eq!(parse_duration("-1s"), None);
+        assert_eq!(parse_duration("1e12"), None);
+        assert_eq!(
+            parse_duration("999999999999s"),
+            Some(Duration::from_secs(999_999_999_999))
+        );
+        assert_eq!(parse_duration("1000000000000s"), None);
     }
 
     #[test]

@@ -490,26 +490,16 @@ fn may_redirect_to(next: &Url, first: &Url, allowed: &[String]) -> bool {
     }
     allowed.iter().any(|a| {
         let a = a.trim().to_ascii_lowercase();
-        let (a_host, a_port) = split_allowed(&a);
-        a_host.trim_end_matches('.') == host && a_port.is_none_or(|p| Some(p) == port)
-    })
-}
-
-/// `host:port` → (`host`, port); `[::1]:80` → (`[::1]`, 80); `host` → (`host`, none).
-fn split_allowed(a: &str) -> (&str, Option<u16>) {
-    if a.starts_with('[') {
-        return match a.split_once("]:") {
-            Some((h, p)) => (&a[..h.len() + 1], p.parse().ok()),
-            None => (a, None),
+        let (a_host, a_port) = crate::addr::split_host_port(&a);
+        // `host` is the URL's: an IPv6 literal keeps its brackets there.
+        let a_host = a_host.trim_end_matches('.');
+        let same_host = if a_host.contains(':') {
+            host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) == Some(a_host)
+        } else {
+            a_host == host
         };
-    }
-    match a.rsplit_once(':') {
-        Some((h, p)) => match p.parse() {
-            Ok(port) => (h, Some(port)),
-            Err(_) => (a, None),
-        },
-        None => (a, None),
-    }
+        same_host && a_port.is_none_or(|p| Some(p) == port)
+    })
 }
 
 fn is_credential_header(name: &HeaderName) -> bool {

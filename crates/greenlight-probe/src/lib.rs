@@ -25,6 +25,7 @@
 //! process-wide (the probes call it themselves, so callers rarely need to).
 
 pub mod access;
+pub mod addr;
 pub mod error;
 pub mod http;
 pub mod postgres;

@@ -164,6 +164,111 @@ impl Target {
     }
 }
 
+/// What a string of a [`Target`] holds, so that walkers which treat kinds
+/// differently (SQL is filled by SQL-aware rules, block-local variables fill
+/// only request URLs, headers and bodies) can tell them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// An HTTP method.
+    Method,
+    /// A URL: HTTP, WebSocket, database or load-target.
+    Url,
+    /// A bare host name (TCP, TLS).
+    Host,
+    /// A header value (names are fixed text).
+    Header,
+    /// A request body.
+    Body,
+    /// `user:password` for HTTP basic authentication.
+    Auth,
+    /// A Redis command word.
+    Arg,
+    /// SQL text (PostgreSQL, ClickHouse).
+    Sql,
+}
+
+/// Pushes every string of a target that a `$VAR` or a document host can sit
+/// in onto `$out` as `(Field, s)`, with `s` a `&String` or a `&mut String`
+/// depending on how `$target` is borrowed (pass `mut` as a third argument
+/// for the mutable walk). Left out on purpose: header
+/// names, the Postgres `params` (run-time values, already filled), the TLS
+/// minimum version, shell scripts (their variables come from the
+/// environment), load tools, target names and methods, and metric rows.
+macro_rules! visit_strings {
+    ($target:expr, $out:ident $(, $mut:tt)?) => {
+        match $target {
+            Target::Http {
+                method,
+                url,
+                headers,
+                body,
+                basic_auth,
+                ..
+            } => {
+                $out.push((Field::Method, method));
+                $out.push((Field::Url, url));
+                for (_, v) in headers {
+                    $out.push((Field::Header, v));
+                }
+                if let Some(b) = body {
+                    $out.push((Field::Body, b));
+                }
+                if let Some(a) = basic_auth {
+                    $out.push((Field::Auth, a));
+                }
+            }
+            Target::Tcp { host, .. } | Target::Tls { host, .. } => $out.push((Field::Host, host)),
+            Target::Postgres { url, sql, .. } | Target::ClickHouse { url, sql } => {
+                $out.push((Field::Url, url));
+                $out.push((Field::Sql, sql));
+            }
+            Target::Redis { url, args } => {
+                $out.push((Field::Url, url));
+                for a in args {
+                    $out.push((Field::Arg, a));
+                }
+            }
+            Target::WebSocket { url, headers, .. } => {
+                $out.push((Field::Url, url));
+                for (_, v) in headers {
+                    $out.push((Field::Header, v));
+                }
+            }
+            Target::Load { config, .. } => {
+                for t in &$($mut)? config.targets {
+                    $out.push((Field::Url, &$($mut)? t.url));
+                    for (_, v) in &$($mut)? t.headers {
+                        $out.push((Field::Header, v));
+                    }
+                    if let Some(b) = &$($mut)? t.body {
+                        $out.push((Field::Body, b));
+                    }
+                }
+            }
+            Target::Shell { .. } | Target::Metric { .. } => {}
+        }
+    };
+}
+
+impl Target {
+    /// Every string a `$VAR` or a document host can sit in, with what it
+    /// holds, in a fixed order (see [`Field`]). A new field of a target is
+    /// added here once, and every walker that fills, maps or reads
+    /// variables sees it.
+    pub fn strings(&self) -> Vec<(Field, &str)> {
+        let mut out: Vec<(Field, &String)> = Vec::new();
+        visit_strings!(self, out);
+        out.into_iter().map(|(f, s)| (f, s.as_str())).collect()
+    }
+
+    /// [`Target::strings`], mutably: for filling variables in place.
+    pub fn strings_mut(&mut self) -> Vec<(Field, &mut String)> {
+        let mut out: Vec<(Field, &mut String)> = Vec::new();
+        visit_strings!(self, out, mut);
+        out
+    }
+}
+
 fn one_line(s: &str) -> String {
     let line = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if line.chars().count() > 100 {
@@ -581,6 +686,52 @@ mod tests {
             fail: false,
             max_time: None,
         }
+    }
+
+    #[test]
+    fn strings_cover_every_variable_place() {
+        let mut t = http("$M", vec![("X-A".into(), "$H".into())], Some("$B".into()));
+        if let Target::Http { basic_auth, .. } = &mut t {
+            *basic_auth = Some("$U".into());
+        }
+        let fields: Vec<(Field, &str)> = t.strings();
+        assert_eq!(
+            fields,
+            vec![
+                (Field::Method, "$M"),
+                (Field::Url, "http://127.0.0.1:1/"),
+                (Field::Header, "$H"),
+                (Field::Body, "$B"),
+                (Field::Auth, "$U"),
+            ]
+        );
+        for (_, s) in t.strings_mut() {
+            s.push('!');
+        }
+        assert!(t.strings().iter().all(|(_, s)| s.ends_with('!')));
+        let mut pg = Target::Postgres {
+            url: "$DB".into(),
+            sql: "SELECT $1".into(),
+            params: vec!["p".into()],
+        };
+        let fields: Vec<Field> = pg.strings_mut().into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, vec![Field::Url, Field::Sql]);
+        let mut config = LoadConfig::closed("$BASE/x", 1, Duration::from_secs(1));
+        config.targets[0].headers.push(("A".into(), "$T".into()));
+        config.targets[0].body = Some("$B".into());
+        let mut load = Target::Load {
+            tool: "k6".into(),
+            config,
+        };
+        for (_, s) in load.strings_mut() {
+            *s = s.replace('$', "#");
+        }
+        let texts: Vec<&str> = load.strings().into_iter().map(|(_, s)| s).collect();
+        assert_eq!(texts, vec!["#BASE/x", "#T", "#B"]);
+        let shell = Target::Shell {
+            script: "echo $X".into(),
+        };
+        assert!(shell.strings().is_empty());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! result is sent as an event the moment it exists.
 
 use crate::analyze::sql;
-use crate::check::{Expectation, Observation, Target, excerpt, json_path, judge};
+use crate::check::{Expectation, Field, Observation, Target, excerpt, json_path, judge};
 use crate::load_step;
 use crate::outcome::{Evidence, Status, StepResult};
 use crate::plan::{Gate, Plan, PlanCheck};
@@ -874,33 +874,19 @@ pub fn resolve_target(
             }
         }
     };
-    let resolved = match target {
-        Target::Http {
-            method,
-            url,
-            headers,
-            body,
-            insecure,
-            follow,
-            basic_auth,
-            fail,
-            max_time,
-        } => Target::Http {
-            method: sub(method),
-            url: sub(url),
-            headers: headers.iter().map(|(k, v)| (k.clone(), sub(v))).collect(),
-            body: body.as_ref().map(|b| sub(b)),
-            insecure: *insecure,
-            follow: *follow,
-            basic_auth: basic_auth.as_ref().map(|b| sub(b)),
-            fail: *fail,
-            max_time: *max_time,
-        },
-        Target::Tcp { host, port } => Target::Tcp {
-            host: sub(host),
-            port: *port,
-        },
-        Target::Postgres { url, sql, params } => {
+    let mut resolved = target.clone();
+    // Plain substitution everywhere but in SQL; shell scripts get their
+    // variables as environment variables, and load hosts were mapped (or
+    // refused) at planning time.
+    for (field, s) in resolved.strings_mut() {
+        if field != Field::Sql {
+            *s = sub(s);
+        }
+    }
+    // SQL goes through `fill`: values inside quoted literals become bound
+    // parameters, never text.
+    match &mut resolved {
+        Target::Postgres { sql, params, .. } => {
             let filled = fill(
                 sql,
                 lookup,
@@ -908,72 +894,23 @@ pub fn resolve_target(
                 &mut sql_missing,
                 &mut refused,
             );
-            Target::Postgres {
-                url: sub(url),
-                sql: filled.sql,
-                params: if filled.params.is_empty() {
-                    params.clone()
-                } else {
-                    filled.params
-                },
+            *sql = filled.sql;
+            if !filled.params.is_empty() {
+                *params = filled.params;
             }
         }
-        Target::Redis { url, args } => Target::Redis {
-            url: sub(url),
-            args: args.iter().map(|a| sub(a)).collect(),
-        },
-        Target::WebSocket {
-            url,
-            headers,
-            insecure,
-        } => Target::WebSocket {
-            url: sub(url),
-            headers: headers.iter().map(|(k, v)| (k.clone(), sub(v))).collect(),
-            insecure: *insecure,
-        },
-        Target::Tls {
-            host,
-            port,
-            min_version,
-        } => Target::Tls {
-            host: sub(host),
-            port: *port,
-            min_version: min_version.clone(),
-        },
-        Target::ClickHouse { url, sql } => Target::ClickHouse {
-            url: sub(url),
-            sql: fill(
+        Target::ClickHouse { sql, .. } => {
+            *sql = fill(
                 sql,
                 lookup,
                 sql::Dialect::ClickHouse,
                 &mut sql_missing,
                 &mut refused,
             )
-            .sql,
-        },
-        // Shell scripts get their variables as environment variables.
-        Target::Shell { script } => Target::Shell {
-            script: script.clone(),
-        },
-        Target::Load { tool, config } => {
-            let mut config = config.clone();
-            // Hosts were mapped (or refused) at planning time.
-            for t in &mut config.targets {
-                t.url = sub(&t.url);
-                for (_, v) in &mut t.headers {
-                    *v = sub(v);
-                }
-                if let Some(b) = &mut t.body {
-                    *b = sub(b);
-                }
-            }
-            Target::Load {
-                tool: tool.clone(),
-                config,
-            }
+            .sql;
         }
-        metric @ Target::Metric { .. } => metric.clone(),
-    };
+        _ => {}
+    }
     missing.extend(sql_missing);
     if !missing.is_empty() {
         missing.sort();

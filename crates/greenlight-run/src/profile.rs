@@ -494,24 +494,10 @@ fn check_target(target: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Parses `500ms`, `10s`, `2m`, `1h`, or a bare number of seconds.
-pub fn parse_duration(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: f64 = num.parse().ok()?;
-    let secs = match unit.trim() {
-        "" | "s" | "sec" | "secs" => n,
-        "ms" => n / 1000.0,
-        "m" | "min" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return None,
-    };
-    // Too large for a Duration (`99999999999999999999s`) is no duration.
-    Duration::try_from_secs_f64(secs).ok()
-}
+/// Parses `500ms`, `10s`, `2m`, `1h`, `1h30m`, or a bare number of seconds:
+/// the load engine's grammar, so that profiles, annotations, k6 scripts and
+/// load tools read durations alike.
+pub use greenlight_load::parse_duration;
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];

@@ -176,46 +176,7 @@ fn is_placeholder(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-/// A URL split at its authority.
-pub(crate) struct UrlParts<'a> {
-    pub(crate) scheme: &'a str,
-    pub(crate) host: &'a str,
-    pub(crate) port: Option<u16>,
-    pub(crate) rest: &'a str,
-}
-
-/// Splits `scheme://[userinfo@]host[:port]rest`. The authority ends where
-/// the HTTP client's URL parser ends it (`/`, `?`, `#`, and `\`, which
-/// `http` URLs treat as `/`), so the host seen here is the host a request
-/// would reach.
-pub(crate) fn split_url(url: &str) -> Option<UrlParts<'_>> {
-    let (scheme, after) = url.split_once("://")?;
-    let end = after.find(['/', '?', '#', '\\']).unwrap_or(after.len());
-    let authority = &after[..end];
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let (host, port) = split_host_port(authority);
-    Some(UrlParts {
-        scheme,
-        host,
-        port,
-        rest: &after[end..],
-    })
-}
-
-pub(crate) fn split_host_port(authority: &str) -> (&str, Option<u16>) {
-    if let Some(stripped) = authority.strip_prefix('[') {
-        // [::1]:8080
-        if let Some((h, rest)) = stripped.split_once(']') {
-            let port = rest.strip_prefix(':').and_then(|p| p.parse().ok());
-            return (h, port);
-        }
-    }
-    match authority.rsplit_once(':') {
-        // An empty port (`host:`) means the default one, as URL parsers read it.
-        Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => (h, p.parse().ok()),
-        _ => (authority, None),
-    }
-}
+pub(crate) use greenlight_probe::addr::{split_host_port, split_url};
 
 fn default_port(scheme: &str) -> Option<u16> {
     Some(match scheme.to_ascii_lowercase().as_str() {

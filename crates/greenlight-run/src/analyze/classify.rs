@@ -126,7 +126,7 @@ mod tests {
     use super::*;
 
     fn c(s: &str) -> Class {
-        classify(&shell_words::split(s).unwrap())
+        classify(&crate::analyze::script::words(s).unwrap())
     }
 
     #[test]
@@ -211,7 +211,7 @@ mod tests {
         fn never_read_with_rm_rf_or_drop(prefix in "[a-z ]{0,10}", suffix in "[a-z ]{0,10}") {
             let cmd = format!("{prefix} rm -rf / {suffix}");
             // Even as another command's arguments: never read.
-            let words = shell_words::split(&cmd).unwrap_or_default();
+            let words = crate::analyze::script::words(&cmd).unwrap_or_default();
             // Classified as a whole block: any word sequence holding `rm -rf` is at least mutating.
             let class = crate::analyze::block_class_of(&cmd);
             proptest::prop_assert!(class >= Class::Mutating, "{cmd}: {class:?} {words:?}");

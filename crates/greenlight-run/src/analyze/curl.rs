@@ -344,12 +344,7 @@ impl CurlArgs {
                         c.apply(name, None)?;
                         continue;
                     }
-                    let rest = &a[at + f.len_utf8()..];
-                    let v = if rest.is_empty() {
-                        take(args, &mut i, a)?
-                    } else {
-                        rest.to_string()
-                    };
+                    let v = short_value(args, &mut i, a, &a[at + f.len_utf8()..])?;
                     c.apply(name, Some(v))?;
                     break;
                 }
@@ -500,6 +495,21 @@ pub(super) fn take(args: &[String], i: &mut usize, flag: &str) -> Result<String,
         .ok_or_else(|| format!("{flag} needs a value"))?;
     *i += 1;
     Ok(v)
+}
+
+/// The value of a short option inside a bundle: the rest of the word
+/// (`-o/tmp/x`, `-XPOST`) or, when nothing follows the letter, the next word.
+pub(super) fn short_value(
+    args: &[String],
+    i: &mut usize,
+    word: &str,
+    rest: &str,
+) -> Result<String, String> {
+    if rest.is_empty() {
+        take(args, i, word)
+    } else {
+        Ok(rest.to_string())
+    }
 }
 
 fn number(s: &str) -> Result<f64, String> {

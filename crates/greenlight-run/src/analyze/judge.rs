@@ -732,6 +732,13 @@ fn buffer_mode(v: &str) -> bool {
 }
 
 /// `timeout` durations: `5`, `2.5`, `10s`, `1m`, `2h`, `1d`.
+///
+/// Not `greenlight_load::parse_duration` on purpose: this is GNU
+/// `timeout(1)`'s own grammar (one number, at most one suffix of `s`, `m`,
+/// `h` or `d`; no `ms`, no `1h30m`), used to tell where its DURATION
+/// argument ends and the command it wraps begins. Accepting our wider
+/// grammar here would misread `timeout 1h30m cmd` and `timeout 5ms cmd`,
+/// which `timeout` itself refuses.
 fn duration(v: &str) -> bool {
     let number = v.strip_suffix(['s', 'm', 'h', 'd']).unwrap_or(v);
     !number.is_empty()

@@ -15,12 +15,13 @@ mod tools;
 mod tools_cloud;
 mod tools_db;
 mod tools_text;
+mod types;
 
 use crate::check::{Expectation, Target};
-use crate::plan::{BlockAnalysis, Capture, Command};
 use crate::profile::Class;
 use script::Piece;
 use std::collections::HashSet;
+pub use types::{Analyzer, BlockAnalysis, Capture, Command};
 
 /// Analyses a code block (`lang` is its info string's first word).
 pub fn analyze_block(code: &str, _lang: Option<&str>) -> BlockAnalysis {
@@ -109,7 +110,7 @@ pub fn block_class_of(code: &str) -> Class {
 /// An inline code span in an item's text (`` `redis-cli -h host ping` ``):
 /// a command only when it is one greenlight can run natively.
 pub fn analyze_inline(code: &str) -> Option<Command> {
-    let words = shell_words::split(code).ok()?;
+    let words = script::words(code)?;
     let first = words.first()?.as_str();
     if !matches!(
         first,
@@ -192,8 +193,8 @@ fn analyze_line(text: &str, offset: usize, defined: &HashSet<String>, complex: b
             defines.push(name.clone());
         }
         for part in script::simple_commands(target_text) {
-            match shell_words::split(&part) {
-                Ok(words) => {
+            match script::words(&part) {
+                Some(words) => {
                     let stripped = classify::strip_wrappers(&words);
                     if let Some(p) = stripped.first() {
                         let name = classify::program_name(p);
@@ -225,7 +226,7 @@ fn analyze_line(text: &str, offset: usize, defined: &HashSet<String>, complex: b
                         defines.extend(words.get(1).cloned());
                     }
                 }
-                Err(_) => {
+                None => {
                     parse_failed = true;
                     all_bookkeeping = false;
                 }
@@ -333,8 +334,7 @@ fn recognize_native(
     let Some(first) = stages.first() else {
         return none;
     };
-    let Ok(words) =
-        shell_words::split(&crate::subst::protect_single_quoted(&strip_dev_null(first)))
+    let Some(words) = script::words(&crate::subst::protect_single_quoted(&strip_dev_null(first)))
     else {
         return none;
     };
@@ -345,7 +345,7 @@ fn recognize_native(
     let mut expect = Vec::new();
     let mut capture = None;
     for stage in &stages[1..] {
-        let Ok(w) = shell_words::split(stage) else {
+        let Some(w) = script::words(stage) else {
             return none;
         };
         match w.first().map(String::as_str) {

@@ -294,7 +294,7 @@ mod tests {
     use super::*;
 
     fn r(s: &str) -> Option<Native> {
-        recognize(&shell_words::split(s).unwrap())
+        recognize(&crate::analyze::script::words(s).unwrap())
     }
 
     #[test]

@@ -26,6 +26,21 @@ pub enum Piece {
     Blank,
 }
 
+/// The argument vector of one simple command, quotes removed and
+/// expansions (`$HOST`, `$(…)`) left as written: what the recognisers
+/// build native probes from. `None` for unbalanced quotes.
+///
+/// The one word splitter of the recognisers. It is not
+/// [`super::shell::parse`] on purpose: that parser is the safety judge's,
+/// and reads operators, redirections and expansions as bash does in order
+/// to refuse what it cannot prove harmless; the recognisers get text that
+/// [`simple_commands`] already cut at operators, and need the plain words
+/// of a probe (`curl -H "A: b" $URL`). Every command still goes through the
+/// judge, so how these words are cut never decides a safety class alone.
+pub fn words(text: &str) -> Option<Vec<String>> {
+    shell_words::split(text).ok()
+}
+
 /// Splits a block into pieces.
 pub fn split(code: &str) -> Vec<Piece> {
     let lines: Vec<&str> = code.lines().collect();

@@ -46,78 +46,18 @@ pub fn join_commands(commands: &[String]) -> String {
     sql
 }
 
-/// psql options that take a value (short letters; the value may be attached: `-o/tmp/x`).
-const PSQL_VALUED_SHORT: &str = "cdfFhLopPRTUv";
-/// psql long options that take a value (as `--opt value` or `--opt=value`).
-const PSQL_VALUED_LONG: &[&str] = &[
-    "--command",
-    "--dbname",
-    "--file",
-    "--field-separator",
-    "--host",
-    "--log-file",
-    "--output",
-    "--port",
-    "--pset",
-    "--record-separator",
-    "--set",
-    "--table-attr",
-    "--username",
-    "--variable",
-];
-
-/// The class of a psql invocation (its arguments after `psql`), the way psql reads them:
-/// bundled and attached short options (`-Atc SQL`, `-o/tmp/x`), `--opt=value`. Every `-c`
-/// counts; `-f`/`--file` (SQL we cannot see) and `-o`/`--output`/`-L`/`--log-file` (a file
-/// written) make it at least mutating; no `-c` at all (interactive, or SQL from stdin) is
-/// mutating.
+/// The class of a psql invocation (its arguments after `psql`): the safety
+/// judge's verdict, so there is one reading of psql's options. Bundled and
+/// attached short options (`-Atc SQL`, `-o/tmp/x`) and `--opt=value` are
+/// read as psql reads them; every `-c` counts; `-f`/`--file` (SQL we cannot
+/// see), `-o`/`--output`/`-L`/`--log-file` (a file written), an unknown
+/// option, a meta-command other than a listing, and no `-c` at all
+/// (interactive, or SQL from stdin) are at least mutating. Only `-l`,
+/// `-V` and `--help` without `-c` run no SQL and are read.
 pub fn psql_class(args: &[&str]) -> Class {
-    let mut commands: Vec<String> = Vec::new();
-    let mut class = Class::Read;
-    let mut i = 0;
-    let mut take = |opt: &str, value: Option<&str>, class: &mut Class| match opt {
-        "c" | "--command" => commands.extend(value.map(str::to_string)),
-        "f" | "--file" | "o" | "--output" | "L" | "--log-file" => {
-            *class = (*class).max(Class::Mutating)
-        }
-        _ => {}
-    };
-    while i < args.len() {
-        let a = args[i];
-        if a == "--" {
-            break;
-        }
-        if let Some(long) = a.strip_prefix("--").map(|_| a) {
-            let (name, value) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v)),
-                None if PSQL_VALUED_LONG.contains(&long) => {
-                    i += 1;
-                    (long, args.get(i).copied())
-                }
-                None => (long, None),
-            };
-            take(name, value, &mut class);
-        } else if let Some(cluster) = a.strip_prefix('-').filter(|c| !c.is_empty()) {
-            for (at, c) in cluster.char_indices() {
-                if PSQL_VALUED_SHORT.contains(c) {
-                    let rest = &cluster[at + c.len_utf8()..];
-                    let value = if rest.is_empty() {
-                        i += 1;
-                        args.get(i).copied()
-                    } else {
-                        Some(rest)
-                    };
-                    take(&c.to_string(), value, &mut class);
-                    break;
-                }
-            }
-        }
-        i += 1;
-    }
-    if commands.is_empty() {
-        return Class::Mutating;
-    }
-    class.max(sql_class(&join_commands(&commands)))
+    let words: Vec<super::shell::Word> =
+        args.iter().map(|a| super::shell::Word::plain(a)).collect();
+    super::tools_db::psql(&words).class
 }
 
 /// Which server the SQL goes to: how values may be carried.
@@ -561,7 +501,7 @@ mod tests {
     #[test]
     fn every_psql_option_counts() {
         let c = |s: &str| {
-            let words = shell_words::split(s).unwrap();
+            let words = crate::analyze::script::words(s).unwrap();
             let args: Vec<&str> = words.iter().map(String::as_str).collect();
             psql_class(&args)
         };
@@ -585,6 +525,11 @@ mod tests {
             c("-U u -h h -p 5 -v ON_ERROR_STOP=1 -c 'SELECT 1'"),
             Class::Read
         );
+        // Stricter since it is the judge's reading: unknown options and
+        // meta-commands that pipe or write are not read.
+        assert_eq!(c("--no-such-option -c 'SELECT 1'"), Class::Mutating);
+        assert_eq!(c("-c '\\dt | tee x'"), Class::Mutating);
+        assert_eq!(c("-l"), Class::Read);
     }
 
     #[test]

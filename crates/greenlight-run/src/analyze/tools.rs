@@ -67,14 +67,27 @@ pub(super) fn expansion_could_be_option(args: &[Word]) -> Option<&Word> {
 }
 
 /// Positional words after skipping options; `value_flags` take the next
-/// word as their value.
+/// word as their value. Words after `--` are positional too.
 pub(super) fn positionals<'a>(args: &'a [Word], value_flags: &[&str]) -> Vec<&'a Word> {
+    scan_positionals(args, value_flags, true)
+}
+
+/// [`positionals`], with `after_dashdash` saying whether the words after an
+/// option-position `--` count (the tool's own operands) or not (the command
+/// a tool runs: `kubectl exec pod -- sh`).
+pub(super) fn scan_positionals<'a>(
+    args: &'a [Word],
+    value_flags: &[&str],
+    after_dashdash: bool,
+) -> Vec<&'a Word> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < args.len() {
         let t = args[i].text.as_str();
         if t == "--" {
-            out.extend(args[i + 1..].iter());
+            if after_dashdash {
+                out.extend(args[i + 1..].iter());
+            }
             break;
         }
         if t.starts_with('-') && t.len() > 1 {

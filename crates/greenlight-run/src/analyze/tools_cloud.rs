@@ -3,36 +3,12 @@
 
 use super::judge::{Ctx, Spec, Verdict, getopt, short};
 use super::shell::Word;
-use super::tools::{judge_inner, same_option};
+use super::tools::{has, has_prefix, judge_inner, m};
 
-fn m(reason: impl Into<String>) -> Verdict {
-    Verdict::mutating(reason)
-}
-
-fn has(args: &[Word], names: &[&str]) -> bool {
-    args.iter()
-        .any(|w| w.literal && names.iter().any(|n| same_option(&w.text, n)))
-}
-
-fn has_prefix(args: &[Word], prefixes: &[&str]) -> bool {
-    args.iter().any(|w| {
-        prefixes.iter().any(|p| {
-            if p.starts_with("--") {
-                w.text
-                    .get(..p.len())
-                    .is_some_and(|head| head.eq_ignore_ascii_case(p))
-            } else {
-                w.text.starts_with(p)
-            }
-        })
-    })
-}
-
+/// A short-option bundle (`-xvf`) holding `letter`; these CLIs' bundles
+/// hold no value-taking letters that matter here.
 fn bundle_has(args: &[Word], letter: char) -> bool {
-    args.iter().any(|w| {
-        let t = w.text.as_str();
-        !t.starts_with("--") && t.starts_with('-') && t.chars().skip(1).any(|c| c == letter)
-    })
+    super::tools::bundle_has(args, letter, "")
 }
 
 /// `--dry-run`, `--dry-run=client|server|true`; never `=none`/`=false`.
@@ -100,25 +76,9 @@ fn split_verb<'a>(
 }
 
 /// Positional words after skipping options; `value_flags` take the next
-/// word.
+/// word. Words after `--` are the command the tool runs, not its own.
 fn positionals<'a>(args: &'a [Word], value_flags: &[&str]) -> Vec<&'a Word> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let t = args[i].text.as_str();
-        if t == "--" {
-            break;
-        }
-        if t.starts_with('-') && t.len() > 1 {
-            if value_flags.contains(&t) {
-                i += 1;
-            }
-        } else {
-            out.push(&args[i]);
-        }
-        i += 1;
-    }
-    out
+    super::tools::scan_positionals(args, value_flags, false)
 }
 
 fn first_pos<'a>(args: &'a [Word], value_flags: &[&str]) -> &'a str {

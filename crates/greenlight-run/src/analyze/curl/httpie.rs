@@ -1,7 +1,7 @@
 //! HTTPie lines (`http`, `https`): the method word or the request items
 //! decide the method; some options write files.
 
-use super::{is_method_override, is_no_file, is_read_method, take};
+use super::{is_method_override, is_no_file, is_read_method, short_value, take};
 use crate::profile::Class;
 
 /// HTTPie options that take a value.
@@ -82,14 +82,8 @@ pub fn httpie_class(args: &[String]) -> Class {
                     }
                     _ => return Class::Mutating,
                 };
-                let rest = &a[at + f.len_utf8()..];
-                let v = if rest.is_empty() {
-                    match take(args, &mut i, a) {
-                        Ok(v) => v,
-                        Err(_) => return Class::Mutating,
-                    }
-                } else {
-                    rest.to_string()
+                let Ok(v) = short_value(args, &mut i, a, &a[at + f.len_utf8()..]) else {
+                    return Class::Mutating;
                 };
                 if value_name == Some("output") {
                     writes |= !is_no_file(&v);

@@ -2,7 +2,7 @@ use super::*;
 use proptest::prelude::*;
 
 fn words(s: &str) -> Vec<String> {
-    shell_words::split(s).unwrap()
+    crate::analyze::script::words(s).unwrap()
 }
 
 fn class(line: &str) -> Class {

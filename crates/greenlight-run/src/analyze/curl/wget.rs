@@ -1,7 +1,7 @@
 //! wget lines: the request wget would send, and whether it writes a file
 //! (it does unless told to print or only check).
 
-use super::{is_method_override, is_no_file, is_read_method, take};
+use super::{is_method_override, is_no_file, is_read_method, short_value, take};
 use crate::profile::Class;
 
 /// wget's short options that take a value (`-n` takes one letter: `-nv`).
@@ -91,14 +91,8 @@ pub fn wget_class(args: &[String]) -> Class {
                     None => return Class::Mutating,
                     Some(false) => opts.push((format!("-{f}"), None)),
                     Some(true) => {
-                        let rest = &a[at + f.len_utf8()..];
-                        let v = if rest.is_empty() {
-                            match take(args, &mut i, a) {
-                                Ok(v) => v,
-                                Err(_) => return Class::Mutating,
-                            }
-                        } else {
-                            rest.to_string()
+                        let Ok(v) = short_value(args, &mut i, a, &a[at + f.len_utf8()..]) else {
+                            return Class::Mutating;
                         };
                         opts.push((format!("-{f}"), Some(v)));
                         break;

@@ -1,0 +1,938 @@
+//! The walk over a checklist that builds the [`Plan`]: phases, items,
+//! blocks, commands and inline checks, in document order.
+
+use super::annotations::{parse_annotation, tls_minimum};
+use super::hosts::mentions_host;
+use super::locals::{apply_locals, parse_assignment};
+use super::types::*;
+use crate::analyze::{Analyzer, BlockAnalysis, Capture, Command};
+use crate::check::{Expectation, Target};
+use crate::load_step;
+use crate::profile::{Class, Profile};
+use crate::subst;
+use greenlight_doc::{Checklist, SectionKind, Severity};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// Why a step that needs these variables is blocked.
+pub fn nobody_provided(names: &[String]) -> String {
+    format!(
+        "needs {} which nobody provided (set it in the profile's [vars] or with --set NAME=VALUE)",
+        names.join(", ")
+    )
+}
+
+/// Builds the plan. `program_exists` says whether a program is installed.
+pub fn build(
+    list: &Checklist,
+    checklist_name: &str,
+    profile: &Profile,
+    analyze: &Analyzer,
+    program_exists: &dyn Fn(&str) -> bool,
+) -> Plan {
+    let mut b = Builder {
+        list,
+        profile,
+        plan: Plan {
+            checklist: checklist_name.to_string(),
+            profile: profile.name.clone(),
+            phases: Vec::new(),
+            items: Vec::new(),
+            checks: Vec::new(),
+            signoffs: list
+                .signoffs
+                .iter()
+                .map(|s| PlanSignoff {
+                    id: s.id.clone(),
+                    role: s.role.clone(),
+                    line: s.line,
+                })
+                .collect(),
+        },
+        program_exists,
+        analyze,
+        captured_by: HashMap::new(),
+        annotations_of_step: annotations_by_step(list),
+    };
+    b.build();
+    b.plan
+}
+
+pub(super) struct Builder<'a> {
+    pub(super) list: &'a Checklist,
+    pub(super) profile: &'a Profile,
+    pub(super) plan: Plan,
+    pub(super) program_exists: &'a dyn Fn(&str) -> bool,
+    pub(super) analyze: &'a Analyzer,
+    /// Variable → index of the latest check that captures it.
+    pub(super) captured_by: HashMap<String, usize>,
+    /// Step index → the annotations that directly follow it, in order.
+    pub(super) annotations_of_step: HashMap<usize, Vec<usize>>,
+}
+
+/// Groups annotations by the step they follow, so that finding a block's
+/// annotations does not scan every annotation of the document.
+fn annotations_by_step(list: &Checklist) -> HashMap<usize, Vec<usize>> {
+    let mut by_step: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, a) in list.annotations.iter().enumerate() {
+        if let Some(s) = a.step {
+            by_step.entry(s).or_default().push(i);
+        }
+    }
+    by_step
+}
+
+/// A check stated inline in an item's text.
+struct Inline {
+    target: Target,
+    expect: Vec<Expectation>,
+    class: Class,
+    command: String,
+}
+
+fn target_method(t: &Target) -> Option<&str> {
+    match t {
+        Target::Http { method, .. } => Some(method),
+        _ => None,
+    }
+}
+
+fn target_references(t: &Target) -> Vec<String> {
+    let texts = t.strings().into_iter().map(|(_, s)| s);
+    let mut out: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    for t in texts {
+        for r in subst::references(t) {
+            if seen.insert(r.clone()) {
+                out.push(r);
+            }
+        }
+    }
+    out
+}
+
+fn is_http_method(w: &str) -> bool {
+    matches!(
+        w,
+        "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"
+    )
+}
+
+fn is_status_expectation(e: &Expectation) -> bool {
+    matches!(
+        e,
+        Expectation::Status { .. } | Expectation::StatusClass { .. } | Expectation::StatusOk
+    )
+}
+
+/// In a shell step, HTTP-specific expectations become output checks or,
+/// when that is impossible, unverifiable.
+fn shell_expectation(e: Expectation) -> Expectation {
+    match e {
+        Expectation::Status { code } => Expectation::Unverifiable {
+            text: format!("status {code} (the script's output is not an HTTP response)"),
+        },
+        Expectation::StatusClass { class } => Expectation::Unverifiable {
+            text: format!("status {class}xx (the script's output is not an HTTP response)"),
+        },
+        Expectation::StatusOk => Expectation::Succeeds,
+        Expectation::JsonSubset { json } => Expectation::Unverifiable {
+            text: format!("JSON ⊇ {json} in the script's output"),
+        },
+        other => other,
+    }
+}
+
+fn is_shell_lang(lang: Option<&str>) -> bool {
+    matches!(
+        lang.map(str::to_ascii_lowercase).as_deref(),
+        None | Some("bash" | "sh" | "shell" | "zsh" | "console" | "shell-session")
+    )
+}
+
+pub(super) fn one_line(s: &str) -> String {
+    let line = s
+        .lines()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .unwrap_or(s)
+        .trim();
+    if line.chars().count() > 80 {
+        format!("{}…", line.chars().take(79).collect::<String>())
+    } else {
+        line.to_string()
+    }
+}
+
+fn severity_of_heading(list: &Checklist, mut p: usize) -> Severity {
+    loop {
+        if let Some(s) = list.phases[p].severity {
+            return s;
+        }
+        match list.phases[p].parent {
+            Some(up) => p = up,
+            None => return Severity::Required,
+        }
+    }
+}
+
+/// The heading level that makes a run phase: the outermost level below a
+/// single document title.
+fn run_phase_level(list: &Checklist) -> u8 {
+    let ones = list.phases.iter().filter(|p| p.level == 1).count();
+    let min = list.phases.iter().map(|p| p.level).min().unwrap_or(1);
+    if min == 1 && ones == 1 {
+        list.phases
+            .iter()
+            .map(|p| p.level)
+            .filter(|&l| l > 1)
+            .min()
+            .unwrap_or(1)
+    } else {
+        min
+    }
+}
+
+impl Builder<'_> {
+    fn build(&mut self) {
+        let list = self.list;
+        let top = run_phase_level(list);
+        // Each run phase: a heading at the run level, or everything before
+        // the first one.
+        let mut phase_of_heading: Vec<Option<usize>> = vec![None; list.phases.len()];
+        for (i, p) in list.phases.iter().enumerate() {
+            if p.level == top || (p.level < top && i == 0) {
+                self.plan.phases.push(PlanPhase {
+                    id: p.id.clone(),
+                    line: p.line,
+                    title: p.title.clone(),
+                    budget_seconds: p.budget_seconds,
+                    items: Vec::new(),
+                    checks: Vec::new(),
+                });
+                phase_of_heading[i] = Some(self.plan.phases.len() - 1);
+            } else {
+                phase_of_heading[i] = p.parent.and_then(|up| phase_of_heading[up]).or_else(|| {
+                    // A deeper heading before any run-level heading.
+                    (!self.plan.phases.is_empty()).then(|| self.plan.phases.len() - 1)
+                });
+            }
+        }
+        if self.plan.phases.is_empty() {
+            self.plan.phases.push(PlanPhase {
+                id: "h0000000".into(),
+                line: 1,
+                title: list.title.clone().unwrap_or_else(|| "(document)".into()),
+                budget_seconds: None,
+                items: Vec::new(),
+                checks: Vec::new(),
+            });
+        }
+        let run_phase = |phase: Option<usize>| phase.and_then(|p| phase_of_heading[p]).unwrap_or(0);
+
+        // Walk items and section-level code blocks in document order.
+        enum Next {
+            Item(usize),
+            Section(usize),
+        }
+        let mut order: Vec<(usize, Next)> = list
+            .items
+            .iter()
+            .map(|i| (i.span.start, Next::Item(i.index)))
+            .collect();
+        for p in &list.phases {
+            if !p.steps.is_empty() {
+                order.push((list.steps[p.steps[0]].span.start, Next::Section(p.index)));
+            }
+        }
+        order.sort_by_key(|(start, _)| *start);
+        let mut plan_index_of_item = vec![usize::MAX; list.items.len()];
+        for (_, next) in order {
+            match next {
+                Next::Item(i) => {
+                    let idx = self.add_item(i, run_phase(list.items[i].phase));
+                    plan_index_of_item[i] = idx;
+                    if let Some(parent) = list.items[i].parent {
+                        let pp = plan_index_of_item[parent];
+                        if pp != usize::MAX {
+                            self.plan.items[pp].children.push(idx);
+                        }
+                    }
+                }
+                Next::Section(p) => self.add_section_blocks(p, run_phase(Some(p))),
+            }
+        }
+        if self.add_metric_items(&run_phase) {
+            self.items_in_document_order();
+        }
+        // Parents with children but no checks of their own are groups.
+        for i in 0..self.plan.items.len() {
+            let item = &self.plan.items[i];
+            if item.handling == Handling::Manual && !item.children.is_empty() {
+                self.plan.items[i].handling = Handling::Group;
+                self.plan.items[i].reports = false;
+            }
+        }
+    }
+
+    /// Puts the items back in document order (metric-table items are made
+    /// last, once every load step is known), renumbering every reference.
+    fn items_in_document_order(&mut self) {
+        let mut order: Vec<usize> = (0..self.plan.items.len()).collect();
+        order.sort_by_key(|&i| self.plan.items[i].line);
+        let mut new_index = vec![0; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_index[old] = new;
+        }
+        let mut items: Vec<Option<PlanItem>> = std::mem::take(&mut self.plan.items)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.plan.items = order
+            .iter()
+            .map(|&old| items[old].take().expect("each item moves once"))
+            .collect();
+        for item in &mut self.plan.items {
+            for c in &mut item.children {
+                *c = new_index[*c];
+            }
+        }
+        for check in &mut self.plan.checks {
+            check.item = new_index[check.item];
+        }
+        for phase in &mut self.plan.phases {
+            for i in &mut phase.items {
+                *i = new_index[*i];
+            }
+            phase.items.sort_unstable();
+        }
+    }
+
+    /// Metric tables (`| Response Time (p95) | < 300ms | < 500ms |`) gate
+    /// the figures of the run's load steps: a row's target column is a
+    /// should-fix item (over it warns), its critical column a required one
+    /// (over it fails). Without a load step in the plan, tables are left to
+    /// people. Returns whether it added any item.
+    fn add_metric_items(&mut self, run_phase: &dyn Fn(Option<usize>) -> usize) -> bool {
+        let loads: Vec<usize> = self
+            .plan
+            .checks
+            .iter()
+            .filter(|c| matches!(c.target, Target::Load { .. }))
+            .map(|c| c.index)
+            .collect();
+        let Some(&last_load) = loads.last() else {
+            return false;
+        };
+        let before = self.plan.items.len();
+        let load_phase = self
+            .plan
+            .phases
+            .iter()
+            .rposition(|p| p.checks.contains(&last_load))
+            .unwrap_or(0);
+        // Metric checks never change a load step's gate: whether they are
+        // measured is known once, not per row.
+        let not_measured = loads
+            .iter()
+            .all(|&l| self.plan.checks[l].gate != Gate::Run)
+            .then(|| {
+                let lines: Vec<String> = loads
+                    .iter()
+                    .map(|&l| self.plan.checks[l].line.to_string())
+                    .collect();
+                format!(
+                    "not measured: the load step on line {} will not run",
+                    lines.join(", ")
+                )
+            });
+        let list = self.list;
+        for table in &list.tables {
+            if table
+                .phase
+                .is_some_and(|p| list.phases[p].kind == SectionKind::Rollback)
+            {
+                continue;
+            }
+            let phase = run_phase(table.phase).max(load_phase);
+            let heading_id = table.phase.map_or("", |p| list.phases[p].id.as_str());
+            for gate in load_step::metric_gates(&table.header, &table.rows) {
+                let (level, severity) = match gate.level {
+                    load_step::Level::Target => ("target", Severity::ShouldFix),
+                    load_step::Level::Critical => ("critical", Severity::Required),
+                };
+                let line = table.row_lines.get(gate.row).copied().unwrap_or(table.line);
+                let idx = self.plan.items.len();
+                self.plan.items.push(PlanItem {
+                    id: greenlight_doc::ident::make_id("m", &[heading_id, &gate.name, level]),
+                    line,
+                    text: format!(
+                        "{} {} ({level}, from the metric table)",
+                        gate.name, gate.written
+                    ),
+                    phase_title: table.phase.map(|p| list.phases[p].title.clone()),
+                    severity,
+                    handling: Handling::Automated,
+                    checks: Vec::new(),
+                    children: Vec::new(),
+                    reports: true,
+                });
+                self.plan.phases[phase].items.push(idx);
+                self.push_check(
+                    idx,
+                    phase,
+                    line,
+                    format!("| {} | {} |", gate.name, gate.written),
+                    Class::Read,
+                    "metric table row".into(),
+                    Some(Target::Metric {
+                        name: gate.name.clone(),
+                        figure: gate.figure,
+                        from: loads.clone(),
+                    }),
+                    vec![Expectation::Metric {
+                        figure: gate.figure,
+                        op: gate.op,
+                        limit: gate.limit,
+                        written: gate.written.clone(),
+                    }],
+                    None,
+                    Vec::new(),
+                    Vec::new(),
+                );
+                if let Some(reason) = &not_measured
+                    && let Some(c) = self.plan.checks.last_mut()
+                {
+                    c.gate = Gate::Blocked {
+                        reason: reason.clone(),
+                    };
+                }
+            }
+        }
+        self.plan.items.len() > before
+    }
+
+    fn add_item(&mut self, i: usize, phase: usize) -> usize {
+        let item = &self.list.items[i];
+        let phase_title = item.phase.map(|p| self.list.phases[p].title.clone());
+        let handling = if item.section == SectionKind::Rollback {
+            Handling::Skipped {
+                why: "rollback procedure: never part of a run".into(),
+            }
+        } else if item.section == SectionKind::Monitoring {
+            Handling::Skipped {
+                why: "post-release monitoring window: observed after the release".into(),
+            }
+        } else if let Some(s) = item.signoff {
+            Handling::Signoff {
+                role: self.list.signoffs[s].role.clone(),
+            }
+        } else if !item.steps.is_empty()
+            || !self.inline_checks(&item.text, &item.inline_code).is_empty()
+        {
+            Handling::Automated
+        } else {
+            Handling::Manual
+        };
+        let idx = self.plan.items.len();
+        // Sign-off items are shown through the sign-off slots, not as reasons.
+        let reports = !matches!(
+            handling,
+            Handling::Signoff { .. } | Handling::Skipped { .. }
+        );
+        self.plan.items.push(PlanItem {
+            id: item.id.clone(),
+            line: item.line,
+            text: item.text.clone(),
+            phase_title,
+            severity: item.severity,
+            handling: handling.clone(),
+            checks: Vec::new(),
+            children: Vec::new(),
+            reports,
+        });
+        self.plan.phases[phase].items.push(idx);
+        if handling == Handling::Automated {
+            for &s in &item.steps {
+                self.add_block(idx, phase, s);
+            }
+            for inline in self.inline_checks(&item.text, &item.inline_code) {
+                self.push_check(
+                    idx,
+                    phase,
+                    item.line,
+                    inline.command.clone(),
+                    inline.class,
+                    inline.command,
+                    Some(inline.target),
+                    inline.expect,
+                    None,
+                    Vec::new(),
+                    Vec::new(),
+                );
+            }
+            if self.plan.items[idx].checks.is_empty() {
+                // Code blocks that hold nothing to run (pure comments, text).
+                self.plan.items[idx].handling = Handling::Manual;
+            }
+        }
+        idx
+    }
+
+    /// A section's bare code blocks become one synthetic item per block.
+    fn add_section_blocks(&mut self, p: usize, phase: usize) {
+        let heading = &self.list.phases[p];
+        for (n, &s) in heading.steps.iter().enumerate() {
+            let step = &self.list.steps[s];
+            let handling = match heading.kind {
+                SectionKind::Rollback => Handling::Skipped {
+                    why: "rollback procedure: never part of a run".into(),
+                },
+                SectionKind::Monitoring => Handling::Skipped {
+                    why: "post-release monitoring window: observed after the release".into(),
+                },
+                _ => Handling::Automated,
+            };
+            let idx = self.plan.items.len();
+            let severity = severity_of_heading(self.list, p);
+            self.plan.items.push(PlanItem {
+                id: format!("{}-{}", heading.id, n + 1),
+                line: step.line,
+                text: format!("{} (code block {})", heading.title, n + 1),
+                phase_title: Some(heading.title.clone()),
+                severity,
+                reports: !matches!(handling, Handling::Skipped { .. }),
+                handling: handling.clone(),
+                checks: Vec::new(),
+                children: Vec::new(),
+            });
+            self.plan.phases[phase].items.push(idx);
+            if handling == Handling::Automated {
+                self.add_block(idx, phase, s);
+                if self.plan.items[idx].checks.is_empty() {
+                    self.plan.items[idx].handling = Handling::Manual;
+                }
+            }
+        }
+    }
+
+    fn add_block(&mut self, item: usize, phase: usize, s: usize) {
+        let first = self.plan.checks.len();
+        self.add_block_checks(item, phase, s);
+        // `<!-- greenlight: … -->` after the block refines its checks.
+        let list = self.list;
+        let annotations = self
+            .annotations_of_step
+            .get(&s)
+            .cloned()
+            .unwrap_or_default();
+        for a in annotations.iter().map(|&a| &list.annotations[a]) {
+            let directives = parse_annotation(&a.text);
+            let n = self.plan.checks.len();
+            for c in first..n {
+                if let Some(e) = directives.eventually {
+                    self.plan.checks[c].eventually = Some(e);
+                }
+            }
+            if let Some(last) = (first < n).then(|| n - 1) {
+                let check = &mut self.plan.checks[last];
+                for e in directives.expect {
+                    if !check.expect.contains(&e) {
+                        check.expect.push(e);
+                    }
+                }
+            }
+        }
+    }
+
+    fn add_block_checks(&mut self, item: usize, phase: usize, s: usize) {
+        let step = &self.list.steps[s];
+        let lang = step.lang.as_deref();
+        if load_step::is_k6_script(&step.code, lang) {
+            self.add_k6_block(item, phase, s);
+            return;
+        }
+        if !is_shell_lang(lang) {
+            return;
+        }
+        let analysis = (self.analyze)(&step.code, lang);
+        // Load tool lines run natively, apart from the rest of the block.
+        let split = self.split_load_lines(analysis, &step.code);
+        let first = self.plan.checks.len();
+        self.add_commands(item, phase, s, &split.rest, &split.script);
+        if !split.not_understood.is_empty() {
+            let note = split.not_understood.join("; ");
+            for c in &mut self.plan.checks[first..] {
+                c.note = Some(note.clone());
+            }
+        }
+        for load in split.loads {
+            self.push_load(
+                item,
+                phase,
+                step.code_line + load.line_offset,
+                load.text,
+                load.tool,
+                load.config,
+                load.blocked,
+            );
+        }
+    }
+
+    fn add_commands(
+        &mut self,
+        item: usize,
+        phase: usize,
+        s: usize,
+        analysis: &BlockAnalysis,
+        script: &str,
+    ) {
+        let step = &self.list.steps[s];
+        let runnable: Vec<&Command> = analysis.commands.iter().filter(|c| !c.inert).collect();
+        if runnable.is_empty() {
+            return;
+        }
+        let all_native = runnable.iter().all(|c| c.native.is_some());
+        if all_native {
+            // Variables the block defines for itself (`export BASE_URL=…`).
+            let mut local: Vec<(String, String)> = Vec::new();
+            for c in &analysis.commands {
+                if c.inert
+                    && let Some((name, value)) = parse_assignment(&c.text)
+                {
+                    local.push((name, value));
+                }
+            }
+            // The latest definition wins.
+            let local: HashMap<&str, &str> = local
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            let n = runnable.len();
+            for (k, c) in runnable.iter().enumerate() {
+                let mut expect = c.expect.clone();
+                if k + 1 == n {
+                    expect.extend(analysis.expect.iter().cloned());
+                }
+                let target = c.native.clone().map(|t| apply_locals(t, &local));
+                self.push_check(
+                    item,
+                    phase,
+                    step.code_line + c.line_offset,
+                    c.text.clone(),
+                    c.class,
+                    c.text.clone(),
+                    target,
+                    expect,
+                    c.capture.clone(),
+                    c.needs.clone(),
+                    c.programs.clone(),
+                );
+            }
+        } else {
+            // One shell step for the whole block, with the block's class.
+            let mut expect: Vec<Expectation> = analysis
+                .commands
+                .iter()
+                .flat_map(|c| c.expect.clone())
+                .collect();
+            expect.extend(analysis.expect.iter().cloned());
+            if !expect.iter().any(|e| matches!(e, Expectation::Succeeds)) {
+                expect.insert(0, Expectation::Succeeds);
+            }
+            // Status codes and JSON cannot be checked on a whole script's output.
+            let expect = expect.into_iter().map(shell_expectation).collect();
+            let defined: HashSet<&str> = analysis
+                .commands
+                .iter()
+                .flat_map(|c| c.defines.iter().map(String::as_str))
+                .collect();
+            let needs: Vec<String> = analysis
+                .commands
+                .iter()
+                .flat_map(|c| c.needs.iter().cloned())
+                .filter(|n| !defined.contains(n.as_str()))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let programs: Vec<String> = analysis
+                .commands
+                .iter()
+                .flat_map(|c| c.programs.iter().cloned())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            self.push_check(
+                item,
+                phase,
+                step.code_line,
+                step.code.trim_end().to_string(),
+                analysis.class,
+                analysis.decided_by.clone(),
+                None,
+                expect,
+                None,
+                needs,
+                programs,
+            );
+            if let Some(last) = self.plan.checks.last_mut() {
+                last.target = Target::Shell {
+                    script: script.to_string(),
+                };
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn push_check(
+        &mut self,
+        item: usize,
+        phase: usize,
+        line: usize,
+        command: String,
+        class: Class,
+        class_reason: String,
+        native: Option<Target>,
+        mut expect: Vec<Expectation>,
+        capture: Option<Capture>,
+        needs: Vec<String>,
+        programs: Vec<String>,
+    ) {
+        let index = self.plan.checks.len();
+        let is_load = matches!(native, Some(Target::Load { .. }));
+        let native_class = native.is_some();
+        // Load goes only to hosts the profile names: mapped here, refused
+        // when a URL's host is not named.
+        let mut load_refusal = None;
+        let target = match native {
+            Some(Target::Load { tool, mut config }) => {
+                load_refusal = load_step::map_targets(&mut config, &self.profile.hosts).err();
+                Target::Load { tool, config }
+            }
+            Some(t) => self.map_hosts(t),
+            None => Target::Shell {
+                script: command.clone(),
+            },
+        };
+        // A native check's class is the class of what it would send.
+        let class = match target.class() {
+            Some(derived) if native_class => derived.max(class),
+            _ => class,
+        };
+        if matches!(target, Target::Http { .. }) && !expect.iter().any(is_status_expectation) {
+            // A request with no written status expectation must at least not fail.
+            expect.insert(0, Expectation::StatusOk);
+        }
+        if expect.is_empty() {
+            expect.push(Expectation::Succeeds);
+        }
+        // A native target needs exactly what its strings refer to.
+        let needs = if matches!(target, Target::Shell { .. }) {
+            needs
+        } else {
+            target_references(&target)
+        };
+        // A shell cannot be pointed elsewhere: a script that names a host the
+        // profile maps would reach the real host, so it does not run.
+        let mapped_host = match &target {
+            Target::Shell { script } => self
+                .profile
+                .hosts
+                .keys()
+                .find(|h| mentions_host(script, h))
+                .cloned(),
+            _ => None,
+        };
+        // Which needed variables come from earlier captures?
+        let mut depends_on = Vec::new();
+        let mut missing = Vec::new();
+        for name in &needs {
+            if let Some(&by) = self.captured_by.get(name) {
+                depends_on.push(by);
+            } else if let Some(why) = self.profile.missing.get(name) {
+                missing.push(format!("{name} ({why})"));
+            } else if !self.profile.vars.contains_key(name) {
+                missing.push(name.clone());
+            }
+        }
+        let gate = if !missing.is_empty() {
+            Gate::Blocked {
+                reason: nobody_provided(&missing),
+            }
+        } else if let Some(dep) = depends_on
+            .iter()
+            .find(|&&d| self.plan.checks[d].gate != Gate::Run)
+        {
+            Gate::Blocked {
+                reason: format!(
+                    "needs a value captured by the check on line {}, which will not run",
+                    self.plan.checks[*dep].line
+                ),
+            }
+        } else if let Some(reason) = load_refusal {
+            Gate::Blocked { reason }
+        } else if let Some(host) = mapped_host {
+            Gate::Blocked {
+                reason: format!(
+                    "the script names {host}, which the profile maps elsewhere; a shell step cannot be redirected, so it does not run"
+                ),
+            }
+        } else if !(self.profile.is_allowed(class) || is_load && self.profile.allow_load) {
+            Gate::NotRun {
+                reason: if is_load {
+                    "a load test counts as mutating: not run (allow load with --allow load or [allow] load = true)".into()
+                } else {
+                    format!(
+                        "{} is {}: not run (allow with --allow {}) — set by `{}`",
+                        target.probe(),
+                        class.as_str(),
+                        class.as_str(),
+                        one_line(&class_reason)
+                    )
+                },
+            }
+        } else if matches!(target, Target::Shell { .. }) && !self.profile.shell {
+            Gate::NotRun {
+                reason: "shell steps are off in this profile ([allow] shell = false)".into(),
+            }
+        } else if let Some(p) = programs
+            .iter()
+            .find(|p| matches!(target, Target::Shell { .. }) && !(self.program_exists)(p))
+        {
+            Gate::Blocked {
+                reason: format!("needs the program `{p}`, which is not installed here"),
+            }
+        } else {
+            Gate::Run
+        };
+        if let Some(cap) = &capture {
+            self.captured_by.insert(cap.var.clone(), index);
+        }
+        let env_names = if matches!(target, Target::Shell { .. }) {
+            needs.clone()
+        } else {
+            Vec::new()
+        };
+        self.plan.checks.push(PlanCheck {
+            index,
+            item,
+            line,
+            command,
+            class,
+            class_reason,
+            target,
+            expect,
+            capture,
+            env_names,
+            depends_on,
+            gate,
+            eventually: None,
+            note: None,
+        });
+        self.plan.items[item].checks.push(index);
+        self.plan.phases[phase].checks.push(index);
+    }
+
+    /// Checks stated in an item's own text: `` `GET /path` returns 200 ``,
+    /// an inline native command (`` `redis-cli -h host ping` ``), or
+    /// `TLS version >= 1.2` when the profile names a TLS endpoint.
+    fn inline_checks(&self, text: &str, inline_code: &[String]) -> Vec<Inline> {
+        let mut out = Vec::new();
+        if let Some((target, expect)) = self.inline_http(text, inline_code) {
+            let class = if target_method(&target).is_some_and(|m| m == "GET" || m == "HEAD") {
+                Class::Read
+            } else {
+                Class::Mutating
+            };
+            let command = inline_code
+                .iter()
+                .find(|c| c.split_whitespace().next().is_some_and(is_http_method))
+                .cloned()
+                .unwrap_or_default();
+            out.push(Inline {
+                target,
+                expect,
+                class,
+                command,
+            });
+        }
+        for code in inline_code {
+            if let Some(cmd) = crate::analyze::analyze_inline(code)
+                && let Some(target) = cmd.native
+            {
+                out.push(Inline {
+                    target,
+                    expect: cmd.expect,
+                    class: cmd.class,
+                    command: code.clone(),
+                });
+            }
+        }
+        if let (Some(version), Some(endpoint)) =
+            (tls_minimum(text), self.profile.services.get("tls"))
+        {
+            // `https://host:8443/`, `host:8443` or `host`.
+            let (host, port) = match subst::split_url(endpoint) {
+                Some(parts) => (parts.host, parts.port),
+                None => subst::split_host_port(endpoint.split('/').next().unwrap_or_default()),
+            };
+            let (host, port) = (host.to_string(), port.unwrap_or(443));
+            let n = crate::analyze::native::tls_check(&host, port, Some(version));
+            out.push(Inline {
+                target: n.target,
+                expect: n.expect,
+                class: Class::Read,
+                command: text.to_string(),
+            });
+        }
+        out
+    }
+
+    fn inline_http(
+        &self,
+        text: &str,
+        inline_code: &[String],
+    ) -> Option<(Target, Vec<Expectation>)> {
+        let code = inline_code.iter().find(|c| {
+            let mut w = c.split_whitespace();
+            w.next().is_some_and(is_http_method)
+                && w.next()
+                    .is_some_and(|p| p.starts_with('/') || p.contains("://"))
+        })?;
+        let mut words = code.split_whitespace();
+        let method = words.next()?.to_ascii_uppercase();
+        let path = words.next()?;
+        let lower = text.to_lowercase();
+        let after = lower.split_once("returns").map(|(_, r)| r.trim_start())?;
+        let code_num: u16 = after
+            .split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()?;
+        let base = self
+            .profile
+            .services
+            .get("api")
+            .or_else(|| self.profile.services.get("http"))
+            .cloned()
+            .or_else(|| self.profile.vars.get("BASE_URL").map(|v| v.value.clone()))
+            .unwrap_or_else(|| "$BASE_URL".into());
+        let url = if path.contains("://") {
+            path.to_string()
+        } else {
+            format!("{}{path}", base.trim_end_matches('/'))
+        };
+        Some((
+            Target::Http {
+                method,
+                url,
+                headers: Vec::new(),
+                body: None,
+                insecure: false,
+                follow: false,
+                basic_auth: None,
+                fail: false,
+                max_time: None,
+            },
+            vec![Expectation::Status { code: code_num }],
+        ))
+    }
+}

@@ -1,0 +1,22 @@
+//! Checklist + profile → plan: for every item, what will run (natively,
+//! with which probe, or through a shell), its safety class, what it depends
+//! on, and what is left to people. `greenlight plan` prints it; `run`
+//! executes it.
+//!
+//! By concern: `types` (the plan itself), `build` (the walk over the
+//! document), `hosts` (mapping hosts and services through the profile),
+//! `annotations` (`expect …` / `eventually …` comments), `load_lines` (load
+//! tools and k6 blocks) and `locals` (variables a block defines for itself).
+
+mod annotations;
+mod build;
+mod hosts;
+mod load_lines;
+mod locals;
+mod types;
+
+/// Part of [`PlanCheck`]; defined with the analyzer's output, which makes it.
+pub use crate::analyze::Capture;
+pub use annotations::{Directives, parse_annotation};
+pub use build::{build, nobody_provided};
+pub use types::*;

@@ -1,0 +1,124 @@
+//! The plan's types: phases, items, checks and their gates, sign-offs.
+
+use crate::analyze::Capture;
+use crate::check::{Expectation, Target};
+use crate::profile::{Class, Eventually};
+use greenlight_doc::Severity;
+use serde::Serialize;
+
+/// Whether a check runs, and if not, why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(tag = "gate", rename_all = "snake_case")]
+pub enum Gate {
+    Run,
+    /// Its class (or shell) is not allowed: reported as not run.
+    NotRun {
+        reason: String,
+    },
+    /// It cannot run: a variable is missing, a program is not installed.
+    Blocked {
+        reason: String,
+    },
+}
+
+/// One check of the plan.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct PlanCheck {
+    pub index: usize,
+    /// Index into [`Plan::items`].
+    pub item: usize,
+    pub line: usize,
+    /// The command as the document wrote it.
+    pub command: String,
+    pub class: Class,
+    /// The command that set the class, for `not run` messages.
+    pub class_reason: String,
+    pub target: Target,
+    pub expect: Vec<Expectation>,
+    pub capture: Option<Capture>,
+    /// Variables passed to a shell step as environment variables.
+    pub env_names: Vec<String>,
+    /// Checks whose captured values this one needs.
+    pub depends_on: Vec<usize>,
+    pub gate: Gate,
+    pub eventually: Option<Eventually>,
+    /// What greenlight made of the step beyond its class: a load step
+    /// scaled to the profile's limits, a default threshold, a script not
+    /// understood.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl PlanCheck {
+    /// Mutating checks and checks that need a captured value run alone and
+    /// in document order.
+    pub fn is_sequential(&self) -> bool {
+        self.class != Class::Read || !self.depends_on.is_empty()
+    }
+
+    pub fn is_native(&self) -> bool {
+        !matches!(self.target, Target::Shell { .. })
+    }
+}
+
+/// How an item is handled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Handling {
+    /// A machine checks it.
+    Automated,
+    /// A person checks it.
+    Manual,
+    /// Its status comes from its sub-items.
+    Group,
+    /// A person signs it.
+    Signoff { role: String },
+    /// Not part of a run.
+    Skipped { why: String },
+}
+
+/// One item of the plan (a checklist item, or a section's bare code blocks).
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct PlanItem {
+    pub id: String,
+    pub line: usize,
+    pub text: String,
+    pub phase_title: Option<String>,
+    pub severity: Severity,
+    pub handling: Handling,
+    pub checks: Vec<usize>,
+    pub children: Vec<usize>,
+    /// Whether the item gives its own reasons to the verdict (leaves and
+    /// items with checks; groups speak through their children).
+    pub reports: bool,
+}
+
+/// A top-level phase: the unit that runs in document order.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct PlanPhase {
+    pub id: String,
+    pub line: usize,
+    pub title: String,
+    pub budget_seconds: Option<u64>,
+    pub items: Vec<usize>,
+    pub checks: Vec<usize>,
+}
+
+/// A sign-off slot.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct PlanSignoff {
+    pub id: String,
+    pub role: String,
+    pub line: usize,
+}
+
+/// The whole plan.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Plan {
+    pub checklist: String,
+    pub profile: String,
+    pub phases: Vec<PlanPhase>,
+    pub items: Vec<PlanItem>,
+    pub checks: Vec<PlanCheck>,
+    pub signoffs: Vec<PlanSignoff>,
+}
