@@ -40,7 +40,7 @@ def cb1m_nested(f):                # 1M checkboxes, nested 3 deep, 1000 sections
     f.write("# Release\n\n")
     for s in range(1000):
         f.write(f"## Section {s} (5 minutes)\n\n")
-        for i in range(334):
+        for i in range(1000):
             f.write("  " * (i % 3) + f"- [ ] item {s}.{i}\n")
 
 def refs_line(write_ref):

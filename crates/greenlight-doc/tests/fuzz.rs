@@ -153,7 +153,11 @@ proptest! {
         let lf = ids(text.as_bytes());
         let crlf = ids(text.replace('\n', "\r\n").as_bytes());
         let bom = ids(&[b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat());
-        prop_assert_eq!(&lf, &bom);
+        // (Unless the text itself starts with U+FEFF: then that one is the
+        // BOM of the plain file and text in the other.)
+        if !text.starts_with('\u{FEFF}') {
+            prop_assert_eq!(&lf, &bom);
+        }
         // CRLF can only change IDs when the text itself holds a lone CR,
         // or a code span runs over a line end (pulldown-cmark reads the
         // CRLF inside it as two spaces: a known quirk, left alone).
