@@ -878,9 +878,14 @@ pub fn resolve_target(
     // Plain substitution everywhere but in SQL; shell scripts get their
     // variables as environment variables, and load hosts were mapped (or
     // refused) at planning time.
+    let http = matches!(resolved, Target::Http { .. });
     for (field, s) in resolved.strings_mut() {
         if field != Field::Sql {
             *s = sub(s);
+        }
+        if http && field == Field::Url && !s.contains("://") && !s.is_empty() {
+            // curl's default scheme, for a URL a variable gave (`$HOST/x`).
+            *s = format!("http://{s}");
         }
     }
     // SQL goes through `fill`: values inside quoted literals become bound

@@ -55,6 +55,18 @@ pub fn curl_class(args: &[String]) -> Class {
 /// A line that cannot be run faithfully (a file written or read, several
 /// URLs, a proxy, an option not run natively) is an error: it stays a
 /// shell step, never silently approximated.
+/// curl's default scheme for a URL written without one. A URL that starts
+/// with a variable keeps waiting: the value may carry its own scheme
+/// (`export HOST=http://…; curl $HOST/x`), so the scheme is added once it is
+/// filled in.
+pub fn with_default_scheme(url: String) -> String {
+    if url.contains("://") || url.starts_with('$') {
+        url
+    } else {
+        format!("http://{url}")
+    }
+}
+
 pub fn parse(args: &[String]) -> Result<Target, String> {
     let c = CurlArgs::parse(args)?;
     if let Some(w) = c.writes.first() {
@@ -74,9 +86,7 @@ pub fn parse(args: &[String]) -> Result<Target, String> {
         [one] => one.clone(),
         [_, second, ..] => return Err(format!("more than one URL ({second})")),
     };
-    if !url.contains("://") {
-        url = format!("http://{url}");
-    }
+    url = with_default_scheme(url);
     let method = c.method();
     let mut headers = c.headers;
     let mut body = (!c.data.is_empty()).then(|| c.data.join("&"));

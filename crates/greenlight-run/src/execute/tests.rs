@@ -302,3 +302,19 @@ async fn every_evidence_field_is_redacted() {
     assert!(!json.contains(secret), "{json}");
     assert!(json.contains("[redacted]"), "{json}");
 }
+
+/// A URL a variable gives without a scheme gets curl's default once filled.
+#[test]
+fn a_filled_url_gets_curls_default_scheme() {
+    let check = http_check("GET", "$API/health", false);
+    let lookup = |n: &str| (n == "API").then(|| "api.example.com".to_string());
+    let Ok(Target::Http { url, .. }) = resolve_target(&check.target, &lookup) else {
+        panic!("not resolved")
+    };
+    assert_eq!(url, "http://api.example.com/health");
+    let lookup = |n: &str| (n == "API").then(|| "https://api.example.com".to_string());
+    let Ok(Target::Http { url, .. }) = resolve_target(&check.target, &lookup) else {
+        panic!("not resolved")
+    };
+    assert_eq!(url, "https://api.example.com/health");
+}

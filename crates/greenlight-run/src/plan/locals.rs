@@ -33,9 +33,13 @@ pub(super) fn apply_locals(mut target: Target, locals: &HashMap<&str, &str>) -> 
     }
     // One pass over each string, whatever the number of definitions and
     // references.
+    let http = matches!(target, Target::Http { .. });
     for (field, s) in target.strings_mut() {
         if matches!(field, Field::Url | Field::Header | Field::Body) {
             *s = fill_locals(s, locals);
+        }
+        if http && field == Field::Url {
+            *s = crate::analyze::curl::with_default_scheme(std::mem::take(s));
         }
     }
     target
@@ -99,5 +103,38 @@ mod tests {
             Some(("BASE_URL".into(), "https://x".into()))
         );
         assert_eq!(parse_assignment("X=$(curl a)"), None);
+    }
+}
+
+#[cfg(test)]
+mod scheme_tests {
+    use super::*;
+
+    fn http(url: &str) -> Target {
+        Target::Http {
+            method: "GET".into(),
+            url: url.into(),
+            headers: Vec::new(),
+            body: None,
+            insecure: false,
+            follow: false,
+            basic_auth: None,
+            fail: false,
+            max_time: None,
+        }
+    }
+
+    #[test]
+    fn an_exported_url_keeps_its_own_scheme() {
+        let locals: HashMap<&str, &str> = [("HOST", "http://api.example.com")].into();
+        let Target::Http { url, .. } = apply_locals(http("${HOST}/health"), &locals) else {
+            unreachable!()
+        };
+        assert_eq!(url, "http://api.example.com/health");
+        let locals: HashMap<&str, &str> = [("HOST", "api.example.com")].into();
+        let Target::Http { url, .. } = apply_locals(http("$HOST/health"), &locals) else {
+            unreachable!()
+        };
+        assert_eq!(url, "http://api.example.com/health");
     }
 }

@@ -379,3 +379,17 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_url_from_a_variable_gets_its_scheme_once_filled() {
+    let t = parse(&words("-s ${HOST}/health")).unwrap();
+    let Target::Http { url, .. } = t else {
+        panic!("{t:?}")
+    };
+    assert_eq!(url, "${HOST}/health");
+    let t = parse(&words("-s api.example.com/health")).unwrap();
+    let Target::Http { url, .. } = t else {
+        panic!("{t:?}")
+    };
+    assert_eq!(url, "http://api.example.com/health");
+}
