@@ -69,35 +69,38 @@ pub fn analyze_block(code: &str, _lang: Option<&str>) -> BlockAnalysis {
             }
         }
     }
-    let (class, decided_by) = commands
+    let (class, decided_by, decided_why) = commands
         .iter()
         .filter(|c| !c.inert || c.class > Class::Read)
-        .map(|c| (c.class, c.text.clone()))
-        .fold(None, |best: Option<(Class, String)>, (c, t)| match best {
+        .fold(None, |best: Option<&Command>, c| match best {
             // The first command of the highest class decides.
-            Some((b, bt)) if b >= c => Some((b, bt)),
-            _ => Some((c, t)),
+            Some(b) if b.class >= c.class => Some(b),
+            _ => Some(c),
         })
-        .unwrap_or((Class::Read, String::new()));
+        .map_or((Class::Read, String::new(), None), |c| {
+            (c.class, c.text.clone(), c.class_reason.clone())
+        });
     // Unless every command runs natively, the block runs as one script:
     // the whole block's judgement counts too.
     let runnable: Vec<&Command> = commands.iter().filter(|c| !c.inert).collect();
     let all_native = !runnable.is_empty() && runnable.iter().all(|c| c.native.is_some());
-    let (class, decided_by) = if !all_native && whole.class > class {
-        let by = commands
-            .iter()
-            .find(|c| c.class >= whole.class)
-            .map(|c| c.text.clone())
-            .or(whole.reason)
-            .unwrap_or_default();
-        (whole.class, by)
+    let (class, decided_by, decided_why) = if !all_native && whole.class > class {
+        let by = commands.iter().find(|c| c.class >= whole.class);
+        (
+            whole.class,
+            by.map(|c| c.text.clone())
+                .or(whole.reason.clone())
+                .unwrap_or_default(),
+            by.and_then(|c| c.class_reason.clone()).or(whole.reason),
+        )
     } else {
-        (class, decided_by)
+        (class, decided_by, decided_why)
     };
     BlockAnalysis {
         commands,
         class,
         decided_by,
+        decided_why: (class > Class::Read).then_some(decided_why).flatten(),
         expect: Vec::new(),
     }
 }
@@ -633,6 +636,13 @@ mod tests {
         let b = block("echo start\nkubectl get pods -o yaml > pods.yaml\n");
         assert_eq!(b.class, Class::Mutating);
         assert_eq!(b.decided_by, "kubectl get pods -o yaml > pods.yaml");
+        assert!(
+            b.decided_why
+                .as_deref()
+                .is_some_and(|w| w.contains("writes to a file")),
+            "{:?}",
+            b.decided_why
+        );
         assert_eq!(
             b.commands[1].class_reason.as_deref(),
             Some("writes to a file (`> pods.yaml`)")

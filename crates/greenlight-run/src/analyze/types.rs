@@ -46,6 +46,8 @@ pub struct BlockAnalysis {
     pub class: Class,
     /// The command that set it.
     pub decided_by: String,
+    /// Why that command is not read, when it is not (`sed -i` edits in place).
+    pub decided_why: Option<String>,
     /// Expectations written for the whole block (`# MUST SEE: …` after it).
     pub expect: Vec<Expectation>,
 }

@@ -383,6 +383,7 @@ impl Builder<'_> {
                     format!("| {} | {} |", gate.name, gate.written),
                     Class::Read,
                     "metric table row".into(),
+                    None,
                     Some(Target::Metric {
                         name: gate.name.clone(),
                         figure: gate.figure,
@@ -462,6 +463,7 @@ impl Builder<'_> {
                     inline.command.clone(),
                     inline.class,
                     inline.command,
+                    None,
                     Some(inline.target),
                     inline.expect,
                     None,
@@ -620,6 +622,7 @@ impl Builder<'_> {
                     c.text.clone(),
                     c.class,
                     c.text.clone(),
+                    c.class_reason.clone(),
                     target,
                     expect,
                     c.capture.clone(),
@@ -667,6 +670,7 @@ impl Builder<'_> {
                 step.code.trim_end().to_string(),
                 analysis.class,
                 analysis.decided_by.clone(),
+                analysis.decided_why.clone(),
                 None,
                 expect,
                 None,
@@ -690,6 +694,7 @@ impl Builder<'_> {
         command: String,
         class: Class,
         class_reason: String,
+        class_why: Option<String>,
         native: Option<Target>,
         mut expect: Vec<Expectation>,
         capture: Option<Capture>,
@@ -781,11 +786,17 @@ impl Builder<'_> {
                     "a load test counts as mutating: not run (allow load with --allow load or [allow] load = true)".into()
                 } else {
                     format!(
-                        "{} is {}: not run (allow with --allow {}) — set by `{}`",
+                        "{} is {}: not run (allow with --allow {}) — set by `{}`{}",
                         target.probe(),
                         class.as_str(),
                         class.as_str(),
-                        one_line(&class_reason)
+                        one_line(&class_reason),
+                        class_why
+                            .as_deref()
+                            // "`x …` is mutating" says nothing the class did not.
+                            .filter(|w| !w.ends_with(&format!(" is {}", class.as_str())))
+                            .map(|w| format!(": {}", one_line(w)))
+                            .unwrap_or_default()
                     )
                 },
             }
