@@ -80,6 +80,21 @@ pub enum Target {
 }
 
 impl Target {
+    /// A plain HTTP request: no headers, no body, curl's defaults.
+    pub fn request(method: impl Into<String>, url: impl Into<String>) -> Target {
+        Target::Http {
+            method: method.into(),
+            url: url.into(),
+            headers: Vec::new(),
+            body: None,
+            insecure: false,
+            follow: false,
+            basic_auth: None,
+            fail: false,
+            max_time: None,
+        }
+    }
+
     /// The probe's name, as reports show it.
     pub fn probe(&self) -> &'static str {
         match self {

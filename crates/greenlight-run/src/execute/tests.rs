@@ -202,17 +202,7 @@ async fn a_body_or_override_header_filled_in_at_run_time_is_refused() {
 #[tokio::test]
 async fn the_probe_itself_refuses_writes_when_only_reads_are_allowed() {
     let server = Recorder::start(ok).await;
-    let target = Target::Http {
-        method: "DELETE".into(),
-        url: server.url("/x"),
-        headers: Vec::new(),
-        body: None,
-        insecure: false,
-        follow: false,
-        basic_auth: None,
-        fail: false,
-        max_time: None,
-    };
+    let target = Target::request("DELETE", server.url("/x"));
     let obs = executor(&[Class::Read], &[])
         .observe(&target, &[], probe::Access::ReadOnly)
         .await;

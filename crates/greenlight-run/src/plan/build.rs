@@ -932,17 +932,7 @@ impl Builder<'_> {
             format!("{}{path}", base.trim_end_matches('/'))
         };
         Some((
-            Target::Http {
-                method,
-                url,
-                headers: Vec::new(),
-                body: None,
-                insecure: false,
-                follow: false,
-                basic_auth: None,
-                fail: false,
-                max_time: None,
-            },
+            Target::request(method, url),
             vec![Expectation::Status { code: code_num }],
         ))
     }

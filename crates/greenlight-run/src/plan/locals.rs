@@ -111,17 +111,7 @@ mod scheme_tests {
     use super::*;
 
     fn http(url: &str) -> Target {
-        Target::Http {
-            method: "GET".into(),
-            url: url.into(),
-            headers: Vec::new(),
-            body: None,
-            insecure: false,
-            follow: false,
-            basic_auth: None,
-            fail: false,
-            max_time: None,
-        }
+        Target::request("GET", url)
     }
 
     #[test]
