@@ -14,19 +14,29 @@ mod parse;
 pub mod section;
 pub mod severity;
 pub mod signoff;
+pub mod tablelist;
 pub mod writeback;
 
 pub use error::{DEFAULT_MAX_BYTES, LoadError};
 pub use model::*;
-pub use parse::parse;
+pub use parse::{parse, parse_with};
 
 use std::path::Path;
 
 /// Reads a checklist file, refusing directories, binary files and files
 /// over `max_bytes`, and returns its bytes with the parsed model.
 pub fn load(path: &Path, max_bytes: u64) -> Result<(Vec<u8>, Checklist), LoadError> {
+    load_with(path, max_bytes, ItemsMode::Auto)
+}
+
+/// [`load`], choosing which list items become items.
+pub fn load_with(
+    path: &Path,
+    max_bytes: u64,
+    mode: ItemsMode,
+) -> Result<(Vec<u8>, Checklist), LoadError> {
     let bytes = read_checked(path, max_bytes)?;
-    let list = parse(&bytes);
+    let list = parse_with(&bytes, mode);
     Ok((bytes, list))
 }
 

@@ -94,6 +94,60 @@ pub enum ItemKind {
     Task,
     /// A top-level `1. …` step in a section that has no task items.
     RunbookStep,
+    /// A top-level list item under a heading, taken as an item owed by
+    /// people because the document has no checkboxes (or `--items bullets`).
+    ListItem,
+    /// A row of a table checklist (a Status/Done/Result column, or a
+    /// criteria matrix with Pass/Fail columns).
+    TableRow,
+}
+
+/// Which list items become items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemsMode {
+    /// Checkbox items if the document has any, else list items under headings.
+    #[default]
+    Auto,
+    /// Only checkbox items (and numbered runbook steps), as always.
+    Checkboxes,
+    /// List items under headings too, even beside checkboxes.
+    Bullets,
+}
+
+impl ItemsMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemsMode::Auto => "auto",
+            ItemsMode::Checkboxes => "checkboxes",
+            ItemsMode::Bullets => "bullets",
+        }
+    }
+}
+
+/// How the items of a document were found, when it is not the plain case
+/// (checkboxes, no table checklist).
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemsFrom {
+    /// The mode asked for.
+    pub mode: ItemsMode,
+    /// List items under headings that became items.
+    pub list_items: usize,
+    /// Table rows that became items.
+    pub table_rows: usize,
+    /// Why, in a sentence.
+    pub why: String,
+}
+
+/// What a person wrote in the status cell of a table checklist row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CellMark {
+    /// `true` for ✅/Pass/Done…, `false` for ❌/Fail/Blocked….
+    pub passed: bool,
+    /// The cell as written.
+    pub text: String,
+    /// The header of the column it was read from.
+    pub column: String,
 }
 
 /// Something to verify: a checkbox item, or a runbook step.
@@ -130,6 +184,12 @@ pub struct Item {
     pub steps: Vec<usize>,
     /// Index of the sign-off slot this item stands for, if any.
     pub signoff: Option<usize>,
+    /// For a table row: the table it is a row of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<usize>,
+    /// For a table row: the pass or fail mark in its status cell, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mark: Option<CellMark>,
 }
 
 /// A code block.
@@ -218,6 +278,10 @@ pub struct Checklist {
     pub tables: Vec<Table>,
     pub signoffs: Vec<Signoff>,
     pub annotations: Vec<Annotation>,
+    /// How items were found, when list items or table rows became items
+    /// (or a mode other than `auto` was asked for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items_from: Option<ItemsFrom>,
 }
 
 impl Checklist {

@@ -14,6 +14,12 @@ use std::ops::Range;
 /// Parses a checklist from the file's bytes. Never fails: any bytes are some
 /// Markdown, and malformed Markdown parses into whatever CommonMark says.
 pub fn parse(bytes: &[u8]) -> Checklist {
+    parse_with(bytes, ItemsMode::Auto)
+}
+
+/// [`parse`], choosing which list items become items: see [`ItemsMode`].
+/// Table checklists become items in every mode but `checkboxes`.
+pub fn parse_with(bytes: &[u8], mode: ItemsMode) -> Checklist {
     let decoded = encoding::decode(bytes);
     let mojibake = encoding::detect_mojibake(&decoded.text);
     let lines = LineIndex::new(bytes);
@@ -24,7 +30,7 @@ pub fn parse(bytes: &[u8]) -> Checklist {
     };
     let mut raw = collect(&ctx);
     recover_loose_tables(&ctx, &mut raw);
-    let mut list = assemble(&ctx, raw);
+    let mut list = assemble(&ctx, raw, mode);
     list.source = SourceInfo {
         encoding: decoded.encoding,
         bom: decoded.bom,
@@ -514,7 +520,7 @@ fn annotation_body(html: &str) -> Option<String> {
 // ---------------------------------------------------------------------------
 // Second pass: raw parts to the model.
 
-fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
+fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
     let (phases, phase_hash) = build_phases(ctx, &raw.headings);
     // Clean every entry's text once; everything below reads the clean text.
     for e in &mut raw.entries {
@@ -528,6 +534,11 @@ fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
     for e in raw.entries.iter().filter(|e| e.task.is_some()) {
         sections_with_tasks[e.phase.map_or(0, |p| p + 1)] = true;
     }
+    let bullets = match mode {
+        ItemsMode::Auto => !sections_with_tasks.iter().any(|t| *t),
+        ItemsMode::Bullets => true,
+        ItemsMode::Checkboxes => false,
+    };
     let mut entry_item: Vec<Option<usize>> = vec![None; raw.entries.len()];
     let mut items: Vec<Item> = Vec::new();
     for (i, e) in raw.entries.iter().enumerate() {
@@ -540,6 +551,8 @@ fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
             && !e.text.trim().is_empty()
         {
             ItemKind::RunbookStep
+        } else if bullets && is_owed_list_item(ctx, e, &phases) {
+            ItemKind::ListItem
         } else {
             continue;
         };
@@ -574,6 +587,8 @@ fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
             section,
             steps: Vec::new(),
             signoff: None,
+            table: None,
+            mark: None,
         });
         entry_item[i] = Some(index);
     }
@@ -646,6 +661,15 @@ fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
     }
 
     let signoffs = find_signoffs(ctx, &raw, &entry_item, &mut items, &phase_hash);
+    let list_items = items
+        .iter()
+        .filter(|i| i.kind == ItemKind::ListItem)
+        .count();
+    let table_rows = if mode == ItemsMode::Checkboxes {
+        0
+    } else {
+        add_table_items(ctx, &raw, &phases, &mut items)
+    };
 
     // Identifiers from names, never positions: the heading path, the
     // parent items' texts (already whitespace-normalized by `clean`) and
@@ -744,7 +768,133 @@ fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
         tables,
         signoffs,
         annotations,
+        items_from: items_from(mode, bullets, list_items, table_rows),
     }
+}
+
+/// A top-level list entry under a heading of a normal section (not a
+/// rollback or monitoring procedure, not a table of contents or list of
+/// references), with text that is more than a link: a thing people owe.
+fn is_owed_list_item(ctx: &Ctx, e: &Entry, phases: &[Phase]) -> bool {
+    let Some(p) = e.phase else {
+        return false;
+    };
+    if e.list_depth != 1 || e.parent.is_some() || e.text.trim().is_empty() {
+        return false;
+    }
+    let mut at = Some(p);
+    while let Some(h) = at {
+        if crate::tablelist::is_reference_heading(&phases[h].title) {
+            return false;
+        }
+        at = phases[h].parent;
+    }
+    if phases[p].kind != SectionKind::Normal {
+        return false;
+    }
+    // `- [Setup](#setup)`, `- https://…`: navigation, not a task.
+    let src = ctx.decoded.text.get(e.range.clone()).unwrap_or("");
+    let body = src
+        .trim_start()
+        .trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '-' | '*' | '+' | '.' | ')'))
+        .trim();
+    let link_only = body.starts_with('[')
+        && body.ends_with(')')
+        && body.matches("](").count() == 1
+        && !body.contains('\n');
+    !(link_only || body.starts_with("http://") || body.starts_with("https://"))
+}
+
+/// Rows of table checklists become items, appended after the list items
+/// (the plan orders items by position). Returns how many.
+fn add_table_items(ctx: &Ctx, raw: &Raw, phases: &[Phase], items: &mut Vec<Item>) -> usize {
+    let mut added = 0;
+    for (t, table) in raw.tables.iter().enumerate() {
+        let section = table.phase.map_or(SectionKind::Normal, |p| phases[p].kind);
+        if section != SectionKind::Normal {
+            continue;
+        }
+        let Some(rows) = crate::tablelist::table_items(&table.header, &table.rows) else {
+            continue;
+        };
+        for row in rows {
+            let Some(&start) = table.row_starts.get(row.row) else {
+                continue;
+            };
+            let text = ctx.decoded.text.as_str();
+            let end = text
+                .get(start..)
+                .and_then(|rest| rest.find('\n'))
+                .map_or(text.len(), |n| start + n);
+            let span = ctx.span(&(start..end));
+            let index = items.len();
+            items.push(Item {
+                id: String::new(),
+                index,
+                kind: ItemKind::TableRow,
+                span,
+                line: span.line,
+                checkbox: None,
+                checked: row.mark.as_ref().is_some_and(|m| m.passed),
+                text: row.text,
+                inline_code: Vec::new(),
+                depth: 0,
+                parent: None,
+                children: Vec::new(),
+                phase: table.phase,
+                severity: heading_severity(phases, table.phase).unwrap_or(Severity::Required),
+                section,
+                steps: Vec::new(),
+                signoff: None,
+                table: Some(t),
+                mark: row.mark,
+            });
+            added += 1;
+        }
+    }
+    added
+}
+
+/// What `inspect` says about how items were found; `None` in the plain case.
+fn items_from(
+    mode: ItemsMode,
+    bullets: bool,
+    list_items: usize,
+    table_rows: usize,
+) -> Option<ItemsFrom> {
+    if mode == ItemsMode::Auto && list_items == 0 && table_rows == 0 {
+        return None;
+    }
+    let plural = |n: usize, one: &str, many: &str| {
+        format!("{n} {}", if n == 1 { one } else { many })
+    };
+    let mut parts = Vec::new();
+    if bullets {
+        let lead = match mode {
+            ItemsMode::Auto => "no checkboxes",
+            _ => "--items bullets",
+        };
+        parts.push(format!(
+            "{lead}: {} under headings {} owed by people",
+            plural(list_items, "list item", "list items"),
+            if list_items == 1 { "is an item" } else { "are items" }
+        ));
+    } else if mode == ItemsMode::Checkboxes {
+        parts.push("--items checkboxes: only checkbox items and runbook steps".to_string());
+    }
+    if table_rows > 0 {
+        parts.push(format!(
+            "{} of table checklists {}",
+            plural(table_rows, "row", "rows"),
+            if table_rows == 1 { "is an item" } else { "are items" }
+        ));
+    }
+    Some(ItemsFrom {
+        mode,
+        list_items,
+        table_rows,
+        why: parts.join("; "),
+    })
 }
 
 /// Identifiers seen so far, keyed by a hash of the identifier (FNV-1a,

@@ -115,6 +115,16 @@ pub fn report_with(
                 Handling::Manual => (Status::Pending, "manual: a person checks this".to_string()),
                 Handling::Group => (Status::Pending, String::new()),
                 Handling::Signoff { role } => (Status::Pending, format!("sign-off by {role}")),
+                // A person wrote the outcome in the document; a failure they
+                // recorded is a failure (NO-GO for a required item) until waived.
+                Handling::Marked { passed, mark } => (
+                    if *passed {
+                        Status::Passed
+                    } else {
+                        Status::Failed
+                    },
+                    format!("marked in the document ({mark})"),
+                ),
                 Handling::Skipped { why } => (Status::Skipped, why.clone()),
             };
             let (status, note) = overlay(it, status, note, people);

@@ -176,6 +176,31 @@ pub struct InputArgs {
     /// Refuse files larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = greenlight_doc::DEFAULT_MAX_BYTES)]
     pub max_size: u64,
+    /// Which list items are items: `auto` takes list items under headings
+    /// when the document has no checkboxes; `checkboxes` never does (nor
+    /// table checklist rows); `bullets` always does.
+    #[arg(long, value_name = "MODE", value_enum, default_value_t = ItemsArg::Auto)]
+    pub items: ItemsArg,
+}
+
+/// `--items`: see [`greenlight_doc::ItemsMode`].
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ItemsArg {
+    Auto,
+    Checkboxes,
+    Bullets,
+}
+
+impl InputArgs {
+    /// Reads and parses the checklist with the chosen `--items` mode.
+    pub fn load(&self) -> Result<(Vec<u8>, greenlight_doc::Checklist), greenlight_doc::LoadError> {
+        let mode = match self.items {
+            ItemsArg::Auto => greenlight_doc::ItemsMode::Auto,
+            ItemsArg::Checkboxes => greenlight_doc::ItemsMode::Checkboxes,
+            ItemsArg::Bullets => greenlight_doc::ItemsMode::Bullets,
+        };
+        greenlight_doc::load_with(&self.file, self.max_size, mode)
+    }
 }
 
 #[derive(Args, Debug)]
@@ -236,7 +261,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
 }
 
 fn plan(args: PlanArgs) -> Result<u8, Failure> {
-    let (_, list) = greenlight_doc::load(&args.input.file, args.input.max_size)?;
+    let (_, list) = args.input.load()?;
     let profile = crate::run_cmd::load_profile(&args.profile)?;
     let name = args.input.file.display().to_string();
     let plan = crate::run_cmd::make_plan(&list, &name, &profile);
@@ -254,7 +279,7 @@ fn plan(args: PlanArgs) -> Result<u8, Failure> {
 }
 
 fn run_checklist(args: RunArgs) -> Result<u8, Failure> {
-    let (_, list) = greenlight_doc::load(&args.input.file, args.input.max_size)?;
+    let (_, list) = args.input.load()?;
     let profile = crate::run_cmd::load_profile(&args.profile)?;
     if args.profile.env.is_none() {
         eprintln!(
@@ -292,7 +317,7 @@ fn run_checklist(args: RunArgs) -> Result<u8, Failure> {
 }
 
 fn inspect(args: InspectArgs) -> Result<u8, Failure> {
-    let (_, list) = greenlight_doc::load(&args.input.file, args.input.max_size)?;
+    let (_, list) = args.input.load()?;
     let name = args.input.file.display().to_string();
     if args.json {
         return print_json(|out| crate::json_stream::write_checklist(out, list, &name));
@@ -308,7 +333,7 @@ fn mark(args: MarkArgs) -> Result<u8, Failure> {
             "nothing to do: name items with --check ITEM or --uncheck ITEM",
         ));
     }
-    let (bytes, list) = greenlight_doc::load(&args.input.file, args.input.max_size)?;
+    let (bytes, list) = args.input.load()?;
     let marks = greenlight_doc::writeback::Marks {
         check: args.check,
         uncheck: args.uncheck,

@@ -19,16 +19,30 @@ pub fn render(name: &str, list: &Checklist) -> String {
     if runbook > 0 {
         facts.push(plural(runbook, "runbook step"));
     }
+    let count = |kind: ItemKind| list.items.iter().filter(|i| i.kind == kind).count();
+    let (bullets, rows) = (count(ItemKind::ListItem), count(ItemKind::TableRow));
+    if bullets > 0 {
+        facts.push(plural(bullets, "list item"));
+    }
+    if rows > 0 {
+        facts.push(plural(rows, "table row item"));
+    }
     facts.push(plural(list.steps.len(), "code block"));
     facts.push(plural(list.tables.len(), "table"));
     facts.push(plural(list.signoffs.len(), "sign-off slot"));
     let _ = writeln!(out, "{name} · {}", facts.join(" · "));
     let _ = writeln!(out, "{}", source_line(list));
+    if let Some(from) = &list.items_from {
+        let _ = writeln!(out, "items ({}): {}", from.mode.as_str(), from.why);
+    }
     out.push('\n');
 
     // Phases and items interleaved in document order.
     let mut phase_iter = list.phases.iter().peekable();
-    let mut item_iter = list.items.iter().peekable();
+    // Table-row items come after the list items in the model.
+    let mut ordered: Vec<&greenlight_doc::Item> = list.items.iter().collect();
+    ordered.sort_by_key(|i| i.span.start);
+    let mut item_iter = ordered.into_iter().peekable();
     loop {
         let next_phase = phase_iter.peek().map(|p| p.span.start);
         let next_item = item_iter.peek().map(|i| i.span.start);
@@ -152,6 +166,12 @@ fn render_item(out: &mut String, list: &Checklist, i: &greenlight_doc::Item) {
     let indent = "  ".repeat(level + i.depth);
     let mark = match (i.kind, i.checked) {
         (ItemKind::RunbookStep, _) => "1.",
+        (ItemKind::ListItem, _) => "- ",
+        (ItemKind::TableRow, _) => match i.mark.as_ref().map(|m| m.passed) {
+            Some(true) => "|✓|",
+            Some(false) => "|✗|",
+            None => "| |",
+        },
         (_, true) => "[x]",
         (_, false) => "[ ]",
     };

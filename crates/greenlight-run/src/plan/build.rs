@@ -426,6 +426,11 @@ impl Builder<'_> {
             Handling::Signoff {
                 role: self.list.signoffs[s].role.clone(),
             }
+        } else if let Some(m) = &item.mark {
+            Handling::Marked {
+                passed: m.passed,
+                mark: format!("{}: {}", m.column, m.text),
+            }
         } else if !item.steps.is_empty()
             || !self.inline_checks(&item.text, &item.inline_code).is_empty()
         {

@@ -73,6 +73,9 @@ pub enum Handling {
     Group,
     /// A person signs it.
     Signoff { role: String },
+    /// A person already wrote its outcome in the document: a table
+    /// checklist row marked ✅/Pass (`passed`) or ❌/Fail.
+    Marked { passed: bool, mark: String },
     /// Not part of a run.
     Skipped { why: String },
 }
