@@ -796,7 +796,9 @@ fn is_owed_list_item(ctx: &Ctx, e: &Entry, phases: &[Phase]) -> bool {
     let src = ctx.decoded.text.get(e.range.clone()).unwrap_or("");
     let body = src
         .trim_start()
-        .trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '-' | '*' | '+' | '.' | ')'))
+        .trim_start_matches(|c: char| {
+            c.is_ascii_digit() || matches!(c, '-' | '*' | '+' | '.' | ')')
+        })
         .trim();
     let link_only = body.starts_with('[')
         && body.ends_with(')')
@@ -865,9 +867,8 @@ fn items_from(
     if mode == ItemsMode::Auto && list_items == 0 && table_rows == 0 {
         return None;
     }
-    let plural = |n: usize, one: &str, many: &str| {
-        format!("{n} {}", if n == 1 { one } else { many })
-    };
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let mut parts = Vec::new();
     if bullets {
         let lead = match mode {
@@ -877,7 +878,11 @@ fn items_from(
         parts.push(format!(
             "{lead}: {} under headings {} owed by people",
             plural(list_items, "list item", "list items"),
-            if list_items == 1 { "is an item" } else { "are items" }
+            if list_items == 1 {
+                "is an item"
+            } else {
+                "are items"
+            }
         ));
     } else if mode == ItemsMode::Checkboxes {
         parts.push("--items checkboxes: only checkbox items and runbook steps".to_string());
@@ -886,7 +891,11 @@ fn items_from(
         parts.push(format!(
             "{} of table checklists {}",
             plural(table_rows, "row", "rows"),
-            if table_rows == 1 { "is an item" } else { "are items" }
+            if table_rows == 1 {
+                "is an item"
+            } else {
+                "are items"
+            }
         ));
     }
     Some(ItemsFrom {

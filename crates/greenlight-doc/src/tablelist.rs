@@ -113,10 +113,7 @@ fn norm_header(h: &str) -> String {
         .replace('\u{fe0f}', "")
         .to_lowercase();
     // `Pass / Fail`, `Go / No-Go`
-    h.split('/')
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join("/")
+    h.split('/').map(str::trim).collect::<Vec<_>>().join("/")
 }
 
 /// The rows of a table checklist, or `None` if the table is not one.
@@ -372,10 +369,14 @@ mod tests {
 
     #[test]
     fn marks() {
-        for yes in ["✅", "✔️", "[x]", "Pass", "PASSED", "Done.", "yes", "OK", "GO"] {
+        for yes in [
+            "✅", "✔️", "[x]", "Pass", "PASSED", "Done.", "yes", "OK", "GO",
+        ] {
             assert_eq!(read_mark(yes), Some(true), "{yes}");
         }
-        for no in ["❌", "✗", "Fail", "failed", "No", "NO-GO", "Blocked", "❌ Fail"] {
+        for no in [
+            "❌", "✗", "Fail", "failed", "No", "NO-GO", "Blocked", "❌ Fail",
+        ] {
             assert_eq!(read_mark(no), Some(false), "{no}");
         }
         for open in ["", "[ ]", "TBD", "⏳ pending", "N/A", "Going on"] {

@@ -43,7 +43,7 @@ fn auto_takes_list_items_under_headings_when_there_are_no_checkboxes() {
             ("Announce the freeze", ItemKind::RunbookStep),
         ]
     );
-    let from = list.items_from.expect("says how items were found");
+    let from = list.items_from.clone().expect("says how items were found");
     assert_eq!(from.list_items, 2);
     assert!(
         from.why
@@ -117,15 +117,20 @@ fn table_rows_become_items_owed_passed_or_failed() {
     assert!(rows[1].checked && !rows[2].checked && !rows[0].checked);
     assert_eq!(rows[0].table, Some(0));
     assert_eq!(rows[3].table, Some(1));
-    let from = list.items_from.expect("says how items were found");
+    let from = list.items_from.clone().expect("says how items were found");
     assert_eq!(from.table_rows, 5);
     // Unique, stable identifiers, like every item.
     let again = parse(TABLES.replace("| api | 80 |", "| api | 8080 |").as_bytes());
-    let ids = |l: &greenlight_doc::Checklist| l.items.iter().map(|i| i.id.clone()).collect::<Vec<_>>();
+    let ids =
+        |l: &greenlight_doc::Checklist| l.items.iter().map(|i| i.id.clone()).collect::<Vec<_>>();
     assert_eq!(ids(&list), ids(&again));
     let mut uniq = ids(&list);
     uniq.dedup();
     assert_eq!(uniq.len(), list.items.len());
     // `--items checkboxes` is today's reading: no table items.
-    assert!(parse_with(TABLES.as_bytes(), ItemsMode::Checkboxes).items.is_empty());
+    assert!(
+        parse_with(TABLES.as_bytes(), ItemsMode::Checkboxes)
+            .items
+            .is_empty()
+    );
 }

@@ -112,7 +112,10 @@ pub fn print_plan(plan: &Plan, style: Style) -> String {
                 Handling::Group => "group".into(),
                 Handling::Signoff { role } => format!("sign-off: {role}"),
                 Handling::Marked { passed: true, mark } => format!("passed by a person: {mark}"),
-                Handling::Marked { passed: false, mark } => format!("failed by a person: {mark}"),
+                Handling::Marked {
+                    passed: false,
+                    mark,
+                } => format!("failed by a person: {mark}"),
                 Handling::Skipped { why } => format!("skipped: {why}"),
             };
             if matches!(item.handling, Handling::Group) {

@@ -119,14 +119,22 @@ fn table_checklist_with_a_failed_row_is_no_go() {
     let st = statuses(&report);
     assert_eq!(st[1], ("Pen test findings closed".into(), "failed".into()));
     assert_eq!(st[0].1, "passed");
-    let (code, report, _) = run_doc("owed-table-matrix-fail", &table_doc("✅", "✅", ("", "x")), &[]);
+    let (code, report, _) = run_doc(
+        "owed-table-matrix-fail",
+        &table_doc("✅", "✅", ("", "x")),
+        &[],
+    );
     assert_eq!(code, 1);
     assert_eq!(statuses(&report)[2].1, "failed");
 }
 
 #[test]
 fn table_checklist_all_ticked_counts_as_checked_by_people() {
-    let (code, report, err) = run_doc("owed-table-pass", &table_doc("✅ Done", "Pass", ("✓", "")), &[]);
+    let (code, report, err) = run_doc(
+        "owed-table-pass",
+        &table_doc("✅ Done", "Pass", ("✓", "")),
+        &[],
+    );
     let st = statuses(&report);
     assert!(st.iter().all(|(_, s)| s == "passed"), "{st:?}");
     let notes: Vec<&str> = report["items"]
@@ -136,7 +144,9 @@ fn table_checklist_all_ticked_counts_as_checked_by_people() {
         .map(|i| i["note"].as_str().unwrap_or(""))
         .collect();
     assert!(
-        notes.iter().all(|n| n.starts_with("marked in the document")),
+        notes
+            .iter()
+            .all(|n| n.starts_with("marked in the document")),
         "{notes:?}"
     );
     assert_eq!(code, 0, "{err}");
