@@ -51,9 +51,15 @@ fn auto_takes_list_items_under_headings_when_there_are_no_checkboxes() {
         "{}",
         from.why
     );
-    // Identifiers are stable: the same text under the same heading.
-    let again = parse(BULLETS.replace("Release 2.4", "Release 2.4").as_bytes());
-    assert_eq!(again.items[0].id, list.items[0].id);
+    // Identifiers come from text, not position: an item added above
+    // leaves the others' IDs alone.
+    let again = parse(
+        BULLETS
+            .replace("## Before\n", "## Before\n- Staging deploy green\n")
+            .as_bytes(),
+    );
+    assert_eq!(again.items[1].text, "Database backup taken");
+    assert_eq!(again.items[1].id, list.items[0].id);
 }
 
 #[test]
