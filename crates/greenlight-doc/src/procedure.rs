@@ -144,7 +144,8 @@ mod tests {
     fn a_bold_label_opens_a_procedure_until_the_next_heading() {
         let doc = "## Deploy\n- [ ] deploy\n\n**Rollback:**\n- [ ] helm rollback\n\n## Verify\n- [ ] ok\n";
         assert_eq!(texts(doc), ["**Rollback:**\n- [ ] helm rollback\n\n"]);
-        let doc = "**If the deploy fails:** run this\n```bash\n**Deploy:**\n```\n**Verify:**\n- [ ] ok\n";
+        let doc =
+            "**If the deploy fails:** run this\n```bash\n**Deploy:**\n```\n**Verify:**\n- [ ] ok\n";
         assert_eq!(
             texts(doc),
             ["**If the deploy fails:** run this\n```bash\n**Deploy:**\n```\n"]
@@ -163,7 +164,8 @@ mod tests {
 
     #[test]
     fn details_with_a_procedure_summary() {
-        let doc = "<details><summary>Rollback</summary>\n\n- [ ] revert\n\n</details>\n- [ ] after\n";
+        let doc =
+            "<details><summary>Rollback</summary>\n\n- [ ] revert\n\n</details>\n- [ ] after\n";
         assert_eq!(
             texts(doc),
             ["<details><summary>Rollback</summary>\n\n- [ ] revert\n\n</details>"]
@@ -200,7 +202,14 @@ mod tests {
 
     #[test]
     fn any_input_is_safe() {
-        for doc in ["**", "**é:", "<details", "<details><summary>é", "```\n", "é:\n**"] {
+        for doc in [
+            "**",
+            "**é:",
+            "<details",
+            "<details><summary>é",
+            "```\n",
+            "é:\n**",
+        ] {
             let _ = regions(doc);
         }
     }

@@ -77,10 +77,7 @@ pub fn is_procedure_title(title: &str) -> bool {
         "reversão",
         "reversao",
     ];
-    if words
-        .iter()
-        .any(|w| STEMS.iter().any(|s| w.starts_with(s)))
-    {
+    if words.iter().any(|w| STEMS.iter().any(|s| w.starts_with(s))) {
         return true;
     }
     const PHRASES: &[&str] = &[
@@ -107,7 +104,15 @@ pub fn is_procedure_title(title: &str) -> bool {
     }
     // "Recovery", "Recovery procedure", "Abort", "Problem: …": the heading
     // starts with the word.
-    if ["recovery", "abort", "problem", "problems", "wiederherstellung"].contains(&first) {
+    if [
+        "recovery",
+        "abort",
+        "problem",
+        "problems",
+        "wiederherstellung",
+    ]
+    .contains(&first)
+    {
         return true;
     }
     // "If the deploy fails", "If health checks fail", "Falls … fehlschlägt".

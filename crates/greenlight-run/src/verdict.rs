@@ -101,8 +101,7 @@ fn nothing_verified(items: &[ItemResult], reasons_for: &[bool]) -> Option<&'stat
         || owed
             .iter()
             .any(|item| matches!(item.status, Status::Passed | Status::Failed));
-    (!verified)
-        .then_some("nothing was verified: 0 checks ran and no item was checked by a person")
+    (!verified).then_some("nothing was verified: 0 checks ran and no item was checked by a person")
 }
 
 #[cfg(test)]

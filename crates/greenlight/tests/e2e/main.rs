@@ -10,6 +10,7 @@ mod http_safety;
 mod inspect;
 mod load;
 mod mark;
+mod procedures;
 mod reports;
 mod run;
 mod safety;
