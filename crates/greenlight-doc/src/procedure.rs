@@ -55,10 +55,10 @@ pub fn regions(text: &str) -> Vec<Range<usize>> {
         }
         let heading = trimmed.starts_with('#');
         let label = bold_label(trimmed);
-        if heading || label.is_some() {
-            if let Some(from) = open.take() {
-                out.push(from..start);
-            }
+        if (heading || label.is_some())
+            && let Some(from) = open.take()
+        {
+            out.push(from..start);
         }
         let opens = match label {
             Some(l) => is_procedure_title(l),
