@@ -11,6 +11,7 @@ mod error;
 pub mod ident;
 pub mod model;
 mod parse;
+pub mod procedure;
 pub mod section;
 pub mod severity;
 pub mod signoff;

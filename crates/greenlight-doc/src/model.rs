@@ -52,7 +52,8 @@ impl Severity {
 pub enum SectionKind {
     /// Checks that belong to a normal run.
     Normal,
-    /// A rollback procedure: never part of a normal run.
+    /// A rollback, emergency, troubleshooting or conditional ("if needed",
+    /// "if … fails") procedure: never part of a normal run, never a gate.
     Rollback,
     /// A post-release monitoring window: observed over time, not in a run.
     Monitoring,
@@ -206,6 +207,11 @@ pub struct Step {
     pub code: String,
     pub item: Option<usize>,
     pub phase: Option<usize>,
+    /// Inside a procedure opened by a label line (`**Rollback:**`,
+    /// `Rollback:`) or a `<details>` block rather than by a heading: never
+    /// part of a run. Shown only when set.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub procedure: bool,
 }
 
 /// A Markdown table.

@@ -6,7 +6,7 @@
 use crate::encoding::{self, Decoded, Mojibake};
 use crate::ident::{PathHash, normalize};
 use crate::model::*;
-use crate::{budget, section, severity, signoff};
+use crate::{budget, procedure, section, severity, signoff};
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -522,6 +522,7 @@ fn annotation_body(html: &str) -> Option<String> {
 
 fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
     let (phases, phase_hash) = build_phases(ctx, &raw.headings);
+    let procedures = procedure::regions(&ctx.decoded.text);
     // Clean every entry's text once; everything below reads the clean text.
     for e in &mut raw.entries {
         e.text = ctx.clean_owned(std::mem::take(&mut e.text));
@@ -567,7 +568,11 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
             None => (false, None),
         };
         let span = ctx.span(&e.range);
-        let section = e.phase.map_or(SectionKind::Normal, |p| phases[p].kind);
+        let section = procedure::section_at(
+            e.phase.map_or(SectionKind::Normal, |p| phases[p].kind),
+            &procedures,
+            e.range.start,
+        );
         items.push(Item {
             id: String::new(),
             index,
@@ -657,6 +662,7 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
             code: c.code,
             item,
             phase: c.phase,
+            procedure: procedure::within(&procedures, c.range.start),
         });
     }
 

@@ -20,13 +20,8 @@ pub fn section_kind(title: &str, parent: Option<SectionKind>, parent_is_prep: bo
             .filter(|w| !w.is_empty())
     };
     let has = |w: &str| words().any(|x| x.eq_ignore_ascii_case(w));
-    let has_prefix =
-        |p: &str| words().any(|w| w.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p)));
     let contains = |needle: &str| contains_ignore_ascii_case(title, needle);
-    if (has_prefix("rollback") || contains("roll back"))
-        && !is_preparation_title(title)
-        && !parent_is_prep
-    {
+    if is_procedure_title(title) && !is_preparation_title(title) && !parent_is_prep {
         return SectionKind::Rollback;
     }
     if has("monitoring")
@@ -43,6 +38,100 @@ pub fn section_kind(title: &str, parent: Option<SectionKind>, parent_is_prep: bo
         return SectionKind::Signoff;
     }
     SectionKind::Normal
+}
+
+/// Whether a heading (or a bold or bare label) names a procedure for when
+/// something goes wrong: rollback, revert, abort, emergency, incident,
+/// recovery, troubleshooting, or a step taken only "if needed" / "if … fails".
+/// In English, German, French, Spanish and Portuguese.
+pub fn is_procedure_title(title: &str) -> bool {
+    let lower = title.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let first = words.first().copied().unwrap_or("");
+    // "Emergency contacts", "Incident contacts": a list of people.
+    if words
+        .iter()
+        .any(|w| w.starts_with("contact") || w.starts_with("kontakt"))
+    {
+        return false;
+    }
+    // Word stems that make a procedure wherever they stand.
+    const STEMS: &[&str] = &[
+        "rollback",
+        "revert",
+        "troubleshoot",
+        "emergency",
+        "incident",
+        "rückgängig",
+        "zurückrollen",
+        "zurücksetzen",
+        "fehlerbehebung",
+        "notfall",
+        "dépannage",
+        "depannage",
+        "reversión",
+        "reversion",
+        "reversão",
+        "reversao",
+    ];
+    if words.iter().any(|w| STEMS.iter().any(|s| w.starts_with(s))) {
+        return true;
+    }
+    const PHRASES: &[&str] = &[
+        "roll back",
+        "rolling back",
+        "retour arrière",
+        "retour arriere",
+        "solución de problemas",
+        "solucion de problemas",
+        "solução de problemas",
+        "solucao de problemas",
+        "disaster recovery",
+        "if needed",
+        "if necessary",
+        "if required",
+        "falls nötig",
+        "bei bedarf",
+        "si nécessaire",
+        "si es necesario",
+        "se necessário",
+    ];
+    if PHRASES.iter().any(|p| lower.contains(p)) {
+        return true;
+    }
+    // "Recovery", "Recovery procedure", "Abort", "Problem: …": the heading
+    // starts with the word.
+    if [
+        "recovery",
+        "abort",
+        "problem",
+        "problems",
+        "wiederherstellung",
+    ]
+    .contains(&first)
+    {
+        return true;
+    }
+    // "If the deploy fails", "If health checks fail", "Falls … fehlschlägt".
+    const FAILS: &[&str] = &[
+        "fail",
+        "fails",
+        "failed",
+        "failure",
+        "breaks",
+        "issues",
+        "problems",
+        "errors",
+        "fehlschlägt",
+        "échoue",
+        "falla",
+        "falhar",
+    ];
+    ["if", "when", "falls", "wenn", "si", "se"].contains(&first)
+        && words.iter().any(|w| FAILS.contains(w))
 }
 
 /// Whether a heading prepares or tests something rather than doing it.
@@ -103,6 +192,62 @@ mod tests {
             section_kind("When to Rollback", Some(Rollback), false),
             Rollback
         );
+    }
+
+    #[test]
+    fn procedure_headings_in_every_shape() {
+        for title in [
+            "Rollback",
+            "Rolling back",
+            "Roll back",
+            "Rollback plan",
+            "Rollback procedure",
+            "Emergency rollback",
+            "Emergency Procedures",
+            "Incident response",
+            "Troubleshooting",
+            "If needed",
+            "If the deploy fails",
+            "If health checks fail",
+            "If issues detected",
+            "Problem: pods crash on start",
+            "Recovery",
+            "Disaster recovery",
+            "Abort",
+            "Revert",
+            "Reverting the migration",
+            "Rückgängig machen",
+            "Zurückrollen",
+            "Fehlerbehebung",
+            "Retour arrière",
+            "Dépannage",
+            "Reversión",
+            "Solución de problemas",
+            "Reversão",
+            "Solução de problemas",
+        ] {
+            assert_eq!(section_kind(title, None, false), Rollback, "{title}");
+        }
+    }
+
+    #[test]
+    fn ordinary_headings_stay_checks() {
+        for title in [
+            "Pre-deployment checks",
+            "Deploy",
+            "Smoke tests",
+            "Rollback Preparation",
+            "Rollback tested",
+            "Backup & Recovery verification",
+            "Known problems fixed",
+            "Database migration",
+            "Post-deploy verification",
+            "Iffy endpoints",
+            "EMERGENCY CONTACTS",
+            "If all checks pass",
+        ] {
+            assert_eq!(section_kind(title, None, false), Normal, "{title}");
+        }
     }
 
     #[test]

@@ -160,7 +160,9 @@ fn rollback_sections() {
         (0, vec!["🎯 ROLLBACK PROCEDURES"]),
         (1, vec!["🚨 ROLLBACK PROCEDURE (Emergency Use Only)"]),
         (2, vec!["Rollback Procedures"]),
-        (3, vec![]),
+        // "If issues detected:" under it: a conditional procedure, not
+        // runbook steps owed before the release.
+        (3, vec!["25. Incident Response"]),
         (4, vec![]),
     ] {
         let (_, list) = seed(n);

@@ -418,7 +418,7 @@ pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
             matches!(
                 r.status,
                 Status::Failed | Status::NeedsReview | Status::Blocked | Status::NotRun
-            )
+            ) || r.item == greenlight_run::verdict::NOTHING_VERIFIED
         })
         .collect();
     for r in important.iter().take(limit) {

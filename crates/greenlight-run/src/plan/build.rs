@@ -489,7 +489,14 @@ impl Builder<'_> {
         let heading = &self.list.phases[p];
         for (n, &s) in heading.steps.iter().enumerate() {
             let step = &self.list.steps[s];
-            let handling = match heading.kind {
+            // A block inside a `**Rollback:**` label or a `<details>`
+            // procedure is a procedure even in an ordinary section.
+            let kind = if step.procedure {
+                SectionKind::Rollback
+            } else {
+                heading.kind
+            };
+            let handling = match kind {
                 SectionKind::Rollback => Handling::Skipped {
                     why: "rollback procedure: never part of a run".into(),
                 },

@@ -11,6 +11,7 @@ mod inspect;
 mod load;
 mod mark;
 mod owed_items;
+mod procedures;
 mod reports;
 mod run;
 mod safety;
