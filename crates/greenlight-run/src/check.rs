@@ -469,11 +469,16 @@ fn check_one(e: &Expectation, obs: &Observation) -> Option<Miss> {
             None => fail("expected a response, got none".into()),
         },
         Expectation::JsonSubset { json } => match serde_json::from_str::<Value>(obs.body.trim()) {
-            Ok(actual) if is_subset(json, &actual) => None,
-            Ok(actual) => fail(format!(
-                "expected json ⊇ {json}, got {}",
-                excerpt(&actual.to_string(), 200)
-            )),
+            Ok(actual) => match crate::json_match::compare(json, &actual) {
+                crate::json_match::Match::Equal => None,
+                crate::json_match::Match::ExampleDiffers(diffs) => {
+                    Some(Miss::Unverifiable(diffs.join("; ")))
+                }
+                crate::json_match::Match::Differs(why) => fail(format!(
+                    "expected json ⊇ {json}, got {} ({why})",
+                    excerpt(&actual.to_string(), 200)
+                )),
+            },
             Err(_) => fail(format!(
                 "expected json ⊇ {json}, got non-JSON {:?}",
                 excerpt(&obs.body, 120)
@@ -482,8 +487,15 @@ fn check_one(e: &Expectation, obs: &Observation) -> Option<Miss> {
         Expectation::JsonPathEquals { path, value } => {
             let actual = serde_json::from_str::<Value>(obs.body.trim()).ok();
             match actual.as_ref().and_then(|a| json_path(a, path)) {
-                Some(v) if values_equal(value, v) => None,
-                Some(v) => fail(format!("expected {path} == {value}, got {v}")),
+                Some(v) => match crate::json_match::compare_at(path, value, v) {
+                    crate::json_match::Match::Equal => None,
+                    crate::json_match::Match::ExampleDiffers(diffs) => {
+                        Some(Miss::Unverifiable(diffs.join("; ")))
+                    }
+                    crate::json_match::Match::Differs(_) => {
+                        fail(format!("expected {path} == {value}, got {v}"))
+                    }
+                },
                 None => fail(format!("expected {path} == {value}, but {path} is absent")),
             }
         }
