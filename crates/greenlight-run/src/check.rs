@@ -348,6 +348,10 @@ pub enum Expectation {
     },
     /// Every threshold of a load test held (and it was not aborted).
     LoadThresholds,
+    /// The request was inferred from an item's words, with no command
+    /// written: a 401 or 403 answer means the document gave no credentials
+    /// for it, so the check needs review instead of failing.
+    Inferred,
     /// A load figure within a metric table's limit.
     Metric {
         figure: LoadFigure,
@@ -376,6 +380,9 @@ impl Expectation {
             Expectation::CertificateValid => "certificate valid and not expired".into(),
             Expectation::Unverifiable { text } => format!("“{text}” (not machine-checkable)"),
             Expectation::LoadThresholds => "every load threshold holds".into(),
+            Expectation::Inferred => {
+                "inferred from the item's words (401/403: needs credentials)".into()
+            }
             Expectation::Metric { written, .. } => format!("measured value {written}"),
         }
     }
@@ -430,6 +437,17 @@ pub fn judge(expect: &[Expectation], obs: &Observation) -> Judgement {
         }
     }
     failures.dedup();
+    if let Some(code @ (401 | 403)) = obs.status
+        && expect.contains(&Expectation::Inferred)
+        && !expect.contains(&Expectation::Status { code })
+    {
+        // The document wrote no request, so it gave no credentials: a
+        // refusal says nothing about the release.
+        unverified.push(format!(
+            "needs credentials: the document gives none for this request (got {code})"
+        ));
+        failures.clear();
+    }
     let status = if !failures.is_empty() {
         Status::Failed
     } else if !unverified.is_empty() {
@@ -469,11 +487,16 @@ fn check_one(e: &Expectation, obs: &Observation) -> Option<Miss> {
             None => fail("expected a response, got none".into()),
         },
         Expectation::JsonSubset { json } => match serde_json::from_str::<Value>(obs.body.trim()) {
-            Ok(actual) if is_subset(json, &actual) => None,
-            Ok(actual) => fail(format!(
-                "expected json ⊇ {json}, got {}",
-                excerpt(&actual.to_string(), 200)
-            )),
+            Ok(actual) => match crate::json_match::compare(json, &actual) {
+                crate::json_match::Match::Equal => None,
+                crate::json_match::Match::ExampleDiffers(diffs) => {
+                    Some(Miss::Unverifiable(diffs.join("; ")))
+                }
+                crate::json_match::Match::Differs(why) => fail(format!(
+                    "expected json ⊇ {json}, got {} ({why})",
+                    excerpt(&actual.to_string(), 200)
+                )),
+            },
             Err(_) => fail(format!(
                 "expected json ⊇ {json}, got non-JSON {:?}",
                 excerpt(&obs.body, 120)
@@ -482,8 +505,15 @@ fn check_one(e: &Expectation, obs: &Observation) -> Option<Miss> {
         Expectation::JsonPathEquals { path, value } => {
             let actual = serde_json::from_str::<Value>(obs.body.trim()).ok();
             match actual.as_ref().and_then(|a| json_path(a, path)) {
-                Some(v) if values_equal(value, v) => None,
-                Some(v) => fail(format!("expected {path} == {value}, got {v}")),
+                Some(v) => match crate::json_match::compare_at(path, value, v) {
+                    crate::json_match::Match::Equal => None,
+                    crate::json_match::Match::ExampleDiffers(diffs) => {
+                        Some(Miss::Unverifiable(diffs.join("; ")))
+                    }
+                    crate::json_match::Match::Differs(_) => {
+                        fail(format!("expected {path} == {value}, got {v}"))
+                    }
+                },
                 None => fail(format!("expected {path} == {value}, but {path} is absent")),
             }
         }
@@ -527,6 +557,7 @@ fn check_one(e: &Expectation, obs: &Observation) -> Option<Miss> {
             .as_ref()
             .map(|p| Miss::Failed(format!("certificate: {p}"))),
         Expectation::Unverifiable { text } => Some(Miss::Unverifiable(text.clone())),
+        Expectation::Inferred => None,
         Expectation::LoadThresholds => match &obs.load {
             Some(report) => {
                 let failures = threshold_failures(report);
@@ -802,6 +833,27 @@ mod tests {
             let class = http(&method, headers, body).class();
             proptest::prop_assert_eq!(class == Some(Class::Read), !writes);
         }
+    }
+
+    #[test]
+    fn inferred_requests_refused_need_credentials() {
+        let expect = vec![Expectation::Status { code: 200 }, Expectation::Inferred];
+        for code in [401, 403] {
+            let j = judge(&expect, &obs(code, ""));
+            assert_eq!(j.status, Status::NeedsReview, "{code}");
+            assert!(j.failures.is_empty());
+            assert!(j.unverified[0].starts_with("needs credentials"));
+        }
+        assert_eq!(judge(&expect, &obs(500, "")).status, Status::Failed);
+        assert_eq!(judge(&expect, &obs(200, "")).status, Status::Passed);
+        // Written requests keep failing on 401.
+        assert_eq!(
+            judge(&[Expectation::Status { code: 200 }], &obs(401, "")).status,
+            Status::Failed
+        );
+        // An item that says "returns 401" is judged as written.
+        let e401 = vec![Expectation::Status { code: 401 }, Expectation::Inferred];
+        assert_eq!(judge(&e401, &obs(401, "")).status, Status::Passed);
     }
 
     #[test]

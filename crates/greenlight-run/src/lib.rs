@@ -10,6 +10,7 @@ pub mod assemble;
 pub mod check;
 pub mod contained;
 pub mod execute;
+pub mod json_match;
 pub mod load_step;
 pub mod outcome;
 pub mod plan;

@@ -5,6 +5,11 @@
 //! ```toml
 //! [hosts]
 //! "staging-api.yourdomain.com" = "http://127.0.0.1:18081"
+//! [hosts."api.example.com"]           # a host entry may also be a table:
+//! to = "http://127.0.0.1:8080"        # where it really is (optional)
+//! headers = { Authorization = "Bearer ${TOKEN}" }
+//! [headers]                           # sent to every host
+//! X-Release-Check = "greenlight"
 //! [vars]
 //! USER_TOKEN = "user-token"
 //! TOKEN = { env = "NOX_TOKEN", secret = true }
@@ -18,6 +23,14 @@
 //! timeout = "10s"
 //! concurrency = 16
 //! ```
+//!
+//! `headers` (per host, or the global `[headers]` table) are sent with the
+//! requests greenlight *infers* from an item's words (`` `GET /x` returns
+//! 200 ``), which have no written command to carry credentials; a host's
+//! own headers win over global ones of the same name. Values may use
+//! `${VAR}` / `$VAR` from `[vars]`; secret values stay redacted in every
+//! report. An inferred request that still gets 401 or 403 *needs review*
+//! ("needs credentials"), it does not fail.
 
 use crate::load_step::LoadLimits;
 use serde::Deserialize;
@@ -81,7 +94,9 @@ pub enum ProfileError {
 struct RawProfile {
     name: Option<String>,
     #[serde(default)]
-    hosts: BTreeMap<String, String>,
+    hosts: BTreeMap<String, RawHost>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
     #[serde(default)]
     vars: BTreeMap<String, RawVar>,
     #[serde(default)]
@@ -110,6 +125,22 @@ struct RawLoad {
 struct RawTls {
     /// PEM file of extra trusted roots (a staging CA), relative to the profile.
     ca_file: Option<PathBuf>,
+}
+
+/// A `[hosts]` entry: `"host" = "target"` or a table with `to` and `headers`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawHost {
+    Target(String),
+    Table(RawHostTable),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHostTable {
+    to: Option<String>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,6 +215,11 @@ pub struct Profile {
     pub name: String,
     /// `host` or `host:port` → replacement (`http://127.0.0.1:18081` or `127.0.0.1:18081`).
     pub hosts: BTreeMap<String, String>,
+    /// `[hosts."name"] headers`: host (lower-case, as in `hosts`) → headers
+    /// for requests inferred from prose to that host.
+    pub host_headers: BTreeMap<String, Vec<(String, String)>>,
+    /// `[headers]`: headers for every request inferred from prose.
+    pub headers: Vec<(String, String)>,
     pub vars: BTreeMap<String, Var>,
     /// Variables the profile names but whose source is missing (env var not
     /// set, file unreadable): steps that need them are blocked, naming why.
@@ -221,6 +257,8 @@ impl Default for Profile {
         Profile {
             name: "default".into(),
             hosts: BTreeMap::new(),
+            host_headers: BTreeMap::new(),
+            headers: Vec::new(),
             vars: BTreeMap::new(),
             missing: BTreeMap::new(),
             services: BTreeMap::new(),
@@ -282,10 +320,23 @@ impl Profile {
             }),
             ..Profile::default()
         };
-        for (host, target) in raw.hosts {
-            check_target(&target).map_err(|m| invalid(format!("[hosts] \"{host}\": {m}")))?;
-            profile.hosts.insert(host.to_ascii_lowercase(), target);
+        for (host, entry) in raw.hosts {
+            let host = host.to_ascii_lowercase();
+            let (target, headers) = match entry {
+                RawHost::Target(t) => (Some(t), BTreeMap::new()),
+                RawHost::Table(t) => (t.to, t.headers),
+            };
+            if let Some(target) = target {
+                check_target(&target).map_err(|m| invalid(format!("[hosts] \"{host}\": {m}")))?;
+                profile.hosts.insert(host.clone(), target);
+            }
+            if !headers.is_empty() {
+                profile
+                    .host_headers
+                    .insert(host, headers.into_iter().collect());
+            }
         }
+        profile.headers = raw.headers.into_iter().collect();
         let base = path.parent().unwrap_or(Path::new("."));
         for (name, var) in raw.vars {
             match var {
@@ -426,6 +477,68 @@ impl Profile {
             }
         }
         Ok(profile)
+    }
+
+    /// The headers to send with a request inferred from prose to `url`:
+    /// the global `[headers]`, then those of the URL's host entry (by
+    /// `host:port`, then `host`, or by the entry's `to` target), which win
+    /// over global ones of the same name. `$BASE_URL` and other `[vars]`
+    /// at the start of `url` are looked through to find the host.
+    pub fn headers_for(&self, url: &str) -> Vec<(String, String)> {
+        let mut out = self.headers.clone();
+        let filled = self.fill_leading_var(url);
+        let host_port = filled
+            .split_once("://")
+            .map_or(filled.as_str(), |(_, r)| r)
+            .split(['/', '?', '#'])
+            .next()
+            .unwrap_or_default()
+            .rsplit('@')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let host = host_port
+            .rsplit_once(':')
+            .filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit()))
+            .map_or(host_port.as_str(), |(h, _)| h);
+        let entry = [host_port.as_str(), host]
+            .into_iter()
+            .find_map(|k| self.host_headers.get(k))
+            .or_else(|| {
+                self.host_headers.iter().find_map(|(name, h)| {
+                    let to = self.hosts.get(name)?;
+                    let to = to.split_once("://").map_or(to.as_str(), |(_, r)| r);
+                    let to = to.split('/').next().unwrap_or_default();
+                    (to.eq_ignore_ascii_case(&host_port)).then_some(h)
+                })
+            });
+        for (k, v) in entry.into_iter().flatten() {
+            out.retain(|(gk, _)| !gk.eq_ignore_ascii_case(k));
+            out.push((k.clone(), v.clone()));
+        }
+        out
+    }
+
+    fn fill_leading_var(&self, url: &str) -> String {
+        let Some(rest) = url.strip_prefix('$') else {
+            return url.to_string();
+        };
+        let (name, tail) = match rest.strip_prefix('{') {
+            Some(r) => match r.split_once('}') {
+                Some((n, t)) => (n, t),
+                None => return url.to_string(),
+            },
+            None => {
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                (&rest[..end], &rest[end..])
+            }
+        };
+        match self.vars.get(name) {
+            Some(v) => format!("{}{tail}", v.value),
+            None => url.to_string(),
+        }
     }
 
     /// Applies `--set NAME=VALUE`.
@@ -593,5 +706,49 @@ shell = true
         assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
         assert_eq!(parse_duration("3"), Some(Duration::from_secs(3)));
         assert_eq!(parse_duration("soon"), None);
+    }
+
+    #[test]
+    fn host_tables_and_headers() {
+        let text = r#"
+[hosts]
+"plain.example.com" = "http://127.0.0.1:18081"
+[hosts."api.example.com"]
+to = "http://127.0.0.1:8080"
+headers = { Authorization = "Bearer ${TOKEN}", X-Team = "a" }
+[hosts."other.example.com"]
+headers = { Authorization = "Basic x" }
+[headers]
+X-Team = "global"
+X-Check = "greenlight"
+[vars]
+TOKEN = { env = "NOX_TOKEN", secret = true }
+BASE_URL = "https://api.example.com"
+"#;
+        let p = Profile::from_toml(text, Path::new("p.toml"), &env).unwrap();
+        assert_eq!(p.hosts["plain.example.com"], "http://127.0.0.1:18081");
+        assert_eq!(p.hosts["api.example.com"], "http://127.0.0.1:8080");
+        assert!(!p.hosts.contains_key("other.example.com"));
+        let h = |k: &str, v: &str| (k.to_string(), v.to_string());
+        let api = vec![
+            h("X-Check", "greenlight"),
+            h("Authorization", "Bearer ${TOKEN}"),
+            h("X-Team", "a"),
+        ];
+        assert_eq!(p.headers_for("https://API.example.com/x"), api);
+        assert_eq!(p.headers_for("$BASE_URL/api/v1/streams/active"), api);
+        assert_eq!(p.headers_for("${BASE_URL}/x"), api);
+        assert_eq!(p.headers_for("http://127.0.0.1:8080/x"), api);
+        assert_eq!(
+            p.headers_for("http://plain.example.com/x"),
+            vec![h("X-Check", "greenlight"), h("X-Team", "global")]
+        );
+        assert_eq!(
+            p.headers_for("$NOPE/x"),
+            vec![h("X-Check", "greenlight"), h("X-Team", "global")]
+        );
+        assert!(p.secrets().contains(&"s3cr3t-value".to_string()));
+        let bad = "[hosts.\"x\"]\nto = \"ftp://h\"\n";
+        assert!(Profile::from_toml(bad, Path::new("b.toml"), &env).is_err());
     }
 }

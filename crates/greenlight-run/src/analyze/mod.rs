@@ -526,6 +526,59 @@ mod tests {
     }
 
     #[test]
+    fn expected_response_bodies_inside_the_block() {
+        for code in [
+            // Bare JSON lines after the label.
+            "curl -s https://x/health\n# Expected Response:\n{\n  \"status\": \"ok\",\n  \"timestamp\": \"...\"\n}\n",
+            // Commented JSON lines.
+            "curl -s https://x/health\n# Expected Response:\n# {\n#   \"status\": \"ok\",\n#   \"timestamp\": <iso time>\n# }\n",
+            // Other labels.
+            "curl -s https://x/health\n# Response:\n# {\"status\": \"ok\", \"timestamp\": \"…\"}\n",
+            "curl -s https://x/health\n# Returns:\n\n{\"status\": \"ok\", \"timestamp\": ...}\n",
+            "curl -s https://x/health\n# Expected output:\n{\n  \"status\": \"ok\",\n  \"timestamp\": \"...\"\n}\n",
+        ] {
+            let b = block(code);
+            assert_eq!(b.commands.len(), 1, "{code}");
+            let c = &b.commands[0];
+            assert!(c.native.is_some(), "stays native: {code}");
+            assert_eq!(c.class, Class::Read, "{code}");
+            let json: Vec<&Expectation> = c
+                .expect
+                .iter()
+                .filter(|e| matches!(e, Expectation::JsonSubset { .. }))
+                .collect();
+            assert_eq!(json.len(), 1, "{code}");
+            let Expectation::JsonSubset { json } = json[0] else {
+                unreachable!()
+            };
+            assert_eq!(json["status"], "ok", "{code}");
+            let ts = json["timestamp"].as_str().unwrap_or_default();
+            assert!(
+                crate::json_match::matches_placeholder(ts, &json!("2026-12-01T03:00:00Z")),
+                "{code}"
+            );
+        }
+        // The label's own words stay: a status and the body.
+        let b = block(
+            "curl https://x/v\n# Expected Response: 200 OK\n# {\"version\": \"8.0.0\"}\ncurl https://x/w\n",
+        );
+        assert_eq!(b.commands.len(), 2);
+        assert!(
+            b.commands[0]
+                .expect
+                .contains(&Expectation::Status { code: 200 })
+        );
+        assert!(b.commands[0].expect.contains(&Expectation::JsonSubset {
+            json: json!({"version": "8.0.0"})
+        }));
+        // A bash test or group after an `Expected:` comment is still a command.
+        let b = block(
+            "curl https://x/v\n# Expected: 200\n[ -f /tmp/x ] && echo y\n{ echo a; echo b; }\n",
+        );
+        assert_eq!(b.commands.len(), 3);
+    }
+
+    #[test]
     fn one_expectation_covers_the_commands_it_follows() {
         let b = block(
             "# OAuth URL generation\ncurl https://x/api/auth/google/url\ncurl https://x/api/auth/github/url\n\n# Expected: Valid authorization URLs\n",

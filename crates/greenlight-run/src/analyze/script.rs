@@ -56,10 +56,16 @@ pub fn split(code: &str) -> Vec<Piece> {
         }
         if let Some(comment) = trimmed.strip_prefix('#') {
             if !comment.starts_with('!') {
-                out.push(Piece::Comment {
-                    offset: i,
-                    text: comment.trim().to_string(),
-                });
+                let text = comment.trim().to_string();
+                if let Some((merged, next)) = response_body(&text, &lines, i + 1) {
+                    out.push(Piece::Comment {
+                        offset: i,
+                        text: merged,
+                    });
+                    i = next;
+                    continue;
+                }
+                out.push(Piece::Comment { offset: i, text });
             }
             i += 1;
             continue;
@@ -106,6 +112,110 @@ pub fn split(code: &str) -> Vec<Piece> {
         }));
     }
     out
+}
+
+/// Labels after which a block's author writes the response body on the
+/// lines below (`# Expected Response:` then `# {` … `# }`, or bare JSON).
+const BODY_LABELS: &[&str] = &[
+    "expected response:",
+    "expected response body:",
+    "response:",
+    "response body:",
+    "expected output:",
+    "expected result:",
+    "expected body:",
+    "expected:",
+    "returns:",
+    "output:",
+];
+
+/// A `# Expected Response:` comment followed, from line `from`, by a JSON
+/// body — commented (`# {`, `#   "status": "ok"`, `# }`) or bare — is one
+/// expectation of the command above it, not shell: returns the comment
+/// as `Expected: <label's own words> <body>` (the body normalised with
+/// [`crate::json_match::parse_lenient`] where it reads, as written where
+/// not) and the line after the body.
+fn response_body(comment: &str, lines: &[&str], from: usize) -> Option<(String, usize)> {
+    let lower = comment.to_lowercase();
+    let label = BODY_LABELS.iter().find(|l| lower.starts_with(*l))?;
+    let own = comment.get(label.len()..).unwrap_or_default().trim();
+    let mut body = String::new();
+    let mut depth: i64 = 0;
+    let mut in_str = false;
+    let mut escaped = false;
+    let mut i = from;
+    // Blank and empty comment lines before the body.
+    while i < lines.len() {
+        let t = lines[i].trim();
+        if t.is_empty() || t == "#" {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    let first = lines.get(i)?.trim();
+    let first = first.strip_prefix('#').map_or(first, str::trim_start);
+    let opens_json = |t: &str| {
+        t.starts_with('{')
+            || t.strip_prefix('[').is_some_and(|r| {
+                let r = r.trim_start();
+                r.is_empty()
+                    || r.starts_with(['{', '"', ']'])
+                    || r.starts_with(|c: char| c.is_ascii_digit())
+            })
+    };
+    if !opens_json(first) {
+        return None;
+    }
+    let mut bare = false;
+    let limit = (i + 500).min(lines.len());
+    while i < limit {
+        let t = lines[i].trim();
+        bare |= !t.starts_with('#');
+        let t = t
+            .strip_prefix('#')
+            .map_or(t, |r| r.strip_prefix(' ').unwrap_or(r));
+        body.push_str(t);
+        body.push('\n');
+        i += 1;
+        for c in t.chars() {
+            if in_str {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == '"' {
+                    in_str = false;
+                }
+                continue;
+            }
+            match c {
+                '"' => in_str = true,
+                '{' | '[' => depth += 1,
+                '}' | ']' => depth -= 1,
+                _ => {}
+            }
+        }
+        if depth <= 0 {
+            break;
+        }
+    }
+    if depth > 0 {
+        return None;
+    }
+    let body = match crate::json_match::parse_lenient(&body) {
+        Some(v) => v.to_string(),
+        // Bare lines that do not read as a body may be shell (`{ a; b; }`):
+        // leave them to the splitter.
+        None if bare => return None,
+        None => body.split_whitespace().collect::<Vec<_>>().join(" "),
+    };
+    let text = if own.is_empty() {
+        format!("Expected: {body}")
+    } else {
+        format!("Expected: {own} {body}")
+    };
+    Some((text, i))
 }
 
 /// Splits `cmd # comment` at a `#` that starts a word outside quotes.

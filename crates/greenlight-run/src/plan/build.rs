@@ -943,9 +943,16 @@ impl Builder<'_> {
         } else {
             format!("{}{path}", base.trim_end_matches('/'))
         };
+        let mut target = Target::request(method, url);
+        if let Target::Http { url, headers, .. } = &mut target {
+            *headers = self.profile.headers_for(url);
+        }
         Some((
-            Target::request(method, url),
-            vec![Expectation::Status { code: code_num }],
+            target,
+            vec![
+                Expectation::Status { code: code_num },
+                Expectation::Inferred,
+            ],
         ))
     }
 }

@@ -7,6 +7,7 @@ mod corpus_sandbox;
 mod corpus_targets;
 mod hostile;
 mod http_safety;
+mod inferred;
 mod inspect;
 mod load;
 mod mark;

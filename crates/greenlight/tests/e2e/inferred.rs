@@ -1,0 +1,89 @@
+//! Requests greenlight infers from an item's words (`` `GET /x` returns 200 ``):
+//! they carry the profile's headers, and a refusal for want of credentials
+//! needs review instead of failing the release.
+
+use crate::run::{profile_text, start, write};
+use crate::support::{e2e_database, stderr};
+use greenlight_fixture::Faults;
+use serde_json::Value;
+
+const DOC: &str = "# Release\n\n## Checks\n\n- [ ] `GET /api/v1/streams` returns 200\n";
+
+fn run(name: &str, extra: &str) -> (i32, Value, String) {
+    let env = start(name, Faults::NONE);
+    let profile = profile_text(
+        &env.fixture,
+        &e2e_database(),
+        "redis://127.0.0.1:6379",
+        extra,
+    );
+    let doc = write(&env.dir, "checklist.md", DOC);
+    let profile = write(&env.dir, "p.toml", &profile);
+    let json = env.dir.join("r.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_greenlight"))
+        .args(["run", &doc.display().to_string(), "--env"])
+        .arg(&profile)
+        .arg("--json")
+        .arg(&json)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let report = std::fs::read(&json)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(Value::Null);
+    (out.status.code().unwrap_or(-1), report, stderr(&out))
+}
+
+fn the_item(report: &Value) -> &Value {
+    report["items"]
+        .as_array()
+        .and_then(|items| {
+            items.iter().find(|i| {
+                i["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("GET /api/v1/streams"))
+            })
+        })
+        .expect("the inferred item is in the report")
+}
+
+#[test]
+fn inferred_request_without_credentials_needs_review() {
+    let (_, report, err) = run("inferred-401", "");
+    assert_ne!(report["verdict"], "NO_GO", "{err}");
+    let item = the_item(&report);
+    assert_eq!(item["status"], "needs_review", "{err}");
+    let step = &item["steps"][0];
+    let unverified = step["evidence"]["unverified"].to_string();
+    assert!(unverified.contains("needs credentials"), "{step}");
+    assert!(unverified.contains("401"), "{step}");
+}
+
+#[test]
+fn inferred_request_sends_the_global_headers() {
+    let (_, report, err) = run(
+        "inferred-global",
+        "[headers]\nAuthorization = \"Bearer ${USER_TOKEN}\"\n",
+    );
+    let item = the_item(&report);
+    assert_eq!(item["status"], "passed", "{err}\n{item}");
+}
+
+#[test]
+fn inferred_request_sends_its_host_headers() {
+    // A host entry matched by the request URL's host (the api service is
+    // on 127.0.0.1) carries the token.
+    let (_, report, err) = run(
+        "inferred-host",
+        "[hosts.\"127.0.0.1\"]\nheaders = { Authorization = \"Bearer ${USER_TOKEN}\" }\n",
+    );
+    let item = the_item(&report);
+    assert_eq!(item["status"], "passed", "{err}\n{item}");
+    // A wrong token for that host is still a refusal: needs review, not failed.
+    let (_, report, err) = run(
+        "inferred-host-wrong",
+        "[hosts.\"127.0.0.1\"]\nheaders = { Authorization = \"Bearer ${REVOKED_TOKEN}\" }\n",
+    );
+    assert_eq!(the_item(&report)["status"], "needs_review", "{err}");
+}
