@@ -31,9 +31,8 @@ use crate::raw_h1::{self, RawConn};
 /// Where requests of one or more targets go.
 #[derive(Debug, Clone)]
 pub(crate) struct Origin {
-    /// Resolved address, `None` if the name did not resolve (every request then fails with
-    /// a connect error).
-    pub addr: Option<SocketAddr>,
+    /// Resolved address.
+    pub addr: SocketAddr,
     /// TLS server name for `https`.
     pub tls_name: Option<rustls::pki_types::ServerName<'static>>,
 }
@@ -86,10 +85,15 @@ impl Plan {
             let origin = match keys.iter().position(|k| *k == key) {
                 Some(i) => i,
                 None => {
+                    let resolve = |reason: String| LoadError::Resolve {
+                        host: format!("{host}:{port}"),
+                        reason,
+                    };
                     let addr = tokio::net::lookup_host((host, port))
                         .await
-                        .ok()
-                        .and_then(|mut a| a.next());
+                        .map_err(|e| resolve(e.to_string()))?
+                        .next()
+                        .ok_or_else(|| resolve("no address".into()))?;
                     let tls_name = if tls {
                         Some(
                             rustls::pki_types::ServerName::try_from(host.to_string())
@@ -361,7 +365,7 @@ impl Client {
     async fn connect(&mut self, origin: usize, deadline: Instant) -> Result<Conn, ErrorKind> {
         let plan = Arc::clone(&self.plan);
         let o = &plan.origins[origin];
-        let addr = o.addr.ok_or(ErrorKind::Connect)?;
+        let addr = o.addr;
         let mut done = false;
         let fut = async {
             let tcp = TcpStream::connect(addr)
@@ -505,11 +509,35 @@ impl Client {
     }
 }
 
+/// Why an answer through hyper was not read.
+#[derive(Debug)]
+enum AnswerError {
+    Http,
+    /// The `Content-Length` or the body itself passed [`raw_h1::MAX_BODY`].
+    TooLarge,
+}
+
+impl From<hyper::Error> for AnswerError {
+    fn from(_: hyper::Error) -> Self {
+        AnswerError::Http
+    }
+}
+
 async fn read_answer(
     resp: impl Future<Output = hyper::Result<http::Response<hyper::body::Incoming>>>,
     keep_body: bool,
-) -> hyper::Result<Answer> {
+) -> Result<Answer, AnswerError> {
     let resp = resp.await?;
+    let declared = resp
+        .headers()
+        .get_all(header::CONTENT_LENGTH)
+        .iter()
+        .map(|v| v.to_str().ok().and_then(|v| v.trim().parse::<u64>().ok()));
+    for length in declared {
+        if length.is_none_or(|n| n > raw_h1::MAX_BODY) {
+            return Err(AnswerError::TooLarge);
+        }
+    }
     let mut answer = Answer {
         status: resp.status().as_u16(),
         ..Answer::default()
@@ -518,6 +546,9 @@ async fn read_answer(
     while let Some(frame) = body.frame().await {
         if let Some(data) = frame?.data_ref() {
             answer.bytes += data.len() as u64;
+            if answer.bytes > raw_h1::MAX_BODY {
+                return Err(AnswerError::TooLarge);
+            }
             if keep_body {
                 answer.body.extend_from_slice(data);
             }

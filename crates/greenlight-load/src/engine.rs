@@ -34,8 +34,12 @@ use crate::stats::{EndpointAcc, IntervalAcc, LatencyMs, LoadReport, Outcome, Wor
 ///
 /// `progress`, when given, receives a [`Snapshot`] about once a second. The run ends at its
 /// duration (or the end of its stages), after `max_requests`, or when an `abortOnFail`
-/// threshold fails; requests still in flight then are dropped, not counted. Failed requests
-/// are counted by kind, never turned into an `Err`; `Err` means the run could not happen.
+/// threshold fails. At the end of the duration no new request starts and those in flight get
+/// a grace period of `min(timeout, 30 s)` (k6's `gracefulStop`) to finish; whatever is still
+/// unanswered then — or at once on an abort — is counted as failed with
+/// [`ErrorKind::Timeout`], so a server that never answers can never look healthy. Failed
+/// requests are counted by kind, never turned into an `Err`; `Err` means the run could not
+/// happen (bad config, a host that does not resolve, no worker threads).
 pub async fn run(
     config: LoadConfig,
     progress: Option<watch::Sender<Snapshot>>,
@@ -45,7 +49,7 @@ pub async fn run(
 
 /// [`run`], stopped early when `cancel` turns true (Ctrl-C in a run): the
 /// report then covers what was measured so far, and `aborted` says
-/// `interrupted after …`.
+/// `interrupted after …`; requests in flight then count as timed out.
 pub async fn run_until(
     config: LoadConfig,
     progress: Option<watch::Sender<Snapshot>>,
@@ -244,6 +248,13 @@ struct Shared {
     target_vus: Cell<u32>,
     vus_changed: Notify,
     arrivals: RefCell<Option<Arrivals>>,
+    /// Set once the run ends: no VU starts another request.
+    stopping: Cell<bool>,
+    /// The request each VU of this thread has in flight: target and the instant its latency
+    /// counts from. Unanswered entries at the end are recorded as timed out.
+    in_flight: RefCell<Vec<Option<(usize, Instant)>>>,
+    /// Woken when a request ends while `stopping`.
+    settled: Notify,
 }
 
 impl Shared {
@@ -254,17 +265,35 @@ impl Shared {
             Some(max) => self.ctx.started.fetch_add(1, Ordering::Relaxed) < max,
         }
     }
+
+    /// Whether any VU of this thread still waits for an answer.
+    fn busy(&self) -> bool {
+        self.in_flight.borrow().iter().any(Option::is_some)
+    }
 }
+
+/// The longest wait for requests in flight when the duration is over (k6's default
+/// `gracefulStop`); never longer than the request timeout.
+const GRACEFUL_STOP: Duration = Duration::from_secs(30);
+
+/// Pause of a VU after its second failed connect in a row; it doubles per further failure up
+/// to [`MAX_CONNECT_BACKOFF`], so a refused port is not hammered at full CPU. A single
+/// failure between answers (one dead target among live ones) costs no pause.
+const FIRST_CONNECT_BACKOFF: Duration = Duration::from_millis(10);
+const MAX_CONNECT_BACKOFF: Duration = Duration::from_secs(1);
 
 async fn worker_main(ctx: WorkerCtx) -> WorkerDone {
     let cfg = Arc::clone(&ctx.config);
     let (id, threads, start, deadline) = (ctx.id, ctx.threads, ctx.start, ctx.deadline);
-    let mut stop = ctx.stop.clone();
+    let stop = ctx.stop.clone();
     let sh = Rc::new(Shared {
         acc: RefCell::new(WorkerAcc::new(&cfg.targets)),
         target_vus: Cell::new(0),
         vus_changed: Notify::new(),
         arrivals: RefCell::new(None),
+        stopping: Cell::new(false),
+        in_flight: RefCell::new(Vec::new()),
+        settled: Notify::new(),
         ctx,
     });
     let mut vus = JoinSet::new();
@@ -272,8 +301,12 @@ async fn worker_main(ctx: WorkerCtx) -> WorkerDone {
     match &cfg.model {
         LoadModel::Closed { vus: v, stages, .. } => {
             sh.target_vus.set(vus_at(*v, stages, Duration::ZERO));
-            for idx in (id..cfg.model.max_vus() as usize).step_by(threads) {
-                vus.spawn_local(closed_vu(idx as u32, Rc::clone(&sh)));
+            for (slot, idx) in (id..cfg.model.max_vus() as usize)
+                .step_by(threads)
+                .enumerate()
+            {
+                sh.in_flight.borrow_mut().push(None);
+                vus.spawn_local(closed_vu(idx as u32, slot, Rc::clone(&sh)));
             }
             if !stages.is_empty() {
                 helpers.spawn_local(ramp_vus(Rc::clone(&sh), *v, stages.clone()));
@@ -291,8 +324,9 @@ async fn worker_main(ctx: WorkerCtx) -> WorkerDone {
                 threads,
                 limit,
             ));
-            for _ in (id..*connections as usize).step_by(threads) {
-                vus.spawn_local(open_vu(Rc::clone(&sh)));
+            for slot in 0..(id..*connections as usize).step_by(threads).len() {
+                sh.in_flight.borrow_mut().push(None);
+                vus.spawn_local(open_vu(slot, Rc::clone(&sh)));
             }
         }
     }
@@ -304,21 +338,57 @@ async fn worker_main(ctx: WorkerCtx) -> WorkerDone {
             None => std::future::pending().await,
         }
     };
-    let until_stopped = async {
-        while !*stop.borrow_and_update() {
-            if stop.changed().await.is_err() {
-                std::future::pending::<()>().await;
+    let until_stopped = || {
+        let mut stop = stop.clone();
+        async move {
+            while !*stop.borrow_and_update() {
+                if stop.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
             }
         }
     };
-    tokio::select! {
-        _ = async { while vus.join_next().await.is_some() {} } => {}
-        _ = until_deadline => {}
-        _ = until_stopped => {}
-    }
+    let graceful = tokio::select! {
+        _ = async { while vus.join_next().await.is_some() {} } => false,
+        _ = until_deadline => true,
+        _ = until_stopped() => false,
+    };
     let ended = Instant::now();
+    sh.stopping.set(true);
+    if graceful {
+        let grace = cfg.timeout.min(GRACEFUL_STOP);
+        tokio::select! {
+            _ = async {
+                loop {
+                    let settled = sh.settled.notified();
+                    if !sh.busy() {
+                        break;
+                    }
+                    settled.await;
+                }
+            } => {}
+            _ = sleep(grace) => {}
+            _ = until_stopped() => {}
+        }
+    }
     vus.abort_all();
     helpers.abort_all();
+    // Requests nobody answered by now failed: a stalled server must not look healthy.
+    let now = Instant::now();
+    let unanswered: Vec<_> = sh
+        .in_flight
+        .borrow_mut()
+        .iter_mut()
+        .filter_map(Option::take)
+        .collect();
+    for (t, from) in unanswered {
+        record(
+            &sh,
+            t,
+            Err(ErrorKind::Timeout),
+            (now - from).as_micros() as u64,
+        );
+    }
     let dropped = sh
         .arrivals
         .borrow()
@@ -365,18 +435,19 @@ async fn ramp_vus(sh: Rc<Shared>, vus: u32, stages: Vec<(Duration, u32)>) {
     }
 }
 
-async fn closed_vu(idx: u32, sh: Rc<Shared>) {
+async fn closed_vu(idx: u32, slot: usize, sh: Rc<Shared>) {
     let think = match &sh.ctx.config.model {
         LoadModel::Closed { think_time, .. } => *think_time,
         LoadModel::Open { .. } => Duration::ZERO,
     };
     let mut client = Client::new(Arc::clone(&sh.ctx.plan));
     let mut iteration = idx as usize;
+    let mut vu = Vu::new(slot);
     loop {
         while idx >= sh.target_vus.get() {
             sh.vus_changed.notified().await;
         }
-        if !iterate(&sh, &mut client, iteration, None).await {
+        if !iterate(&sh, &mut client, &mut vu, iteration, None).await {
             return;
         }
         iteration += 1;
@@ -386,8 +457,9 @@ async fn closed_vu(idx: u32, sh: Rc<Shared>) {
     }
 }
 
-async fn open_vu(sh: Rc<Shared>) {
+async fn open_vu(slot: usize, sh: Rc<Shared>) {
     let mut client = Client::new(Arc::clone(&sh.ctx.plan));
+    let mut vu = Vu::new(slot);
     let mut slot = Box::pin(sleep(Duration::ZERO));
     let mut iteration = 0usize;
     loop {
@@ -407,18 +479,31 @@ async fn open_vu(sh: Rc<Shared>) {
         } else {
             Some(intended)
         };
-        if !iterate(&sh, &mut client, iteration, measure_from).await {
+        if !iterate(&sh, &mut client, &mut vu, iteration, measure_from).await {
             return;
         }
         iteration += 1;
     }
 }
 
+/// A VU's own bookkeeping: its in-flight slot and its failed connects in a row.
+struct Vu {
+    slot: usize,
+    refused: u32,
+}
+
+impl Vu {
+    fn new(slot: usize) -> Self {
+        Self { slot, refused: 0 }
+    }
+}
+
 /// One iteration: one request (round robin) or every target in order (sequence). Returns
-/// `false` once the request budget is spent.
+/// `false` once the request budget is spent or the run is stopping.
 async fn iterate(
     sh: &Shared,
     client: &mut Client,
+    vu: &mut Vu,
     iteration: usize,
     measure_from: Option<Instant>,
 ) -> bool {
@@ -428,19 +513,40 @@ async fn iterate(
         Selection::Sequence => (0, n),
     };
     for (j, t) in (first..first + count).enumerate() {
-        if !sh.take_budget() {
+        if sh.stopping.get() || !sh.take_budget() {
             return false;
         }
         let t0 = Instant::now();
-        let result = client.exchange(t, t0).await;
-        let t1 = Instant::now();
         let from = if j == 0 {
             measure_from.unwrap_or(t0)
         } else {
             t0
         };
+        if let Some(entry) = sh.in_flight.borrow_mut().get_mut(vu.slot) {
+            *entry = Some((t, from));
+        }
+        let result = client.exchange(t, t0).await;
+        let t1 = Instant::now();
+        if let Some(entry) = sh.in_flight.borrow_mut().get_mut(vu.slot) {
+            *entry = None;
+        }
+        let refused = matches!(result, Err(ErrorKind::Connect));
         let latency = (t1 - from).as_micros() as u64;
         record(sh, t, result, latency);
+        if sh.stopping.get() {
+            sh.settled.notify_one();
+            return false;
+        }
+        // A refused or unreachable origin answers at once: back off instead of spinning.
+        if refused {
+            vu.refused = vu.refused.saturating_add(1);
+            if vu.refused >= 2 {
+                let doublings = (vu.refused - 2).min(16);
+                sleep((FIRST_CONNECT_BACKOFF * (1 << doublings)).min(MAX_CONNECT_BACKOFF)).await;
+            }
+        } else {
+            vu.refused = 0;
+        }
     }
     true
 }

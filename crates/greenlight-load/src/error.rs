@@ -14,6 +14,15 @@ pub enum LoadError {
     /// An environment variable the script needs is not set.
     #[error("environment variable {0} is not set")]
     MissingEnv(String),
+    /// A target's host name does not resolve: the run would measure nothing but connect
+    /// errors, so it does not start.
+    #[error("cannot resolve {host}: {reason}")]
+    Resolve {
+        /// The host (and port) looked up.
+        host: String,
+        /// The resolver's answer.
+        reason: String,
+    },
     /// The worker threads or their runtimes could not be started.
     #[error("could not start the load workers: {0}")]
     Runtime(#[from] std::io::Error),
@@ -28,13 +37,14 @@ pub enum LoadError {
 pub enum ErrorKind {
     /// TCP connect or TLS handshake failed (refused, unreachable, bad certificate, …).
     Connect,
-    /// No complete answer within the request timeout.
+    /// No complete answer within the request timeout, or none yet when the run ended.
     Timeout,
     /// The answer's status was 4xx.
     Status4xx,
     /// The answer's status was 5xx.
     Status5xx,
-    /// Anything else: connection reset mid-request, protocol error, …
+    /// Anything else: connection reset mid-request, protocol error, a body larger than
+    /// its `Content-Length` promised or than the body limit, …
     Other,
 }
 

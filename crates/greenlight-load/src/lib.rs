@@ -36,8 +36,8 @@ pub use engine::{run, run_until};
 pub use error::{ErrorKind, LoadError, RecogniseError};
 pub use k6::{K6Script, recognise_k6};
 pub use model::{
-    Check, CheckPredicate, CompareOp, LoadConfig, LoadModel, Selection, Snapshot, Target,
-    parse_duration,
+    Check, CheckPredicate, CompareOp, DEFAULT_TIMEOUT, LoadConfig, LoadModel, Selection, Snapshot,
+    Target, parse_duration,
 };
 pub use stats::{CheckReport, EndpointReport, ErrorCounts, LatencyMs, LoadReport};
 pub use threshold::{

@@ -216,6 +216,9 @@ impl LoadModel {
     }
 }
 
+/// The request timeout when none is given: k6's default (`params.timeout`, 60 s).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Everything a load run needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LoadConfig {
@@ -227,7 +230,7 @@ pub struct LoadConfig {
     pub model: LoadModel,
     /// Run length. `None` means the stages' total, or (without stages) until `max_requests`.
     pub duration: Option<Duration>,
-    /// Timeout of one request (connect included).
+    /// Timeout of one request (connect included); [`DEFAULT_TIMEOUT`] by default.
     pub timeout: Duration,
     /// Speak HTTP/2 (ALPN `h2` over TLS, prior knowledge over plain TCP).
     pub http2: bool,
@@ -253,7 +256,7 @@ impl LoadConfig {
                 stages: Vec::new(),
             },
             duration: Some(duration),
-            timeout: Duration::from_secs(20),
+            timeout: DEFAULT_TIMEOUT,
             http2: false,
             keep_alive: true,
             max_requests: None,

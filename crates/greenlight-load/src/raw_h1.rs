@@ -22,6 +22,13 @@ const MAX_HEAD: usize = 64 * 1024;
 /// Most headers in a response head.
 const MAX_HEADERS: usize = 64;
 const READ_CHUNK: usize = 16 * 1024;
+/// Largest response body accepted (1 GiB): a bigger `Content-Length` is a broken or hostile
+/// answer, not a success, and so is a body streamed past it.
+pub(crate) const MAX_BODY: u64 = 1 << 30;
+
+fn too_large() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, "response body over the limit")
+}
 
 /// Serialises a request once: request line, headers, body.
 pub(crate) fn serialize(method: &Method, path: &str, headers: &HeaderMap, body: &[u8]) -> Bytes {
@@ -130,7 +137,7 @@ impl RawConn {
                 match resp.parse(&self.buf[self.start..self.end]) {
                     Ok(httparse::Status::Complete(n)) => {
                         let status = resp.code.unwrap_or(0);
-                        let (framing, close) = framing_of(resp.headers, resp.version);
+                        let (framing, close) = framing_of(resp.headers, resp.version)?;
                         Some((n, status, framing, close))
                     }
                     Ok(httparse::Status::Partial) => None,
@@ -167,6 +174,9 @@ impl RawConn {
                 reusable = false;
                 loop {
                     self.take(usize::MAX, keep_body, &mut answer);
+                    if answer.bytes > MAX_BODY {
+                        return Err(too_large());
+                    }
                     if self.fill(true).await? == 0 {
                         break;
                     }
@@ -239,6 +249,9 @@ impl RawConn {
                     }
                 }
             }
+            if answer.bytes.saturating_add(size) > MAX_BODY {
+                return Err(too_large());
+            }
             self.read_exact_body(size, keep_body, answer).await?;
             while self.end - self.start < 2 {
                 self.fill(false).await?;
@@ -254,17 +267,35 @@ impl RawConn {
     }
 }
 
-/// The body framing and whether the server closes the connection after it.
-fn framing_of(headers: &[httparse::Header<'_>], version: Option<u8>) -> (Framing, bool) {
+/// The body framing and whether the server closes the connection after it. A
+/// `Content-Length` that is not a number, disagrees with another one or passes
+/// [`MAX_BODY`] is an error (RFC 9112 §6.3: an invalid length is unrecoverable).
+fn framing_of(
+    headers: &[httparse::Header<'_>],
+    version: Option<u8>,
+) -> io::Result<(Framing, bool)> {
     let mut framing = Framing::UntilClose;
+    let mut length: Option<u64> = None;
     let mut close = version == Some(0);
     for h in headers {
         if h.name.eq_ignore_ascii_case("content-length") {
-            if let Some(n) = std::str::from_utf8(h.value)
+            let n = std::str::from_utf8(h.value)
                 .ok()
-                .and_then(|v| v.trim().parse().ok())
-                && !matches!(framing, Framing::Chunked)
-            {
+                .map(str::trim)
+                .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|v| v.parse::<u64>().ok())
+                .filter(|&n| n <= MAX_BODY)
+                .ok_or_else(|| {
+                    io::Error::new(io::ErrorKind::InvalidData, "bad or absurd Content-Length")
+                })?;
+            if length.is_some_and(|l| l != n) {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "conflicting Content-Length headers",
+                ));
+            }
+            length = Some(n);
+            if !matches!(framing, Framing::Chunked) {
                 framing = Framing::Length(n);
             }
         } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
@@ -284,7 +315,7 @@ fn framing_of(headers: &[httparse::Header<'_>], version: Option<u8>) -> (Framing
             }
         }
     }
-    (framing, close)
+    Ok((framing, close))
 }
 
 #[cfg(test)]

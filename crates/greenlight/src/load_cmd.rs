@@ -24,13 +24,19 @@ pub struct LoadArgs {
     /// How long (10s, 2m).
     #[arg(long, default_value = "10s")]
     pub duration: String,
+    /// Timeout of one request, connect included (k6's default: 60s).
+    /// Requests still unanswered when the run ends get at most
+    /// min(timeout, 30s) more, then count as timed out.
+    #[arg(long, default_value = "60s")]
+    pub timeout: String,
     /// Ramping stages, `DURATION:TARGET,…` (e.g. 30s:50,1m:100,30s:0): VUs,
     /// or requests per second with --rate.
     #[arg(long)]
     pub stages: Option<String>,
     /// A k6 threshold, repeatable: `p(95)<300` (http_req_duration),
     /// `rate<0.05` (http_req_failed), `count>1000` (http_reqs), or
-    /// `METRIC:EXPR` such as `checks:rate>0.99`.
+    /// `METRIC:EXPR` such as `checks:rate>0.99`. Without one, load steps'
+    /// default applies: `http_req_failed: rate<0.01`.
     #[arg(long = "threshold", value_name = "EXPR")]
     pub thresholds: Vec<String>,
     /// A request header, repeatable (`Name: value`).
@@ -74,6 +80,10 @@ fn duration(s: &str, flag: &str) -> Result<Duration, Failure> {
 
 pub fn run(args: LoadArgs) -> Result<u8, Failure> {
     let run_for = duration(&args.duration, "--duration")?;
+    let timeout = duration(&args.timeout, "--timeout")?;
+    if timeout.is_zero() {
+        return Err(Failure::usage("--timeout must be positive"));
+    }
     let mut target = Target::new(args.method.to_ascii_uppercase(), args.url.clone());
     for h in &args.headers {
         let (k, v) = h
@@ -126,11 +136,22 @@ pub fn run(args: LoadArgs) -> Result<u8, Failure> {
     }
     config.targets = vec![target];
     config.http2 = args.http2;
+    config.timeout = timeout;
     config.thresholds = args
         .thresholds
         .iter()
         .map(|t| threshold(t))
         .collect::<Result<_, _>>()?;
+    if config.thresholds.is_empty() {
+        // As for load steps: without a threshold, a run answered by
+        // nothing but errors would pass.
+        let (metric, expr) = greenlight_run::load_step::DEFAULT_THRESHOLD;
+        config.thresholds.push(
+            greenlight_load::parse_threshold(metric, expr)
+                .map_err(|e| Failure::usage(format!("default threshold: {e}")))?,
+        );
+        eprintln!("no --threshold given: applying the default {metric}: {expr}");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()

@@ -4,6 +4,7 @@
 mod engine;
 mod k6;
 mod server;
+mod stalls;
 
 /// Tests that saturate the CPU take this lock shared; tests that measure latency precisely
 /// take it exclusively, so they do not run beside a closed-model flood.

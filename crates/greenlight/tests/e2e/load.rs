@@ -451,3 +451,140 @@ fn ctrl_c_stops_a_running_load_step() {
     assert!(step["evidence"]["load"]["requests"].as_u64().unwrap() > 0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A stand-in that never answers on every other connection (held open
+/// until the test ends) and answers one request then closes on the others.
+/// Plain threads, loopback only; it lives as long as the test process.
+fn half_hanging_service() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut s) = stream else { return };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 1024];
+                let mut seen = Vec::new();
+                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(k) => seen.extend_from_slice(&buf[..k]),
+                    }
+                }
+                if n % 2 == 1 {
+                    std::thread::sleep(Duration::from_secs(120));
+                    return;
+                }
+                let _ = s.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 15\r\nConnection: close\r\n\r\n{\"status\":\"ok\"}",
+                );
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn standalone_load_counts_requests_a_server_never_answers() {
+    let base = half_hanging_service();
+    let dir = scratch("load-hang-cli");
+    let json = dir.join("load.json");
+    let t0 = std::time::Instant::now();
+    let out = greenlight(&[
+        "load",
+        &format!("{base}/health"),
+        "--duration",
+        "2s",
+        "--vus",
+        "4",
+        "--threshold",
+        "http_req_failed:rate<0.01",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    // 2 s of load, then at most k6's 30 s grace for what is in flight.
+    assert!(t0.elapsed() < Duration::from_secs(45), "{:?}", t0.elapsed());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let rate = report["failed_rate"].as_f64().unwrap();
+    assert!((0.3..=0.7).contains(&rate), "{report:#}");
+    assert!(
+        report["errors"]["timeout"].as_u64().unwrap() >= 4,
+        "{report:#}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn standalone_load_without_a_threshold_applies_the_default_and_fails() {
+    // Nothing listens on port 1: every request fails.
+    let out = greenlight(&[
+        "load",
+        "http://127.0.0.1:1/health",
+        "--duration",
+        "1s",
+        "--vus",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("applying the default http_req_failed: rate<0.01"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("rate<0.01"), "{}", stdout(&out));
+}
+
+#[test]
+fn standalone_load_against_an_unknown_host_stops_at_once() {
+    let t0 = std::time::Instant::now();
+    let out = greenlight(&[
+        "load",
+        "http://greenlight-e2e-host.invalid/health",
+        "--duration",
+        "30s",
+    ]);
+    assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("cannot resolve greenlight-e2e-host.invalid:80"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_k6_step_against_a_hanging_service_is_not_go() {
+    let base = half_hanging_service();
+    let dir = scratch("load-hang-k6");
+    let doc = r#"# Release
+
+- [ ] **Health under load**
+  ```javascript
+  import http from 'k6/http';
+  export const options = { vus: 4, duration: '1s' };
+  export default function () {
+    http.get('https://staging-api.yourdomain.com/health', { timeout: '2s' });
+  }
+  ```
+
+| Metric | Target |
+|--------|--------|
+| Error Rate | < 1% |
+"#;
+    let profile = format!(
+        "[hosts]\n\"staging-api.yourdomain.com\" = \"{base}\"\n[allow]\nload = true\n[load]\nmax_duration = \"1s\"\nmax_vus = 4\n"
+    );
+    let t0 = std::time::Instant::now();
+    let (code, report) = run(&dir, doc, &profile, &[]);
+    assert!(t0.elapsed() < Duration::from_secs(30), "{:?}", t0.elapsed());
+    assert_ne!(report["verdict"], "GO", "{report:#}");
+    assert_eq!(code, 1, "{report:#}");
+    let k6 = &item(&report, "Health under load")["steps"][0];
+    assert_eq!(k6["status"], "failed", "{k6:#}");
+    let rate = k6["evidence"]["load"]["failed_rate"].as_f64().unwrap();
+    assert!((0.3..=0.7).contains(&rate), "{k6:#}");
+    let row = item(&report, "Error Rate");
+    assert_eq!(row["status"], "failed", "{row:#}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
