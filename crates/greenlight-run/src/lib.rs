@@ -12,6 +12,7 @@ pub mod contained;
 pub mod execute;
 pub mod load_step;
 pub mod outcome;
+pub mod pipeline;
 pub mod plan;
 pub mod profile;
 pub mod redact;
