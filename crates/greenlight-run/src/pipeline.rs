@@ -62,8 +62,8 @@ const ERROR_WORDS: &[&str] = &[
     "critical",
     "traceback",
     "crash",
-    "oom",
     "segfault",
+    "warn",
 ];
 
 /// Reads a script's last pipeline. Scripts that do not parse are read as [`ExitReading::ExitCode`]
@@ -431,6 +431,7 @@ mod tests {
             "grep -c ERROR app.log",
             "kubectl logs x | egrep 'FATAL|Traceback'",
             "grep -A 3 -i exception log.txt",
+            "cargo build --all 2>&1 | grep warning",
         ] {
             assert!(
                 matches!(reading(s), ExitReading::ErrorSearch { .. }),

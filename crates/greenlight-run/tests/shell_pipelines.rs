@@ -73,7 +73,10 @@ async fn pipelines_are_not_passed_on_the_exit_code_alone() {
     .await;
     let (false_wc, note) = &r[0];
     assert_eq!(false_wc.status, Status::Failed, "{false_wc:#?}");
-    assert!(note.as_deref().unwrap().starts_with("needs review"), "{note:?}");
+    assert!(
+        note.as_deref().unwrap().starts_with("needs review"),
+        "{note:?}"
+    );
 
     let (bare_wc, note) = &r[1];
     assert_eq!(bare_wc.status, Status::NeedsReview, "{bare_wc:#?}");
@@ -155,6 +158,10 @@ async fn git_status_with_no_changes_is_judged_on_its_output() {
     assert_eq!(clean[1].0.status, Status::Passed, "{:#?}", clean[1]);
     assert_eq!(clean[2].0.status, Status::NeedsReview, "{:#?}", clean[2]);
     assert_eq!(dirty[0].0.status, Status::Failed, "{:#?}", dirty[0]);
-    assert!(dirty[0].0.evidence.failures[0].contains("a.txt"), "{:#?}", dirty[0]);
+    assert!(
+        dirty[0].0.evidence.failures[0].contains("a.txt"),
+        "{:#?}",
+        dirty[0]
+    );
     assert_eq!(dirty[1].0.status, Status::Failed, "{:#?}", dirty[1]);
 }
