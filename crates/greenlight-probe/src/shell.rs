@@ -33,6 +33,11 @@ pub struct ShellSpec {
     /// Keep at most this many bytes of stdout, and as many of stderr (the rest is read and
     /// dropped, so the script never blocks on a full pipe).
     pub max_output: usize,
+    /// Run bash with `-o pipefail`, so a pipeline fails when any of its commands fails
+    /// (`false | wc -l` exits 1), not only when the last one does. Set on the command line,
+    /// not spliced into the script: a script that says `set +o pipefail` still gets its way,
+    /// and line numbers in its error messages stay right. Ignored where only `sh` exists.
+    pub pipefail: bool,
 }
 
 impl Default for ShellSpec {
@@ -43,6 +48,7 @@ impl Default for ShellSpec {
             cwd: None,
             timeout: Duration::from_secs(60),
             max_output: DEFAULT_MAX_OUTPUT,
+            pipefail: true,
         }
     }
 }
@@ -95,6 +101,9 @@ pub async fn run_shell(spec: ShellSpec) -> Result<ShellReport> {
         detail: "neither bash nor sh was found on PATH".into(),
     })?;
     let mut cmd = Command::new(&shell);
+    if spec.pipefail && shell.file_name().is_some_and(|n| n == "bash") {
+        cmd.args(["-o", "pipefail"]);
+    }
     cmd.arg("-c")
         .arg(&spec.script)
         .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))

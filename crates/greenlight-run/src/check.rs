@@ -352,6 +352,26 @@ pub enum Expectation {
     /// written: a 401 or 403 answer means the document gave no credentials
     /// for it, so the check needs review instead of failing.
     Inferred,
+    /// A shell step's standard output, trimmed, is exactly this (numbers compare by value):
+    /// `… | wc -l` with `# Expected: 0`.
+    OutputEquals {
+        text: String,
+    },
+    /// A shell step prints nothing on standard output (`git status --porcelain` with
+    /// "No changes").
+    OutputEmpty,
+    /// A search for error lines found none. Read inverted, as grep means it: exit 1 with no
+    /// output (or a count of 0) passes as "no errors found"; exit 0 shows the matches and
+    /// leaves the step *needs review*; any other exit fails. See [`crate::pipeline`].
+    NoErrorMatches,
+    /// Exit 0; exit 1 leaves the step *needs review*, since a `grep` in the pipeline exits 1
+    /// when no line matched, which `pipefail` cannot tell from a failing command.
+    SucceedsOrNoMatch,
+    /// The exit code does not tell and nothing checkable was written: the step needs review,
+    /// with its output shown.
+    ReadOutput {
+        why: String,
+    },
     /// A load figure within a metric table's limit.
     Metric {
         figure: LoadFigure,
@@ -384,6 +404,11 @@ impl Expectation {
                 "inferred from the item's words (401/403: needs credentials)".into()
             }
             Expectation::Metric { written, .. } => format!("measured value {written}"),
+            Expectation::OutputEquals { text } => format!("output is {text:?}"),
+            Expectation::OutputEmpty => "no output".into(),
+            Expectation::NoErrorMatches => "the error search finds nothing".into(),
+            Expectation::SucceedsOrNoMatch => "succeeds (exit 1: a grep matched nothing?)".into(),
+            Expectation::ReadOutput { why } => format!("a person reads the output ({why})"),
         }
     }
 }
@@ -405,6 +430,12 @@ pub struct Observation {
     pub load: Option<Arc<LoadReport>>,
     /// A metric-table figure's measured value.
     pub metric: Option<f64>,
+    /// A shell step's exit code (`None`: killed, timed out, or not a shell step).
+    pub exit_code: Option<i32>,
+    /// A shell step's standard output alone (`body` holds stdout then stderr).
+    pub stdout: Option<String>,
+    /// A shell step's standard error alone.
+    pub stderr: Option<String>,
 }
 
 /// The judgement of one observation.
@@ -422,8 +453,16 @@ pub fn judge(expect: &[Expectation], obs: &Observation) -> Judgement {
     let mut failures = Vec::new();
     let mut unverified = Vec::new();
     let mut expected = Vec::new();
+    // Expectations that read a shell's exit code themselves judge its failure.
+    let reads_exit = expect.iter().any(|e| {
+        matches!(
+            e,
+            Expectation::NoErrorMatches | Expectation::SucceedsOrNoMatch
+        )
+    });
     if let Some(err) = &obs.error
         && obs.status.is_none()
+        && !reads_exit
     {
         failures.push(err.clone());
     }
@@ -565,6 +604,47 @@ fn check_one(e: &Expectation, obs: &Observation) -> Option<Miss> {
             }
             None => fail("the load test gave no results".into()),
         },
+        Expectation::OutputEquals { text } => {
+            let out = obs.stdout.as_deref().unwrap_or(&obs.body).trim();
+            let want = text.trim();
+            let same_number = match (out.parse::<f64>(), want.parse::<f64>()) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => false,
+            };
+            if out == want || same_number {
+                None
+            } else {
+                fail(format!(
+                    "expected output {want:?}, got {:?}",
+                    excerpt(out, 160)
+                ))
+            }
+        }
+        Expectation::OutputEmpty => {
+            let out = obs.stdout.as_deref().unwrap_or(&obs.body).trim();
+            if out.is_empty() {
+                None
+            } else {
+                fail(format!("expected no output, got {:?}", excerpt(out, 160)))
+            }
+        }
+        Expectation::NoErrorMatches => no_error_matches(obs),
+        Expectation::SucceedsOrNoMatch => match obs.exit_code {
+            Some(0) => None,
+            Some(1) => Some(Miss::Unverifiable(format!(
+                "exited with status 1: a grep in the pipeline matched nothing, or a command before it failed; output {:?}",
+                excerpt(&obs.body, 160)
+            ))),
+            _ => Some(Miss::Failed(
+                obs.error
+                    .clone()
+                    .unwrap_or_else(|| "the script failed".into()),
+            )),
+        },
+        Expectation::ReadOutput { why } => Some(Miss::Unverifiable(format!(
+            "{why}; check the output: {:?}",
+            excerpt(&obs.body, 300)
+        ))),
         Expectation::Metric {
             figure,
             op,
@@ -575,6 +655,37 @@ fn check_one(e: &Expectation, obs: &Observation) -> Option<Miss> {
             Some(v) => fail(format!("expected {written}, measured {}", figure.show(v))),
             None => fail(format!("expected {written}, but no load test measured it")),
         },
+    }
+}
+
+/// An error search read as grep means it: exit 1 = no line matched = no errors found.
+fn no_error_matches(obs: &Observation) -> Option<Miss> {
+    let out = obs.stdout.as_deref().unwrap_or(&obs.body).trim();
+    let err = obs.stderr.as_deref().unwrap_or("").trim();
+    match obs.exit_code {
+        // `grep -c` prints 0 when nothing matched.
+        Some(1) if out.is_empty() || out == "0" => {
+            if err.is_empty() {
+                None
+            } else {
+                Some(Miss::Unverifiable(format!(
+                    "the error search found nothing, but a command printed to stderr: {:?}; it may have failed, so the empty search proves nothing",
+                    excerpt(err, 160)
+                )))
+            }
+        }
+        // Whether a matching line is a real failure (not `0 errors`, a handled retry) takes a
+        // person: the step is not passed, and not failed on a word alone.
+        Some(0) => {
+            let lines = out.lines().count();
+            Some(Miss::Unverifiable(format!(
+                "the error search matched {lines} line(s); errors may have occurred: {:?}",
+                excerpt(out, 300)
+            )))
+        }
+        _ => Some(Miss::Failed(obs.error.clone().unwrap_or_else(|| {
+            format!("the error search itself failed: {:?}", excerpt(err, 160))
+        }))),
     }
 }
 

@@ -714,6 +714,9 @@ impl Executor {
                             body: output,
                             duration: r.duration,
                             error,
+                            exit_code: r.exit_code,
+                            stdout: Some(r.stdout),
+                            stderr: Some(r.stderr),
                             ..Observation::default()
                         }
                     }

@@ -13,6 +13,7 @@ pub mod execute;
 pub mod json_match;
 pub mod load_step;
 pub mod outcome;
+pub mod pipeline;
 pub mod plan;
 pub mod profile;
 pub mod redact;

@@ -51,6 +51,34 @@ async fn exit_codes_and_output() {
 }
 
 #[tokio::test]
+async fn pipelines_fail_when_any_command_fails() {
+    let r = run_shell(spec("false | wc -l")).await.unwrap();
+    assert_eq!(r.exit_code, Some(1), "pipefail is on: {r:?}");
+    assert_eq!(r.stdout.trim(), "0");
+    // The rightmost failing command gives the status.
+    let r = run_shell(spec("(exit 3) | (exit 4) | cat")).await.unwrap();
+    assert_eq!(r.exit_code, Some(4));
+    let r = run_shell(spec("echo a | wc -l")).await.unwrap();
+    assert!(r.success());
+    // A script's own choice wins, and other options stay as bash's defaults.
+    let r = run_shell(spec("set +o pipefail; false | wc -l"))
+        .await
+        .unwrap();
+    assert!(r.success());
+    let r = run_shell(spec("false; echo after")).await.unwrap();
+    assert!(r.success(), "no errexit was added: {r:?}");
+    assert_eq!(r.stdout, "after\n");
+    // Off on request.
+    let r = run_shell(ShellSpec {
+        pipefail: false,
+        ..spec("false | wc -l")
+    })
+    .await
+    .unwrap();
+    assert!(r.success());
+}
+
+#[tokio::test]
 async fn env_vars_are_passed_and_stay_inert() {
     let marker = PathBuf::from(format!(
         "/tmp/greenlight-pwned-{}-{}",

@@ -575,7 +575,10 @@ impl Builder<'_> {
         if !split.not_understood.is_empty() {
             let note = split.not_understood.join("; ");
             for c in &mut self.plan.checks[first..] {
-                c.note = Some(note.clone());
+                c.note = Some(match c.note.take() {
+                    Some(own) => format!("{note}; {own}"),
+                    None => note.clone(),
+                });
             }
         }
         for load in split.loads {
@@ -741,6 +744,12 @@ impl Builder<'_> {
         if expect.is_empty() {
             expect.push(Expectation::Succeeds);
         }
+        // A shell step whose exit code does not say whether it passed (`… | wc -l`, an error
+        // search, `git status`) is judged by its output, or needs review.
+        let mut note = None;
+        if let Target::Shell { script } = &target {
+            (expect, note) = crate::pipeline::adjust(script, expect);
+        }
         // A native target needs exactly what its strings refer to.
         let needs = if matches!(target, Target::Shell { .. }) {
             needs
@@ -848,7 +857,7 @@ impl Builder<'_> {
             depends_on,
             gate,
             eventually: None,
-            note: None,
+            note,
         });
         self.plan.items[item].checks.push(index);
         self.plan.phases[phase].checks.push(index);
