@@ -146,6 +146,12 @@ pub struct Step {
     pub code: String,
     pub item: Option<usize>,
     pub phase: Option<usize>,
+    /// The source lines directly after the block, up to the next heading,
+    /// fence, table, task item or item at a shallower indent (blank lines
+    /// dropped): where people write `- Expected: No changes` or
+    /// `**Expected:** 200 OK` for the block above.
+    #[serde(skip)]
+    pub after: Vec<String>,
 }
 
 /// A Markdown table.

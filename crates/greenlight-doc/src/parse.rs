@@ -642,6 +642,7 @@ fn assemble(ctx: &Ctx, mut raw: Raw) -> Checklist {
             code: c.code,
             item,
             phase: c.phase,
+            after: crate::following::lines_after(&ctx.decoded.text, &c.range),
         });
     }
 
