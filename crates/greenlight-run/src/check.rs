@@ -342,6 +342,8 @@ pub enum Expectation {
     },
     /// Certificate chain valid and not expired.
     CertificateValid,
+    /// No output at all (`- Expected: No changes` after `git diff`).
+    OutputEmpty,
     /// Words no recogniser can check: the item needs review.
     Unverifiable {
         text: String,
@@ -372,6 +374,7 @@ impl Expectation {
             }
             Expectation::LatencyUnder { ms } => format!("under {ms} ms"),
             Expectation::Succeeds => "succeeds".into(),
+            Expectation::OutputEmpty => "no output".into(),
             Expectation::TlsAtLeast { version } => format!("TLS ≥ {version}"),
             Expectation::CertificateValid => "certificate valid and not expired".into(),
             Expectation::Unverifiable { text } => format!("“{text}” (not machine-checkable)"),
@@ -517,6 +520,7 @@ fn check_one(e: &Expectation, obs: &Observation) -> Option<Miss> {
             }
         }
         Expectation::Succeeds => obs.error.as_ref().map(|e| Miss::Failed(e.clone())),
+        Expectation::OutputEmpty => output_empty(obs),
         Expectation::TlsAtLeast { version } => match &obs.tls_protocol {
             Some(p) if tls_rank(p) >= tls_rank(version) => None,
             Some(p) => fail(format!("expected TLS ≥ {version}, negotiated {p}")),
@@ -545,6 +549,16 @@ fn check_one(e: &Expectation, obs: &Observation) -> Option<Miss> {
             None => fail(format!("expected {written}, but no load test measured it")),
         },
     }
+}
+
+/// `OutputEmpty`: nothing but whitespace came out.
+fn output_empty(obs: &Observation) -> Option<Miss> {
+    (!obs.body.trim().is_empty()).then(|| {
+        Miss::Failed(format!(
+            "expected no output, got {:?}",
+            excerpt(&obs.body, 160)
+        ))
+    })
 }
 
 fn tls_rank(v: &str) -> u32 {
