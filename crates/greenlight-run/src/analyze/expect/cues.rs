@@ -327,7 +327,11 @@ pub(super) fn find(text: &str, anywhere: bool) -> Option<Found<'_>> {
                 })
                 .max_by_key(|(_, e)| *e);
             if let Some((v, v_end)) = verb {
-                if matches!(*v, "be" | "sein" | "être" | "ser" | "see" | "read") && !strong_position
+                // `should be` inside a sentence: only a latency limit counts
+                // (`response time should be < 200ms`), not `should be run first`.
+                if matches!(*v, "be" | "sein" | "être" | "ser" | "see" | "read")
+                    && !strong_position
+                    && latency(&text[v_end..]).is_none()
                 {
                     continue;
                 }
@@ -340,7 +344,9 @@ pub(super) fn find(text: &str, anywhere: bool) -> Option<Found<'_>> {
                 });
             }
             // Verb at the end (`sollte 200 liefern`, `deve 200 retornar`).
-            if strong_position && let Some(inner) = strip_final_verb_opt(after) {
+            if (strong_position || latency(after).is_some())
+                && let Some(inner) = strip_final_verb_opt(after)
+            {
                 return Some(Found {
                     rest: trim_lead(inner).into(),
                     at_start: i == 0,
