@@ -44,7 +44,7 @@ pub fn analyze_block(code: &str, _lang: Option<&str>) -> BlockAnalysis {
     for (k, piece) in pieces.iter().enumerate() {
         match piece {
             Piece::Blank => blank_since_command = true,
-            Piece::Comment { text, .. } => match expect::parse_comment(text) {
+            Piece::Comment { text, .. } => match comment_expectation(text, &pieces[k + 1..]) {
                 Some(exp) => {
                     let forward = comment_speaks_forward(
                         &pieces[k + 1..],
@@ -126,6 +126,29 @@ pub fn analyze_block(code: &str, _lang: Option<&str>) -> BlockAnalysis {
         decided_why: (class > Class::Read).then_some(decided_why).flatten(),
         expect: Vec::new(),
     }
+}
+
+/// The expectation a comment states. A bare label (`# Should show:`) takes
+/// the comment lines below it as its text, left for review.
+fn comment_expectation(text: &str, next: &[Piece]) -> Option<Vec<Expectation>> {
+    if let Some(exp) = expect::parse_comment(text) {
+        return Some(exp);
+    }
+    if !expect::is_bare_label(text) {
+        return None;
+    }
+    let below: Vec<&str> = next
+        .iter()
+        .map_while(|p| match p {
+            Piece::Comment { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    Some(vec![Expectation::Unverifiable {
+        text: format!("{} {}", text.trim(), below.join("; "))
+            .trim()
+            .to_string(),
+    }])
 }
 
 /// Whether an expectation comment speaks of the command below it rather
