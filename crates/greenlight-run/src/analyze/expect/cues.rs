@@ -259,20 +259,7 @@ pub(super) fn find(text: &str, anywhere: bool) -> Option<Found<'_>> {
             if colon && !has_colon {
                 continue;
             }
-            // `Expected: …` or `Expected 200`, never `Expectations are …`.
-            if !has_colon
-                && !after.starts_with(['-', '–', '—'])
-                && !after
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_digit() || c == '"' || c == '{' || c == '<')
-                && !after.is_empty()
-                && !matches!(
-                    label,
-                    "returns" | "must see" | "should see" | "you should see"
-                )
-                && !(label == "expected" && after.starts_with(['(', '[']))
-            {
+            if !label_fits(label, after, has_colon) {
                 continue;
             }
             best = Some((end, colon));
@@ -399,6 +386,22 @@ pub(super) fn find(text: &str, anywhere: bool) -> Option<Found<'_>> {
         }
     }
     None
+}
+
+/// `Expected: …` or `Expected 200`, never `Expectations are …` or
+/// `Expected behaviour is documented`.
+fn label_fits(label: &str, after: &str, has_colon: bool) -> bool {
+    let opens_value = after
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_digit() || matches!(c, '"' | '{' | '<' | '-' | '–' | '—'));
+    has_colon
+        || opens_value
+        || after.is_empty()
+        || matches!(
+            label,
+            "returns" | "must see" | "should see" | "you should see"
+        )
 }
 
 /// Particles and case suffixes that tie the expectation to the verb:
