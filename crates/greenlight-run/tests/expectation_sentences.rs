@@ -88,3 +88,25 @@ fn the_reported_shapes_become_the_right_expectations() {
         Some(vec![Expectation::Status { code: 200 }])
     );
 }
+
+#[test]
+fn no_output_is_judged_on_the_output() {
+    use greenlight_run::check::{Observation, judge};
+    use greenlight_run::outcome::Status;
+    let empty = Observation {
+        body: " \n".into(),
+        ..Observation::default()
+    };
+    let changed = Observation {
+        body: "M src/main.rs\n".into(),
+        ..Observation::default()
+    };
+    assert_eq!(
+        judge(&[Expectation::OutputEmpty], &empty).status,
+        Status::Passed
+    );
+    assert_eq!(
+        judge(&[Expectation::OutputEmpty], &changed).status,
+        Status::Failed
+    );
+}

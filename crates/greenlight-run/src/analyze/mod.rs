@@ -563,6 +563,24 @@ pub fn variable_refs(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 10: a comment above the command that says what it returns
+    /// was dropped.
+    #[test]
+    fn a_comment_above_a_command_speaks_of_it() {
+        let b = analyze_block(
+            "# Test health endpoint - should return 200\ncurl -s http://x/health\n# Expected: 200\n\n# Version - should return 404\ncurl -s http://x/v\n",
+            Some("bash"),
+        );
+        assert_eq!(
+            b.commands[0].expect,
+            vec![Expectation::Status { code: 200 }; 2]
+        );
+        assert_eq!(
+            b.commands[1].expect,
+            vec![Expectation::Status { code: 404 }]
+        );
+    }
     use serde_json::json;
 
     fn block(code: &str) -> BlockAnalysis {
