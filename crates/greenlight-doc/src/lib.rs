@@ -8,6 +8,7 @@
 pub mod budget;
 pub mod encoding;
 mod error;
+mod following;
 pub mod ident;
 pub mod model;
 mod parse;

@@ -212,6 +212,12 @@ pub struct Step {
     /// part of a run. Shown only when set.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub procedure: bool,
+    /// The source lines directly after the block, up to the next heading,
+    /// fence, table, task item or item at a shallower indent (blank lines
+    /// dropped): where people write `- Expected: No changes` or
+    /// `**Expected:** 200 OK` for the block above.
+    #[serde(skip)]
+    pub after: Vec<String>,
 }
 
 /// A Markdown table.

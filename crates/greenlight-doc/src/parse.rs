@@ -663,6 +663,7 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
             item,
             phase: c.phase,
             procedure: procedure::within(&procedures, c.range.start),
+            after: crate::following::lines_after(&ctx.decoded.text, &c.range),
         });
     }
 

@@ -357,8 +357,8 @@ pub enum Expectation {
     OutputEquals {
         text: String,
     },
-    /// A shell step prints nothing on standard output (`git status --porcelain` with
-    /// "No changes").
+    /// A shell step prints nothing on standard output (`git status --porcelain`
+    /// with "No changes", `- Expected: No changes` after `git diff`).
     OutputEmpty,
     /// A search for error lines found none. Read inverted, as grep means it: exit 1 with no
     /// output (or a count of 0) passes as "no errors found"; exit 0 shows the matches and

@@ -7,41 +7,86 @@
 
 use crate::check::Expectation;
 
+mod cues;
+
 /// Parses a comment's text (after `#`). `None` when the comment is not an
-/// expectation at all (`# Health check`).
+/// expectation at all (`# Health check`). The cue may open the comment
+/// (`# Expected: 200`) or come later (`# Test health - should return JSON`),
+/// in any of the languages of [`cues`].
 pub fn parse_comment(comment: &str) -> Option<Vec<Expectation>> {
-    let text = comment.trim();
-    let lower = text.to_lowercase();
-    const PREFIXES: &[&str] = &[
-        "expected output:",
-        "expected result:",
-        "expected:",
-        "expect:",
-        "must see:",
-        "should return:",
-        "should return",
-        "should see:",
-        "should see",
-        "should show",
-        "returns:",
-        "returns",
-    ];
-    let prefix = PREFIXES.iter().find(|p| lower.starts_with(*p))?;
-    let rest = text[prefix.len()..].trim();
+    parse_with(comment, true)
+}
+
+/// Parses a line of prose written after a block (`- Expected: No changes`,
+/// `**Expected:** 200 OK`): only a line that opens with a cue counts, so
+/// ordinary prose never turns into an expectation.
+pub fn parse_label(line: &str) -> Option<Vec<Expectation>> {
+    parse_with(line, false)
+}
+
+/// Whether a line is a label with nothing after it (`**Expected output:**`):
+/// what follows it states the expectation.
+pub fn is_bare_label(line: &str) -> bool {
+    let text = strip_markup(line);
+    cues::find(text, false)
+        .is_some_and(|f| f.at_start && f.fixed.is_none() && f.rest.trim().is_empty())
+}
+
+/// Drops list markers and emphasis: `- **Expected:** x` → `Expected:** x`.
+pub fn without_markup(line: &str) -> &str {
+    strip_markup(line).trim_end_matches(['*', '_']).trim_end()
+}
+
+fn parse_with(comment: &str, anywhere: bool) -> Option<Vec<Expectation>> {
+    let text = strip_markup(comment);
+    let found = cues::find(text, anywhere)?;
+    let rest = found.rest.trim();
     if rest.is_empty() {
-        return None;
+        return found.fixed.map(|e| vec![e]);
     }
-    let must_see = prefix.starts_with("must see");
-    Some(parse_expectation(rest, must_see))
+    let mut out = parse_expectation(rest, found.output_only);
+    if let Some(e) = found.fixed {
+        out.insert(0, e);
+    }
+    if !found.at_start {
+        // A cue inside a sentence: show the whole sentence for review.
+        for e in &mut out {
+            if let Expectation::Unverifiable { text: t } = e {
+                *t = text.to_string();
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Drops list markers and emphasis around a label: `- **Expected:** x`.
+fn strip_markup(line: &str) -> &str {
+    let mut t = line.trim();
+    loop {
+        let before = t;
+        for p in ["- ", "* ", "+ ", "> ", "**", "__", "*", "_", "#"] {
+            if let Some(r) = t.strip_prefix(p) {
+                t = r.trim_start();
+            }
+        }
+        if t == before {
+            return t;
+        }
+    }
 }
 
 /// Parses the words of an expectation.
 pub fn parse_expectation(text: &str, output_only: bool) -> Vec<Expectation> {
     let mut out = Vec::new();
-    let mut rest = text.trim().to_string();
+    let mut rest = text.trim().trim_matches(['*', '_']).trim().to_string();
 
-    // JSON anywhere: `{…}` that parses.
-    if let Some((json, before, after)) = find_json(&rest) {
+    // A latency limit: `< 200ms`, `under 1s`, `unter 500 ms`, `200ms以内`.
+    if let Some((ms, before, after)) = cues::latency(&rest) {
+        out.push(Expectation::LatencyUnder { ms });
+        rest = format!("{before} {after}");
+    }
+    // JSON anywhere: `{…}` that parses, or bare `"key": value` pairs.
+    if let Some((json, before, after)) = find_json(&rest).or_else(|| find_pairs(&rest)) {
         out.push(Expectation::JsonSubset { json });
         rest = format!("{before} {after}");
     }
@@ -63,11 +108,9 @@ pub fn parse_expectation(text: &str, output_only: bool) -> Vec<Expectation> {
     if !output_only {
         let words: Vec<&str> = rest.split_whitespace().collect();
         let mut i = 0;
-        if words
-            .first()
-            .is_some_and(|w| w.to_ascii_uppercase().starts_with("HTTP/"))
-        {
-            i = 1;
+        // `HTTP/2 200`, `HTTP 200`, `status 200`, `Status code: 200`.
+        while words.get(i).is_some_and(|w| cues::is_status_word(w)) {
+            i += 1;
         }
         if let Some(code) = words.get(i).and_then(|w| status_code(w)) {
             out.insert(0, Expectation::Status { code });
@@ -94,7 +137,10 @@ pub fn parse_expectation(text: &str, output_only: bool) -> Vec<Expectation> {
         .collect();
     if !leftover.is_empty() {
         let words = leftover.join(" ");
-        if out.is_empty() && leftover.len() == 1 && looks_like_value(leftover[0]) {
+        if out.is_empty() && cues::means_empty(&words) {
+            // `No changes`, `Keine Änderungen`, `变更なし`: no output at all.
+            out.push(Expectation::OutputEmpty);
+        } else if out.is_empty() && leftover.len() == 1 && looks_like_value(leftover[0]) {
             // `Should return 8.0.0`: one value-like token.
             out.push(Expectation::Contains {
                 text: leftover[0].trim_matches(['.', ',']).to_string(),
@@ -193,6 +239,31 @@ fn find_json(text: &str) -> Option<(serde_json::Value, String, String)> {
                 }
             }
             _ => {}
+        }
+    }
+    None
+}
+
+/// Bare JSON members outside braces (`"hasJwtSecret": true`): the longest
+/// run from the first `"key":` that parses once wrapped in `{}`.
+fn find_pairs(text: &str) -> Option<(serde_json::Value, String, String)> {
+    if text.len() > 1000 {
+        return None;
+    }
+    let start = text.find('"')?;
+    let close = start + 1 + text[start + 1..].find('"')?;
+    if !text[close + 1..].trim_start().starts_with(':') {
+        return None;
+    }
+    let ends: Vec<usize> = text
+        .char_indices()
+        .map(|(i, c)| i + c.len_utf8())
+        .filter(|&e| e > close + 1)
+        .collect();
+    for &end in ends.iter().rev() {
+        let candidate = format!("{{{}}}", text[start..end].trim_end_matches([',', '.', ' ']));
+        if let Ok(v @ serde_json::Value::Object(_)) = serde_json::from_str(&candidate) {
+            return Some((v, text[..start].to_string(), text[end..].to_string()));
         }
     }
     None

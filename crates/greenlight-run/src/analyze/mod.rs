@@ -37,12 +37,25 @@ pub fn analyze_block(code: &str, _lang: Option<&str>) -> BlockAnalysis {
     // comment speaks of.
     let mut group: Vec<usize> = Vec::new();
     let complex = is_complex(&pieces);
-    for piece in &pieces {
+    // Expectations written above a command, waiting for it.
+    let mut pending: Vec<Expectation> = Vec::new();
+    let mut blank_since_command = false;
+    let mut forward_convention: Option<bool> = None;
+    for (k, piece) in pieces.iter().enumerate() {
         match piece {
-            Piece::Blank => {}
-            Piece::Comment { text, .. } => match expect::parse_comment(text) {
+            Piece::Blank => blank_since_command = true,
+            Piece::Comment { text, .. } => match comment_expectation(text, &pieces[k + 1..]) {
                 Some(exp) => {
-                    let targets: Vec<usize> = if group.is_empty() {
+                    let forward = comment_speaks_forward(
+                        &pieces[k + 1..],
+                        group.is_empty(),
+                        blank_since_command,
+                        *forward_convention.get_or_insert(commands.is_empty()),
+                    );
+                    let targets: Vec<usize> = if forward {
+                        pending.extend(exp.iter().cloned());
+                        Vec::new()
+                    } else if group.is_empty() {
                         commands.len().checked_sub(1).into_iter().collect()
                     } else {
                         group.clone()
@@ -58,6 +71,9 @@ pub fn analyze_block(code: &str, _lang: Option<&str>) -> BlockAnalysis {
             },
             Piece::Command(line) => {
                 let mut cmd = analyze_line(&line.text, line.offset, &defined, complex);
+                if !cmd.inert {
+                    cmd.expect.append(&mut pending);
+                }
                 if let Some(c) = &line.trailing_comment
                     && let Some(exp) = expect::parse_comment(c)
                 {
@@ -66,8 +82,15 @@ pub fn analyze_block(code: &str, _lang: Option<&str>) -> BlockAnalysis {
                 defined.extend(cmd.defines.iter().cloned());
                 group.push(commands.len());
                 commands.push(cmd);
+                blank_since_command = false;
             }
         }
+    }
+    // Written above nothing runnable: the last command still answers for it.
+    if !pending.is_empty()
+        && let Some(last) = commands.iter_mut().rev().find(|c| !c.inert)
+    {
+        last.expect.append(&mut pending);
     }
     let (class, decided_by, decided_why) = commands
         .iter()
@@ -103,6 +126,47 @@ pub fn analyze_block(code: &str, _lang: Option<&str>) -> BlockAnalysis {
         decided_why: (class > Class::Read).then_some(decided_why).flatten(),
         expect: Vec::new(),
     }
+}
+
+/// The expectation a comment states. A bare label (`# Should show:`) takes
+/// the comment lines below it as its text, left for review.
+fn comment_expectation(text: &str, next: &[Piece]) -> Option<Vec<Expectation>> {
+    if let Some(exp) = expect::parse_comment(text) {
+        return Some(exp);
+    }
+    if !expect::is_bare_label(text) {
+        return None;
+    }
+    let below: Vec<&str> = next
+        .iter()
+        .map_while(|p| match p {
+            Piece::Comment { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    Some(vec![Expectation::Unverifiable {
+        text: format!("{} {}", text.trim(), below.join("; "))
+            .trim()
+            .to_string(),
+    }])
+}
+
+/// Whether an expectation comment speaks of the command below it rather
+/// than the ones above: a command must follow directly (comments aside),
+/// and either none stands above it since the last comment, a blank line
+/// parts it from the ones above, or the block's first expectation comment
+/// stood above every command (the block's way of writing).
+fn comment_speaks_forward(
+    next: &[Piece],
+    nothing_above: bool,
+    blank_above: bool,
+    forward_convention: bool,
+) -> bool {
+    let command_follows = next
+        .iter()
+        .find(|p| !matches!(p, Piece::Comment { .. }))
+        .is_some_and(|p| matches!(p, Piece::Command(_)));
+    command_follows && (nothing_above || blank_above || forward_convention)
 }
 
 /// The safety class of a whole block of text.
@@ -499,6 +563,24 @@ pub fn variable_refs(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 10: a comment above the command that says what it returns
+    /// was dropped.
+    #[test]
+    fn a_comment_above_a_command_speaks_of_it() {
+        let b = analyze_block(
+            "# Test health endpoint - should return 200\ncurl -s http://x/health\n# Expected: 200\n\n# Version - should return 404\ncurl -s http://x/v\n",
+            Some("bash"),
+        );
+        assert_eq!(
+            b.commands[0].expect,
+            vec![Expectation::Status { code: 200 }; 2]
+        );
+        assert_eq!(
+            b.commands[1].expect,
+            vec![Expectation::Status { code: 404 }]
+        );
+    }
     use serde_json::json;
 
     fn block(code: &str) -> BlockAnalysis {

@@ -567,7 +567,10 @@ impl Builder<'_> {
         if !is_shell_lang(lang) {
             return;
         }
-        let analysis = (self.analyze)(&step.code, lang);
+        let mut analysis = (self.analyze)(&step.code, lang);
+        analysis
+            .expect
+            .extend(super::after_block::expectations(&step.after));
         // Load tool lines run natively, apart from the rest of the block.
         let split = self.split_load_lines(analysis, &step.code);
         let first = self.plan.checks.len();

@@ -5,9 +5,11 @@
 //!
 //! By concern: `types` (the plan itself), `build` (the walk over the
 //! document), `hosts` (mapping hosts and services through the profile),
-//! `annotations` (`expect …` / `eventually …` comments), `load_lines` (load
+//! `annotations` (`expect …` / `eventually …` comments), `after_block`
+//! (`- Expected: …` written below a block), `load_lines` (load
 //! tools and k6 blocks) and `locals` (variables a block defines for itself).
 
+mod after_block;
 mod annotations;
 mod build;
 mod hosts;

@@ -540,7 +540,7 @@ fn standalone_load_against_an_unknown_host_stops_at_once() {
     let t0 = std::time::Instant::now();
     let out = greenlight(&[
         "load",
-        format!("http://{}/health", UNRESOLVABLE),
+        &format!("http://{UNRESOLVABLE}/health"),
         "--duration",
         "30s",
     ]);
