@@ -265,8 +265,22 @@ pub fn adjust(script: &str, expect: Vec<Expectation>) -> (Vec<Expectation>, Opti
                 out.push(e);
                 judged = true;
             }
-            // Already read from the words by the expectation parser.
-            Expectation::OutputEmpty | Expectation::OutputEquals { .. } => {
+            // Already read from the words by the expectation parser; plain
+            // `git status` says "nothing to commit" when clean instead of
+            // printing nothing.
+            Expectation::OutputEmpty => {
+                out.push(match &reading {
+                    ExitReading::GitChanges {
+                        empty_when_clean: false,
+                        ..
+                    } => Expectation::Contains {
+                        text: "nothing to commit".into(),
+                    },
+                    _ => Expectation::OutputEmpty,
+                });
+                judged = true;
+            }
+            Expectation::OutputEquals { .. } => {
                 out.push(e);
                 judged = true;
             }
