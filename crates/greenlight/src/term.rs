@@ -428,7 +428,13 @@ pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
         } else {
             style.yellow(sym)
         };
-        out.push_str(&format!("  {sym} L{} {}\n", r.line, printable(&r.message)));
+        // Line 0: a reason about the whole document, not one line of it.
+        let at = if r.line == 0 {
+            String::new()
+        } else {
+            format!("L{} ", r.line)
+        };
+        out.push_str(&format!("  {sym} {at}{}\n", printable(&r.message)));
     }
     if important.len() > limit {
         out.push_str(&format!(
