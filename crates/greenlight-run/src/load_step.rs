@@ -28,6 +28,9 @@ pub struct LoadLimits {
     pub max_duration: Option<Duration>,
     pub max_vus: Option<u32>,
     pub max_rate: Option<f64>,
+    /// The longest any one request may take (`[load] timeout`): a request
+    /// still unanswered then counts as timed out.
+    pub timeout: Option<Duration>,
 }
 
 /// Whether a code block is a k6 script.
@@ -187,6 +190,16 @@ pub fn apply_limits(config: &mut LoadConfig, limits: &LoadLimits) -> Option<Stri
             }
             changes.push(format!("{before}/s → {max}/s"));
         }
+    }
+    if let Some(max) = limits.timeout
+        && config.timeout > max
+    {
+        changes.push(format!(
+            "request timeout {} → {}",
+            human(config.timeout),
+            human(max)
+        ));
+        config.timeout = max;
     }
     (!changes.is_empty()).then(|| {
         format!(
@@ -518,6 +531,25 @@ pub fn summary_line(report: &LoadReport) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_profile_caps_each_requests_timeout() {
+        let mut config = greenlight_load::LoadConfig::closed(
+            "http://127.0.0.1:1/".to_string(),
+            2,
+            Duration::from_secs(5),
+        );
+        assert_eq!(config.timeout, Duration::from_secs(60));
+        let limits = LoadLimits {
+            timeout: Some(Duration::from_secs(3)),
+            ..LoadLimits::default()
+        };
+        let note = apply_limits(&mut config, &limits).unwrap();
+        assert_eq!(config.timeout, Duration::from_secs(3));
+        assert!(note.contains("request timeout 1m → 3s"), "{note}");
+        // A shorter timeout of the step's own is kept.
+        assert_eq!(apply_limits(&mut config, &limits), None);
+    }
     use super::*;
 
     fn s(v: &[&str]) -> Vec<String> {
@@ -600,6 +632,7 @@ mod tests {
                 max_duration: Some(Duration::from_secs(9)),
                 max_vus: Some(20),
                 max_rate: None,
+                timeout: None,
             },
         )
         .unwrap();
@@ -617,7 +650,8 @@ mod tests {
                 &LoadLimits {
                     max_duration: Some(Duration::from_secs(60)),
                     max_vus: Some(50),
-                    max_rate: None
+                    max_rate: None,
+                    timeout: None,
                 }
             ),
             None

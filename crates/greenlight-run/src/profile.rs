@@ -118,6 +118,7 @@ struct RawLoad {
     max_duration: Option<String>,
     max_vus: Option<u32>,
     max_rate: Option<f64>,
+    timeout: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -445,6 +446,14 @@ impl Profile {
                 ))
             })?);
         }
+        if let Some(t) = &raw.load.timeout {
+            profile.load_limits.timeout =
+                Some(parse_duration(t).filter(|d| !d.is_zero()).ok_or_else(|| {
+                    invalid(format!(
+                        "[load] timeout: \"{t}\" is not a duration above 0 (use 10s, 1m)"
+                    ))
+                })?);
+        }
         if raw.load.max_vus == Some(0) {
             return Err(invalid("[load] max_vus must be at least 1".into()));
         }
@@ -631,6 +640,18 @@ mod tests {
         assert_eq!(parse_duration("99999999999999999999h"), None);
         assert_eq!(parse_duration("1e309"), None);
         assert_eq!(parse_duration("1.5s"), Some(Duration::from_millis(1500)));
+    }
+
+    #[test]
+    fn load_timeout_is_a_duration_above_zero() {
+        let p =
+            Profile::from_toml("[load]\ntimeout = \"10s\"\n", Path::new("p.toml"), &env).unwrap();
+        assert_eq!(p.load_limits.timeout, Some(Duration::from_secs(10)));
+        for bad in ["0s", "soon"] {
+            let text = format!("[load]\ntimeout = \"{bad}\"\n");
+            let err = Profile::from_toml(&text, Path::new("p.toml"), &env).unwrap_err();
+            assert!(err.to_string().contains("[load] timeout"), "{err}");
+        }
     }
 
     fn env(name: &str) -> Option<String> {
