@@ -87,6 +87,8 @@ struct Inline {
     expect: Vec<Expectation>,
     class: Class,
     command: String,
+    /// Where the request's credentials came from, when not from the profile.
+    note: Option<String>,
 }
 
 fn target_method(t: &Target) -> Option<&str> {
@@ -475,6 +477,12 @@ impl Builder<'_> {
                     Vec::new(),
                     Vec::new(),
                 );
+                if let (Some(extra), Some(check)) = (inline.note, self.plan.checks.last_mut()) {
+                    check.note = Some(match check.note.take() {
+                        Some(own) => format!("{extra}; {own}"),
+                        None => extra,
+                    });
+                }
             }
             if self.plan.items[idx].checks.is_empty() {
                 // Code blocks that hold nothing to run (pure comments, text).
@@ -871,7 +879,7 @@ impl Builder<'_> {
     /// `TLS version >= 1.2` when the profile names a TLS endpoint.
     fn inline_checks(&self, text: &str, inline_code: &[String]) -> Vec<Inline> {
         let mut out = Vec::new();
-        if let Some((target, expect)) = self.inline_http(text, inline_code) {
+        if let Some((target, expect, note)) = self.inline_http(text, inline_code) {
             let class = if target_method(&target).is_some_and(|m| m == "GET" || m == "HEAD") {
                 Class::Read
             } else {
@@ -887,6 +895,7 @@ impl Builder<'_> {
                 expect,
                 class,
                 command,
+                note,
             });
         }
         for code in inline_code {
@@ -898,6 +907,7 @@ impl Builder<'_> {
                     expect: cmd.expect,
                     class: cmd.class,
                     command: code.clone(),
+                    note: None,
                 });
             }
         }
@@ -916,6 +926,7 @@ impl Builder<'_> {
                 expect: n.expect,
                 class: Class::Read,
                 command: text.to_string(),
+                note: None,
             });
         }
         out
@@ -925,7 +936,7 @@ impl Builder<'_> {
         &self,
         text: &str,
         inline_code: &[String],
-    ) -> Option<(Target, Vec<Expectation>)> {
+    ) -> Option<(Target, Vec<Expectation>, Option<String>)> {
         let code = inline_code.iter().find(|c| {
             let mut w = c.split_whitespace();
             w.next().is_some_and(is_http_method)
@@ -956,8 +967,25 @@ impl Builder<'_> {
             format!("{}{path}", base.trim_end_matches('/'))
         };
         let mut target = Target::request(method, url);
+        let mut note = None;
         if let Target::Http { url, headers, .. } = &mut target {
             *headers = self.profile.headers_for(url);
+            // No credentials from the profile: send those of the document's
+            // own example of the same request, if it shows one.
+            let has_credentials = headers.iter().any(|(n, _)| {
+                n.eq_ignore_ascii_case("authorization") || n.eq_ignore_ascii_case("cookie")
+            });
+            if !has_credentials
+                && let Some((borrowed, line)) =
+                    super::doc_headers::example_credentials(self.list, self.analyze, path)
+            {
+                let names: Vec<&str> = borrowed.iter().map(|(n, _)| n.as_str()).collect();
+                note = Some(format!(
+                    "sends {} as the document's example on line {line} does",
+                    names.join(", ")
+                ));
+                headers.extend(borrowed);
+            }
         }
         Some((
             target,
@@ -965,6 +993,7 @@ impl Builder<'_> {
                 Expectation::Status { code: code_num },
                 Expectation::Inferred,
             ],
+            note,
         ))
     }
 }

@@ -12,6 +12,7 @@
 mod after_block;
 mod annotations;
 mod build;
+mod doc_headers;
 mod hosts;
 mod load_lines;
 mod locals;

@@ -10,6 +10,10 @@ use serde_json::Value;
 const DOC: &str = "# Release\n\n## Checks\n\n- [ ] `GET /api/v1/streams` returns 200\n";
 
 fn run(name: &str, extra: &str) -> (i32, Value, String) {
+    run_doc(name, DOC, extra)
+}
+
+fn run_doc(name: &str, doc: &str, extra: &str) -> (i32, Value, String) {
     let env = start(name, Faults::NONE);
     let profile = profile_text(
         &env.fixture,
@@ -17,7 +21,7 @@ fn run(name: &str, extra: &str) -> (i32, Value, String) {
         "redis://127.0.0.1:6379",
         extra,
     );
-    let doc = write(&env.dir, "checklist.md", DOC);
+    let doc = write(&env.dir, "checklist.md", doc);
     let profile = write(&env.dir, "p.toml", &profile);
     let json = env.dir.join("r.json");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_greenlight"))
@@ -84,6 +88,33 @@ fn inferred_request_sends_its_host_headers() {
     let (_, report, err) = run(
         "inferred-host-wrong",
         "[hosts.\"127.0.0.1\"]\nheaders = { Authorization = \"Bearer ${REVOKED_TOKEN}\" }\n",
+    );
+    assert_eq!(the_item(&report)["status"], "needs_review", "{err}");
+}
+
+/// Seed 003's shape: the item states the request, an example elsewhere in
+/// the document shows it with a Bearer token.
+fn doc_with_example(token_var: &str) -> String {
+    format!(
+        "# Release\n\n## Checks\n\n- [ ] `GET /api/v1/streams` returns 200\n\n## Examples\n\n```bash\n# List streams\ncurl \"$BASE_URL/api/v1/streams\" \\\n  -H \"Authorization: Bearer ${token_var}\"\n```\n"
+    )
+}
+
+#[test]
+fn inferred_request_borrows_the_document_s_own_credentials() {
+    let (_, report, err) = run_doc("inferred-doc-auth", &doc_with_example("USER_TOKEN"), "");
+    let item = the_item(&report);
+    assert_eq!(item["status"], "passed", "{err}\n{item}");
+    let note = item["steps"][0]["evidence"]["reason"].to_string();
+    assert!(
+        note.contains("Authorization") && note.contains("line 11"),
+        "the step says where its credentials came from: {item}"
+    );
+    // The header really is sent: the example's revoked token is refused.
+    let (_, report, err) = run_doc(
+        "inferred-doc-revoked",
+        &doc_with_example("REVOKED_TOKEN"),
+        "",
     );
     assert_eq!(the_item(&report)["status"], "needs_review", "{err}");
 }
