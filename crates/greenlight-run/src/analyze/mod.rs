@@ -5,6 +5,7 @@
 pub mod classify;
 pub mod curl;
 pub mod expect;
+pub mod independence;
 pub mod judge;
 pub mod native;
 pub mod redis_commands;

@@ -576,8 +576,25 @@ impl Builder<'_> {
         let first = self.plan.checks.len();
         self.add_commands(item, phase, s, &split.rest, &split.script);
         if !split.not_understood.is_empty() {
-            let note = split.not_understood.join("; ");
+            // Each note goes to the step of its own line when the block was
+            // split, to the block's one step otherwise.
+            let is_its_line =
+                |c: &PlanCheck, n: &String| n.starts_with(&format!("`{}`", one_line(&c.command)));
+            let all_placed = split
+                .not_understood
+                .iter()
+                .all(|n| self.plan.checks[first..].iter().any(|c| is_its_line(c, n)));
             for c in &mut self.plan.checks[first..] {
+                let mine: Vec<&str> = split
+                    .not_understood
+                    .iter()
+                    .filter(|n| !all_placed || is_its_line(c, n))
+                    .map(String::as_str)
+                    .collect();
+                if mine.is_empty() {
+                    continue;
+                }
+                let note = mine.join("; ");
                 c.note = Some(match c.note.take() {
                     Some(own) => format!("{note}; {own}"),
                     None => note.clone(),
@@ -611,7 +628,15 @@ impl Builder<'_> {
             return;
         }
         let all_native = runnable.iter().all(|c| c.native.is_some());
-        if all_native {
+        // Commands that share no state each become their own check: one
+        // mutating command then no longer keeps the reads beside it from
+        // running.
+        let together = if all_native {
+            None
+        } else {
+            crate::analyze::independence::why_one_script(analysis)
+        };
+        if together.is_none() {
             // Variables the block defines for itself (`export BASE_URL=…`).
             let mut local: Vec<(String, String)> = Vec::new();
             for c in &analysis.commands {
@@ -626,11 +651,21 @@ impl Builder<'_> {
                 .iter()
                 .map(|(n, v)| (n.as_str(), v.as_str()))
                 .collect();
+            // Values greenlight captures itself, for the shell steps that use them.
+            let captured: HashSet<&str> = analysis
+                .commands
+                .iter()
+                .filter_map(|c| c.capture.as_ref().map(|cap| cap.var.as_str()))
+                .collect();
             let n = runnable.len();
             for (k, c) in runnable.iter().enumerate() {
                 let mut expect = c.expect.clone();
                 if k + 1 == n {
                     expect.extend(analysis.expect.iter().cloned());
+                }
+                if c.native.is_none() {
+                    self.push_shell_command(item, phase, step.code_line, c, expect, &captured);
+                    continue;
                 }
                 let target = c.native.clone().map(|t| apply_locals(t, &local));
                 self.push_check(
@@ -695,12 +730,67 @@ impl Builder<'_> {
                 needs,
                 programs,
             );
+            let reads_held =
+                analysis.class > Class::Read && runnable.iter().any(|c| c.class == Class::Read);
             if let Some(last) = self.plan.checks.last_mut() {
                 last.target = Target::Shell {
                     script: script.to_string(),
                 };
+                // Why the reads in it wait for the block's most dangerous command.
+                if reads_held && let Some(why) = &together {
+                    let own = format!("runs as one script: {why}");
+                    last.note = Some(match last.note.take() {
+                        Some(n) => format!("{own}; {n}"),
+                        None => own,
+                    });
+                }
             }
         }
+    }
+
+    /// One command of a block of independent commands, as its own shell
+    /// step with its own class.
+    fn push_shell_command(
+        &mut self,
+        item: usize,
+        phase: usize,
+        code_line: usize,
+        c: &Command,
+        mut expect: Vec<Expectation>,
+        captured: &HashSet<&str>,
+    ) {
+        if !expect.iter().any(|e| matches!(e, Expectation::Succeeds)) {
+            expect.insert(0, Expectation::Succeeds);
+        }
+        let expect = expect.into_iter().map(shell_expectation).collect();
+        // What it needs from outside, and the values captured before it.
+        let mut needs: BTreeSet<String> = c.needs.iter().cloned().collect();
+        needs.extend(
+            crate::analyze::variable_refs(&c.text)
+                .into_iter()
+                .filter(|v| captured.contains(v.as_str())),
+        );
+        let programs: Vec<String> = c
+            .programs
+            .iter()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        self.push_check(
+            item,
+            phase,
+            code_line + c.line_offset,
+            c.text.clone(),
+            c.class,
+            c.text.clone(),
+            c.class_reason.clone(),
+            None,
+            expect,
+            None,
+            needs.into_iter().collect(),
+            programs,
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
