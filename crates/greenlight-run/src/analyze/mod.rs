@@ -8,6 +8,7 @@ pub mod expect;
 pub mod independence;
 pub mod judge;
 pub mod native;
+pub mod not_script;
 pub mod redis_commands;
 pub mod script;
 pub mod shell;

@@ -5,6 +5,7 @@ use super::annotations::{parse_annotation, tls_minimum};
 use super::hosts::mentions_host;
 use super::locals::{apply_locals, parse_assignment};
 use super::types::*;
+use crate::analyze::not_script::{NotScript, not_a_script, prompt_commands};
 use crate::analyze::{Analyzer, BlockAnalysis, Capture, Command};
 use crate::check::{Expectation, Target};
 use crate::load_step;
@@ -374,6 +375,7 @@ impl Builder<'_> {
                     checks: Vec::new(),
                     children: Vec::new(),
                     reports: true,
+                    notes: Vec::new(),
                 });
                 self.plan.phases[phase].items.push(idx);
                 self.push_check(
@@ -454,11 +456,12 @@ impl Builder<'_> {
             checks: Vec::new(),
             children: Vec::new(),
             reports,
+            notes: Vec::new(),
         });
         self.plan.phases[phase].items.push(idx);
         if handling == Handling::Automated {
             for &s in &item.steps {
-                self.add_block(idx, phase, s);
+                let _ = self.add_block(idx, phase, s);
             }
             for inline in self.inline_checks(&item.text, &item.inline_code) {
                 self.push_check(
@@ -517,20 +520,31 @@ impl Builder<'_> {
                 handling: handling.clone(),
                 checks: Vec::new(),
                 children: Vec::new(),
+                notes: Vec::new(),
             });
             self.plan.phases[phase].items.push(idx);
             if handling == Handling::Automated {
-                self.add_block(idx, phase, s);
+                let set_aside = self.add_block(idx, phase, s);
                 if self.plan.items[idx].checks.is_empty() {
-                    self.plan.items[idx].handling = Handling::Manual;
+                    // Output or data shown as an example is owed by nobody;
+                    // thresholds, lists and instructions are left to people.
+                    self.plan.items[idx].handling = match set_aside {
+                        Some(n) if n.shape.is_illustration() => {
+                            self.plan.items[idx].reports = false;
+                            Handling::Skipped { why: n.why() }
+                        }
+                        _ => Handling::Manual,
+                    };
                 }
             }
         }
     }
 
-    fn add_block(&mut self, item: usize, phase: usize, s: usize) {
+    /// Plans a block's checks; returns why it was set aside when it is not
+    /// a script.
+    fn add_block(&mut self, item: usize, phase: usize, s: usize) -> Option<NotScript> {
         let first = self.plan.checks.len();
-        self.add_block_checks(item, phase, s);
+        let set_aside = self.add_block_checks(item, phase, s);
         // `<!-- greenlight: … -->` after the block refines its checks.
         let list = self.list;
         let annotations = self
@@ -555,24 +569,37 @@ impl Builder<'_> {
                 }
             }
         }
+        set_aside
     }
 
-    fn add_block_checks(&mut self, item: usize, phase: usize, s: usize) {
+    fn add_block_checks(&mut self, item: usize, phase: usize, s: usize) -> Option<NotScript> {
         let step = &self.list.steps[s];
         let lang = step.lang.as_deref();
         if load_step::is_k6_script(&step.code, lang) {
             self.add_k6_block(item, phase, s);
-            return;
+            return None;
         }
         if !is_shell_lang(lang) {
-            return;
+            return None;
         }
-        let mut analysis = (self.analyze)(&step.code, lang);
+        // An untagged fence of output, thresholds, a list or prose is shown,
+        // not run.
+        if lang.is_none()
+            && let Some(n) = not_a_script(&step.code)
+        {
+            self.plan.items[item]
+                .notes
+                .push(format!("L{}: {}; not run", step.line, n.why()));
+            return Some(n);
+        }
+        // A console transcript: only its prompt lines are commands.
+        let code = prompt_commands(&step.code).unwrap_or_else(|| step.code.clone());
+        let mut analysis = (self.analyze)(&code, lang);
         analysis
             .expect
             .extend(super::after_block::expectations(&step.after));
         // Load tool lines run natively, apart from the rest of the block.
-        let split = self.split_load_lines(analysis, &step.code);
+        let split = self.split_load_lines(analysis, &code);
         let first = self.plan.checks.len();
         self.add_commands(item, phase, s, &split.rest, &split.script);
         if !split.not_understood.is_empty() {
@@ -612,6 +639,7 @@ impl Builder<'_> {
                 load.blocked,
             );
         }
+        None
     }
 
     fn add_commands(
