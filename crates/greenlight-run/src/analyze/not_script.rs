@@ -123,10 +123,12 @@ fn read_lines(code: &str) -> Vec<Reads> {
     let mut out = Vec::new();
     // Inside a table: the rows under a column header, up to a blank line.
     let mut in_table = false;
+    let mut in_http = false;
     for raw in code.lines() {
         let line = raw.trim();
         if line.is_empty() {
             in_table = false;
+            in_http = false;
             out.push(Reads::Nothing);
             continue;
         }
@@ -139,7 +141,13 @@ fn read_lines(code: &str) -> Vec<Reads> {
             out.push(Reads::Data(Shape::SampleOutput));
             continue;
         }
-        out.push(read_line(line));
+        // The header lines of an HTTP response are output too.
+        let read = match read_line(line) {
+            Reads::Data(Shape::Yaml) if in_http => Reads::Data(Shape::SampleOutput),
+            other => other,
+        };
+        in_http = is_http_line(line) || (in_http && read != Reads::Nothing);
+        out.push(read);
     }
     out
 }
@@ -148,7 +156,10 @@ fn read_line(line: &str) -> Reads {
     if line.starts_with('#') && !line.starts_with("#!") {
         return Reads::Nothing;
     }
-    if line == "---" || line == "..." {
+    if line == "..." || line == "…" {
+        return Reads::Nothing;
+    }
+    if line == "---" {
         return Reads::Data(Shape::Yaml);
     }
     if is_table_border(line) || (line.starts_with('|') && line.ends_with('|')) {
@@ -170,11 +181,11 @@ fn read_line(line: &str) -> Reads {
     if is_sql(body) {
         return Reads::Data(Shape::Sql);
     }
-    if is_key_value(body) {
-        return Reads::Data(Shape::Yaml);
-    }
     if has_shell_signal(body) {
         return Reads::Command;
+    }
+    if is_key_value(body) {
+        return Reads::Data(Shape::Yaml);
     }
     if is_prose(body) {
         return Reads::Data(Shape::Prose);
@@ -316,7 +327,7 @@ fn is_threshold(text: &str) -> bool {
         return false;
     }
     let unit = value[digits..]
-        .trim_end_matches([',', ';', ')'])
+        .trim_end_matches([',', ';', ')', ':'])
         .to_ascii_lowercase();
     let known_unit = matches!(
         unit.as_str(),
@@ -388,7 +399,11 @@ fn is_key_value(text: &str) -> bool {
     };
     let key = &text[..colon];
     let rest = &text[colon + 1..];
+    let quoted = |q: char| key.len() >= 2 && key.starts_with(q) && key.ends_with(q);
     !key.is_empty()
+        && key.split_whitespace().count() <= 4
+        && !key.split_whitespace().any(|w| w.starts_with('-'))
+        && (!key.contains(['"', '\'']) || quoted('"') || quoted('\''))
         && (rest.is_empty() || rest.starts_with(' ') || rest.starts_with('\t'))
         && key.starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '"' || c == '\'')
         && key
@@ -436,6 +451,9 @@ fn is_prose(text: &str) -> bool {
         return false;
     };
     let words: Vec<&str> = text.split_whitespace().collect();
+    if words.first().is_some_and(|w| is_program_like(w)) {
+        return false;
+    }
     let wordy = words
         .iter()
         .filter(|w| w.chars().any(char::is_alphabetic))
@@ -443,7 +461,15 @@ fn is_prose(text: &str) -> bool {
     let starts = c.is_uppercase()
         || (!c.is_ascii() && !c.is_alphanumeric())
         || (!c.is_ascii() && c.is_alphabetic());
-    (starts && wordy >= 3)
+    // Words mostly of letters, not led by a program name:
+    // `95% of requests complete in under 5s`.
+    let lettered = words
+        .iter()
+        .filter(|w| w.chars().all(char::is_alphabetic))
+        .count();
+    let sentence = words.len() >= 4 && lettered * 5 >= words.len() * 3;
+    sentence
+        || (starts && wordy >= 3)
         || (words.len() >= 4 && text.ends_with(['.', '!', '?']) && wordy == words.len())
         || (!c.is_ascii() && !c.is_alphanumeric() && wordy >= 1)
 }
@@ -463,8 +489,20 @@ fn is_program_like(word: &str) -> bool {
 pub fn prompt_commands(code: &str) -> Option<String> {
     fn prompt(l: &str) -> Option<&str> {
         let t = l.trim_start();
-        t.strip_prefix("$ ")
-            .or(if t == "$" { Some("") } else { None })
+        if let Some(rest) = t.strip_prefix("$ ") {
+            return Some(rest);
+        }
+        if t == "$" {
+            return Some("");
+        }
+        // `[~/app] $ npm install`, `user@host:~$ ls`, `~/app$ make`.
+        let at = t.find("$ ")?;
+        let prefix = t[..at].trim_end();
+        let plain = prefix.len() <= 60 && !prefix.contains(['"', '\'', '=', '|', '`', '(']);
+        let bracketed = prefix.starts_with('[') && prefix.ends_with(']');
+        let user_host = !prefix.contains(' ') && prefix.contains('@') && prefix.contains(':');
+        let path = !prefix.contains(' ') && (prefix.starts_with('~') || prefix.ends_with('~'));
+        (plain && (bracketed || user_host || path)).then(|| &t[at + 2..])
     }
     if !code.lines().any(|l| prompt(l).is_some()) {
         return None;
@@ -579,5 +617,11 @@ mod tests {
         .unwrap();
         assert_eq!(t, "kubectl get pods\n\n\ncurl -s \\\nhttps://x/health\n\n");
         assert_eq!(prompt_commands("kubectl get pods\n"), None);
+        assert_eq!(
+            prompt_commands("[~/app] $ npm install\nadded 12 packages\nme@box:~$ ls\n").as_deref(),
+            Some("npm install\n\nls\n")
+        );
+        // A `$ ` inside a command is not a prompt.
+        assert_eq!(prompt_commands("echo \"cost: $ 5\"\n"), None);
     }
 }
