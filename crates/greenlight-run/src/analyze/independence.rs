@@ -6,6 +6,7 @@
 //! Conservative: anything not understood keeps the block one script.
 
 use super::{BlockAnalysis, Command, classify, script, variable_refs};
+use crate::check::Expectation;
 use crate::profile::Class;
 use std::collections::HashMap;
 
@@ -67,6 +68,23 @@ pub fn why_one_script(analysis: &BlockAnalysis) -> Option<String> {
             let name = classify::program_name(first);
             if is_control_flow(&name) {
                 return Some(format!("line {} is shell control flow", c.line_offset + 1));
+            }
+            // Time is part of the script, wherever the wait stands.
+            if matches!(name.as_str(), "sleep" | "wait" | "watch") {
+                return Some(format!(
+                    "`{}` on line {} waits as part of the script",
+                    super::judge::short(&part),
+                    c.line_offset + 1
+                ));
+            }
+            // What an inert line prints is part of the output an
+            // expectation reads.
+            if c.inert && prints(&name) && expects_output(analysis) {
+                return Some(format!(
+                    "`{}` on line {} prints part of the output the expectation reads",
+                    super::judge::short(&part),
+                    c.line_offset + 1
+                ));
             }
             if has_later && let Some(what) = changes_shell_state(&name, &stripped[1..]) {
                 return Some(format!(
@@ -188,6 +206,29 @@ fn unbalanced(text: &str) -> bool {
     depth != 0 || quote.is_some()
 }
 
+fn prints(name: &str) -> bool {
+    matches!(name, "echo" | "printf" | "date" | "pwd" | "set")
+}
+
+/// Whether an expectation of the block reads a shell step's output.
+fn expects_output(analysis: &BlockAnalysis) -> bool {
+    let reads_output = |e: &Expectation| {
+        !matches!(
+            e,
+            Expectation::Succeeds
+                | Expectation::Status { .. }
+                | Expectation::StatusClass { .. }
+                | Expectation::StatusOk
+        )
+    };
+    analysis.expect.iter().any(reads_output)
+        || analysis
+            .commands
+            .iter()
+            .filter(|c| c.native.is_none())
+            .any(|c| c.expect.iter().any(reads_output))
+}
+
 /// `<<EOF` (not a `<<<` here-string).
 fn has_heredoc(text: &str) -> bool {
     text.match_indices("<<")
@@ -234,7 +275,6 @@ fn changes_shell_state(name: &str, args: &[String]) -> Option<&'static str> {
         | "pyenv" | "rbenv" | "sdk" | "direnv" | "activate" | "deactivate" | "newgrp" | "su" => {
             Some("changes the shell the commands after it run in")
         }
-        "sleep" | "wait" | "watch" => Some("waits before the commands after it"),
         "kubectx" | "kubens" => Some("selects the cluster the commands after it use"),
         "kubectl" | "oc" if sub0 == "config" || sub0 == "project" || sub0 == "login" => {
             Some("selects the cluster the commands after it use")
