@@ -106,7 +106,7 @@ pub fn why_one_script(analysis: &BlockAnalysis) -> Option<String> {
             if c.class > Class::Read
                 && later
                     .iter()
-                    .any(|l| !l.inert && l.programs.iter().any(|p| *p == name))
+                    .any(|l| !l.inert && l.programs.contains(&name))
             {
                 return Some(format!(
                     "`{}` on line {} changes what the later `{name}` commands read",
