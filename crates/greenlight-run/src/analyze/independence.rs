@@ -103,10 +103,7 @@ pub fn why_one_script(analysis: &BlockAnalysis) -> Option<String> {
             }
             // A state change followed by the same program (`docker compose
             // up` then `docker compose ps`): the later one reads its effect.
-            if c.class > Class::Read
-                && later
-                    .iter()
-                    .any(|l| !l.inert && l.programs.contains(&name))
+            if c.class > Class::Read && later.iter().any(|l| !l.inert && l.programs.contains(&name))
             {
                 return Some(format!(
                     "`{}` on line {} changes what the later `{name}` commands read",
