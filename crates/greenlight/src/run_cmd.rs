@@ -127,6 +127,9 @@ pub fn print_plan(plan: &Plan, style: Style) -> String {
                 item.text,
                 style.dim(&format!("[{what}]"))
             ));
+            for note in &item.notes {
+                out.push_str(&format!("      {}\n", style.dim(&format!("note: {note}"))));
+            }
             for &c in &item.checks {
                 let check = &plan.checks[c];
                 let how = if check.is_native() { "native" } else { "shell" };

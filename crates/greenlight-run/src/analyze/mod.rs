@@ -5,8 +5,10 @@
 pub mod classify;
 pub mod curl;
 pub mod expect;
+pub mod independence;
 pub mod judge;
 pub mod native;
+pub mod not_script;
 pub mod redis_commands;
 pub mod script;
 pub mod shell;

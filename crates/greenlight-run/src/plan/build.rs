@@ -5,6 +5,7 @@ use super::annotations::{parse_annotation, tls_minimum};
 use super::hosts::mentions_host;
 use super::locals::{apply_locals, parse_assignment};
 use super::types::*;
+use crate::analyze::not_script::{NotScript, not_a_script, prompt_commands};
 use crate::analyze::{Analyzer, BlockAnalysis, Capture, Command};
 use crate::check::{Expectation, Target};
 use crate::load_step;
@@ -376,6 +377,7 @@ impl Builder<'_> {
                     checks: Vec::new(),
                     children: Vec::new(),
                     reports: true,
+                    notes: Vec::new(),
                 });
                 self.plan.phases[phase].items.push(idx);
                 self.push_check(
@@ -456,11 +458,12 @@ impl Builder<'_> {
             checks: Vec::new(),
             children: Vec::new(),
             reports,
+            notes: Vec::new(),
         });
         self.plan.phases[phase].items.push(idx);
         if handling == Handling::Automated {
             for &s in &item.steps {
-                self.add_block(idx, phase, s);
+                let _ = self.add_block(idx, phase, s);
             }
             for inline in self.inline_checks(&item.text, &item.inline_code) {
                 self.push_check(
@@ -525,20 +528,31 @@ impl Builder<'_> {
                 handling: handling.clone(),
                 checks: Vec::new(),
                 children: Vec::new(),
+                notes: Vec::new(),
             });
             self.plan.phases[phase].items.push(idx);
             if handling == Handling::Automated {
-                self.add_block(idx, phase, s);
+                let set_aside = self.add_block(idx, phase, s);
                 if self.plan.items[idx].checks.is_empty() {
-                    self.plan.items[idx].handling = Handling::Manual;
+                    // Output or data shown as an example is owed by nobody;
+                    // thresholds, lists and instructions are left to people.
+                    self.plan.items[idx].handling = match set_aside {
+                        Some(n) if n.shape.is_illustration() => {
+                            self.plan.items[idx].reports = false;
+                            Handling::Skipped { why: n.why() }
+                        }
+                        _ => Handling::Manual,
+                    };
                 }
             }
         }
     }
 
-    fn add_block(&mut self, item: usize, phase: usize, s: usize) {
+    /// Plans a block's checks; returns why it was set aside when it is not
+    /// a script.
+    fn add_block(&mut self, item: usize, phase: usize, s: usize) -> Option<NotScript> {
         let first = self.plan.checks.len();
-        self.add_block_checks(item, phase, s);
+        let set_aside = self.add_block_checks(item, phase, s);
         // `<!-- greenlight: … -->` after the block refines its checks.
         let list = self.list;
         let annotations = self
@@ -563,29 +577,59 @@ impl Builder<'_> {
                 }
             }
         }
+        set_aside
     }
 
-    fn add_block_checks(&mut self, item: usize, phase: usize, s: usize) {
+    fn add_block_checks(&mut self, item: usize, phase: usize, s: usize) -> Option<NotScript> {
         let step = &self.list.steps[s];
         let lang = step.lang.as_deref();
         if load_step::is_k6_script(&step.code, lang) {
             self.add_k6_block(item, phase, s);
-            return;
+            return None;
         }
         if !is_shell_lang(lang) {
-            return;
+            return None;
         }
-        let mut analysis = (self.analyze)(&step.code, lang);
+        // An untagged fence of output, thresholds, a list or prose is shown,
+        // not run.
+        if lang.is_none()
+            && let Some(n) = not_a_script(&step.code)
+        {
+            self.plan.items[item]
+                .notes
+                .push(format!("L{}: {}; not run", step.line, n.why()));
+            return Some(n);
+        }
+        // A console transcript: only its prompt lines are commands.
+        let code = prompt_commands(&step.code).unwrap_or_else(|| step.code.clone());
+        let mut analysis = (self.analyze)(&code, lang);
         analysis
             .expect
             .extend(super::after_block::expectations(&step.after));
         // Load tool lines run natively, apart from the rest of the block.
-        let split = self.split_load_lines(analysis, &step.code);
+        let split = self.split_load_lines(analysis, &code);
         let first = self.plan.checks.len();
         self.add_commands(item, phase, s, &split.rest, &split.script);
         if !split.not_understood.is_empty() {
-            let note = split.not_understood.join("; ");
+            // Each note goes to the step of its own line when the block was
+            // split, to the block's one step otherwise.
+            let is_its_line =
+                |c: &PlanCheck, n: &String| n.starts_with(&format!("`{}`", one_line(&c.command)));
+            let all_placed = split
+                .not_understood
+                .iter()
+                .all(|n| self.plan.checks[first..].iter().any(|c| is_its_line(c, n)));
             for c in &mut self.plan.checks[first..] {
+                let mine: Vec<&str> = split
+                    .not_understood
+                    .iter()
+                    .filter(|n| !all_placed || is_its_line(c, n))
+                    .map(String::as_str)
+                    .collect();
+                if mine.is_empty() {
+                    continue;
+                }
+                let note = mine.join("; ");
                 c.note = Some(match c.note.take() {
                     Some(own) => format!("{note}; {own}"),
                     None => note.clone(),
@@ -603,6 +647,7 @@ impl Builder<'_> {
                 load.blocked,
             );
         }
+        None
     }
 
     fn add_commands(
@@ -619,7 +664,15 @@ impl Builder<'_> {
             return;
         }
         let all_native = runnable.iter().all(|c| c.native.is_some());
-        if all_native {
+        // Commands that share no state each become their own check: one
+        // mutating command then no longer keeps the reads beside it from
+        // running.
+        let together = if all_native {
+            None
+        } else {
+            crate::analyze::independence::why_one_script(analysis)
+        };
+        if together.is_none() {
             // Variables the block defines for itself (`export BASE_URL=…`).
             let mut local: Vec<(String, String)> = Vec::new();
             for c in &analysis.commands {
@@ -634,11 +687,21 @@ impl Builder<'_> {
                 .iter()
                 .map(|(n, v)| (n.as_str(), v.as_str()))
                 .collect();
+            // Values greenlight captures itself, for the shell steps that use them.
+            let captured: HashSet<&str> = analysis
+                .commands
+                .iter()
+                .filter_map(|c| c.capture.as_ref().map(|cap| cap.var.as_str()))
+                .collect();
             let n = runnable.len();
             for (k, c) in runnable.iter().enumerate() {
                 let mut expect = c.expect.clone();
                 if k + 1 == n {
                     expect.extend(analysis.expect.iter().cloned());
+                }
+                if c.native.is_none() {
+                    self.push_shell_command(item, phase, step.code_line, c, expect, &captured);
+                    continue;
                 }
                 let target = c.native.clone().map(|t| apply_locals(t, &local));
                 self.push_check(
@@ -703,12 +766,67 @@ impl Builder<'_> {
                 needs,
                 programs,
             );
+            let reads_held =
+                analysis.class > Class::Read && runnable.iter().any(|c| c.class == Class::Read);
             if let Some(last) = self.plan.checks.last_mut() {
                 last.target = Target::Shell {
                     script: script.to_string(),
                 };
+                // Why the reads in it wait for the block's most dangerous command.
+                if reads_held && let Some(why) = &together {
+                    let own = format!("runs as one script: {why}");
+                    last.note = Some(match last.note.take() {
+                        Some(n) => format!("{own}; {n}"),
+                        None => own,
+                    });
+                }
             }
         }
+    }
+
+    /// One command of a block of independent commands, as its own shell
+    /// step with its own class.
+    fn push_shell_command(
+        &mut self,
+        item: usize,
+        phase: usize,
+        code_line: usize,
+        c: &Command,
+        mut expect: Vec<Expectation>,
+        captured: &HashSet<&str>,
+    ) {
+        if !expect.iter().any(|e| matches!(e, Expectation::Succeeds)) {
+            expect.insert(0, Expectation::Succeeds);
+        }
+        let expect = expect.into_iter().map(shell_expectation).collect();
+        // What it needs from outside, and the values captured before it.
+        let mut needs: BTreeSet<String> = c.needs.iter().cloned().collect();
+        needs.extend(
+            crate::analyze::variable_refs(&c.text)
+                .into_iter()
+                .filter(|v| captured.contains(v.as_str())),
+        );
+        let programs: Vec<String> = c
+            .programs
+            .iter()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        self.push_check(
+            item,
+            phase,
+            code_line + c.line_offset,
+            c.text.clone(),
+            c.class,
+            c.text.clone(),
+            c.class_reason.clone(),
+            None,
+            expect,
+            None,
+            needs.into_iter().collect(),
+            programs,
+        );
     }
 
     #[allow(clippy::too_many_arguments)]

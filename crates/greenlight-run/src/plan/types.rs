@@ -94,6 +94,10 @@ pub struct PlanItem {
     /// Whether the item gives its own reasons to the verdict (leaves and
     /// items with checks; groups speak through their children).
     pub reports: bool,
+    /// What greenlight set aside and why, one line each: a fence that is
+    /// not a script (`L12: not a script: looks like sample output`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// A top-level phase: the unit that runs in document order.

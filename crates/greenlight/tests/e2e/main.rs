@@ -16,4 +16,5 @@ mod procedures;
 mod reports;
 mod run;
 mod safety;
+mod split;
 mod store;
