@@ -537,7 +537,7 @@ fn run_fault(f: &Fault, routes: &str, tag: &str) -> (Value, Value) {
     }))
     .unwrap();
     assert!(
-        standin.requests().len() > 0,
+        !standin.requests().is_empty(),
         "{}: the check never reached the stand-in",
         f.name
     );
