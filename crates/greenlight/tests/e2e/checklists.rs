@@ -772,18 +772,7 @@ fn checklists_each_expectation_shape_passes_healthy_and_fails_wrong() {
 /// honest both ways: a variant listed here that no longer differs fails the
 /// test, so the list is updated when the cause is fixed.
 const VARIANT_GAPS: &[(&str, &str)] = &[
-    (
-        "b05_de-backend-fix-summary.cp1252-mojibake",
-        "greenlight-doc repairs mojibake for display only: the L216 block's \
-         `# Sollte zurückgeben: …` is analysed as `# Sollte zurÃ¼ckgeben: …` and its expectation \
-         is dropped (needs review in the original, exit code only in the variant)",
-    ),
-    (
-        "b02_zh-week2-deploy-checklist.macroman-mojibake",
-        "greenlight-doc repairs mojibake for display only: code blocks are analysed unrepaired, so \
-     expectation cues in them (`# 预期：…` read as `# È¢ÑÊúüÔºö…`) are dropped (L184 status 200 \
-     becomes status < 400; L99, L200, L341, L347 lose their stated words)",
-    ),
+    // (none)
 ];
 
 /// (line, expectation kinds) of every check of a plan.
