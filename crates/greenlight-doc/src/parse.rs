@@ -76,6 +76,14 @@ impl Ctx<'_> {
         }
     }
 
+    /// Text with mojibake repaired, whitespace kept (code).
+    fn repaired(&self, text: String) -> String {
+        match self.mojibake {
+            Some(kind) if !text.is_ascii() => encoding::repair_mojibake(&text, kind).into_owned(),
+            _ => text,
+        }
+    }
+
     /// Display text: mojibake repaired, whitespace collapsed.
     fn clean(&self, text: &str) -> String {
         let text = match self.mojibake {
@@ -659,11 +667,18 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
             code_line,
             fenced: c.fenced,
             lang: c.lang,
-            code: c.code,
+            // Code and the lines after it are read for commands and the
+            // expectations written beside them: with mojibake undone, as
+            // the author wrote them (`# 预期：200`, not `# È¢ÑÊúüÔºö200`).
+            // Runs that do not round-trip stay as they are.
+            code: ctx.repaired(c.code),
             item,
             phase: c.phase,
             procedure: procedure::within(&procedures, c.range.start),
-            after: crate::following::lines_after(&ctx.decoded.text, &c.range),
+            after: crate::following::lines_after(&ctx.decoded.text, &c.range)
+                .into_iter()
+                .map(|l| ctx.repaired(l))
+                .collect(),
         });
     }
 

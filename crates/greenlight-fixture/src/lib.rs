@@ -28,7 +28,9 @@
 //! while running. [`TlsFixture`] serves the same service behind a valid,
 //! expired, self-signed or wrong-host certificate made at run time.
 //! [`BlockingFixture`] runs the service on its own thread for callers that
-//! are not async.
+//! are not async. [`StandIn`] is a generic stand-in answering canned routes
+//! from a `*.standin.toml` file (and echoing every other request), for
+//! checklists nobody here wrote.
 
 #![warn(missing_docs)]
 
@@ -43,6 +45,7 @@ mod routes_echo;
 mod routes_nova;
 mod routes_nox;
 mod server;
+mod standin;
 mod state;
 mod tls;
 mod ws;
@@ -53,6 +56,7 @@ pub use error::{FixtureError, Result};
 pub use faults::{Faults, WRONG_VERSION};
 pub use routes_echo::ESCAPES_BODY;
 pub use server::{FixtureHandle, start};
+pub use standin::{PathMatch, Route, Routes, SeenRequest, StandIn, StandInError};
 pub use state::{
     FixtureControl, RECORDED_BODY_LIMIT, REQUEST_LOG_CAPACITY, RecordedRequest, SEEDED_STREAM_ID,
 };

@@ -143,7 +143,7 @@ where
 
 /// Accepts connections until shutdown is signalled (or its sender dropped),
 /// then aborts the connections still open.
-async fn accept_loop(
+pub(crate) async fn accept_loop(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     app: Router,

@@ -446,9 +446,7 @@ fn recognize_native(
                 {
                     return none;
                 }
-                expect.push(Expectation::Contains {
-                    text: pattern.clone(),
-                });
+                expect.push(grep_expectation(&words, &w[1..], pattern));
             }
             Some("head" | "tail" | "cat") => {}
             _ => return none,
@@ -472,6 +470,64 @@ fn recognize_native(
             (Some(n.target), None, expect, Some(n.class))
         }
         _ => none,
+    }
+}
+
+/// What `CMD | grep PATTERN` asks of CMD's output. `curl -I` prints the
+/// status line and headers (no body), so a name-like pattern
+/// (`grep -i "content-encoding"`) asks for that header and `Name: value`
+/// for that value; `curl -i` mixes headers and body, and `grep -i` ignores
+/// case, which a body check cannot say: those are left for review with
+/// the words shown, never compared literally (that would be a false alarm
+/// on `{"status":"Healthy"}` for `grep -i healthy`).
+fn grep_expectation(command: &[String], grep_args: &[String], pattern: &str) -> Expectation {
+    let short = |a: &str, c: char| {
+        a.len() > 1
+            && a.starts_with('-')
+            && !a.starts_with("--")
+            && a[1..].chars().all(|x| x.is_ascii_alphabetic())
+            && a.contains(c)
+    };
+    let curl = command.first().is_some_and(|w| w == "curl");
+    let head_only = curl && command.iter().any(|a| a == "--head" || short(a, 'I'));
+    let include = curl && command.iter().any(|a| a == "--include" || short(a, 'i'));
+    let ignore_case = grep_args
+        .iter()
+        .any(|a| a == "--ignore-case" || short(a, 'i'));
+    let header_name = |n: &str| {
+        !n.is_empty()
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    if head_only {
+        let (name, value) = match pattern.split_once(':') {
+            Some((n, v)) => (n.trim(), v.trim()),
+            None => (pattern.trim(), ""),
+        };
+        // A header value is compared as written; with `-i` only its presence is.
+        if header_name(name) && (value.is_empty() || !ignore_case) {
+            return Expectation::HeaderContains {
+                name: name.to_string(),
+                value: value.to_string(),
+            };
+        }
+    }
+    let case_matters = pattern.to_lowercase() != pattern.to_uppercase();
+    if head_only || include || (ignore_case && case_matters) {
+        let case = if ignore_case { ", any case" } else { "" };
+        let place = if head_only {
+            "the status line or headers"
+        } else if include {
+            "the headers or body"
+        } else {
+            "the body"
+        };
+        return Expectation::Unverifiable {
+            text: format!("{place} contain {pattern:?}{case} (`| grep`)"),
+        };
+    }
+    Expectation::Contains {
+        text: pattern.to_string(),
     }
 }
 
@@ -731,6 +787,44 @@ mod tests {
             vec![Expectation::Contains {
                 text: "healthy".into()
             }]
+        );
+        // `curl -I` prints headers only: grep reads a header, in any case.
+        let b = block("curl -I https://x/api/products | grep -i \"content-encoding\"\n");
+        assert!(b.commands[0].native.is_some());
+        assert_eq!(
+            b.commands[0].expect,
+            vec![Expectation::HeaderContains {
+                name: "content-encoding".into(),
+                value: String::new()
+            }]
+        );
+        let b = block("curl -sI https://x/ | grep \"Strict-Transport-Security: max-age\"\n");
+        assert_eq!(
+            b.commands[0].expect,
+            vec![Expectation::HeaderContains {
+                name: "Strict-Transport-Security".into(),
+                value: "max-age".into()
+            }]
+        );
+        // Headers mixed with the body, or a case-blind body search: for review,
+        // never a literal body comparison.
+        for line in [
+            "curl -i https://x/health | grep healthy\n",
+            "curl -s https://x/health | grep -i healthy\n",
+            "curl -I https://x/ | grep \"HTTP/2 200\"\n",
+        ] {
+            let b = block(line);
+            assert!(
+                matches!(b.commands[0].expect[..], [Expectation::Unverifiable { .. }]),
+                "{line}: {:?}",
+                b.commands[0].expect
+            );
+        }
+        // Without letters, case does not matter.
+        let b = block("curl -s https://x/v | grep -i 200\n");
+        assert_eq!(
+            b.commands[0].expect,
+            vec![Expectation::Contains { text: "200".into() }]
         );
         let b = block("time curl -s https://x/api/v1/health > /dev/null\n");
         assert!(b.commands[0].native.is_some());
