@@ -76,6 +76,15 @@ impl Ctx<'_> {
         }
     }
 
+    /// The text with its mojibake undone, whitespace kept (code and the
+    /// lines after a block, which the plan reads).
+    fn repaired(&self, text: String) -> String {
+        match self.mojibake {
+            Some(kind) if !text.is_ascii() => encoding::repair_mojibake(&text, kind).into_owned(),
+            _ => text,
+        }
+    }
+
     /// Display text: mojibake repaired, whitespace collapsed.
     fn clean(&self, text: &str) -> String {
         let text = match self.mojibake {
@@ -84,6 +93,20 @@ impl Ctx<'_> {
         };
         normalize(&text)
     }
+}
+
+/// The one line between two blocks when it is a label ending in a colon
+/// (`Expected response:`, `**Erwartete Ausgabe:**`).
+fn label_between(text: &str, end: usize, start: usize) -> Option<String> {
+    let between = text.get(end..start)?;
+    let mut lines = between
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("```") && !l.starts_with("~~~"));
+    let label = lines.next()?;
+    let bare = label.trim_end_matches(['*', '_', ' ']);
+    (lines.next().is_none() && bare.ends_with([':', '：']) && label.chars().count() <= 80)
+        .then(|| label.to_string())
 }
 
 /// Start offsets of every line of the original bytes.
@@ -640,7 +663,12 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
     // its section.
     let mut phases = phases;
     let mut steps = Vec::with_capacity(raw.codes.len());
+    let mut prev_end: Option<usize> = None;
     for (index, c) in std::mem::take(&mut raw.codes).into_iter().enumerate() {
+        let under_label = prev_end
+            .and_then(|end| label_between(&ctx.decoded.text, end, c.range.start))
+            .map(|label| (index - 1, ctx.repaired(label)));
+        prev_end = Some(c.range.end);
         let item = ancestor_item(&raw.entries, &entry_item, c.entry);
         let span = ctx.span(&c.range);
         let code_line = if c.fenced { span.line + 1 } else { span.line };
@@ -659,11 +687,17 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
             code_line,
             fenced: c.fenced,
             lang: c.lang,
-            code: c.code,
+            // The plan reads what the author wrote: mojibake undone (`预期：401`
+            // rather than its garbled bytes). Spans stay on the original.
+            code: ctx.repaired(c.code),
             item,
             phase: c.phase,
             procedure: procedure::within(&procedures, c.range.start),
-            after: crate::following::lines_after(&ctx.decoded.text, &c.range),
+            after: crate::following::lines_after(&ctx.decoded.text, &c.range)
+                .into_iter()
+                .map(|l| ctx.repaired(l))
+                .collect(),
+            under_label,
         });
     }
 

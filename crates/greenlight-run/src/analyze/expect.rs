@@ -56,7 +56,71 @@ fn parse_with(comment: &str, anywhere: bool) -> Option<Vec<Expectation>> {
             }
         }
     }
+    if quantified(text) {
+        // `All services should show "Up"`: one service's "Up" in the output
+        // would pass a plain `contains`, so a person reads it.
+        return Some(vec![Expectation::Unverifiable {
+            text: text.replace("**", ""),
+        }]);
+    }
     Some(out)
+}
+
+/// Whether a sentence says its expectation holds for every one of many
+/// (`All services should show "Up"`, `모든 서비스가 … 반환`): words inside
+/// quotes or backticks do not count.
+pub fn quantified(text: &str) -> bool {
+    const LATIN: &[&str] = &[
+        "all",
+        "every",
+        "each",
+        "alle",
+        "jede",
+        "jeder",
+        "tous",
+        "toutes",
+        "chaque",
+        "todos",
+        "todas",
+        "cada",
+        "tutti",
+        "tutte",
+        "ogni",
+        "tüm",
+        "bütün",
+        "все",
+        "всех",
+        "каждый",
+        "semua",
+        "setiap",
+    ];
+    const CJK: &[&str] = &[
+        "모든",
+        "전부",
+        "すべて",
+        "全て",
+        "全部",
+        "所有",
+        "每个",
+        "每個",
+        "tất cả",
+        "mọi",
+    ];
+    let mut outside = String::with_capacity(text.len());
+    let mut quote: Option<char> = None;
+    for c in text.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if matches!(c, '"' | '`') => quote = Some(c),
+            None => outside.push(c),
+        }
+    }
+    let lower = outside.to_lowercase();
+    lower
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| LATIN.contains(&w))
+        || CJK.iter().any(|w| lower.contains(w))
 }
 
 /// Drops list markers and emphasis around a label: `- **Expected:** x`.
@@ -79,7 +143,35 @@ fn strip_markup(line: &str) -> &str {
 pub fn parse_expectation(text: &str, output_only: bool) -> Vec<Expectation> {
     let mut out = Vec::new();
     let mut rest = text.trim().trim_matches(['*', '_']).trim().to_string();
+    // One code span and nothing else (`deployment "x" successfully rolled
+    // out`, `healthy`): the literal output, unless it reads as a status or
+    // a body (`HTTP/1.1 200 OK`, `{"status": "ok"}`).
+    if let Some(inner) = rest
+        .strip_prefix('`')
+        .and_then(|r| r.strip_suffix('`'))
+        .filter(|i| !i.is_empty() && !i.contains('`'))
+    {
+        let read = parse_expectation(inner, output_only);
+        if read
+            .iter()
+            .all(|e| matches!(e, Expectation::Unverifiable { .. }))
+            || read
+                .iter()
+                .any(|e| matches!(e, Expectation::Unverifiable { .. }))
+                && !inner.contains(['{', '['])
+        {
+            return vec![Expectation::Contains {
+                text: inner.to_string(),
+            }];
+        }
+        return read;
+    }
 
+    // `"metrics.error_rate"` < 0.05, `"deployment.git_commit"` matches …:
+    // the quoted words name a field the sentence judges, they are not output.
+    if quoted_subject(&rest) {
+        return vec![Expectation::Unverifiable { text: rest }];
+    }
     // A latency limit: `< 200ms`, `under 1s`, `unter 500 ms`, `200ms以内`.
     if let Some((ms, before, after)) = cues::latency(&rest) {
         out.push(Expectation::LatencyUnder { ms });
@@ -155,6 +247,25 @@ pub fn parse_expectation(text: &str, output_only: bool) -> Vec<Expectation> {
         });
     }
     out
+}
+
+/// Whether a quoted string is the subject of a comparison or a verb
+/// (`"p95_latency_ms"` < 2000ms, `"apiBase"` matches expected URL).
+fn quoted_subject(text: &str) -> bool {
+    let Some((_, _, after)) = find_quoted(text) else {
+        return false;
+    };
+    let after = after.trim_start_matches('`').trim_start();
+    let word = after
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    after.starts_with(['<', '>', '≤', '≥', '=', '!'])
+        || matches!(
+            word.as_str(),
+            "matches" | "match" | "is" | "equals" | "should" | "must" | "contains" | "present"
+        )
 }
 
 fn status_code(w: &str) -> Option<u16> {
@@ -234,7 +345,8 @@ fn find_json(text: &str) -> Option<(serde_json::Value, String, String)> {
                 depth -= 1;
                 if depth == 0 {
                     let end = start + i + 1;
-                    let json = serde_json::from_str(&text[start..end]).ok()?;
+                    // `{"status": "healthy", ...}`: people elide the rest.
+                    let json = crate::json_match::parse_lenient(&text[start..end])?;
                     return Some((json, text[..start].to_string(), text[end..].to_string()));
                 }
             }
