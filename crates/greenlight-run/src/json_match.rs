@@ -158,7 +158,13 @@ pub fn contains_text(hay: &str, text: &str) -> bool {
     let mut from = 0;
     while let Some(at) = hay[from..].find(first) {
         let start = from + at;
-        if wildcard_rest(&hay[start + first.len()..], &parts[1..]) {
+        // `2.x` is not the tail of `12.5`.
+        let glued = first.starts_with(|c: char| c.is_ascii_digit())
+            && hay[..start]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_digit() || c == '.');
+        if !glued && wildcard_rest(&hay[start + first.len()..], &parts[1..]) {
             return true;
         }
         from = start + first.len().max(1);
@@ -622,5 +628,40 @@ mod tests {
         );
         assert_eq!(parse_lenient("not json"), None);
         assert_eq!(parse_lenient("{\"é\": <ü"), None);
+    }
+
+    #[test]
+    fn dotted_keys_reach_nested_members() {
+        // a10: `"database.connected": true` under **Verify response:**.
+        let actual = json!({"database": {"connected": true, "type": "postgresql"}});
+        assert_eq!(
+            compare(&json!({"database.connected": true}), &actual),
+            Match::Equal
+        );
+        assert!(matches!(
+            compare(&json!({"database.type": "sqlite"}), &actual),
+            Match::Differs(_)
+        ));
+        assert!(matches!(
+            compare(&json!({"database.absent": true}), &actual),
+            Match::Differs(_)
+        ));
+    }
+
+    #[test]
+    fn version_wildcards_match_any_version_of_that_line() {
+        // b03: `# 应显示: openjdk version "1.8.x"`.
+        let out = "openjdk version \"1.8.0_392\"\nOpenJDK Runtime Environment";
+        assert!(contains_text(out, "1.8.x"));
+        assert!(contains_text(out, "openjdk version \"1.8.x\""));
+        assert!(!contains_text("openjdk version \"11.0.2\"", "1.8.x"));
+        assert!(!contains_text("openjdk version \"1.9.0\"", "1.8.x"));
+        assert!(contains_text("Docker Compose version v2.24.1", "2.x"));
+        assert!(!contains_text("version 3.1", "2.x"));
+        assert!(!contains_text("version 12.5", "2.x"));
+        // `x` after a word is a letter, not a wildcard.
+        assert!(!contains_text("v1.8.0", "1.8.xyz"));
+        assert!(matches_placeholder("2.x", &json!("2.5.1")));
+        assert!(!matches_placeholder("2.x", &json!("3.0.0")));
     }
 }

@@ -59,8 +59,9 @@ fn parse_with(comment: &str, anywhere: bool) -> Option<Vec<Expectation>> {
     if quantified(text) {
         // `All services should show "Up"`: one service's "Up" in the output
         // would pass a plain `contains`, so a person reads it.
+        let shown = if found.at_start { rest } else { text };
         return Some(vec![Expectation::Unverifiable {
-            text: text.replace("**", ""),
+            text: shown.replace("**", ""),
         }]);
     }
     Some(out)
@@ -187,8 +188,13 @@ pub fn parse_expectation(text: &str, output_only: bool) -> Vec<Expectation> {
     let mut kept = String::with_capacity(rest.len());
     let mut cursor = 0;
     while let Some((quoted, before, after)) = find_quoted(&rest[cursor..]) {
+        // `"🚀 Server is running on..."`: the words before the elision.
+        let shown = quoted
+            .trim_end_matches("...")
+            .trim_end_matches('…')
+            .trim_end();
         out.push(Expectation::Contains {
-            text: quoted.to_string(),
+            text: if shown.is_empty() { quoted } else { shown }.to_string(),
         });
         kept.push_str(before);
         kept.push(' ');
@@ -485,6 +491,54 @@ mod tests {
             p("Should return previous version"),
             vec![Unverifiable {
                 text: "previous version".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn labels_written_by_people() {
+        // b08: the bold closes before the colon.
+        assert_eq!(
+            parse_label("**예상 결과**: HTTP 200"),
+            Some(vec![Status { code: 200 }])
+        );
+        // One code span: the literal output.
+        assert_eq!(
+            parse_label("- Estado esperado: `nothing to commit, working tree clean`"),
+            Some(vec![Contains {
+                text: "nothing to commit, working tree clean".into()
+            }])
+        );
+        assert_eq!(
+            parse_label("预期结果：`HTTP/1.1 200 OK`"),
+            Some(vec![Status { code: 200 }])
+        );
+        // a19: "all … should" is for a person: a plain `contains` passes
+        // when any one of several services is up.
+        assert_eq!(
+            p(r#"All services should show "Up" status"#),
+            vec![Unverifiable {
+                text: r#"All services should show "Up" status"#.into()
+            }]
+        );
+        assert_eq!(
+            p(r#"Should show "all good""#),
+            vec![Contains {
+                text: "all good".into()
+            }]
+        );
+        // b27: an elided example keeps the words before the elision.
+        assert_eq!(
+            p(r#"Mong đợi: "🚀 Server is running on...""#),
+            vec![Contains {
+                text: "🚀 Server is running on".into()
+            }]
+        );
+        // a20: `{"status": "healthy", ...}`.
+        assert_eq!(
+            p(r#"Expected: {"status": "healthy", ...}"#),
+            vec![JsonSubset {
+                json: json!({"status": "healthy"})
             }]
         );
     }

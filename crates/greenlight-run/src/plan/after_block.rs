@@ -254,7 +254,7 @@ mod tests {
                 "**예상 결과**: 모든 서비스가 `{\"status\": \"UP\"}` 반환"
             ])),
             vec![Expectation::Unverifiable {
-                text: "예상 결과: 모든 서비스가 `{\"status\": \"UP\"}` 반환".into()
+                text: "모든 서비스가 `{\"status\": \"UP\"}` 반환".into()
             }]
         );
     }
