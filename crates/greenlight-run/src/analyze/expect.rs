@@ -238,7 +238,10 @@ pub fn parse_expectation(text: &str, output_only: bool) -> Vec<Expectation> {
         if out.is_empty() && cues::means_empty(&words) {
             // `No changes`, `Keine Änderungen`, `变更なし`: no output at all.
             out.push(Expectation::OutputEmpty);
-        } else if out.is_empty() && leftover.len() == 1 && looks_like_value(leftover[0]) {
+        } else if out.is_empty()
+            && leftover.len() == 1
+            && (looks_like_value(leftover[0]) || is_shouted_word(leftover[0]))
+        {
             // `Should return 8.0.0`: one value-like token.
             out.push(Expectation::Contains {
                 text: leftover[0].trim_matches(['.', ',']).to_string(),
@@ -270,7 +273,16 @@ fn quoted_subject(text: &str) -> bool {
     after.starts_with(['<', '>', '≤', '≥', '=', '!'])
         || matches!(
             word.as_str(),
-            "matches" | "match" | "is" | "equals" | "should" | "must" | "contains" | "present"
+            "matches"
+                | "match"
+                | "is"
+                | "equals"
+                | "should"
+                | "must"
+                | "contains"
+                | "present"
+                | "correct"
+                | "valid"
         )
 }
 
@@ -322,6 +334,12 @@ fn reason_phrase_len(words: &[&str]) -> usize {
         .map(|p| p.len())
         .max()
         .unwrap_or(0)
+}
+
+/// `PONG`, `UP`, `PASS`: one upper-case word is what the output says
+/// (`OK` is left out: next to a request it means the status).
+fn is_shouted_word(w: &str) -> bool {
+    w.len() >= 2 && w != "OK" && w.bytes().all(|b| b.is_ascii_uppercase())
 }
 
 fn looks_like_value(w: &str) -> bool {

@@ -1042,6 +1042,18 @@ fn arrow_expectation(text: &str, code: &str) -> Vec<Expectation> {
 /// The status an item's words state for its request: `returns 200`,
 /// `` `GET /x` -> 200 ``, `→ 200`, `verify 200 OK`, `responds with 204`.
 fn stated_status(lower: &str) -> Option<u16> {
+    // `/health` does not return HTTP 200: a stop condition, not a check.
+    let negated = lower
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .any(|w| {
+            matches!(
+                w,
+                "not" | "never" | "no" | "fails" | "fail" | "doesn't" | "don't" | "isn't" | "won't"
+            )
+        });
+    if negated {
+        return None;
+    }
     const CUES: &[&str] = &[
         "returns",
         "return",

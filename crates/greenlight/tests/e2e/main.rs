@@ -17,3 +17,4 @@ mod reports;
 mod run;
 mod safety;
 mod store;
+mod written_expectations;
