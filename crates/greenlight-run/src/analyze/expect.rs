@@ -229,7 +229,25 @@ pub fn parse_expectation(text: &str, output_only: bool) -> Vec<Expectation> {
             !matches!(
                 w.to_lowercase()
                     .trim_matches(|c: char| !c.is_alphanumeric()),
-                "" | "with" | "and" | "or" | "a" | "an" | "the" | "response" | "body"
+                "" | "with"
+                    | "and"
+                    | "or"
+                    | "a"
+                    | "an"
+                    | "the"
+                    | "response"
+                    | "body"
+                    // `200 응답`, `200 yanıt`: "response" in other languages.
+                    | "응답"
+                    | "réponse"
+                    | "respuesta"
+                    | "resposta"
+                    | "yanıt"
+                    | "antwort"
+                    | "ответ"
+                    | "响应"
+                    | "回應"
+                    | "レスポンス"
             )
         })
         .collect();

@@ -911,7 +911,13 @@ impl Builder<'_> {
                 && let Some(target) = cmd.native
             {
                 let mut expect = cmd.expect;
-                expect.extend(arrow_expectation(text, code));
+                let arrow = arrow_expectation(text, code);
+                if expect.is_empty() && !arrow.is_empty() && !matches!(target, Target::Http { .. })
+                {
+                    // The probe must still succeed (`psql … -> basarili`).
+                    expect.push(Expectation::Succeeds);
+                }
+                expect.extend(arrow);
                 out.push(Inline {
                     target,
                     expect,
