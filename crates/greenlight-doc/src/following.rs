@@ -37,9 +37,45 @@ pub(crate) fn lines_after(text: &str, range: &Range<usize>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut chunks = 0;
     let mut in_chunk = false;
-    for raw in tail.lines() {
+    // Task items under a label (`**Verify response:**` then `- [ ] "ok": true`).
+    let mut label_list = false;
+    let mut lines = tail.lines();
+    while let Some(raw) = lines.next() {
         let line = raw.trim_end_matches('\r');
         let trimmed = line.trim();
+        let after_label = out.last().is_some_and(|l| ends_with_colon(l));
+        if after_label && is_fence(trimmed) && lead_of(line) >= fence_indent {
+            // `Réponse attendue :` then a fenced body: the block is the
+            // expectation, kept whole with its fences.
+            out.push(trimmed.to_string());
+            let indent = lead_of(line);
+            for raw in lines.by_ref().take(MAX_FENCED) {
+                let l = raw.trim_end_matches('\r');
+                let cut = l
+                    .char_indices()
+                    .take_while(|(i, c)| *i < indent && c.is_whitespace())
+                    .last()
+                    .map_or(0, |(i, c)| i + c.len_utf8());
+                out.push(l[cut..].to_string());
+                if is_fence(l.trim()) {
+                    break;
+                }
+            }
+            break;
+        }
+        if !trimmed.is_empty() && is_task(trimmed) && (after_label || label_list) {
+            label_list = true;
+            if !in_chunk {
+                in_chunk = true;
+                chunks += 1;
+            }
+            out.push(trimmed.to_string());
+            if out.len() >= MAX_LINES {
+                break;
+            }
+            continue;
+        }
+        label_list = false;
         if trimmed.is_empty() {
             if in_chunk {
                 in_chunk = false;
@@ -52,7 +88,7 @@ pub(crate) fn lines_after(text: &str, range: &Range<usize>) -> Vec<String> {
             }
             continue;
         }
-        let lead = line.chars().take_while(|c| c.is_whitespace()).count();
+        let lead = lead_of(line);
         if stops(trimmed) || (lead < fence_indent && (!in_chunk || list_item(trimmed).is_some())) {
             break;
         }
@@ -66,6 +102,27 @@ pub(crate) fn lines_after(text: &str, range: &Range<usize>) -> Vec<String> {
         }
     }
     out
+}
+
+/// At most this many lines of a fenced block under a label.
+const MAX_FENCED: usize = 200;
+
+fn lead_of(line: &str) -> usize {
+    line.chars().take_while(|c| c.is_whitespace()).count()
+}
+
+fn ends_with_colon(line: &str) -> bool {
+    line.trim_end_matches(['*', '_', ' '])
+        .ends_with([':', '：'])
+}
+
+fn is_fence(line: &str) -> bool {
+    line.starts_with("```") || line.starts_with("~~~")
+}
+
+fn is_task(line: &str) -> bool {
+    list_item(line)
+        .is_some_and(|r| r.starts_with("[ ]") || r.starts_with("[x]") || r.starts_with("[X]"))
 }
 
 /// The text of a list item line after its marker.
@@ -122,6 +179,36 @@ mod tests {
         assert_eq!(
             after("```bash\ncurl x\n```\n```json\n{}\n```\n"),
             Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_label_takes_the_fenced_block_or_the_task_list_below_it() {
+        assert_eq!(
+            after(
+                "```bash\ncurl x\n```\n\nRéponse attendue :\n```json\n{\"status\": \"ok\"}\n```\n\nNext\n"
+            ),
+            vec![
+                "Réponse attendue :",
+                "```json",
+                "{\"status\": \"ok\"}",
+                "```"
+            ]
+        );
+        assert_eq!(
+            after(
+                "```bash\ncurl x\n```\n\n**Verify response:**\n\n- [ ] Status code: 200 OK\n- [ ] `\"ok\": true`\n\n**If any check fails:** roll back\n"
+            ),
+            vec![
+                "**Verify response:**",
+                "- [ ] Status code: 200 OK",
+                "- [ ] `\"ok\": true`"
+            ]
+        );
+        // Without a label, a task item still ends it.
+        assert_eq!(
+            after("```bash\ncurl x\n```\nSome prose.\n- [ ] next item\n"),
+            vec!["Some prose."]
         );
     }
 

@@ -218,6 +218,13 @@ pub struct Step {
     /// `**Expected:** 200 OK` for the block above.
     #[serde(skip)]
     pub after: Vec<String>,
+    /// When the only line between the previous block and this one is a
+    /// label ending in a colon (`Réponse attendue :`, `**Erwartete
+    /// Ausgabe:**`): that block's index and the label. The runner decides
+    /// whether the label states an expectation, which makes this block the
+    /// previous one's expected output rather than a command.
+    #[serde(skip)]
+    pub under_label: Option<(usize, String)>,
 }
 
 /// A Markdown table.

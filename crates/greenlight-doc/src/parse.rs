@@ -76,7 +76,8 @@ impl Ctx<'_> {
         }
     }
 
-    /// Text with mojibake repaired, whitespace kept (code).
+    /// The text with its mojibake undone, whitespace kept (code and the
+    /// lines after a block, which the plan reads).
     fn repaired(&self, text: String) -> String {
         match self.mojibake {
             Some(kind) if !text.is_ascii() => encoding::repair_mojibake(&text, kind).into_owned(),
@@ -92,6 +93,20 @@ impl Ctx<'_> {
         };
         normalize(&text)
     }
+}
+
+/// The one line between two blocks when it is a label ending in a colon
+/// (`Expected response:`, `**Erwartete Ausgabe:**`).
+fn label_between(text: &str, end: usize, start: usize) -> Option<String> {
+    let between = text.get(end..start)?;
+    let mut lines = between
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("```") && !l.starts_with("~~~"));
+    let label = lines.next()?;
+    let bare = label.trim_end_matches(['*', '_', ' ']);
+    (lines.next().is_none() && bare.ends_with([':', '：']) && label.chars().count() <= 80)
+        .then(|| label.to_string())
 }
 
 /// Start offsets of every line of the original bytes.
@@ -648,7 +663,12 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
     // its section.
     let mut phases = phases;
     let mut steps = Vec::with_capacity(raw.codes.len());
+    let mut prev_end: Option<usize> = None;
     for (index, c) in std::mem::take(&mut raw.codes).into_iter().enumerate() {
+        let under_label = prev_end
+            .and_then(|end| label_between(&ctx.decoded.text, end, c.range.start))
+            .map(|label| (index - 1, ctx.repaired(label)));
+        prev_end = Some(c.range.end);
         let item = ancestor_item(&raw.entries, &entry_item, c.entry);
         let span = ctx.span(&c.range);
         let code_line = if c.fenced { span.line + 1 } else { span.line };
@@ -667,10 +687,8 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
             code_line,
             fenced: c.fenced,
             lang: c.lang,
-            // Code and the lines after it are read for commands and the
-            // expectations written beside them: with mojibake undone, as
-            // the author wrote them (`# 预期：200`, not `# È¢ÑÊúüÔºö200`).
-            // Runs that do not round-trip stay as they are.
+            // The plan reads what the author wrote: mojibake undone (`预期：401`
+            // rather than its garbled bytes). Spans stay on the original.
             code: ctx.repaired(c.code),
             item,
             phase: c.phase,
@@ -679,6 +697,7 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
                 .into_iter()
                 .map(|l| ctx.repaired(l))
                 .collect(),
+            under_label,
         });
     }
 

@@ -557,7 +557,7 @@ fn check_one(e: &Expectation, obs: &Observation) -> Option<Miss> {
             }
         }
         Expectation::Contains { text } => {
-            if obs.body.contains(text.as_str()) {
+            if crate::json_match::contains_text(&obs.body, text) {
                 None
             } else {
                 fail(format!(

@@ -83,8 +83,11 @@ fn walk(
         (Value::Object(e), Value::Object(a)) => {
             for (k, ev) in e {
                 let sub = format!("{path}.{k}");
-                match a.get(k) {
-                    Some(av) => walk(ev, av, Some(k), &sub, diffs)?,
+                // `"database.connected": true` written for a nested member.
+                let found = a.get(k).or_else(|| dotted(a, k));
+                let last = k.rsplit('.').next().unwrap_or(k);
+                match found {
+                    Some(av) => walk(ev, av, Some(last), &sub, diffs)?,
                     None => return Err(format!("{sub} is absent")),
                 }
             }
@@ -128,6 +131,94 @@ fn walk(
     }
 }
 
+/// The member at a dotted key (`database.connected`) through nested
+/// objects, for a key the object does not hold as written.
+fn dotted<'a>(object: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
+    let mut parts = key.split('.');
+    let mut at = object.get(parts.next()?)?;
+    for part in parts {
+        at = at.as_object()?.get(part)?;
+    }
+    key.contains('.').then_some(at)
+}
+
+/// Whether `text` appears in `hay`, reading version wildcards in it
+/// (`1.8.x`, `2.x`, `v3.*`) as any number: `openjdk version "1.8.x"`
+/// matches `openjdk version "1.8.0_392"`.
+pub fn contains_text(hay: &str, text: &str) -> bool {
+    if hay.contains(text) {
+        return true;
+    }
+    let parts = split_wildcards(text);
+    if parts.len() < 2 {
+        return false;
+    }
+    // Try every place the first literal part occurs.
+    let first = parts[0];
+    let mut from = 0;
+    while let Some(at) = hay[from..].find(first) {
+        let start = from + at;
+        // `2.x` is not the tail of `12.5`.
+        let glued = first.starts_with(|c: char| c.is_ascii_digit())
+            && hay[..start]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_digit() || c == '.');
+        if !glued && wildcard_rest(&hay[start + first.len()..], &parts[1..]) {
+            return true;
+        }
+        from = start + first.len().max(1);
+        while !hay.is_char_boundary(from) {
+            from += 1;
+        }
+        if from > hay.len() {
+            break;
+        }
+    }
+    false
+}
+
+/// `1.8.x` → [`1.8.`, ``]: the literal parts around each wildcard `x`,
+/// `X` or `*` that stands where a version number would (after a digit and
+/// a dot, not followed by a letter or digit).
+fn split_wildcards(text: &str) -> Vec<&str> {
+    let b = text.as_bytes();
+    let mut parts = Vec::new();
+    let mut last = 0;
+    for i in 0..b.len() {
+        let is_wild = matches!(b[i], b'x' | b'X' | b'*')
+            && i >= 2
+            && b[i - 1] == b'.'
+            && b[i - 2].is_ascii_digit()
+            && b.get(i + 1).is_none_or(|c| !c.is_ascii_alphanumeric());
+        if is_wild {
+            parts.push(&text[last..i]);
+            last = i + 1;
+        }
+    }
+    parts.push(&text[last..]);
+    parts
+}
+
+fn wildcard_rest(hay: &str, parts: &[&str]) -> bool {
+    // Each wildcard takes one or more digits, dots, underscores or dashes
+    // of a version (`0`, `0_392`, `12.1`), then the next literal follows.
+    let Some((next, rest)) = parts.split_first() else {
+        return true;
+    };
+    let run: usize = hay
+        .char_indices()
+        .take_while(|(_, c)| c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        .map(|(_, c)| c.len_utf8())
+        .sum();
+    if run == 0 || !hay.starts_with(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
+    (1..=run)
+        .rev()
+        .any(|take| hay[take..].starts_with(next) && wildcard_rest(&hay[take + next.len()..], rest))
+}
+
 fn show(path: &str) -> &str {
     if path.is_empty() { "the body" } else { path }
 }
@@ -155,6 +246,15 @@ pub fn matches_placeholder(e: &str, actual: &Value) -> bool {
     };
     if let Some(ok) = type_ok {
         return ok;
+    }
+    // `"2.x"`, `"1.8.x"`: any version of that line.
+    let parts = split_wildcards(t);
+    if parts.len() > 1
+        && actual
+            .as_str()
+            .is_some_and(|a| a.starts_with(parts[0]) && contains_text(a, t))
+    {
+        return true;
     }
     if let Some(prefix) = t.strip_suffix("...").or_else(|| t.strip_suffix('…'))
         && !prefix.is_empty()
@@ -528,5 +628,40 @@ mod tests {
         );
         assert_eq!(parse_lenient("not json"), None);
         assert_eq!(parse_lenient("{\"é\": <ü"), None);
+    }
+
+    #[test]
+    fn dotted_keys_reach_nested_members() {
+        // a10: `"database.connected": true` under **Verify response:**.
+        let actual = json!({"database": {"connected": true, "type": "postgresql"}});
+        assert_eq!(
+            compare(&json!({"database.connected": true}), &actual),
+            Match::Equal
+        );
+        assert!(matches!(
+            compare(&json!({"database.type": "sqlite"}), &actual),
+            Match::Differs(_)
+        ));
+        assert!(matches!(
+            compare(&json!({"database.absent": true}), &actual),
+            Match::Differs(_)
+        ));
+    }
+
+    #[test]
+    fn version_wildcards_match_any_version_of_that_line() {
+        // b03: `# 应显示: openjdk version "1.8.x"`.
+        let out = "openjdk version \"1.8.0_392\"\nOpenJDK Runtime Environment";
+        assert!(contains_text(out, "1.8.x"));
+        assert!(contains_text(out, "openjdk version \"1.8.x\""));
+        assert!(!contains_text("openjdk version \"11.0.2\"", "1.8.x"));
+        assert!(!contains_text("openjdk version \"1.9.0\"", "1.8.x"));
+        assert!(contains_text("Docker Compose version v2.24.1", "2.x"));
+        assert!(!contains_text("version 3.1", "2.x"));
+        assert!(!contains_text("version 12.5", "2.x"));
+        // `x` after a word is a letter, not a wildcard.
+        assert!(!contains_text("v1.8.0", "1.8.xyz"));
+        assert!(matches_placeholder("2.x", &json!("2.5.1")));
+        assert!(!matches_placeholder("2.x", &json!("3.0.0")));
     }
 }

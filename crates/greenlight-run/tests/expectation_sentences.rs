@@ -3,7 +3,7 @@
 //! or left for review, and none is dropped; sentences that state none give
 //! nothing, so they never become review noise.
 
-use greenlight_run::analyze::expect::{parse_comment, parse_label};
+use greenlight_run::analyze::expect::{parse_comment, parse_expectation, parse_label, quantified};
 use greenlight_run::check::Expectation;
 
 fn corpus() -> String {
@@ -25,15 +25,49 @@ fn every_stated_expectation_is_understood_or_left_for_review() {
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
     {
         let cols: Vec<&str> = line.split('\t').collect();
-        let [want, lang, sentence, _source] = cols[..] else {
-            problems.push(format!("malformed row: {line}"));
-            continue;
+        let (want, lang, sentence, source, means) = match cols[..] {
+            [w, l, s, src] => (w, l, s, src, None),
+            [w, l, s, src, m] => (w, l, s, src, Some(m)),
+            _ => {
+                problems.push(format!("malformed row: {line}"));
+                continue;
+            }
         };
         rows += 1;
         languages.insert(lang);
-        // Inside a block (a comment) and below a block (a bullet or label).
-        let in_comment = parse_comment(sentence);
-        let as_label = parse_label(sentence);
+        // Inside a block (a comment) and below a block (a bullet or label);
+        // a line of the list under a label (`**Verify response:**`) is read
+        // as the label's body.
+        let under_label = source.contains("(under ");
+        let in_comment = if under_label {
+            Some(if quantified(sentence) {
+                vec![Expectation::Unverifiable {
+                    text: sentence.to_string(),
+                }]
+            } else {
+                parse_expectation(sentence, false)
+            })
+        } else {
+            parse_comment(sentence)
+        };
+        let as_label = if under_label {
+            in_comment.clone()
+        } else {
+            parse_label(sentence)
+        };
+        if let Some(means) = means {
+            let got = in_comment
+                .iter()
+                .flatten()
+                .map(Expectation::describe)
+                .collect::<Vec<_>>()
+                .join(" | ");
+            if got != means {
+                problems.push(format!(
+                    "[{lang}] {sentence:?} means {got:?}, want {means:?}"
+                ));
+            }
+        }
         let understood = |e: &Option<Vec<Expectation>>| {
             e.as_ref().is_some_and(|v| {
                 v.iter()
@@ -55,7 +89,9 @@ fn every_stated_expectation_is_understood_or_left_for_review() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(rows >= 60, "{rows} rows");
-    for lang in ["en", "de", "fr", "es", "pt", "tr", "ko", "ja", "zh"] {
+    for lang in [
+        "en", "de", "fr", "es", "pt", "tr", "ko", "ja", "zh", "zh-Hant", "it", "ru", "vi", "id",
+    ] {
         assert!(languages.contains(lang), "no sentence in {lang}");
     }
 }

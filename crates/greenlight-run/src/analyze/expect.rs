@@ -56,7 +56,72 @@ fn parse_with(comment: &str, anywhere: bool) -> Option<Vec<Expectation>> {
             }
         }
     }
+    if quantified(text) {
+        // `All services should show "Up"`: one service's "Up" in the output
+        // would pass a plain `contains`, so a person reads it.
+        let shown = if found.at_start { rest } else { text };
+        return Some(vec![Expectation::Unverifiable {
+            text: shown.replace("**", ""),
+        }]);
+    }
     Some(out)
+}
+
+/// Whether a sentence says its expectation holds for every one of many
+/// (`All services should show "Up"`, `모든 서비스가 … 반환`): words inside
+/// quotes or backticks do not count.
+pub fn quantified(text: &str) -> bool {
+    const LATIN: &[&str] = &[
+        "all",
+        "every",
+        "each",
+        "alle",
+        "jede",
+        "jeder",
+        "tous",
+        "toutes",
+        "chaque",
+        "todos",
+        "todas",
+        "cada",
+        "tutti",
+        "tutte",
+        "ogni",
+        "tüm",
+        "bütün",
+        "все",
+        "всех",
+        "каждый",
+        "semua",
+        "setiap",
+    ];
+    const CJK: &[&str] = &[
+        "모든",
+        "전부",
+        "すべて",
+        "全て",
+        "全部",
+        "所有",
+        "每个",
+        "每個",
+        "tất cả",
+        "mọi",
+    ];
+    let mut outside = String::with_capacity(text.len());
+    let mut quote: Option<char> = None;
+    for c in text.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if matches!(c, '"' | '`') => quote = Some(c),
+            None => outside.push(c),
+        }
+    }
+    let lower = outside.to_lowercase();
+    lower
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| LATIN.contains(&w))
+        || CJK.iter().any(|w| lower.contains(w))
 }
 
 /// Drops list markers and emphasis around a label: `- **Expected:** x`.
@@ -79,7 +144,35 @@ fn strip_markup(line: &str) -> &str {
 pub fn parse_expectation(text: &str, output_only: bool) -> Vec<Expectation> {
     let mut out = Vec::new();
     let mut rest = text.trim().trim_matches(['*', '_']).trim().to_string();
+    // One code span and nothing else (`deployment "x" successfully rolled
+    // out`, `healthy`): the literal output, unless it reads as a status or
+    // a body (`HTTP/1.1 200 OK`, `{"status": "ok"}`).
+    if let Some(inner) = rest
+        .strip_prefix('`')
+        .and_then(|r| r.strip_suffix('`'))
+        .filter(|i| !i.is_empty() && !i.contains('`'))
+    {
+        let read = parse_expectation(inner, output_only);
+        if read
+            .iter()
+            .all(|e| matches!(e, Expectation::Unverifiable { .. }))
+            || read
+                .iter()
+                .any(|e| matches!(e, Expectation::Unverifiable { .. }))
+                && !inner.contains(['{', '['])
+        {
+            return vec![Expectation::Contains {
+                text: inner.to_string(),
+            }];
+        }
+        return read;
+    }
 
+    // `"metrics.error_rate"` < 0.05, `"deployment.git_commit"` matches …:
+    // the quoted words name a field the sentence judges, they are not output.
+    if quoted_subject(&rest) {
+        return vec![Expectation::Unverifiable { text: rest }];
+    }
     // A latency limit: `< 200ms`, `under 1s`, `unter 500 ms`, `200ms以内`.
     if let Some((ms, before, after)) = cues::latency(&rest) {
         out.push(Expectation::LatencyUnder { ms });
@@ -95,8 +188,13 @@ pub fn parse_expectation(text: &str, output_only: bool) -> Vec<Expectation> {
     let mut kept = String::with_capacity(rest.len());
     let mut cursor = 0;
     while let Some((quoted, before, after)) = find_quoted(&rest[cursor..]) {
+        // `"🚀 Server is running on..."`: the words before the elision.
+        let shown = quoted
+            .trim_end_matches("...")
+            .trim_end_matches('…')
+            .trim_end();
         out.push(Expectation::Contains {
-            text: quoted.to_string(),
+            text: if shown.is_empty() { quoted } else { shown }.to_string(),
         });
         kept.push_str(before);
         kept.push(' ');
@@ -131,7 +229,25 @@ pub fn parse_expectation(text: &str, output_only: bool) -> Vec<Expectation> {
             !matches!(
                 w.to_lowercase()
                     .trim_matches(|c: char| !c.is_alphanumeric()),
-                "" | "with" | "and" | "or" | "a" | "an" | "the" | "response" | "body"
+                "" | "with"
+                    | "and"
+                    | "or"
+                    | "a"
+                    | "an"
+                    | "the"
+                    | "response"
+                    | "body"
+                    // `200 응답`, `200 yanıt`: "response" in other languages.
+                    | "응답"
+                    | "réponse"
+                    | "respuesta"
+                    | "resposta"
+                    | "yanıt"
+                    | "antwort"
+                    | "ответ"
+                    | "响应"
+                    | "回應"
+                    | "レスポンス"
             )
         })
         .collect();
@@ -140,7 +256,10 @@ pub fn parse_expectation(text: &str, output_only: bool) -> Vec<Expectation> {
         if out.is_empty() && cues::means_empty(&words) {
             // `No changes`, `Keine Änderungen`, `变更なし`: no output at all.
             out.push(Expectation::OutputEmpty);
-        } else if out.is_empty() && leftover.len() == 1 && looks_like_value(leftover[0]) {
+        } else if out.is_empty()
+            && leftover.len() == 1
+            && (looks_like_value(leftover[0]) || is_shouted_word(leftover[0]))
+        {
             // `Should return 8.0.0`: one value-like token.
             out.push(Expectation::Contains {
                 text: leftover[0].trim_matches(['.', ',']).to_string(),
@@ -155,6 +274,34 @@ pub fn parse_expectation(text: &str, output_only: bool) -> Vec<Expectation> {
         });
     }
     out
+}
+
+/// Whether a quoted string is the subject of a comparison or a verb
+/// (`"p95_latency_ms"` < 2000ms, `"apiBase"` matches expected URL).
+fn quoted_subject(text: &str) -> bool {
+    let Some((_, _, after)) = find_quoted(text) else {
+        return false;
+    };
+    let after = after.trim_start_matches('`').trim_start();
+    let word = after
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    after.starts_with(['<', '>', '≤', '≥', '=', '!'])
+        || matches!(
+            word.as_str(),
+            "matches"
+                | "match"
+                | "is"
+                | "equals"
+                | "should"
+                | "must"
+                | "contains"
+                | "present"
+                | "correct"
+                | "valid"
+        )
 }
 
 fn status_code(w: &str) -> Option<u16> {
@@ -207,6 +354,12 @@ fn reason_phrase_len(words: &[&str]) -> usize {
         .unwrap_or(0)
 }
 
+/// `PONG`, `UP`, `PASS`: one upper-case word is what the output says
+/// (`OK` is left out: next to a request it means the status).
+fn is_shouted_word(w: &str) -> bool {
+    w.len() >= 2 && w != "OK" && w.bytes().all(|b| b.is_ascii_uppercase())
+}
+
 fn looks_like_value(w: &str) -> bool {
     let w = w.trim_matches(['.', ',']);
     w.chars().any(|c| c.is_ascii_digit()) && !w.chars().any(char::is_whitespace)
@@ -234,7 +387,8 @@ fn find_json(text: &str) -> Option<(serde_json::Value, String, String)> {
                 depth -= 1;
                 if depth == 0 {
                     let end = start + i + 1;
-                    let json = serde_json::from_str(&text[start..end]).ok()?;
+                    // `{"status": "healthy", ...}`: people elide the rest.
+                    let json = crate::json_match::parse_lenient(&text[start..end])?;
                     return Some((json, text[..start].to_string(), text[end..].to_string()));
                 }
             }
@@ -373,6 +527,54 @@ mod tests {
             p("Should return previous version"),
             vec![Unverifiable {
                 text: "previous version".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn labels_written_by_people() {
+        // b08: the bold closes before the colon.
+        assert_eq!(
+            parse_label("**예상 결과**: HTTP 200"),
+            Some(vec![Status { code: 200 }])
+        );
+        // One code span: the literal output.
+        assert_eq!(
+            parse_label("- Estado esperado: `nothing to commit, working tree clean`"),
+            Some(vec![Contains {
+                text: "nothing to commit, working tree clean".into()
+            }])
+        );
+        assert_eq!(
+            parse_label("预期结果：`HTTP/1.1 200 OK`"),
+            Some(vec![Status { code: 200 }])
+        );
+        // a19: "all … should" is for a person: a plain `contains` passes
+        // when any one of several services is up.
+        assert_eq!(
+            p(r#"All services should show "Up" status"#),
+            vec![Unverifiable {
+                text: r#"All services should show "Up" status"#.into()
+            }]
+        );
+        assert_eq!(
+            p(r#"Should show "all good""#),
+            vec![Contains {
+                text: "all good".into()
+            }]
+        );
+        // b27: an elided example keeps the words before the elision.
+        assert_eq!(
+            p(r#"Mong đợi: "🚀 Server is running on...""#),
+            vec![Contains {
+                text: "🚀 Server is running on".into()
+            }]
+        );
+        // a20: `{"status": "healthy", ...}`.
+        assert_eq!(
+            p(r#"Expected: {"status": "healthy", ...}"#),
+            vec![JsonSubset {
+                json: json!({"status": "healthy"})
             }]
         );
     }

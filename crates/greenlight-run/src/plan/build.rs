@@ -463,6 +463,9 @@ impl Builder<'_> {
         self.plan.phases[phase].items.push(idx);
         if handling == Handling::Automated {
             for &s in &item.steps {
+                if super::after_block::is_expected_output(&self.list.steps[s]) {
+                    continue;
+                }
                 let _ = self.add_block(idx, phase, s);
             }
             for inline in self.inline_checks(&item.text, &item.inline_code) {
@@ -500,6 +503,11 @@ impl Builder<'_> {
         let heading = &self.list.phases[p];
         for (n, &s) in heading.steps.iter().enumerate() {
             let step = &self.list.steps[s];
+            // `Expected response:` then a block: the expectation of the block
+            // above, not a block of its own.
+            if super::after_block::is_expected_output(step) {
+                continue;
+            }
             // A block inside a `**Rollback:**` label or a `<details>`
             // procedure is a procedure even in an ordinary section.
             let kind = if step.procedure {
@@ -1020,9 +1028,17 @@ impl Builder<'_> {
             if let Some(cmd) = crate::analyze::analyze_inline(code)
                 && let Some(target) = cmd.native
             {
+                let mut expect = cmd.expect;
+                let arrow = arrow_expectation(text, code);
+                if expect.is_empty() && !arrow.is_empty() && !matches!(target, Target::Http { .. })
+                {
+                    // The probe must still succeed (`psql … -> basarili`).
+                    expect.push(Expectation::Succeeds);
+                }
+                expect.extend(arrow);
                 out.push(Inline {
                     target,
-                    expect: cmd.expect,
+                    expect,
                     class: cmd.class,
                     command: code.clone(),
                     note: None,
@@ -1055,22 +1071,36 @@ impl Builder<'_> {
         text: &str,
         inline_code: &[String],
     ) -> Option<(Target, Vec<Expectation>, Option<String>)> {
-        let code = inline_code.iter().find(|c| {
-            let mut w = c.split_whitespace();
-            w.next().is_some_and(is_http_method)
-                && w.next()
-                    .is_some_and(|p| p.starts_with('/') || p.contains("://"))
-        })?;
-        let mut words = code.split_whitespace();
-        let method = words.next()?.to_ascii_uppercase();
-        let path = words.next()?;
         let lower = text.to_lowercase();
-        let after = lower.split_once("returns").map(|(_, r)| r.trim_start())?;
-        let code_num: u16 = after
-            .split(|c: char| !c.is_ascii_digit())
-            .next()?
-            .parse()
-            .ok()?;
+        let code_num = stated_status(&lower)?;
+        // `GET /x` written with its method, else a bare path or URL in an
+        // item that states a status (`Hit `/api/v1/health` and verify 200 OK`).
+        let (method, path) = inline_code
+            .iter()
+            .find_map(|c| {
+                let mut w = c.split_whitespace();
+                let m = w.next().filter(|m| is_http_method(m))?;
+                let p = w
+                    .next()
+                    .filter(|p| p.starts_with('/') || p.contains("://"))?;
+                Some((m.to_ascii_uppercase(), p))
+            })
+            .or_else(|| {
+                let bare: Vec<&String> = inline_code
+                    .iter()
+                    .filter(|c| {
+                        !c.contains(char::is_whitespace)
+                            && (c.starts_with('/') && c.len() > 1
+                                || c.starts_with("http://")
+                                || c.starts_with("https://"))
+                    })
+                    .collect();
+                // One address, or it is not clear which one is meant.
+                match bare[..] {
+                    [one] => Some(("GET".to_string(), one.as_str())),
+                    _ => None,
+                }
+            })?;
         let base = self
             .profile
             .services
@@ -1114,4 +1144,57 @@ impl Builder<'_> {
             note,
         ))
     }
+}
+
+/// What an item states after an arrow behind its command:
+/// `` `curl …/health` → `{"status": "healthy", ...}` ``.
+fn arrow_expectation(text: &str, code: &str) -> Vec<Expectation> {
+    let Some(at) = text.find(code) else {
+        return Vec::new();
+    };
+    let after = text[at + code.len()..].trim_start_matches('`').trim_start();
+    let Some(rest) = after.strip_prefix('→').or_else(|| after.strip_prefix("->")) else {
+        return Vec::new();
+    };
+    let rest = rest.trim().trim_matches('`').trim();
+    if rest.is_empty() {
+        return Vec::new();
+    }
+    crate::analyze::expect::parse_expectation(rest, false)
+}
+
+/// The status an item's words state for its request: `returns 200`,
+/// `` `GET /x` -> 200 ``, `→ 200`, `verify 200 OK`, `responds with 204`.
+fn stated_status(lower: &str) -> Option<u16> {
+    // `/health` does not return HTTP 200: a stop condition, not a check.
+    let negated = lower
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .any(|w| {
+            matches!(
+                w,
+                "not" | "never" | "no" | "fails" | "fail" | "doesn't" | "don't" | "isn't" | "won't"
+            )
+        });
+    if negated {
+        return None;
+    }
+    const CUES: &[&str] = &[
+        "returns",
+        "return",
+        "->",
+        "→",
+        "verify",
+        "responds with",
+        "respond with",
+    ];
+    CUES.iter().find_map(|cue| {
+        lower.match_indices(cue).find_map(|(at, _)| {
+            let mut words = lower[at + cue.len()..]
+                .split_whitespace()
+                .skip_while(|w| matches!(*w, "status" | "http" | "a" | "code" | "status:"));
+            let w = words.next()?.trim_end_matches([':', '.', ',', ';', ')']);
+            let n: u16 = w.parse().ok()?;
+            (w.len() == 3 && (100..600).contains(&n)).then_some(n)
+        })
+    })
 }

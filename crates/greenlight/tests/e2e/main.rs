@@ -19,3 +19,4 @@ mod run;
 mod safety;
 mod split;
 mod store;
+mod written_expectations;

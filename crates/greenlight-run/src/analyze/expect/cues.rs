@@ -36,6 +36,9 @@ const LABELS: &[(&str, bool)] = &[
     ("response", true),
     ("output", true),
     ("returns", false),
+    ("verify response", true),
+    ("verify output", true),
+    ("acceptable", true),
     // German
     ("erwartetes ergebnis", false),
     ("erwartete ausgabe", false),
@@ -58,6 +61,30 @@ const LABELS: &[(&str, bool)] = &[
     ("resposta esperada", false),
     ("esperado", false),
     ("resultado", true),
+    ("estado esperado", false),
+    ("versión esperada", false),
+    ("version esperada", false),
+    ("versão esperada", false),
+    ("tiempo esperado", false),
+    ("tempo esperado", false),
+    ("código esperado", false),
+    // Italian
+    ("risultato atteso", false),
+    ("output atteso", false),
+    ("risposta attesa", false),
+    ("atteso", false),
+    // Russian
+    ("ожидаемый результат", false),
+    ("ожидаемый ответ", false),
+    ("ожидаемый вывод", false),
+    ("ожидается", false),
+    // Vietnamese
+    ("kết quả mong đợi", false),
+    ("mong đợi", false),
+    ("kỳ vọng", false),
+    // Indonesian
+    ("hasil yang diharapkan", false),
+    ("diharapkan", false),
     // Turkish
     ("beklenen sonuç", false),
     ("beklenen çıktı", false),
@@ -81,6 +108,13 @@ const LABELS: &[(&str, bool)] = &[
     ("出力", true),
     // Chinese
     ("预期结果", false),
+    // Traditional Chinese
+    ("預期結果", false),
+    ("預期輸出", false),
+    ("預期回應", false),
+    ("預期", false),
+    ("期望結果", false),
+    ("輸出", true),
     ("预期输出", false),
     ("期望结果", false),
     ("预期", false),
@@ -192,6 +226,11 @@ const PREFIX_ANYWHERE: &[&str] = &[
     "预期:",
     "预期：",
     "期望：",
+    "預期:",
+    "預期：",
+    "atteso:",
+    "ожидается:",
+    "mong đợi:",
 ];
 /// Cues that close a sentence, expectation before: `200 döndürmeli`.
 const POSTFIX: &[&str] = &[
@@ -254,7 +293,11 @@ pub(super) fn find(text: &str, anywhere: bool) -> Option<Found<'_>> {
             && boundary_after(text, end, label)
             && best.is_none_or(|(b, _)| end > b)
         {
-            let after = text[end..].trim_start();
+            // `**Label**: value`: the bold closes before the colon.
+            let after = text[end..]
+                .trim_start()
+                .trim_start_matches(['*', '_'])
+                .trim_start();
             let has_colon = after.starts_with([':', '：', '=', '→']);
             if colon && !has_colon {
                 continue;
@@ -641,6 +684,10 @@ pub(super) fn latency(text: &str) -> Option<(u64, String, String)> {
             ("sekunden", 1000.0),
             ("secondes", 1000.0),
             ("segundos", 1000.0),
+            ("segundo", 1000.0),
+            ("seconde", 1000.0),
+            ("secondi", 1000.0),
+            ("secondo", 1000.0),
             ("saniye", 1000.0),
             ("secs", 1000.0),
             ("sec", 1000.0),
