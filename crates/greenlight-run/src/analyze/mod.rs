@@ -894,9 +894,9 @@ mod tests {
     }
 
     #[test]
-    fn a_hundred_thousand_words_stay_fast() {
+    /// Speed on long lines is measured by `bench/scale.sh` (refs100k), not here.
+    fn a_hundred_thousand_words_are_judged() {
         let line = "echo ".to_string() + &"$V ".repeat(100_000) + "\n";
-        let t = std::time::Instant::now();
         let b = block(&line);
         assert_eq!(b.class, Class::Read);
         let names: String = (0..100_000).map(|i| format!("$V{i} ")).collect();
@@ -904,7 +904,6 @@ mod tests {
         assert_eq!(b.commands[0].needs.len(), 100_000);
         let line = "kubectl get pods ".to_string() + &"-l a=b ".repeat(50_000) + "> out\n";
         assert_eq!(block(&line).class, Class::Mutating);
-        assert!(t.elapsed().as_secs_f64() < 5.0, "{:?}", t.elapsed());
     }
 
     /// curl/wget respellings, judged by the one curl option parser

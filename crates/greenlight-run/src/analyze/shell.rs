@@ -1274,11 +1274,10 @@ mod tests {
     }
 
     #[test]
-    fn long_lines_stay_linear() {
+    /// Speed on long lines is measured by `bench/scale.sh` (refs100k), not here.
+    fn long_lines_parse_whole() {
         let line = "echo ".to_string() + &"$V{a,b} ".repeat(100_000);
-        let t = std::time::Instant::now();
         let s = parse(&line).unwrap();
         assert_eq!(s.commands[0].words.len(), 100_001);
-        assert!(t.elapsed().as_secs_f64() < 2.0);
     }
 }
