@@ -20,3 +20,4 @@ pub mod redact;
 pub mod release;
 pub mod subst;
 pub mod verdict;
+pub mod workspace;
