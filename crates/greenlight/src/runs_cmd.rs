@@ -14,7 +14,9 @@ use std::path::PathBuf;
 #[derive(Args, Debug, Clone, Default)]
 pub struct StoreArgs {
     /// The event store: a SQLite file, or postgres://… for a team store.
-    /// Default: $GREENLIGHT_STORE, else .greenlight/runs.db in this folder.
+    /// Default: $GREENLIGHT_STORE, else greenlight.toml's `store`, else the
+    /// .greenlight/runs.db found from this folder (here, above, or below
+    /// the repository root).
     #[arg(long, value_name = "PATH|URL")]
     pub store: Option<String>,
 }
@@ -133,6 +135,7 @@ pub fn status(args: StatusArgs) -> Result<u8, Failure> {
             print_json(&report)?;
         } else {
             print!("{}", render_status(&state, &report, Style::detect()));
+            print!("{}", printable(&record::people_lines(&state)));
         }
         Ok(crate::run_cmd::exit_code(report.verdict))
     })
@@ -369,13 +372,14 @@ pub fn signoff(args: SignoffArgs) -> Result<u8, Failure> {
         } else {
             EventKind::Signoff
         };
-        let ev = record::event(
-            &state.run_id,
-            kind,
-            Some(&slot.id),
-            &actor,
-            json!({ "role": slot.role, "name": args.name }),
-        );
+        // A sign-off names the evidence it approves: this run's required results.
+        let seen = greenlight_run::release::required_results(&state.plan, &state.results);
+        let payload = if args.revoke {
+            json!({ "role": slot.role, "name": args.name })
+        } else {
+            greenlight_run::release::signoff_payload(&slot.role, &args.name, &state.run_id, &seen)
+        };
+        let ev = record::event(&state.run_id, kind, Some(&slot.id), &actor, payload);
         store.append(vec![ev]).await.map_err(store_failure)?;
         eprintln!(
             "{} {} (L{}) — {}",
@@ -401,6 +405,7 @@ pub fn decide(args: RunRefArgs) -> Result<u8, Failure> {
             print_json(&json!({ "run_id": state.run_id, "verdict": report.verdict, "reasons": report.reasons }))?;
         } else {
             print!("{}", term::summary(&report, Style::detect(), usize::MAX));
+            print!("{}", printable(&record::people_lines(&state)));
         }
         Ok(crate::run_cmd::exit_code(report.verdict))
     })
