@@ -566,17 +566,20 @@ pub fn release_key(name: Option<&str>, checklist: &Path, profile: &str) -> Strin
     let path = checklist
         .canonicalize()
         .unwrap_or_else(|_| checklist.to_path_buf());
-    let shown = path
+    let inside = path
         .parent()
         .and_then(repo_root)
-        .and_then(|root| path.strip_prefix(&root).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.clone());
-    let shown = shown
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/");
-    format!("{}@{profile}", shown.trim_start_matches("//"))
+        .and_then(|root| path.strip_prefix(&root).ok().map(Path::to_path_buf));
+    let shown = match inside {
+        // The same key on every machine and OS: `/` between folders.
+        Some(rel) => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/"),
+        None => path.display().to_string(),
+    };
+    format!("{shown}@{profile}")
 }
 
 /// The repository root above `start` (the first folder, walking up, that

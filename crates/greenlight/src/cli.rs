@@ -198,7 +198,7 @@ pub struct DemoArgs {
 #[derive(Args, Debug)]
 pub struct InputArgs {
     /// The checklist (Markdown). Default: the `checklist` of greenlight.toml.
-    #[arg(default_value = "", hide_default_value = true)]
+    #[arg(default_value = "", hide_default_value = true, value_parser = any_path)]
     pub file: PathBuf,
     /// Refuse files larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = greenlight_doc::DEFAULT_MAX_BYTES)]
@@ -208,6 +208,11 @@ pub struct InputArgs {
     /// table checklist rows); `bullets` always does.
     #[arg(long, value_name = "MODE", value_enum, default_value_t = ItemsArg::Auto)]
     pub items: ItemsArg,
+}
+
+/// A path, or nothing (then greenlight.toml's `checklist` is used).
+fn any_path(s: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(PathBuf::from(s))
 }
 
 /// `--items`: see [`greenlight_doc::ItemsMode`].
@@ -357,7 +362,11 @@ fn run_checklist(args: RunArgs) -> Result<u8, Failure> {
         None => crate::record::config()?.and_then(|c| c.release),
     };
     let options = crate::run_cmd::RunOptions {
-        release: args.release.release.as_deref().or(config_release.as_deref()),
+        release: args
+            .release
+            .release
+            .as_deref()
+            .or(config_release.as_deref()),
         selection: greenlight_run::release::Selection {
             rerun_failed: args.release.rerun_failed,
             only: args.release.only.clone(),

@@ -6,9 +6,9 @@
 
 use crate::exit::Failure;
 use greenlight_run::assemble::{self, People, RunFacts};
-use greenlight_run::release::{self, Act, ActKind};
 use greenlight_run::outcome::{RunReport, StepResult};
 use greenlight_run::plan::Plan;
+use greenlight_run::release::{self, Act, ActKind};
 use greenlight_store::{Event, EventKind, NewEvent, Store};
 use serde::Deserialize;
 use serde_json::json;
@@ -44,8 +44,11 @@ pub fn store_spec(flag: Option<&str>, checklist: Option<&Path>) -> String {
     match greenlight_run::workspace::find_store(&here, 6) {
         Some(found) => {
             if !found.others.is_empty() {
-                let others: Vec<String> =
-                    found.others.iter().map(|p| p.display().to_string()).collect();
+                let others: Vec<String> = found
+                    .others
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect();
                 eprintln!(
                     "note: several stores in this repository; using the newest, {} (others: {}; choose with --store)",
                     found.store.display(),
@@ -427,8 +430,7 @@ pub async fn load(store: &Store, run: Option<&str>) -> Result<RunState, Failure>
         .map_err(|e| Failure::usage(e.to_string()))?;
     let mut state = RunState::from_events(&run_id, &events)?;
     if !state.release.is_empty() {
-        let (acts, earlier) =
-            release_acts(store, &run_id, &state.release, Some(&events)).await?;
+        let (acts, earlier) = release_acts(store, &run_id, &state.release, Some(&events)).await?;
         state.people = people_for(
             &acts,
             &run_id,
@@ -445,8 +447,7 @@ pub async fn load(store: &Store, run: Option<&str>) -> Result<RunState, Failure>
 /// sign-off in force (or stale), with who, when and the run it came from.
 pub fn people_lines(state: &RunState) -> String {
     let p = &state.people;
-    if p.checked.is_empty() && p.waivers.is_empty() && p.signed.is_empty() && p.stale.is_empty()
-    {
+    if p.checked.is_empty() && p.waivers.is_empty() && p.signed.is_empty() && p.stale.is_empty() {
         return String::new();
     }
     let item = |id: &str| {
@@ -477,7 +478,12 @@ pub fn people_lines(state: &RunState) -> String {
         };
         rows.push((
             item(id),
-            format!("checked by {} at {} ({}){note}", m.actor, m.at, from(&m.run)),
+            format!(
+                "checked by {} at {} ({}){note}",
+                m.actor,
+                m.at,
+                from(&m.run)
+            ),
         ));
     }
     for (id, w) in &p.waivers {

@@ -601,9 +601,7 @@ pub fn run_recorded(
             let mut authors: Option<Option<std::collections::HashMap<usize, String>>> = None;
             let ticks = release::document_ticks(list, plan, &people, &mut |line| {
                 authors
-                    .get_or_insert_with(|| {
-                        release::blame_authors(&path, Duration::from_secs(3))
-                    })
+                    .get_or_insert_with(|| release::blame_authors(&path, Duration::from_secs(3)))
                     .as_ref()
                     .and_then(|m| m.get(&line).cloned())
             });
@@ -666,7 +664,10 @@ pub fn run_recorded(
                 recording.store.describe(),
                 match earlier {
                     0 => " (its first run)".to_string(),
-                    n => format!(" (people's work carried from {n} earlier run{})", if n == 1 { "" } else { "s" }),
+                    n => format!(
+                        " (people's work carried from {n} earlier run{})",
+                        if n == 1 { "" } else { "s" }
+                    ),
                 }
             ))
         );

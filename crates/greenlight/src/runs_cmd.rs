@@ -219,7 +219,12 @@ pub fn render_status(state: &RunState, report: &RunReport, style: Style) -> Stri
         ));
         for s in &missing {
             out.push_str(&format!(
-                "  missing L{:<5} {}\n",
+                "  {} L{:<5} {}\n",
+                if s.stale.is_some() {
+                    "stale  "
+                } else {
+                    "missing"
+                },
                 s.line,
                 printable(&s.role)
             ));
