@@ -461,6 +461,12 @@ fn a_release_day_on_seed_003() {
     )
     .unwrap();
     std::fs::copy(repo_root().join(seed_path(3)), env.dir.join("STAGING.md")).unwrap();
+    // A repository of its own, as a team's would be (the release is then
+    // `STAGING.md@e2e`); without git the release is named by the full path.
+    let _ = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(&env.dir)
+        .output();
     let mut transcript = String::new();
     let mut step = |comment: &str, args: &[&str]| -> Output {
         let out = Command::new(env!("CARGO_BIN_EXE_greenlight"))
@@ -475,7 +481,20 @@ fn a_release_day_on_seed_003() {
             )
             .output()
             .unwrap();
-        transcript.push_str(&format!("\n# {comment}\n$ greenlight {}\n", args.join(" ")));
+        if !comment.is_empty() {
+            transcript.push_str(&format!("\n# {comment}\n"));
+        }
+        let shown: Vec<String> = args
+            .iter()
+            .map(|a| {
+                if a.contains(' ') {
+                    format!("\"{a}\"")
+                } else {
+                    a.to_string()
+                }
+            })
+            .collect();
+        transcript.push_str(&format!("$ greenlight {}\n", shown.join(" ")));
         transcript.push_str(&stdout(&out));
         transcript.push_str(&stderr(&out));
         transcript.push_str(&format!("[exit {}]\n", out.status.code().unwrap_or(-1)));
@@ -497,16 +516,13 @@ fn a_release_day_on_seed_003() {
     let run1 = run_id(&first);
     let out = step(
         "people work on it: two manual checks and the technical lead's sign-off",
-        &[
-            "check",
-            &run1,
-            "L11",
-            "--note",
-            "main is at the release tag",
-        ],
+        &["check", &run1, "L12", "--note", "all merged via PRs"],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    step("", &["check", &run1, "L12", "--note", "all merged via PRs"]);
+    step(
+        "",
+        &["check", &run1, "L13", "--note", "CI green on the tag"],
+    );
     let out = step(
         "",
         &[
@@ -538,7 +554,7 @@ fn a_release_day_on_seed_003() {
     );
     let text = stdout(&status);
     assert!(
-        text.contains(&format!("(run {run1}): main is at the release tag")),
+        text.contains(&format!("(run {run1}): CI green on the tag")),
         "{text}"
     );
     assert!(text.contains("STALE sign-off by Maria Chen"), "{text}");
@@ -560,8 +576,16 @@ fn a_release_day_on_seed_003() {
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let decide = step("", &["decide", &run2, "--json"]);
-    let v: Value = serde_json::from_slice(&decide.stdout).unwrap();
+    let decide = step("", &["decide", &run2]);
+    assert!(!stdout(&decide).contains("STALE"), "{}", stdout(&decide));
+    let v = json_of(
+        &Command::new(env!("CARGO_BIN_EXE_greenlight"))
+            .args(["decide", &run2, "--json"])
+            .current_dir(&env.dir)
+            .env("GREENLIGHT_STORE", env.dir.join("runs.db"))
+            .output()
+            .unwrap(),
+    );
     let reasons = v["reasons"].to_string();
     assert!(!reasons.contains("Technical lead"), "{reasons}");
     assert!(
