@@ -454,6 +454,7 @@ pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
                 .map(|r| {
                     json!({
                         "run_id": r.run_id, "checklist": r.checklist, "profile": r.profile,
+                        "release": r.release,
                         "started_at": r.started_at, "last_event_at": r.last_event_at,
                         "verdict": r.verdict, "events": r.events,
                         "duration_ms": duration_ms(&r.started_at, &r.last_event_at),

@@ -438,6 +438,7 @@ fn the_store_and_defaults_are_found_from_anywhere_in_the_repository() {
     assert_eq!(status["profile"], "staging");
     let history = json_of(&gl_in(&root, &["history", "--json"]));
     assert_eq!(history.as_array().unwrap().len(), 1, "{history}");
+    assert_eq!(history[0]["release"], "docs/RELEASE.md@staging");
     // A broken greenlight.toml is named.
     write(&root, "greenlight.toml", "checklst = \"x\"\n");
     let out = gl_in(&root, &["run"]);
