@@ -340,10 +340,9 @@ pub fn signoff(args: SignoffArgs) -> Result<u8, Failure> {
         // The first slot for the role that is still open (a document may
         // ask the same role to sign at two stages).
         let slot = if args.revoke {
-            slots
-                .iter()
-                .rev()
-                .find(|s| state.people.signed.contains_key(&s.id))
+            slots.iter().rev().find(|s| {
+                state.people.signed.contains_key(&s.id) || state.people.stale.contains_key(&s.id)
+            })
         } else {
             slots
                 .iter()
