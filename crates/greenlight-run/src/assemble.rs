@@ -28,16 +28,32 @@ pub struct People {
     pub waivers: HashMap<String, Waiver>,
     /// Sign-offs present, by slot ID.
     pub signed: HashMap<String, Mark>,
+    /// Sign-offs that went stale (a required result changed since the
+    /// signer saw it): kept for the record, counting for nothing.
+    pub stale: HashMap<String, StaleSignoff>,
     /// Whether a waiver may cover a blocker (policy; off by default).
     pub waive_blockers: bool,
 }
 
 /// Who did something, when, and what they said.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Mark {
     pub actor: String,
     pub at: String,
     pub note: String,
+    /// The run it was recorded on (empty: unknown, or this run).
+    pub run: String,
+    /// Read from a `[x]` already in the Markdown, not typed by a person.
+    pub document: bool,
+}
+
+/// A sign-off whose evidence changed after it was given.
+#[derive(Debug, Clone)]
+pub struct StaleSignoff {
+    /// Who signed, when, on which run.
+    pub mark: Mark,
+    /// What changed: `Version: failed → passed`, one per required result.
+    pub changed: Vec<String>,
 }
 
 /// A waiver: who approved it, why, until when.
@@ -185,6 +201,20 @@ pub fn report_with(
             role: s.role.clone(),
             line: s.line,
             signed: people.signed.contains_key(&s.id),
+            stale: people.stale.get(&s.id).map(|st| {
+                format!(
+                    "signed by {} at {}{}, but a required result changed since: {}; {} can sign again",
+                    st.mark.actor,
+                    st.mark.at,
+                    if st.mark.run.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" on run {}", st.mark.run)
+                    },
+                    st.changed.join(", "),
+                    st.mark.actor
+                )
+            }),
         })
         .collect();
     let (verdict, reasons) = verdict::decide(&items, &reports, &signoffs);
@@ -291,9 +321,14 @@ fn overlay(
             } else {
                 format!(": {}", m.note)
             };
+            let from = if m.run.is_empty() {
+                String::new()
+            } else {
+                format!(" (run {})", m.run)
+            };
             return (
                 Status::Passed,
-                format!("checked by {} at {}{said}", m.actor, m.at),
+                format!("checked by {} at {}{from}{said}", m.actor, m.at),
             );
         }
         if status == Status::Failed {
@@ -393,6 +428,7 @@ mod tests {
             actor: who.into(),
             at: "t".into(),
             note: "looked".into(),
+            ..Mark::default()
         }
     }
 

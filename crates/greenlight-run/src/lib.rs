@@ -17,5 +17,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod profile;
 pub mod redact;
+pub mod release;
 pub mod subst;
 pub mod verdict;
+pub mod workspace;

@@ -196,6 +196,10 @@ pub struct SignoffResult {
     pub role: String,
     pub line: usize,
     pub signed: bool,
+    /// Why a sign-off given earlier no longer counts (a required result
+    /// changed since the signer saw it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stale: Option<String>,
 }
 
 /// The whole report (`greenlight.run/v1`).

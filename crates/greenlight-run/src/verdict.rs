@@ -42,7 +42,10 @@ pub fn decide(
             item: s.id.clone(),
             line: s.line,
             status: Status::Pending,
-            message: format!("sign-off missing: {}", s.role),
+            message: match &s.stale {
+                Some(why) => format!("sign-off stale: {} ({why})", s.role),
+                None => format!("sign-off missing: {}", s.role),
+            },
         });
     }
     if failed_required.is_empty()
@@ -127,6 +130,7 @@ mod tests {
             role: "Lead".into(),
             line: 9,
             signed,
+            stale: None,
         }];
         decide(items, &vec![true; items.len()], &signoffs).0
     }
@@ -192,6 +196,7 @@ mod tests {
             role: "Lead".into(),
             line: 9,
             signed,
+            stale: None,
         }];
         let (verdict, reasons) = decide(items, counts, &signoffs);
         assert_eq!(verdict, Verdict::Pending);

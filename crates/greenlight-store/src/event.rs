@@ -137,6 +137,9 @@ pub struct RunSummary {
     pub checklist: String,
     /// The `profile` field of its `run_started` payload (empty if none).
     pub profile: String,
+    /// The `release` field of its `run_started` payload: the release it
+    /// belongs to (empty for runs recorded before releases existed).
+    pub release: String,
     /// When its first event was recorded.
     pub started_at: String,
     /// When its latest event was recorded.

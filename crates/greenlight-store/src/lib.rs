@@ -46,7 +46,7 @@
 //! - `events (run_id, seq, at, kind, item, actor, payload, prev_hash, hash)`,
 //!   primary key `(run_id, seq)`; `payload` is the canonical JSON text.
 //! - `runs (run_id, checklist, profile, started_at, last_at, verdict,
-//!   events, last_hash)`: one row per run, updated in the same transaction
+//!   events, last_hash, release)`: one row per run, updated in the same transaction
 //!   as its events (PostgreSQL adds `created` for ordering).
 //! - `schema_migrations (version, name, applied_at)`.
 
@@ -151,6 +151,22 @@ impl Store {
             Store::Sqlite(s) => s.runs(checklist).await,
             Store::Postgres(s) => s.runs(checklist).await,
         }
+    }
+
+    /// The runs of one release, oldest started first (none for an empty
+    /// release name: runs recorded before releases existed stand alone).
+    pub async fn release_runs(&self, release: &str) -> Result<Vec<RunSummary>> {
+        if release.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut runs: Vec<RunSummary> = self
+            .runs(None)
+            .await?
+            .into_iter()
+            .filter(|r| r.release == release)
+            .collect();
+        runs.reverse();
+        Ok(runs)
     }
 
     /// The ID of the run started last, if any.

@@ -17,10 +17,11 @@ pub struct Migration {
 
 /// The SQLite schema. Version 1 uses `IF NOT EXISTS` so stores written
 /// before migrations were recorded adopt it unchanged.
-pub const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "events and runs",
-    sql: "CREATE TABLE IF NOT EXISTS events (
+pub const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "events and runs",
+        sql: "CREATE TABLE IF NOT EXISTS events (
             run_id TEXT NOT NULL, seq INTEGER NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL,
             item TEXT, actor TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL,
             hash TEXT NOT NULL, PRIMARY KEY (run_id, seq));
@@ -28,7 +29,18 @@ pub const SQLITE: &[Migration] = &[Migration {
             run_id TEXT PRIMARY KEY, checklist TEXT NOT NULL DEFAULT '', profile TEXT NOT NULL DEFAULT '',
             started_at TEXT NOT NULL, last_at TEXT NOT NULL, verdict TEXT, events INTEGER NOT NULL,
             last_hash TEXT NOT NULL);",
-}];
+    },
+    Migration {
+        version: 2,
+        name: "runs belong to a release",
+        sql: RELEASE_SQL,
+    },
+];
+
+/// Migration 2 on both backends: the release a run belongs to (empty for
+/// runs recorded before releases existed: each stands alone, as it did).
+const RELEASE_SQL: &str = "ALTER TABLE runs ADD COLUMN release TEXT NOT NULL DEFAULT '';
+    CREATE INDEX IF NOT EXISTS runs_release ON runs (release);";
 
 /// The PostgreSQL schema (same tables; `runs.created` orders runs that
 /// start within the same millisecond).
@@ -50,6 +62,11 @@ pub const POSTGRES: &[Migration] = &[
         name: "runs in creation order",
         sql: "ALTER TABLE runs ADD COLUMN IF NOT EXISTS created BIGSERIAL;
               CREATE INDEX IF NOT EXISTS runs_newest ON runs (started_at DESC, created DESC);",
+    },
+    Migration {
+        version: 3,
+        name: "runs belong to a release",
+        sql: RELEASE_SQL,
     },
 ];
 
@@ -95,8 +112,8 @@ mod tests {
     #[test]
     fn pending_skips_applied_and_refuses_newer_stores() {
         let p = pending("s", POSTGRES, &[1]).unwrap();
-        assert_eq!(p.iter().map(|m| m.version).collect::<Vec<_>>(), [2]);
-        assert!(pending("s", POSTGRES, &[1, 2]).unwrap().is_empty());
+        assert_eq!(p.iter().map(|m| m.version).collect::<Vec<_>>(), [2, 3]);
+        assert!(pending("s", POSTGRES, &[1, 2, 3]).unwrap().is_empty());
         let err = pending("s", SQLITE, &[1, 7]).err().unwrap().to_string();
         assert!(
             err.contains("version 7") && err.contains("newer greenlight"),

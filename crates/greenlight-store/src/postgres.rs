@@ -33,11 +33,12 @@ const INSERT_EVENTS: &str =
     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[],
                          $6::text[], $7::text[], $8::text[], $9::text[])";
 
-const UPSERT_RUN: &str = "INSERT INTO runs (run_id, checklist, profile, started_at, last_at, verdict, events, last_hash)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+const UPSERT_RUN: &str = "INSERT INTO runs (run_id, checklist, profile, started_at, last_at, verdict, events, last_hash, release)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
     ON CONFLICT (run_id) DO UPDATE SET
        checklist = CASE WHEN EXCLUDED.checklist <> '' THEN EXCLUDED.checklist ELSE runs.checklist END,
        profile = CASE WHEN EXCLUDED.profile <> '' THEN EXCLUDED.profile ELSE runs.profile END,
+       release = CASE WHEN EXCLUDED.release <> '' THEN EXCLUDED.release ELSE runs.release END,
        last_at = EXCLUDED.last_at, verdict = COALESCE(EXCLUDED.verdict, runs.verdict),
        events = EXCLUDED.events, last_hash = EXCLUDED.last_hash";
 
@@ -345,8 +346,8 @@ impl PgStore {
         };
         let rows = self
             .deadline(conn.client.query(
-                "SELECT run_id, checklist, profile, started_at, last_at, verdict, events FROM runs
-                 ORDER BY started_at DESC, created DESC",
+                "SELECT run_id, checklist, profile, started_at, last_at, verdict, events, release
+                 FROM runs ORDER BY started_at DESC, created DESC",
                 &[],
             ))
             .await?
@@ -361,6 +362,7 @@ impl PgStore {
                 last_event_at: r.get(4),
                 verdict: r.get(5),
                 events: r.get::<_, i64>(6) as u64,
+                release: r.get(7),
             })
             .collect();
         Ok(prepare::filter_runs(all, checklist))
@@ -473,6 +475,7 @@ async fn append_tx(
                 &u.verdict,
                 &(u.events as i64),
                 &u.last_hash,
+                &u.release,
             ],
         )
         .await?;

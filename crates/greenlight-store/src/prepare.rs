@@ -36,13 +36,14 @@ pub fn validate(events: &[NewEvent]) -> Result<()> {
 #[derive(Default)]
 pub struct Heads {
     heads: HashMap<String, (u64, String)>,
-    started: HashMap<String, (String, String, String)>,
+    started: HashMap<String, (String, String, String, String)>,
 }
 
 /// A run's row after a batch.
 pub struct RunUpdate {
     pub checklist: String,
     pub profile: String,
+    pub release: String,
     pub started_at: String,
     pub last_at: String,
     pub verdict: Option<String>,
@@ -93,7 +94,12 @@ impl Heads {
             let field = |k: &str| ev.payload[k].as_str().unwrap_or_default().to_string();
             self.started.insert(
                 ev.run_id.clone(),
-                (field("checklist"), field("profile"), at.clone()),
+                (
+                    field("checklist"),
+                    field("profile"),
+                    field("release"),
+                    at.clone(),
+                ),
             );
         }
         Event {
@@ -116,16 +122,16 @@ impl Heads {
             let pos = match out.iter().position(|(r, _)| *r == e.run_id) {
                 Some(p) => p,
                 None => {
-                    let (checklist, profile, started_at) = self
-                        .started
-                        .get(&e.run_id)
-                        .cloned()
-                        .unwrap_or_else(|| (String::new(), String::new(), e.at.clone()));
+                    let (checklist, profile, release, started_at) =
+                        self.started.get(&e.run_id).cloned().unwrap_or_else(|| {
+                            (String::new(), String::new(), String::new(), e.at.clone())
+                        });
                     out.push((
                         e.run_id.clone(),
                         RunUpdate {
                             checklist,
                             profile,
+                            release,
                             started_at,
                             last_at: e.at.clone(),
                             verdict: None,

@@ -136,8 +136,8 @@ impl SqliteStore {
         let all = self
             .with(|conn| {
                 let mut stmt = conn.prepare_cached(
-                    "SELECT run_id, checklist, profile, started_at, last_at, verdict, events FROM runs
-                     ORDER BY started_at DESC, rowid DESC",
+                    "SELECT run_id, checklist, profile, started_at, last_at, verdict, events, release
+                     FROM runs ORDER BY started_at DESC, rowid DESC",
                 )?;
                 let rows = stmt.query_map([], |r| {
                     Ok(RunSummary {
@@ -148,6 +148,7 @@ impl SqliteStore {
                         last_event_at: r.get(4)?,
                         verdict: r.get(5)?,
                         events: r.get::<_, i64>(6)? as u64,
+                        release: r.get(7)?,
                     })
                 })?;
                 rows.collect::<rusqlite::Result<Vec<_>>>()
@@ -222,11 +223,12 @@ fn append_tx(conn: &mut Connection, events: &[NewEvent]) -> rusqlite::Result<Vec
             out.push(e);
         }
         let mut upsert = tx.prepare_cached(
-            "INSERT INTO runs (run_id, checklist, profile, started_at, last_at, verdict, events, last_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            "INSERT INTO runs (run_id, checklist, profile, started_at, last_at, verdict, events, last_hash, release)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (run_id) DO UPDATE SET
                 checklist = CASE WHEN excluded.checklist <> '' THEN excluded.checklist ELSE runs.checklist END,
                 profile = CASE WHEN excluded.profile <> '' THEN excluded.profile ELSE runs.profile END,
+                release = CASE WHEN excluded.release <> '' THEN excluded.release ELSE runs.release END,
                 last_at = excluded.last_at, verdict = COALESCE(excluded.verdict, runs.verdict),
                 events = excluded.events, last_hash = excluded.last_hash",
         )?;
@@ -239,7 +241,8 @@ fn append_tx(conn: &mut Connection, events: &[NewEvent]) -> rusqlite::Result<Vec
                 u.last_at,
                 u.verdict,
                 u.events as i64,
-                u.last_hash
+                u.last_hash,
+                u.release
             ])?;
         }
     }

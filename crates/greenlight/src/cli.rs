@@ -93,6 +93,9 @@ pub enum Command {
 #[derive(Args, Debug)]
 pub struct ResumeArgs {
     pub run: String,
+    /// Also re-run the checks that failed, were blocked or did not run.
+    #[arg(long)]
+    pub failed: bool,
     #[command(flatten)]
     pub profile: crate::run_cmd::ProfileArgs,
     #[command(flatten)]
@@ -152,6 +155,29 @@ pub struct RunArgs {
     /// Who runs it (default: $GREENLIGHT_USER, else $USER).
     #[arg(long)]
     pub name: Option<String>,
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+}
+
+/// How a run builds on the earlier runs of its release.
+#[derive(Args, Debug, Default)]
+pub struct ReleaseArgs {
+    /// The release this run belongs to (a version, say). Default: the
+    /// `release` of greenlight.toml, else the checklist and the profile.
+    /// People's checks, waivers and sign-offs carry over between its runs.
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
+    /// Re-run only the checks that failed, were blocked or did not run in
+    /// the release's latest run; keep the other results.
+    #[arg(long)]
+    pub rerun_failed: bool,
+    /// Re-run only this item (ID, or its line: `L57`); keep the other
+    /// results of the release's latest run. Repeatable.
+    #[arg(long, value_name = "ITEM")]
+    pub only: Vec<String>,
+    /// Re-run only the checks of this phase (its title). Repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub phase: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -171,7 +197,8 @@ pub struct DemoArgs {
 
 #[derive(Args, Debug)]
 pub struct InputArgs {
-    /// The checklist (Markdown).
+    /// The checklist (Markdown). Default: the `checklist` of greenlight.toml.
+    #[arg(default_value = "", hide_default_value = true, value_parser = any_path)]
     pub file: PathBuf,
     /// Refuse files larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = greenlight_doc::DEFAULT_MAX_BYTES)]
@@ -181,6 +208,11 @@ pub struct InputArgs {
     /// table checklist rows); `bullets` always does.
     #[arg(long, value_name = "MODE", value_enum, default_value_t = ItemsArg::Auto)]
     pub items: ItemsArg,
+}
+
+/// A path, or nothing (then greenlight.toml's `checklist` is used).
+fn any_path(s: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(PathBuf::from(s))
 }
 
 /// `--items`: see [`greenlight_doc::ItemsMode`].
@@ -236,8 +268,40 @@ pub struct FixEncodingArgs {
     pub output: PathBuf,
 }
 
+/// Fills a missing checklist and `--env` from the nearest greenlight.toml.
+fn defaults(
+    input: Option<&mut InputArgs>,
+    profile: Option<&mut crate::run_cmd::ProfileArgs>,
+) -> Result<(), Failure> {
+    let config = crate::record::config()?;
+    if let Some(input) = input
+        && input.file.as_os_str().is_empty()
+    {
+        input.file = config.as_ref().and_then(|c| c.checklist.clone()).ok_or_else(|| {
+            Failure::usage(
+                "no checklist given (and no greenlight.toml with `checklist = \"…\"` above this folder)",
+            )
+        })?;
+    }
+    if let Some(profile) = profile
+        && profile.env.is_none()
+    {
+        profile.env = config.and_then(|c| c.profile);
+    }
+    Ok(())
+}
+
 /// Runs the command line and returns the process exit code.
-pub fn run(cli: Cli) -> Result<u8, Failure> {
+pub fn run(mut cli: Cli) -> Result<u8, Failure> {
+    match &mut cli.command {
+        Command::Inspect(a) => defaults(Some(&mut a.input), None)?,
+        Command::Mark(a) => defaults(Some(&mut a.input), None)?,
+        Command::FixEncoding(a) => defaults(Some(&mut a.input), None)?,
+        Command::Plan(a) => defaults(Some(&mut a.input), Some(&mut a.profile))?,
+        Command::Run(a) => defaults(Some(&mut a.input), Some(&mut a.profile))?,
+        Command::Resume(a) => defaults(None, Some(&mut a.profile))?,
+        _ => {}
+    }
     match cli.command {
         Command::Inspect(args) => inspect(args),
         Command::Mark(args) => mark(args),
@@ -293,6 +357,23 @@ fn run_checklist(args: RunArgs) -> Result<u8, Failure> {
     let store = (!args.no_store)
         .then(|| crate::record::store_spec(args.store.store.as_deref(), Some(&args.input.file)));
     let actor = crate::record::actor(args.name.as_deref());
+    let config_release = match &args.release.release {
+        Some(_) => None,
+        None => crate::record::config()?.and_then(|c| c.release),
+    };
+    let options = crate::run_cmd::RunOptions {
+        release: args
+            .release
+            .release
+            .as_deref()
+            .or(config_release.as_deref()),
+        selection: greenlight_run::release::Selection {
+            rerun_failed: args.release.rerun_failed,
+            only: args.release.only.clone(),
+            phases: args.release.phase.clone(),
+        },
+        list: Some(&list),
+    };
     let report = crate::run_cmd::run_recorded(
         &plan,
         &profile,
@@ -301,6 +382,7 @@ fn run_checklist(args: RunArgs) -> Result<u8, Failure> {
         store.as_deref(),
         &actor,
         &args.input.file,
+        &options,
     )?;
     let code = crate::run_cmd::finish(&report, &profile, &args.output, style)?;
     if args.write

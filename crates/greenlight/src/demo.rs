@@ -47,6 +47,7 @@ pub fn run(args: DemoArgs) -> Result<u8, Failure> {
                 store: std::sync::Arc::new(store),
                 actor,
                 baseline: None,
+                acts: Vec::new(),
             })
         };
         let report = run_cmd::execute_async(&plan, &profile, style, &run_id, recording.as_ref(), None).await?;

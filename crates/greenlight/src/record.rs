@@ -5,17 +5,22 @@
 //! profile: the log alone is the record.
 
 use crate::exit::Failure;
-use greenlight_run::assemble::{self, Mark, People, RunFacts, Waiver};
+use greenlight_run::assemble::{self, People, RunFacts};
 use greenlight_run::outcome::{RunReport, StepResult};
 use greenlight_run::plan::Plan;
+use greenlight_run::release::{self, Act, ActKind};
 use greenlight_store::{Event, EventKind, NewEvent, Store};
 use serde::Deserialize;
 use serde_json::json;
 use std::path::Path;
 use std::time::Duration;
 
-/// Where the store is: `--store`, else `$GREENLIGHT_STORE`, else
-/// `.greenlight/runs.db` beside the checklist (or in the current folder).
+/// Where the store is: `--store`, else `$GREENLIGHT_STORE`, else the
+/// `store` of the nearest `greenlight.toml`, else `.greenlight/runs.db`
+/// beside the checklist; for commands without a checklist, the store
+/// found from the current folder (this folder or one above it, else the
+/// one below the repository root: see [`greenlight_run::workspace`]),
+/// else `.greenlight/runs.db` here.
 pub fn store_spec(flag: Option<&str>, checklist: Option<&Path>) -> String {
     if let Some(s) = flag {
         return s.to_string();
@@ -25,14 +30,45 @@ pub fn store_spec(flag: Option<&str>, checklist: Option<&Path>) -> String {
     {
         return s;
     }
-    let dir = checklist
-        .and_then(|c| c.parent())
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    dir.join(".greenlight")
-        .join("runs.db")
-        .display()
-        .to_string()
+    let here = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    if let Ok(Some(config)) = greenlight_run::workspace::find_config(&here)
+        && let Some(store) = config.store
+    {
+        return store;
+    }
+    if let Some(c) = checklist {
+        return greenlight_run::workspace::store_beside(c)
+            .display()
+            .to_string();
+    }
+    match greenlight_run::workspace::find_store(&here, 6) {
+        Some(found) => {
+            if !found.others.is_empty() {
+                let others: Vec<String> = found
+                    .others
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect();
+                eprintln!(
+                    "note: several stores in this repository; using the newest, {} (others: {}; choose with --store)",
+                    found.store.display(),
+                    others.join(", ")
+                );
+            }
+            found.store.display().to_string()
+        }
+        None => Path::new(".")
+            .join(".greenlight")
+            .join("runs.db")
+            .display()
+            .to_string(),
+    }
+}
+
+/// The nearest `greenlight.toml`, if any (an unreadable one is an error).
+pub fn config() -> Result<Option<greenlight_run::workspace::Config>, Failure> {
+    let here = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    greenlight_run::workspace::find_config(&here).map_err(|e| Failure::usage(e.to_string()))
 }
 
 pub async fn open(spec: &str) -> Result<Store, Failure> {
@@ -79,7 +115,20 @@ pub fn started(
     checklist_path: &str,
     profile: &greenlight_run::profile::Profile,
 ) -> NewEvent {
+    started_in(run_id, actor, plan, checklist_path, profile, "")
+}
+
+/// [`started`] for a run of `release` (see [`greenlight_run::release`]).
+pub fn started_in(
+    run_id: &str,
+    actor: &str,
+    plan: &Plan,
+    checklist_path: &str,
+    profile: &greenlight_run::profile::Profile,
+    release: &str,
+) -> NewEvent {
     let mut payload = json!({
+        "release": release,
         "checklist": plan.checklist,
         "checklist_path": checklist_path,
         "profile": plan.profile,
@@ -108,6 +157,93 @@ pub fn step_event(
     )
 }
 
+/// A result a partial run keeps from an earlier run of its release.
+pub fn kept_step_event(
+    run_id: &str,
+    actor: &str,
+    plan: &Plan,
+    check: usize,
+    result: &StepResult,
+    kept_from: Option<&str>,
+) -> NewEvent {
+    let mut e = step_event(run_id, actor, plan, check, result);
+    e.payload["kept_from"] = json!(kept_from);
+    e
+}
+
+/// A person's act, as the release logic reads it (`None`: not an act).
+pub fn act_of(e: &Event) -> Option<Act> {
+    let kind = match e.kind {
+        EventKind::ItemChecked => ActKind::Checked,
+        EventKind::ItemUnchecked => ActKind::Unchecked,
+        EventKind::Waiver => ActKind::Waiver,
+        EventKind::WaiverRevoked => ActKind::WaiverRevoked,
+        EventKind::Signoff => ActKind::Signoff,
+        EventKind::SignoffRevoked => ActKind::SignoffRevoked,
+        _ => return None,
+    };
+    Some(Act {
+        run: e.run_id.clone(),
+        at: e.at.clone(),
+        kind,
+        item: e.item.clone().unwrap_or_default(),
+        actor: e.actor.clone(),
+        payload: e.payload(),
+    })
+}
+
+/// The acts that apply to a run of `release`: those of the runs of the
+/// release started before it, then its own (`own`: its events, when the
+/// caller has read them already). `run_id` need not be recorded yet.
+pub async fn release_acts(
+    store: &Store,
+    run_id: &str,
+    release: &str,
+    own: Option<&[Event]>,
+) -> Result<(Vec<Act>, usize), Failure> {
+    let runs = store
+        .release_runs(release)
+        .await
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let mut acts = Vec::new();
+    let mut earlier = 0;
+    for r in &runs {
+        if r.run_id == run_id {
+            break;
+        }
+        earlier += 1;
+        let events = store
+            .events(&r.run_id)
+            .await
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        acts.extend(events.iter().filter_map(act_of));
+    }
+    match own {
+        Some(events) => acts.extend(events.iter().filter_map(act_of)),
+        None => {
+            let events = store
+                .events(run_id)
+                .await
+                .map_err(|e| Failure::usage(e.to_string()))?;
+            acts.extend(events.iter().filter_map(act_of));
+        }
+    }
+    Ok((acts, earlier))
+}
+
+/// What people recorded, as seen by a run with these results.
+pub fn people_for(
+    acts: &[Act],
+    run_id: &str,
+    plan: &Plan,
+    results: &[Option<StepResult>],
+    waive_blockers: bool,
+) -> People {
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let current = release::required_results(plan, results);
+    release::fold(acts, run_id, plan, &current, waive_blockers, &now)
+}
+
 /// Everything a run's events say, folded.
 pub struct RunState {
     pub run_id: String,
@@ -121,6 +257,10 @@ pub struct RunState {
     pub interrupted: bool,
     pub finished: bool,
     pub events: usize,
+    /// The release the run belongs to (empty: a run from before releases).
+    pub release: String,
+    /// How many earlier runs of the release its people's work comes from.
+    pub earlier_runs: usize,
 }
 
 impl RunState {
@@ -137,6 +277,8 @@ impl RunState {
             checklist_path: String,
             #[serde(default)]
             waive_blockers: bool,
+            #[serde(default)]
+            release: String,
         }
         let started: Started = serde_json::from_str(&first.payload_text)
             .map_err(|e| Failure::usage(format!("run {run_id}: its plan cannot be read: {e}")))?;
@@ -155,8 +297,9 @@ impl RunState {
             interrupted: false,
             finished: false,
             events: events.len(),
+            release: started.release,
+            earlier_runs: 0,
         };
-        let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
         /// Just the check index of a step result (the rest is skipped
         /// without being decoded).
         #[derive(Deserialize)]
@@ -181,43 +324,7 @@ impl RunState {
                 continue;
             }
             let payload = e.payload();
-            let item = e.item.clone().unwrap_or_default();
-            let mark = || Mark {
-                actor: e.actor.clone(),
-                at: e.at.clone(),
-                note: payload["note"].as_str().unwrap_or_default().to_string(),
-            };
             match e.kind {
-                EventKind::ItemChecked => {
-                    state.people.checked.insert(item, mark());
-                }
-                EventKind::ItemUnchecked => {
-                    state.people.checked.remove(&item);
-                }
-                EventKind::Waiver => {
-                    let expires = payload["expires"].as_str().map(str::to_string);
-                    let expired = expires.as_deref().is_some_and(|x| x < now.as_str());
-                    state.people.waivers.insert(
-                        item,
-                        Waiver {
-                            actor: e.actor.clone(),
-                            reason: payload["reason"].as_str().unwrap_or_default().to_string(),
-                            expires,
-                            expired,
-                        },
-                    );
-                }
-                EventKind::WaiverRevoked => {
-                    state.people.waivers.remove(&item);
-                }
-                EventKind::Signoff => {
-                    let mut m = mark();
-                    m.actor = payload["name"].as_str().unwrap_or(&e.actor).to_string();
-                    state.people.signed.insert(item, m);
-                }
-                EventKind::SignoffRevoked => {
-                    state.people.signed.remove(&item);
-                }
                 EventKind::RunInterrupted => state.interrupted = true,
                 EventKind::Verdict => {
                     state.finished = true;
@@ -230,10 +337,8 @@ impl RunState {
                         }
                     }
                 }
-                EventKind::StepResult
-                | EventKind::BudgetOverrun
-                | EventKind::RunResumed
-                | EventKind::RunStarted => {}
+                // People's acts are folded below, with the release's.
+                _ => {}
             }
         }
         for (slot, event) in state.results.iter_mut().zip(latest) {
@@ -241,6 +346,14 @@ impl RunState {
                 .and_then(|e| e.payload_as::<StepPayload>())
                 .map(|p| p.result);
         }
+        let acts: Vec<Act> = events.iter().filter_map(act_of).collect();
+        state.people = people_for(
+            &acts,
+            run_id,
+            &state.plan,
+            &state.results,
+            started.waive_blockers,
+        );
         Ok(state)
     }
 
@@ -315,5 +428,115 @@ pub async fn load(store: &Store, run: Option<&str>) -> Result<RunState, Failure>
         .events(&run_id)
         .await
         .map_err(|e| Failure::usage(e.to_string()))?;
-    RunState::from_events(&run_id, &events)
+    let mut state = RunState::from_events(&run_id, &events)?;
+    if !state.release.is_empty() {
+        let (acts, earlier) = release_acts(store, &run_id, &state.release, Some(&events)).await?;
+        state.people = people_for(
+            &acts,
+            &run_id,
+            &state.plan,
+            &state.results,
+            state.people.waive_blockers,
+        );
+        state.earlier_runs = earlier;
+    }
+    Ok(state)
+}
+
+/// People's work as `status` and `decide` show it: every check, waiver and
+/// sign-off in force (or stale), with who, when and the run it came from.
+pub fn people_lines(state: &RunState) -> String {
+    let p = &state.people;
+    if p.checked.is_empty() && p.waivers.is_empty() && p.signed.is_empty() && p.stale.is_empty() {
+        return String::new();
+    }
+    let item = |id: &str| {
+        state.plan.items.iter().find(|i| i.id == id).map_or_else(
+            || (0, id.to_string()),
+            |i| (i.line, format!("L{:<5} {}", i.line, i.text)),
+        )
+    };
+    let slot = |id: &str| {
+        state.plan.signoffs.iter().find(|s| s.id == id).map_or_else(
+            || (0, id.to_string()),
+            |s| (s.line, format!("L{:<5} {}", s.line, s.role)),
+        )
+    };
+    let from = |run: &str| {
+        if run.is_empty() {
+            "this run".to_string()
+        } else {
+            format!("run {run}")
+        }
+    };
+    let mut rows: Vec<((usize, String), String)> = Vec::new();
+    for (id, m) in &p.checked {
+        let note = if m.note.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", m.note)
+        };
+        rows.push((
+            item(id),
+            format!(
+                "checked by {} at {} ({}){note}",
+                m.actor,
+                m.at,
+                from(&m.run)
+            ),
+        ));
+    }
+    for (id, w) in &p.waivers {
+        let until = w
+            .expires
+            .as_deref()
+            .map(|x| format!(" until {x}"))
+            .unwrap_or_default();
+        rows.push((
+            item(id),
+            format!(
+                "waived by {}{until}{}: {}",
+                w.actor,
+                if w.expired { " (EXPIRED)" } else { "" },
+                w.reason
+            ),
+        ));
+    }
+    for (id, m) in &p.signed {
+        rows.push((
+            slot(id),
+            format!("signed by {} at {} ({})", m.actor, m.at, from(&m.run)),
+        ));
+    }
+    for (id, st) in &p.stale {
+        rows.push((
+            slot(id),
+            format!(
+                "STALE sign-off by {} at {} ({}): since then {}; {} can sign again",
+                st.mark.actor,
+                st.mark.at,
+                from(&st.mark.run),
+                st.changed.join(", "),
+                st.mark.actor
+            ),
+        ));
+    }
+    rows.sort();
+    let carried = if state.earlier_runs > 0 {
+        format!(
+            " (release {}: carried over from {} earlier run{})",
+            state.release,
+            state.earlier_runs,
+            if state.earlier_runs == 1 { "" } else { "s" }
+        )
+    } else if !state.release.is_empty() {
+        format!(" (release {})", state.release)
+    } else {
+        String::new()
+    };
+    let mut out = format!("\nPeople's work{carried}:\n");
+    for ((_, what), how) in rows {
+        out.push_str(&format!("  {what}  — {how}\n"));
+    }
+    out
 }

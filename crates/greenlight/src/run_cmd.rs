@@ -216,6 +216,19 @@ pub struct Recording {
     pub actor: String,
     /// The last GO run's step latencies, when the profile sets a baseline.
     pub baseline: Option<BaselineRun>,
+    /// People's acts that apply to the run (its release's, carried over).
+    pub acts: Vec<greenlight_run::release::Act>,
+}
+
+/// How `run` relates to the runs before it.
+#[derive(Default)]
+pub struct RunOptions<'a> {
+    /// `--release NAME` (else the checklist and profile name the release).
+    pub release: Option<&'a str>,
+    /// `--rerun-failed`, `--only`, `--phase`.
+    pub selection: greenlight_run::release::Selection,
+    /// The parsed document, whose `[x]` ticks count as people's checks.
+    pub list: Option<&'a Checklist>,
 }
 
 /// A GO run's ID and its passed steps' latencies by (item ID, step position).
@@ -409,9 +422,15 @@ pub async fn execute_async(
         interrupted: interrupted.load(std::sync::atomic::Ordering::SeqCst),
         phase_elapsed: phase_elapsed.clone(),
     };
-    let people = assemble::People {
-        waive_blockers: profile.waive_blockers,
-        ..Default::default()
+    let people = match recording {
+        Some(rec) => {
+            let seen: Vec<Option<StepResult>> = results.iter().cloned().map(Some).collect();
+            crate::record::people_for(&rec.acts, run_id, plan, &seen, profile.waive_blockers)
+        }
+        None => assemble::People {
+            waive_blockers: profile.waive_blockers,
+            ..Default::default()
+        },
     };
     let report = assemble::report_with(plan, &results, &facts, &people);
     if let Some(rec) = recording {
@@ -479,7 +498,9 @@ pub async fn execute_async(
     Ok(report)
 }
 
-/// Runs a plan, recording it in the store at `store_spec` when given.
+/// Runs a plan, recording it in the store at `store_spec` when given, as
+/// a run of its release: people's acts carry over, the document's `[x]`
+/// ticks count, and a partial run keeps the results it does not re-run.
 #[allow(clippy::too_many_arguments)]
 pub fn run_recorded(
     plan: &Plan,
@@ -489,49 +510,176 @@ pub fn run_recorded(
     store_spec: Option<&str>,
     actor: &str,
     checklist: &Path,
+    options: &RunOptions<'_>,
 ) -> Result<RunReport, Failure> {
+    use greenlight_run::release;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| Failure::usage(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async {
-        let recording = match store_spec {
-            Some(spec) => {
-                let store = crate::record::open(spec).await?;
-                let path = checklist
-                    .canonicalize()
-                    .unwrap_or_else(|_| checklist.to_path_buf());
-                let baseline = match profile.baseline {
-                    Some(_) => last_go_latencies(&store, &plan.checklist, run_id).await?,
-                    None => None,
-                };
-                store
-                    .append(vec![crate::record::started(
+        let Some(spec) = store_spec else {
+            if !options.selection.is_all() {
+                return Err(Failure::usage(
+                    "--rerun-failed, --only and --phase build on recorded runs: drop --no-store",
+                ));
+            }
+            return execute_async(plan, profile, style, run_id, None, None).await;
+        };
+        let store = crate::record::open(spec).await?;
+        let path = checklist
+            .canonicalize()
+            .unwrap_or_else(|_| checklist.to_path_buf());
+        let release = release::release_key(options.release, checklist, &plan.profile);
+        let baseline = match profile.baseline {
+            Some(_) => last_go_latencies(&store, &plan.checklist, run_id).await?,
+            None => None,
+        };
+        let earlier_runs = store
+            .release_runs(&release)
+            .await
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        let partial = if options.selection.is_all() {
+            None
+        } else {
+            let prev_state = match earlier_runs.last() {
+                Some(r) => Some(crate::record::load(&store, Some(&r.run_id)).await?),
+                None => None,
+            };
+            let prev = prev_state.as_ref().map(|s| release::Previous {
+                run_id: &s.run_id,
+                plan: &s.plan,
+                results: &s.results,
+            });
+            let part = release::select(plan, &options.selection, prev.as_ref())
+                .map_err(|e| Failure::usage(e.to_string()))?;
+            let kept = part.kept_from.iter().filter(|k| k.is_some()).count();
+            match &prev {
+                Some(p) => eprintln!(
+                    "re-running {} of {} checks; keeping {kept} result{} of run {}",
+                    part.to_run(),
+                    plan.checks.len(),
+                    if kept == 1 { "" } else { "s" },
+                    p.run_id
+                ),
+                None => eprintln!(
+                    "no earlier run of release {release}: running {} of {} checks",
+                    part.to_run(),
+                    plan.checks.len()
+                ),
+            }
+            Some(part)
+        };
+        let mut first = vec![crate::record::started_in(
+            run_id,
+            actor,
+            plan,
+            &path.display().to_string(),
+            profile,
+            &release,
+        )];
+        if let Some(part) = &partial {
+            for (i, done) in part.done.iter().enumerate() {
+                if let Some(r) = done {
+                    first.push(crate::record::kept_step_event(
                         run_id,
                         actor,
                         plan,
-                        &path.display().to_string(),
-                        profile,
-                    )])
-                    .await
-                    .map_err(|e| Failure::usage(format!("cannot record the run in {spec}: {e}")))?;
-                if let Some((base, _)) = &baseline {
-                    eprintln!("latency baseline: run {base} (the last GO run of this checklist)");
+                        i,
+                        r,
+                        part.kept_from[i].as_deref(),
+                    ));
                 }
-                Some(Recording {
-                    store: std::sync::Arc::new(store),
-                    actor: actor.to_string(),
-                    baseline,
-                })
             }
-            None => None,
+        }
+        store
+            .append(first)
+            .await
+            .map_err(|e| Failure::usage(format!("cannot record the run in {spec}: {e}")))?;
+        let (mut acts, earlier) =
+            crate::record::release_acts(&store, run_id, &release, None).await?;
+        if let Some(list) = options.list {
+            let people = crate::record::people_for(&acts, run_id, plan, &[], false);
+            let mut authors: Option<Option<std::collections::HashMap<usize, String>>> = None;
+            let ticks = release::document_ticks(list, plan, &people, &mut |line| {
+                authors
+                    .get_or_insert_with(|| release::blame_authors(&path, Duration::from_secs(3)))
+                    .as_ref()
+                    .and_then(|m| m.get(&line).cloned())
+            });
+            if !ticks.is_empty() {
+                let events: Vec<_> = ticks
+                    .iter()
+                    .map(|t| {
+                        crate::record::event(
+                            run_id,
+                            if t.checked {
+                                greenlight_store::EventKind::ItemChecked
+                            } else {
+                                greenlight_store::EventKind::ItemUnchecked
+                            },
+                            Some(&t.item),
+                            t.author.as_deref().unwrap_or("document"),
+                            release::tick_payload(t),
+                        )
+                    })
+                    .collect();
+                let stored = store
+                    .append(events)
+                    .await
+                    .map_err(|e| Failure::usage(e.to_string()))?;
+                acts.extend(stored.iter().filter_map(crate::record::act_of));
+                let ticked = ticks.iter().filter(|t| t.checked).count();
+                eprintln!(
+                    "{ticked} box{} ticked [x] in the document count{} as people's checks{}",
+                    if ticked == 1 { "" } else { "es" },
+                    if ticked == 1 { "s" } else { "" },
+                    match ticks.len() - ticked {
+                        0 => String::new(),
+                        n => format!("; {n} reopened"),
+                    }
+                );
+            }
+        }
+        if let Some((base, _)) = &baseline {
+            eprintln!("latency baseline: run {base} (the last GO run of this checklist)");
+        }
+        let recording = Recording {
+            store: std::sync::Arc::new(store),
+            actor: actor.to_string(),
+            baseline,
+            acts,
         };
-        execute_async(plan, profile, style, run_id, recording.as_ref(), None).await
+        let report = execute_async(
+            plan,
+            profile,
+            style,
+            run_id,
+            Some(&recording),
+            partial.map(|p| p.done),
+        )
+        .await?;
+        eprintln!(
+            "{}",
+            term::printable(&format!(
+                "recorded run {run_id} in {} · release {release}{}",
+                recording.store.describe(),
+                match earlier {
+                    0 => " (its first run)".to_string(),
+                    n => format!(
+                        " (people's work carried from {n} earlier run{})",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                }
+            ))
+        );
+        Ok(report)
     })
 }
 
-/// `greenlight resume RUN`: runs what had not finished, with the run's own plan.
+/// `greenlight resume RUN`: runs what had not finished, with the run's own
+/// plan; with `--failed`, also what failed, was blocked or did not run.
 pub fn resume(args: crate::cli::ResumeArgs) -> Result<u8, Failure> {
     let profile = load_profile(&args.profile)?;
     let style = Style::detect();
@@ -545,12 +693,25 @@ pub fn resume(args: crate::cli::ResumeArgs) -> Result<u8, Failure> {
         let store = crate::record::open(&spec).await?;
         let state = crate::record::load(&store, Some(&args.run)).await?;
         let actor = crate::record::actor(None);
-        let open = state.results.iter().filter(|r| r.is_none()).count();
+        let mut done = state.results.clone();
+        if args.failed {
+            for d in done.iter_mut() {
+                if greenlight_run::release::needs_rerun(d.as_ref()) {
+                    *d = None;
+                }
+            }
+        }
+        let open = done.iter().filter(|r| r.is_none()).count();
         eprintln!(
-            "resuming run {}: {} of {} checks have results; running the other {open}",
+            "resuming run {}: keeping {} of {} results; running the other {open}{}",
             state.run_id,
-            state.results.len() - open,
-            state.results.len()
+            done.len() - open,
+            done.len(),
+            if args.failed {
+                " (unfinished, failed, blocked or not run)"
+            } else {
+                ""
+            }
         );
         store
             .append(vec![crate::record::event(
@@ -558,14 +719,17 @@ pub fn resume(args: crate::cli::ResumeArgs) -> Result<u8, Failure> {
                 greenlight_store::EventKind::RunResumed,
                 None,
                 &actor,
-                serde_json::json!({ "open_checks": open }),
+                serde_json::json!({ "open_checks": open, "failed": args.failed }),
             )])
             .await
             .map_err(|e| Failure::usage(e.to_string()))?;
+        let (acts, _) =
+            crate::record::release_acts(&store, &state.run_id, &state.release, None).await?;
         let recording = Recording {
             store: std::sync::Arc::new(store),
             actor,
             baseline: None,
+            acts,
         };
         execute_async(
             &state.plan,
@@ -573,7 +737,7 @@ pub fn resume(args: crate::cli::ResumeArgs) -> Result<u8, Failure> {
             style,
             &state.run_id,
             Some(&recording),
-            Some(state.results.clone()),
+            Some(done),
         )
         .await?;
         // The report with everything recorded, people's work included.

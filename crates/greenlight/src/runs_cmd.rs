@@ -14,7 +14,9 @@ use std::path::PathBuf;
 #[derive(Args, Debug, Clone, Default)]
 pub struct StoreArgs {
     /// The event store: a SQLite file, or postgres://… for a team store.
-    /// Default: $GREENLIGHT_STORE, else .greenlight/runs.db in this folder.
+    /// Default: $GREENLIGHT_STORE, else greenlight.toml's `store`, else the
+    /// .greenlight/runs.db found from this folder (here, above, or below
+    /// the repository root).
     #[arg(long, value_name = "PATH|URL")]
     pub store: Option<String>,
 }
@@ -133,6 +135,7 @@ pub fn status(args: StatusArgs) -> Result<u8, Failure> {
             print_json(&report)?;
         } else {
             print!("{}", render_status(&state, &report, Style::detect()));
+            print!("{}", printable(&record::people_lines(&state)));
         }
         Ok(crate::run_cmd::exit_code(report.verdict))
     })
@@ -216,7 +219,12 @@ pub fn render_status(state: &RunState, report: &RunReport, style: Style) -> Stri
         ));
         for s in &missing {
             out.push_str(&format!(
-                "  missing L{:<5} {}\n",
+                "  {} L{:<5} {}\n",
+                if s.stale.is_some() {
+                    "stale  "
+                } else {
+                    "missing"
+                },
                 s.line,
                 printable(&s.role)
             ));
@@ -332,10 +340,9 @@ pub fn signoff(args: SignoffArgs) -> Result<u8, Failure> {
         // The first slot for the role that is still open (a document may
         // ask the same role to sign at two stages).
         let slot = if args.revoke {
-            slots
-                .iter()
-                .rev()
-                .find(|s| state.people.signed.contains_key(&s.id))
+            slots.iter().rev().find(|s| {
+                state.people.signed.contains_key(&s.id) || state.people.stale.contains_key(&s.id)
+            })
         } else {
             slots
                 .iter()
@@ -369,13 +376,14 @@ pub fn signoff(args: SignoffArgs) -> Result<u8, Failure> {
         } else {
             EventKind::Signoff
         };
-        let ev = record::event(
-            &state.run_id,
-            kind,
-            Some(&slot.id),
-            &actor,
-            json!({ "role": slot.role, "name": args.name }),
-        );
+        // A sign-off names the evidence it approves: this run's required results.
+        let seen = greenlight_run::release::required_results(&state.plan, &state.results);
+        let payload = if args.revoke {
+            json!({ "role": slot.role, "name": args.name })
+        } else {
+            greenlight_run::release::signoff_payload(&slot.role, &args.name, &state.run_id, &seen)
+        };
+        let ev = record::event(&state.run_id, kind, Some(&slot.id), &actor, payload);
         store.append(vec![ev]).await.map_err(store_failure)?;
         eprintln!(
             "{} {} (L{}) — {}",
@@ -401,6 +409,7 @@ pub fn decide(args: RunRefArgs) -> Result<u8, Failure> {
             print_json(&json!({ "run_id": state.run_id, "verdict": report.verdict, "reasons": report.reasons }))?;
         } else {
             print!("{}", term::summary(&report, Style::detect(), usize::MAX));
+            print!("{}", printable(&record::people_lines(&state)));
         }
         Ok(crate::run_cmd::exit_code(report.verdict))
     })
@@ -444,6 +453,7 @@ pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
                 .map(|r| {
                     json!({
                         "run_id": r.run_id, "checklist": r.checklist, "profile": r.profile,
+                        "release": r.release,
                         "started_at": r.started_at, "last_event_at": r.last_event_at,
                         "verdict": r.verdict, "events": r.events,
                         "duration_ms": duration_ms(&r.started_at, &r.last_event_at),

@@ -368,3 +368,75 @@ pub async fn latest_run_is_the_last_started(b: &Backend) {
         assert_eq!(store.latest_run().await.unwrap(), Some(id));
     }
 }
+
+/// Runs name their release in `run_started`; the store lists a release's
+/// runs oldest first. A store written before releases existed is migrated
+/// on open and its runs stay readable (they belong to no release).
+pub async fn releases_group_runs(b: &Backend) {
+    let store = b.open().await;
+    let with_release = |run: &str, release: &str| {
+        let mut e = started(run, "docs/RELEASE.md", "staging");
+        e.payload["release"] = json!(release);
+        e
+    };
+    store
+        .append(vec![with_release("rel01", "docs/RELEASE.md@staging")])
+        .await
+        .unwrap();
+    store
+        .append(vec![started("solo1", "OTHER.md", "p")])
+        .await
+        .unwrap();
+    store
+        .append(vec![with_release("rel02", "docs/RELEASE.md@staging")])
+        .await
+        .unwrap();
+    store
+        .append(vec![with_release("v2run", "v2.0")])
+        .await
+        .unwrap();
+    // A later event without the field keeps the run's release.
+    store.append(vec![verdict("rel01", "NO_GO")]).await.unwrap();
+    let ids = |runs: Vec<greenlight_store::RunSummary>| {
+        runs.into_iter().map(|r| r.run_id).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(store.release_runs("docs/RELEASE.md@staging").await.unwrap()),
+        ["rel01", "rel02"]
+    );
+    assert_eq!(ids(store.release_runs("v2.0").await.unwrap()), ["v2run"]);
+    assert!(store.release_runs("").await.unwrap().is_empty());
+    let runs = store.runs(None).await.unwrap();
+    let solo = runs.iter().find(|r| r.run_id == "solo1").unwrap();
+    assert_eq!(solo.release, "");
+    drop(store);
+
+    // Turn the store back into one from before releases: the migration runs
+    // again on open and the old rows read as belonging to no release.
+    b.exec(
+        "DROP INDEX runs_release; ALTER TABLE runs DROP COLUMN release;
+         DELETE FROM schema_migrations WHERE name = 'runs belong to a release';",
+    )
+    .await;
+    let store = b.open().await;
+    let runs = store.runs(None).await.unwrap();
+    assert_eq!(runs.len(), 4);
+    assert!(runs.iter().all(|r| r.release.is_empty()));
+    assert_eq!(
+        runs.iter()
+            .find(|r| r.run_id == "rel01")
+            .unwrap()
+            .verdict
+            .as_deref(),
+        Some("NO_GO")
+    );
+    assert!(store.verify("rel01").await.unwrap().ok);
+    store
+        .append(vec![with_release("rel03", "docs/RELEASE.md@staging")])
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(store.release_runs("docs/RELEASE.md@staging").await.unwrap()),
+        ["rel03"]
+    );
+}

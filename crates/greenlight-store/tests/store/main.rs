@@ -52,6 +52,7 @@ both_backends! {
     conformance::concurrent_tasks,
     conformance::runs_latest_and_resolve,
     conformance::latest_run_is_the_last_started,
+    conformance::releases_group_runs,
     processes::two_processes_append_concurrently,
     processes::sigkill_loses_no_acknowledged_event,
 }

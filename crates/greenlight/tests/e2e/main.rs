@@ -14,6 +14,7 @@ mod load;
 mod mark;
 mod owed_items;
 mod procedures;
+mod release;
 mod reports;
 mod run;
 mod safety;
