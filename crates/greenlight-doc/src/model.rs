@@ -101,6 +101,20 @@ pub enum ItemKind {
     /// A row of a table checklist (a Status/Done/Result column, or a
     /// criteria matrix with Pass/Fail columns).
     TableRow,
+    /// A line that offers outcomes to tick, outside any list:
+    /// `**Sonuç:** [ ] BAŞARILI / [ ] BAŞARISIZ`. One item with two outcomes.
+    Choice,
+}
+
+/// Which outcome of a release decision a checkbox item stands for, when the
+/// decision is written as checkbox items (`- [ ] **GO**`, `- [ ] **NO-GO**`):
+/// the decision, not two items that must both be ticked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Go,
+    /// Ticked, it is a failure; unticked, it owes nothing.
+    NoGo,
 }
 
 /// Which list items become items.
@@ -188,9 +202,13 @@ pub struct Item {
     /// For a table row: the table it is a row of.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<usize>,
-    /// For a table row: the pass or fail mark in its status cell, if any.
+    /// For a table row: the pass or fail mark in its status cell, if any;
+    /// for an item offering outcomes (`☐ ja ☐ nein`), the one ticked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mark: Option<CellMark>,
+    /// For the checkbox items of a GO / NO-GO decision: which outcome.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
 }
 
 /// A code block.

@@ -541,18 +541,56 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
         ItemsMode::Checkboxes => false,
     };
     let mut entry_item: Vec<Option<usize>> = vec![None; raw.entries.len()];
+    let mut has_children = vec![false; raw.entries.len()];
+    for e in &raw.entries {
+        if let Some(p) = e.parent {
+            has_children[p] = true;
+        }
+    }
     let mut items: Vec<Item> = Vec::new();
     for (i, e) in raw.entries.iter().enumerate() {
+        let top = e.list_depth == 1 && e.parent.is_none();
+        // `- Expected:` over nested bullets is what the item above should
+        // give, not an item: its words go to that item.
+        if e.task.is_none()
+            && top
+            && has_children[i]
+            && is_expectation_label(&e.text)
+            && let Some(prev) = items.last_mut()
+            && (bullets || prev.kind == ItemKind::RunbookStep)
+        {
+            let said: Vec<&str> = raw
+                .entries
+                .iter()
+                .filter(|c| c.parent == Some(i))
+                .map(|c| c.text.trim())
+                .filter(|t| !t.is_empty())
+                .collect();
+            let label = e.text.trim().trim_end_matches(':').trim();
+            prev.text = format!("{} — {label}: {}", prev.text, said.join("; "));
+            continue;
+        }
         let kind = if e.task.is_some() {
             ItemKind::Task
         } else if e.ordered
-            && e.list_depth == 1
-            && e.parent.is_none()
+            && top
             && !sections_with_tasks[e.phase.map_or(0, |p| p + 1)]
             && !e.text.trim().is_empty()
+            && !in_background(&phases, e.phase)
         {
             ItemKind::RunbookStep
         } else if bullets && is_owed_list_item(ctx, e, &phases) {
+            ItemKind::ListItem
+        } else if bullets
+            && e.list_depth == 2
+            && !e.text.trim().is_empty()
+            && e.parent.is_some_and(|p| {
+                raw.entries[p].task.is_none()
+                    && entry_item[p].is_some()
+                    && is_label(&items[entry_item[p].unwrap_or(0)].text)
+            })
+        {
+            // `5. Validate:` over nested bullets: each bullet is owed.
             ItemKind::ListItem
         } else {
             continue;
@@ -594,6 +632,7 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
             signoff: None,
             table: None,
             mark: None,
+            outcome: None,
         });
         entry_item[i] = Some(index);
     }
@@ -636,6 +675,11 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
         items[i].severity = own_label[i].or(inherited).unwrap_or(Severity::Required);
     }
 
+    // Procedures and decisions written as items.
+    let item_procedure = crate::shapes::item_procedures(&mut items, &raw_code_items(&raw, &entry_item));
+    crate::shapes::readiness_sections(&mut items, &phases);
+    crate::shapes::decisions(&mut items);
+
     // Steps: attach each code block to the nearest enclosing item, else to
     // its section.
     let mut phases = phases;
@@ -662,7 +706,8 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
             code: c.code,
             item,
             phase: c.phase,
-            procedure: procedure::within(&procedures, c.range.start),
+            procedure: procedure::within(&procedures, c.range.start)
+                || item.is_some_and(|it| item_procedure[it]),
             after: crate::following::lines_after(&ctx.decoded.text, &c.range),
         });
     }
@@ -677,6 +722,7 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
     } else {
         add_table_items(ctx, &raw, &phases, &mut items)
     };
+    let choices = add_choice_items(ctx, &raw, &phases, &procedures, &mut items);
 
     // Identifiers from names, never positions: the heading path, the
     // parent items' texts (already whitespace-normalized by `clean`) and
@@ -775,8 +821,105 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
         tables,
         signoffs,
         annotations,
-        items_from: items_from(mode, bullets, list_items, table_rows),
+        items_from: items_from(mode, bullets, list_items, table_rows + choices),
     }
+}
+
+/// Whether a heading (or one above it) introduces background rather than
+/// things to do: Context, Background, Overview, Notes, Assumptions, "Why
+/// …", in several languages. Prose bullets there are facts, not items.
+fn in_background(phases: &[Phase], mut at: Option<usize>) -> bool {
+    while let Some(h) = at {
+        if is_background_heading(&phases[h].title) {
+            return true;
+        }
+        at = phases[h].parent;
+    }
+    false
+}
+
+fn is_background_heading(title: &str) -> bool {
+    let lower = title.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        // `1.`, `A.`: numbering.
+        .filter(|w| !w.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    let first = words.first().copied().unwrap_or("");
+    const FIRST: &[&str] = &[
+        "context", "background", "overview", "notes", "note", "assumptions", "why", "about",
+        "glossary", "kontext", "hintergrund", "überblick", "übersicht", "hinweise", "annahmen",
+        "contexte", "aperçu", "remarques", "hypothèses", "contexto", "antecedentes", "notas",
+        "supuestos", "premissas", "contesto", "panoramica", "ipotesi", "背景", "概要", "概述",
+        "说明", "說明", "前提", "배경", "개요", "참고", "bağlam", "notlar", "varsayımlar",
+        "контекст", "предпосылки", "примечания", "bối",
+    ];
+    FIRST.contains(&first)
+        || [
+            "visão geral",
+            "genel bakış",
+            "bối cảnh",
+            "why this",
+            "resumen general",
+        ]
+        .iter()
+        .any(|p| lower.contains(p))
+}
+
+/// Whether an item's text is only a label over what is nested under it:
+/// `Validate:`, `Command:`, `For each node:`.
+fn is_label(text: &str) -> bool {
+    let t = text.trim().trim_end_matches(['*', '_']).trim();
+    t.ends_with(':') || t.ends_with('：')
+}
+
+/// Whether a list item is a label for what the item above should give:
+/// `Expected:`, `**Expected result:**`, `Erwartet:`, `预期：`.
+fn is_expectation_label(text: &str) -> bool {
+    let t = text.trim().trim_matches(['*', '_']).trim();
+    let Some(label) = t.strip_suffix(':').or_else(|| t.strip_suffix('：')) else {
+        return false;
+    };
+    let label = label.trim().trim_matches(['*', '_']).trim().to_lowercase();
+    [
+        "expected",
+        "expect",
+        "expected result",
+        "expected results",
+        "expected output",
+        "expected response",
+        "expected outcome",
+        "erwartet",
+        "erwartetes ergebnis",
+        "erwartete ausgabe",
+        "attendu",
+        "résultat attendu",
+        "réponse attendue",
+        "esperado",
+        "resultado esperado",
+        "estado esperado",
+        "risultato atteso",
+        "atteso",
+        "预期",
+        "预期结果",
+        "預期",
+        "預期結果",
+        "期待",
+        "期待結果",
+        "期待値",
+        "예상",
+        "예상 결과",
+        "기대 결과",
+        "beklenen",
+        "beklenen sonuç",
+        "ожидается",
+        "ожидаемый результат",
+        "mong đợi",
+        "kết quả mong đợi",
+        "hasil yang diharapkan",
+    ]
+    .contains(&label.as_str())
 }
 
 /// A top-level list entry under a heading of a normal section (not a
@@ -795,6 +938,9 @@ fn is_owed_list_item(ctx: &Ctx, e: &Entry, phases: &[Phase]) -> bool {
             return false;
         }
         at = phases[h].parent;
+    }
+    if in_background(phases, Some(p)) {
+        return false;
     }
     if phases[p].kind != SectionKind::Normal {
         return false;
@@ -857,9 +1003,69 @@ fn add_table_items(ctx: &Ctx, raw: &Raw, phases: &[Phase], items: &mut Vec<Item>
                 signoff: None,
                 table: Some(t),
                 mark: row.mark,
+                outcome: None,
             });
             added += 1;
         }
+    }
+    added
+}
+
+/// For each item, whether a code block sits in its entry (directly).
+fn raw_code_items(raw: &Raw, entry_item: &[Option<usize>]) -> Vec<usize> {
+    raw.codes
+        .iter()
+        .filter_map(|c| ancestor_item(&raw.entries, entry_item, c.entry))
+        .collect()
+}
+
+/// Lines outside lists that offer outcomes to tick
+/// (`**Sonuç:** [ ] BAŞARILI / [ ] BAŞARISIZ`) become one item each,
+/// appended like table rows. Returns how many.
+fn add_choice_items(
+    ctx: &Ctx,
+    raw: &Raw,
+    phases: &[Phase],
+    procedures: &[Range<usize>],
+    items: &mut Vec<Item>,
+) -> usize {
+    let text = ctx.decoded.text.as_str();
+    let mut added = 0;
+    for line in &raw.prose {
+        let src = text.get(line.range.clone()).unwrap_or("").trim();
+        let Some(choice) = crate::shapes::choice_line(src) else {
+            continue;
+        };
+        let section = procedure::section_at(
+            line.phase.map_or(SectionKind::Normal, |p| phases[p].kind),
+            procedures,
+            line.range.start,
+        );
+        let span = ctx.span(&line.range);
+        let index = items.len();
+        items.push(Item {
+            id: String::new(),
+            index,
+            kind: ItemKind::Choice,
+            span,
+            line: span.line,
+            checkbox: None,
+            checked: choice.mark.as_ref().is_some_and(|m| m.passed),
+            text: ctx.clean(&choice.text),
+            inline_code: Vec::new(),
+            depth: 0,
+            parent: None,
+            children: Vec::new(),
+            phase: line.phase,
+            severity: heading_severity(phases, line.phase).unwrap_or(Severity::Required),
+            section,
+            steps: Vec::new(),
+            signoff: None,
+            table: None,
+            mark: choice.mark,
+            outcome: None,
+        });
+        added += 1;
     }
     added
 }
