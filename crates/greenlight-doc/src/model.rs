@@ -238,6 +238,16 @@ pub struct Step {
     pub after: Vec<String>,
 }
 
+/// A procedure opened inside a section rather than by a heading: a bold or
+/// bare label line (`**Rollback:**`), a `<details>` block, or a checkbox
+/// item naming one with its steps under it. Never part of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProcedureLabel {
+    pub line: usize,
+    /// The label as written, markup removed.
+    pub label: String,
+}
+
 /// A Markdown table.
 #[derive(Debug, Clone, Serialize)]
 pub struct Table {
@@ -308,6 +318,9 @@ pub struct Checklist {
     pub tables: Vec<Table>,
     pub signoffs: Vec<Signoff>,
     pub annotations: Vec<Annotation>,
+    /// Procedures opened by a label, a `<details>` block or an item.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub procedures: Vec<ProcedureLabel>,
     /// How items were found, when list items or table rows became items
     /// (or a mode other than `auto` was asked for).
     #[serde(skip_serializing_if = "Option::is_none")]

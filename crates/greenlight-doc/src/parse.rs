@@ -20,7 +20,10 @@ pub fn parse(bytes: &[u8]) -> Checklist {
 /// [`parse`], choosing which list items become items: see [`ItemsMode`].
 /// Table checklists become items in every mode but `checkboxes`.
 pub fn parse_with(bytes: &[u8], mode: ItemsMode) -> Checklist {
-    let decoded = encoding::decode(bytes);
+    let mut decoded = encoding::decode(bytes);
+    if let Some(text) = unwrap_markdown_fences(&decoded.text) {
+        decoded.text = text;
+    }
     let mojibake = encoding::detect_mojibake(&decoded.text);
     let lines = LineIndex::new(bytes);
     let ctx = Ctx {
@@ -40,6 +43,83 @@ pub fn parse_with(bytes: &[u8], mode: ItemsMode) -> Checklist {
         lines: lines.count(),
     };
     list
+}
+
+/// A checklist wrapped in a ```` ```markdown ```` fence (the whole document,
+/// or a part of it, pasted as an example) is the document: its fence lines
+/// are blanked, byte for byte, so what is inside reads as Markdown and
+/// every offset stays where it was. Only fences holding task items
+/// (`- [ ]`) are unwrapped. Fences inside it (```` ```bash ````) stay.
+fn unwrap_markdown_fences(text: &str) -> Option<String> {
+    let mut blank: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut at = 0;
+    // (start of the opening line, its end, fence char, length, inner open)
+    let mut outer: Option<(usize, usize, char, usize, bool)> = None;
+    let mut has_tasks = false;
+    let mut plain: Option<(char, usize)> = None;
+    for line in text.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        let body = line.trim_end_matches(['\n', '\r']);
+        let trimmed = body.trim_start();
+        let indent = body.len() - trimmed.len();
+        let fence = ['`', '~'].into_iter().find_map(|c| {
+            let n = trimmed.chars().take_while(|&x| x == c).count();
+            (n >= 3).then(|| (c, n, trimmed[n..].trim()))
+        });
+        if let Some((c, n, inner)) = outer.as_mut().map(|o| (o.2, o.3, &mut o.4)) {
+            let lower = trimmed
+                .trim_start_matches(['-', '*', '+', ' '])
+                .to_ascii_lowercase();
+            if lower.starts_with("[ ]") || lower.starts_with("[x]") {
+                has_tasks = true;
+            }
+            if let Some((fc, fnum, info)) = fence {
+                if fc == c && fnum >= n && info.is_empty() && !*inner {
+                    let (open_start, open_end, ..) = outer.take().unwrap_or_default();
+                    if has_tasks {
+                        blank.push(open_start..open_end);
+                        blank.push(start..start + body.len());
+                    }
+                    has_tasks = false;
+                } else if fc == c && info.is_empty() {
+                    *inner = false;
+                } else if !info.is_empty() {
+                    *inner = true;
+                }
+            }
+            continue;
+        }
+        if let Some((c, n)) = plain {
+            if fence.is_some_and(|(fc, fnum, info)| fc == c && fnum >= n && info.is_empty()) {
+                plain = None;
+            }
+            continue;
+        }
+        if let Some((c, n, info)) = fence {
+            let lang = info
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if indent < 4 && (lang == "markdown" || lang == "md") {
+                outer = Some((start, start + body.len(), c, n, false));
+                has_tasks = false;
+            } else {
+                plain = Some((c, n));
+            }
+        }
+    }
+    if blank.is_empty() {
+        return None;
+    }
+    let mut out = text.as_bytes().to_vec();
+    for r in blank {
+        for b in &mut out[r] {
+            *b = b' ';
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 struct Ctx<'a> {
@@ -522,7 +602,8 @@ fn annotation_body(html: &str) -> Option<String> {
 
 fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
     let (phases, phase_hash) = build_phases(ctx, &raw.headings);
-    let procedures = procedure::regions(&ctx.decoded.text);
+    let labelled = procedure::labelled_regions(&ctx.decoded.text);
+    let procedures: Vec<Range<usize>> = labelled.iter().map(|(r, _)| r.clone()).collect();
     // Clean every entry's text once; everything below reads the clean text.
     for e in &mut raw.entries {
         e.text = ctx.clean_owned(std::mem::take(&mut e.text));
@@ -548,6 +629,7 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
         }
     }
     let mut items: Vec<Item> = Vec::new();
+    let mut expected_after: Vec<(usize, String)> = Vec::new();
     for (i, e) in raw.entries.iter().enumerate() {
         let top = e.list_depth == 1 && e.parent.is_none();
         // `- Expected:` over nested bullets is what the item above should
@@ -556,8 +638,9 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
             && top
             && has_children[i]
             && is_expectation_label(&e.text)
-            && let Some(prev) = items.last_mut()
+            && let Some(prev) = items.last()
             && (bullets || prev.kind == ItemKind::RunbookStep)
+            && let Some(prev_entry) = entry_item.iter().rposition(|x| *x == Some(prev.index))
         {
             let said: Vec<&str> = raw
                 .entries
@@ -567,7 +650,7 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
                 .filter(|t| !t.is_empty())
                 .collect();
             let label = e.text.trim().trim_end_matches(':').trim();
-            prev.text = format!("{} — {label}: {}", prev.text, said.join("; "));
+            expected_after.push((prev_entry, format!(" — {label}: {}", said.join("; "))));
             continue;
         }
         let kind = if e.task.is_some() {
@@ -587,7 +670,7 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
             && e.parent.is_some_and(|p| {
                 raw.entries[p].task.is_none()
                     && entry_item[p].is_some()
-                    && is_label(&items[entry_item[p].unwrap_or(0)].text)
+                    && is_label(&raw.entries[p].text)
             })
         {
             // `5. Validate:` over nested bullets: each bullet is owed.
@@ -637,6 +720,9 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
         entry_item[i] = Some(index);
     }
 
+    for (entry, said) in expected_after {
+        raw.entries[entry].text.push_str(&said);
+    }
     // An item owns its entry's text from here on.
     for (i, it) in entry_item.iter().enumerate() {
         if let Some(it) = *it {
@@ -676,7 +762,8 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
     }
 
     // Procedures and decisions written as items.
-    let item_procedure = crate::shapes::item_procedures(&mut items, &raw_code_items(&raw, &entry_item));
+    let item_procedure =
+        crate::shapes::item_procedures(&mut items, &raw_code_items(&raw, &entry_item));
     crate::shapes::readiness_sections(&mut items, &phases);
     crate::shapes::decisions(&mut items);
 
@@ -799,6 +886,7 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
         })
         .collect();
 
+    let procedures = procedure_labels(ctx, &labelled, &items, &item_procedure);
     let title = phases
         .iter()
         .find(|p| p.level == 1)
@@ -821,6 +909,7 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
         tables,
         signoffs,
         annotations,
+        procedures,
         items_from: items_from(mode, bullets, list_items, table_rows + choices),
     }
 }
@@ -848,12 +937,49 @@ fn is_background_heading(title: &str) -> bool {
         .collect();
     let first = words.first().copied().unwrap_or("");
     const FIRST: &[&str] = &[
-        "context", "background", "overview", "notes", "note", "assumptions", "why", "about",
-        "glossary", "kontext", "hintergrund", "überblick", "übersicht", "hinweise", "annahmen",
-        "contexte", "aperçu", "remarques", "hypothèses", "contexto", "antecedentes", "notas",
-        "supuestos", "premissas", "contesto", "panoramica", "ipotesi", "背景", "概要", "概述",
-        "说明", "說明", "前提", "배경", "개요", "참고", "bağlam", "notlar", "varsayımlar",
-        "контекст", "предпосылки", "примечания", "bối",
+        "context",
+        "background",
+        "overview",
+        "notes",
+        "note",
+        "assumptions",
+        "why",
+        "about",
+        "glossary",
+        "kontext",
+        "hintergrund",
+        "überblick",
+        "übersicht",
+        "hinweise",
+        "annahmen",
+        "contexte",
+        "aperçu",
+        "remarques",
+        "hypothèses",
+        "contexto",
+        "antecedentes",
+        "notas",
+        "supuestos",
+        "premissas",
+        "contesto",
+        "panoramica",
+        "ipotesi",
+        "背景",
+        "概要",
+        "概述",
+        "说明",
+        "說明",
+        "前提",
+        "배경",
+        "개요",
+        "참고",
+        "bağlam",
+        "notlar",
+        "varsayımlar",
+        "контекст",
+        "предпосылки",
+        "примечания",
+        "bối",
     ];
     FIRST.contains(&first)
         || [
@@ -1009,6 +1135,36 @@ fn add_table_items(ctx: &Ctx, raw: &Raw, phases: &[Phase], items: &mut Vec<Item>
         }
     }
     added
+}
+
+/// Label, `<details>` and item procedures, in document order.
+fn procedure_labels(
+    ctx: &Ctx,
+    labelled: &[(Range<usize>, String)],
+    items: &[Item],
+    item_procedure: &[bool],
+) -> Vec<ProcedureLabel> {
+    let mut out: Vec<ProcedureLabel> = labelled
+        .iter()
+        .map(|(r, label)| ProcedureLabel {
+            line: ctx.span(r).line,
+            label: ctx.clean(label),
+        })
+        .collect();
+    for (i, item) in items.iter().enumerate() {
+        let root = item_procedure.get(i).copied().unwrap_or(false)
+            && item
+                .parent
+                .is_none_or(|p| !item_procedure.get(p).copied().unwrap_or(false));
+        if root {
+            out.push(ProcedureLabel {
+                line: item.line,
+                label: item.text.clone(),
+            });
+        }
+    }
+    out.sort_by_key(|p| p.line);
+    out
 }
 
 /// For each item, whether a code block sits in its entry (directly).

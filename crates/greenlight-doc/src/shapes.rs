@@ -57,9 +57,7 @@ pub(crate) fn readiness_sections(items: &mut [Item], phases: &[Phase]) {
         let tasks: Vec<usize> = items
             .iter()
             .filter(|i| {
-                i.phase == Some(p)
-                    && i.kind == ItemKind::Task
-                    && i.section == SectionKind::Rollback
+                i.phase == Some(p) && i.kind == ItemKind::Task && i.section == SectionKind::Rollback
             })
             .map(|i| i.index)
             .collect();
@@ -172,8 +170,7 @@ pub(crate) fn decisions(items: &mut [Item]) {
     }
     // Sibling checkbox items, one opening with GO and one with NO-GO.
     for i in 0..items.len() {
-        if items[i].kind != ItemKind::Task || decision_word(&items[i].text) != Some(Outcome::NoGo)
-        {
+        if items[i].kind != ItemKind::Task || decision_word(&items[i].text) != Some(Outcome::NoGo) {
             continue;
         }
         let go = items.iter().position(|o| {
@@ -242,7 +239,9 @@ pub(crate) fn choice_line(line: &str) -> Option<Choice> {
         .min()?;
     let cell = &line[first..];
     let mut text = line.to_string();
-    for b in ["[ ] ", "[x] ", "[X] ", "[ ]", "[x]", "[X]", "☐ ", "☑ ", "☒ ", "⬜ "] {
+    for b in [
+        "[ ] ", "[x] ", "[X] ", "[ ]", "[x]", "[X]", "☐ ", "☑ ", "☒ ", "⬜ ",
+    ] {
         text = text.replace(b, "");
     }
     let text = text.replace("**", "").trim().to_string();
@@ -276,7 +275,10 @@ mod tests {
         assert_eq!(outcomes, [Some(Outcome::Go), Some(Outcome::NoGo)]);
         assert!(list.items[1].mark.is_none());
         let ticked = parse("## Esito\n- [ ] GO\n- [x] NO-GO: blockers\n");
-        let m = ticked.items[1].mark.as_ref().expect("a ticked NO-GO is a mark");
+        let m = ticked.items[1]
+            .mark
+            .as_ref()
+            .expect("a ticked NO-GO is a mark");
         assert!(!m.passed);
         // A lone "Go live" item is not a decision; "Going" is not GO.
         let list = parse("- [ ] Go live\n- [ ] Going on\n");
@@ -330,5 +332,28 @@ mod tests {
         let sections: Vec<SectionKind> = list.items.iter().map(|i| i.section).collect();
         use SectionKind::*;
         assert_eq!(sections, [Normal, Normal, Rollback, Rollback]);
+    }
+}
+
+#[cfg(test)]
+mod fence_tests {
+    #[test]
+    fn a_checklist_inside_a_markdown_fence_is_the_document() {
+        let doc = "# QA\n\n### 1.1 Build\n\n```markdown\n## ✅ Code Quality\n\n- [ ] unit tests pass\n  命令: npm run test:unit\n\nVerify:\n```bash\necho hi\n```\n\n- [ ] build ok\n```\n\n```markdown\njust an example, no boxes\n```\n\n## Next\n- [ ] after\n";
+        let list = crate::parse(doc.as_bytes());
+        let texts: Vec<&str> = list.items.iter().map(|i| i.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "unit tests pass 命令: npm run test:unit",
+                "build ok",
+                "after"
+            ]
+        );
+        // Offsets are the file's: the first item is on line 8.
+        assert_eq!(list.items[0].line, 8);
+        // The inner bash block is a step; the box-less fence stays code.
+        let langs: Vec<Option<&str>> = list.steps.iter().map(|s| s.lang.as_deref()).collect();
+        assert_eq!(langs, [Some("bash"), Some("markdown")]);
     }
 }

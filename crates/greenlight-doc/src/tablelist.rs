@@ -186,8 +186,17 @@ fn metric_status_is_a_persons(heads: &[String]) -> bool {
     heads.iter().any(|h| {
         h.split(|c: char| !c.is_alphanumeric()).any(|w| {
             [
-                "actual", "measured", "observed", "ist", "réel", "reel", "real", "effettivo",
-                "実績", "实际", "실제",
+                "actual",
+                "measured",
+                "observed",
+                "ist",
+                "réel",
+                "reel",
+                "real",
+                "effettivo",
+                "実績",
+                "实际",
+                "실제",
             ]
             .contains(&w)
         })
@@ -417,10 +426,7 @@ fn read_choice(c: &str) -> Option<Option<bool>> {
         // No box ticked, or several: a person still has to say.
         return Some(None);
     };
-    let label = label
-        .trim()
-        .trim_end_matches(['/', '|', ',', ';'])
-        .trim();
+    let label = label.trim().trim_end_matches(['/', '|', ',', ';']).trim();
     if boxes.len() == 1 && label.is_empty() {
         // A lone ticked box: `☑` passes, `☒` is ambiguous, `[x]` passes.
         let first = c.trim_start().chars().next();
