@@ -809,7 +809,7 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
     } else {
         add_table_items(ctx, &raw, &phases, &mut items)
     };
-    let choices = add_choice_items(ctx, &raw, &phases, &procedures, &mut items);
+    let choices = add_choice_items(ctx, &raw, &phases, &procedures, bullets, &mut items);
 
     // Identifiers from names, never positions: the heading path, the
     // parent items' texts (already whitespace-normalized by `clean`) and
@@ -1183,14 +1183,30 @@ fn add_choice_items(
     raw: &Raw,
     phases: &[Phase],
     procedures: &[Range<usize>],
+    bullets: bool,
     items: &mut Vec<Item>,
 ) -> usize {
     let text = ctx.decoded.text.as_str();
     let mut added = 0;
     for line in &raw.prose {
         let src = text.get(line.range.clone()).unwrap_or("").trim();
-        let Some(choice) = crate::shapes::choice_line(src) else {
-            continue;
+        let choice = match crate::shapes::choice_line(src) {
+            Some(c) => c,
+            // `**Gate:** Longhorn healthy → proceed to Window 2.`: in a
+            // document without checkboxes, a gate is a condition people owe.
+            None if bullets && crate::shapes::is_gate_line(src) => crate::shapes::Choice {
+                text: src.replace("**", "").replace("__", ""),
+                mark: None,
+            },
+            None => continue,
+        };
+        let kind = if choice.text.contains(['☐', '☑', '☒', '⬜'])
+            || src.contains("[ ]")
+            || src.to_ascii_lowercase().contains("[x]")
+        {
+            ItemKind::Choice
+        } else {
+            ItemKind::ListItem
         };
         let section = procedure::section_at(
             line.phase.map_or(SectionKind::Normal, |p| phases[p].kind),
@@ -1202,7 +1218,7 @@ fn add_choice_items(
         items.push(Item {
             id: String::new(),
             index,
-            kind: ItemKind::Choice,
+            kind,
             span,
             line: span.line,
             checkbox: None,

@@ -212,8 +212,32 @@ fn decision_word(text: &str) -> Option<Outcome> {
     }
 }
 
+/// A bold gate label opening a line: `**Gate:** …`, `**Gate per node:** …`,
+/// `**Exit criteria:** …`.
+pub(crate) fn is_gate_line(line: &str) -> bool {
+    let Some(rest) = line.strip_prefix("**") else {
+        return false;
+    };
+    let Some(end) = rest.find("**") else {
+        return false;
+    };
+    let label = rest[..end]
+        .trim()
+        .trim_end_matches(':')
+        .trim()
+        .to_lowercase();
+    let after = rest[end + 2..].trim_start_matches(':').trim();
+    !after.is_empty()
+        && (label == "gate"
+            || label.starts_with("gate ")
+            || label.ends_with(" gate")
+            || label == "exit criteria"
+            || label == "go/no-go"
+            || label == "go / no-go")
+}
+
 /// A line offering outcomes to tick.
-pub(crate) struct Choice {
+pub struct Choice {
     /// The line with its boxes removed: `Sonuç: BAŞARILI / BAŞARISIZ`.
     pub text: String,
     /// The outcome ticked, if exactly one is.
@@ -303,6 +327,30 @@ mod tests {
         assert!(list.items[0].mark.is_none());
         let list = parse("## Übergabe\n- Freigabe: ☐ ja ☒ nein\n");
         assert_eq!(list.items[0].mark.as_ref().map(|m| m.passed), Some(false));
+    }
+
+    #[test]
+    fn gates_in_a_bullet_document_are_owed() {
+        let doc = "## Window 1\n\n1. Merge\n2. Validate:\n   - `flux get hr -n x longhorn` → `Ready`\n   - volumes `Robust`\n\n**Rollback:** revert #111.\n\n**Gate:** Longhorn healthy → proceed to Window 2.\n";
+        let list = parse(doc);
+        let texts: Vec<(&str, SectionKind)> = list
+            .items
+            .iter()
+            .map(|i| (i.text.as_str(), i.section))
+            .collect();
+        use SectionKind::*;
+        assert_eq!(
+            texts,
+            [
+                ("Merge", Normal),
+                ("Validate:", Normal),
+                ("`flux get hr -n x longhorn` → `Ready`", Normal),
+                ("volumes `Robust`", Normal),
+                ("Gate: Longhorn healthy → proceed to Window 2.", Normal),
+            ]
+        );
+        assert_eq!(list.procedures.len(), 1);
+        assert_eq!(list.procedures[0].label, "Rollback");
     }
 
     #[test]
