@@ -102,7 +102,7 @@ fn unwrap_markdown_fences(text: &str) -> Option<String> {
                 .next()
                 .unwrap_or("")
                 .to_ascii_lowercase();
-            if indent < 4 && (lang == "markdown" || lang == "md") {
+            if indent < 4 && (lang == "markdown" || lang == "md") && !under_template(text, start) {
                 outer = Some((start, start + body.len(), c, n, false));
                 has_tasks = false;
             } else {
@@ -120,6 +120,44 @@ fn unwrap_markdown_fences(text: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
+}
+
+/// Whether the nearest heading above `at` announces a template or an
+/// example (`Deployment Log Entry Template`, `部署记录模板`): a fence there
+/// is a form to copy, not the checklist.
+fn under_template(text: &str, at: usize) -> bool {
+    let head = text.get(..at).unwrap_or("");
+    let Some(heading) = head.lines().rev().find(|l| l.trim_start().starts_with('#')) else {
+        return false;
+    };
+    let h = heading.to_lowercase();
+    [
+        "template",
+        "example",
+        "sample",
+        "vorlage",
+        "beispiel",
+        "modèle",
+        "exemple",
+        "plantilla",
+        "ejemplo",
+        "modelo",
+        "exemplo",
+        "esempio",
+        "模板",
+        "示例",
+        "范例",
+        "範例",
+        "テンプレート",
+        "템플릿",
+        "예시",
+        "şablon",
+        "örnek",
+        "шаблон",
+        "пример",
+    ]
+    .iter()
+    .any(|w| h.contains(w))
 }
 
 struct Ctx<'a> {
@@ -997,7 +1035,8 @@ fn is_background_heading(title: &str) -> bool {
 /// `Validate:`, `Command:`, `For each node:`.
 fn is_label(text: &str) -> bool {
     let t = text.trim().trim_end_matches(['*', '_']).trim();
-    t.ends_with(':') || t.ends_with('：')
+    // A long sentence ending in a colon is a task with details under it.
+    (t.ends_with(':') || t.ends_with('：')) && t.split_whitespace().count() <= 12
 }
 
 /// Whether a list item is a label for what the item above should give:

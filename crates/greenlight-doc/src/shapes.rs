@@ -403,5 +403,11 @@ mod fence_tests {
         // The inner bash block is a step; the box-less fence stays code.
         let langs: Vec<Option<&str>> = list.steps.iter().map(|s| s.lang.as_deref()).collect();
         assert_eq!(langs, [Some("bash"), Some("markdown")]);
+        // A template to copy stays a code block.
+        let doc =
+            "## Deployment Log Entry Template\n\n```markdown\n- [ ] Health check: PASS/FAIL\n```\n";
+        let list = crate::parse(doc.as_bytes());
+        assert!(list.items.is_empty(), "{:?}", list.items);
+        assert_eq!(list.steps.len(), 1);
     }
 }
