@@ -262,6 +262,12 @@ pub(crate) fn choice_line(line: &str) -> Option<Choice> {
         .filter_map(|b| line.find(b))
         .min()?;
     let cell = &line[first..];
+    // `Status: [ ] Success [ ] Rolled Back [ ] Partial Issues`: a record of
+    // how a finished deployment went, not a check owed before it.
+    let rolled_back = cell.to_lowercase().contains("rolled back") || is_procedure_title(cell);
+    if rolled_back {
+        return None;
+    }
     let mut text = line.to_string();
     for b in [
         "[ ] ", "[x] ", "[X] ", "[ ]", "[x]", "[X]", "☐ ", "☑ ", "☒ ", "⬜ ",
@@ -325,6 +331,8 @@ mod tests {
         // A list item offering options is owed until one is ticked.
         let list = parse("## Übergabe\n- Freigabe: ☐ ja ☐ nein\n- Datum: x\n");
         assert!(list.items[0].mark.is_none());
+        let list = parse("Done.\n\n**Status:** [ ] Success [ ] Rolled Back [ ] Partial Issues\n");
+        assert!(list.items.is_empty(), "{:?}", list.items);
         let list = parse("## Übergabe\n- Freigabe: ☐ ja ☒ nein\n");
         assert_eq!(list.items[0].mark.as_ref().map(|m| m.passed), Some(false));
     }
