@@ -20,7 +20,17 @@ pub(crate) fn item_procedures(items: &mut [Item], code_items: &[usize]) -> Vec<b
         }
         let nested = !items[i].children.is_empty() || code_items.contains(&i);
         let label = label_of(&items[i].text);
+        // `- [ ] **Disaster Recovery**` over `RTO defined`, `Failover
+        // procedure documented`: readiness checks, owed. A procedure is a
+        // label (`Rollback Strategy (if migration fails):`) over steps.
+        let is_label = items[i].text.contains([':', '：']);
+        let ready_children = items[i]
+            .children
+            .iter()
+            .any(|&c| is_readiness(&items[c].text));
         if !nested
+            || !is_label
+            || ready_children
             || !is_procedure_title(label)
             || is_preparation_title(label)
             || is_readiness(&items[i].text)
@@ -379,6 +389,12 @@ mod tests {
                 .any(|(t, s)| *t == "Rollback plan tested" && *s == SectionKind::Normal)
         );
         assert!(list.steps.iter().all(|s| s.procedure));
+        // Seed 004: a checkbox naming disaster recovery over readiness
+        // checks is owed, not a procedure.
+        let doc = "## Backups\n- [ ] **Disaster Recovery**\n  - [ ] RTO defined (4 hours)\n  - [ ] Failover procedure documented\n";
+        let list = parse(doc);
+        assert!(list.items.iter().all(|i| i.section == SectionKind::Normal));
+        assert!(list.procedures.is_empty());
     }
 
     #[test]

@@ -87,10 +87,20 @@ pub fn render(name: &str, list: &Checklist) -> String {
             SectionKind::Rollback => list.rollback_sections().collect(),
             _ => list.monitoring_sections().collect(),
         };
-        let labels = if kind == SectionKind::Rollback {
-            list.procedures.as_slice()
+        // Procedures opened by a label or an item inside an ordinary
+        // section (those inside a rollback heading are shown by it).
+        let labels: Vec<&greenlight_doc::ProcedureLabel> = if kind == SectionKind::Rollback {
+            list.procedures
+                .iter()
+                .filter(|l| {
+                    list.phases
+                        .iter()
+                        .rfind(|p| p.line <= l.line)
+                        .is_none_or(|p| p.kind == SectionKind::Normal)
+                })
+                .collect()
         } else {
-            &[]
+            Vec::new()
         };
         if roots.is_empty() && labels.is_empty() {
             continue;
