@@ -668,6 +668,7 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
     }
     let mut items: Vec<Item> = Vec::new();
     let mut expected_after: Vec<(usize, String)> = Vec::new();
+    let mut label_children: Vec<usize> = Vec::new();
     for (i, e) in raw.entries.iter().enumerate() {
         let top = e.list_depth == 1 && e.parent.is_none();
         // `- Expected:` over nested bullets is what the item above should
@@ -711,7 +712,9 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
                     && is_label(&raw.entries[p].text)
             })
         {
-            // `5. Validate:` over nested bullets: each bullet is owed.
+            // `5. Validate:` over nested bullets: each bullet is owed,
+            // read with its label (`Validate: …`).
+            label_children.push(i);
             ItemKind::ListItem
         } else {
             continue;
@@ -766,6 +769,13 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
         if let Some(it) = *it {
             items[it].text = std::mem::take(&mut raw.entries[i].text);
             items[it].inline_code = std::mem::take(&mut raw.entries[i].inline_code);
+        }
+    }
+    for e in label_children {
+        if let Some(child) = entry_item[e]
+            && let Some(parent) = items[child].parent
+        {
+            items[child].text = format!("{} {}", items[parent].text, items[child].text);
         }
     }
     let entry_text = |i: usize| -> &str {

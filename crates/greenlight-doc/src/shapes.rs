@@ -362,8 +362,8 @@ mod tests {
             [
                 ("Merge", Normal),
                 ("Validate:", Normal),
-                ("`flux get hr -n x longhorn` → `Ready`", Normal),
-                ("volumes `Robust`", Normal),
+                ("Validate: `flux get hr -n x longhorn` → `Ready`", Normal),
+                ("Validate: volumes `Robust`", Normal),
                 ("Gate: Longhorn healthy → proceed to Window 2.", Normal),
             ]
         );
