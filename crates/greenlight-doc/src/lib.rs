@@ -15,6 +15,7 @@ mod parse;
 pub mod procedure;
 pub mod section;
 pub mod severity;
+pub mod shapes;
 pub mod signoff;
 pub mod tablelist;
 pub mod writeback;

@@ -101,6 +101,20 @@ pub enum ItemKind {
     /// A row of a table checklist (a Status/Done/Result column, or a
     /// criteria matrix with Pass/Fail columns).
     TableRow,
+    /// A line that offers outcomes to tick, outside any list:
+    /// `**Sonuç:** [ ] BAŞARILI / [ ] BAŞARISIZ`. One item with two outcomes.
+    Choice,
+}
+
+/// Which outcome of a release decision a checkbox item stands for, when the
+/// decision is written as checkbox items (`- [ ] **GO**`, `- [ ] **NO-GO**`):
+/// the decision, not two items that must both be ticked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Go,
+    /// Ticked, it is a failure; unticked, it owes nothing.
+    NoGo,
 }
 
 /// Which list items become items.
@@ -188,9 +202,13 @@ pub struct Item {
     /// For a table row: the table it is a row of.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<usize>,
-    /// For a table row: the pass or fail mark in its status cell, if any.
+    /// For a table row: the pass or fail mark in its status cell, if any;
+    /// for an item offering outcomes (`☐ ja ☐ nein`), the one ticked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mark: Option<CellMark>,
+    /// For the checkbox items of a GO / NO-GO decision: which outcome.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
 }
 
 /// A code block.
@@ -225,6 +243,16 @@ pub struct Step {
     /// previous one's expected output rather than a command.
     #[serde(skip)]
     pub under_label: Option<(usize, String)>,
+}
+
+/// A procedure opened inside a section rather than by a heading: a bold or
+/// bare label line (`**Rollback:**`), a `<details>` block, or a checkbox
+/// item naming one with its steps under it. Never part of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProcedureLabel {
+    pub line: usize,
+    /// The label as written, markup removed.
+    pub label: String,
 }
 
 /// A Markdown table.
@@ -297,6 +325,9 @@ pub struct Checklist {
     pub tables: Vec<Table>,
     pub signoffs: Vec<Signoff>,
     pub annotations: Vec<Annotation>,
+    /// Procedures opened by a label, a `<details>` block or an item.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub procedures: Vec<ProcedureLabel>,
     /// How items were found, when list items or table rows became items
     /// (or a mode other than `auto` was asked for).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -20,7 +20,10 @@ pub fn parse(bytes: &[u8]) -> Checklist {
 /// [`parse`], choosing which list items become items: see [`ItemsMode`].
 /// Table checklists become items in every mode but `checkboxes`.
 pub fn parse_with(bytes: &[u8], mode: ItemsMode) -> Checklist {
-    let decoded = encoding::decode(bytes);
+    let mut decoded = encoding::decode(bytes);
+    if let Some(text) = unwrap_markdown_fences(&decoded.text) {
+        decoded.text = text;
+    }
     let mojibake = encoding::detect_mojibake(&decoded.text);
     let lines = LineIndex::new(bytes);
     let ctx = Ctx {
@@ -40,6 +43,121 @@ pub fn parse_with(bytes: &[u8], mode: ItemsMode) -> Checklist {
         lines: lines.count(),
     };
     list
+}
+
+/// A checklist wrapped in a ```` ```markdown ```` fence (the whole document,
+/// or a part of it, pasted as an example) is the document: its fence lines
+/// are blanked, byte for byte, so what is inside reads as Markdown and
+/// every offset stays where it was. Only fences holding task items
+/// (`- [ ]`) are unwrapped. Fences inside it (```` ```bash ````) stay.
+fn unwrap_markdown_fences(text: &str) -> Option<String> {
+    let mut blank: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut at = 0;
+    // (start of the opening line, its end, fence char, length, inner open)
+    let mut outer: Option<(usize, usize, char, usize, bool)> = None;
+    let mut has_tasks = false;
+    let mut plain: Option<(char, usize)> = None;
+    for line in text.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        let body = line.trim_end_matches(['\n', '\r']);
+        let trimmed = body.trim_start();
+        let indent = body.len() - trimmed.len();
+        let fence = ['`', '~'].into_iter().find_map(|c| {
+            let n = trimmed.chars().take_while(|&x| x == c).count();
+            (n >= 3).then(|| (c, n, trimmed[n..].trim()))
+        });
+        if let Some((c, n, inner)) = outer.as_mut().map(|o| (o.2, o.3, &mut o.4)) {
+            let lower = trimmed
+                .trim_start_matches(['-', '*', '+', ' '])
+                .to_ascii_lowercase();
+            if lower.starts_with("[ ]") || lower.starts_with("[x]") {
+                has_tasks = true;
+            }
+            if let Some((fc, fnum, info)) = fence {
+                if fc == c && fnum >= n && info.is_empty() && !*inner {
+                    let (open_start, open_end, ..) = outer.take().unwrap_or_default();
+                    if has_tasks {
+                        blank.push(open_start..open_end);
+                        blank.push(start..start + body.len());
+                    }
+                    has_tasks = false;
+                } else if fc == c && info.is_empty() {
+                    *inner = false;
+                } else if !info.is_empty() {
+                    *inner = true;
+                }
+            }
+            continue;
+        }
+        if let Some((c, n)) = plain {
+            if fence.is_some_and(|(fc, fnum, info)| fc == c && fnum >= n && info.is_empty()) {
+                plain = None;
+            }
+            continue;
+        }
+        if let Some((c, n, info)) = fence {
+            let lang = info
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if indent < 4 && (lang == "markdown" || lang == "md") && !under_template(text, start) {
+                outer = Some((start, start + body.len(), c, n, false));
+                has_tasks = false;
+            } else {
+                plain = Some((c, n));
+            }
+        }
+    }
+    if blank.is_empty() {
+        return None;
+    }
+    let mut out = text.as_bytes().to_vec();
+    for r in blank {
+        for b in &mut out[r] {
+            *b = b' ';
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Whether the nearest heading above `at` announces a template or an
+/// example (`Deployment Log Entry Template`, `部署记录模板`): a fence there
+/// is a form to copy, not the checklist.
+fn under_template(text: &str, at: usize) -> bool {
+    let head = text.get(..at).unwrap_or("");
+    let Some(heading) = head.lines().rev().find(|l| l.trim_start().starts_with('#')) else {
+        return false;
+    };
+    let h = heading.to_lowercase();
+    [
+        "template",
+        "example",
+        "sample",
+        "vorlage",
+        "beispiel",
+        "modèle",
+        "exemple",
+        "plantilla",
+        "ejemplo",
+        "modelo",
+        "exemplo",
+        "esempio",
+        "模板",
+        "示例",
+        "范例",
+        "範例",
+        "テンプレート",
+        "템플릿",
+        "예시",
+        "şablon",
+        "örnek",
+        "шаблон",
+        "пример",
+    ]
+    .iter()
+    .any(|w| h.contains(w))
 }
 
 struct Ctx<'a> {
@@ -545,7 +663,8 @@ fn annotation_body(html: &str) -> Option<String> {
 
 fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
     let (phases, phase_hash) = build_phases(ctx, &raw.headings);
-    let procedures = procedure::regions(&ctx.decoded.text);
+    let labelled = procedure::labelled_regions(&ctx.decoded.text);
+    let procedures: Vec<Range<usize>> = labelled.iter().map(|(r, _)| r.clone()).collect();
     // Clean every entry's text once; everything below reads the clean text.
     for e in &mut raw.entries {
         e.text = ctx.clean_owned(std::mem::take(&mut e.text));
@@ -564,18 +683,61 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
         ItemsMode::Checkboxes => false,
     };
     let mut entry_item: Vec<Option<usize>> = vec![None; raw.entries.len()];
+    let mut has_children = vec![false; raw.entries.len()];
+    for e in &raw.entries {
+        if let Some(p) = e.parent {
+            has_children[p] = true;
+        }
+    }
     let mut items: Vec<Item> = Vec::new();
+    let mut expected_after: Vec<(usize, String)> = Vec::new();
+    let mut label_children: Vec<usize> = Vec::new();
     for (i, e) in raw.entries.iter().enumerate() {
+        let top = e.list_depth == 1 && e.parent.is_none();
+        // `- Expected:` over nested bullets is what the item above should
+        // give, not an item: its words go to that item.
+        if e.task.is_none()
+            && top
+            && has_children[i]
+            && is_expectation_label(&e.text)
+            && let Some(prev) = items.last()
+            && (bullets || prev.kind == ItemKind::RunbookStep)
+            && let Some(prev_entry) = entry_item.iter().rposition(|x| *x == Some(prev.index))
+        {
+            let said: Vec<&str> = raw
+                .entries
+                .iter()
+                .filter(|c| c.parent == Some(i))
+                .map(|c| c.text.trim())
+                .filter(|t| !t.is_empty())
+                .collect();
+            let label = e.text.trim().trim_end_matches(':').trim();
+            expected_after.push((prev_entry, format!(" — {label}: {}", said.join("; "))));
+            continue;
+        }
         let kind = if e.task.is_some() {
             ItemKind::Task
         } else if e.ordered
-            && e.list_depth == 1
-            && e.parent.is_none()
+            && top
             && !sections_with_tasks[e.phase.map_or(0, |p| p + 1)]
             && !e.text.trim().is_empty()
+            && !in_background(&phases, e.phase)
         {
             ItemKind::RunbookStep
         } else if bullets && is_owed_list_item(ctx, e, &phases) {
+            ItemKind::ListItem
+        } else if bullets
+            && e.list_depth == 2
+            && !e.text.trim().is_empty()
+            && e.parent.is_some_and(|p| {
+                raw.entries[p].task.is_none()
+                    && entry_item[p].is_some()
+                    && is_label(&raw.entries[p].text)
+            })
+        {
+            // `5. Validate:` over nested bullets: each bullet is owed,
+            // read with its label (`Validate: …`).
+            label_children.push(i);
             ItemKind::ListItem
         } else {
             continue;
@@ -617,15 +779,26 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
             signoff: None,
             table: None,
             mark: None,
+            outcome: None,
         });
         entry_item[i] = Some(index);
     }
 
+    for (entry, said) in expected_after {
+        raw.entries[entry].text.push_str(&said);
+    }
     // An item owns its entry's text from here on.
     for (i, it) in entry_item.iter().enumerate() {
         if let Some(it) = *it {
             items[it].text = std::mem::take(&mut raw.entries[i].text);
             items[it].inline_code = std::mem::take(&mut raw.entries[i].inline_code);
+        }
+    }
+    for e in label_children {
+        if let Some(child) = entry_item[e]
+            && let Some(parent) = items[child].parent
+        {
+            items[child].text = format!("{} {}", items[parent].text, items[child].text);
         }
     }
     let entry_text = |i: usize| -> &str {
@@ -658,6 +831,12 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
         };
         items[i].severity = own_label[i].or(inherited).unwrap_or(Severity::Required);
     }
+
+    // Procedures and decisions written as items.
+    let item_procedure =
+        crate::shapes::item_procedures(&mut items, &raw_code_items(&raw, &entry_item));
+    crate::shapes::readiness_sections(&mut items, &phases);
+    crate::shapes::decisions(&mut items);
 
     // Steps: attach each code block to the nearest enclosing item, else to
     // its section.
@@ -692,7 +871,8 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
             code: ctx.repaired(c.code),
             item,
             phase: c.phase,
-            procedure: procedure::within(&procedures, c.range.start),
+            procedure: procedure::within(&procedures, c.range.start)
+                || item.is_some_and(|it| item_procedure[it]),
             after: crate::following::lines_after(&ctx.decoded.text, &c.range)
                 .into_iter()
                 .map(|l| ctx.repaired(l))
@@ -711,6 +891,7 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
     } else {
         add_table_items(ctx, &raw, &phases, &mut items)
     };
+    let choices = add_choice_items(ctx, &raw, &phases, &procedures, bullets, &mut items);
 
     // Identifiers from names, never positions: the heading path, the
     // parent items' texts (already whitespace-normalized by `clean`) and
@@ -787,6 +968,7 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
         })
         .collect();
 
+    let procedures = procedure_labels(ctx, &labelled, &items, &item_procedure);
     let title = phases
         .iter()
         .find(|p| p.level == 1)
@@ -809,8 +991,144 @@ fn assemble(ctx: &Ctx, mut raw: Raw, mode: ItemsMode) -> Checklist {
         tables,
         signoffs,
         annotations,
-        items_from: items_from(mode, bullets, list_items, table_rows),
+        procedures,
+        items_from: items_from(mode, bullets, list_items, table_rows + choices),
     }
+}
+
+/// Whether a heading (or one above it) introduces background rather than
+/// things to do: Context, Background, Overview, Notes, Assumptions, "Why
+/// …", in several languages. Prose bullets there are facts, not items.
+fn in_background(phases: &[Phase], mut at: Option<usize>) -> bool {
+    while let Some(h) = at {
+        if is_background_heading(&phases[h].title) {
+            return true;
+        }
+        at = phases[h].parent;
+    }
+    false
+}
+
+fn is_background_heading(title: &str) -> bool {
+    let lower = title.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        // `1.`, `A.`: numbering.
+        .filter(|w| !w.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    let first = words.first().copied().unwrap_or("");
+    const FIRST: &[&str] = &[
+        "context",
+        "background",
+        "overview",
+        "notes",
+        "note",
+        "assumptions",
+        "why",
+        "about",
+        "glossary",
+        "kontext",
+        "hintergrund",
+        "überblick",
+        "übersicht",
+        "hinweise",
+        "annahmen",
+        "contexte",
+        "aperçu",
+        "remarques",
+        "hypothèses",
+        "contexto",
+        "antecedentes",
+        "notas",
+        "supuestos",
+        "premissas",
+        "contesto",
+        "panoramica",
+        "ipotesi",
+        "背景",
+        "概要",
+        "概述",
+        "说明",
+        "說明",
+        "前提",
+        "배경",
+        "개요",
+        "참고",
+        "bağlam",
+        "notlar",
+        "varsayımlar",
+        "контекст",
+        "предпосылки",
+        "примечания",
+        "bối",
+    ];
+    FIRST.contains(&first)
+        || [
+            "visão geral",
+            "genel bakış",
+            "bối cảnh",
+            "why this",
+            "resumen general",
+        ]
+        .iter()
+        .any(|p| lower.contains(p))
+}
+
+/// Whether an item's text is only a label over what is nested under it:
+/// `Validate:`, `Command:`, `For each node:`.
+fn is_label(text: &str) -> bool {
+    let t = text.trim().trim_end_matches(['*', '_']).trim();
+    // A long sentence ending in a colon is a task with details under it.
+    (t.ends_with(':') || t.ends_with('：')) && t.split_whitespace().count() <= 12
+}
+
+/// Whether a list item is a label for what the item above should give:
+/// `Expected:`, `**Expected result:**`, `Erwartet:`, `预期：`.
+fn is_expectation_label(text: &str) -> bool {
+    let t = text.trim().trim_matches(['*', '_']).trim();
+    let Some(label) = t.strip_suffix(':').or_else(|| t.strip_suffix('：')) else {
+        return false;
+    };
+    let label = label.trim().trim_matches(['*', '_']).trim().to_lowercase();
+    [
+        "expected",
+        "expect",
+        "expected result",
+        "expected results",
+        "expected output",
+        "expected response",
+        "expected outcome",
+        "erwartet",
+        "erwartetes ergebnis",
+        "erwartete ausgabe",
+        "attendu",
+        "résultat attendu",
+        "réponse attendue",
+        "esperado",
+        "resultado esperado",
+        "estado esperado",
+        "risultato atteso",
+        "atteso",
+        "预期",
+        "预期结果",
+        "預期",
+        "預期結果",
+        "期待",
+        "期待結果",
+        "期待値",
+        "예상",
+        "예상 결과",
+        "기대 결과",
+        "beklenen",
+        "beklenen sonuç",
+        "ожидается",
+        "ожидаемый результат",
+        "mong đợi",
+        "kết quả mong đợi",
+        "hasil yang diharapkan",
+    ]
+    .contains(&label.as_str())
 }
 
 /// A top-level list entry under a heading of a normal section (not a
@@ -829,6 +1147,9 @@ fn is_owed_list_item(ctx: &Ctx, e: &Entry, phases: &[Phase]) -> bool {
             return false;
         }
         at = phases[h].parent;
+    }
+    if in_background(phases, Some(p)) {
+        return false;
     }
     if phases[p].kind != SectionKind::Normal {
         return false;
@@ -891,9 +1212,115 @@ fn add_table_items(ctx: &Ctx, raw: &Raw, phases: &[Phase], items: &mut Vec<Item>
                 signoff: None,
                 table: Some(t),
                 mark: row.mark,
+                outcome: None,
             });
             added += 1;
         }
+    }
+    added
+}
+
+/// Label, `<details>` and item procedures, in document order.
+fn procedure_labels(
+    ctx: &Ctx,
+    labelled: &[(Range<usize>, String)],
+    items: &[Item],
+    item_procedure: &[bool],
+) -> Vec<ProcedureLabel> {
+    let mut out: Vec<ProcedureLabel> = labelled
+        .iter()
+        .map(|(r, label)| ProcedureLabel {
+            line: ctx.span(r).line,
+            label: ctx.clean(label),
+        })
+        .collect();
+    for (i, item) in items.iter().enumerate() {
+        let root = item_procedure.get(i).copied().unwrap_or(false)
+            && item
+                .parent
+                .is_none_or(|p| !item_procedure.get(p).copied().unwrap_or(false));
+        if root {
+            out.push(ProcedureLabel {
+                line: item.line,
+                label: item.text.clone(),
+            });
+        }
+    }
+    out.sort_by_key(|p| p.line);
+    out
+}
+
+/// For each item, whether a code block sits in its entry (directly).
+fn raw_code_items(raw: &Raw, entry_item: &[Option<usize>]) -> Vec<usize> {
+    raw.codes
+        .iter()
+        .filter_map(|c| ancestor_item(&raw.entries, entry_item, c.entry))
+        .collect()
+}
+
+/// Lines outside lists that offer outcomes to tick
+/// (`**Sonuç:** [ ] BAŞARILI / [ ] BAŞARISIZ`) become one item each,
+/// appended like table rows. Returns how many.
+fn add_choice_items(
+    ctx: &Ctx,
+    raw: &Raw,
+    phases: &[Phase],
+    procedures: &[Range<usize>],
+    bullets: bool,
+    items: &mut Vec<Item>,
+) -> usize {
+    let text = ctx.decoded.text.as_str();
+    let mut added = 0;
+    for line in &raw.prose {
+        let src = text.get(line.range.clone()).unwrap_or("").trim();
+        let choice = match crate::shapes::choice_line(src) {
+            Some(c) => c,
+            // `**Gate:** Longhorn healthy → proceed to Window 2.`: in a
+            // document without checkboxes, a gate is a condition people owe.
+            None if bullets && crate::shapes::is_gate_line(src) => crate::shapes::Choice {
+                text: src.replace("**", "").replace("__", ""),
+                mark: None,
+            },
+            None => continue,
+        };
+        let kind = if choice.text.contains(['☐', '☑', '☒', '⬜'])
+            || src.contains("[ ]")
+            || src.to_ascii_lowercase().contains("[x]")
+        {
+            ItemKind::Choice
+        } else {
+            ItemKind::ListItem
+        };
+        let section = procedure::section_at(
+            line.phase.map_or(SectionKind::Normal, |p| phases[p].kind),
+            procedures,
+            line.range.start,
+        );
+        let span = ctx.span(&line.range);
+        let index = items.len();
+        items.push(Item {
+            id: String::new(),
+            index,
+            kind,
+            span,
+            line: span.line,
+            checkbox: None,
+            checked: choice.mark.as_ref().is_some_and(|m| m.passed),
+            text: ctx.clean(&choice.text),
+            inline_code: Vec::new(),
+            depth: 0,
+            parent: None,
+            children: Vec::new(),
+            phase: line.phase,
+            severity: heading_severity(phases, line.phase).unwrap_or(Severity::Required),
+            section,
+            steps: Vec::new(),
+            signoff: None,
+            table: None,
+            mark: choice.mark,
+            outcome: None,
+        });
+        added += 1;
     }
     added
 }

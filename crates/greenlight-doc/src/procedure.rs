@@ -13,9 +13,14 @@ use crate::section::is_procedure_title;
 /// Byte ranges of `text` that hold a procedure opened by a label or a
 /// `<details>` block. Fenced code is never read for labels.
 pub fn regions(text: &str) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let mut open: Option<usize> = None;
-    let mut details: Option<(usize, bool)> = None;
+    labelled_regions(text).into_iter().map(|(r, _)| r).collect()
+}
+
+/// [`regions`], each with the label or summary that opened it.
+pub fn labelled_regions(text: &str) -> Vec<(Range<usize>, String)> {
+    let mut out: Vec<(Range<usize>, String)> = Vec::new();
+    let mut open: Option<(usize, String)> = None;
+    let mut details: Option<(usize, Option<String>)> = None;
     let mut fence: Option<&str> = None;
     let mut at = 0;
     for line in text.split_inclusive('\n') {
@@ -32,10 +37,10 @@ pub fn regions(text: &str) -> Vec<Range<usize>> {
             fence = Some(f);
             continue;
         }
-        if let Some((from, procedure)) = details {
+        if let Some((from, procedure)) = details.as_ref() {
             if let Some(end) = find_ignore_case(line, "</details>") {
-                if procedure {
-                    out.push(from..start + end + "</details>".len());
+                if let Some(label) = procedure {
+                    out.push((*from..start + end + "</details>".len(), label.clone()));
                 }
                 details = None;
             }
@@ -43,10 +48,12 @@ pub fn regions(text: &str) -> Vec<Range<usize>> {
         }
         if let Some(d) = find_ignore_case(line, "<details") {
             let summary = summary_text(text.get(start + d..).unwrap_or(""));
-            let procedure = summary.is_some_and(is_procedure_title);
+            let procedure = summary
+                .filter(|s| is_procedure_title(s))
+                .map(str::to_string);
             if let Some(end) = find_ignore_case(line, "</details>") {
-                if procedure {
-                    out.push(start + d..start + end + "</details>".len());
+                if let Some(label) = procedure {
+                    out.push((start + d..start + end + "</details>".len(), label));
                 }
             } else {
                 details = Some((start + d, procedure));
@@ -56,23 +63,24 @@ pub fn regions(text: &str) -> Vec<Range<usize>> {
         let heading = trimmed.starts_with('#');
         let label = bold_label(trimmed);
         if (heading || label.is_some())
-            && let Some(from) = open.take()
+            && let Some((from, l)) = open.take()
         {
-            out.push(from..start);
+            out.push((from..start, l));
         }
         let opens = match label {
-            Some(l) => is_procedure_title(l),
-            None => !heading && bare_label(trimmed).is_some_and(is_procedure_title),
+            Some(l) => Some(l).filter(|l| is_procedure_title(l)),
+            None if !heading => bare_label(trimmed).filter(|l| is_procedure_title(l)),
+            None => None,
         };
-        if opens {
-            open = Some(start);
+        if let Some(l) = opens {
+            open = Some((start, l.to_string()));
         }
     }
-    if let Some(from) = open {
-        out.push(from..text.len());
+    if let Some((from, l)) = open {
+        out.push((from..text.len(), l));
     }
-    if let Some((from, true)) = details {
-        out.push(from..text.len());
+    if let Some((from, Some(l))) = details {
+        out.push((from..text.len(), l));
     }
     out
 }

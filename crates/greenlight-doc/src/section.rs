@@ -102,6 +102,21 @@ pub fn is_procedure_title(title: &str) -> bool {
     if PHRASES.iter().any(|p| lower.contains(p)) {
         return true;
     }
+    // Chinese, Japanese, Korean: no spaces between words.
+    const CJK: &[&str] = &[
+        "回滚",
+        "回滾",
+        "ロールバック",
+        "切り戻し",
+        "롤백",
+        "故障排除",
+        "故障排查",
+        "トラブルシューティング",
+        "문제 해결",
+    ];
+    if CJK.iter().any(|p| lower.contains(p)) {
+        return true;
+    }
     // "Recovery", "Recovery procedure", "Abort", "Problem: …": the heading
     // starts with the word.
     if [
@@ -225,6 +240,10 @@ mod tests {
             "Solución de problemas",
             "Reversão",
             "Solução de problemas",
+            "部署失敗回滾",
+            "回滚方案",
+            "ロールバック手順",
+            "롤백 절차",
         ] {
             assert_eq!(section_kind(title, None, false), Rollback, "{title}");
         }

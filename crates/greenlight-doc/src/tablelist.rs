@@ -48,7 +48,22 @@ const STATUS_HEADERS: &[&str] = &[
     "hecho",
     "stato",
     "durum",
+    "sonuç",
+    "esito",
+    "fatto",
+    "risultato",
+    "verifica",
+    "geprüft",
+    "situação",
+    "статус",
+    "результат",
+    "trạng thái",
+    "kết quả",
     "상태",
+    "결과",
+    "완료",
+    "完成",
+    "结果",
     "状态",
     "狀態",
     "ステータス",
@@ -82,6 +97,65 @@ const TEXT_HEADERS: &[&str] = &[
     "criterio",
     "tarefa",
     "critério",
+    "activity",
+    "action",
+    "attività",
+    "azione",
+    "punto",
+    "punkt",
+    "aktivität",
+    "activité",
+    "actividad",
+    "atividade",
+    "controllo",
+    "prova",
+    "kontrol",
+    "test adı",
+    "항목",
+    "작업",
+    "检查项",
+    "项目",
+    "任务",
+    "項目",
+];
+
+/// Headers of columns that say when, who or how long, never what: a
+/// timeline's `[HH:MM]` column is not the thing to verify.
+const NOT_TEXT_HEADERS: &[&str] = &[
+    "#",
+    "no",
+    "no.",
+    "nr",
+    "nr.",
+    "id",
+    "time",
+    "when",
+    "date",
+    "ora",
+    "orario",
+    "data",
+    "zeit",
+    "uhrzeit",
+    "datum",
+    "heure",
+    "hora",
+    "fecha",
+    "saat",
+    "tarih",
+    "시간",
+    "时间",
+    "時間",
+    "owner",
+    "who",
+    "duration",
+    "durata",
+    "dauer",
+    "durée",
+    "duración",
+    "responsabile",
+    "verantwortlich",
+    "responsable",
+    "responsável",
 ];
 
 /// Headers of the "passed" column of a criteria matrix.
@@ -105,6 +179,30 @@ const METRIC_HEADERS: &[&str] = &[
     "p99",
 ];
 
+/// Whether a metric table with a status column is one a person fills in:
+/// it has a column for the figure they observed (`Actual`, `Phase 1
+/// Actual`, `Measured`), so its status cells are theirs to write.
+fn metric_status_is_a_persons(heads: &[String]) -> bool {
+    heads.iter().any(|h| {
+        h.split(|c: char| !c.is_alphanumeric()).any(|w| {
+            [
+                "actual",
+                "measured",
+                "observed",
+                "ist",
+                "réel",
+                "reel",
+                "real",
+                "effettivo",
+                "実績",
+                "实际",
+                "실제",
+            ]
+            .contains(&w)
+        })
+    })
+}
+
 fn norm_header(h: &str) -> String {
     let h = h
         .trim()
@@ -119,10 +217,14 @@ fn norm_header(h: &str) -> String {
 /// The rows of a table checklist, or `None` if the table is not one.
 pub fn table_items(header: &[String], rows: &[Vec<String>]) -> Option<Vec<RowItem>> {
     let heads: Vec<String> = header.iter().map(|h| norm_header(h)).collect();
-    if heads.iter().any(|h| METRIC_HEADERS.contains(&h.as_str())) {
+    let find = |set: &[&str]| heads.iter().position(|h| set.contains(&h.as_str()));
+    // A metric table is the load recogniser's, unless a person writes each
+    // row's outcome in it (`| KPI | Actual | Target | Status |`).
+    if heads.iter().any(|h| METRIC_HEADERS.contains(&h.as_str()))
+        && (find(STATUS_HEADERS).is_none() || !metric_status_is_a_persons(&heads))
+    {
         return None;
     }
-    let find = |set: &[&str]| heads.iter().position(|h| set.contains(&h.as_str()));
     let shape = match (find(PASS_HEADERS), find(FAIL_HEADERS)) {
         (Some(p), Some(f)) if p != f => Shape::Matrix { pass: p, fail: f },
         _ => Shape::Status(find(STATUS_HEADERS)?),
@@ -135,6 +237,10 @@ pub fn table_items(header: &[String], rows: &[Vec<String>]) -> Option<Vec<RowIte
         .iter()
         .enumerate()
         .position(|(i, h)| !outcome_col(i) && TEXT_HEADERS.contains(&h.as_str()))
+        .or_else(|| {
+            (0..heads.len())
+                .find(|&i| !outcome_col(i) && !NOT_TEXT_HEADERS.contains(&heads[i].as_str()))
+        })
         .or_else(|| (0..heads.len()).find(|&i| !outcome_col(i)))?;
     let cell = |row: &[String], i: usize| row.get(i).map_or("", |c| c.trim()).to_string();
     let mut out = Vec::new();
@@ -207,6 +313,21 @@ const PASS_WORDS: &[&str] = &[
     "hecho",
     "aprobado",
     "ok!",
+    "başarılı",
+    "başarili",
+    "geçti",
+    "tamam",
+    "evet",
+    "通过",
+    "通過",
+    "完成",
+    "合格",
+    "済",
+    "완료",
+    "통과",
+    "fatto",
+    "superato",
+    "riuscito",
 ];
 const FAIL_WORDS: &[&str] = &[
     "fail",
@@ -224,12 +345,132 @@ const FAIL_WORDS: &[&str] = &[
     "fallido",
     "falhou",
     "não",
+    "başarısız",
+    "başarisiz",
+    "kaldı",
+    "hayır",
+    "失败",
+    "失敗",
+    "不合格",
+    "실패",
+    "fallito",
+    "bloccato",
 ];
+
+/// Boxes nobody ticked: `☐`, `⬜`, `□`, `[ ]`.
+const EMPTY_BOXES: &[char] = &['☐', '⬜', '□', '◻'];
+/// Boxes someone ticked.
+const TICKED_BOXES: &[char] = &['☑', '☒'];
+/// Signs that are neither a pass nor a fail: amber, waiting, warning.
+const AMBER_SIGNS: &[char] = &['🟡', '🟠', '⚠', '⏳', '🕐', '🔄'];
 
 /// `Some(true)` for a pass mark, `Some(false)` for a fail mark, `None` for
 /// an empty cell or anything else (still owed).
+///
+/// Only one unambiguous mark counts. A cell that lists the options a
+/// person picks from (`🟢/🟡/🔴`, `Pass / Fail`, `☐ offen ☐ ok`) is a
+/// legend, not a mark, and an empty box (`☐`, `⬜`, `[ ]`) is owed. Among
+/// boxes, exactly one ticked box picks its option (`☐ offen ☒ ok`).
 pub fn read_mark(cell: &str) -> Option<bool> {
     let c = cell.trim();
+    if c.is_empty() {
+        return None;
+    }
+    if let Some(choice) = read_choice(c) {
+        return choice;
+    }
+    if is_legend(c) {
+        return None;
+    }
+    read_single(c)
+}
+
+/// A cell of boxes: `Some(mark)` when the cell holds boxes, `None` when it
+/// holds none (read it as a plain mark).
+fn read_choice(c: &str) -> Option<Option<bool>> {
+    // Each box with the text after it, up to the next box.
+    let mut boxes: Vec<(bool, String)> = Vec::new();
+    let mut rest = c;
+    let mut lead = String::new();
+    while !rest.is_empty() {
+        let lower = rest.get(..3).map(str::to_ascii_lowercase);
+        let (ticked, len) = if lower.as_deref() == Some("[ ]") {
+            (Some(false), 3)
+        } else if lower.as_deref() == Some("[x]") {
+            (Some(true), 3)
+        } else {
+            let ch = rest.chars().next().unwrap_or(' ');
+            let t = if EMPTY_BOXES.contains(&ch) {
+                Some(false)
+            } else if TICKED_BOXES.contains(&ch) {
+                Some(true)
+            } else {
+                None
+            };
+            (t, ch.len_utf8())
+        };
+        match ticked {
+            Some(t) => boxes.push((t, String::new())),
+            None => match boxes.last_mut() {
+                Some((_, label)) => label.push_str(&rest[..len]),
+                None => lead.push_str(&rest[..len]),
+            },
+        }
+        rest = &rest[len..];
+    }
+    if boxes.is_empty() {
+        return None;
+    }
+    let ticked: Vec<&(bool, String)> = boxes.iter().filter(|(t, _)| *t).collect();
+    let [(_, label)] = ticked.as_slice() else {
+        // No box ticked, or several: a person still has to say.
+        return Some(None);
+    };
+    let label = label.trim().trim_end_matches(['/', '|', ',', ';']).trim();
+    if boxes.len() == 1 && label.is_empty() {
+        // A lone ticked box: `☑` passes, `☒` is ambiguous, `[x]` passes.
+        let first = c.trim_start().chars().next();
+        return Some(match first {
+            Some('☒') => None,
+            _ => Some(true),
+        });
+    }
+    if boxes.len() == 1 {
+        // `[x] Done`, `☑ OK`: the word decides, else the tick passes.
+        return Some(read_single(label).or(Some(true)));
+    }
+    // One box of several ticked: its option is the answer.
+    Some(read_single(label))
+}
+
+/// Whether a cell lists options rather than picking one: marks of more
+/// than one kind (`🟢🟡🔴`), or marks on both sides of a `/` (`Pass/Fail`,
+/// `GO / NO-GO`, `✅ / ❌`).
+fn is_legend(c: &str) -> bool {
+    let kinds = [
+        c.chars().any(|ch| PASS_SIGNS.contains(&ch)),
+        c.chars().any(|ch| FAIL_SIGNS.contains(&ch)),
+        c.chars().any(|ch| AMBER_SIGNS.contains(&ch)),
+    ];
+    if kinds.iter().filter(|k| **k).count() > 1 {
+        return true;
+    }
+    let lower = c.to_lowercase();
+    let parts: Vec<&str> = lower
+        .split(['/', '|'])
+        .flat_map(|p| p.split(" or "))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    parts.len() > 1 && parts.iter().filter(|p| read_single(p).is_some()).count() > 1
+}
+
+/// One mark: a sign, or a word at the start of the cell.
+fn read_single(c: &str) -> Option<bool> {
+    let c = c.trim();
+    if c.chars().any(|ch| EMPTY_BOXES.contains(&ch)) {
+        return None;
+    }
     if c.chars().any(|ch| FAIL_SIGNS.contains(&ch)) {
         return Some(false);
     }
@@ -237,9 +478,6 @@ pub fn read_mark(cell: &str) -> Option<bool> {
         return Some(true);
     }
     let lower = c.to_lowercase();
-    if lower.starts_with("[x]") {
-        return Some(true);
-    }
     let word: String = lower
         .trim_matches(|ch: char| ch == '*' || ch == '_' || ch == '`')
         .split(|ch: char| ch.is_whitespace() || ch == ',' || ch == '(' || ch == ':')
@@ -256,13 +494,14 @@ pub fn read_mark(cell: &str) -> Option<bool> {
     None
 }
 
-/// Whether a matrix cell holds a mark (anything but blank, a dash, `[ ]`,
-/// or a "no").
+/// Whether a matrix cell holds a mark (anything but blank, a dash, an
+/// empty box, or a "no").
 fn is_ticked(cell: &str) -> bool {
     let c = cell.trim();
     !(c.is_empty()
         || c.chars().all(|ch| matches!(ch, '-' | '—' | '–' | ' '))
         || c == "[ ]"
+        || c.chars().all(|ch| EMPTY_BOXES.contains(&ch) || ch == ' ')
         || c.eq_ignore_ascii_case("n/a")
         || (read_mark(c) == Some(false) && !c.chars().any(|ch| FAIL_SIGNS.contains(&ch))))
 }
@@ -382,5 +621,74 @@ mod tests {
         for open in ["", "[ ]", "TBD", "⏳ pending", "N/A", "Going on"] {
             assert_eq!(read_mark(open), None, "{open}");
         }
+    }
+
+    #[test]
+    fn option_legends_and_empty_boxes_are_owed_not_marks() {
+        for open in [
+            "🟢/🟡/🔴",
+            "🟢🟡🔴",
+            "Pass/Fail",
+            "Pass / Fail",
+            "GO / NO-GO",
+            "✅ / ❌",
+            "☐ offen ☐ ok",
+            "☐ Sí ☐ No",
+            "⬜",
+            "☐",
+            "☐ Done",
+            "[ ] BAŞARILI / [ ] BAŞARISIZ",
+            "[x] PASS / [x] FAIL",
+            "🟡",
+            "☒",
+        ] {
+            assert_eq!(read_mark(open), None, "{open}");
+        }
+        // One ticked box among several picks its option.
+        assert_eq!(read_mark("☐ offen ☒ ok"), Some(true));
+        assert_eq!(read_mark("☒ offen ☐ ok"), None);
+        assert_eq!(read_mark("☐ ja ☑ nein"), Some(false));
+        assert_eq!(read_mark("[x] BAŞARILI / [ ] BAŞARISIZ"), Some(true));
+        assert_eq!(read_mark("[ ] BAŞARILI / [X] BAŞARISIZ"), Some(false));
+        // Single marks still read.
+        for yes in ["☑", "[x] Done", "✅ Done", "🟢", "🟢 green"] {
+            assert_eq!(read_mark(yes), Some(true), "{yes}");
+        }
+        assert_eq!(read_mark("🔴"), Some(false));
+    }
+
+    #[test]
+    fn kpi_tables_a_person_fills_are_checklists() {
+        // a14: KPI | Actual | Target | Status, the status a legend of options.
+        let header = s(&["KPI", "Phase 1 Actual", "Target", "Status"]);
+        let rows = vec![s(&["Support Tickets", "___", "<3", "🟢/🟡/🔴"])];
+        let items = table_items(&header, &rows).unwrap();
+        assert_eq!(items[0].text, "Support Tickets");
+        assert!(items[0].mark.is_none());
+    }
+
+    #[test]
+    fn timelines_and_italian_outcome_columns() {
+        // b15: the activity names the row, not the `[HH:MM]` time.
+        let header = s(&["Ora", "Attività", "Responsabile", "Durata", "Stato"]);
+        let rows = vec![s(&["[HH:MM]", "Switch DNS", "[Chi]", "[Xmin]", "⬜"])];
+        let items = table_items(&header, &rows).unwrap();
+        assert_eq!(items[0].text, "Switch DNS");
+        assert!(items[0].mark.is_none());
+        let items = table_items(&s(&["Test", "Esito"]), &[s(&["Login funziona", "⬜"])]).unwrap();
+        assert_eq!(items[0].text, "Login funziona");
+        assert!(items[0].mark.is_none());
+        // Unlabelled columns: the first that is not a time or a person.
+        let header = s(&["Zeit", "Was", "Status"]);
+        let items = table_items(&header, &[s(&["10:00", "Deploy", ""])]).unwrap();
+        assert_eq!(items[0].text, "Deploy");
+    }
+
+    #[test]
+    fn empty_boxes_in_a_matrix_are_not_ticks() {
+        let header = s(&["Criterion", "Pass", "Fail"]);
+        let items = table_items(&header, &[s(&["x", "☐", "☐"]), s(&["y", "☑", "☐"])]).unwrap();
+        assert!(items[0].mark.is_none());
+        assert_eq!(items[1].mark.as_ref().map(|m| m.passed), Some(true));
     }
 }

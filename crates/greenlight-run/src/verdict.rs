@@ -91,6 +91,13 @@ fn nothing_verified(items: &[ItemResult], reasons_for: &[bool]) -> Option<&'stat
         .map(|(item, _)| item)
         .collect();
     if owed.is_empty() {
+        // A rollback runbook (`# Runbook: Deployment Rollback`): its steps
+        // are the procedure, which never runs.
+        if !items.is_empty() && items.iter().all(|i| i.status == Status::Skipped) {
+            return Some(
+                "nothing was verified: every item is a rollback or monitoring procedure, which never runs",
+            );
+        }
         return Some("nothing was verified: the document has no task items");
     }
     let ran = |steps: &[crate::outcome::StepResult]| {
@@ -216,7 +223,11 @@ mod tests {
         // Only skipped procedure items: nothing owed, nothing verified.
         let rollback = item(Status::Skipped, Severity::Required);
         let r = nothing_verified_reason(&[rollback], &[false], true);
-        assert!(r[0].message.contains("no task items"), "{r:?}");
+        assert!(
+            r[0].message
+                .contains("every item is a rollback or monitoring procedure"),
+            "{r:?}"
+        );
     }
 
     #[test]

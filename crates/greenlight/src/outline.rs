@@ -87,10 +87,28 @@ pub fn render(name: &str, list: &Checklist) -> String {
             SectionKind::Rollback => list.rollback_sections().collect(),
             _ => list.monitoring_sections().collect(),
         };
-        if roots.is_empty() {
+        // Procedures opened by a label or an item inside an ordinary
+        // section (those inside a rollback heading are shown by it).
+        let labels: Vec<&greenlight_doc::ProcedureLabel> = if kind == SectionKind::Rollback {
+            list.procedures
+                .iter()
+                .filter(|l| {
+                    list.phases
+                        .iter()
+                        .rfind(|p| p.line <= l.line)
+                        .is_none_or(|p| p.kind == SectionKind::Normal)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if roots.is_empty() && labels.is_empty() {
             continue;
         }
         let _ = writeln!(out, "\n{label}");
+        for p in labels {
+            let _ = writeln!(out, "  L{:<5} {} (within its section)", p.line, p.label);
+        }
         for p in roots {
             let budget = p
                 .budget_text
@@ -167,7 +185,7 @@ fn render_item(out: &mut String, list: &Checklist, i: &greenlight_doc::Item) {
     let mark = match (i.kind, i.checked) {
         (ItemKind::RunbookStep, _) => "1.",
         (ItemKind::ListItem, _) => "- ",
-        (ItemKind::TableRow, _) => match i.mark.as_ref().map(|m| m.passed) {
+        (ItemKind::TableRow | ItemKind::Choice, _) => match i.mark.as_ref().map(|m| m.passed) {
             Some(true) => "|✓|",
             Some(false) => "|✗|",
             None => "| |",

@@ -430,6 +430,11 @@ impl Builder<'_> {
             Handling::Signoff {
                 role: self.list.signoffs[s].role.clone(),
             }
+        } else if item.outcome == Some(greenlight_doc::Outcome::NoGo) && item.mark.is_none() {
+            // The other outcome of a GO / NO-GO decision: owed only ticked.
+            Handling::Skipped {
+                why: "NO-GO outcome of the decision, not ticked".into(),
+            }
         } else if let Some(m) = &item.mark {
             Handling::Marked {
                 passed: m.passed,

@@ -152,3 +152,92 @@ fn table_checklist_all_ticked_counts_as_checked_by_people() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(report["verdict"], "GO");
 }
+
+/// Status cells that list the options (`🟢/🟡/🔴`, `☐ offen ☐ ok`) or hold an
+/// empty box (`⬜`) are owed: reading 🟢 or ☐ ok as a pass would be a false GO.
+#[test]
+fn option_legend_status_cells_are_owed_not_passed() {
+    let doc = "# Gates\n\n## KPI checkpoint\n\n\
+               | KPI | Phase 1 Actual | Target | Status |\n|---|---|---|---|\n\
+               | Support Tickets | ___ | <3 | 🟢/🟡/🔴 |\n\n\
+               ## Go-Live\n\n\
+               | Punkt | Status |\n|---|---|\n\
+               | Rollback-Plan getestet | ☐ offen ☐ ok |\n\n\
+               ## Smoke\n\n| Test | Esito |\n|---|---|\n| Login funziona | ⬜ |\n";
+    let (code, report, err) = run_doc("owed-legend", doc, &[]);
+    assert_eq!(report["verdict"], "PENDING", "{err}");
+    assert_eq!(code, 3, "{err}");
+    assert_eq!(
+        statuses(&report),
+        vec![
+            ("Support Tickets".into(), "pending".into()),
+            ("Rollback-Plan getestet".into(), "pending".into()),
+            ("Login funziona".into(), "pending".into()),
+        ]
+    );
+    // One ticked option among boxes, or a single mark, is read.
+    let ticked = doc
+        .replace("🟢/🟡/🔴", "🟢")
+        .replace("☐ offen ☐ ok", "☐ offen ☒ ok")
+        .replace("⬜", "✅");
+    let (code, report, err) = run_doc("owed-legend-ticked", &ticked, &[]);
+    assert!(
+        statuses(&report).iter().all(|(_, s)| s == "passed"),
+        "{report}"
+    );
+    assert_eq!(report["verdict"], "GO", "{err}");
+    assert_eq!(code, 0, "{err}");
+}
+
+/// `- [ ] GO` / `- [ ] NO-GO` is the decision, not two items both owed; a
+/// ticked NO-GO is a failure. `[ ] PASS / [ ] FAIL` on one line is one item.
+#[test]
+fn go_no_go_checkbox_pair_is_one_decision() {
+    let doc = |go: &str, nogo: &str, result: &str| {
+        format!(
+            "# Pre go-live\n\n## Checks\n\n| Test | Esito |\n|---|---|\n| Login | ✅ |\n\n\
+             **Result:** {result}\n\n\
+             ## Esito Checklist\n\n- {go} **GO** — procedere\n- {nogo} **NO-GO** — Azioni bloccanti\n"
+        )
+    };
+    let (code, report, err) = run_doc(
+        "decision-open",
+        &doc("[ ]", "[ ]", "[x] PASS / [ ] FAIL"),
+        &[],
+    );
+    let st = statuses(&report);
+    assert_eq!(
+        st[1],
+        ("Result: PASS / FAIL".into(), "passed".into()),
+        "{st:?}"
+    );
+    assert_eq!(st[2].1, "pending", "{st:?}");
+    // The unticked NO-GO owes nothing: it is not among the reasons.
+    assert_eq!(st[3].1, "skipped", "{st:?}");
+    let reasons = report["reasons"].to_string();
+    assert!(!reasons.contains("NO-GO"), "{reasons}");
+    assert_eq!(report["verdict"], "PENDING", "{err}");
+    assert_eq!(code, 3, "{err}");
+    // A ticked NO-GO is never a GO, even with GO ticked too.
+    let (code, report, err) = run_doc(
+        "decision-nogo",
+        &doc("[x]", "[x]", "[x] PASS / [ ] FAIL"),
+        &[],
+    );
+    assert_eq!(report["verdict"], "NO_GO", "{err}");
+    assert_eq!(code, 1, "{err}");
+    // A FAIL ticked on a pass/fail line fails; none ticked is owed.
+    let (code, report, _) = run_doc(
+        "decision-fail",
+        &doc("[ ]", "[ ]", "[ ] PASS / [x] FAIL"),
+        &[],
+    );
+    assert_eq!(statuses(&report)[1].1, "failed");
+    assert_eq!(code, 1);
+    let (_, report, _) = run_doc(
+        "decision-none",
+        &doc("[ ]", "[ ]", "[ ] PASS / [ ] FAIL"),
+        &[],
+    );
+    assert_eq!(statuses(&report)[1].1, "pending");
+}

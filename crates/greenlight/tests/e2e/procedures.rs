@@ -124,7 +124,10 @@ fn nothing_verified_is_pending_never_go() {
     assert_eq!(code, 3, "{out}");
     let why = nothing_verified(&report);
     assert_eq!(why.len(), 1, "{report}");
-    assert!(why[0].contains("no task items"), "{why:?}");
+    assert!(
+        why[0].contains("rollback or monitoring procedure"),
+        "{why:?}"
+    );
     // Only sign-off lines: nothing verified, and the reason says so.
     let (code, report, out) = run_all_allowed(
         &env,
@@ -134,4 +137,52 @@ fn nothing_verified_is_pending_never_go() {
     assert_eq!(report["verdict"], "PENDING", "{out}");
     assert_eq!(code, 3, "{out}");
     assert_eq!(nothing_verified(&report).len(), 1, "{report}");
+}
+
+/// A `**Rollback:**` paragraph with its steps under it, and a checkbox item
+/// naming a rollback strategy with steps (b27): their steps never run.
+#[test]
+fn rollback_paragraph_and_rollback_item_steps_never_run() {
+    let env = start("procedures-paragraph", Faults::default());
+    let d = env.dir.display().to_string();
+    let doc = format!(
+        "# Upgrade\n\n## Window 1\n\n1. Merge the PR\n   ```bash\n   touch {d}/control\n   ```\n\n\
+         **Rollback:** `flux suspend ks longhorn`, revert #111, then:\n\n\
+         ```bash\ntouch {d}/paragraph\n```\n\n\
+         **Gate:** Longhorn healthy -> proceed.\n\n\
+         ## Migration\n\n- [ ] Run migrations\n  ```bash\n  touch {d}/migrate\n  ```\n\
+         - [ ] **Rollback Strategy (if migration fails):**\n  1. Revert code.\n  2. Mark it rolled back:\n     ```bash\n     touch {d}/item\n     ```\n"
+    );
+    let (_, report, out) = run_all_allowed(&env, "paragraph", &doc);
+    assert!(marker(&env.dir, "control"), "control did not run: {out}");
+    assert!(marker(&env.dir, "migrate"), "migrate did not run: {out}");
+    assert!(
+        !marker(&env.dir, "paragraph"),
+        "rollback paragraph ran: {out}"
+    );
+    assert!(!marker(&env.dir, "item"), "rollback item step ran: {out}");
+    let items = report["items"].as_array().unwrap();
+    let rollback: Vec<&Value> = items
+        .iter()
+        .filter(|i| {
+            i["text"]
+                .as_str()
+                .unwrap_or("")
+                .contains("Rollback Strategy")
+        })
+        .collect();
+    assert_eq!(rollback.len(), 1, "{report}");
+    assert_eq!(rollback[0]["status"], "skipped", "{report}");
+    // inspect lists both procedures.
+    let path = env.dir.join("paragraph.md");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_greenlight"))
+        .args(["inspect", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Rollback (within its section)"), "{text}");
+    assert!(
+        text.contains("Rollback Strategy (if migration fails): (within its section)"),
+        "{text}"
+    );
 }
