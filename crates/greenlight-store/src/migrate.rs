@@ -17,7 +17,8 @@ pub struct Migration {
 
 /// The SQLite schema. Version 1 uses `IF NOT EXISTS` so stores written
 /// before migrations were recorded adopt it unchanged.
-pub const SQLITE: &[Migration] = &[Migration {
+pub const SQLITE: &[Migration] = &[
+    Migration {
     version: 1,
     name: "events and runs",
     sql: "CREATE TABLE IF NOT EXISTS events (
@@ -28,7 +29,13 @@ pub const SQLITE: &[Migration] = &[Migration {
             run_id TEXT PRIMARY KEY, checklist TEXT NOT NULL DEFAULT '', profile TEXT NOT NULL DEFAULT '',
             started_at TEXT NOT NULL, last_at TEXT NOT NULL, verdict TEXT, events INTEGER NOT NULL,
             last_hash TEXT NOT NULL);",
-}];
+    },
+    Migration {
+        version: 2,
+        name: "audit MACs",
+        sql: "ALTER TABLE events ADD COLUMN mac TEXT;",
+    },
+];
 
 /// The PostgreSQL schema (same tables; `runs.created` orders runs that
 /// start within the same millisecond).
@@ -50,6 +57,11 @@ pub const POSTGRES: &[Migration] = &[
         name: "runs in creation order",
         sql: "ALTER TABLE runs ADD COLUMN IF NOT EXISTS created BIGSERIAL;
               CREATE INDEX IF NOT EXISTS runs_newest ON runs (started_at DESC, created DESC);",
+    },
+    Migration {
+        version: 3,
+        name: "audit MACs",
+        sql: "ALTER TABLE events ADD COLUMN IF NOT EXISTS mac TEXT;",
     },
 ];
 
@@ -95,9 +107,9 @@ mod tests {
     #[test]
     fn pending_skips_applied_and_refuses_newer_stores() {
         let p = pending("s", POSTGRES, &[1]).unwrap();
-        assert_eq!(p.iter().map(|m| m.version).collect::<Vec<_>>(), [2]);
-        assert!(pending("s", POSTGRES, &[1, 2]).unwrap().is_empty());
-        let err = pending("s", SQLITE, &[1, 7]).err().unwrap().to_string();
+        assert_eq!(p.iter().map(|m| m.version).collect::<Vec<_>>(), [2, 3]);
+        assert!(pending("s", POSTGRES, &[1, 2, 3]).unwrap().is_empty());
+        let err = pending("s", SQLITE, &[1, 2, 7]).err().unwrap().to_string();
         assert!(
             err.contains("version 7") && err.contains("newer greenlight"),
             "{err}"
