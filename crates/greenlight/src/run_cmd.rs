@@ -495,7 +495,8 @@ pub fn run_recorded(
     runtime.block_on(async {
         let recording = match store_spec {
             Some(spec) => {
-                let store = crate::record::open(spec).await?;
+                let key = crate::record::profile_key(profile)?;
+                let store = crate::record::open_keyed(spec, key).await?;
                 let path = checklist
                     .canonicalize()
                     .unwrap_or_else(|_| checklist.to_path_buf());
@@ -539,8 +540,10 @@ pub fn resume(args: crate::cli::ResumeArgs) -> Result<u8, Failure> {
         .map_err(|e| Failure::usage(format!("cannot start the runtime: {e}")))?;
     let report = runtime.block_on(async {
         let spec = crate::record::store_spec(args.store.store.as_deref(), None);
-        let store = crate::record::open(&spec).await?;
+        let key = crate::record::profile_key(&profile)?;
+        let store = crate::record::open_keyed(&spec, key).await?;
         let state = crate::record::load(&store, Some(&args.run)).await?;
+        crate::record::may_append(&state, &store)?;
         let actor = crate::record::actor(None);
         let open = state.results.iter().filter(|r| r.is_none()).count();
         eprintln!(
