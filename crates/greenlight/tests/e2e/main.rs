@@ -12,6 +12,7 @@ mod inspect;
 mod load;
 mod mark;
 mod owed_items;
+mod people;
 mod procedures;
 mod reports;
 mod run;
