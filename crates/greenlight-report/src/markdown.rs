@@ -128,7 +128,7 @@ pub fn render(report: &RunReport, redactor: &Redactor) -> String {
     if !report.phases.is_empty() {
         let _ = writeln!(
             md,
-            "| phase | passed | failed | waived | open | time | budget |"
+            "| phase | passed | failed | open | time | budget | waived |"
         );
         let _ = writeln!(md, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         for p in report.phases.iter().filter(|p| p.counts.total() > 0) {
@@ -140,15 +140,15 @@ pub fn render(report: &RunReport, redactor: &Redactor) -> String {
                 .unwrap_or_default();
             let _ = writeln!(
                 md,
-                "| L{} {} | {} | {} | {} | {} | {:.1}s | {} |",
+                "| L{} {} | {} | {} | {} | {:.1}s | {} | {} |",
                 p.line,
                 escape(&p.title),
                 p.counts.passed,
                 p.counts.failed,
-                p.counts.waived,
                 open,
                 p.elapsed_ms as f64 / 1000.0,
-                budget
+                budget,
+                p.counts.waived
             );
         }
     }

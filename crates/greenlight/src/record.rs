@@ -513,3 +513,37 @@ pub async fn load(store: &Store, run: Option<&str>) -> Result<RunState, Failure>
         .map_err(|e| Failure::usage(e.to_string()))?;
     RunState::from_events(&run_id, &events)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_comes_from_the_first_source_that_names_someone() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let git = || Some("Git Name\n".to_string());
+        let no_git = || None;
+        let all = env(&[("GREENLIGHT_USER", "gl"), ("USER", "unix")]);
+        assert_eq!(
+            identity_from(Some("flag"), &all, &git).as_deref(),
+            Some("flag")
+        );
+        assert_eq!(identity_from(None, &all, &git).as_deref(), Some("gl"));
+        let blank = env(&[("GREENLIGHT_USER", "  "), ("USER", "unix")]);
+        assert_eq!(
+            identity_from(Some(""), &blank, &git).as_deref(),
+            Some("Git Name")
+        );
+        assert_eq!(
+            identity_from(None, &blank, &no_git).as_deref(),
+            Some("unix")
+        );
+        assert_eq!(identity_from(None, &env(&[]), &no_git), None);
+    }
+}
