@@ -16,7 +16,7 @@ use serde_json::Value;
 /// run signed with another key is told apart from a rewritten one.
 #[derive(Clone)]
 pub struct AuditKey {
-    key: ring::hmac::Key,
+    key: std::sync::Arc<ring::hmac::Key>,
     id: String,
 }
 
@@ -39,7 +39,10 @@ impl AuditKey {
         let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret);
         let tag = ring::hmac::sign(&key, b"greenlight audit key id");
         let id = hex(&tag.as_ref()[..4]);
-        Some(AuditKey { key, id })
+        Some(AuditKey {
+            key: std::sync::Arc::new(key),
+            id,
+        })
     }
 
     /// The key's public ID (8 hex digits).
