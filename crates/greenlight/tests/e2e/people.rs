@@ -529,3 +529,50 @@ fn every_event_names_who_acted_and_a_person_must_be_named() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&gl(&["audit", &run], &store)).contains("from-user (1 event)"));
 }
+
+/// The picker, through a real pseudo-terminal (`script` from util-linux):
+/// space ticks the first item, down, space ticks the second, enter records.
+#[test]
+fn on_a_terminal_check_offers_a_picker() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("note: `script` is not installed; skipping the picker test");
+        return;
+    }
+    let store = backends("people_pick").remove(0);
+    let env = start("people-pick", Faults::NONE.with_wrong_version());
+    let path = write(
+        &env.dir,
+        "p.md",
+        &DOC.replace("BASE", &env.fixture.base_url()),
+    );
+    gl(&["run", path.to_str().unwrap()], &store);
+    let run = json_of(&gl(&["status", "--json"], &store))["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut child = Command::new("script")
+        .args(["-qec"])
+        .arg(format!("{} check {run}", env!("CARGO_BIN_EXE_greenlight")))
+        .arg("/dev/null")
+        .env("GREENLIGHT_STORE", &*store)
+        .env("GREENLIGHT_USER", "picker")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    for keys in [&b" "[..], b"\x1b[B", b" ", b"\r"] {
+        std::thread::sleep(std::time::Duration::from_millis(1_500));
+        std::io::Write::write_all(&mut input, keys).unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1_000));
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("2 items checked"), "{text}");
+    let status = json_of(&gl(&["status", "--json"], &store));
+    assert_eq!(item(&status, "Release notes reviewed")["status"], "passed");
+    assert_eq!(item(&status, "Announce window")["status"], "passed");
+    assert_eq!(item(&status, "Backup verified")["status"], "pending");
+}
