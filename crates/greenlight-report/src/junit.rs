@@ -38,6 +38,8 @@ fn case(item: &ItemResult, redactor: &Redactor) -> TestCase {
             s.set_type("failed");
             s
         }
+        // Waived: not a success (nothing passed), not a failure (a person
+        // accepted it); skipped, with who waived it, why and until when.
         other => {
             let mut s = TestCaseStatus::skipped();
             s.set_message(format!("{}: {message}", other.as_str()));

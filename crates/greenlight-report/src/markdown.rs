@@ -33,13 +33,16 @@ pub fn render(report: &RunReport, redactor: &Redactor) -> String {
     );
     let _ = writeln!(
         md,
-        "| passed | failed | needs review | blocked | not run | pending | skipped |"
+        "| passed | failed | needs review | blocked | not run | pending | skipped | waived |"
     );
-    let _ = writeln!(md, "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     let _ = writeln!(
         md,
-        "| {} | {} | {} | {} | {} | {} | {} |\n",
-        c.passed, c.failed, c.needs_review, c.blocked, c.not_run, c.pending, c.skipped
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
+    let _ = writeln!(
+        md,
+        "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+        c.passed, c.failed, c.needs_review, c.blocked, c.not_run, c.pending, c.skipped, c.waived
     );
     let failed: Vec<_> = report
         .items
@@ -72,6 +75,32 @@ pub fn render(report: &RunReport, redactor: &Redactor) -> String {
         }
         md.push('\n');
     }
+    let waived: Vec<_> = report
+        .items
+        .iter()
+        .filter_map(|i| Some((i, i.waiver.as_ref()?)))
+        .collect();
+    if !waived.is_empty() {
+        let _ = writeln!(md, "### Waivers\n");
+        for (item, w) in waived {
+            let _ = writeln!(
+                md,
+                "- **L{}** {} (`{}`): {} — {} by {}{}: {}",
+                item.line,
+                escape(&item.text),
+                item.id,
+                item.status.as_str(),
+                w.state.as_str(),
+                escape(&w.approver),
+                w.expires
+                    .as_deref()
+                    .map(|e| format!(" until {e}"))
+                    .unwrap_or_default(),
+                escape(&w.reason)
+            );
+        }
+        md.push('\n');
+    }
     let open: Vec<_> = report
         .reasons
         .iter()
@@ -97,8 +126,11 @@ pub fn render(report: &RunReport, redactor: &Redactor) -> String {
         let _ = writeln!(md, "\n</details>\n");
     }
     if !report.phases.is_empty() {
-        let _ = writeln!(md, "| phase | passed | failed | open | time | budget |");
-        let _ = writeln!(md, "| --- | ---: | ---: | ---: | ---: | ---: |");
+        let _ = writeln!(
+            md,
+            "| phase | passed | failed | open | time | budget | waived |"
+        );
+        let _ = writeln!(md, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         for p in report.phases.iter().filter(|p| p.counts.total() > 0) {
             let open =
                 p.counts.needs_review + p.counts.blocked + p.counts.not_run + p.counts.pending;
@@ -108,14 +140,15 @@ pub fn render(report: &RunReport, redactor: &Redactor) -> String {
                 .unwrap_or_default();
             let _ = writeln!(
                 md,
-                "| L{} {} | {} | {} | {} | {:.1}s | {} |",
+                "| L{} {} | {} | {} | {} | {:.1}s | {} | {} |",
                 p.line,
                 escape(&p.title),
                 p.counts.passed,
                 p.counts.failed,
                 open,
                 p.elapsed_ms as f64 / 1000.0,
-                budget
+                budget,
+                p.counts.waived
             );
         }
     }

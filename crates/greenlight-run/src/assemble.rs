@@ -2,6 +2,7 @@
 
 use crate::outcome::{
     Counts, ItemResult, PhaseResult, RUN_SCHEMA, RunReport, SignoffResult, Status, StepResult,
+    WaiverInfo, WaiverState,
 };
 use crate::plan::{Handling, Plan};
 use crate::verdict;
@@ -62,7 +63,8 @@ pub struct Waiver {
     pub actor: String,
     pub reason: String,
     pub expires: Option<String>,
-    /// Expired waivers are kept for the record but count for nothing.
+    /// Lapsed (expired) waivers are kept for the record but count for
+    /// nothing.
     pub expired: bool,
 }
 
@@ -143,7 +145,7 @@ pub fn report_with(
                 ),
                 Handling::Skipped { why } => (Status::Skipped, why.clone()),
             };
-            let (status, note) = overlay(it, status, note, people);
+            let (status, note, waiver) = overlay(it, status, note, people);
             ItemResult {
                 id: it.id.clone(),
                 line: it.line,
@@ -153,6 +155,7 @@ pub fn report_with(
                 status,
                 note,
                 steps,
+                waiver,
             }
         })
         .collect();
@@ -270,47 +273,63 @@ fn overlay(
     status: Status,
     note: String,
     people: &People,
-) -> (Status, String) {
+) -> (Status, String, Option<WaiverInfo>) {
     if matches!(
         it.handling,
         Handling::Skipped { .. } | Handling::Group | Handling::Signoff { .. }
     ) {
-        return (status, note);
+        return (status, note, None);
     }
     let open = matches!(
         status,
         Status::Pending | Status::NeedsReview | Status::Blocked | Status::NotRun
     );
+    let mut shown = None;
     if let Some(w) = people.waivers.get(&it.id) {
         let until = w
             .expires
             .as_deref()
             .map(|e| format!(" until {e}"))
             .unwrap_or_default();
+        let info = |state| WaiverInfo {
+            approver: w.actor.clone(),
+            reason: w.reason.clone(),
+            expires: w.expires.clone(),
+            state,
+            was: status,
+        };
         if w.expired {
             return (
                 status,
-                format!("{note} (waiver by {} expired{until})", w.actor),
+                format!(
+                    "{note} (waiver by {} lapsed at {}: it no longer counts)",
+                    w.actor,
+                    w.expires.as_deref().unwrap_or("?")
+                ),
+                Some(info(WaiverState::Lapsed)),
             );
         }
-        if it.severity == greenlight_doc::Severity::Blocker && !people.waive_blockers {
+        if !(status == Status::Failed || open) {
+            shown = Some(info(WaiverState::Unused));
+        } else if it.severity == greenlight_doc::Severity::Blocker && !people.waive_blockers {
             return (
                 status,
                 format!(
                     "{note} (waiver by {} ignored: blockers cannot be waived)",
                     w.actor
                 ),
+                Some(info(WaiverState::Ignored)),
             );
-        }
-        if status == Status::Failed || open {
+        } else {
             return (
-                Status::Passed,
+                Status::Waived,
                 format!(
                     "waived by {}{until}: {} (was {})",
                     w.actor,
                     w.reason,
                     status.as_str()
                 ),
+                Some(info(WaiverState::InForce)),
             );
         }
     }
@@ -329,6 +348,7 @@ fn overlay(
             return (
                 Status::Passed,
                 format!("checked by {} at {}{from}{said}", m.actor, m.at),
+                shown,
             );
         }
         if status == Status::Failed {
@@ -338,10 +358,11 @@ fn overlay(
                     "{note} (checked by {}, but a failed check needs a waiver)",
                     m.actor
                 ),
+                shown,
             );
         }
     }
-    (status, note)
+    (status, note, shown)
 }
 
 /// A sentence for an automated item: the first failure, else what is open.
@@ -477,6 +498,21 @@ mod tests {
         people.waivers.insert(id("Critical health"), waiver(false));
         let r = report_with(&plan, &results, &facts(), &people);
         assert_eq!(r.verdict, Verdict::NoGo, "the blocker still fails");
+        let r = report_with(&plan, &results, &facts(), &people);
+        let state = |text: &str| {
+            let i = r.items.iter().find(|i| i.text == text).unwrap();
+            (i.status, i.waiver.as_ref().map(|w| w.state))
+        };
+        // Waived is its own status, never passed, and carries the waiver.
+        assert_eq!(
+            state("Health"),
+            (Status::Waived, Some(WaiverState::InForce))
+        );
+        assert_eq!(
+            state("Critical health"),
+            (Status::Failed, Some(WaiverState::Ignored))
+        );
+        assert_eq!(r.counts.waived, 1);
         people.waive_blockers = true;
         let r = report_with(&plan, &results, &facts(), &people);
         assert_eq!(r.verdict, Verdict::Pending, "the sign-off is still owed");
@@ -484,9 +520,14 @@ mod tests {
         let r = report_with(&plan, &results, &facts(), &people);
         assert_eq!(r.verdict, Verdict::Go);
         people.waivers.insert(id("Health"), waiver(true));
+        let r = report_with(&plan, &results, &facts(), &people);
+        assert_eq!(r.verdict, Verdict::NoGo);
+        let health = r.items.iter().find(|i| i.text == "Health").unwrap();
+        assert_eq!(health.status, Status::Failed);
         assert_eq!(
-            report_with(&plan, &results, &facts(), &people).verdict,
-            Verdict::NoGo
+            health.waiver.as_ref().map(|w| w.state),
+            Some(WaiverState::Lapsed)
         );
+        assert!(health.note.contains("lapsed"), "{}", health.note);
     }
 }

@@ -24,6 +24,9 @@ pub enum Status {
     Pending,
     /// Not part of a run: rollback procedures, monitoring windows.
     Skipped,
+    /// Failed or open, but a person waived it (a waiver in force): it does
+    /// not hold the verdict back, and it is never shown as passed.
+    Waived,
 }
 
 impl Status {
@@ -36,6 +39,7 @@ impl Status {
             Status::NotRun => "not_run",
             Status::Pending => "pending",
             Status::Skipped => "skipped",
+            Status::Waived => "waived",
         }
     }
 
@@ -45,11 +49,12 @@ impl Status {
         match self {
             Status::Skipped => 0,
             Status::Passed => 1,
-            Status::Pending => 2,
-            Status::NeedsReview => 3,
-            Status::NotRun => 4,
-            Status::Blocked => 5,
-            Status::Failed => 6,
+            Status::Waived => 2,
+            Status::Pending => 3,
+            Status::NeedsReview => 4,
+            Status::NotRun => 5,
+            Status::Blocked => 6,
+            Status::Failed => 7,
         }
     }
 
@@ -110,6 +115,47 @@ pub struct ItemResult {
     /// Why the item has its status, in a sentence.
     pub note: String,
     pub steps: Vec<StepResult>,
+    /// The waiver recorded for the item, in force or not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<WaiverInfo>,
+}
+
+/// A waiver as reports show it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct WaiverInfo {
+    /// Who approved it.
+    pub approver: String,
+    pub reason: String,
+    /// When it ends (RFC 3339), if it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// `in_force`, `lapsed` (its expiry has passed), `ignored` (a blocker,
+    /// which policy does not let a waiver cover) or `unused` (the item
+    /// passed without it).
+    pub state: WaiverState,
+    /// What the item was before the waiver (`failed`, `pending`, …).
+    pub was: Status,
+}
+
+/// Whether a waiver counts.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum WaiverState {
+    InForce,
+    Lapsed,
+    Ignored,
+    Unused,
+}
+
+impl WaiverState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaiverState::InForce => "in force",
+            WaiverState::Lapsed => "lapsed",
+            WaiverState::Ignored => "ignored (blocker)",
+            WaiverState::Unused => "unused",
+        }
+    }
 }
 
 /// The four answers.
@@ -152,6 +198,7 @@ pub struct Counts {
     pub not_run: usize,
     pub pending: usize,
     pub skipped: usize,
+    pub waived: usize,
 }
 
 impl Counts {
@@ -164,6 +211,7 @@ impl Counts {
             Status::NotRun => self.not_run += 1,
             Status::Pending => self.pending += 1,
             Status::Skipped => self.skipped += 1,
+            Status::Waived => self.waived += 1,
         }
     }
 
@@ -175,6 +223,7 @@ impl Counts {
             + self.not_run
             + self.pending
             + self.skipped
+            + self.waived
     }
 }
 

@@ -109,6 +109,15 @@ struct RawProfile {
     tls: RawTls,
     #[serde(default)]
     load: RawLoad,
+    #[serde(default)]
+    audit: RawAudit,
+}
+
+/// `[audit]`: `key = { env = "GREENLIGHT_AUDIT_KEY" }` or `{ file = "…" }`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawAudit {
+    key: Option<RawSource>,
 }
 
 /// `[load]`: upper bounds for every load step of a run.
@@ -242,6 +251,30 @@ pub struct Profile {
     pub allow_load: bool,
     /// `[load]`: every load step is scaled down to fit these.
     pub load_limits: LoadLimits,
+    /// `[audit] key`: the secret that signs the run's audit chain.
+    pub audit_key: AuditKeySetting,
+}
+
+/// Where the audit key stands after reading the profile.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub enum AuditKeySetting {
+    /// The profile names no key.
+    #[default]
+    None,
+    /// The key's secret.
+    Key(String),
+    /// The profile names a key whose source is missing (why).
+    Missing(String),
+}
+
+impl std::fmt::Debug for AuditKeySetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuditKeySetting::None => f.write_str("None"),
+            AuditKeySetting::Key(_) => f.write_str("Key(<redacted>)"),
+            AuditKeySetting::Missing(why) => write!(f, "Missing({why:?})"),
+        }
+    }
 }
 
 /// `baseline = "last-go"`: a step's latency may be at most `regression`
@@ -274,6 +307,7 @@ impl Default for Profile {
             waive_blockers: false,
             allow_load: false,
             load_limits: LoadLimits::default(),
+            audit_key: AuditKeySetting::None,
         }
     }
 }
@@ -465,6 +499,31 @@ impl Profile {
         }
         profile.load_limits.max_rate = raw.load.max_rate;
         profile.waive_blockers = raw.policy.waive_blockers.unwrap_or(false);
+        if let Some(src) = &raw.audit.key {
+            let value = match (&src.env, &src.file, &src.value) {
+                (Some(var), None, None) => {
+                    env(var).ok_or_else(|| format!("environment variable {var} is not set"))
+                }
+                (None, Some(file), None) => std::fs::read_to_string(base.join(file))
+                    .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
+                    .map_err(|e| format!("cannot read {}: {e}", base.join(file).display())),
+                (None, None, Some(_)) => {
+                    return Err(invalid(
+                        "[audit] key: a key written in the profile is no secret; use { env = \"…\" } or { file = \"…\" }".into(),
+                    ));
+                }
+                _ => {
+                    return Err(invalid(
+                        "[audit] key: give exactly one of env or file".into(),
+                    ));
+                }
+            };
+            profile.audit_key = match value {
+                Ok(v) if !v.is_empty() => AuditKeySetting::Key(v),
+                Ok(_) => AuditKeySetting::Missing("its source is empty".into()),
+                Err(why) => AuditKeySetting::Missing(why),
+            };
+        }
         match raw.policy.baseline.as_deref() {
             None => {}
             Some("last-go") => {

@@ -120,6 +120,29 @@ pub fn signoff_payload(
     })
 }
 
+/// `2026-12-01T05:30:00Z` (fractions allowed): the one form waivers store,
+/// which compares correctly as text.
+fn is_utc_rfc3339(x: &str) -> bool {
+    let b = x.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        r.into_iter()
+            .all(|i| b.get(i).is_some_and(u8::is_ascii_digit))
+    };
+    b.len() >= 20
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && b[10] == b'T'
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && x.ends_with('Z')
+}
+
 /// Folds the release's acts (from `this_run` and the runs of its release
 /// started before it) into what people recorded, as seen by `this_run`,
 /// whose required results are `current`. Acts apply in the order they
@@ -162,7 +185,12 @@ pub fn fold(
             }
             ActKind::Waiver => {
                 let expires = a.payload["expires"].as_str().map(str::to_string);
-                let expired = expires.as_deref().is_some_and(|x| x < now);
+                // A waiver lapses at its expiry; one whose expiry is not in
+                // the stored UTC form (so cannot be compared) counts as lapsed,
+                // never as forever.
+                let expired = expires
+                    .as_deref()
+                    .is_some_and(|x| x < now || !is_utc_rfc3339(x));
                 people.waivers.insert(
                     a.item.clone(),
                     Waiver {
@@ -626,6 +654,15 @@ mod tests {
             actor: "ann".into(),
             payload,
         }
+    }
+
+    #[test]
+    fn only_the_stored_utc_form_of_an_expiry_is_trusted() {
+        assert!(is_utc_rfc3339("2026-12-01T05:30:00Z"));
+        assert!(is_utc_rfc3339("2026-12-01T05:30:00.123Z"));
+        assert!(!is_utc_rfc3339("tomorrow"));
+        assert!(!is_utc_rfc3339("2026-12-01T05:30:00+01:00"));
+        assert!(!is_utc_rfc3339("2026-12-01"));
     }
 
     #[test]

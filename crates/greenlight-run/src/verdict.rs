@@ -31,7 +31,7 @@ pub fn decide(
                 failed_required.push(reason)
             }
             (Status::Failed, _) => failed_soft.push(reason),
-            (Status::Passed | Status::Skipped, _) => {}
+            (Status::Passed | Status::Skipped | Status::Waived, _) => {}
             // Optional items owe nothing.
             (_, Severity::Optional) => {}
             _ => open.push(reason),
@@ -108,10 +108,55 @@ fn nothing_verified(items: &[ItemResult], reasons_for: &[bool]) -> Option<&'stat
     // An owed item passes or fails through a check that ran, or through a
     // person (checked, or waived).
     let verified = items.iter().any(|item| ran(&item.steps))
-        || owed
-            .iter()
-            .any(|item| matches!(item.status, Status::Passed | Status::Failed));
+        || owed.iter().any(|item| {
+            matches!(
+                item.status,
+                Status::Passed | Status::Failed | Status::Waived
+            )
+        });
     (!verified).then_some("nothing was verified: 0 checks ran and no item was checked by a person")
+}
+
+/// The reason ID given when the run's audit chain does not verify, or
+/// proves less than it should.
+pub const AUDIT_CHAIN: &str = "audit-chain";
+
+/// What verifying a run's audit chain found, as far as the verdict cares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainFinding {
+    /// Verified (keyed), or unkeyed where no key is configured.
+    Sound,
+    /// Verifies, but proves less than the team asked for (unkeyed although
+    /// a key is configured, or signed but no key here to check it): GO
+    /// becomes GO_WITH_WARNINGS, with the reason.
+    Unproven(String),
+    /// Altered, missing or re-signed events: never GO; NO_GO, with the reason.
+    Broken(String),
+}
+
+/// Applies an audit finding to a verdict and its reasons. A broken chain
+/// is NO_GO whatever the items say (the record cannot be trusted); an
+/// unproven one caps GO at GO_WITH_WARNINGS.
+pub fn apply_chain(verdict: &mut Verdict, reasons: &mut Vec<Reason>, finding: &ChainFinding) {
+    let (status, message) = match finding {
+        ChainFinding::Sound => return,
+        ChainFinding::Unproven(why) => (Status::NeedsReview, why.clone()),
+        ChainFinding::Broken(why) => (Status::Failed, why.clone()),
+    };
+    reasons.insert(
+        0,
+        Reason {
+            item: AUDIT_CHAIN.into(),
+            line: 0,
+            status,
+            message,
+        },
+    );
+    *verdict = match (finding, *verdict) {
+        (ChainFinding::Broken(_), _) => Verdict::NoGo,
+        (_, Verdict::Go) => Verdict::GoWithWarnings,
+        (_, v) => v,
+    };
 }
 
 #[cfg(test)]
@@ -128,6 +173,7 @@ mod tests {
             status,
             note: String::new(),
             steps: vec![],
+            waiver: None,
         }
     }
 
@@ -211,6 +257,41 @@ mod tests {
             .into_iter()
             .filter(|r| r.item == NOTHING_VERIFIED)
             .collect()
+    }
+
+    #[test]
+    fn a_broken_chain_is_never_go_and_an_unproven_one_warns() {
+        for start in [Verdict::Go, Verdict::GoWithWarnings, Verdict::Pending] {
+            let mut v = start;
+            let mut reasons = Vec::new();
+            apply_chain(&mut v, &mut reasons, &ChainFinding::Broken("x".into()));
+            assert_eq!(v, Verdict::NoGo);
+            assert_eq!(reasons[0].item, AUDIT_CHAIN);
+            assert_eq!(reasons[0].status, Status::Failed);
+        }
+        let mut v = Verdict::Go;
+        let mut reasons = Vec::new();
+        apply_chain(&mut v, &mut reasons, &ChainFinding::Unproven("u".into()));
+        assert_eq!(v, Verdict::GoWithWarnings);
+        let mut v = Verdict::Pending;
+        apply_chain(&mut v, &mut reasons, &ChainFinding::Unproven("u".into()));
+        assert_eq!(v, Verdict::Pending);
+        let mut v = Verdict::Go;
+        let mut none = Vec::new();
+        apply_chain(&mut v, &mut none, &ChainFinding::Sound);
+        assert_eq!((v, none.len()), (Verdict::Go, 0));
+    }
+
+    #[test]
+    fn waived_items_hold_nothing_back_but_are_not_passed() {
+        use Severity::*;
+        use Status::*;
+        assert_eq!(
+            verdict(&[item(Passed, Required), item(Waived, Required)], true),
+            Verdict::Go
+        );
+        // A waiver alone is a person's verification.
+        assert_eq!(verdict(&[item(Waived, Required)], true), Verdict::Go);
     }
 
     #[test]

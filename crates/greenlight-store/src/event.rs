@@ -114,6 +114,8 @@ pub struct Event {
     /// SHA-256 (64 lowercase hex digits) over this event's content and
     /// `prev_hash`.
     pub hash: String,
+    /// With an audit key: `KEYID:HEX`, HMAC-SHA256 of `hash` under the key.
+    pub mac: Option<String>,
 }
 
 impl Event {
@@ -163,4 +165,37 @@ pub struct AuditReport {
     /// hash does not match its content", "event 5 is missing: seq jumps
     /// from 4 to 6", "event 9's prev_hash does not match event 8".
     pub problem: Option<String>,
+    /// Whether the chain is keyed, and whether its MACs were checked.
+    pub keying: Keying,
+    /// How many events carry a MAC.
+    pub signed: u64,
+    /// The ID of the key the run's events are signed with, if any.
+    pub key_id: Option<String>,
+}
+
+/// How much a verified chain proves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Keying {
+    /// No event carries a MAC: the chain is hashed only, so someone with
+    /// write access could rewrite it consistently.
+    Unkeyed,
+    /// Events carry MACs and every one verified with the key given.
+    Verified,
+    /// Events carry MACs, but no key was given to check them.
+    Unverified,
+    /// The chain does not verify (see `problem`).
+    Broken,
+}
+
+impl Keying {
+    /// The stored and JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Keying::Unkeyed => "unkeyed",
+            Keying::Verified => "verified",
+            Keying::Unverified => "unverified",
+            Keying::Broken => "broken",
+        }
+    }
 }

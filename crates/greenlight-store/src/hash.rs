@@ -1,8 +1,96 @@
 //! The audit chain: each event's hash covers its content and the previous
 //! event's hash, so altering, removing or reordering any event shows.
+//!
+//! The hashes alone are no proof against someone with write access, who
+//! can recompute them. With an [`AuditKey`], each event also carries a
+//! `mac`: HMAC-SHA256 under the team's key over the event's hash. Since the
+//! hash covers every earlier event, an event's MAC vouches for the whole
+//! chain up to it, and a rewrite without the key shows at the first
+//! rewritten event.
 
-use crate::event::{AuditReport, Event, EventKind};
+use crate::event::{AuditReport, Event, EventKind, Keying};
 use serde_json::Value;
+
+/// A team's audit key (HMAC-SHA256). Its [`AuditKey::id`] — the first 8
+/// hex digits of an HMAC of a fixed label — is stored with each MAC, so a
+/// run signed with another key is told apart from a rewritten one.
+#[derive(Clone)]
+pub struct AuditKey {
+    key: std::sync::Arc<ring::hmac::Key>,
+    id: String,
+}
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AuditKey({})", self.id)
+    }
+}
+
+/// The shortest key accepted, in bytes.
+pub const MIN_KEY_BYTES: usize = 16;
+
+impl AuditKey {
+    /// A key from its secret bytes; `None` when shorter than
+    /// [`MIN_KEY_BYTES`].
+    pub fn new(secret: &[u8]) -> Option<AuditKey> {
+        if secret.len() < MIN_KEY_BYTES {
+            return None;
+        }
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret);
+        let tag = ring::hmac::sign(&key, b"greenlight audit key id");
+        let id = hex(&tag.as_ref()[..4]);
+        Some(AuditKey {
+            key: std::sync::Arc::new(key),
+            id,
+        })
+    }
+
+    /// The key's public ID (8 hex digits).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The MAC stored beside an event: `KEYID:HEX` (HMAC-SHA256 of the
+    /// event's hash).
+    pub fn sign(&self, hash: &str) -> String {
+        let tag = ring::hmac::sign(&self.key, &mac_input(hash));
+        format!("{}:{}", self.id, hex(tag.as_ref()))
+    }
+
+    /// Whether `mac` is this key's MAC of `hash` (constant-time compare).
+    fn verifies(&self, hash: &str, mac_hex: &str) -> bool {
+        let Some(tag) = unhex(mac_hex) else {
+            return false;
+        };
+        ring::hmac::verify(&self.key, &mac_input(hash), &tag).is_ok()
+    }
+}
+
+fn mac_input(hash: &str) -> Vec<u8> {
+    let mut v = b"greenlight-audit-v1\0".to_vec();
+    v.extend_from_slice(hash.as_bytes());
+    v
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
+    }
+    out
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
 
 /// The `prev_hash` of a run's first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -73,16 +161,11 @@ pub fn event_hash(
         ctx.update(&(f.len() as u64).to_be_bytes());
         ctx.update(f.as_bytes());
     }
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(64);
-    for b in ctx.finish().as_ref() {
-        out.push(HEX[usize::from(b >> 4)] as char);
-        out.push(HEX[usize::from(b & 15)] as char);
-    }
-    out
+    hex(ctx.finish().as_ref())
 }
 
 /// A stored row, before its payload is parsed: what verification reads.
+#[derive(Clone)]
 pub struct StoredRow {
     pub seq: u64,
     pub at: String,
@@ -92,17 +175,38 @@ pub struct StoredRow {
     pub payload: String,
     pub prev_hash: String,
     pub hash: String,
+    /// `KEYID:HEX` when the event was recorded with an audit key.
+    pub mac: Option<String>,
 }
 
 /// Verifies a run's rows (in seq order) and names the first bad event.
 /// `head` is the run's recorded head (event count and last hash, from the
 /// `runs` table): it reveals events removed from the end of the log.
-pub fn verify_rows(run_id: &str, rows: &[StoredRow], head: Option<(u64, &str)>) -> AuditReport {
+///
+/// With `key`, every MAC must verify, and once an event is signed every
+/// later one must be too (an unsigned event after a signed one was added
+/// or rewritten without the key). An unsigned prefix followed by signed
+/// events is fine: the first MAC vouches for everything before it. A run
+/// with no MAC at all verifies as [`Keying::Unkeyed`].
+pub fn verify_rows(
+    run_id: &str,
+    rows: &[StoredRow],
+    head: Option<(u64, &str)>,
+    key: Option<&AuditKey>,
+) -> AuditReport {
+    let signed = rows.iter().filter(|r| r.mac.is_some()).count() as u64;
+    let key_id = rows
+        .iter()
+        .find_map(|r| r.mac.as_deref())
+        .map(|m| m.split(':').next().unwrap_or_default().to_string());
     let bad = |seq: u64, problem: String| AuditReport {
         events: rows.len() as u64,
         ok: false,
         first_bad: Some(seq),
         problem: Some(problem),
+        keying: Keying::Broken,
+        signed,
+        key_id: key_id.clone(),
     };
     let mut prev: &str = GENESIS;
     for (i, r) in rows.iter().enumerate() {
@@ -157,6 +261,9 @@ pub fn verify_rows(run_id: &str, rows: &[StoredRow], head: Option<(u64, &str)>) 
                 ),
             );
         }
+        if let Some(problem) = check_mac(r, key, rows[..i].iter().any(|p| p.mac.is_some())) {
+            return bad(r.seq, problem);
+        }
         prev = &r.hash;
     }
     let n = rows.len() as u64;
@@ -175,12 +282,50 @@ pub fn verify_rows(run_id: &str, rows: &[StoredRow], head: Option<(u64, &str)>) 
             );
         }
     }
+    let keying = match (signed, key) {
+        (0, _) => Keying::Unkeyed,
+        (_, Some(_)) => Keying::Verified,
+        (_, None) => Keying::Unverified,
+    };
     AuditReport {
         events: n,
         ok: true,
         first_bad: None,
         problem: None,
+        keying,
+        signed,
+        key_id,
     }
+}
+
+/// What is wrong with a row's MAC, if anything (with a key; without one
+/// MACs cannot be checked, but an unsigned event after a signed one still
+/// shows).
+fn check_mac(r: &StoredRow, key: Option<&AuditKey>, signed_before: bool) -> Option<String> {
+    let Some(mac) = &r.mac else {
+        return signed_before.then(|| {
+            format!(
+                "event {} ({}) is not signed though the events before it are: it was added or rewritten without the audit key",
+                r.seq, r.kind
+            )
+        });
+    };
+    let key = key?;
+    let (id, tag) = mac.split_once(':').unwrap_or(("", mac.as_str()));
+    if id != key.id() {
+        return Some(format!(
+            "event {} ({}) is signed with audit key {id}, not with the key given ({}): a wrong key is configured, or the run was re-signed",
+            r.seq,
+            r.kind,
+            key.id()
+        ));
+    }
+    (!key.verifies(&r.hash, tag)).then(|| {
+        format!(
+            "event {} ({}) does not match its signature: it was rewritten by someone without the audit key",
+            r.seq, r.kind
+        )
+    })
 }
 
 /// "event 5 is missing", or "event 5 is missing (5 to 7 are gone)".
@@ -204,6 +349,7 @@ pub fn to_event(run_id: &str, r: StoredRow) -> Event {
         payload_text: r.payload,
         prev_hash: r.prev_hash,
         hash: r.hash,
+        mac: r.mac,
     }
 }
 
@@ -289,5 +435,128 @@ mod tests {
         ] {
             assert_ne!(base, other);
         }
+    }
+
+    /// Rows of a run, chained and signed (events before `signed_from`, a
+    /// 0-based index, are unsigned).
+    fn chain(payloads: &[&str], key: Option<&AuditKey>, signed_from: usize) -> Vec<StoredRow> {
+        let mut prev = GENESIS.to_string();
+        let mut rows = Vec::new();
+        for (i, p) in payloads.iter().enumerate() {
+            let seq = i as u64 + 1;
+            let h = event_hash("r", seq, "t", EventKind::StepResult, None, "a", p, &prev);
+            rows.push(StoredRow {
+                seq,
+                at: "t".into(),
+                kind: "step_result".into(),
+                item: None,
+                actor: "a".into(),
+                payload: p.to_string(),
+                prev_hash: prev.clone(),
+                hash: h.clone(),
+                mac: key.filter(|_| i >= signed_from).map(|k| k.sign(&h)),
+            });
+            prev = h;
+        }
+        rows
+    }
+
+    /// What an attacker without the key does: edit a payload and recompute
+    /// every hash from there, leaving the MACs as they were.
+    fn rewrite(rows: &mut [StoredRow], at: usize, payload: &str) {
+        rows[at].payload = payload.into();
+        for i in at..rows.len() {
+            if i > 0 {
+                rows[i].prev_hash = rows[i - 1].hash.clone();
+            }
+            let r = &rows[i];
+            rows[i].hash = event_hash(
+                "r",
+                r.seq,
+                &r.at,
+                EventKind::StepResult,
+                None,
+                &r.actor,
+                &r.payload,
+                &r.prev_hash,
+            );
+        }
+    }
+
+    #[test]
+    fn keys_need_sixteen_bytes_and_have_stable_ids() {
+        assert!(AuditKey::new(b"short").is_none());
+        let a = AuditKey::new(b"0123456789abcdef").unwrap();
+        let b = AuditKey::new(b"0123456789abcdef").unwrap();
+        let c = AuditKey::new(b"0123456789abcdeF").unwrap();
+        assert_eq!(a.id(), b.id());
+        assert_ne!(a.id(), c.id());
+        assert_eq!(a.id().len(), 8);
+        assert!(!format!("{a:?}").contains("0123"));
+    }
+
+    #[test]
+    fn a_keyed_chain_shows_a_rewrite_that_recomputed_the_hashes() {
+        let key = AuditKey::new(b"team key of the release crew").unwrap();
+        let payloads = [
+            r#"{"s":"started"}"#,
+            r#"{"s":"failed"}"#,
+            r#"{"s":"verdict"}"#,
+        ];
+        let mut rows = chain(&payloads, Some(&key), 0);
+        let ok = verify_rows("r", &rows, None, Some(&key));
+        assert!(ok.ok, "{ok:?}");
+        assert_eq!(ok.keying, Keying::Verified);
+        assert_eq!(ok.signed, 3);
+        // Without the key the hashes still verify, and the report says the
+        // MACs were not checked.
+        assert_eq!(
+            verify_rows("r", &rows, None, None).keying,
+            Keying::Unverified
+        );
+
+        rewrite(&mut rows, 1, r#"{"s":"passed"}"#);
+        // The unkeyed chain is consistent again...
+        let mut unkeyed = rows.clone();
+        for r in &mut unkeyed {
+            r.mac = None;
+        }
+        assert!(verify_rows("r", &unkeyed, None, None).ok);
+        // ...but the MACs name the first rewritten event.
+        let bad = verify_rows("r", &rows, None, Some(&key));
+        assert!(!bad.ok);
+        assert_eq!(bad.first_bad, Some(2));
+        assert_eq!(bad.keying, Keying::Broken);
+        assert!(bad.problem.unwrap().contains("without the audit key"));
+    }
+
+    #[test]
+    fn unsigned_after_signed_and_other_keys_are_refused() {
+        let key = AuditKey::new(b"team key of the release crew").unwrap();
+        let other = AuditKey::new(b"someone else's key, not ours").unwrap();
+        let payloads = ["{}", r#"{"a":1}"#, r#"{"a":2}"#];
+        let mut rows = chain(&payloads, Some(&key), 0);
+        rows[2].mac = None;
+        let r = verify_rows("r", &rows, None, Some(&key));
+        assert_eq!(r.first_bad, Some(3), "{r:?}");
+        // Also without a key: an unsigned tail after signed events shows.
+        assert!(!verify_rows("r", &rows, None, None).ok);
+
+        let rows = chain(&payloads, Some(&other), 0);
+        let r = verify_rows("r", &rows, None, Some(&key));
+        assert!(!r.ok);
+        assert!(r.problem.unwrap().contains(other.id()));
+
+        // An old unkeyed run: verifies, as unkeyed, with or without a key.
+        let rows = chain(&payloads, None, 0);
+        let r = verify_rows("r", &rows, None, Some(&key));
+        assert!(r.ok);
+        assert_eq!(r.keying, Keying::Unkeyed);
+        // Unsigned events, then signed ones (a key was configured later):
+        // the first MAC vouches for the events before it.
+        let mut rows = chain(&payloads, Some(&key), 1);
+        assert!(verify_rows("r", &rows, None, Some(&key)).ok);
+        rewrite(&mut rows, 0, r#"{"forged":true}"#);
+        assert_eq!(verify_rows("r", &rows, None, Some(&key)).first_bad, Some(2));
     }
 }

@@ -39,11 +39,18 @@
 //! - **Tamper-evident**: `hash` = SHA-256 over a length-prefixed encoding
 //!   of (run_id, seq, at, kind, item, actor, canonical JSON payload,
 //!   prev_hash). This detects edits by anyone who cannot recompute the
-//!   whole chain; it is not a signature (someone with write access and
-//!   this algorithm can forge a consistent new chain).
+//!   whole chain; on its own it is not a signature (someone with write
+//!   access and this algorithm can forge a consistent new chain).
+//! - **Signed** (with an [`AuditKey`], see [`Store::set_audit_key`]): each
+//!   event also stores `mac` = `KEYID:` HMAC-SHA256(key, hash). As the hash
+//!   covers every earlier event, a rewrite by someone without the key shows
+//!   at the first rewritten event. Runs recorded without a key verify as
+//!   [`Keying::Unkeyed`]. Not covered: removing events from the end of a
+//!   run together with its head (each MAC vouches for what came before it,
+//!   not for what came after).
 //!
 //! Schema (both backends, created and migrated by [`Store::open`]):
-//! - `events (run_id, seq, at, kind, item, actor, payload, prev_hash, hash)`,
+//! - `events (run_id, seq, at, kind, item, actor, payload, prev_hash, hash, mac)`,
 //!   primary key `(run_id, seq)`; `payload` is the canonical JSON text.
 //! - `runs (run_id, checklist, profile, started_at, last_at, verdict,
 //!   events, last_hash, release)`: one row per run, updated in the same transaction
@@ -61,8 +68,8 @@ mod prepare;
 mod sqlite;
 
 pub use error::{Result, StoreError, redact_url};
-pub use event::{AuditReport, Event, EventKind, NewEvent, RunSummary};
-pub use hash::{GENESIS, canonical_json};
+pub use event::{AuditReport, Event, EventKind, Keying, NewEvent, RunSummary};
+pub use hash::{AuditKey, GENESIS, MIN_KEY_BYTES, canonical_json, event_hash};
 
 use std::path::Path;
 
@@ -98,6 +105,23 @@ impl Store {
             Ok(Store::Sqlite(
                 sqlite::SqliteStore::open(Path::new(spec)).await?,
             ))
+        }
+    }
+
+    /// Signs every event appended from now on with `key`, and checks MACs
+    /// on [`Store::verify`] (`None`: append unsigned, check no MAC).
+    pub fn set_audit_key(&mut self, key: Option<AuditKey>) {
+        match self {
+            Store::Sqlite(s) => s.key = key,
+            Store::Postgres(s) => s.key = key,
+        }
+    }
+
+    /// The audit key in use, if any.
+    pub fn audit_key(&self) -> Option<&AuditKey> {
+        match self {
+            Store::Sqlite(s) => s.key.as_ref(),
+            Store::Postgres(s) => s.key.as_ref(),
         }
     }
 

@@ -35,10 +35,15 @@ pub const SQLITE: &[Migration] = &[
         name: "runs belong to a release",
         sql: RELEASE_SQL,
     },
+    Migration {
+        version: 3,
+        name: "audit MACs",
+        sql: "ALTER TABLE events ADD COLUMN mac TEXT;",
+    },
 ];
 
-/// Migration 2 on both backends: the release a run belongs to (empty for
-/// runs recorded before releases existed: each stands alone, as it did).
+/// The release a run belongs to, on both backends (empty for runs recorded
+/// before releases existed: each stands alone, as it did).
 const RELEASE_SQL: &str = "ALTER TABLE runs ADD COLUMN release TEXT NOT NULL DEFAULT '';
     CREATE INDEX IF NOT EXISTS runs_release ON runs (release);";
 
@@ -67,6 +72,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 3,
         name: "runs belong to a release",
         sql: RELEASE_SQL,
+    },
+    Migration {
+        version: 4,
+        name: "audit MACs",
+        sql: "ALTER TABLE events ADD COLUMN IF NOT EXISTS mac TEXT;",
     },
 ];
 
@@ -112,9 +122,9 @@ mod tests {
     #[test]
     fn pending_skips_applied_and_refuses_newer_stores() {
         let p = pending("s", POSTGRES, &[1]).unwrap();
-        assert_eq!(p.iter().map(|m| m.version).collect::<Vec<_>>(), [2, 3]);
-        assert!(pending("s", POSTGRES, &[1, 2, 3]).unwrap().is_empty());
-        let err = pending("s", SQLITE, &[1, 7]).err().unwrap().to_string();
+        assert_eq!(p.iter().map(|m| m.version).collect::<Vec<_>>(), [2, 3, 4]);
+        assert!(pending("s", POSTGRES, &[1, 2, 3, 4]).unwrap().is_empty());
+        let err = pending("s", SQLITE, &[1, 2, 7]).err().unwrap().to_string();
         assert!(
             err.contains("version 7") && err.contains("newer greenlight"),
             "{err}"

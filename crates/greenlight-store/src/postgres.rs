@@ -9,7 +9,7 @@
 
 use crate::error::{Result, StoreError, redact_url};
 use crate::event::{AuditReport, Event, NewEvent, RunSummary};
-use crate::hash::{self, StoredRow};
+use crate::hash::{self, AuditKey, StoredRow};
 use crate::{migrate, prepare};
 use std::time::Duration;
 use tokio::sync::Mutex;
@@ -29,9 +29,9 @@ const RETRIES: usize = 3;
 const MIGRATION_LOCK: i64 = 0x676c_6d69_6772_6174; // "glmigrat"
 
 const INSERT_EVENTS: &str =
-    "INSERT INTO events (run_id, seq, at, kind, item, actor, payload, prev_hash, hash)
+    "INSERT INTO events (run_id, seq, at, kind, item, actor, payload, prev_hash, hash, mac)
     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[],
-                         $6::text[], $7::text[], $8::text[], $9::text[])";
+                         $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])";
 
 const UPSERT_RUN: &str = "INSERT INTO runs (run_id, checklist, profile, started_at, last_at, verdict, events, last_hash, release)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -44,7 +44,8 @@ const UPSERT_RUN: &str = "INSERT INTO runs (run_id, checklist, profile, started_
 
 const SELECT_HEADS: &str = "SELECT run_id, events, last_hash FROM runs WHERE run_id = ANY($1)";
 
-const SELECT_ROWS: &str = "SELECT seq, at, kind, item, actor, payload, prev_hash, hash FROM events
+const SELECT_ROWS: &str =
+    "SELECT seq, at, kind, item, actor, payload, prev_hash, hash, mac FROM events
     WHERE run_id = $1 AND seq > $2 ORDER BY seq";
 
 /// A PostgreSQL store (one connection).
@@ -54,6 +55,8 @@ pub struct PgStore {
     schema: Option<String>,
     connect_timeout: Duration,
     name: String,
+    /// Signs appended events and checks MACs on verify.
+    pub(crate) key: Option<AuditKey>,
 }
 
 /// A live connection and its prepared statements.
@@ -145,6 +148,7 @@ impl PgStore {
             schema,
             connect_timeout,
             name: name.clone(),
+            key: None,
         };
         let mut client = store.connect_client().await?;
         store
@@ -275,7 +279,10 @@ impl PgStore {
         };
         let mut attempt = 0;
         loop {
-            match self.deadline(append_tx(conn, &events)).await? {
+            match self
+                .deadline(append_tx(conn, &events, self.key.as_ref()))
+                .await?
+            {
                 Err(e) if attempt < RETRIES && retryable(&e) => attempt += 1,
                 other => return other.map_err(|e| self.err(e)),
             }
@@ -335,7 +342,7 @@ impl PgStore {
             return Err(StoreError::NoSuchRun(run_id.to_string()));
         }
         let head = head.as_ref().map(|(n, h)| (*n, h.as_str()));
-        Ok(hash::verify_rows(run_id, &rows, head))
+        Ok(hash::verify_rows(run_id, &rows, head, self.key.as_ref()))
     }
 
     /// See [`crate::Store::runs`].
@@ -415,6 +422,7 @@ fn stored_row(r: &tokio_postgres::Row) -> StoredRow {
         payload: r.get(5),
         prev_hash: r.get(6),
         hash: r.get(7),
+        mac: r.get(8),
     }
 }
 
@@ -422,6 +430,7 @@ fn stored_row(r: &tokio_postgres::Row) -> StoredRow {
 async fn append_tx(
     conn: &mut Conn,
     events: &[NewEvent],
+    key: Option<&AuditKey>,
 ) -> Result<Vec<Event>, tokio_postgres::Error> {
     let tx = conn.client.transaction().await?;
     let mut runs: Vec<&str> = events.iter().map(|e| e.run_id.as_str()).collect();
@@ -433,7 +442,7 @@ async fn append_tx(
     for k in &keys {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[k]).await?;
     }
-    let mut heads = prepare::Heads::default();
+    let mut heads = prepare::Heads::signed(key.cloned());
     for r in tx.query(&conn.heads, &[&runs]).await? {
         let run: &str = r.get(0);
         heads.set(run, Some((r.get::<_, i64>(1) as u64, r.get(2))));
@@ -448,6 +457,7 @@ async fn append_tx(
     let seqs: Vec<i64> = out.iter().map(|e| e.seq as i64).collect();
     let kinds: Vec<&str> = out.iter().map(|e| e.kind.as_str()).collect();
     let items: Vec<Option<&str>> = out.iter().map(|e| e.item.as_deref()).collect();
+    let macs: Vec<Option<&str>> = out.iter().map(|e| e.mac.as_deref()).collect();
     tx.execute(
         &conn.insert,
         &[
@@ -460,6 +470,7 @@ async fn append_tx(
             &col(|e| &e.payload_text),
             &col(|e| &e.prev_hash),
             &col(|e| &e.hash),
+            &macs,
         ],
     )
     .await?;

@@ -3,7 +3,7 @@
 
 use crate::error::{Result, StoreError};
 use crate::event::{Event, EventKind, NewEvent, RunSummary};
-use crate::hash::{GENESIS, canonical_json, event_hash};
+use crate::hash::{AuditKey, GENESIS, canonical_json, event_hash};
 use std::collections::HashMap;
 
 /// Refuses a batch before anything is written.
@@ -37,6 +37,8 @@ pub fn validate(events: &[NewEvent]) -> Result<()> {
 pub struct Heads {
     heads: HashMap<String, (u64, String)>,
     started: HashMap<String, (String, String, String, String)>,
+    /// Signs each event when set.
+    key: Option<AuditKey>,
 }
 
 /// A run's row after a batch.
@@ -56,6 +58,14 @@ pub fn now() -> String {
 }
 
 impl Heads {
+    /// Heads that sign each event with `key` (none: unsigned).
+    pub fn signed(key: Option<AuditKey>) -> Heads {
+        Heads {
+            key,
+            ..Heads::default()
+        }
+    }
+
     pub fn known(&self, run_id: &str) -> bool {
         self.heads.contains_key(run_id)
     }
@@ -89,6 +99,7 @@ impl Heads {
             &canonical,
             &prev,
         );
+        let mac = self.key.as_ref().map(|k| k.sign(&hash));
         self.heads.insert(ev.run_id.clone(), (seq, hash.clone()));
         if ev.kind == EventKind::RunStarted {
             let field = |k: &str| ev.payload[k].as_str().unwrap_or_default().to_string();
@@ -112,6 +123,7 @@ impl Heads {
             payload_text: canonical,
             prev_hash: prev,
             hash,
+            mac,
         }
     }
 

@@ -14,7 +14,7 @@
 
 use crate::error::{Result, StoreError};
 use crate::event::{AuditReport, Event, NewEvent, RunSummary};
-use crate::hash::{self, StoredRow};
+use crate::hash::{self, AuditKey, StoredRow};
 use crate::{migrate, prepare};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
@@ -31,6 +31,8 @@ const RETRIES: usize = 3;
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     name: Arc<str>,
+    /// Signs appended events and checks MACs on verify.
+    pub(crate) key: Option<AuditKey>,
 }
 
 impl SqliteStore {
@@ -61,6 +63,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             name,
+            key: None,
         })
     }
 
@@ -89,10 +92,11 @@ impl SqliteStore {
     /// See [`crate::Store::append`].
     pub async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<Event>> {
         prepare::validate(&events)?;
+        let key = self.key.clone();
         self.with(move |conn| {
             let mut attempt = 0;
             loop {
-                match append_tx(conn, &events) {
+                match append_tx(conn, &events, key.as_ref()) {
                     Err(e) if attempt < RETRIES && is_conflict(&e) => attempt += 1,
                     other => return other,
                 }
@@ -128,7 +132,7 @@ impl SqliteStore {
             return Err(StoreError::NoSuchRun(run_id.to_string()));
         }
         let head = head.as_ref().map(|(n, h)| (*n, h.as_str()));
-        Ok(hash::verify_rows(run_id, &rows, head))
+        Ok(hash::verify_rows(run_id, &rows, head, self.key.as_ref()))
     }
 
     /// See [`crate::Store::runs`].
@@ -195,14 +199,18 @@ fn migrate_sqlite(conn: &mut Connection, store: &str) -> Result<()> {
 }
 
 /// One attempt at appending `events` in a single write transaction.
-fn append_tx(conn: &mut Connection, events: &[NewEvent]) -> rusqlite::Result<Vec<Event>> {
+fn append_tx(
+    conn: &mut Connection,
+    events: &[NewEvent],
+    key: Option<&AuditKey>,
+) -> rusqlite::Result<Vec<Event>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut heads = prepare::Heads::default();
+    let mut heads = prepare::Heads::signed(key.cloned());
     let mut out = Vec::with_capacity(events.len());
     {
         let mut insert = tx.prepare_cached(
-            "INSERT INTO events (run_id, seq, at, kind, item, actor, payload, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO events (run_id, seq, at, kind, item, actor, payload, prev_hash, hash, mac)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
         for ev in events {
             if !heads.known(&ev.run_id) {
@@ -218,7 +226,8 @@ fn append_tx(conn: &mut Connection, events: &[NewEvent]) -> rusqlite::Result<Vec
                 e.actor,
                 e.payload_text,
                 e.prev_hash,
-                e.hash
+                e.hash,
+                e.mac
             ])?;
             out.push(e);
         }
@@ -262,7 +271,7 @@ fn head(conn: &Connection, run_id: &str) -> rusqlite::Result<Option<(u64, String
 /// A run's rows after `after`, in seq order.
 fn rows(conn: &Connection, run_id: &str, after: u64) -> rusqlite::Result<Vec<StoredRow>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT seq, at, kind, item, actor, payload, prev_hash, hash FROM events
+        "SELECT seq, at, kind, item, actor, payload, prev_hash, hash, mac FROM events
          WHERE run_id = ?1 AND seq > ?2 ORDER BY seq",
     )?;
     let rows = stmt.query_map(params![run_id, after as i64], |r| {
@@ -275,6 +284,7 @@ fn rows(conn: &Connection, run_id: &str, after: u64) -> rusqlite::Result<Vec<Sto
             payload: r.get(5)?,
             prev_hash: r.get(6)?,
             hash: r.get(7)?,
+            mac: r.get(8)?,
         })
     })?;
     rows.collect()

@@ -36,7 +36,8 @@ pub fn run(args: DemoArgs) -> Result<u8, Failure> {
             None
         } else {
             let spec = crate::record::store_spec(args.store.store.as_deref(), None);
-            let store = crate::record::open(&spec).await?;
+            let key = crate::record::profile_key(&profile)?;
+            let store = crate::record::open_keyed(&spec, key).await?;
             let actor = crate::record::actor(None);
             store
                 .append(vec![crate::record::started(&run_id, &actor, &plan, CHECKLIST_NAME, &profile)])

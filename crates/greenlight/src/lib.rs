@@ -7,6 +7,7 @@ pub mod exit;
 pub mod json_stream;
 pub mod load_cmd;
 pub mod outline;
+pub mod picker;
 pub mod record;
 pub mod run_cmd;
 pub mod runs_cmd;

@@ -9,7 +9,8 @@ use greenlight_run::assemble::{self, People, RunFacts};
 use greenlight_run::outcome::{RunReport, StepResult};
 use greenlight_run::plan::Plan;
 use greenlight_run::release::{self, Act, ActKind};
-use greenlight_store::{Event, EventKind, NewEvent, Store};
+use greenlight_run::verdict::ChainFinding;
+use greenlight_store::{AuditKey, AuditReport, Event, EventKind, Keying, NewEvent, Store};
 use serde::Deserialize;
 use serde_json::json;
 use std::path::Path;
@@ -77,16 +78,201 @@ pub async fn open(spec: &str) -> Result<Store, Failure> {
         .map_err(|e| Failure::usage(e.to_string()))
 }
 
-/// Who is acting: `--name`, else `$GREENLIGHT_USER`, else `$USER`.
-pub fn actor(flag: Option<&str>) -> String {
+/// The actor recorded when nobody can be named: it says why, so an event
+/// is never silently "unknown".
+pub const UNKNOWN_ACTOR: &str = "unknown (no --name, GREENLIGHT_USER, git user.name or USER)";
+
+/// Who is acting, from the first of `--name`, `$GREENLIGHT_USER`, git's
+/// `user.name` (asked with a time limit) and `$USER`; `None` when none
+/// names anyone.
+pub fn identity(flag: Option<&str>) -> Option<String> {
+    let env = |k: &str| std::env::var(k).ok();
+    identity_from(flag, &env, &git_user_name)
+}
+
+/// [`identity`] with its sources given (for tests).
+pub fn identity_from(
+    flag: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+    git: &dyn Fn() -> Option<String>,
+) -> Option<String> {
+    let named = |s: String| {
+        let s = s.trim().to_string();
+        (!s.is_empty()).then_some(s)
+    };
     flag.map(str::to_string)
-        .or_else(|| {
-            std::env::var("GREENLIGHT_USER")
-                .ok()
-                .filter(|s| !s.is_empty())
-        })
-        .or_else(|| std::env::var("USER").ok().filter(|s| !s.is_empty()))
-        .unwrap_or_else(|| "unknown".into())
+        .and_then(named)
+        .or_else(|| env("GREENLIGHT_USER").and_then(named))
+        .or_else(|| git().and_then(named))
+        .or_else(|| env("USER").and_then(named))
+}
+
+/// The actor of the machine's events (`run`, `resume`): [`identity`], or
+/// [`UNKNOWN_ACTOR`].
+pub fn actor(flag: Option<&str>) -> String {
+    identity(flag).unwrap_or_else(|| UNKNOWN_ACTOR.to_string())
+}
+
+/// The actor of a person's act (check, uncheck, waive): refused without an
+/// identity, since a tick or a waiver by nobody proves nothing.
+pub fn person(flag: Option<&str>) -> Result<String, Failure> {
+    identity(flag).ok_or_else(|| {
+        Failure::usage(
+            "who is this? a person's act needs a name: give --name, or set GREENLIGHT_USER \
+             (or git's user.name, or USER)",
+        )
+    })
+}
+
+/// `git config user.name`, given two seconds at most (a hung credential
+/// helper or network file system must not hold the command up).
+fn git_user_name() -> Option<String> {
+    use std::io::Read;
+    let mut child = std::process::Command::new("git")
+        .args(["config", "--get", "user.name"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => break,
+            Ok(Some(_)) | Err(_) => return None,
+            Ok(None) if std::time::Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+        }
+    }
+    let mut out = String::new();
+    child.stdout.take()?.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+/// The audit key: the profile's `[audit] key` when it names one, else
+/// `$GREENLIGHT_AUDIT_KEY`; `None` when neither is set.
+/// `profile` is the profile's name for messages (its path, or `profile
+/// NAME`) and its setting.
+pub fn audit_key(
+    profile: Option<(&str, &greenlight_run::profile::AuditKeySetting)>,
+) -> Result<Option<AuditKey>, Failure> {
+    use greenlight_run::profile::AuditKeySetting;
+    let (secret, from) = match profile {
+        Some((_, AuditKeySetting::Key(k))) => (k.clone(), "[audit] key".to_string()),
+        Some((name, AuditKeySetting::Missing(why))) => {
+            return Err(Failure::usage(format!("{name}: [audit] key: {why}")));
+        }
+        _ => match std::env::var("GREENLIGHT_AUDIT_KEY") {
+            Ok(k) if !k.is_empty() => (k, "GREENLIGHT_AUDIT_KEY".to_string()),
+            _ => return Ok(None),
+        },
+    };
+    AuditKey::new(secret.as_bytes()).map(Some).ok_or_else(|| {
+        Failure::usage(format!(
+            "{from}: an audit key needs at least {} bytes (e.g. `openssl rand -hex 32`)",
+            greenlight_store::MIN_KEY_BYTES
+        ))
+    })
+}
+
+/// The audit key of a loaded profile (or `$GREENLIGHT_AUDIT_KEY`).
+pub fn profile_key(
+    profile: &greenlight_run::profile::Profile,
+) -> Result<Option<AuditKey>, Failure> {
+    audit_key(Some((
+        &format!("profile {}", profile.name),
+        &profile.audit_key,
+    )))
+}
+
+/// Opens the store and sets its audit key.
+pub async fn open_keyed(spec: &str, key: Option<AuditKey>) -> Result<Store, Failure> {
+    let mut store = open(spec).await?;
+    store.set_audit_key(key);
+    Ok(store)
+}
+
+/// Refuses to append to a run signed with an audit key unless this store
+/// signs with the same key: an unsigned or foreign-signed event would
+/// break the run's chain.
+pub fn may_append(state: &RunState, store: &Store) -> Result<(), Failure> {
+    let Some(signed) = &state.key_id else {
+        return Ok(());
+    };
+    match store.audit_key() {
+        Some(k) if k.id() == signed => Ok(()),
+        Some(k) => Err(Failure::usage(format!(
+            "run {} is signed with audit key {signed}, not with the key given ({}); use the team's key",
+            state.run_id,
+            k.id()
+        ))),
+        None => Err(Failure::usage(format!(
+            "run {} is signed with audit key {signed}; give the key ([audit] key in --env PROFILE, or GREENLIGHT_AUDIT_KEY) to record to it",
+            state.run_id
+        ))),
+    }
+}
+
+/// Verifies a run's chain and says what that means for the verdict.
+pub async fn verify_chain(
+    store: &Store,
+    run_id: &str,
+) -> Result<(AuditReport, ChainFinding), Failure> {
+    let audit = store
+        .verify(run_id)
+        .await
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let finding = if !audit.ok {
+        ChainFinding::Broken(format!(
+            "audit chain broken: {} (`greenlight audit {run_id}`)",
+            audit
+                .problem
+                .as_deref()
+                .unwrap_or("the chain does not verify")
+        ))
+    } else {
+        match (audit.keying, store.audit_key()) {
+            (Keying::Unkeyed, Some(_)) => ChainFinding::Unproven(
+                "audit chain unkeyed: the run was recorded without the audit key, so its record is not proof against rewriting".into(),
+            ),
+            (Keying::Unverified, _) => ChainFinding::Unproven(format!(
+                "audit chain signed with key {}, but no audit key is configured here to verify it ([audit] key in --env PROFILE, or GREENLIGHT_AUDIT_KEY)",
+                audit.key_id.as_deref().unwrap_or("?")
+            )),
+            _ => ChainFinding::Sound,
+        }
+    };
+    Ok((audit, finding))
+}
+
+/// One line on what the audit chain proves, for `status` and `audit`.
+pub fn describe_chain(audit: &AuditReport) -> String {
+    match audit.keying {
+        Keying::Verified => format!(
+            "audit chain intact and signed (HMAC-SHA256, key {}): {} events",
+            audit.key_id.as_deref().unwrap_or("?"),
+            audit.events
+        ),
+        Keying::Unverified => format!(
+            "audit chain intact, signed with key {} but NOT VERIFIED: no audit key here ([audit] key, or GREENLIGHT_AUDIT_KEY)",
+            audit.key_id.as_deref().unwrap_or("?")
+        ),
+        Keying::Unkeyed => format!(
+            "audit chain intact but UNKEYED: {} events hashed without a key, so not proof against rewriting (set [audit] key in the profile, or GREENLIGHT_AUDIT_KEY)",
+            audit.events
+        ),
+        Keying::Broken => format!(
+            "AUDIT FAILED — {}",
+            audit
+                .problem
+                .as_deref()
+                .unwrap_or("the chain does not verify")
+        ),
+    }
 }
 
 pub fn event(
@@ -261,6 +447,8 @@ pub struct RunState {
     pub release: String,
     /// How many earlier runs of the release its people's work comes from.
     pub earlier_runs: usize,
+    /// The audit key ID of the run's last signed event, if any.
+    pub key_id: Option<String>,
 }
 
 impl RunState {
@@ -299,6 +487,7 @@ impl RunState {
             events: events.len(),
             release: started.release,
             earlier_runs: 0,
+            key_id: None,
         };
         /// Just the check index of a step result (the rest is skipped
         /// without being decoded).
@@ -313,6 +502,9 @@ impl RunState {
         let mut latest: Vec<Option<&Event>> = vec![None; state.results.len()];
         for e in events {
             state.last_at = e.at.clone();
+            if let Some(mac) = &e.mac {
+                state.key_id = mac.split(':').next().map(str::to_string);
+            }
             if e.kind == EventKind::StepResult {
                 // Only the latest result of a check counts; decoded below.
                 if let Some(slot) = e
@@ -539,4 +731,38 @@ pub fn people_lines(state: &RunState) -> String {
         out.push_str(&format!("  {what}  — {how}\n"));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_comes_from_the_first_source_that_names_someone() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let git = || Some("Git Name\n".to_string());
+        let no_git = || None;
+        let all = env(&[("GREENLIGHT_USER", "gl"), ("USER", "unix")]);
+        assert_eq!(
+            identity_from(Some("flag"), &all, &git).as_deref(),
+            Some("flag")
+        );
+        assert_eq!(identity_from(None, &all, &git).as_deref(), Some("gl"));
+        let blank = env(&[("GREENLIGHT_USER", "  "), ("USER", "unix")]);
+        assert_eq!(
+            identity_from(Some(""), &blank, &git).as_deref(),
+            Some("Git Name")
+        );
+        assert_eq!(
+            identity_from(None, &blank, &no_git).as_deref(),
+            Some("unix")
+        );
+        assert_eq!(identity_from(None, &env(&[]), &no_git), None);
+    }
 }

@@ -527,7 +527,8 @@ pub fn run_recorded(
             }
             return execute_async(plan, profile, style, run_id, None, None).await;
         };
-        let store = crate::record::open(spec).await?;
+        let key = crate::record::profile_key(profile)?;
+        let store = crate::record::open_keyed(spec, key).await?;
         let path = checklist
             .canonicalize()
             .unwrap_or_else(|_| checklist.to_path_buf());
@@ -690,8 +691,10 @@ pub fn resume(args: crate::cli::ResumeArgs) -> Result<u8, Failure> {
         .map_err(|e| Failure::usage(format!("cannot start the runtime: {e}")))?;
     let report = runtime.block_on(async {
         let spec = crate::record::store_spec(args.store.store.as_deref(), None);
-        let store = crate::record::open(&spec).await?;
+        let key = crate::record::profile_key(&profile)?;
+        let store = crate::record::open_keyed(&spec, key).await?;
         let state = crate::record::load(&store, Some(&args.run)).await?;
+        crate::record::may_append(&state, &store)?;
         let actor = crate::record::actor(None);
         let mut done = state.results.clone();
         if args.failed {

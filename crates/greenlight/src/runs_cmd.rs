@@ -21,30 +21,73 @@ pub struct StoreArgs {
     pub store: Option<String>,
 }
 
+/// Where the audit key comes from, for commands that take no profile
+/// otherwise.
+#[derive(Args, Debug, Clone, Default)]
+pub struct KeyArgs {
+    /// The profile whose `[audit] key` signs and verifies the audit chain.
+    /// Default: $GREENLIGHT_AUDIT_KEY, if set.
+    #[arg(long = "env", value_name = "PROFILE.toml")]
+    pub env: Option<PathBuf>,
+}
+
+impl KeyArgs {
+    /// The audit key to use, if any.
+    pub fn key(&self) -> Result<Option<greenlight_store::AuditKey>, Failure> {
+        match &self.env {
+            Some(path) => {
+                let env = |name: &str| std::env::var(name).ok();
+                let profile = greenlight_run::profile::Profile::load(path, &env)
+                    .map_err(|e| Failure::usage(e.to_string()))?;
+                record::audit_key(Some((&path.display().to_string(), &profile.audit_key)))
+            }
+            None => record::audit_key(None),
+        }
+    }
+}
+
+/// Opens the store with the audit key of `key`.
+async fn open_store(store: &StoreArgs, key: &KeyArgs) -> Result<greenlight_store::Store, Failure> {
+    let key = key.key()?;
+    record::open_keyed(&record::store_spec(store.store.as_deref(), None), key).await
+}
+
 #[derive(Args, Debug)]
 pub struct StatusArgs {
     /// Run ID (a unique prefix is enough). Default: the latest run.
     pub run: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub key: KeyArgs,
     /// Print the report as JSON (greenlight.run/v1).
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "\
+Several items at once: `greenlight check RUN L12 L14 4k2m9xq`, or a whole phase with --phase.
+A parent item is checked through its sub-items: checking it checks its open sub-items (they are
+listed). A failed check is never checked away: waive it instead (`greenlight waive`).
+On a terminal, `greenlight check RUN` without items offers a list of open manual items to tick.")]
 pub struct CheckArgs {
     pub run: String,
-    /// Item ID, or its line (`L57` or `57`).
-    pub item: String,
+    /// Item IDs, or lines (`L57` or `57`).
+    pub items: Vec<String>,
+    /// Every item of this phase (its title, a unique part of it, its ID or `L<line>`).
+    #[arg(long, value_name = "NAME")]
+    pub phase: Option<String>,
     /// What you checked, in your words.
     #[arg(long, default_value = "")]
     pub note: String,
-    /// Who you are (default: $GREENLIGHT_USER, else $USER).
+    /// Who you are (default: $GREENLIGHT_USER, else git's user.name, else $USER).
     #[arg(long)]
     pub name: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub key: KeyArgs,
 }
 
 #[derive(Args, Debug)]
@@ -57,11 +100,13 @@ pub struct WaiveArgs {
     /// When the waiver ends (RFC 3339, e.g. 2026-12-01T00:00:00Z).
     #[arg(long)]
     pub expires: Option<String>,
-    /// Who approves it.
+    /// Who approves it (default: $GREENLIGHT_USER, else git's user.name, else $USER).
     #[arg(long)]
     pub name: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub key: KeyArgs,
 }
 
 #[derive(Args, Debug)]
@@ -78,6 +123,8 @@ pub struct SignoffArgs {
     pub revoke: bool,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub key: KeyArgs,
 }
 
 #[derive(Args, Debug)]
@@ -85,6 +132,8 @@ pub struct RunRefArgs {
     pub run: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub key: KeyArgs,
     #[arg(long)]
     pub json: bool,
 }
@@ -128,17 +177,41 @@ fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
 
 pub fn status(args: StatusArgs) -> Result<u8, Failure> {
     runtime()?.block_on(async {
-        let store = record::open(&record::store_spec(args.store.store.as_deref(), None)).await?;
+        let store = open_store(&args.store, &args.key).await?;
         let state = record::load(&store, args.run.as_deref()).await?;
-        let report = state.report();
+        let (audit, report) = verified_report(&store, &state).await?;
         if args.json {
             print_json(&report)?;
         } else {
-            print!("{}", render_status(&state, &report, Style::detect()));
+            let style = Style::detect();
+            let mut text = render_status(&state, &report, style);
+            // The audit line goes just before the closing summary.
+            let line = record::describe_chain(&audit);
+            let line = if audit.ok {
+                format!("\nAudit: {line}\n")
+            } else {
+                format!("\nAudit: {}\n", style.red(&line))
+            };
+            let at = text.rfind("\n\n").map_or(text.len(), |i| i + 1);
+            text.insert_str(at, &line);
+            print!("{text}");
             print!("{}", printable(&record::people_lines(&state)));
         }
         Ok(crate::run_cmd::exit_code(report.verdict))
     })
+}
+
+/// The run's report, with its audit chain verified first: a broken chain
+/// makes it NO_GO, an unproven one caps GO (see
+/// [`greenlight_run::verdict::apply_chain`]).
+async fn verified_report(
+    store: &greenlight_store::Store,
+    state: &RunState,
+) -> Result<(greenlight_store::AuditReport, RunReport), Failure> {
+    let (audit, finding) = record::verify_chain(store, &state.run_id).await?;
+    let mut report = state.report();
+    greenlight_run::verdict::apply_chain(&mut report.verdict, &mut report.reasons, &finding);
+    Ok((audit, report))
 }
 
 /// `greenlight status`: progress per phase, open items, sign-offs, budgets.
@@ -210,6 +283,32 @@ pub fn render_status(state: &RunState, report: &RunReport, style: Style) -> Stri
             ));
         }
     }
+    let waivers: Vec<_> = report
+        .items
+        .iter()
+        .filter_map(|i| Some((i, i.waiver.as_ref()?)))
+        .collect();
+    if !waivers.is_empty() {
+        out.push_str(&format!("\nWaivers ({}):\n", waivers.len()));
+        for (i, w) in waivers {
+            let state = match w.state {
+                greenlight_run::outcome::WaiverState::InForce => style.yellow(w.state.as_str()),
+                _ => style.red(w.state.as_str()),
+            };
+            out.push_str(&format!(
+                "  L{:<5} {}  {state} · was {} · by {} · {} · {}\n",
+                i.line,
+                printable(&i.text),
+                w.was.as_str(),
+                printable(&w.approver),
+                match &w.expires {
+                    Some(x) => format!("until {}", printable(x)),
+                    None => "no expiry".to_string(),
+                },
+                printable(&w.reason)
+            ));
+        }
+    }
     let missing: Vec<_> = report.signoffs.iter().filter(|s| !s.signed).collect();
     if !report.signoffs.is_empty() {
         out.push_str(&format!(
@@ -252,65 +351,277 @@ fn find_item<'a>(
     })
 }
 
+/// The items `check`/`uncheck` act on: those named, and every item of
+/// `--phase`, in document order, without repeats.
+fn targets(state: &RunState, args: &CheckArgs) -> Result<Vec<usize>, Failure> {
+    let mut out: Vec<usize> = Vec::new();
+    for key in &args.items {
+        let item = find_item(state, key)?;
+        if let Some(i) = state.plan.items.iter().position(|p| p.id == item.id) {
+            out.push(i);
+        }
+    }
+    if let Some(name) = &args.phase {
+        out.extend(find_phase(state, name)?.items.iter().copied());
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+fn find_phase<'a>(
+    state: &'a RunState,
+    name: &str,
+) -> Result<&'a greenlight_run::plan::PlanPhase, Failure> {
+    let phases = &state.plan.phases;
+    let wanted = name.trim().to_lowercase();
+    let line: Option<usize> = name.strip_prefix('L').and_then(|n| n.parse().ok());
+    if let Some(p) = phases
+        .iter()
+        .find(|p| p.id == name || Some(p.line) == line || p.title.to_lowercase() == wanted)
+    {
+        return Ok(p);
+    }
+    let partial: Vec<_> = phases
+        .iter()
+        .filter(|p| p.title.to_lowercase().contains(&wanted))
+        .collect();
+    match partial.as_slice() {
+        [one] => Ok(one),
+        [] => Err(Failure::usage(format!(
+            "run {} has no phase “{name}”; its phases are: {}",
+            state.run_id,
+            phases
+                .iter()
+                .map(|p| format!("L{} {}", p.line, p.title))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+        many => Err(Failure::usage(format!(
+            "“{name}” matches several phases: {}",
+            many.iter()
+                .map(|p| format!("L{} {}", p.line, p.title))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// An item and, for a parent, its sub-items at every depth (document order).
+fn with_descendants(plan: &greenlight_run::plan::Plan, i: usize, out: &mut Vec<usize>) {
+    out.push(i);
+    for &c in &plan.items[i].children {
+        with_descendants(plan, c, out);
+    }
+}
+
+/// What `check` does with one item.
+enum Act {
+    /// Record the event.
+    Record,
+    /// Nothing to record, and why (not an error).
+    Skip(String),
+    /// Refused, and why.
+    Refuse(String),
+}
+
+fn check_act(
+    item: &greenlight_run::plan::PlanItem,
+    result: &greenlight_run::outcome::ItemResult,
+    state: &RunState,
+    checked: bool,
+) -> Act {
+    use greenlight_run::plan::Handling;
+    if matches!(item.handling, Handling::Group) {
+        return Act::Skip("a group: checked through its sub-items".into());
+    }
+    if let Handling::Signoff { role } = &item.handling {
+        return Act::Refuse(format!(
+            "a sign-off line: sign it with `greenlight signoff {} --role \"{role}\" --name NAME`",
+            state.run_id
+        ));
+    }
+    if matches!(item.handling, Handling::Skipped { .. }) {
+        return Act::Skip("not part of a run (rollback or monitoring)".into());
+    }
+    let by_person = state.people.checked.contains_key(&item.id);
+    if !checked {
+        return if by_person {
+            Act::Record
+        } else {
+            Act::Skip("no person had checked it".into())
+        };
+    }
+    match result.status {
+        Status::Failed => Act::Refuse(
+            "a check failed: a person's tick does not override a failure; waive it instead (`greenlight waive`)".into(),
+        ),
+        Status::Passed if by_person => Act::Skip("already checked".into()),
+        Status::Passed | Status::Skipped | Status::Waived => {
+            Act::Skip(format!("already {}", result.status.as_str()))
+        }
+        _ => Act::Record,
+    }
+}
+
 pub fn check(args: CheckArgs, checked: bool) -> Result<u8, Failure> {
     runtime()?.block_on(async {
-        let store = record::open(&record::store_spec(args.store.store.as_deref(), None)).await?;
+        let store = open_store(&args.store, &args.key).await?;
         let state = record::load(&store, Some(&args.run)).await?;
-        let item = find_item(&state, &args.item)?;
-        let actor = record::actor(args.name.as_deref());
-        let kind = if checked {
-            EventKind::ItemChecked
-        } else {
-            EventKind::ItemUnchecked
-        };
-        let ev = record::event(
-            &state.run_id,
-            kind,
-            Some(&item.id),
-            &actor,
-            json!({ "note": args.note }),
-        );
-        store.append(vec![ev]).await.map_err(store_failure)?;
+        record::may_append(&state, &store)?;
+        let mut named = targets(&state, &args)?;
+        if named.is_empty() {
+            named = crate::picker::pick(&state, checked)?;
+            if named.is_empty() {
+                eprintln!("nothing picked; nothing recorded");
+                return Ok(exit::OK);
+            }
+        }
+        let actor = record::person(args.name.as_deref())?;
+        let report = state.report();
+        let plan = &state.plan;
+        let mut events = Vec::new();
+        let mut lines = Vec::new();
+        let mut refused = 0;
+        let mut seen = std::collections::HashSet::new();
+        let verb = if checked { "checked" } else { "unchecked" };
+        for &top in &named {
+            let mut all = Vec::new();
+            with_descendants(plan, top, &mut all);
+            let parent = &plan.items[top];
+            let mut subs = Vec::new();
+            for &i in &all {
+                if !seen.insert(i) {
+                    continue;
+                }
+                let item = &plan.items[i];
+                let label = format!("L{} {} ({})", item.line, item.text, item.id);
+                match check_act(item, &report.items[i], &state, checked) {
+                    Act::Record => {
+                        let kind = if checked {
+                            EventKind::ItemChecked
+                        } else {
+                            EventKind::ItemUnchecked
+                        };
+                        events.push(record::event(
+                            &state.run_id,
+                            kind,
+                            Some(&item.id),
+                            &actor,
+                            json!({ "note": args.note }),
+                        ));
+                        if i == top {
+                            lines.push(format!("{verb} {label}"));
+                        } else {
+                            subs.push(format!(
+                                "  {verb} L{} {} ({})",
+                                item.line, item.text, item.id
+                            ));
+                        }
+                    }
+                    Act::Skip(why) if i == top && all.len() == 1 => {
+                        lines.push(format!("not {verb} {label}: {why}"));
+                    }
+                    Act::Skip(_) => {}
+                    Act::Refuse(why) => {
+                        refused += 1;
+                        let pad = if i == top { "" } else { "  " };
+                        subs.push(format!("{pad}NOT {verb} {label}: {why}"));
+                    }
+                }
+            }
+            if all.len() > 1 {
+                let n = subs
+                    .iter()
+                    .filter(|l| !l.trim_start().starts_with("NOT"))
+                    .count();
+                lines.push(format!(
+                    "L{} {} ({}) has {} sub-item{}; {verb} {n} that {}:",
+                    parent.line,
+                    parent.text,
+                    parent.id,
+                    all.len() - 1,
+                    if all.len() == 2 { "" } else { "s" },
+                    if checked {
+                        "were open"
+                    } else {
+                        "a person had checked"
+                    }
+                ));
+            }
+            lines.append(&mut subs);
+        }
+        let n = events.len();
+        store.append(events).await.map_err(store_failure)?;
+        for l in &lines {
+            eprintln!("{}", printable(l));
+        }
         eprintln!(
-            "{}",
-            printable(&format!(
-                "{} L{} {} ({}) by {actor}",
-                if checked { "checked" } else { "unchecked" },
-                item.line,
-                item.text,
-                item.id
-            ))
+            "{n} item{} {verb} in run {} by {}",
+            if n == 1 { "" } else { "s" },
+            state.run_id,
+            printable(&actor)
         );
+        if refused > 0 {
+            return Err(Failure::usage(format!(
+                "{refused} item{} could not be {verb} (see above)",
+                if refused == 1 { "" } else { "s" }
+            )));
+        }
         Ok(exit::OK)
     })
 }
 
 pub fn waive(args: WaiveArgs) -> Result<u8, Failure> {
-    if let Some(x) = &args.expires {
-        humantime::parse_rfc3339_weak(x).map_err(|e| {
-            Failure::usage(format!(
-                "--expires {x}: not an RFC 3339 time ({e}); e.g. 2026-12-01T00:00:00Z"
-            ))
-        })?;
+    // Stored in one form (RFC 3339, UTC, seconds), so every reader compares
+    // it alike.
+    let expires = match &args.expires {
+        Some(x) => {
+            let at = humantime::parse_rfc3339_weak(x).map_err(|e| {
+                Failure::usage(format!(
+                    "--expires {x}: not an RFC 3339 time ({e}); e.g. 2026-12-01T00:00:00Z"
+                ))
+            })?;
+            let now = std::time::SystemTime::now();
+            if at <= now {
+                return Err(Failure::usage(format!(
+                    "--expires {x}: that time has passed (it is now {}); a waiver must end in the future",
+                    humantime::format_rfc3339_seconds(now)
+                )));
+            }
+            Some(humantime::format_rfc3339_seconds(at).to_string())
+        }
+        None => None,
+    };
+    if args.reason.trim().is_empty() {
+        return Err(Failure::usage("--reason: say why the item may be waived"));
     }
     runtime()?.block_on(async {
-        let store = record::open(&record::store_spec(args.store.store.as_deref(), None)).await?;
+        let store = open_store(&args.store, &args.key).await?;
         let state = record::load(&store, Some(&args.run)).await?;
+        record::may_append(&state, &store)?;
         let item = find_item(&state, &args.item)?;
-        let actor = record::actor(args.name.as_deref());
+        let actor = record::person(args.name.as_deref())?;
         let ev = record::event(
             &state.run_id,
             EventKind::Waiver,
             Some(&item.id),
             &actor,
-            json!({ "reason": args.reason, "expires": args.expires }),
+            json!({ "reason": args.reason, "expires": expires }),
         );
         store.append(vec![ev]).await.map_err(store_failure)?;
         eprintln!(
             "{}",
             printable(&format!(
-                "waived L{} {} ({}) by {actor}: {}",
-                item.line, item.text, item.id, args.reason
+                "waived L{} {} ({}) by {actor}{}: {}",
+                item.line,
+                item.text,
+                item.id,
+                expires
+                    .as_deref()
+                    .map(|e| format!(" until {e}"))
+                    .unwrap_or_default(),
+                args.reason
             ))
         );
         if item.severity == greenlight_doc::Severity::Blocker {
@@ -322,8 +633,9 @@ pub fn waive(args: WaiveArgs) -> Result<u8, Failure> {
 
 pub fn signoff(args: SignoffArgs) -> Result<u8, Failure> {
     runtime()?.block_on(async {
-        let store = record::open(&record::store_spec(args.store.store.as_deref(), None)).await?;
+        let store = open_store(&args.store, &args.key).await?;
         let state = record::load(&store, Some(&args.run)).await?;
+        record::may_append(&state, &store)?;
         let wanted = args.role.trim().to_lowercase();
         let slots: Vec<_> = state
             .plan
@@ -402,9 +714,9 @@ pub fn signoff(args: SignoffArgs) -> Result<u8, Failure> {
 
 pub fn decide(args: RunRefArgs) -> Result<u8, Failure> {
     runtime()?.block_on(async {
-        let store = record::open(&record::store_spec(args.store.store.as_deref(), None)).await?;
+        let store = open_store(&args.store, &args.key).await?;
         let state = record::load(&store, args.run.as_deref()).await?;
-        let report = state.report();
+        let (_, report) = verified_report(&store, &state).await?;
         if args.json {
             print_json(&json!({ "run_id": state.run_id, "verdict": report.verdict, "reasons": report.reasons }))?;
         } else {
@@ -417,25 +729,54 @@ pub fn decide(args: RunRefArgs) -> Result<u8, Failure> {
 
 pub fn audit(args: RunRefArgs) -> Result<u8, Failure> {
     runtime()?.block_on(async {
-        let store = record::open(&record::store_spec(args.store.store.as_deref(), None)).await?;
+        let store = open_store(&args.store, &args.key).await?;
         let run_id = match &args.run {
             Some(r) => store.resolve_run(r).await.map_err(store_failure)?,
-            None => store.latest_run().await.map_err(store_failure)?.ok_or_else(|| Failure::usage("the store has no runs"))?,
+            None => store
+                .latest_run()
+                .await
+                .map_err(store_failure)?
+                .ok_or_else(|| Failure::usage("the store has no runs"))?,
         };
-        let audit = store.verify(&run_id).await.map_err(store_failure)?;
+        let (audit, _) = record::verify_chain(&store, &run_id).await?;
         if args.json {
-            print_json(&json!({ "run_id": run_id, "events": audit.events, "ok": audit.ok, "first_bad": audit.first_bad, "problem": audit.problem }))?;
-        } else if audit.ok {
-            println!("run {run_id}: {} events, audit chain intact", audit.events);
+            print_json(&json!({
+                "run_id": run_id, "events": audit.events, "ok": audit.ok,
+                "first_bad": audit.first_bad, "problem": audit.problem,
+                "keying": audit.keying, "signed": audit.signed, "key_id": audit.key_id,
+                "verified_with": store.audit_key().map(|k| k.id()),
+            }))?;
         } else {
             println!(
-                "run {}: AUDIT FAILED — {}",
+                "run {}: {}",
                 printable(&run_id),
-                printable(&audit.problem.clone().unwrap_or_else(|| "the chain does not verify".into()))
+                printable(&record::describe_chain(&audit))
             );
+            if audit.ok {
+                println!("{}", printable(&signers(&store, &run_id).await?));
+            }
         }
         Ok(if audit.ok { exit::OK } else { exit::NO_GO })
     })
+}
+
+/// Who recorded the run's events: `signers: alice (3 events), greenlight-ci (12)`.
+async fn signers(store: &greenlight_store::Store, run_id: &str) -> Result<String, Failure> {
+    let events = store.events(run_id).await.map_err(store_failure)?;
+    let mut who: Vec<(String, usize)> = Vec::new();
+    for e in &events {
+        match who.iter_mut().find(|(a, _)| *a == e.actor) {
+            Some((_, n)) => *n += 1,
+            None => who.push((e.actor.clone(), 1)),
+        }
+    }
+    Ok(format!(
+        "recorded by: {}",
+        who.iter()
+            .map(|(a, n)| format!("{a} ({n} event{})", if *n == 1 { "" } else { "s" }))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
 }
 
 pub fn history(args: HistoryArgs) -> Result<u8, Failure> {

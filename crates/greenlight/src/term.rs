@@ -189,6 +189,7 @@ pub fn symbol(s: Status) -> &'static str {
         Status::NotRun => "⏸",
         Status::Pending => "…",
         Status::Skipped => "-",
+        Status::Waived => "~",
     }
 }
 
@@ -392,6 +393,7 @@ pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
         (c.blocked, "blocked"),
         (c.not_run, "not run (safety)"),
         (c.pending, "manual"),
+        (c.waived, "waived"),
         (unsigned, "sign-offs missing"),
         (c.skipped, "skipped (rollback/monitoring)"),
     ] {
@@ -440,6 +442,28 @@ pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
         out.push_str(&format!(
             "  … and {} more (see --json or --markdown)\n",
             important.len() - limit
+        ));
+    }
+    // Waived items: they do not hold the verdict back, but a reader must
+    // see what was waived, by whom and until when.
+    let waived: Vec<_> = report
+        .items
+        .iter()
+        .filter(|i| i.status == Status::Waived)
+        .collect();
+    for i in waived.iter().take(limit) {
+        out.push_str(&format!(
+            "  {} L{} {}: {}\n",
+            style.yellow(symbol(Status::Waived)),
+            i.line,
+            printable(&i.text),
+            printable(&i.note)
+        ));
+    }
+    if waived.len() > limit {
+        out.push_str(&format!(
+            "  … and {} more waived (see `greenlight status`)\n",
+            waived.len() - limit
         ));
     }
     out

@@ -13,6 +13,7 @@ mod inspect;
 mod load;
 mod mark;
 mod owed_items;
+mod people;
 mod procedures;
 mod release;
 mod reports;
