@@ -118,6 +118,7 @@ mod tests {
             status,
             note: String::new(),
             steps: vec![],
+            counted: true,
         }
     }
 

@@ -1,5 +1,21 @@
 //! The greenlight command line, as a library so tests can drive it.
 
+/// `print!` to stdout, ending quietly on a closed pipe (`| head`).
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        let _ = $crate::term::out(&format!($($arg)*));
+    }};
+}
+
+/// `println!` to stdout, ending quietly on a closed pipe (`| head`).
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        let _ = $crate::term::out(&format!("{}\n", format!($($arg)*)));
+    }};
+}
+
 pub mod cli;
 pub mod compare;
 pub mod demo;

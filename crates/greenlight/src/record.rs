@@ -36,9 +36,7 @@ pub fn store_spec(flag: Option<&str>, checklist: Option<&Path>) -> String {
 }
 
 pub async fn open(spec: &str) -> Result<Store, Failure> {
-    Store::open(spec)
-        .await
-        .map_err(|e| Failure::usage(e.to_string()))
+    Store::open(spec).await.map_err(Failure::from)
 }
 
 /// Who is acting: `--name`, else `$GREENLIGHT_USER`, else `$USER`.
@@ -299,21 +297,15 @@ fn elapsed_between(a: &str, b: &str) -> Duration {
 /// Reads and folds a run.
 pub async fn load(store: &Store, run: Option<&str>) -> Result<RunState, Failure> {
     let run_id = match run {
-        Some(prefix) => store
-            .resolve_run(prefix)
-            .await
-            .map_err(|e| Failure::usage(e.to_string()))?,
+        Some(prefix) => store.resolve_run(prefix).await.map_err(Failure::from)?,
         None => store
             .latest_run()
             .await
-            .map_err(|e| Failure::usage(e.to_string()))?
+            .map_err(Failure::from)?
             .ok_or_else(|| {
                 Failure::usage("the store has no runs yet: start one with `greenlight run`")
             })?,
     };
-    let events = store
-        .events(&run_id)
-        .await
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    let events = store.events(&run_id).await.map_err(Failure::from)?;
     RunState::from_events(&run_id, &events)
 }

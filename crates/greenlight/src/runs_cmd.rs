@@ -108,19 +108,16 @@ pub struct CompareArgs {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::usage(format!("cannot start the runtime: {e}")))
+    exit::runtime()
 }
 
-fn store_failure(e: impl std::fmt::Display) -> Failure {
-    Failure::usage(e.to_string())
+fn store_failure(e: greenlight_store::StoreError) -> Failure {
+    e.into()
 }
 
 fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(value).map_err(store_failure)?;
-    println!("{text}");
+    let text = serde_json::to_string_pretty(value).map_err(Failure::internal)?;
+    outln!("{text}");
     Ok(())
 }
 
@@ -132,7 +129,7 @@ pub fn status(args: StatusArgs) -> Result<u8, Failure> {
         if args.json {
             print_json(&report)?;
         } else {
-            print!("{}", render_status(&state, &report, Style::detect()));
+            out!("{}", render_status(&state, &report, Style::stdout()));
         }
         Ok(crate::run_cmd::exit_code(report.verdict))
     })
@@ -186,9 +183,10 @@ pub fn render_status(state: &RunState, report: &RunReport, style: Style) -> Stri
         .iter()
         .filter(|i| !matches!(i.status, Status::Passed | Status::Skipped))
         .collect();
+    // The same items the summary counts as manual (`Counts::of`).
     let manual: Vec<_> = open
         .iter()
-        .filter(|i| i.status == Status::Pending && i.steps.is_empty())
+        .filter(|i| i.counted && i.status == Status::Pending)
         .collect();
     if !manual.is_empty() {
         out.push_str(&format!("\nOpen manual items ({}):\n", manual.len()));
@@ -392,7 +390,7 @@ pub fn signoff(args: SignoffArgs) -> Result<u8, Failure> {
     })
 }
 
-pub fn decide(args: RunRefArgs) -> Result<u8, Failure> {
+pub fn decide(args: RunRefArgs, fail_on: exit::FailOn) -> Result<u8, Failure> {
     runtime()?.block_on(async {
         let store = record::open(&record::store_spec(args.store.store.as_deref(), None)).await?;
         let state = record::load(&store, args.run.as_deref()).await?;
@@ -400,9 +398,9 @@ pub fn decide(args: RunRefArgs) -> Result<u8, Failure> {
         if args.json {
             print_json(&json!({ "run_id": state.run_id, "verdict": report.verdict, "reasons": report.reasons }))?;
         } else {
-            print!("{}", term::summary(&report, Style::detect(), usize::MAX));
+            out!("{}", term::summary(&report, Style::stdout(), usize::MAX));
         }
-        Ok(crate::run_cmd::exit_code(report.verdict))
+        Ok(exit::verdict_code(report.verdict, fail_on))
     })
 }
 
@@ -417,9 +415,9 @@ pub fn audit(args: RunRefArgs) -> Result<u8, Failure> {
         if args.json {
             print_json(&json!({ "run_id": run_id, "events": audit.events, "ok": audit.ok, "first_bad": audit.first_bad, "problem": audit.problem }))?;
         } else if audit.ok {
-            println!("run {run_id}: {} events, audit chain intact", audit.events);
+            outln!("run {run_id}: {} events, audit chain intact", audit.events);
         } else {
-            println!(
+            outln!(
                 "run {}: AUDIT FAILED — {}",
                 printable(&run_id),
                 printable(&audit.problem.clone().unwrap_or_else(|| "the chain does not verify".into()))
@@ -452,11 +450,14 @@ pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
                 .collect();
             print_json(&rows)?;
         } else if runs.is_empty() {
-            println!("no runs recorded yet");
+            outln!("no runs recorded yet");
         } else {
-            println!(
+            outln!(
                 "{:<7} {:<20} {:<17} {:>9}  checklist",
-                "run", "started", "verdict", "duration"
+                "run",
+                "started",
+                "verdict",
+                "duration"
             );
             for r in &runs {
                 let row = format!(
@@ -468,7 +469,7 @@ pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
                     r.checklist,
                     r.profile
                 );
-                println!("{}", printable(&row));
+                outln!("{}", printable(&row));
             }
         }
         Ok(exit::OK)
@@ -497,7 +498,7 @@ pub fn compare(args: CompareArgs) -> Result<u8, Failure> {
         if args.json {
             print_json(&rows)?;
         } else {
-            print!("{}", printable(&crate::compare::render(&a, &b, &rows)));
+            out!("{}", printable(&crate::compare::render(&a, &b, &rows)));
         }
         Ok(exit::OK)
     })
