@@ -94,6 +94,23 @@ pub enum Command {
         after_help = "Examples:\n  greenlight load http://127.0.0.1:8080/health --vus 64 --duration 30s --threshold 'p(95)<300' --threshold 'rate<0.05'\n  greenlight load http://127.0.0.1:8080/health --rate 500/s --duration 1m --json load.json"
     )]
     Load(crate::load_cmd::LoadArgs),
+    /// Write a commented profile skeleton (TOML) from the hosts, variables,
+    /// services and sign-off roles a checklist uses. Never overwrites
+    /// without --force.
+    #[command(
+        after_help = "Example:\n  greenlight init RELEASE.md -o staging.toml && $EDITOR staging.toml && greenlight plan RELEASE.md --env staging.toml"
+    )]
+    Init(crate::init_cmd::InitArgs),
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
+    #[command(
+        after_help = "Examples:\n  greenlight completions bash > ~/.local/share/bash-completion/completions/greenlight\n  greenlight completions zsh > \"${fpath[1]}/_greenlight\"\n  greenlight completions fish > ~/.config/fish/completions/greenlight.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `greenlight man | man -l -`.
+    Man,
 }
 
 #[derive(Args, Debug)]
@@ -276,6 +293,24 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Compare(args) => crate::runs_cmd::compare(args),
         Command::Write(args) => crate::runs_cmd::write(args.run.as_deref(), &args.store),
         Command::Load(args) => crate::load_cmd::run(args),
+        Command::Init(args) => crate::init_cmd::run(args),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "greenlight",
+                &mut out,
+            );
+            print_out(&String::from_utf8_lossy(&out))
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut out)
+                .map_err(Failure::internal)?;
+            print_out(&String::from_utf8_lossy(&out))
+        }
     }
 }
 

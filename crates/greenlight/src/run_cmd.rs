@@ -18,6 +18,12 @@ pub struct ProfileArgs {
     /// The environment profile (TOML): hosts, variables, services, allowed classes.
     #[arg(long = "env", value_name = "PROFILE.toml")]
     pub env: Option<PathBuf>,
+    /// Variables from a file: KEY=VALUE lines or TOML. They override the
+    /// profile; --set overrides them. Values are redacted when marked
+    /// (`secret KEY=…`, `{ value = …, secret = true }`) or when the name
+    /// looks secret (…_TOKEN, …_PASSWORD, …_KEY).
+    #[arg(long = "vars-file", value_name = "FILE")]
+    pub vars_file: Option<PathBuf>,
     /// Set a variable, overriding the profile. Repeatable.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
@@ -55,6 +61,14 @@ pub fn load_profile(args: &ProfileArgs) -> Result<Profile, Failure> {
         Some(path) => Profile::load(path, &env).map_err(|e| Failure::config(e.to_string()))?,
         None => Profile::default(),
     };
+    if let Some(path) = &args.vars_file {
+        for var in crate::vars_file::load(path)? {
+            profile.set_var(&var.name, &var.value);
+            if let Some(v) = profile.vars.get_mut(&var.name) {
+                v.secret |= var.secret;
+            }
+        }
+    }
     for s in &args.set {
         let (name, value) = s
             .split_once('=')

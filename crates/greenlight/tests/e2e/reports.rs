@@ -50,7 +50,12 @@ fn demo_runs_on_embedded_defaults_and_writes_every_report() {
     let xml = std::fs::read_to_string(&junit).unwrap();
     let junit = parse_junit(&xml);
     let counts = &report["counts"];
-    let total: u64 = counts.as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    let total: u64 = counts
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
     let signoffs = report["signoffs"].as_array().unwrap().len() as u64;
     assert_eq!(junit.cases.len() as u64, total + signoffs, "{xml}");
     // The run was recorded: `status` shows it again from the store.
@@ -292,7 +297,12 @@ fn parse_junit(xml: &str) -> Junit {
         }
     }
     for ((name, n), d) in suites.iter().zip(&declared) {
-        let of = |o: &str| cases.iter().filter(|c| &c.suite == name && c.outcome == o).count();
+        let of = |o: &str| {
+            cases
+                .iter()
+                .filter(|c| &c.suite == name && c.outcome == o)
+                .count()
+        };
         assert_eq!(
             [*n, of("failure"), of("error"), of("skipped")],
             *d,
@@ -333,19 +343,28 @@ fn junit_is_phases_and_phase_paths() {
     };
     let port = case("Port answers");
     assert_eq!(port.classname, "Pre-flight / Service");
-    assert_eq!((port.outcome.as_str(), port.kind.as_str()), ("failure", "failed"));
+    assert_eq!(
+        (port.outcome.as_str(), port.kind.as_str()),
+        ("failure", "failed")
+    );
     let notes = case("Release notes reviewed");
     assert_eq!(notes.outcome, "skipped");
     assert!(notes.message.starts_with("manual: "), "{notes:?}");
     let token = case("Needs a token");
-    assert_eq!((token.outcome.as_str(), token.kind.as_str()), ("error", "blocked"));
+    assert_eq!(
+        (token.outcome.as_str(), token.kind.as_str()),
+        ("error", "blocked")
+    );
     assert!(token.message.contains("MISSING_TOKEN"), "{token:?}");
     let tag = case("Tag pushed");
     assert_eq!(tag.classname, "Deploy");
     assert_eq!(tag.outcome, "skipped");
     assert!(tag.message.starts_with("not run: "), "{tag:?}");
     let qa = case("QA Lead");
-    assert_eq!((qa.suite.as_str(), qa.outcome.as_str()), ("Sign-offs", "skipped"));
+    assert_eq!(
+        (qa.suite.as_str(), qa.outcome.as_str()),
+        ("Sign-offs", "skipped")
+    );
     // Times and durations are the only parts that change between runs.
     let stable = normalise_times(&xml).replace(dir.to_str().unwrap(), "DIR");
     insta::assert_snapshot!("junit_phases", stable);
