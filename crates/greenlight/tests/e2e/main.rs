@@ -2,6 +2,7 @@
 
 mod support;
 
+mod cli_conventions;
 mod corpus_live;
 mod corpus_sandbox;
 mod corpus_targets;

@@ -243,7 +243,11 @@ fn parse_junit(xml: &str) -> Junit {
         e.attributes()
             .map(|a| a.unwrap())
             .find(|a| a.key.as_ref() == name.as_bytes())
-            .map(|a| a.unescape_value().unwrap().into_owned())
+            .map(|a| {
+                a.normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                    .unwrap()
+                    .into_owned()
+            })
             .unwrap_or_default()
     };
     loop {
