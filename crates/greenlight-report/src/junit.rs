@@ -55,7 +55,8 @@ pub fn render(report: &RunReport, redactor: &Redactor) -> String {
                 st.set_message(redactor.redact(&format!("sign-off missing: {}", s.role)));
                 st
             };
-            let mut case = TestCase::new(redactor.redact(&format!("L{} {}", s.line, s.role)), status);
+            let mut case =
+                TestCase::new(redactor.redact(&format!("L{} {}", s.line, s.role)), status);
             case.set_classname(SIGNOFFS);
             suite.add_test_case(case);
         }
