@@ -171,7 +171,14 @@ pub fn run(args: LoadArgs) -> Result<u8, Failure> {
         live.abort();
         report
     });
-    let report = report.map_err(|e| Failure::usage(e.to_string()))?;
+    let report = report.map_err(|e| {
+        use greenlight_load::LoadError as E;
+        match e {
+            E::InvalidConfig(_) | E::MissingEnv(_) => Failure::usage(e.to_string()),
+            E::Resolve { .. } => Failure::io(e.to_string()),
+            E::Runtime(_) | E::Worker(_) => Failure::internal(e),
+        }
+    })?;
     crate::out!(
         "{}",
         crate::term::printable(&greenlight_load::summary::render_text(&report))
