@@ -36,7 +36,7 @@ pub struct ProfileArgs {
 /// Options of `run` only.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct OutputArgs {
-    /// Write the JSON report (schema greenlight.run/v1) here.
+    /// Write the JSON report (schema greenlight.run/v1) here (`-`: stdout).
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
     /// Write a JUnit XML report here (one testsuite per phase, one testcase per item).
@@ -652,7 +652,17 @@ pub fn finish(
     style: Style,
 ) -> Result<u8, Failure> {
     let redactor = Redactor::new(profile.secrets());
-    let write = |path: &Path, text: String| crate::cli::write_atomically(path, text.as_bytes());
+    // `-` is stdout: the report is then the command's output, and the
+    // summary moves to stderr so the two never mix.
+    let dash = |p: &Option<PathBuf>| p.as_deref() == Some(Path::new("-"));
+    let report_on_stdout = dash(&outputs.json) || dash(&outputs.junit) || dash(&outputs.markdown);
+    let write = |path: &Path, text: String| {
+        if path == Path::new("-") {
+            term::out(&text).map_err(|e| Failure::io(format!("cannot write output: {e}")))
+        } else {
+            crate::cli::write_atomically(path, text.as_bytes())
+        }
+    };
     if let Some(p) = &outputs.json {
         write(p, greenlight_report::json::render(report, &redactor))?;
     }
@@ -661,15 +671,20 @@ pub fn finish(
     }
     if let Some(p) = &outputs.markdown {
         let text = greenlight_report::markdown::render(report, &redactor);
-        if markdown_appends(p, outputs.append) {
+        if p != Path::new("-") && markdown_appends(p, outputs.append) {
             append_to(p, &text)?;
         } else {
             write(p, text)?;
         }
     }
-    // The verdict is the command's output: stdout, so `| tee log` keeps it.
-    term::out(&redactor.redact(&term::summary(report, Style::stdout(), 12)))
-        .map_err(|e| Failure::io(format!("cannot write output: {e}")))?;
+    // The verdict is the command's output: stdout, so `| tee log` keeps it
+    // (stderr when a report is written to stdout).
+    if report_on_stdout {
+        eprint!("{}", redactor.redact(&term::summary(report, style, 12)));
+    } else {
+        term::out(&redactor.redact(&term::summary(report, Style::stdout(), 12)))
+            .map_err(|e| Failure::io(format!("cannot write output: {e}")))?;
+    }
     let mut hints = Vec::new();
     for (flag, path) in [
         ("json", &outputs.json),

@@ -159,6 +159,22 @@ fn verdict_goes_to_stdout_live_view_to_stderr_and_quiet_silences_it() {
     );
     assert_eq!(stderr(&quiet), "", "--quiet leaves stderr empty");
     assert!(stdout(&quiet).contains("GO  1 passed"));
+    // A report written to stdout (`--json -`) is the output; the verdict
+    // moves to stderr so the JSON stays parseable.
+    let json = gl(
+        &[
+            "run",
+            doc.to_str().unwrap(),
+            "--no-store",
+            "-q",
+            "--json",
+            "-",
+        ],
+        &[],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["verdict"], "GO");
+    assert!(stderr(&json).contains("GO  1 passed"), "{}", stderr(&json));
     // -v shows passed checks too.
     let verbose = gl(&["-v", "run", doc.to_str().unwrap(), "--no-store"], &[]);
     assert!(
