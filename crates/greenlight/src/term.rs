@@ -505,11 +505,12 @@ impl<'a> Live<'a> {
         }
         let item = &self.plan.items[c.item];
         let width = width();
+        let lead = 7 + item.line.to_string().len();
         let text = format!(
             "    {} L{} {}",
             self.style.red("✗"),
             item.line,
-            self.shown(&item.text)
+            wrap(&self.shown(&item.text), lead, lead, width)
         );
         self.emit(text);
         let summary = wrap(&self.shown(&result.evidence.summary), 8, 8, width);
@@ -524,7 +525,8 @@ impl<'a> Live<'a> {
         }
         if let Some(x) = &result.evidence.excerpt {
             let one: String = x.split_whitespace().collect::<Vec<_>>().join(" ");
-            let short: String = one.chars().take(160).collect();
+            // One line at the terminal's width: `        body: ` is 14 columns.
+            let short: String = one.chars().take(width.saturating_sub(14).max(40)).collect();
             let text = format!(
                 "        {}",
                 self.style.dim(&format!("body: {}", self.shown(&short)))
@@ -637,11 +639,29 @@ pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
             parts.push(format!("{n} {label}"));
         }
     }
-    out.push_str(&format!(
-        "{}  {}\n",
-        style.bold(&painted),
-        parts.join(" · ")
-    ));
+    // The counts wrap too, between counts, under the first one.
+    let lead = verdict.chars().count() + 2;
+    let mut counts = String::new();
+    let mut used = lead;
+    for (i, part) in parts.iter().enumerate() {
+        let piece = if i + 1 < parts.len() {
+            format!("{part} ·")
+        } else {
+            part.clone()
+        };
+        let len = piece.chars().count();
+        if i > 0 && used + 1 + len > width {
+            counts.push('\n');
+            counts.push_str(&" ".repeat(lead));
+            used = lead;
+        } else if i > 0 {
+            counts.push(' ');
+            used += 1;
+        }
+        counts.push_str(&piece);
+        used += len;
+    }
+    out.push_str(&format!("{}  {counts}\n", style.bold(&painted)));
     if report.interrupted {
         out.push_str(
             &style.yellow("  interrupted: checks that had not started are reported as not run\n"),
