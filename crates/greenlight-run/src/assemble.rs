@@ -156,6 +156,7 @@ pub fn report_with(
                 note,
                 steps,
                 waiver,
+                counted: false,
             }
         })
         .collect();
@@ -221,23 +222,16 @@ pub fn report_with(
         })
         .collect();
     let (verdict, reasons) = verdict::decide(&items, &reports, &signoffs);
-    let mut counts = Counts::default();
-    for (item, r) in items.iter().zip(&reports) {
-        if *r || item.status == Status::Skipped {
-            counts.add(item.status);
-        }
+    for (item, r) in items.iter_mut().zip(&reports) {
+        item.counted = *r || item.status == Status::Skipped;
     }
+    let counts = Counts::of(&items);
     let phases = plan
         .phases
         .iter()
         .enumerate()
         .map(|(p, phase)| {
-            let mut c = Counts::default();
-            for &i in &phase.items {
-                if reports[i] || items[i].status == Status::Skipped {
-                    c.add(items[i].status);
-                }
-            }
+            let c = Counts::of(phase.items.iter().map(|&i| &items[i]));
             PhaseResult {
                 id: phase.id.clone(),
                 line: phase.line,

@@ -24,6 +24,10 @@ pub enum Event {
     PhaseStarted {
         phase: usize,
     },
+    /// A check has started (a live view names the step running now).
+    CheckStarted {
+        check: usize,
+    },
     CheckFinished {
         check: usize,
         result: Box<StepResult>,
@@ -151,6 +155,7 @@ impl Executor {
                     let result = if cancelled {
                         me.not_started(&check, "the run was interrupted before this check started")
                     } else {
+                        let _ = events.send(Event::CheckStarted { check: check.index });
                         me.run_check(&check, &captures).await
                     };
                     drop(permit);

@@ -118,6 +118,11 @@ pub struct ItemResult {
     /// The waiver recorded for the item, in force or not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waiver: Option<WaiverInfo>,
+    /// Whether the item is one of the report's counts (see
+    /// [`Counts::of`]): groups speak through their children and sign-off
+    /// items through the sign-off slots, so neither is counted.
+    #[serde(skip)]
+    pub counted: bool,
 }
 
 /// A waiver as reports show it.
@@ -202,6 +207,17 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// The one count model: every counted item ([`ItemResult::counted`])
+    /// by its status. The run summary, `status`, the JSON, JUnit and
+    /// Markdown reports all count with this.
+    pub fn of<'a>(items: impl IntoIterator<Item = &'a ItemResult>) -> Counts {
+        let mut c = Counts::default();
+        for item in items.into_iter().filter(|i| i.counted) {
+            c.add(item.status);
+        }
+        c
+    }
+
     pub fn add(&mut self, s: Status) {
         match s {
             Status::Passed => self.passed += 1,

@@ -174,6 +174,7 @@ mod tests {
             note: String::new(),
             steps: vec![],
             waiver: None,
+            counted: true,
         }
     }
 

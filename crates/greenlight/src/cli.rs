@@ -16,6 +16,12 @@ team wrote it. `inspect` shows what it understood; `mark` ticks boxes without to
     after_help = exit::HELP
 )]
 pub struct Cli {
+    /// Show more: every check as it finishes, every reason in the summary.
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// No live view on stderr: only the verdict and reports (and errors).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -70,7 +76,7 @@ pub enum Command {
     /// Sign a run off in one of the document's sign-off roles.
     Signoff(crate::runs_cmd::SignoffArgs),
     /// Print a run's verdict with all its reasons; exits like `run`.
-    Decide(crate::runs_cmd::RunRefArgs),
+    Decide(DecideArgs),
     /// Re-run only what a killed or interrupted run had not finished.
     Resume(ResumeArgs),
     /// Verify a run's audit chain and name the first altered event.
@@ -88,6 +94,23 @@ pub enum Command {
         after_help = "Examples:\n  greenlight load http://127.0.0.1:8080/health --vus 64 --duration 30s --threshold 'p(95)<300' --threshold 'rate<0.05'\n  greenlight load http://127.0.0.1:8080/health --rate 500/s --duration 1m --json load.json"
     )]
     Load(crate::load_cmd::LoadArgs),
+    /// Write a commented profile skeleton (TOML) from the hosts, variables,
+    /// services and sign-off roles a checklist uses. Never overwrites
+    /// without --force.
+    #[command(
+        after_help = "Example:\n  greenlight init RELEASE.md -o staging.toml && $EDITOR staging.toml && greenlight plan RELEASE.md --env staging.toml"
+    )]
+    Init(crate::init_cmd::InitArgs),
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
+    #[command(
+        after_help = "Examples:\n  greenlight completions bash > ~/.local/share/bash-completion/completions/greenlight\n  greenlight completions zsh > \"${fpath[1]}/_greenlight\"\n  greenlight completions fish > ~/.config/fish/completions/greenlight.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `greenlight man | man -l -`.
+    Man,
 }
 
 #[derive(Args, Debug)]
@@ -105,6 +128,15 @@ pub struct ResumeArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct DecideArgs {
+    #[command(flatten)]
+    pub run: crate::runs_cmd::RunRefArgs,
+    /// The lowest verdict that fails: no_go, pending (default) or warn.
+    #[arg(long, value_name = "LEVEL", value_enum, default_value_t = exit::FailOn::Pending)]
+    pub fail_on: exit::FailOn,
+}
+
+#[derive(Args, Debug)]
 pub struct WriteArgs {
     pub run: Option<String>,
     #[command(flatten)]
@@ -117,13 +149,10 @@ Examples:
   greenlight run STAGING.md --env staging.toml --set TOKEN=$(cat token) --json report.json --junit junit.xml
   greenlight run STAGING.md --env staging.toml --allow mutating --markdown $GITHUB_STEP_SUMMARY
   greenlight run PERF.md --env staging.toml --allow load     # k6 blocks and ab/wrk/hey/oha lines run natively
+  greenlight run STAGING.md --env staging.toml --fail-on no_go --quiet | tee verdict.txt
 
-Exit codes:
-  0  GO or GO_WITH_WARNINGS
-  1  NO_GO: a required item failed
-  2  usage or configuration error
-  3  PENDING: nothing failed, but people still owe items, sign-offs or reviews
-  4  the checklist file could not be read";
+The verdict and summary go to stdout; the live view goes to stderr (--quiet turns it off).
+See `greenlight --help` for the exit codes and how --fail-on maps verdicts to them.";
 
 #[derive(Args, Debug)]
 pub struct PlanArgs {
@@ -302,6 +331,13 @@ pub fn run(mut cli: Cli) -> Result<u8, Failure> {
         Command::Resume(a) => defaults(None, Some(&mut a.profile))?,
         _ => {}
     }
+    crate::term::set_verbosity(if cli.quiet {
+        crate::term::Verbosity::Quiet
+    } else if cli.verbose {
+        crate::term::Verbosity::Verbose
+    } else {
+        crate::term::Verbosity::Normal
+    });
     match cli.command {
         Command::Inspect(args) => inspect(args),
         Command::Mark(args) => mark(args),
@@ -314,13 +350,31 @@ pub fn run(mut cli: Cli) -> Result<u8, Failure> {
         Command::Uncheck(args) => crate::runs_cmd::check(args, false),
         Command::Waive(args) => crate::runs_cmd::waive(args),
         Command::Signoff(args) => crate::runs_cmd::signoff(args),
-        Command::Decide(args) => crate::runs_cmd::decide(args),
+        Command::Decide(args) => crate::runs_cmd::decide(args.run, args.fail_on),
         Command::Resume(args) => crate::run_cmd::resume(args),
         Command::Audit(args) => crate::runs_cmd::audit(args),
         Command::History(args) => crate::runs_cmd::history(args),
         Command::Compare(args) => crate::runs_cmd::compare(args),
         Command::Write(args) => crate::runs_cmd::write(args.run.as_deref(), &args.store),
         Command::Load(args) => crate::load_cmd::run(args),
+        Command::Init(args) => crate::init_cmd::run(args),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "greenlight",
+                &mut out,
+            );
+            print_out(&String::from_utf8_lossy(&out))
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut out)
+                .map_err(Failure::internal)?;
+            print_out(&String::from_utf8_lossy(&out))
+        }
     }
 }
 
@@ -345,7 +399,7 @@ fn plan(args: PlanArgs) -> Result<u8, Failure> {
 fn run_checklist(args: RunArgs) -> Result<u8, Failure> {
     let (_, list) = args.input.load()?;
     let profile = crate::run_cmd::load_profile(&args.profile)?;
-    if args.profile.env.is_none() {
+    if args.profile.env.is_none() && crate::term::verbosity() != crate::term::Verbosity::Quiet {
         eprintln!(
             "note: no --env profile given: hosts are used as written and only read checks run"
         );
@@ -484,10 +538,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.greenlight-tmp-{}", std::process::id()));
-    let fail = |e: std::io::Error| Failure {
-        code: exit::INPUT,
-        message: format!("{}: cannot write: {e}", path.display()),
-    };
+    let fail = |e: std::io::Error| Failure::io(format!("{}: cannot write: {e}", path.display()));
     std::fs::write(&tmp, bytes).map_err(fail)?;
     if let Ok(meta) = std::fs::metadata(path) {
         let _ = std::fs::set_permissions(&tmp, meta.permissions());
@@ -508,10 +559,7 @@ fn print_out(text: &str) -> Result<u8, Failure> {
         Ok(()) => Ok(exit::OK),
         // A closed pipe (`| head`) is not an error worth a message.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
-        Err(e) => Err(Failure {
-            code: exit::INPUT,
-            message: format!("cannot write output: {e}"),
-        }),
+        Err(e) => Err(Failure::io(format!("cannot write output: {e}"))),
     }
 }
 
@@ -527,17 +575,11 @@ fn print_json(
         Ok(()) => Ok(exit::OK),
         // A closed pipe (`| head`) is not an error worth a message.
         Err(e) if e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe) => Ok(exit::OK),
-        Err(e) if e.is_io() => Err(Failure {
-            code: exit::INPUT,
-            message: format!("cannot write output: {e}"),
-        }),
+        Err(e) if e.is_io() => Err(Failure::io(format!("cannot write output: {e}"))),
         Err(e) => Err(internal(e)),
     }
 }
 
 fn internal(e: impl std::fmt::Display) -> Failure {
-    Failure {
-        code: exit::USAGE,
-        message: format!("internal error: {e}"),
-    }
+    Failure::internal(e)
 }

@@ -11,15 +11,11 @@ pub const CHECKLIST: &str = include_str!("../../../examples/demo-checklist.md");
 const CHECKLIST_NAME: &str = "examples/demo-checklist.md (built in)";
 
 pub fn run(args: DemoArgs) -> Result<u8, Failure> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::usage(format!("cannot start the runtime: {e}")))?;
+    let runtime = crate::exit::runtime()?;
     runtime.block_on(async move {
         let fixture = greenlight_fixture::start(greenlight_fixture::FixtureConfig::default())
             .await
-            .map_err(|e| Failure::usage(format!("cannot start the demo service: {e}")))?;
+            .map_err(|e| Failure::io(format!("cannot start the demo service: {e}")))?;
         let mut profile = demo_profile(&fixture.base_url(), fixture.tokens());
         for a in &args.allow {
             profile.allow_word(a).map_err(Failure::usage)?;
@@ -42,7 +38,7 @@ pub fn run(args: DemoArgs) -> Result<u8, Failure> {
             store
                 .append(vec![crate::record::started(&run_id, &actor, &plan, CHECKLIST_NAME, &profile)])
                 .await
-                .map_err(|e| Failure::usage(format!("cannot record the run in {spec}: {e}")))?;
+                .map_err(|e| Failure::io(format!("cannot record the run in {spec}: {e}")))?;
             eprintln!("recording to {spec} (see it again with `greenlight status`)");
             Some(run_cmd::Recording {
                 store: std::sync::Arc::new(store),

@@ -152,11 +152,7 @@ pub fn run(args: LoadArgs) -> Result<u8, Failure> {
         );
         eprintln!("no --threshold given: applying the default {metric}: {expr}");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::usage(format!("cannot start the runtime: {e}")))?;
+    let runtime = exit::runtime_with(1)?;
     let report = runtime.block_on(async move {
         let (tx, mut rx) = tokio::sync::watch::channel(greenlight_load::Snapshot::default());
         let live = tokio::spawn(async move {
@@ -175,8 +171,15 @@ pub fn run(args: LoadArgs) -> Result<u8, Failure> {
         live.abort();
         report
     });
-    let report = report.map_err(|e| Failure::usage(e.to_string()))?;
-    print!(
+    let report = report.map_err(|e| {
+        use greenlight_load::LoadError as E;
+        match e {
+            E::InvalidConfig(_) | E::MissingEnv(_) => Failure::usage(e.to_string()),
+            E::Resolve { .. } => Failure::io(e.to_string()),
+            E::Runtime(_) | E::Worker(_) => Failure::internal(e),
+        }
+    })?;
+    crate::out!(
         "{}",
         crate::term::printable(&greenlight_load::summary::render_text(&report))
     );

@@ -19,9 +19,9 @@ fn main() -> ExitCode {
         Err(failure) => {
             eprintln!(
                 "greenlight: error: {}",
-                greenlight::term::printable(&failure.message)
+                greenlight::term::printable(&failure.to_string())
             );
-            ExitCode::from(failure.code)
+            ExitCode::from(failure.code())
         }
     }
 }

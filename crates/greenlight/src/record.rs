@@ -73,9 +73,7 @@ pub fn config() -> Result<Option<greenlight_run::workspace::Config>, Failure> {
 }
 
 pub async fn open(spec: &str) -> Result<Store, Failure> {
-    Store::open(spec)
-        .await
-        .map_err(|e| Failure::usage(e.to_string()))
+    Store::open(spec).await.map_err(Failure::from)
 }
 
 /// The actor recorded when nobody can be named: it says why, so an event
@@ -222,10 +220,7 @@ pub async fn verify_chain(
     store: &Store,
     run_id: &str,
 ) -> Result<(AuditReport, ChainFinding), Failure> {
-    let audit = store
-        .verify(run_id)
-        .await
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    let audit = store.verify(run_id).await.map_err(Failure::from)?;
     let finding = if !audit.ok {
         ChainFinding::Broken(format!(
             "audit chain broken: {} (`greenlight audit {run_id}`)",
@@ -387,10 +382,7 @@ pub async fn release_acts(
     release: &str,
     own: Option<&[Event]>,
 ) -> Result<(Vec<Act>, usize), Failure> {
-    let runs = store
-        .release_runs(release)
-        .await
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    let runs = store.release_runs(release).await.map_err(Failure::from)?;
     let mut acts = Vec::new();
     let mut earlier = 0;
     for r in &runs {
@@ -398,19 +390,13 @@ pub async fn release_acts(
             break;
         }
         earlier += 1;
-        let events = store
-            .events(&r.run_id)
-            .await
-            .map_err(|e| Failure::usage(e.to_string()))?;
+        let events = store.events(&r.run_id).await.map_err(Failure::from)?;
         acts.extend(events.iter().filter_map(act_of));
     }
     match own {
         Some(events) => acts.extend(events.iter().filter_map(act_of)),
         None => {
-            let events = store
-                .events(run_id)
-                .await
-                .map_err(|e| Failure::usage(e.to_string()))?;
+            let events = store.events(run_id).await.map_err(Failure::from)?;
             acts.extend(events.iter().filter_map(act_of));
         }
     }
@@ -604,22 +590,16 @@ fn elapsed_between(a: &str, b: &str) -> Duration {
 /// Reads and folds a run.
 pub async fn load(store: &Store, run: Option<&str>) -> Result<RunState, Failure> {
     let run_id = match run {
-        Some(prefix) => store
-            .resolve_run(prefix)
-            .await
-            .map_err(|e| Failure::usage(e.to_string()))?,
+        Some(prefix) => store.resolve_run(prefix).await.map_err(Failure::from)?,
         None => store
             .latest_run()
             .await
-            .map_err(|e| Failure::usage(e.to_string()))?
+            .map_err(Failure::from)?
             .ok_or_else(|| {
                 Failure::usage("the store has no runs yet: start one with `greenlight run`")
             })?,
     };
-    let events = store
-        .events(&run_id)
-        .await
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    let events = store.events(&run_id).await.map_err(Failure::from)?;
     let mut state = RunState::from_events(&run_id, &events)?;
     if !state.release.is_empty() {
         let (acts, earlier) = release_acts(store, &run_id, &state.release, Some(&events)).await?;

@@ -18,6 +18,12 @@ pub struct ProfileArgs {
     /// The environment profile (TOML): hosts, variables, services, allowed classes.
     #[arg(long = "env", value_name = "PROFILE.toml")]
     pub env: Option<PathBuf>,
+    /// Variables from a file: KEY=VALUE lines or TOML. They override the
+    /// profile; --set overrides them. Values are redacted when marked
+    /// (`secret KEY=…`, `{ value = …, secret = true }`) or when the name
+    /// looks secret (…_TOKEN, …_PASSWORD, …_KEY).
+    #[arg(long = "vars-file", value_name = "FILE")]
+    pub vars_file: Option<PathBuf>,
     /// Set a variable, overriding the profile. Repeatable.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
@@ -30,23 +36,39 @@ pub struct ProfileArgs {
 /// Options of `run` only.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct OutputArgs {
-    /// Write the JSON report (schema greenlight.run/v1) here.
+    /// Write the JSON report (schema greenlight.run/v1) here (`-`: stdout).
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
     /// Write a JUnit XML report here (one testsuite per phase, one testcase per item).
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
     /// Write a Markdown summary here (for a CI step summary or a PR comment).
+    /// Appends when PATH is $GITHUB_STEP_SUMMARY, or with --append.
     #[arg(long, value_name = "PATH")]
     pub markdown: Option<PathBuf>,
+    /// Append the Markdown summary to PATH instead of replacing it.
+    #[arg(long, requires = "markdown")]
+    pub append: bool,
+    /// The lowest verdict that fails: no_go, pending (default) or warn.
+    /// See the exit-code table in `greenlight --help`.
+    #[arg(long, value_name = "LEVEL", value_enum, default_value_t = exit::FailOn::Pending)]
+    pub fail_on: exit::FailOn,
 }
 
 pub fn load_profile(args: &ProfileArgs) -> Result<Profile, Failure> {
     let env = |name: &str| std::env::var(name).ok();
     let mut profile = match &args.env {
-        Some(path) => Profile::load(path, &env).map_err(|e| Failure::usage(e.to_string()))?,
+        Some(path) => Profile::load(path, &env).map_err(|e| Failure::config(e.to_string()))?,
         None => Profile::default(),
     };
+    if let Some(path) = &args.vars_file {
+        for var in crate::vars_file::load(path)? {
+            profile.set_var(&var.name, &var.value);
+            if let Some(v) = profile.vars.get_mut(&var.name) {
+                v.secret |= var.secret;
+            }
+        }
+    }
     for s in &args.set {
         let (name, value) = s
             .split_once('=')
@@ -202,11 +224,7 @@ pub fn execute(
     style: Style,
     run_id: &str,
 ) -> Result<RunReport, Failure> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::usage(format!("cannot start the runtime: {e}")))?;
+    let runtime = exit::runtime()?;
     runtime.block_on(execute_async(plan, profile, style, run_id, None, None))
 }
 
@@ -244,7 +262,7 @@ pub async fn last_go_latencies(
     let runs = store
         .runs(Some(checklist))
         .await
-        .map_err(|e| Failure::usage(e.to_string()))?;
+        .map_err(|e| Failure::io(e.to_string()))?;
     let Some(run) = runs.iter().find(|r| {
         r.run_id != except && matches!(r.verdict.as_deref(), Some("GO" | "GO_WITH_WARNINGS"))
     }) else {
@@ -276,10 +294,10 @@ pub async fn execute_async(
     let extra_roots = match &profile.ca_file {
         Some(path) => {
             let pem = std::fs::read(path).map_err(|e| {
-                Failure::usage(format!("{}: cannot read CA file: {e}", path.display()))
+                Failure::config(format!("{}: cannot read CA file: {e}", path.display()))
             })?;
             greenlight_probe::parse_pem_certificates(&pem)
-                .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?
+                .map_err(|e| Failure::config(format!("{}: {e}", path.display())))?
         }
         None => Vec::new(),
     };
@@ -340,18 +358,24 @@ pub async fn execute_async(
     let consumer_id = run_id.to_string();
     let store = recording.map(|r| (r.store.clone(), r.actor.clone()));
     let consumer = tokio::spawn(async move {
-        let mut live = Live {
-            plan: &consumer_plan,
-            style,
-            out: Box::new(std::io::stderr()),
-            redactor: live_redactor,
-        };
+        let mut live = Live::new(&consumer_plan, style, live_redactor);
         live.header(env!("CARGO_PKG_VERSION"), &consumer_id);
+        let mut ticks = tokio::time::interval(Duration::from_millis(100));
         let mut seen: Vec<Option<StepResult>> = vec![None; consumer_plan.checks.len()];
         let mut elapsed = vec![Duration::ZERO; consumer_plan.phases.len()];
         let mut pending: Vec<greenlight_store::NewEvent> = Vec::new();
         let mut store_error: Option<String> = None;
-        while let Some(first) = rx.recv().await {
+        loop {
+            let first = tokio::select! {
+                event = rx.recv() => match event {
+                    Some(event) => event,
+                    None => break,
+                },
+                _ = ticks.tick() => {
+                    live.tick();
+                    continue;
+                }
+            };
             // Everything that has arrived meanwhile is recorded in one
             // transaction; a result is never held back waiting for more.
             let mut batch = vec![first];
@@ -361,6 +385,7 @@ pub async fn execute_async(
             for event in batch {
                 match event {
                     Event::PhaseStarted { phase } => live.phase_started(phase),
+                    Event::CheckStarted { check } => live.check_started(check),
                     Event::LoadProgress { check, snapshot } => live.load_progress(check, &snapshot),
                     Event::CheckFinished { check, result } => {
                         live.check_finished(check, &result);
@@ -399,6 +424,7 @@ pub async fn execute_async(
                 }
             }
         }
+        live.close();
         (elapsed, pending, store_error)
     });
     let mut results = match done {
@@ -413,7 +439,7 @@ pub async fn execute_async(
     }
     let (phase_elapsed, mut unrecorded, store_error) = consumer
         .await
-        .map_err(|e| Failure::usage(format!("the live view stopped: {e}")))?;
+        .map_err(|e| Failure::internal(format!("the live view stopped: {e}")))?;
     ctrl_c.abort();
     let facts = RunFacts {
         run_id: Some(run_id.to_string()),
@@ -513,11 +539,7 @@ pub fn run_recorded(
     options: &RunOptions<'_>,
 ) -> Result<RunReport, Failure> {
     use greenlight_run::release;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::usage(format!("cannot start the runtime: {e}")))?;
+    let runtime = exit::runtime()?;
     runtime.block_on(async {
         let Some(spec) = store_spec else {
             if !options.selection.is_all() {
@@ -537,10 +559,7 @@ pub fn run_recorded(
             Some(_) => last_go_latencies(&store, &plan.checklist, run_id).await?,
             None => None,
         };
-        let earlier_runs = store
-            .release_runs(&release)
-            .await
-            .map_err(|e| Failure::usage(e.to_string()))?;
+        let earlier_runs = store.release_runs(&release).await.map_err(Failure::from)?;
         let partial = if options.selection.is_all() {
             None
         } else {
@@ -597,7 +616,7 @@ pub fn run_recorded(
         store
             .append(first)
             .await
-            .map_err(|e| Failure::usage(format!("cannot record the run in {spec}: {e}")))?;
+            .map_err(|e| Failure::io(format!("cannot record the run in {spec}: {e}")))?;
         let (mut acts, earlier) =
             crate::record::release_acts(&store, run_id, &release, None).await?;
         if let Some(list) = options.list {
@@ -626,10 +645,7 @@ pub fn run_recorded(
                         )
                     })
                     .collect();
-                let stored = store
-                    .append(events)
-                    .await
-                    .map_err(|e| Failure::usage(e.to_string()))?;
+                let stored = store.append(events).await.map_err(Failure::from)?;
                 acts.extend(stored.iter().filter_map(crate::record::act_of));
                 let ticked = ticks.iter().filter(|t| t.checked).count();
                 eprintln!(
@@ -684,11 +700,7 @@ pub fn run_recorded(
 pub fn resume(args: crate::cli::ResumeArgs) -> Result<u8, Failure> {
     let profile = load_profile(&args.profile)?;
     let style = Style::detect();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::usage(format!("cannot start the runtime: {e}")))?;
+    let runtime = exit::runtime()?;
     let report = runtime.block_on(async {
         let spec = crate::record::store_spec(args.store.store.as_deref(), None);
         let key = crate::record::profile_key(&profile)?;
@@ -725,7 +737,7 @@ pub fn resume(args: crate::cli::ResumeArgs) -> Result<u8, Failure> {
                 serde_json::json!({ "open_checks": open, "failed": args.failed }),
             )])
             .await
-            .map_err(|e| Failure::usage(e.to_string()))?;
+            .map_err(|e| Failure::io(e.to_string()))?;
         let (acts, _) =
             crate::record::release_acts(&store, &state.run_id, &state.release, None).await?;
         let recording = Recording {
@@ -750,12 +762,50 @@ pub fn resume(args: crate::cli::ResumeArgs) -> Result<u8, Failure> {
     finish(&report, &profile, &args.output, style)
 }
 
+/// The exit code of a verdict under the default `--fail-on pending`.
 pub fn exit_code(verdict: Verdict) -> u8 {
-    match verdict {
-        Verdict::Go | Verdict::GoWithWarnings => exit::OK,
-        Verdict::NoGo => exit::NO_GO,
-        Verdict::Pending => exit::PENDING,
+    exit::verdict_code(verdict, exit::FailOn::Pending)
+}
+
+/// Whether the Markdown report at `path` is appended to: with `--append`,
+/// or when `path` is the CI step-summary file ($GITHUB_STEP_SUMMARY), which
+/// other steps write to as well.
+pub fn markdown_appends(path: &Path, append: bool) -> bool {
+    append
+        || std::env::var_os("GITHUB_STEP_SUMMARY")
+            .filter(|s| !s.is_empty())
+            .is_some_and(|summary| same_path(Path::new(&summary), path))
+}
+
+fn same_path(a: &Path, b: &Path) -> bool {
+    if a == b {
+        return true;
     }
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Appends `text` to `path` (created when missing), after a blank line
+/// when the file does not end with one.
+fn append_to(path: &Path, text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    let fail = |e: std::io::Error| Failure::io(format!("{}: cannot append: {e}", path.display()));
+    let separate = std::fs::read(path)
+        .map(|b| !b.is_empty() && !b.ends_with(b"\n\n"))
+        .unwrap_or(false);
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(fail)?;
+    let mut bytes = String::new();
+    if separate {
+        bytes.push('\n');
+    }
+    bytes.push_str(text);
+    file.write_all(bytes.as_bytes()).map_err(fail)
 }
 
 /// Writes the requested reports and prints the summary.
@@ -766,7 +816,17 @@ pub fn finish(
     style: Style,
 ) -> Result<u8, Failure> {
     let redactor = Redactor::new(profile.secrets());
-    let write = |path: &Path, text: String| crate::cli::write_atomically(path, text.as_bytes());
+    // `-` is stdout: the report is then the command's output, and the
+    // summary moves to stderr so the two never mix.
+    let dash = |p: &Option<PathBuf>| p.as_deref() == Some(Path::new("-"));
+    let report_on_stdout = dash(&outputs.json) || dash(&outputs.junit) || dash(&outputs.markdown);
+    let write = |path: &Path, text: String| {
+        if path == Path::new("-") {
+            term::out(&text).map_err(|e| Failure::io(format!("cannot write output: {e}")))
+        } else {
+            crate::cli::write_atomically(path, text.as_bytes())
+        }
+    };
     if let Some(p) = &outputs.json {
         write(p, greenlight_report::json::render(report, &redactor))?;
     }
@@ -774,9 +834,21 @@ pub fn finish(
         write(p, greenlight_report::junit::render(report, &redactor))?;
     }
     if let Some(p) = &outputs.markdown {
-        write(p, greenlight_report::markdown::render(report, &redactor))?;
+        let text = greenlight_report::markdown::render(report, &redactor);
+        if p != Path::new("-") && markdown_appends(p, outputs.append) {
+            append_to(p, &text)?;
+        } else {
+            write(p, text)?;
+        }
     }
-    eprint!("{}", redactor.redact(&term::summary(report, style, 12)));
+    // The verdict is the command's output: stdout, so `| tee log` keeps it
+    // (stderr when a report is written to stdout).
+    if report_on_stdout {
+        eprint!("{}", redactor.redact(&term::summary(report, style, 12)));
+    } else {
+        term::out(&redactor.redact(&term::summary(report, Style::stdout(), 12)))
+            .map_err(|e| Failure::io(format!("cannot write output: {e}")))?;
+    }
     let mut hints = Vec::new();
     for (flag, path) in [
         ("json", &outputs.json),
@@ -787,16 +859,13 @@ pub fn finish(
             hints.push(format!("{flag}: {}", p.display()));
         }
     }
-    if hints.is_empty() {
-        eprintln!(
-            "{}",
-            style.dim("reports: add --json PATH, --junit PATH or --markdown PATH")
-        );
-    } else {
-        eprintln!(
-            "{}",
-            style.dim(&format!("reports written · {}", hints.join(" · ")))
-        );
+    if term::verbosity() != term::Verbosity::Quiet {
+        let hint = if hints.is_empty() {
+            "reports: add --json PATH, --junit PATH or --markdown PATH".to_string()
+        } else {
+            format!("reports written · {}", hints.join(" · "))
+        };
+        eprintln!("{}", style.dim(&hint));
     }
-    Ok(exit_code(report.verdict))
+    Ok(exit::verdict_code(report.verdict, outputs.fail_on))
 }

@@ -159,19 +159,16 @@ pub struct CompareArgs {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::usage(format!("cannot start the runtime: {e}")))
+    exit::runtime()
 }
 
-fn store_failure(e: impl std::fmt::Display) -> Failure {
-    Failure::usage(e.to_string())
+fn store_failure(e: greenlight_store::StoreError) -> Failure {
+    e.into()
 }
 
 fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(value).map_err(store_failure)?;
-    println!("{text}");
+    let text = serde_json::to_string_pretty(value).map_err(Failure::internal)?;
+    outln!("{text}");
     Ok(())
 }
 
@@ -183,7 +180,7 @@ pub fn status(args: StatusArgs) -> Result<u8, Failure> {
         if args.json {
             print_json(&report)?;
         } else {
-            let style = Style::detect();
+            let style = Style::stdout();
             let mut text = render_status(&state, &report, style);
             // The audit line goes just before the closing summary.
             let line = record::describe_chain(&audit);
@@ -194,8 +191,8 @@ pub fn status(args: StatusArgs) -> Result<u8, Failure> {
             };
             let at = text.rfind("\n\n").map_or(text.len(), |i| i + 1);
             text.insert_str(at, &line);
-            print!("{text}");
-            print!("{}", printable(&record::people_lines(&state)));
+            out!("{text}");
+            out!("{}", printable(&record::people_lines(&state)));
         }
         Ok(crate::run_cmd::exit_code(report.verdict))
     })
@@ -262,9 +259,10 @@ pub fn render_status(state: &RunState, report: &RunReport, style: Style) -> Stri
         .iter()
         .filter(|i| !matches!(i.status, Status::Passed | Status::Skipped))
         .collect();
+    // The same items the summary counts as manual (`Counts::of`).
     let manual: Vec<_> = open
         .iter()
-        .filter(|i| i.status == Status::Pending && i.steps.is_empty())
+        .filter(|i| i.counted && i.status == Status::Pending)
         .collect();
     if !manual.is_empty() {
         out.push_str(&format!("\nOpen manual items ({}):\n", manual.len()));
@@ -712,7 +710,7 @@ pub fn signoff(args: SignoffArgs) -> Result<u8, Failure> {
     })
 }
 
-pub fn decide(args: RunRefArgs) -> Result<u8, Failure> {
+pub fn decide(args: RunRefArgs, fail_on: exit::FailOn) -> Result<u8, Failure> {
     runtime()?.block_on(async {
         let store = open_store(&args.store, &args.key).await?;
         let state = record::load(&store, args.run.as_deref()).await?;
@@ -720,10 +718,10 @@ pub fn decide(args: RunRefArgs) -> Result<u8, Failure> {
         if args.json {
             print_json(&json!({ "run_id": state.run_id, "verdict": report.verdict, "reasons": report.reasons }))?;
         } else {
-            print!("{}", term::summary(&report, Style::detect(), usize::MAX));
-            print!("{}", printable(&record::people_lines(&state)));
+            out!("{}", term::summary(&report, Style::stdout(), usize::MAX));
+            out!("{}", printable(&record::people_lines(&state)));
         }
-        Ok(crate::run_cmd::exit_code(report.verdict))
+        Ok(exit::verdict_code(report.verdict, fail_on))
     })
 }
 
@@ -747,13 +745,13 @@ pub fn audit(args: RunRefArgs) -> Result<u8, Failure> {
                 "verified_with": store.audit_key().map(|k| k.id()),
             }))?;
         } else {
-            println!(
+            outln!(
                 "run {}: {}",
                 printable(&run_id),
                 printable(&record::describe_chain(&audit))
             );
             if audit.ok {
-                println!("{}", printable(&signers(&store, &run_id).await?));
+                outln!("{}", printable(&signers(&store, &run_id).await?));
             }
         }
         Ok(if audit.ok { exit::OK } else { exit::NO_GO })
@@ -803,11 +801,14 @@ pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
                 .collect();
             print_json(&rows)?;
         } else if runs.is_empty() {
-            println!("no runs recorded yet");
+            outln!("no runs recorded yet");
         } else {
-            println!(
+            outln!(
                 "{:<7} {:<20} {:<17} {:>9}  checklist",
-                "run", "started", "verdict", "duration"
+                "run",
+                "started",
+                "verdict",
+                "duration"
             );
             for r in &runs {
                 let row = format!(
@@ -819,7 +820,7 @@ pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
                     r.checklist,
                     r.profile
                 );
-                println!("{}", printable(&row));
+                outln!("{}", printable(&row));
             }
         }
         Ok(exit::OK)
@@ -848,7 +849,7 @@ pub fn compare(args: CompareArgs) -> Result<u8, Failure> {
         if args.json {
             print_json(&rows)?;
         } else {
-            print!("{}", printable(&crate::compare::render(&a, &b, &rows)));
+            out!("{}", printable(&crate::compare::render(&a, &b, &rows)));
         }
         Ok(exit::OK)
     })

@@ -135,6 +135,110 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// How much a person sees besides the verdict: `--quiet` turns the live
+/// view off, `--verbose` shows every check and every reason.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Verbosity {
+    Quiet,
+    #[default]
+    Normal,
+    Verbose,
+}
+
+static VERBOSITY: std::sync::OnceLock<Verbosity> = std::sync::OnceLock::new();
+
+/// Sets the process-wide verbosity (once, from the global flags).
+pub fn set_verbosity(v: Verbosity) {
+    let _ = VERBOSITY.set(v);
+}
+
+pub fn verbosity() -> Verbosity {
+    VERBOSITY.get().copied().unwrap_or_default()
+}
+
+/// Where the live view goes: stderr, or nowhere with `--quiet`.
+pub fn live_out() -> Box<dyn Write + Send> {
+    if verbosity() == Verbosity::Quiet {
+        Box::new(std::io::sink())
+    } else {
+        Box::new(std::io::stderr())
+    }
+}
+
+/// Writes `text` to stdout. A closed pipe (`| head -1`) is not an error:
+/// the rest is dropped quietly and the command exits as it would have.
+pub fn out(text: &str) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// The width reason lines wrap at: the terminal's (stdout's, else
+/// stderr's), or 100 columns when neither is a terminal. `COLUMNS`
+/// overrides it.
+pub fn width() -> usize {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&n| n >= 20)
+    {
+        return n;
+    }
+    terminal_size::terminal_size_of(std::io::stdout())
+        .or_else(|| terminal_size::terminal_size_of(std::io::stderr()))
+        .map(|(w, _)| usize::from(w.0))
+        .filter(|&w| w >= 20)
+        .unwrap_or(100)
+}
+
+/// Wraps `text` (one paragraph) to `width` columns: the first line starts
+/// after `first` columns already used, the others are indented by
+/// `indent` spaces. Words longer than a line are cut.
+pub fn wrap(text: &str, first: usize, indent: usize, width: usize) -> String {
+    let room = |used: usize| width.saturating_sub(used).max(20);
+    let mut out = String::new();
+    let mut line_len = 0usize;
+    let mut limit = room(first);
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let need = if line_len == 0 {
+                word.len()
+            } else {
+                word.len() + 1
+            };
+            if line_len + need <= limit {
+                if line_len > 0 {
+                    out.push(' ');
+                }
+                out.extend(word.iter());
+                line_len += need;
+                break;
+            }
+            if line_len > 0 {
+                out.push('\n');
+                out.push_str(&" ".repeat(indent));
+                line_len = 0;
+                limit = room(indent);
+                continue;
+            }
+            // A word longer than a whole line: cut it.
+            let rest = word.split_off(limit);
+            out.extend(word.iter());
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            limit = room(indent);
+            word = rest;
+        }
+    }
+    out
+}
+
 /// Colours and symbols, or plain text.
 #[derive(Clone, Copy)]
 pub struct Style {
@@ -145,6 +249,13 @@ impl Style {
     /// Colour when stderr is a terminal and `NO_COLOR` is not set.
     pub fn detect() -> Self {
         let color = std::io::stderr().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Style { color }
+    }
+
+    /// Colour when stdout is a terminal and `NO_COLOR` is not set.
+    pub fn stdout() -> Self {
+        let color = std::io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         Style { color }
     }
@@ -193,7 +304,9 @@ pub fn symbol(s: Status) -> &'static str {
     }
 }
 
-/// Prints live events to stderr.
+/// Prints live events to stderr: one line per phase and per failure, and,
+/// on a terminal, a live line with the step that runs now and a spinner
+/// once a check has taken more than a second.
 pub struct Live<'a> {
     pub plan: &'a Plan,
     pub style: Style,
@@ -201,12 +314,118 @@ pub struct Live<'a> {
     /// The document's own text (item and phase titles) may spell a secret
     /// out; evidence is redacted already, this is applied once more.
     pub redactor: Redactor,
+    /// The live line (only on a terminal, never with `--quiet`).
+    pub bar: Option<indicatif::ProgressBar>,
+    /// Checks running now, with when they started.
+    pub running: Vec<(usize, std::time::Instant)>,
+    /// How many checks have finished, of how many will run.
+    pub finished: usize,
 }
 
-impl Live<'_> {
+/// How long a check runs before the live line shows a spinner for it.
+pub const SPINNER_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl<'a> Live<'a> {
+    /// The live view for `plan`: to stderr, with a live line when stderr
+    /// is a terminal; to nowhere with `--quiet`.
+    pub fn new(plan: &'a Plan, style: Style, redactor: Redactor) -> Self {
+        let show = verbosity() != Verbosity::Quiet;
+        let bar = (show && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                None,
+                indicatif::ProgressDrawTarget::stderr_with_hz(10),
+            );
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{prefix}{msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            bar
+        });
+        Live {
+            plan,
+            style,
+            out: live_out(),
+            redactor,
+            bar,
+            running: Vec::new(),
+            finished: 0,
+        }
+    }
+
     /// Text fit for the terminal: redacted, then [`printable`].
     fn shown(&self, text: &str) -> String {
         printable(&self.redactor.redact(text)).into_owned()
+    }
+
+    /// Prints a finished line above the live line.
+    fn emit(&mut self, text: String) {
+        match &self.bar {
+            Some(bar) => {
+                let out = &mut self.out;
+                bar.suspend(|| {
+                    let _ = writeln!(out, "{text}");
+                });
+            }
+            None => {
+                let _ = writeln!(self.out, "{text}");
+            }
+        }
+    }
+
+    /// A check started: the live line names it.
+    pub fn check_started(&mut self, check: usize) {
+        self.running.push((check, std::time::Instant::now()));
+        self.tick();
+    }
+
+    /// Redraws the live line: the oldest running check, its time, and a
+    /// spinner once it has run for more than [`SPINNER_AFTER`].
+    pub fn tick(&mut self) {
+        let Some(bar) = &self.bar else { return };
+        let Some(&(check, since)) = self.running.first() else {
+            bar.set_message(String::new());
+            bar.set_prefix(String::new());
+            return;
+        };
+        let c = &self.plan.checks[check];
+        let took = since.elapsed();
+        const FRAMES: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+        let spinner = if took >= SPINNER_AFTER {
+            FRAMES[(took.as_millis() / 100) as usize % FRAMES.len()]
+        } else {
+            " "
+        };
+        let more = self.running.len() - 1;
+        let total = self
+            .plan
+            .checks
+            .iter()
+            .filter(|c| c.gate == greenlight_run::plan::Gate::Run)
+            .count();
+        let what: String = self
+            .shown(&c.target.describe())
+            .chars()
+            .take(width().saturating_sub(40).max(20))
+            .collect();
+        bar.set_prefix(format!("  {spinner} "));
+        bar.set_message(format!(
+            "[{}/{total}] L{} {what} · {:.1}s{}",
+            self.finished,
+            c.line,
+            took.as_secs_f64(),
+            if more > 0 {
+                format!(" (+{more} running)")
+            } else {
+                String::new()
+            }
+        ));
+    }
+
+    /// Removes the live line.
+    pub fn close(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
     }
 
     pub fn header(&mut self, version: &str, run_id: &str) {
@@ -218,21 +437,21 @@ impl Live<'_> {
             .iter()
             .filter(|c| c.gate == greenlight_run::plan::Gate::Run)
             .count();
-        let _ = writeln!(
-            self.out,
+        let first = format!(
             "{} {version} · {} · profile {} · run {run_id}",
             self.style.bold("greenlight"),
             self.shown(&self.plan.checklist),
             self.shown(&self.plan.profile)
         );
-        let _ = writeln!(
-            self.out,
+        self.emit(first);
+        let second = format!(
             "{} checks ({native} native, {} shell), {runnable} will run · {} items · {} sign-off slots",
             checks,
             checks - native,
             self.plan.items.len(),
             self.plan.signoffs.len()
         );
+        self.emit(second);
     }
 
     pub fn phase_started(&mut self, p: usize) {
@@ -240,13 +459,13 @@ impl Live<'_> {
         if phase.checks.is_empty() {
             return;
         }
-        let _ = writeln!(
-            self.out,
+        let text = format!(
             "{} L{} {}",
             self.style.bold("▸"),
             phase.line,
             self.shown(&phase.title)
         );
+        self.emit(text);
     }
 
     /// A running load step's figures, every fifth second.
@@ -256,8 +475,7 @@ impl Live<'_> {
             return;
         }
         let line = self.plan.checks.get(check).map_or(0, |c| c.line);
-        let _ = writeln!(
-            self.out,
+        let text = format!(
             "    {} L{line} load {secs}s: {:.0} req/s · p95 {:.1} ms · {:.2}% failed · {} VUs · {} requests",
             self.style.dim("…"),
             s.rps,
@@ -266,39 +484,55 @@ impl Live<'_> {
             s.active_vus,
             s.requests
         );
+        self.emit(text);
     }
 
     pub fn check_finished(&mut self, check: usize, result: &StepResult) {
+        self.running.retain(|(c, _)| *c != check);
+        self.finished += 1;
+        self.tick();
+        let c = &self.plan.checks[check];
         if !matches!(result.status, Status::Failed) {
+            if verbosity() == Verbosity::Verbose {
+                let text = format!(
+                    "    {} L{} {}",
+                    symbol(result.status),
+                    c.line,
+                    self.shown(&result.evidence.summary)
+                );
+                self.emit(text);
+            }
             return;
         }
-        let c = &self.plan.checks[check];
         let item = &self.plan.items[c.item];
-        let _ = writeln!(
-            self.out,
+        let width = width();
+        let lead = 7 + item.line.to_string().len();
+        let text = format!(
             "    {} L{} {}",
             self.style.red("✗"),
             item.line,
-            self.shown(&item.text)
+            wrap(&self.shown(&item.text), lead, lead, width)
         );
-        let summary = self.shown(&result.evidence.summary);
-        let _ = writeln!(self.out, "        {summary}");
+        self.emit(text);
+        let summary = wrap(&self.shown(&result.evidence.summary), 8, 8, width);
+        self.emit(format!("        {summary}"));
         for f in &result.evidence.failures {
-            let f = self.style.red(&self.shown(f));
-            let _ = writeln!(self.out, "        {f}");
+            let f = self.style.red(&wrap(&self.shown(f), 8, 8, width));
+            self.emit(format!("        {f}"));
         }
         if let Some(r) = &result.evidence.reason {
-            let r = self.shown(r);
-            let _ = writeln!(self.out, "        {r}");
+            let r = wrap(&self.shown(r), 8, 8, width);
+            self.emit(format!("        {r}"));
         }
         if let Some(x) = &result.evidence.excerpt {
             let one: String = x.split_whitespace().collect::<Vec<_>>().join(" ");
-            let short: String = one.chars().take(160).collect();
-            let _ = writeln!(
-                self.out,
+            // One line at the terminal's width: `        body: ` is 14 columns.
+            let short: String = one.chars().take(width.saturating_sub(14).max(40)).collect();
+            let text = format!(
                 "        {}",
                 self.style.dim(&format!("body: {}", self.shown(&short)))
             );
+            self.emit(text);
         }
     }
 
@@ -342,8 +576,7 @@ impl Live<'_> {
                 }
             })
             .unwrap_or_default();
-        let _ = writeln!(
-            self.out,
+        let text = format!(
             "    {mark} {passed}/{total} checks passed{}{}  {:.2}s  {}",
             if failed > 0 {
                 format!(" · {failed} failed")
@@ -358,6 +591,7 @@ impl Live<'_> {
             elapsed.as_secs_f64(),
             self.style.dim(&budget)
         );
+        self.emit(text);
     }
 }
 
@@ -373,6 +607,12 @@ fn human_budget(secs: u64) -> String {
 
 /// The closing block: verdict, counts, and the reasons that matter most.
 pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
+    let limit = if verbosity() == Verbosity::Verbose {
+        usize::MAX
+    } else {
+        limit
+    };
+    let width = width();
     let mut out = String::new();
     out.push_str(&style.dim(&"─".repeat(64)));
     out.push('\n');
@@ -401,11 +641,29 @@ pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
             parts.push(format!("{n} {label}"));
         }
     }
-    out.push_str(&format!(
-        "{}  {}\n",
-        style.bold(&painted),
-        parts.join(" · ")
-    ));
+    // The counts wrap too, between counts, under the first one.
+    let lead = verdict.chars().count() + 2;
+    let mut counts = String::new();
+    let mut used = lead;
+    for (i, part) in parts.iter().enumerate() {
+        let piece = if i + 1 < parts.len() {
+            format!("{part} ·")
+        } else {
+            part.clone()
+        };
+        let len = piece.chars().count();
+        if i > 0 && used + 1 + len > width {
+            counts.push('\n');
+            counts.push_str(&" ".repeat(lead));
+            used = lead;
+        } else if i > 0 {
+            counts.push(' ');
+            used += 1;
+        }
+        counts.push_str(&piece);
+        used += len;
+    }
+    out.push_str(&format!("{}  {counts}\n", style.bold(&painted)));
     if report.interrupted {
         out.push_str(
             &style.yellow("  interrupted: checks that had not started are reported as not run\n"),
@@ -436,7 +694,10 @@ pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
         } else {
             format!("L{} ", r.line)
         };
-        out.push_str(&format!("  {sym} {at}{}\n", printable(&r.message)));
+        // Reasons wrap at the terminal's width, continuing under the text.
+        let lead = 4 + at.chars().count();
+        let message = wrap(&printable(&r.message), lead, lead, width);
+        out.push_str(&format!("  {sym} {at}{message}\n"));
     }
     if important.len() > limit {
         out.push_str(&format!(

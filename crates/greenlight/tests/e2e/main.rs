@@ -3,6 +3,7 @@
 mod support;
 
 mod checklists;
+mod cli_conventions;
 mod corpus_live;
 mod corpus_sandbox;
 mod corpus_targets;

@@ -529,9 +529,9 @@ fn a_latency_baseline_makes_regressions_part_of_the_verdict() {
         .set_faults(Faults::NONE.with_delay(std::time::Duration::from_millis(300)));
     let out = run(1);
     assert!(
-        stderr(&out).contains("above the last GO run"),
+        squashed(&stdout(&out)).contains("above the last GO run"),
         "{}",
-        stderr(&out)
+        stdout(&out)
     );
     let status = json_of(&gl(&["status", "--json"], &store));
     assert_eq!(status["verdict"], "NO_GO");
