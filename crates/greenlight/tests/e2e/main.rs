@@ -2,6 +2,7 @@
 
 mod support;
 
+mod commands;
 mod corpus_live;
 mod corpus_sandbox;
 mod corpus_targets;
