@@ -165,10 +165,9 @@ fn unbounded_words(
     // `kubectl exec pod -- tail -f x`, `docker exec c tail -f x`.
     if let Some(at) = args.iter().position(|a| a == "--")
         && matches!(prog, "kubectl" | "oc" | "docker" | "podman")
+        && let Some(r) = unbounded_words(&args[at + 1..], depth + 1, leaves_loop)
     {
-        if let Some(r) = unbounded_words(&args[at + 1..], depth + 1, leaves_loop) {
-            return Some(r);
-        }
+        return Some(r);
     }
     match prog {
         "tail" => {
