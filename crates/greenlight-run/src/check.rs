@@ -367,6 +367,9 @@ pub enum Expectation {
     /// Exit 0; exit 1 leaves the step *needs review*, since a `grep` in the pipeline exits 1
     /// when no line matched, which `pipefail` cannot tell from a failing command.
     SucceedsOrNoMatch,
+    /// Exit 0, or 124 from the `timeout` that bounds a command which never ends by itself
+    /// (`timeout 30 tail -f app.log`): being stopped is how it was written to end.
+    SucceedsOrTimesOut,
     /// The exit code does not tell and nothing checkable was written: the step needs review,
     /// with its output shown.
     ReadOutput {
@@ -408,6 +411,7 @@ impl Expectation {
             Expectation::OutputEmpty => "no output".into(),
             Expectation::NoErrorMatches => "the error search finds nothing".into(),
             Expectation::SucceedsOrNoMatch => "succeeds (exit 1: a grep matched nothing?)".into(),
+            Expectation::SucceedsOrTimesOut => "succeeds or is stopped by its `timeout`".into(),
             Expectation::ReadOutput { why } => format!("a person reads the output ({why})"),
         }
     }
@@ -457,7 +461,9 @@ pub fn judge(expect: &[Expectation], obs: &Observation) -> Judgement {
     let reads_exit = expect.iter().any(|e| {
         matches!(
             e,
-            Expectation::NoErrorMatches | Expectation::SucceedsOrNoMatch
+            Expectation::NoErrorMatches
+                | Expectation::SucceedsOrNoMatch
+                | Expectation::SucceedsOrTimesOut
         )
     });
     if let Some(err) = &obs.error
@@ -635,6 +641,14 @@ fn check_one(e: &Expectation, obs: &Observation) -> Option<Miss> {
                 "exited with status 1: a grep in the pipeline matched nothing, or a command before it failed; output {:?}",
                 excerpt(&obs.body, 160)
             ))),
+            _ => Some(Miss::Failed(
+                obs.error
+                    .clone()
+                    .unwrap_or_else(|| "the script failed".into()),
+            )),
+        },
+        Expectation::SucceedsOrTimesOut => match obs.exit_code {
+            Some(0 | 124) => None,
             _ => Some(Miss::Failed(
                 obs.error
                     .clone()

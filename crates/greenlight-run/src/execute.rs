@@ -686,7 +686,9 @@ impl Executor {
             }
             Target::Shell { script } => {
                 let spec = probe::ShellSpec {
-                    script: script.clone(),
+                    // `<VERSION>` placeholders the plan found filled: references to the
+                    // variables it passes (a plan blocks the step when one is missing).
+                    script: crate::analyze::hazards::fill_placeholders(script),
                     env: env.to_vec(),
                     timeout: self.shell_timeout,
                     ..probe::ShellSpec::default()

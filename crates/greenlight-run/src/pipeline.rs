@@ -75,13 +75,72 @@ pub fn reading(script: &str) -> ExitReading {
     let Some(last) = parsed.commands.len().checked_sub(1) else {
         return ExitReading::ExitCode;
     };
-    // The last pipeline: walk back while a command is fed by the one before it.
+    // A loop exits with its body's last command (`for …; do curl … | jq .x; sleep 60; done`
+    // exits with `sleep`'s 0): a filter or an error search anywhere in it decides nothing by
+    // exit code either.
+    if has_loop(script) {
+        let mut end = last;
+        loop {
+            let first = pipeline_start(&parsed.commands, end);
+            let r = pipeline_reading(&parsed.commands[first..=end]);
+            if r != ExitReading::ExitCode {
+                return r;
+            }
+            match first.checked_sub(1) {
+                Some(e) => end = e,
+                None => return ExitReading::ExitCode,
+            }
+        }
+    }
+    let first = pipeline_start(&parsed.commands, last);
+    pipeline_reading(&parsed.commands[first..=last])
+}
+
+/// The first command of the pipeline that ends at `last`: walk back while a command is fed by
+/// the one before it.
+fn pipeline_start(commands: &[Simple], last: usize) -> usize {
     let mut first = last;
-    while first > 0 && parsed.commands[first].piped_from.is_some() {
+    while first > 0 && commands[first].piped_from.is_some() {
         first -= 1;
     }
-    let pipe = &parsed.commands[first..=last];
-    let end = &parsed.commands[last];
+    first
+}
+
+/// Whether a script's last pipeline starts with `timeout N` around a command that would never
+/// end by itself (`timeout 30 docker logs -f api | grep -c started`).
+fn bounded_by_timeout(script: &str) -> bool {
+    let Some(last) = crate::analyze::script::pipelines(script).pop() else {
+        return false;
+    };
+    let Some(first) = crate::analyze::script::simple_commands(&last)
+        .into_iter()
+        .next()
+    else {
+        return false;
+    };
+    let Some(words) = crate::analyze::script::words(&first) else {
+        return false;
+    };
+    let stripped = crate::analyze::classify::strip_wrappers(&words);
+    let wrappers = &words[..words.len() - stripped.len()];
+    wrappers.iter().any(|w| w == "timeout")
+        && crate::analyze::hazards::never_ends(&stripped.join(" ")).is_some()
+}
+
+/// Whether a script has a `for`, `while` or `until` loop.
+fn has_loop(script: &str) -> bool {
+    crate::analyze::script::simple_commands(script)
+        .iter()
+        .any(|c| {
+            matches!(c.split_whitespace().next(), Some("for" | "while" | "until"))
+                && script.contains("done")
+        })
+}
+
+fn pipeline_reading(pipe: &[Simple]) -> ExitReading {
+    let Some(end) = pipe.last() else {
+        return ExitReading::ExitCode;
+    };
     let pipeline = pipe
         .iter()
         .map(|c| {
@@ -240,6 +299,18 @@ fn names_errors(pattern: &str) -> bool {
 /// and says so in a plan note: `judged by output: …` or `needs review: …`. Steps whose exit
 /// code tells are returned unchanged with no note.
 pub fn adjust(script: &str, expect: Vec<Expectation>) -> (Vec<Expectation>, Option<String>) {
+    // `timeout 30 tail -f …` ends with the timeout's 124, as written.
+    let expect = if bounded_by_timeout(script) {
+        expect
+            .into_iter()
+            .map(|e| match e {
+                Expectation::Succeeds => Expectation::SucceedsOrTimesOut,
+                other => other,
+            })
+            .collect()
+    } else {
+        expect
+    };
     let reading = reading(script);
     let (pipeline, grep_inside) = match &reading {
         ExitReading::ExitCode => return (expect, None),
@@ -418,6 +489,46 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    /// a10: five `curl … | jq '.metrics'` a minute apart; the loop exits with `sleep`'s 0.
+    #[test]
+    fn loops_ending_in_something_else_still_hide_a_filter() {
+        let a10 = "for i in {1..5}; do\n  echo \"Check $i:\"\n  curl -s https://x/health | jq '.metrics'\n  sleep 60\ndone\n";
+        assert!(
+            matches!(reading(a10), ExitReading::Filter { ref pipeline, .. } if pipeline.contains("jq")),
+            "{:?}",
+            reading(a10)
+        );
+        let (expect, note) = adjust(a10, vec![Expectation::Succeeds]);
+        assert!(
+            expect
+                .iter()
+                .any(|e| matches!(e, Expectation::ReadOutput { .. })),
+            "{expect:?}"
+        );
+        assert!(note.is_some_and(|n| n.starts_with("needs review")));
+        let errors = "for s in api worker; do docker compose logs $s | grep -i error; done";
+        assert!(matches!(reading(errors), ExitReading::ErrorSearch { .. }));
+        // A loop whose commands all tell by their exit code.
+        assert_eq!(
+            reading("for u in a b; do curl -fsS \"$u\" > /dev/null; done"),
+            ExitReading::ExitCode
+        );
+        // Outside a loop, only the last pipeline counts, as before.
+        assert_eq!(
+            reading("curl -s x | jq .a\ncurl -fsS y"),
+            ExitReading::ExitCode
+        );
+    }
+
+    #[test]
+    fn a_timeout_around_a_follow_may_end_it() {
+        let (expect, _) = adjust("timeout 5 tail -f app.log", vec![Expectation::Succeeds]);
+        assert_eq!(expect, vec![Expectation::SucceedsOrTimesOut]);
+        // A timeout around a command that ends by itself still must succeed.
+        let (expect, _) = adjust("timeout 5 curl -fsS x", vec![Expectation::Succeeds]);
+        assert_eq!(expect, vec![Expectation::Succeeds]);
     }
 
     #[test]

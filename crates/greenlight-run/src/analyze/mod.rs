@@ -5,6 +5,7 @@
 pub mod classify;
 pub mod curl;
 pub mod expect;
+pub mod hazards;
 pub mod independence;
 pub mod judge;
 pub mod native;
@@ -18,6 +19,7 @@ mod tools_cloud;
 mod tools_db;
 mod tools_text;
 mod types;
+pub mod windows;
 
 use crate::check::{Expectation, Target};
 use crate::profile::Class;
@@ -26,12 +28,16 @@ use std::collections::HashSet;
 pub use types::{Analyzer, BlockAnalysis, Capture, Command};
 
 /// Analyses a code block (`lang` is its info string's first word).
-pub fn analyze_block(code: &str, _lang: Option<&str>) -> BlockAnalysis {
+pub fn analyze_block(code: &str, lang: Option<&str>) -> BlockAnalysis {
+    if windows::is_windows_lang(lang) {
+        return windows::analyze(code, lang);
+    }
     let pieces = script::split(code);
     // The whole block as the shell will see it: a class judged over its
     // real structure (bodies of `case`, multi-line groups) besides the
-    // line-by-line one.
-    let whole = judge::judge_script(code);
+    // line-by-line one. `<VERSION>` placeholders are judged as the values
+    // they stand for, not as redirections.
+    let whole = judge::judge_script(&hazards::fill_placeholders(code));
     let mut commands: Vec<Command> = Vec::new();
     // A set: a block of many definitions stays linear.
     let mut defined: HashSet<String> = HashSet::new();
@@ -249,7 +255,8 @@ fn is_shell_special(name: &str) -> bool {
 }
 
 fn analyze_line(text: &str, offset: usize, defined: &HashSet<String>, complex: bool) -> Command {
-    let verdict = judge::judge_script(text);
+    let verdict = judge::judge_script(&hazards::fill_placeholders(text));
+    let never_ends = hazards::never_ends(text);
     let simple = script::simple_commands(text);
     let mut programs = Vec::new();
     let mut defines = Vec::new();
@@ -312,11 +319,13 @@ fn analyze_line(text: &str, offset: usize, defined: &HashSet<String>, complex: b
             !defined.contains(v) && !defines_here.contains(v.as_str()) && !is_shell_special(v)
         })
         .collect();
-    let (native, capture, extra_expect, native_class) = if complex || parse_failed {
-        (None, None, Vec::new(), None)
-    } else {
-        recognize_native(&script::pipelines(text))
-    };
+    // A command that never ends is not a probe: the plan holds it back.
+    let (native, capture, extra_expect, native_class) =
+        if complex || parse_failed || never_ends.is_some() {
+            (None, None, Vec::new(), None)
+        } else {
+            recognize_native(&script::pipelines(text))
+        };
     let mut class = verdict.class;
     let mut reason = verdict.reason;
     if let Some(n) = native_class
@@ -344,6 +353,7 @@ fn analyze_line(text: &str, offset: usize, defined: &HashSet<String>, complex: b
         needs,
         defines,
         inert: all_bookkeeping,
+        never_ends,
     }
 }
 

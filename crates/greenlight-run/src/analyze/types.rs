@@ -36,6 +36,9 @@ pub struct Command {
     pub defines: Vec<String>,
     /// Harmless bookkeeping (`export X=…`, `echo`, `sleep`): needs no check.
     pub inert: bool,
+    /// Why the command never ends by itself (`docker logs -f`, `watch …`),
+    /// when it does not: it must not run as a finite check.
+    pub never_ends: Option<String>,
 }
 
 /// What the recognisers made of a whole code block.

@@ -16,10 +16,25 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Why a step that needs these variables is blocked.
 pub fn nobody_provided(names: &[String]) -> String {
-    format!(
-        "needs {} which nobody provided (set it in the profile's [vars] or with --set NAME=VALUE)",
-        names.join(", ")
-    )
+    let (placeholders, vars): (Vec<&String>, Vec<&String>) =
+        names.iter().partition(|n| n.starts_with('<'));
+    let mut parts = Vec::new();
+    if !placeholders.is_empty() {
+        let list: Vec<&str> = placeholders.iter().map(|p| p.as_str()).collect();
+        let first = list[0].trim_matches(['<', '>']);
+        parts.push(format!(
+            "fill in {}: the command is a template (give the value in the profile's [vars] or with --set {first}=VALUE)",
+            list.join(", ")
+        ));
+    }
+    if !vars.is_empty() {
+        let list: Vec<&str> = vars.iter().map(|v| v.as_str()).collect();
+        parts.push(format!(
+            "needs {} which nobody provided (set it in the profile's [vars] or with --set NAME=VALUE)",
+            list.join(", ")
+        ));
+    }
+    parts.join("; ")
 }
 
 /// Builds the plan. `program_exists` says whether a program is installed.
@@ -149,7 +164,7 @@ fn is_shell_lang(lang: Option<&str>) -> bool {
     matches!(
         lang.map(str::to_ascii_lowercase).as_deref(),
         None | Some("bash" | "sh" | "shell" | "zsh" | "console" | "shell-session")
-    )
+    ) || crate::analyze::windows::is_windows_lang(lang)
 }
 
 pub(super) fn one_line(s: &str) -> String {
@@ -855,7 +870,7 @@ impl Builder<'_> {
         native: Option<Target>,
         mut expect: Vec<Expectation>,
         capture: Option<Capture>,
-        needs: Vec<String>,
+        mut needs: Vec<String>,
         programs: Vec<String>,
     ) {
         let index = self.plan.checks.len();
@@ -892,6 +907,12 @@ impl Builder<'_> {
         if let Target::Shell { script } = &target {
             (expect, note) = crate::pipeline::adjust(script, expect);
         }
+        // What a shell step must not run as: never ending, a template, a
+        // cmd/PowerShell line.
+        let held = match &target {
+            Target::Shell { script } => self.shell_hold(line, script, &mut needs),
+            _ => None,
+        };
         // A native target needs exactly what its strings refer to.
         let needs = if matches!(target, Target::Shell { .. }) {
             needs
@@ -921,7 +942,9 @@ impl Builder<'_> {
                 missing.push(name.clone());
             }
         }
-        let gate = if !missing.is_empty() {
+        let gate = if let Some(held) = held {
+            held
+        } else if !missing.is_empty() {
             Gate::Blocked {
                 reason: nobody_provided(&missing),
             }

@@ -13,6 +13,7 @@ mod after_block;
 mod annotations;
 mod build;
 mod doc_headers;
+mod held;
 mod hosts;
 mod load_lines;
 mod locals;

@@ -4,6 +4,7 @@ mod support;
 
 mod checklists;
 mod cli_conventions;
+mod commands;
 mod corpus_live;
 mod corpus_sandbox;
 mod corpus_targets;
