@@ -110,7 +110,7 @@ fn case(item: &ItemResult, classname: &str, redactor: &Redactor) -> TestCase {
                 Status::Waived => "waived",
                 _ => "skipped",
             };
-            if reason.starts_with(what) {
+            if other != Status::Waived && reason.starts_with(what) {
                 s.set_message(reason.clone());
             } else {
                 s.set_message(format!("{what}: {reason}"));

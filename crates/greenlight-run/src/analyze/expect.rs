@@ -355,9 +355,15 @@ fn reason_phrase_len(words: &[&str]) -> usize {
 }
 
 /// `PONG`, `UP`, `PASS`: one upper-case word is what the output says
-/// (`OK` is left out: next to a request it means the status).
+/// (`OK` is left out: next to a request it means the status; so are the
+/// names of formats and protocols: "→ JSON 응답" means a JSON response,
+/// not a body holding the word JSON).
 fn is_shouted_word(w: &str) -> bool {
-    w.len() >= 2 && w != "OK" && w.bytes().all(|b| b.is_ascii_uppercase())
+    const NAMES: &[&str] = &[
+        "OK", "JSON", "XML", "HTML", "CSV", "YAML", "TEXT", "HTTP", "HTTPS", "API", "URL", "GET",
+        "POST", "PUT", "PATCH", "DELETE", "HEAD", "SQL", "TLS", "SSL", "DNS", "UI",
+    ];
+    w.len() >= 2 && !NAMES.contains(&w) && w.bytes().all(|b| b.is_ascii_uppercase())
 }
 
 fn looks_like_value(w: &str) -> bool {
@@ -429,6 +435,18 @@ fn find_quoted(text: &str) -> Option<(&str, &str, &str)> {
     let end = start + 1 + text[start + 1..].find('"')?;
     let quoted = &text[start + 1..end];
     (!quoted.is_empty()).then(|| (quoted, &text[..start], &text[end + 1..]))
+}
+
+#[cfg(test)]
+mod format_word_tests {
+    use super::*;
+
+    #[test]
+    fn a_format_name_is_not_the_output() {
+        assert!(is_shouted_word("PONG"));
+        assert!(!is_shouted_word("JSON"));
+        assert!(!is_shouted_word("HTML"));
+    }
 }
 
 #[cfg(test)]

@@ -7,12 +7,26 @@ use crate::analyze::expect;
 use crate::check::Expectation;
 
 /// The expectations in the lines after a block ([`greenlight_doc::Step::after`]).
+/// A line offering boxes to tick (`[ ] PASS / [ ] FAIL`, `☐ ja ☐ nein`).
+fn is_choice_line(line: &str) -> bool {
+    ["[ ]", "[x]", "[X]", "☐", "☑", "☒", "⬜"]
+        .iter()
+        .map(|b| line.matches(b).count())
+        .sum::<usize>()
+        >= 2
+}
+
 pub(super) fn expectations(lines: &[String]) -> Vec<Expectation> {
     let mut out = Vec::new();
     let mut k = 0;
     while k < lines.len() {
         let line = &lines[k];
         k += 1;
+        if is_choice_line(line) {
+            // `**Sonuç:** [ ] BAŞARILI / [ ] BAŞARISIZ`: a record a person
+            // fills in (an item of its own), not what the block must show.
+            continue;
+        }
         if is_fence(line) {
             // A block that follows no label is another command, not the
             // expectation of this one: its comments are its own.
@@ -157,6 +171,16 @@ mod tests {
 
     fn lines(s: &[&str]) -> Vec<String> {
         s.iter().map(|l| l.to_string()).collect()
+    }
+
+    #[test]
+    fn a_choice_a_person_ticks_is_not_an_expectation() {
+        assert!(expectations(&lines(&["**Sonuç:** [ ] BAŞARILI / [ ] BAŞARISIZ"])).is_empty());
+        assert!(expectations(&lines(&["Ergebnis: ☐ ok ☐ nicht ok"])).is_empty());
+        assert_eq!(
+            expectations(&lines(&["**Sonuç:** 200 OK"])),
+            vec![Expectation::Status { code: 200 }]
+        );
     }
 
     #[test]

@@ -722,10 +722,32 @@ impl Builder<'_> {
                 .filter_map(|c| c.capture.as_ref().map(|cap| cap.var.as_str()))
                 .collect();
             let n = runnable.len();
+            // What is written below a block of several checks does not say
+            // which command it is for ("HTTP 200 OK for the health
+            // endpoint" below a health request and a CORS preflight): given
+            // to the last one as is, it fails a healthy service. It stays
+            // with the last check, for a person to judge.
+            let below: Vec<Expectation> = if n > 1 {
+                analysis
+                    .expect
+                    .iter()
+                    .map(|e| match e {
+                        Expectation::Unverifiable { .. } => e.clone(),
+                        other => Expectation::Unverifiable {
+                            text: format!(
+                                "{} (written below a block of {n} commands, not saying which)",
+                                other.describe()
+                            ),
+                        },
+                    })
+                    .collect()
+            } else {
+                analysis.expect.clone()
+            };
             for (k, c) in runnable.iter().enumerate() {
                 let mut expect = c.expect.clone();
                 if k + 1 == n {
-                    expect.extend(analysis.expect.iter().cloned());
+                    expect.extend(below.iter().cloned());
                 }
                 if c.native.is_none() {
                     self.push_shell_command(item, phase, step.code_line, c, expect, &captured);
@@ -1073,6 +1095,12 @@ impl Builder<'_> {
                 });
             }
         }
+        if out.is_empty()
+            && inline_code.is_empty()
+            && let Some(bare) = bare_command(text)
+        {
+            out.push(bare);
+        }
         if let (Some(version), Some(endpoint)) =
             (tls_minimum(text), self.profile.services.get("tls"))
         {
@@ -1225,4 +1253,74 @@ fn stated_status(lower: &str) -> Option<u16> {
             (w.len() == 3 && (100..600).contains(&n)).then_some(n)
         })
     })
+}
+
+/// A command written bare in an item's words, as lists without code spans
+/// do: `curl http://localhost:5000/health`, or `Command: curl …` with the
+/// expectation after it (`— Expected: {"status":"ok"}`, the form the
+/// document reader gives a `Command:` / `Expected:` pair of bullets). Only
+/// a command greenlight runs natively, naming a URL or a variable, counts:
+/// "curl the endpoint" is prose.
+fn bare_command(text: &str) -> Option<Inline> {
+    let mut parts = text.split(" — ");
+    let first = parts.next()?.trim();
+    // `Command: …`, `Befehl: …`: one word before the colon.
+    let command = match first.split_once(": ") {
+        Some((label, rest)) if !label.trim().contains(char::is_whitespace) => rest.trim(),
+        _ => first,
+    };
+    let tool = command.split_whitespace().next()?;
+    if !matches!(tool, "curl" | "psql" | "redis-cli") {
+        return None;
+    }
+    if !(command.contains("://") || command.contains('$') || tool != "curl") {
+        return None;
+    }
+    let cmd = crate::analyze::analyze_inline(command)?;
+    let target = cmd.native?;
+    let mut expect = cmd.expect;
+    for said in parts {
+        if let Some(more) = crate::analyze::expect::parse_label(said.trim()) {
+            expect.extend(more);
+        }
+    }
+    Some(Inline {
+        target,
+        expect,
+        class: cmd.class,
+        command: command.to_string(),
+        note: Some("the command is written in the item's words".into()),
+    })
+}
+
+#[cfg(test)]
+mod bare_command_tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_command_with_its_expectation_is_a_check() {
+        let b = bare_command(
+            "Command: curl http://localhost:5000/health — Expected: {\"status\":\"ok\"} (or similar)",
+        )
+        .expect("a check");
+        assert!(matches!(b.target, Target::Http { .. }));
+        assert_eq!(b.class, Class::Read);
+        assert!(
+            b.expect
+                .iter()
+                .any(|e| matches!(e, Expectation::JsonSubset { .. })),
+            "{:?}",
+            b.expect
+        );
+        let b = bare_command("curl -s $BASE_URL/version").expect("a check");
+        assert_eq!(b.command, "curl -s $BASE_URL/version");
+    }
+
+    #[test]
+    fn prose_about_curl_is_not_a_command() {
+        assert!(bare_command("curl the endpoint to see it answers").is_none());
+        assert!(bare_command("Use Swagger OR curl: POST /work-items").is_none());
+        assert!(bare_command("Open: http://localhost:5000/swagger").is_none());
+        assert!(bare_command("docker compose ps — Expected: Up").is_none());
+    }
 }
