@@ -623,7 +623,18 @@ pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
         Verdict::NoGo => style.red(verdict),
     };
     let c = &report.counts;
-    let unsigned = report.signoffs.iter().filter(|s| !s.signed).count();
+    // A stale sign-off (a required result changed since it was given) is
+    // not missing: its holder can sign again.
+    let stale = report
+        .signoffs
+        .iter()
+        .filter(|s| !s.signed && s.stale.is_some())
+        .count();
+    let unsigned = report
+        .signoffs
+        .iter()
+        .filter(|s| !s.signed && s.stale.is_none())
+        .count();
     let mut parts = vec![
         format!("{} passed", c.passed),
         format!("{} failed", c.failed),
@@ -634,6 +645,7 @@ pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
         (c.not_run, "not run (safety)"),
         (c.pending, "manual"),
         (c.waived, "waived"),
+        (stale, "sign-offs stale"),
         (unsigned, "sign-offs missing"),
         (c.skipped, "skipped (rollback/monitoring)"),
     ] {

@@ -21,7 +21,8 @@ pub fn nobody_provided(names: &[String]) -> String {
     let mut parts = Vec::new();
     if !placeholders.is_empty() {
         let list: Vec<&str> = placeholders.iter().map(|p| p.as_str()).collect();
-        let first = list[0].trim_matches(['<', '>']);
+        // The variable that fills it (`<postgres-pod>` → `postgres_pod`).
+        let first = crate::analyze::hazards::placeholder_variable(list[0].trim_matches(['<', '>']));
         parts.push(format!(
             "fill in {}: the command is a template (give the value in the profile's [vars] or with --set {first}=VALUE)",
             list.join(", ")
