@@ -190,7 +190,9 @@ pub fn fold(
                 // never as forever.
                 let expired = expires
                     .as_deref()
-                    .is_some_and(|x| x < now || !is_utc_rfc3339(x));
+                    // `now` is cut to the second: an expiry in the current
+                    // second has passed (both are in whole seconds).
+                    .is_some_and(|x| x <= now || !is_utc_rfc3339(x));
                 people.waivers.insert(
                     a.item.clone(),
                     Waiver {
@@ -663,6 +665,28 @@ mod tests {
         assert!(!is_utc_rfc3339("tomorrow"));
         assert!(!is_utc_rfc3339("2026-12-01T05:30:00+01:00"));
         assert!(!is_utc_rfc3339("2026-12-01"));
+    }
+
+    #[test]
+    fn a_waiver_lapses_in_the_second_of_its_expiry() {
+        let (_, plan) = plan_of(DOC);
+        let item = plan.items[2].id.clone();
+        let waiver = |expires: &str| {
+            vec![act(
+                "r1",
+                "2026-01-01T00:00:00.000Z",
+                ActKind::Waiver,
+                &item,
+                serde_json::json!({"reason": "x", "expires": expires}),
+            )]
+        };
+        let expired = |expires: &str, now: &str| {
+            fold(&waiver(expires), "r1", &plan, &BTreeMap::new(), false, now).waivers[&item].expired
+        };
+        assert!(!expired("2026-01-01T00:00:13Z", "2026-01-01T00:00:12Z"));
+        assert!(expired("2026-01-01T00:00:13Z", "2026-01-01T00:00:13Z"));
+        assert!(expired("2026-01-01T00:00:13Z", "2026-01-01T00:00:14Z"));
+        assert!(expired("next week", "2026-01-01T00:00:14Z"));
     }
 
     #[test]
