@@ -50,7 +50,11 @@ pub struct StepRecorded<'a> {
     /// Only on a result a partial run kept from an earlier run of its
     /// release: `Some(Some(run))` kept from `run`, `Some(None)` (written as
     /// `null`) run again by this run; absent on an ordinary result.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub kept_from: Option<Option<String>>,
 }
 
@@ -154,6 +158,16 @@ pub struct VerdictReached {
     #[serde(default)]
     pub interrupted: bool,
     /// Each phase's elapsed time, in milliseconds, in plan order.
+    #[serde(default)]
+    pub phase_elapsed_ms: Vec<u64>,
+}
+
+/// Just how a `verdict` says the run ended (read without decoding the
+/// verdict and counts, so a verdict of any version reads).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct VerdictEnd {
+    #[serde(default)]
+    pub interrupted: bool,
     #[serde(default)]
     pub phase_elapsed_ms: Vec<u64>,
 }
@@ -287,7 +301,9 @@ mod tests {
         };
         assert_eq!(
             text(&to_value(&tick)),
-            text(&json!({ "source": "document", "line": 3, "note": "ticked [x] in the document (L3)" }))
+            text(
+                &json!({ "source": "document", "line": 3, "note": "ticked [x] in the document (L3)" })
+            )
         );
         let expires: Option<String> = None;
         assert_eq!(
@@ -380,14 +396,24 @@ mod tests {
         let s: SignoffGiven = serde_json::from_str(r#"{"name":"Ada","role":"RM"}"#).unwrap();
         assert_eq!(s.digest, None);
         assert_eq!(s.name.as_deref(), Some("Ada"));
-        let w: WaiverGiven =
-            serde_json::from_str(r#"{"expires":null,"reason":"flaky"}"#).unwrap();
+        let w: WaiverGiven = serde_json::from_str(r#"{"expires":null,"reason":"flaky"}"#).unwrap();
         assert_eq!(w.expires, None);
         let v: VerdictReached = serde_json::from_str(
             r#"{"counts":{"manual":3,"passed":1},"interrupted":false,"verdict":"PENDING"}"#,
         )
         .unwrap();
         assert!(v.phase_elapsed_ms.is_empty());
+        let end: VerdictEnd = serde_json::from_str(
+            r#"{"counts":{},"interrupted":true,"phase_elapsed_ms":[7,8],"verdict":"GO"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            end,
+            VerdictEnd {
+                interrupted: true,
+                phase_elapsed_ms: vec![7, 8]
+            }
+        );
         let s: StepRecorded =
             serde_json::from_str(&text(&json!({ "check": 1, "result": result() }))).unwrap();
         assert_eq!(s.kept_from, None);

@@ -15,8 +15,8 @@
 //! This module is plain data in, plain data out; the caller reads the
 //! store and the file system.
 
-use crate::events::{ItemMarked, SignoffGiven, WaiverGiven};
 use crate::assemble::{Mark, People, StaleSignoff, Waiver};
+use crate::events::{ItemMarked, SignoffGiven, WaiverGiven};
 use crate::outcome::{Evidence, Status, StepResult};
 use crate::plan::{Handling, Plan};
 use greenlight_doc::Severity;
@@ -185,7 +185,9 @@ pub fn fold(
             ActKind::Checked => {
                 let p: ItemMarked = decode(&a.payload);
                 let document = p.from_document();
-                people.checked.insert(a.item.clone(), mark(p.note, document));
+                people
+                    .checked
+                    .insert(a.item.clone(), mark(p.note, document));
             }
             ActKind::Unchecked => {
                 people.checked.remove(&a.item);

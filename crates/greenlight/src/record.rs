@@ -6,13 +6,13 @@
 
 use crate::exit::Failure;
 use greenlight_run::assemble::{self, People, RunFacts};
+use greenlight_run::events;
 use greenlight_run::outcome::{RunReport, StepResult};
 use greenlight_run::plan::Plan;
 use greenlight_run::release::{self, Act, ActKind};
 use greenlight_run::verdict::ChainFinding;
 use greenlight_store::{AuditKey, AuditReport, Event, EventKind, Keying, NewEvent, Store};
-use serde::Deserialize;
-use serde_json::json;
+use std::borrow::Cow;
 use std::path::Path;
 use std::time::Duration;
 
@@ -308,14 +308,14 @@ pub fn started_in(
     profile: &greenlight_run::profile::Profile,
     release: &str,
 ) -> NewEvent {
-    let mut payload = json!({
-        "release": release,
-        "checklist": plan.checklist,
-        "checklist_path": checklist_path,
-        "profile": plan.profile,
-        "version": env!("CARGO_PKG_VERSION"),
-        "waive_blockers": profile.waive_blockers,
-        "plan": plan,
+    let mut payload = events::to_value(&events::RunStarted {
+        release: release.to_string(),
+        checklist: plan.checklist.clone(),
+        checklist_path: checklist_path.to_string(),
+        profile: plan.profile.clone(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        waive_blockers: profile.waive_blockers,
+        plan: Cow::Borrowed(plan),
     });
     greenlight_run::redact::Redactor::new(profile.secrets()).redact_json(&mut payload);
     event(run_id, EventKind::RunStarted, None, actor, payload)
@@ -334,7 +334,11 @@ pub fn step_event(
         EventKind::StepResult,
         Some(item),
         actor,
-        json!({ "check": check, "result": result }),
+        events::to_value(&events::StepRecorded {
+            check,
+            result: Cow::Borrowed(result),
+            kept_from: None,
+        }),
     )
 }
 
@@ -347,9 +351,18 @@ pub fn kept_step_event(
     result: &StepResult,
     kept_from: Option<&str>,
 ) -> NewEvent {
-    let mut e = step_event(run_id, actor, plan, check, result);
-    e.payload["kept_from"] = json!(kept_from);
-    e
+    let item = &plan.items[plan.checks[check].item].id;
+    event(
+        run_id,
+        EventKind::StepResult,
+        Some(item),
+        actor,
+        events::to_value(&events::StepRecorded {
+            check,
+            result: Cow::Borrowed(result),
+            kept_from: Some(kept_from.map(str::to_string)),
+        }),
+    )
 }
 
 /// A person's act, as the release logic reads it (`None`: not an act).
@@ -444,24 +457,14 @@ impl RunState {
             .iter()
             .find(|e| e.kind == EventKind::RunStarted)
             .ok_or_else(|| Failure::usage(format!("run {run_id} has no run_started event")))?;
-        #[derive(Deserialize)]
-        struct Started {
-            plan: Plan,
-            #[serde(default)]
-            checklist_path: String,
-            #[serde(default)]
-            waive_blockers: bool,
-            #[serde(default)]
-            release: String,
-        }
-        let started: Started = serde_json::from_str(&first.payload_text)
+        let started: events::RunStarted = serde_json::from_str(&first.payload_text)
             .map_err(|e| Failure::usage(format!("run {run_id}: its plan cannot be read: {e}")))?;
         let mut state = RunState {
             run_id: run_id.to_string(),
             checklist_path: started.checklist_path,
             results: vec![None; started.plan.checks.len()],
             phase_elapsed: vec![Duration::ZERO; started.plan.phases.len()],
-            plan: started.plan,
+            plan: started.plan.into_owned(),
             people: People {
                 waive_blockers: started.waive_blockers,
                 ..People::default()
@@ -475,16 +478,6 @@ impl RunState {
             earlier_runs: 0,
             key_id: None,
         };
-        /// Just the check index of a step result (the rest is skipped
-        /// without being decoded).
-        #[derive(Deserialize)]
-        struct CheckIndex {
-            check: usize,
-        }
-        #[derive(Deserialize)]
-        struct StepPayload {
-            result: StepResult,
-        }
         let mut latest: Vec<Option<&Event>> = vec![None; state.results.len()];
         for e in events {
             state.last_at = e.at.clone();
@@ -494,25 +487,21 @@ impl RunState {
             if e.kind == EventKind::StepResult {
                 // Only the latest result of a check counts; decoded below.
                 if let Some(slot) = e
-                    .payload_as::<CheckIndex>()
+                    .payload_as::<events::StepIndex>()
                     .and_then(|c| latest.get_mut(c.check))
                 {
                     *slot = Some(e);
                 }
                 continue;
             }
-            let payload = e.payload();
             match e.kind {
                 EventKind::RunInterrupted => state.interrupted = true,
                 EventKind::Verdict => {
                     state.finished = true;
-                    state.interrupted = payload["interrupted"].as_bool().unwrap_or(false);
-                    if let Some(elapsed) = payload["phase_elapsed_ms"].as_array() {
-                        for (i, ms) in elapsed.iter().enumerate() {
-                            if let Some(slot) = state.phase_elapsed.get_mut(i) {
-                                *slot = Duration::from_millis(ms.as_u64().unwrap_or(0));
-                            }
-                        }
+                    let v = e.payload_as::<events::VerdictEnd>().unwrap_or_default();
+                    state.interrupted = v.interrupted;
+                    for (slot, ms) in state.phase_elapsed.iter_mut().zip(v.phase_elapsed_ms) {
+                        *slot = Duration::from_millis(ms);
                     }
                 }
                 // People's acts are folded below, with the release's.
@@ -521,8 +510,8 @@ impl RunState {
         }
         for (slot, event) in state.results.iter_mut().zip(latest) {
             *slot = event
-                .and_then(|e| e.payload_as::<StepPayload>())
-                .map(|p| p.result);
+                .and_then(|e| e.payload_as::<events::StepRecorded>())
+                .map(|p| p.result.into_owned());
         }
         let acts: Vec<Act> = events.iter().filter_map(act_of).collect();
         state.people = people_for(

@@ -476,12 +476,17 @@ pub async fn execute_async(
                 && phase_elapsed[p].as_secs() > b
             {
                 closing.push(crate::record::event(
-                        run_id,
-                        greenlight_store::EventKind::BudgetOverrun,
-                        None,
-                        &rec.actor,
-                        serde_json::json!({ "phase": phase.id, "line": phase.line, "budget_seconds": b, "elapsed_ms": phase_elapsed[p].as_millis() as u64 }),
-                    ));
+                    run_id,
+                    greenlight_store::EventKind::BudgetOverrun,
+                    None,
+                    &rec.actor,
+                    greenlight_run::events::to_value(&greenlight_run::events::BudgetOverrun {
+                        phase: phase.id.clone(),
+                        line: phase.line,
+                        budget_seconds: b,
+                        elapsed_ms: phase_elapsed[p].as_millis() as u64,
+                    }),
+                ));
             }
         }
         closing.push(crate::record::event(
@@ -489,11 +494,11 @@ pub async fn execute_async(
             greenlight_store::EventKind::Verdict,
             None,
             &rec.actor,
-            serde_json::json!({
-                "verdict": report.verdict,
-                "counts": report.counts,
-                "interrupted": report.interrupted,
-                "phase_elapsed_ms": phase_elapsed.iter().map(|d| d.as_millis() as u64).collect::<Vec<_>>(),
+            greenlight_run::events::to_value(&greenlight_run::events::VerdictReached {
+                verdict: report.verdict,
+                counts: greenlight_run::events::to_value(&report.counts),
+                interrupted: report.interrupted,
+                phase_elapsed_ms: phase_elapsed.iter().map(|d| d.as_millis() as u64).collect(),
             }),
         ));
         unrecorded.extend(closing);
@@ -734,7 +739,10 @@ pub fn resume(args: crate::cli::ResumeArgs) -> Result<u8, Failure> {
                 greenlight_store::EventKind::RunResumed,
                 None,
                 &actor,
-                serde_json::json!({ "open_checks": open, "failed": args.failed }),
+                greenlight_run::events::to_value(&greenlight_run::events::RunResumed {
+                    open_checks: open,
+                    failed: args.failed,
+                }),
             )])
             .await
             .map_err(|e| Failure::io(e.to_string()))?;
