@@ -50,7 +50,7 @@ impl KeyArgs {
 /// Opens the store with the audit key of `key`.
 async fn open_store(store: &StoreArgs, key: &KeyArgs) -> Result<greenlight_store::Store, Failure> {
     let key = key.key()?;
-    record::open_keyed(&record::store_spec(store.store.as_deref(), None), key).await
+    Ok(record::open_keyed(&record::store_spec(store.store.as_deref(), None), key).await?)
 }
 
 #[derive(Args, Debug)]
