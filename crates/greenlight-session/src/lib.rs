@@ -34,6 +34,9 @@ pub enum SessionError {
     /// Appending with this audit key would break the run's chain.
     #[error("{0}")]
     WrongKey(String),
+    /// The store failed while in use (reading the runs for a baseline).
+    #[error("{0}")]
+    Io(String),
 }
 
 pub type Result<T, E = SessionError> = std::result::Result<T, E>;
@@ -438,6 +441,238 @@ pub async fn load(store: &Store, run: Option<&str>) -> Result<RunState> {
     Ok(state)
 }
 
+/// A short run ID: easy to type, unique enough on one machine.
+pub fn new_run_id() -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mut x = (nanos as u64) ^ (u64::from(std::process::id()) << 40);
+    // Mix the bits (splitmix64's finalizer) so consecutive runs differ early.
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^= x >> 31;
+    (0..5)
+        .map(|i| ALPHABET[((x >> (i * 5)) & 31) as usize] as char)
+        .collect()
+}
+
+/// Where a run's events go while it runs.
+pub struct Recording {
+    pub store: std::sync::Arc<Store>,
+    pub actor: String,
+    /// The last GO run's step latencies, when the profile sets a baseline.
+    pub baseline: Option<BaselineRun>,
+    /// People's acts that apply to the run (its release's, carried over).
+    pub acts: Vec<Act>,
+}
+
+/// A GO run's ID and its passed steps' latencies by (item ID, step position).
+pub type BaselineRun = (String, std::collections::HashMap<(String, usize), u64>);
+
+/// The step latencies of the newest GO run of `checklist`, for
+/// `baseline = "last-go"`.
+pub async fn last_go_latencies(
+    store: &Store,
+    checklist: &str,
+    except: &str,
+) -> Result<Option<BaselineRun>> {
+    let runs = store
+        .runs(Some(checklist))
+        .await
+        .map_err(|e| SessionError::Io(e.to_string()))?;
+    let Some(run) = runs.iter().find(|r| {
+        r.run_id != except && matches!(r.verdict.as_deref(), Some("GO" | "GO_WITH_WARNINGS"))
+    }) else {
+        return Ok(None);
+    };
+    let state = load(store, Some(&run.run_id)).await?;
+    let mut map = std::collections::HashMap::new();
+    for item in &state.plan.items {
+        for (k, &c) in item.checks.iter().enumerate() {
+            if let Some(r) = state.results.get(c).and_then(Option::as_ref)
+                && r.status == greenlight_run::outcome::Status::Passed
+            {
+                map.insert((item.id.clone(), k), r.duration_ms);
+            }
+        }
+    }
+    Ok(Some((run.run_id.clone(), map)))
+}
+
+/// The events a run opens with: `run_started`, then the results a partial
+/// run keeps from an earlier run of its release.
+#[allow(clippy::too_many_arguments)]
+pub fn opening_events(
+    run_id: &str,
+    actor: &str,
+    plan: &Plan,
+    checklist_path: &str,
+    profile: &greenlight_run::profile::Profile,
+    release: &str,
+    partial: Option<&release::Partial>,
+) -> Vec<NewEvent> {
+    let mut first = vec![started_in(
+        run_id,
+        actor,
+        plan,
+        checklist_path,
+        profile,
+        release,
+    )];
+    if let Some(part) = partial {
+        for (i, done) in part.done.iter().enumerate() {
+            if let Some(r) = done {
+                first.push(kept_step_event(
+                    run_id,
+                    actor,
+                    plan,
+                    i,
+                    r,
+                    part.kept_from[i].as_deref(),
+                ));
+            }
+        }
+    }
+    first
+}
+
+/// The checks and unchecks the document's own boxes ask for, each by its
+/// blame author (else `document`).
+pub fn tick_events(run_id: &str, ticks: &[release::DocumentTick]) -> Vec<NewEvent> {
+    ticks
+        .iter()
+        .map(|t| {
+            event(
+                run_id,
+                if t.checked {
+                    EventKind::ItemChecked
+                } else {
+                    EventKind::ItemUnchecked
+                },
+                Some(&t.item),
+                t.author.as_deref().unwrap_or("document"),
+                release::tick_payload(t),
+            )
+        })
+        .collect()
+}
+
+/// The events that close a run: results the baseline turned into
+/// failures (recorded again, as such), each phase over its budget, and
+/// the verdict.
+pub fn closing_events(
+    run_id: &str,
+    actor: &str,
+    plan: &Plan,
+    results: &[StepResult],
+    phase_elapsed: &[Duration],
+    report: &RunReport,
+) -> Vec<NewEvent> {
+    let mut closing = Vec::new();
+    for (i, r) in results.iter().enumerate() {
+        if r.evidence
+            .failures
+            .iter()
+            .any(|f| f.contains("above the last GO run"))
+        {
+            closing.push(step_event(run_id, actor, plan, i, r));
+        }
+    }
+    for (p, phase) in plan.phases.iter().enumerate() {
+        if let Some(b) = phase.budget_seconds
+            && phase_elapsed[p].as_secs() > b
+        {
+            closing.push(event(
+                run_id,
+                EventKind::BudgetOverrun,
+                None,
+                actor,
+                events::to_value(&events::BudgetOverrun {
+                    phase: phase.id.clone(),
+                    line: phase.line,
+                    budget_seconds: b,
+                    elapsed_ms: phase_elapsed[p].as_millis() as u64,
+                }),
+            ));
+        }
+    }
+    closing.push(event(
+        run_id,
+        EventKind::Verdict,
+        None,
+        actor,
+        events::to_value(&events::VerdictReached {
+            verdict: report.verdict,
+            counts: events::to_value(&report.counts),
+            interrupted: report.interrupted,
+            phase_elapsed_ms: phase_elapsed.iter().map(|d| d.as_millis() as u64).collect(),
+        }),
+    ));
+    closing
+}
+
+/// What `resume` starts from: the run's results, with those to run again
+/// cleared (the unfinished ones; with `failed`, also those that failed,
+/// were blocked or did not run).
+pub fn resume_from(state: &RunState, failed: bool) -> Vec<Option<StepResult>> {
+    let mut done = state.results.clone();
+    if failed {
+        for d in done.iter_mut() {
+            if release::needs_rerun(d.as_ref()) {
+                *d = None;
+            }
+        }
+    }
+    done
+}
+
+/// The `run_resumed` event.
+pub fn resumed_event(run_id: &str, actor: &str, open_checks: usize, failed: bool) -> NewEvent {
+    event(
+        run_id,
+        EventKind::RunResumed,
+        None,
+        actor,
+        events::to_value(&events::RunResumed {
+            open_checks,
+            failed,
+        }),
+    )
+}
+
+/// Events a store could not take, one JSON object a line, redacted: what
+/// `greenlight-unrecorded-RUN.jsonl` holds.
+pub fn unrecorded_jsonl(
+    unrecorded: &[NewEvent],
+    redactor: &greenlight_run::redact::Redactor,
+) -> String {
+    #[derive(serde::Serialize)]
+    struct Unrecorded<'a> {
+        run_id: &'a str,
+        kind: EventKind,
+        item: &'a Option<String>,
+        actor: &'a str,
+        payload: &'a serde_json::Value,
+    }
+    let lines: Vec<String> = unrecorded
+        .iter()
+        .filter_map(|ev| {
+            serde_json::to_string(&events::to_value(&Unrecorded {
+                run_id: &ev.run_id,
+                kind: ev.kind,
+                item: &ev.item,
+                actor: &ev.actor,
+                payload: &ev.payload,
+            }))
+            .ok()
+        })
+        .map(|l| redactor.redact(&l))
+        .collect();
+    lines.join("\n") + "\n"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -533,5 +768,26 @@ mod tests {
         assert!(audit.ok, "{:?}", audit.problem);
         assert!(!matches!(finding, ChainFinding::Broken(_)));
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The unrecorded-events file keeps the shape older versions wrote.
+    #[test]
+    fn unrecorded_events_are_written_as_before() {
+        let ev = event(
+            "r1",
+            EventKind::ItemChecked,
+            Some("a"),
+            "ci",
+            json!({ "note": "token s3cret" }),
+        );
+        let redactor = greenlight_run::redact::Redactor::new(vec!["s3cret".to_string()]);
+        let old = serde_json::to_string(&json!({
+            "run_id": ev.run_id, "kind": ev.kind, "item": ev.item, "actor": ev.actor, "payload": ev.payload,
+        }))
+        .unwrap();
+        let text = unrecorded_jsonl(&[ev.clone(), ev], &redactor);
+        let line = redactor.redact(&old);
+        assert!(!line.contains("s3cret"), "{line}");
+        assert_eq!(text, format!("{line}\n{line}\n"));
     }
 }

@@ -142,6 +142,7 @@ impl From<greenlight_session::SessionError> for CliError {
         match e {
             E::Store(e) => e.into(),
             E::Unreadable(_) | E::NoRuns | E::WrongKey(_) => CliError::usage(e.to_string()),
+            E::Io(why) => CliError::io(why),
         }
     }
 }
