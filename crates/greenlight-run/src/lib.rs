@@ -9,6 +9,7 @@ pub mod analyze;
 pub mod assemble;
 pub mod check;
 pub mod contained;
+pub mod events;
 pub mod execute;
 pub mod json_match;
 pub mod load_step;

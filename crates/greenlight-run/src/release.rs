@@ -16,6 +16,7 @@
 //! store and the file system.
 
 use crate::assemble::{Mark, People, StaleSignoff, Waiver};
+use crate::events::{ItemMarked, SignoffGiven, WaiverGiven};
 use crate::outcome::{Evidence, Status, StepResult};
 use crate::plan::{Handling, Plan};
 use greenlight_doc::Severity;
@@ -111,12 +112,12 @@ pub fn signoff_payload(
     run: &str,
     results: &BTreeMap<String, String>,
 ) -> serde_json::Value {
-    serde_json::json!({
-        "role": role,
-        "name": name,
-        "run": run,
-        "digest": digest(results),
-        "saw": results,
+    crate::events::to_value(&crate::events::SignoffGiven {
+        role: role.to_string(),
+        name: Some(name.to_string()),
+        run: Some(run.to_string()),
+        digest: Some(digest(results)),
+        saw: Some(results.clone()),
     })
 }
 
@@ -164,27 +165,35 @@ pub fn fold(
         ..People::default()
     };
     for a in order {
-        let text = |k: &str| a.payload[k].as_str().unwrap_or_default().to_string();
-        let mark = || Mark {
+        // A payload that does not decode reads as an empty one (the
+        // fields each kind carries are all optional in older stores).
+        fn decode<T: serde::de::DeserializeOwned + Default>(v: &serde_json::Value) -> T {
+            T::deserialize(v).unwrap_or_default()
+        }
+        let mark = |note: String, document: bool| Mark {
             actor: a.actor.clone(),
             at: a.at.clone(),
-            note: text("note"),
+            note,
             run: if a.run == this_run {
                 String::new()
             } else {
                 a.run.clone()
             },
-            document: a.payload["source"] == "document",
+            document,
         };
         match a.kind {
             ActKind::Checked => {
-                people.checked.insert(a.item.clone(), mark());
+                let p: ItemMarked = decode(&a.payload);
+                let document = p.from_document();
+                people
+                    .checked
+                    .insert(a.item.clone(), mark(p.note, document));
             }
             ActKind::Unchecked => {
                 people.checked.remove(&a.item);
             }
             ActKind::Waiver => {
-                let expires = a.payload["expires"].as_str().map(str::to_string);
+                let WaiverGiven { reason, expires } = decode(&a.payload);
                 // A waiver lapses at its expiry; one whose expiry is not in
                 // the stored UTC form (so cannot be compared) counts as lapsed,
                 // never as forever.
@@ -197,7 +206,7 @@ pub fn fold(
                     a.item.clone(),
                     Waiver {
                         actor: a.actor.clone(),
-                        reason: text("reason"),
+                        reason,
                         expires,
                         expired,
                     },
@@ -207,13 +216,14 @@ pub fn fold(
                 people.waivers.remove(&a.item);
             }
             ActKind::Signoff => {
-                let mut m = mark();
-                if let Some(name) = a.payload["name"].as_str() {
-                    m.actor = name.to_string();
+                let p: SignoffGiven = decode(&a.payload);
+                let mut m = mark(String::new(), false);
+                if let Some(name) = &p.name {
+                    m.actor = name.clone();
                 }
                 people.stale.remove(&a.item);
                 people.signed.remove(&a.item);
-                match stale_because(&a.payload, plan, current) {
+                match stale_because(&p, plan, current) {
                     Some(changed) => {
                         people
                             .stale
@@ -237,18 +247,16 @@ pub fn fold(
 /// current ones (`None`: nothing, or a sign-off from before evidence was
 /// recorded).
 fn stale_because(
-    payload: &serde_json::Value,
+    payload: &SignoffGiven,
     plan: &Plan,
     current: &BTreeMap<String, String>,
 ) -> Option<Vec<String>> {
-    let digest_then = payload["digest"].as_str()?;
+    let digest_then = payload.digest.as_deref()?;
     if digest_then == digest(current) {
         return None;
     }
-    let saw: BTreeMap<String, String> = payload
-        .get("saw")
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .unwrap_or_default();
+    let empty = BTreeMap::new();
+    let saw = payload.saw.as_ref().unwrap_or(&empty);
     let name = |id: &str| {
         plan.items
             .iter()
@@ -326,10 +334,10 @@ pub fn document_ticks(
 /// The payload of a document tick's event (its actor is the blame author,
 /// else `document`).
 pub fn tick_payload(t: &DocumentTick) -> serde_json::Value {
-    serde_json::json!({
-        "source": "document",
-        "line": t.line,
-        "note": if t.checked {
+    crate::events::to_value(&ItemMarked {
+        source: Some(ItemMarked::DOCUMENT.to_string()),
+        line: Some(t.line),
+        note: if t.checked {
             format!("ticked [x] in the document (L{})", t.line)
         } else {
             format!("the document's box at L{} is open again", t.line)

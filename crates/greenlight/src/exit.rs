@@ -134,6 +134,19 @@ impl From<greenlight_store::StoreError> for CliError {
     }
 }
 
+impl From<greenlight_session::SessionError> for CliError {
+    /// A store's failure maps as the store's; a run that cannot be read,
+    /// an empty store or the wrong audit key is a usage error.
+    fn from(e: greenlight_session::SessionError) -> Self {
+        use greenlight_session::SessionError as E;
+        match e {
+            E::Store(e) => e.into(),
+            E::Unreadable(_) | E::NoRuns | E::WrongKey(_) => CliError::usage(e.to_string()),
+            E::Io(why) => CliError::io(why),
+        }
+    }
+}
+
 impl From<greenlight_doc::LoadError> for CliError {
     fn from(e: greenlight_doc::LoadError) -> Self {
         CliError::Input(e.to_string())

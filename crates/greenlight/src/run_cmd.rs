@@ -12,6 +12,8 @@ use greenlight_run::redact::Redactor;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
+pub use greenlight_session::{BaselineRun, Recording, last_go_latencies, new_run_id};
+
 /// Options shared by `plan` and `run`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ProfileArgs {
@@ -200,23 +202,6 @@ pub fn print_plan(plan: &Plan, style: Style) -> String {
     out
 }
 
-/// A short run ID: easy to type, unique enough on one machine.
-pub fn new_run_id() -> String {
-    const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
-    let nanos = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let mut x = (nanos as u64) ^ (u64::from(std::process::id()) << 40);
-    // Mix the bits (splitmix64's finalizer) so consecutive runs differ early.
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^= x >> 31;
-    (0..5)
-        .map(|i| ALPHABET[((x >> (i * 5)) & 31) as usize] as char)
-        .collect()
-}
-
 /// Runs a plan to its report, printing live progress to stderr.
 pub fn execute(
     plan: &Plan,
@@ -228,16 +213,6 @@ pub fn execute(
     runtime.block_on(execute_async(plan, profile, style, run_id, None, None))
 }
 
-/// Where a run's events go while it runs.
-pub struct Recording {
-    pub store: std::sync::Arc<greenlight_store::Store>,
-    pub actor: String,
-    /// The last GO run's step latencies, when the profile sets a baseline.
-    pub baseline: Option<BaselineRun>,
-    /// People's acts that apply to the run (its release's, carried over).
-    pub acts: Vec<greenlight_run::release::Act>,
-}
-
 /// How `run` relates to the runs before it.
 #[derive(Default)]
 pub struct RunOptions<'a> {
@@ -247,39 +222,6 @@ pub struct RunOptions<'a> {
     pub selection: greenlight_run::release::Selection,
     /// The parsed document, whose `[x]` ticks count as people's checks.
     pub list: Option<&'a Checklist>,
-}
-
-/// A GO run's ID and its passed steps' latencies by (item ID, step position).
-pub type BaselineRun = (String, std::collections::HashMap<(String, usize), u64>);
-
-/// The step latencies of the newest GO run of `checklist`, for
-/// `baseline = "last-go"`.
-pub async fn last_go_latencies(
-    store: &greenlight_store::Store,
-    checklist: &str,
-    except: &str,
-) -> Result<Option<BaselineRun>, Failure> {
-    let runs = store
-        .runs(Some(checklist))
-        .await
-        .map_err(|e| Failure::io(e.to_string()))?;
-    let Some(run) = runs.iter().find(|r| {
-        r.run_id != except && matches!(r.verdict.as_deref(), Some("GO" | "GO_WITH_WARNINGS"))
-    }) else {
-        return Ok(None);
-    };
-    let state = crate::record::load(store, Some(&run.run_id)).await?;
-    let mut map = std::collections::HashMap::new();
-    for item in &state.plan.items {
-        for (k, &c) in item.checks.iter().enumerate() {
-            if let Some(r) = state.results.get(c).and_then(Option::as_ref)
-                && r.status == greenlight_run::outcome::Status::Passed
-            {
-                map.insert((item.id.clone(), k), r.duration_ms);
-            }
-        }
-    }
-    Ok(Some((run.run_id.clone(), map)))
 }
 
 pub async fn execute_async(
@@ -460,53 +402,22 @@ pub async fn execute_async(
     };
     let report = assemble::report_with(plan, &results, &facts, &people);
     if let Some(rec) = recording {
-        // Results the baseline turned into failures are recorded as such.
-        for (i, r) in results.iter().enumerate() {
-            if r.evidence
-                .failures
-                .iter()
-                .any(|f| f.contains("above the last GO run"))
-            {
-                unrecorded.push(crate::record::step_event(run_id, &rec.actor, plan, i, r));
-            }
-        }
-        let mut closing = Vec::new();
-        for (p, phase) in plan.phases.iter().enumerate() {
-            if let Some(b) = phase.budget_seconds
-                && phase_elapsed[p].as_secs() > b
-            {
-                closing.push(crate::record::event(
-                        run_id,
-                        greenlight_store::EventKind::BudgetOverrun,
-                        None,
-                        &rec.actor,
-                        serde_json::json!({ "phase": phase.id, "line": phase.line, "budget_seconds": b, "elapsed_ms": phase_elapsed[p].as_millis() as u64 }),
-                    ));
-            }
-        }
-        closing.push(crate::record::event(
+        // Results the baseline turned into failures are recorded as such,
+        // then budget overruns and the verdict.
+        unrecorded.extend(greenlight_session::closing_events(
             run_id,
-            greenlight_store::EventKind::Verdict,
-            None,
             &rec.actor,
-            serde_json::json!({
-                "verdict": report.verdict,
-                "counts": report.counts,
-                "interrupted": report.interrupted,
-                "phase_elapsed_ms": phase_elapsed.iter().map(|d| d.as_millis() as u64).collect::<Vec<_>>(),
-            }),
+            plan,
+            &results,
+            &phase_elapsed,
+            &report,
         ));
-        unrecorded.extend(closing);
         if let Err(e) = rec.store.append(unrecorded.clone()).await {
             let path = std::path::PathBuf::from(format!("greenlight-unrecorded-{run_id}.jsonl"));
-            let lines: Vec<String> = unrecorded
-                .iter()
-                .filter_map(|ev| serde_json::to_string(&serde_json::json!({
-                    "run_id": ev.run_id, "kind": ev.kind, "item": ev.item, "actor": ev.actor, "payload": ev.payload,
-                })).ok())
-                .map(|l: String| redactor.redact(&l))
-                .collect();
-            let _ = std::fs::write(&path, lines.join("\n") + "\n");
+            let _ = std::fs::write(
+                &path,
+                greenlight_session::unrecorded_jsonl(&unrecorded, &redactor),
+            );
             let why = format!(
                 "{e}{}",
                 store_error
@@ -591,28 +502,15 @@ pub fn run_recorded(
             }
             Some(part)
         };
-        let mut first = vec![crate::record::started_in(
+        let first = greenlight_session::opening_events(
             run_id,
             actor,
             plan,
             &path.display().to_string(),
             profile,
             &release,
-        )];
-        if let Some(part) = &partial {
-            for (i, done) in part.done.iter().enumerate() {
-                if let Some(r) = done {
-                    first.push(crate::record::kept_step_event(
-                        run_id,
-                        actor,
-                        plan,
-                        i,
-                        r,
-                        part.kept_from[i].as_deref(),
-                    ));
-                }
-            }
-        }
+            partial.as_ref(),
+        );
         store
             .append(first)
             .await
@@ -629,22 +527,7 @@ pub fn run_recorded(
                     .and_then(|m| m.get(&line).cloned())
             });
             if !ticks.is_empty() {
-                let events: Vec<_> = ticks
-                    .iter()
-                    .map(|t| {
-                        crate::record::event(
-                            run_id,
-                            if t.checked {
-                                greenlight_store::EventKind::ItemChecked
-                            } else {
-                                greenlight_store::EventKind::ItemUnchecked
-                            },
-                            Some(&t.item),
-                            t.author.as_deref().unwrap_or("document"),
-                            release::tick_payload(t),
-                        )
-                    })
-                    .collect();
+                let events = greenlight_session::tick_events(run_id, &ticks);
                 let stored = store.append(events).await.map_err(Failure::from)?;
                 acts.extend(stored.iter().filter_map(crate::record::act_of));
                 let ticked = ticks.iter().filter(|t| t.checked).count();
@@ -708,14 +591,7 @@ pub fn resume(args: crate::cli::ResumeArgs) -> Result<u8, Failure> {
         let state = crate::record::load(&store, Some(&args.run)).await?;
         crate::record::may_append(&state, &store)?;
         let actor = crate::record::actor(None);
-        let mut done = state.results.clone();
-        if args.failed {
-            for d in done.iter_mut() {
-                if greenlight_run::release::needs_rerun(d.as_ref()) {
-                    *d = None;
-                }
-            }
-        }
+        let done = greenlight_session::resume_from(&state, args.failed);
         let open = done.iter().filter(|r| r.is_none()).count();
         eprintln!(
             "resuming run {}: keeping {} of {} results; running the other {open}{}",
@@ -729,12 +605,11 @@ pub fn resume(args: crate::cli::ResumeArgs) -> Result<u8, Failure> {
             }
         );
         store
-            .append(vec![crate::record::event(
+            .append(vec![greenlight_session::resumed_event(
                 &state.run_id,
-                greenlight_store::EventKind::RunResumed,
-                None,
                 &actor,
-                serde_json::json!({ "open_checks": open, "failed": args.failed }),
+                open,
+                args.failed,
             )])
             .await
             .map_err(|e| Failure::io(e.to_string()))?;

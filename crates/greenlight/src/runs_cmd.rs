@@ -5,6 +5,7 @@ use crate::exit::{self, Failure};
 use crate::record::{self, RunState};
 use crate::term::{self, Style, printable};
 use clap::Args;
+use greenlight_run::events;
 use greenlight_run::outcome::{RunReport, Status};
 use greenlight_store::EventKind;
 use serde_json::json;
@@ -49,7 +50,7 @@ impl KeyArgs {
 /// Opens the store with the audit key of `key`.
 async fn open_store(store: &StoreArgs, key: &KeyArgs) -> Result<greenlight_store::Store, Failure> {
     let key = key.key()?;
-    record::open_keyed(&record::store_spec(store.store.as_deref(), None), key).await
+    Ok(record::open_keyed(&record::store_spec(store.store.as_deref(), None), key).await?)
 }
 
 #[derive(Args, Debug)]
@@ -506,7 +507,7 @@ pub fn check(args: CheckArgs, checked: bool) -> Result<u8, Failure> {
                             kind,
                             Some(&item.id),
                             &actor,
-                            json!({ "note": args.note }),
+                            events::to_value(&events::ItemMarked::by_person(&args.note)),
                         ));
                         if i == top {
                             lines.push(format!("{verb} {label}"));
@@ -605,7 +606,10 @@ pub fn waive(args: WaiveArgs) -> Result<u8, Failure> {
             EventKind::Waiver,
             Some(&item.id),
             &actor,
-            json!({ "reason": args.reason, "expires": expires }),
+            events::to_value(&events::WaiverGiven {
+                reason: args.reason.clone(),
+                expires: expires.clone(),
+            }),
         );
         store.append(vec![ev]).await.map_err(store_failure)?;
         eprintln!(
@@ -689,7 +693,11 @@ pub fn signoff(args: SignoffArgs) -> Result<u8, Failure> {
         // A sign-off names the evidence it approves: this run's required results.
         let seen = greenlight_run::release::required_results(&state.plan, &state.results);
         let payload = if args.revoke {
-            json!({ "role": slot.role, "name": args.name })
+            events::to_value(&events::SignoffGiven {
+                role: slot.role.clone(),
+                name: Some(args.name.clone()),
+                ..Default::default()
+            })
         } else {
             greenlight_run::release::signoff_payload(&slot.role, &args.name, &state.run_id, &seen)
         };

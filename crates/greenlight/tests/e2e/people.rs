@@ -225,7 +225,10 @@ fn waived_items_show_as_waived_everywhere_and_lapse() {
             item(&json_of(&gl(&["status", "--json"], &store)), "Version")["status"],
             "waived"
         );
-        std::thread::sleep(std::time::Duration::from_millis(3_500));
+        // `soon` is cut to the second and a waiver stays in force through
+        // its expiry second (times compare as RFC 3339 seconds), so wait
+        // past the second after it: 3.5 s could end inside it.
+        std::thread::sleep(std::time::Duration::from_millis(4_500));
         let status = json_of(&gl(&["status", "--json"], &store));
         let version = item(&status, "Version");
         assert_eq!(version["status"], "failed", "{version}");

@@ -1,0 +1,793 @@
+//! A greenlight run as events in the store, and the state derived from
+//! them.
+//!
+//! The run's plan travels in its `run_started` event, so `status`,
+//! `decide`, `resume` and `compare` need neither the document nor the
+//! profile: the log alone is the record. Payloads are the typed structs
+//! of [`greenlight_run::events`].
+
+use greenlight_run::assemble::{self, People, RunFacts};
+use greenlight_run::events;
+use greenlight_run::outcome::{RunReport, StepResult};
+use greenlight_run::plan::Plan;
+use greenlight_run::release::{self, Act, ActKind};
+use greenlight_run::verdict::ChainFinding;
+use greenlight_store::{
+    AuditKey, AuditReport, Event, EventKind, Keying, NewEvent, Store, StoreError,
+};
+use std::borrow::Cow;
+use std::time::Duration;
+
+/// Why a run cannot be recorded or read.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The store failed (opening, reading or writing).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The run's log cannot be read as a run (no plan, or one that does
+    /// not decode).
+    #[error("{0}")]
+    Unreadable(String),
+    /// The store has no runs to read.
+    #[error("the store has no runs yet: start one with `greenlight run`")]
+    NoRuns,
+    /// Appending with this audit key would break the run's chain.
+    #[error("{0}")]
+    WrongKey(String),
+    /// The store failed while in use (reading the runs for a baseline).
+    #[error("{0}")]
+    Io(String),
+}
+
+pub type Result<T, E = SessionError> = std::result::Result<T, E>;
+
+pub async fn open(spec: &str) -> Result<Store> {
+    Store::open(spec).await.map_err(SessionError::from)
+}
+
+/// Opens the store and sets its audit key.
+pub async fn open_keyed(spec: &str, key: Option<AuditKey>) -> Result<Store> {
+    let mut store = open(spec).await?;
+    store.set_audit_key(key);
+    Ok(store)
+}
+
+/// Refuses to append to a run signed with an audit key unless this store
+/// signs with the same key: an unsigned or foreign-signed event would
+/// break the run's chain.
+pub fn may_append(state: &RunState, store: &Store) -> Result<()> {
+    let Some(signed) = &state.key_id else {
+        return Ok(());
+    };
+    match store.audit_key() {
+        Some(k) if k.id() == signed => Ok(()),
+        Some(k) => Err(SessionError::WrongKey(format!(
+            "run {} is signed with audit key {signed}, not with the key given ({}); use the team's key",
+            state.run_id,
+            k.id()
+        ))),
+        None => Err(SessionError::WrongKey(format!(
+            "run {} is signed with audit key {signed}; give the key ([audit] key in --env PROFILE, or GREENLIGHT_AUDIT_KEY) to record to it",
+            state.run_id
+        ))),
+    }
+}
+
+/// Verifies a run's chain and says what that means for the verdict.
+pub async fn verify_chain(store: &Store, run_id: &str) -> Result<(AuditReport, ChainFinding)> {
+    let audit = store.verify(run_id).await.map_err(SessionError::from)?;
+    let finding = if !audit.ok {
+        ChainFinding::Broken(format!(
+            "audit chain broken: {} (`greenlight audit {run_id}`)",
+            audit
+                .problem
+                .as_deref()
+                .unwrap_or("the chain does not verify")
+        ))
+    } else {
+        match (audit.keying, store.audit_key()) {
+            (Keying::Unkeyed, Some(_)) => ChainFinding::Unproven(
+                "audit chain unkeyed: the run was recorded without the audit key, so its record is not proof against rewriting".into(),
+            ),
+            (Keying::Unverified, _) => ChainFinding::Unproven(format!(
+                "audit chain signed with key {}, but no audit key is configured here to verify it ([audit] key in --env PROFILE, or GREENLIGHT_AUDIT_KEY)",
+                audit.key_id.as_deref().unwrap_or("?")
+            )),
+            _ => ChainFinding::Sound,
+        }
+    };
+    Ok((audit, finding))
+}
+
+pub fn event(
+    run_id: &str,
+    kind: EventKind,
+    item: Option<&str>,
+    actor: &str,
+    payload: serde_json::Value,
+) -> NewEvent {
+    NewEvent {
+        run_id: run_id.to_string(),
+        kind,
+        item: item.map(str::to_string),
+        actor: actor.to_string(),
+        payload,
+    }
+}
+
+/// The `run_started` event: the checklist, the profile and the whole plan,
+/// redacted like every other event (the plan keeps secrets as `${NAME}`,
+/// but a document may spell one out).
+pub fn started(
+    run_id: &str,
+    actor: &str,
+    plan: &Plan,
+    checklist_path: &str,
+    profile: &greenlight_run::profile::Profile,
+) -> NewEvent {
+    started_in(run_id, actor, plan, checklist_path, profile, "")
+}
+
+/// [`started`] for a run of `release` (see [`greenlight_run::release`]).
+pub fn started_in(
+    run_id: &str,
+    actor: &str,
+    plan: &Plan,
+    checklist_path: &str,
+    profile: &greenlight_run::profile::Profile,
+    release: &str,
+) -> NewEvent {
+    let mut payload = events::to_value(&events::RunStarted {
+        release: release.to_string(),
+        checklist: plan.checklist.clone(),
+        checklist_path: checklist_path.to_string(),
+        profile: plan.profile.clone(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        waive_blockers: profile.waive_blockers,
+        plan: Cow::Borrowed(plan),
+    });
+    greenlight_run::redact::Redactor::new(profile.secrets()).redact_json(&mut payload);
+    event(run_id, EventKind::RunStarted, None, actor, payload)
+}
+
+pub fn step_event(
+    run_id: &str,
+    actor: &str,
+    plan: &Plan,
+    check: usize,
+    result: &StepResult,
+) -> NewEvent {
+    let item = &plan.items[plan.checks[check].item].id;
+    event(
+        run_id,
+        EventKind::StepResult,
+        Some(item),
+        actor,
+        events::to_value(&events::StepRecorded {
+            check,
+            result: Cow::Borrowed(result),
+            kept_from: None,
+        }),
+    )
+}
+
+/// A result a partial run keeps from an earlier run of its release.
+pub fn kept_step_event(
+    run_id: &str,
+    actor: &str,
+    plan: &Plan,
+    check: usize,
+    result: &StepResult,
+    kept_from: Option<&str>,
+) -> NewEvent {
+    let item = &plan.items[plan.checks[check].item].id;
+    event(
+        run_id,
+        EventKind::StepResult,
+        Some(item),
+        actor,
+        events::to_value(&events::StepRecorded {
+            check,
+            result: Cow::Borrowed(result),
+            kept_from: Some(kept_from.map(str::to_string)),
+        }),
+    )
+}
+
+/// A person's act, as the release logic reads it (`None`: not an act).
+pub fn act_of(e: &Event) -> Option<Act> {
+    let kind = match e.kind {
+        EventKind::ItemChecked => ActKind::Checked,
+        EventKind::ItemUnchecked => ActKind::Unchecked,
+        EventKind::Waiver => ActKind::Waiver,
+        EventKind::WaiverRevoked => ActKind::WaiverRevoked,
+        EventKind::Signoff => ActKind::Signoff,
+        EventKind::SignoffRevoked => ActKind::SignoffRevoked,
+        _ => return None,
+    };
+    Some(Act {
+        run: e.run_id.clone(),
+        at: e.at.clone(),
+        kind,
+        item: e.item.clone().unwrap_or_default(),
+        actor: e.actor.clone(),
+        payload: e.payload(),
+    })
+}
+
+/// The acts that apply to a run of `release`: those of the runs of the
+/// release started before it, then its own (`own`: its events, when the
+/// caller has read them already). `run_id` need not be recorded yet.
+pub async fn release_acts(
+    store: &Store,
+    run_id: &str,
+    release: &str,
+    own: Option<&[Event]>,
+) -> Result<(Vec<Act>, usize)> {
+    let runs = store
+        .release_runs(release)
+        .await
+        .map_err(SessionError::from)?;
+    let mut acts = Vec::new();
+    let mut earlier = 0;
+    for r in &runs {
+        if r.run_id == run_id {
+            break;
+        }
+        earlier += 1;
+        let events = store.events(&r.run_id).await.map_err(SessionError::from)?;
+        acts.extend(events.iter().filter_map(act_of));
+    }
+    match own {
+        Some(events) => acts.extend(events.iter().filter_map(act_of)),
+        None => {
+            let events = store.events(run_id).await.map_err(SessionError::from)?;
+            acts.extend(events.iter().filter_map(act_of));
+        }
+    }
+    Ok((acts, earlier))
+}
+
+/// What people recorded, as seen by a run with these results.
+pub fn people_for(
+    acts: &[Act],
+    run_id: &str,
+    plan: &Plan,
+    results: &[Option<StepResult>],
+    waive_blockers: bool,
+) -> People {
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let current = release::required_results(plan, results);
+    release::fold(acts, run_id, plan, &current, waive_blockers, &now)
+}
+
+/// Everything a run's events say, folded.
+pub struct RunState {
+    pub run_id: String,
+    pub plan: Plan,
+    pub checklist_path: String,
+    pub results: Vec<Option<StepResult>>,
+    pub people: People,
+    pub started_at: String,
+    pub last_at: String,
+    pub phase_elapsed: Vec<Duration>,
+    pub interrupted: bool,
+    pub finished: bool,
+    pub events: usize,
+    /// The release the run belongs to (empty: a run from before releases).
+    pub release: String,
+    /// How many earlier runs of the release its people's work comes from.
+    pub earlier_runs: usize,
+    /// The audit key ID of the run's last signed event, if any.
+    pub key_id: Option<String>,
+}
+
+impl RunState {
+    /// Folds events (in order) into the state.
+    pub fn from_events(run_id: &str, events: &[Event]) -> Result<RunState> {
+        let first = events
+            .iter()
+            .find(|e| e.kind == EventKind::RunStarted)
+            .ok_or_else(|| {
+                SessionError::Unreadable(format!("run {run_id} has no run_started event"))
+            })?;
+        let started: events::RunStarted =
+            serde_json::from_str(&first.payload_text).map_err(|e| {
+                SessionError::Unreadable(format!("run {run_id}: its plan cannot be read: {e}"))
+            })?;
+        let mut state = RunState {
+            run_id: run_id.to_string(),
+            checklist_path: started.checklist_path,
+            results: vec![None; started.plan.checks.len()],
+            phase_elapsed: vec![Duration::ZERO; started.plan.phases.len()],
+            plan: started.plan.into_owned(),
+            people: People {
+                waive_blockers: started.waive_blockers,
+                ..People::default()
+            },
+            started_at: first.at.clone(),
+            last_at: first.at.clone(),
+            interrupted: false,
+            finished: false,
+            events: events.len(),
+            release: started.release,
+            earlier_runs: 0,
+            key_id: None,
+        };
+        let mut latest: Vec<Option<&Event>> = vec![None; state.results.len()];
+        for e in events {
+            state.last_at = e.at.clone();
+            if let Some(mac) = &e.mac {
+                state.key_id = mac.split(':').next().map(str::to_string);
+            }
+            if e.kind == EventKind::StepResult {
+                // Only the latest result of a check counts; decoded below.
+                if let Some(slot) = e
+                    .payload_as::<events::StepIndex>()
+                    .and_then(|c| latest.get_mut(c.check))
+                {
+                    *slot = Some(e);
+                }
+                continue;
+            }
+            match e.kind {
+                EventKind::RunInterrupted => state.interrupted = true,
+                EventKind::Verdict => {
+                    state.finished = true;
+                    let v = e.payload_as::<events::VerdictEnd>().unwrap_or_default();
+                    state.interrupted = v.interrupted;
+                    for (slot, ms) in state.phase_elapsed.iter_mut().zip(v.phase_elapsed_ms) {
+                        *slot = Duration::from_millis(ms);
+                    }
+                }
+                // People's acts are folded below, with the release's.
+                _ => {}
+            }
+        }
+        for (slot, event) in state.results.iter_mut().zip(latest) {
+            *slot = event
+                .and_then(|e| e.payload_as::<events::StepRecorded>())
+                .map(|p| p.result.into_owned());
+        }
+        let acts: Vec<Act> = events.iter().filter_map(act_of).collect();
+        state.people = people_for(
+            &acts,
+            run_id,
+            &state.plan,
+            &state.results,
+            started.waive_blockers,
+        );
+        Ok(state)
+    }
+
+    /// The report this state gives (`greenlight.run/v1`).
+    pub fn report(&self) -> RunReport {
+        let results: Vec<StepResult> = self
+            .results
+            .iter()
+            .enumerate()
+            .map(|(i, r)| r.clone().unwrap_or_else(|| unfinished(&self.plan, i)))
+            .collect();
+        let facts = RunFacts {
+            run_id: Some(self.run_id.clone()),
+            started_at: self.started_at.clone(),
+            duration: elapsed_between(&self.started_at, &self.last_at),
+            interrupted: self.interrupted,
+            phase_elapsed: self.phase_elapsed.clone(),
+        };
+        assemble::report_with(&self.plan, &results, &facts, &self.people)
+    }
+}
+
+/// A check with no recorded result: it has not finished (the run was
+/// killed or is still going).
+fn unfinished(plan: &Plan, i: usize) -> StepResult {
+    let c = &plan.checks[i];
+    StepResult {
+        line: c.line,
+        class: c.class,
+        probe: c.target.probe().to_string(),
+        command: c.command.clone(),
+        status: greenlight_run::outcome::Status::NotRun,
+        duration_ms: 0,
+        attempts: 0,
+        evidence: greenlight_run::outcome::Evidence {
+            summary: c.target.describe(),
+            reason: Some(
+                "no result recorded yet (the run has not finished; `greenlight resume` runs it)"
+                    .into(),
+            ),
+            ..Default::default()
+        },
+    }
+}
+
+fn elapsed_between(a: &str, b: &str) -> Duration {
+    match (
+        humantime::parse_rfc3339_weak(a),
+        humantime::parse_rfc3339_weak(b),
+    ) {
+        (Ok(x), Ok(y)) => y.duration_since(x).unwrap_or_default(),
+        _ => Duration::ZERO,
+    }
+}
+
+/// Reads and folds a run.
+pub async fn load(store: &Store, run: Option<&str>) -> Result<RunState> {
+    let run_id = match run {
+        Some(prefix) => store
+            .resolve_run(prefix)
+            .await
+            .map_err(SessionError::from)?,
+        None => store
+            .latest_run()
+            .await
+            .map_err(SessionError::from)?
+            .ok_or(SessionError::NoRuns)?,
+    };
+    let events = store.events(&run_id).await.map_err(SessionError::from)?;
+    let mut state = RunState::from_events(&run_id, &events)?;
+    if !state.release.is_empty() {
+        let (acts, earlier) = release_acts(store, &run_id, &state.release, Some(&events)).await?;
+        state.people = people_for(
+            &acts,
+            &run_id,
+            &state.plan,
+            &state.results,
+            state.people.waive_blockers,
+        );
+        state.earlier_runs = earlier;
+    }
+    Ok(state)
+}
+
+/// A short run ID: easy to type, unique enough on one machine.
+pub fn new_run_id() -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mut x = (nanos as u64) ^ (u64::from(std::process::id()) << 40);
+    // Mix the bits (splitmix64's finalizer) so consecutive runs differ early.
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^= x >> 31;
+    (0..5)
+        .map(|i| ALPHABET[((x >> (i * 5)) & 31) as usize] as char)
+        .collect()
+}
+
+/// Where a run's events go while it runs.
+pub struct Recording {
+    pub store: std::sync::Arc<Store>,
+    pub actor: String,
+    /// The last GO run's step latencies, when the profile sets a baseline.
+    pub baseline: Option<BaselineRun>,
+    /// People's acts that apply to the run (its release's, carried over).
+    pub acts: Vec<Act>,
+}
+
+/// A GO run's ID and its passed steps' latencies by (item ID, step position).
+pub type BaselineRun = (String, std::collections::HashMap<(String, usize), u64>);
+
+/// The step latencies of the newest GO run of `checklist`, for
+/// `baseline = "last-go"`.
+pub async fn last_go_latencies(
+    store: &Store,
+    checklist: &str,
+    except: &str,
+) -> Result<Option<BaselineRun>> {
+    let runs = store
+        .runs(Some(checklist))
+        .await
+        .map_err(|e| SessionError::Io(e.to_string()))?;
+    let Some(run) = runs.iter().find(|r| {
+        r.run_id != except && matches!(r.verdict.as_deref(), Some("GO" | "GO_WITH_WARNINGS"))
+    }) else {
+        return Ok(None);
+    };
+    let state = load(store, Some(&run.run_id)).await?;
+    let mut map = std::collections::HashMap::new();
+    for item in &state.plan.items {
+        for (k, &c) in item.checks.iter().enumerate() {
+            if let Some(r) = state.results.get(c).and_then(Option::as_ref)
+                && r.status == greenlight_run::outcome::Status::Passed
+            {
+                map.insert((item.id.clone(), k), r.duration_ms);
+            }
+        }
+    }
+    Ok(Some((run.run_id.clone(), map)))
+}
+
+/// The events a run opens with: `run_started`, then the results a partial
+/// run keeps from an earlier run of its release.
+#[allow(clippy::too_many_arguments)]
+pub fn opening_events(
+    run_id: &str,
+    actor: &str,
+    plan: &Plan,
+    checklist_path: &str,
+    profile: &greenlight_run::profile::Profile,
+    release: &str,
+    partial: Option<&release::Partial>,
+) -> Vec<NewEvent> {
+    let mut first = vec![started_in(
+        run_id,
+        actor,
+        plan,
+        checklist_path,
+        profile,
+        release,
+    )];
+    if let Some(part) = partial {
+        for (i, done) in part.done.iter().enumerate() {
+            if let Some(r) = done {
+                first.push(kept_step_event(
+                    run_id,
+                    actor,
+                    plan,
+                    i,
+                    r,
+                    part.kept_from[i].as_deref(),
+                ));
+            }
+        }
+    }
+    first
+}
+
+/// The checks and unchecks the document's own boxes ask for, each by its
+/// blame author (else `document`).
+pub fn tick_events(run_id: &str, ticks: &[release::DocumentTick]) -> Vec<NewEvent> {
+    ticks
+        .iter()
+        .map(|t| {
+            event(
+                run_id,
+                if t.checked {
+                    EventKind::ItemChecked
+                } else {
+                    EventKind::ItemUnchecked
+                },
+                Some(&t.item),
+                t.author.as_deref().unwrap_or("document"),
+                release::tick_payload(t),
+            )
+        })
+        .collect()
+}
+
+/// The events that close a run: results the baseline turned into
+/// failures (recorded again, as such), each phase over its budget, and
+/// the verdict.
+pub fn closing_events(
+    run_id: &str,
+    actor: &str,
+    plan: &Plan,
+    results: &[StepResult],
+    phase_elapsed: &[Duration],
+    report: &RunReport,
+) -> Vec<NewEvent> {
+    let mut closing = Vec::new();
+    for (i, r) in results.iter().enumerate() {
+        if r.evidence
+            .failures
+            .iter()
+            .any(|f| f.contains("above the last GO run"))
+        {
+            closing.push(step_event(run_id, actor, plan, i, r));
+        }
+    }
+    for (p, phase) in plan.phases.iter().enumerate() {
+        if let Some(b) = phase.budget_seconds
+            && phase_elapsed[p].as_secs() > b
+        {
+            closing.push(event(
+                run_id,
+                EventKind::BudgetOverrun,
+                None,
+                actor,
+                events::to_value(&events::BudgetOverrun {
+                    phase: phase.id.clone(),
+                    line: phase.line,
+                    budget_seconds: b,
+                    elapsed_ms: phase_elapsed[p].as_millis() as u64,
+                }),
+            ));
+        }
+    }
+    closing.push(event(
+        run_id,
+        EventKind::Verdict,
+        None,
+        actor,
+        events::to_value(&events::VerdictReached {
+            verdict: report.verdict,
+            counts: events::to_value(&report.counts),
+            interrupted: report.interrupted,
+            phase_elapsed_ms: phase_elapsed.iter().map(|d| d.as_millis() as u64).collect(),
+        }),
+    ));
+    closing
+}
+
+/// What `resume` starts from: the run's results, with those to run again
+/// cleared (the unfinished ones; with `failed`, also those that failed,
+/// were blocked or did not run).
+pub fn resume_from(state: &RunState, failed: bool) -> Vec<Option<StepResult>> {
+    let mut done = state.results.clone();
+    if failed {
+        for d in done.iter_mut() {
+            if release::needs_rerun(d.as_ref()) {
+                *d = None;
+            }
+        }
+    }
+    done
+}
+
+/// The `run_resumed` event.
+pub fn resumed_event(run_id: &str, actor: &str, open_checks: usize, failed: bool) -> NewEvent {
+    event(
+        run_id,
+        EventKind::RunResumed,
+        None,
+        actor,
+        events::to_value(&events::RunResumed {
+            open_checks,
+            failed,
+        }),
+    )
+}
+
+/// Events a store could not take, one JSON object a line, redacted: what
+/// `greenlight-unrecorded-RUN.jsonl` holds.
+pub fn unrecorded_jsonl(
+    unrecorded: &[NewEvent],
+    redactor: &greenlight_run::redact::Redactor,
+) -> String {
+    #[derive(serde::Serialize)]
+    struct Unrecorded<'a> {
+        run_id: &'a str,
+        kind: EventKind,
+        item: &'a Option<String>,
+        actor: &'a str,
+        payload: &'a serde_json::Value,
+    }
+    let lines: Vec<String> = unrecorded
+        .iter()
+        .filter_map(|ev| {
+            serde_json::to_string(&events::to_value(&Unrecorded {
+                run_id: &ev.run_id,
+                kind: ev.kind,
+                item: &ev.item,
+                actor: &ev.actor,
+                payload: &ev.payload,
+            }))
+            .ok()
+        })
+        .map(|l| redactor.redact(&l))
+        .collect();
+    lines.join("\n") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A run recorded as older versions wrote it (payloads built with
+    /// `json!`, before the typed payloads): it still loads, people's work
+    /// reads as it did, and its audit chain still verifies.
+    #[tokio::test]
+    async fn a_run_written_in_the_old_shape_still_loads_and_verifies() {
+        let dir = std::env::temp_dir().join(format!(
+            "greenlight-session-old-shape-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let spec = dir.join("runs.db").display().to_string();
+        let store = open(&spec).await.unwrap();
+        let run = "r0ldshape";
+        let item = |id: &str, line: usize, handling: serde_json::Value| {
+            json!({
+                "id": id, "line": line, "text": format!("Item {id}"), "phase_title": null,
+                "severity": "required", "handling": handling, "checks": [], "children": [],
+                "reports": true,
+            })
+        };
+        let plan = json!({
+            "checklist": "RELEASE.md",
+            "profile": "staging",
+            "phases": [],
+            "items": [
+                item("a", 3, json!({ "kind": "manual" })),
+                item("b", 4, json!({ "kind": "manual" })),
+                item("c", 5, json!({ "kind": "manual" })),
+                item("s", 6, json!({ "kind": "signoff", "role": "QA" })),
+            ],
+            "checks": [],
+            "signoffs": [{ "id": "s", "role": "QA", "line": 6 }],
+        });
+        let ev = |kind, item: Option<&str>, payload| event(run, kind, item, "ci", payload);
+        store
+            .append(vec![
+                ev(
+                    EventKind::RunStarted,
+                    None,
+                    json!({
+                        "checklist": "RELEASE.md", "checklist_path": "docs/RELEASE.md",
+                        "profile": "staging", "version": "0.0.9", "waive_blockers": false,
+                        "plan": plan,
+                    }),
+                ),
+                ev(EventKind::ItemChecked, Some("a"), json!({ "note": "looked" })),
+                ev(
+                    EventKind::ItemChecked,
+                    Some("b"),
+                    json!({ "source": "document", "line": 4, "note": "ticked [x] in the document (L4)" }),
+                ),
+                ev(
+                    EventKind::Waiver,
+                    Some("c"),
+                    json!({ "reason": "known", "expires": null }),
+                ),
+                // A sign-off from before evidence was recorded.
+                ev(
+                    EventKind::Signoff,
+                    Some("s"),
+                    json!({ "role": "QA", "name": "Bo" }),
+                ),
+                ev(
+                    EventKind::Verdict,
+                    None,
+                    json!({
+                        "verdict": "PENDING", "counts": { "manual": 3 }, "interrupted": true,
+                        "phase_elapsed_ms": [],
+                    }),
+                ),
+            ])
+            .await
+            .unwrap();
+        let state = load(&store, Some(run)).await.unwrap();
+        assert_eq!(state.checklist_path, "docs/RELEASE.md");
+        assert_eq!(state.release, "", "a run from before releases");
+        assert!(state.finished && state.interrupted);
+        let p = &state.people;
+        assert_eq!(p.checked["a"].note, "looked");
+        assert!(!p.checked["a"].document);
+        assert!(p.checked["b"].document);
+        assert_eq!(p.waivers["c"].reason, "known");
+        assert_eq!(p.waivers["c"].expires, None);
+        assert_eq!(p.signed["s"].actor, "Bo");
+        assert!(p.stale.is_empty());
+        let (audit, finding) = verify_chain(&store, run).await.unwrap();
+        assert!(audit.ok, "{:?}", audit.problem);
+        assert!(!matches!(finding, ChainFinding::Broken(_)));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The unrecorded-events file keeps the shape older versions wrote.
+    #[test]
+    fn unrecorded_events_are_written_as_before() {
+        let ev = event(
+            "r1",
+            EventKind::ItemChecked,
+            Some("a"),
+            "ci",
+            json!({ "note": "token s3cret" }),
+        );
+        let redactor = greenlight_run::redact::Redactor::new(vec!["s3cret".to_string()]);
+        let old = serde_json::to_string(&json!({
+            "run_id": ev.run_id, "kind": ev.kind, "item": ev.item, "actor": ev.actor, "payload": ev.payload,
+        }))
+        .unwrap();
+        let text = unrecorded_jsonl(&[ev.clone(), ev], &redactor);
+        let line = redactor.redact(&old);
+        assert!(!line.contains("s3cret"), "{line}");
+        assert_eq!(text, format!("{line}\n{line}\n"));
+    }
+}
