@@ -14,6 +14,8 @@
 #   RUNNER_CPU=0       CPU both runners are pinned to; empty = not pinned
 #   GREENLIGHT=PATH    this greenlight binary (skips `cargo build --release`)
 #   HURL=PATH          this hurl binary (default: `hurl` on PATH)
+#   BASELINE=PATH      also time this other greenlight binary in the same loop
+#                      (e.g. a build from before a change), as "baseline"
 #   KEEP=1             keep the temporary directory (checklist, profile,
 #                      hurl file, raw timings) and print its path
 #
@@ -142,9 +144,9 @@ echo "machine:    $(uname -srm), $(nproc) CPU(s)"
 echo "load:       $(cut -d' ' -f1-3 /proc/loadavg) (before)"
 
 export GL="$GREENLIGHT" HURL CHECKLIST="$checklist" PROFILE="$profile" HURLFILE="$hurlfile"
-export RUNS WARMUP TMPD="$tmp" PIN="${pin[*]}" NO_COLOR=1
+export RUNS WARMUP TMPD="$tmp" PIN="${pin[*]}" NO_COLOR=1 BASELINE="${BASELINE:-}"
 python3 - <<'PY'
-import json, os, shutil, statistics, subprocess, sys, time
+import json, os, shutil, signal, statistics, subprocess, sys, time
 
 GL, HURL = os.environ["GL"], os.environ["HURL"]
 CHECKLIST, PROFILE, HURLFILE = os.environ["CHECKLIST"], os.environ["PROFILE"], os.environ["HURLFILE"]
@@ -154,6 +156,7 @@ STORE_DIR = os.path.join(os.path.dirname(CHECKLIST), ".greenlight")
 
 gl_cmd = PIN + [GL, "run", CHECKLIST, "--env", PROFILE, "--quiet"]
 hurl_cmd = PIN + [HURL, "--test", "--jobs", "1", HURLFILE]
+BASELINE = os.environ.get("BASELINE")
 
 
 def fresh_store():
@@ -161,10 +164,23 @@ def fresh_store():
 
 
 def run(cmd, capture=False):
+    # No `timeout=` here: with one, Python polls the child with growing
+    # sleeps, which rounds every time up to 0.5+1+2+4+…ms steps. A blocking
+    # wait with an alarm as the hang guard measures the process itself.
     out = subprocess.PIPE if capture else subprocess.DEVNULL
+    signal.alarm(60)
     t = time.perf_counter()
-    p = subprocess.run(cmd, stdout=out, stderr=out, text=capture, timeout=60)
-    return (time.perf_counter() - t) * 1000, p
+    p = subprocess.run(cmd, stdout=out, stderr=out, text=capture)
+    ms = (time.perf_counter() - t) * 1000
+    signal.alarm(0)
+    return ms, p
+
+
+def hung(*_):
+    sys.exit("a run took more than 60 s")
+
+
+signal.signal(signal.SIGALRM, hung)
 
 
 # --- correctness first: every check passes, and the run is stored ---------
@@ -189,12 +205,16 @@ print("hurl:       " + (p.stderr.strip().splitlines() or [""])[-1])
 
 # --- timing: both tools in one loop, order alternating ----------------------
 times = {"greenlight": [], "hurl": []}
+tools = [("greenlight", gl_cmd), ("hurl", hurl_cmd)]
+if BASELINE:
+    times["baseline"] = []
+    tools.append(("baseline", PIN + [os.path.realpath(BASELINE)] + gl_cmd[len(PIN) + 1:]))
 for r in range(WARMUP + RUNS):
-    order = [("greenlight", gl_cmd), ("hurl", hurl_cmd)]
-    if r % 2:
+    order = tools[r % len(tools):] + tools[:r % len(tools)]
+    if (r // len(tools)) % 2:
         order.reverse()
     for name, cmd in order:
-        if name == "greenlight":
+        if name != "hurl":
             fresh_store()
         ms, p = run(cmd)
         if p.returncode != 0:
@@ -222,5 +242,8 @@ pairs = sorted(a / b for a, b in zip(times["greenlight"], times["hurl"]))
 print(f"\nratio greenlight / hurl (medians): {g / h:.2f}  "
       f"(per-round ratios: median {statistics.median(pairs):.2f}, p25 {q(pairs, .25):.2f}, p75 {q(pairs, .75):.2f})"
       f"  target <= 0.60: {'met' if g / h <= 0.6 else 'NOT met'}")
+if BASELINE:
+    b = statistics.median(times["baseline"])
+    print(f"ratio baseline / hurl (medians): {b / h:.2f}; greenlight / baseline: {g / b:.2f}")
 PY
 echo "load:       $(cut -d' ' -f1-3 /proc/loadavg) (after)"
