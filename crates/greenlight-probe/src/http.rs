@@ -176,7 +176,17 @@ pub struct HttpClient {
 #[derive(Debug, Default)]
 struct Inner {
     options: HttpClientOptions,
-    clients: [OnceLock<std::result::Result<reqwest::Client, ProbeError>>; 2],
+    /// Verifying TLS, `insecure_tls`, and plain `http://` (built without
+    /// loading any trust roots: it never carries TLS).
+    clients: [OnceLock<std::result::Result<reqwest::Client, ProbeError>>; 3],
+}
+
+/// Which of [`Inner::clients`] a request uses.
+#[derive(Clone, Copy)]
+enum Pool {
+    Verified = 0,
+    Insecure = 1,
+    Plain = 2,
 }
 
 impl HttpClient {
@@ -190,15 +200,25 @@ impl HttpClient {
         }
     }
 
-    /// Builds the common client now (loading trust roots takes a few
-    /// milliseconds), so the first check's timing does not include it.
-    pub fn prepare(&self) {
-        let _ = self.client(false);
+    /// Builds the client that `url` will use now (loading trust roots for
+    /// `https://` takes a few milliseconds), so the first check's timing
+    /// does not include it. A plain `http://` URL loads no trust roots.
+    pub fn prepare(&self, url: &str, insecure: bool) {
+        if let Ok(url) = Url::parse(url.trim()) {
+            let _ = self.client(&url, insecure);
+        }
     }
 
-    fn client(&self, insecure: bool) -> Result<reqwest::Client> {
-        self.inner.clients[usize::from(insecure)]
-            .get_or_init(|| build_client(&self.inner.options, insecure))
+    /// The client for `url`: plain `http://` never needs trust roots, so it
+    /// gets a client that does not load them (each redirect hop picks again).
+    fn client(&self, url: &Url, insecure: bool) -> Result<reqwest::Client> {
+        let pool = match (url.scheme(), insecure) {
+            ("http", _) => Pool::Plain,
+            (_, false) => Pool::Verified,
+            (_, true) => Pool::Insecure,
+        };
+        self.inner.clients[pool as usize]
+            .get_or_init(|| build_client(&self.inner.options, pool))
             .clone()
     }
 
@@ -219,7 +239,6 @@ impl HttpClient {
         if req.read_only {
             refuse_unless_read(req, &url)?;
         }
-        let client = self.client(req.insecure_tls)?;
         let mut headers = Vec::with_capacity(req.headers.len());
         for (name, value) in &req.headers {
             let n = HeaderName::from_bytes(name.trim().as_bytes())
@@ -239,6 +258,7 @@ impl HttpClient {
         };
         let mut redirects = 0;
         let (mut resp, redirect_refused) = loop {
+            let client = self.client(&hop.url, req.insecure_tls)?;
             let mut builder = client.request(hop.method.clone(), hop.url.clone());
             for (n, v) in &headers {
                 if !hop.credentials && is_credential_header(n) {
@@ -521,16 +541,22 @@ fn is_body_header(name: &HeaderName) -> bool {
 
 fn build_client(
     options: &HttpClientOptions,
-    insecure: bool,
+    pool: Pool,
 ) -> std::result::Result<reqwest::Client, ProbeError> {
     crate::install_crypto_provider();
+    let insecure = matches!(pool, Pool::Insecure);
     let mut b = reqwest::Client::builder()
         .user_agent(options.user_agent.clone())
         // `send` follows redirects itself, checking every hop.
         .redirect(reqwest::redirect::Policy::none())
         .pool_idle_timeout(Duration::from_secs(30))
         .tls_danger_accept_invalid_certs(insecure);
-    if !insecure {
+    if matches!(pool, Pool::Plain) {
+        // Only `http://` URLs use this client. Trusting no root at all
+        // (instead of loading the system's) keeps it fail-safe: a TLS
+        // handshake through it could never be accepted.
+        b = b.tls_certs_only(Vec::new());
+    } else if !insecure {
         let certs = options
             .extra_roots
             .iter()

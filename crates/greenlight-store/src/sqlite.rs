@@ -52,11 +52,25 @@ impl SqliteStore {
             }
             let mut conn = Connection::open(&path).map_err(|e| fail(&e))?;
             conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| fail(&e))?;
+            // A brand-new (empty) file holds nothing to lose: its switch to
+            // WAL (a rollback-journal write of page 1) and its schema are
+            // written without syncing, which saves six syncs (several
+            // milliseconds) on every first run. A kill cannot lose those
+            // writes (the OS keeps them); a power loss could only lose the
+            // empty schema, which the next open creates again. Events are
+            // only ever appended under `synchronous = NORMAL`.
+            let fresh = conn
+                .pragma_query_value(None, "page_count", |r| r.get::<_, i64>(0))
+                .map_err(|e| fail(&e))?
+                == 0;
+            let sync = if fresh { "OFF" } else { "NORMAL" };
+            conn.pragma_update(None, "synchronous", sync)
+                .map_err(|e| fail(&e))?;
             conn.pragma_update(None, "journal_mode", "WAL")
                 .map_err(|e| fail(&e))?;
+            migrate_sqlite(&mut conn, &store)?;
             conn.pragma_update(None, "synchronous", "NORMAL")
                 .map_err(|e| fail(&e))?;
-            migrate_sqlite(&mut conn, &store)?;
             Ok(conn)
         })
         .await?;

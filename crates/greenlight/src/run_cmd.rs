@@ -247,10 +247,12 @@ pub async fn execute_async(
         extra_roots: extra_roots.clone(),
         ..Default::default()
     });
-    if plan.checks.iter().any(|c| {
-        c.gate == plan::Gate::Run && matches!(c.target, greenlight_run::check::Target::Http { .. })
-    }) {
-        http.prepare();
+    // Build the clients the checks will use before the first one starts
+    // (only `https://` loads trust roots; each client is built once).
+    for c in plan.checks.iter().filter(|c| c.gate == plan::Gate::Run) {
+        if let greenlight_run::check::Target::Http { url, insecure, .. } = &c.target {
+            http.prepare(url, *insecure);
+        }
     }
     let redactor = Redactor::new(profile.secrets());
     let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);

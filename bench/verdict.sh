@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# Time to verdict: greenlight vs. hurl on the same 30 HTTP checks with body
+# assertions, against a pinned nginx (issue 11, item 10; target: greenlight
+# at most 0.6x hurl's time).
+#
+# Usage (from anywhere; needs nginx, hurl and python3 on PATH):
+#   bash bench/verdict.sh
+# Environment (all optional):
+#   RUNS=41            timed runs of each tool, interleaved in one loop (the
+#                      order of the two tools alternates every round)
+#   WARMUP=3           untimed rounds first
+#   PORT=18089         nginx's loopback port
+#   NGINX_CPU=1        CPU nginx (one worker) is pinned to (taskset)
+#   RUNNER_CPU=0       CPU both runners are pinned to; empty = not pinned
+#   GREENLIGHT=PATH    this greenlight binary (skips `cargo build --release`)
+#   HURL=PATH          this hurl binary (default: `hurl` on PATH)
+#   BASELINE=PATH      also time this other greenlight binary in the same loop
+#                      (e.g. a build from before a change), as "baseline"
+#   KEEP=1             keep the temporary directory (checklist, profile,
+#                      hurl file, raw timings) and print its path
+#
+# What is timed, per run, as process wall time (start-up included):
+#   greenlight  `greenlight run CHECKS.md --env PROFILE.toml`: parse, plan,
+#               30 curl checks run natively (status + `# Expected:` JSON body),
+#               the verdict, and the evidence recorded in the default store
+#               (SQLite, .greenlight/runs.db beside the checklist). The store
+#               is deleted before every run (untimed), so each run creates,
+#               migrates and fills a fresh one.
+#   hurl        `hurl --test --jobs 1 CHECKS.hurl`: the same 30 requests, each
+#               `HTTP 200` + `body contains` the same JSON text, one file.
+# Both are checked once before timing: every check must pass (exit 0), and
+# greenlight's store must hold the run; a failing check aborts the bench.
+# The load average is printed before and after (the machine may be shared).
+#
+# Figures (2026-12-01, 2 vCPUs shared with a running test suite, load average
+# 2.5-3.5; 41 interleaved runs, nginx on CPU 1, runners on CPU 0; hurl 8.0.1):
+#   greenlight before this work 32.5 ms, after 18.3 ms; hurl 22.2 ms;
+#   ratio greenlight / hurl 1.46 -> 0.82 (target 0.60 not met yet).
+# Same, later, load average 0.3-0.5: before 28.9 ms, after 14.7 ms, hurl
+#   16.7 ms; ratio 1.73 -> 0.88.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RUNS=${RUNS:-41}
+WARMUP=${WARMUP:-3}
+PORT=${PORT:-18089}
+NGINX_CPU=${NGINX_CPU:-1}
+RUNNER_CPU=${RUNNER_CPU-0}
+HURL=${HURL:-$(command -v hurl || true)}
+NGINX=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null || true)
+unset GREENLIGHT_STORE GREENLIGHT_LOG
+[ -n "$HURL" ] || { echo "hurl not found (cargo install hurl --version 8.0.1 --locked)" >&2; exit 2; }
+[ -n "$NGINX" ] || { echo "nginx not found (apt-get install nginx)" >&2; exit 2; }
+
+if [ -z "${GREENLIGHT:-}" ]; then
+  echo "building greenlight (release)…" >&2
+  (cd "$repo" && cargo build --release -q -p greenlight)
+  GREENLIGHT=${CARGO_TARGET_DIR:-$repo/target}/release/greenlight
+fi
+GREENLIGHT=$(realpath "$GREENLIGHT")
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/greenlight-verdict.XXXXXX")
+nginx_pid=
+cleanup() {
+  if [ -n "$nginx_pid" ] && kill -0 "$nginx_pid" 2>/dev/null; then
+    kill -QUIT "$nginx_pid" 2>/dev/null || true
+    wait "$nginx_pid" 2>/dev/null || true
+  fi
+  if [ -n "${KEEP:-}" ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- nginx: one worker, static JSON, loopback only, pinned ------------------
+mkdir -p "$tmp/nginx"
+cat >"$tmp/nginx/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    tcp_nodelay on;
+    keepalive_timeout 65s;
+    client_body_temp_path $tmp/nginx/client_body;
+    proxy_temp_path       $tmp/nginx/proxy;
+    fastcgi_temp_path     $tmp/nginx/fastcgi;
+    uwsgi_temp_path       $tmp/nginx/uwsgi;
+    scgi_temp_path        $tmp/nginx/scgi;
+    server {
+        listen 127.0.0.1:$PORT;
+        server_name _;
+        location = /health  { default_type application/json; return 200 '{"status":"healthy"}'; }
+        location = /version { default_type application/json; return 200 '{"version":"8.0.0","build":"staging"}'; }
+        location / { return 404; }
+    }
+}
+EOF
+taskset -c "$NGINX_CPU" "$NGINX" -p "$tmp/nginx/" -c "$tmp/nginx/nginx.conf" 2>"$tmp/nginx/stderr" &
+nginx_pid=$!
+base=http://127.0.0.1:$PORT
+for _ in $(seq 100); do
+  curl -fsS -o /dev/null "$base/health" 2>/dev/null && break
+  kill -0 "$nginx_pid" 2>/dev/null || { cat "$tmp/nginx/stderr" >&2; exit 1; }
+  sleep 0.05
+done
+curl -fsS -o /dev/null "$base/health" || { echo "nginx did not answer on $base" >&2; exit 1; }
+
+# --- the checks: one checklist (as users write it) and one hurl file --------
+checklist=$tmp/work/RELEASE.md
+mkdir -p "$tmp/work"
+{
+  echo "# Release checklist: staging smoke tests"
+  echo
+  echo "## API smoke tests"
+  for i in $(seq 1 15); do
+    echo "- [ ] **Health check $i**"
+    echo '  ```bash'
+    echo "  curl -f https://staging-api.example.com/health"
+    echo '  # Expected: {"status":"healthy"}'
+    echo '  ```'
+    echo "- [ ] **Version check $i**"
+    echo '  ```bash'
+    echo "  curl -f https://staging-api.example.com/version"
+    echo '  # Expected: {"version": "8.0.0"}'
+    echo '  ```'
+  done
+} >"$checklist"
+profile=$tmp/work/staging.toml
+{
+  echo 'name = "staging"'
+  echo '[hosts]'
+  echo "\"staging-api.example.com\" = \"$base\""
+} >"$profile"
+hurlfile=$tmp/work/checks.hurl
+for i in $(seq 1 15); do
+  printf 'GET %s/health\nHTTP 200\n[Asserts]\nbody contains "\\"status\\":\\"healthy\\""\n\n' "$base"
+  printf 'GET %s/version\nHTTP 200\n[Asserts]\nbody contains "\\"version\\":\\"8.0.0\\""\n\n' "$base"
+done >"$hurlfile"
+
+pin=()
+[ -n "$RUNNER_CPU" ] && pin=(taskset -c "$RUNNER_CPU")
+
+echo "== environment"
+echo "greenlight: $("$GREENLIGHT" --version) ($GREENLIGHT)"
+echo "hurl:       $("$HURL" --version | head -n1) ($HURL)"
+echo "nginx:      $("$NGINX" -v 2>&1) on $base, pinned to CPU $NGINX_CPU (pid $nginx_pid)"
+if [ -n "$RUNNER_CPU" ]; then echo "runners:    pinned to CPU $RUNNER_CPU"; else echo "runners:    not pinned"; fi
+echo "machine:    $(uname -srm), $(nproc) CPU(s)"
+echo "load:       $(cut -d' ' -f1-3 /proc/loadavg) (before)"
+
+export GL="$GREENLIGHT" HURL CHECKLIST="$checklist" PROFILE="$profile" HURLFILE="$hurlfile"
+export RUNS WARMUP TMPD="$tmp" PIN="${pin[*]}" NO_COLOR=1 BASELINE="${BASELINE:-}"
+python3 - <<'PY'
+import json, os, shutil, signal, statistics, subprocess, sys, time
+
+GL, HURL = os.environ["GL"], os.environ["HURL"]
+CHECKLIST, PROFILE, HURLFILE = os.environ["CHECKLIST"], os.environ["PROFILE"], os.environ["HURLFILE"]
+RUNS, WARMUP, TMP = int(os.environ["RUNS"]), int(os.environ["WARMUP"]), os.environ["TMPD"]
+PIN = os.environ["PIN"].split()
+STORE_DIR = os.path.join(os.path.dirname(CHECKLIST), ".greenlight")
+
+gl_cmd = PIN + [GL, "run", CHECKLIST, "--env", PROFILE, "--quiet"]
+hurl_cmd = PIN + [HURL, "--test", "--jobs", "1", HURLFILE]
+BASELINE = os.environ.get("BASELINE")
+
+
+def fresh_store():
+    shutil.rmtree(STORE_DIR, ignore_errors=True)
+
+
+def run(cmd, capture=False):
+    # No `timeout=` here: with one, Python polls the child with growing
+    # sleeps, which rounds every time up to 0.5+1+2+4+…ms steps. A blocking
+    # wait with an alarm as the hang guard measures the process itself.
+    out = subprocess.PIPE if capture else subprocess.DEVNULL
+    signal.alarm(60)
+    t = time.perf_counter()
+    p = subprocess.run(cmd, stdout=out, stderr=out, text=capture)
+    ms = (time.perf_counter() - t) * 1000
+    signal.alarm(0)
+    return ms, p
+
+
+def hung(*_):
+    sys.exit("a run took more than 60 s")
+
+
+signal.signal(signal.SIGALRM, hung)
+
+
+# --- correctness first: every check passes, and the run is stored ---------
+fresh_store()
+_, p = run(PIN + [GL, "run", CHECKLIST, "--env", PROFILE, "--json", "-"], capture=True)
+if p.returncode != 0:
+    sys.exit(f"greenlight run exited {p.returncode}:\n{p.stdout}\n{p.stderr}")
+report = json.loads(p.stdout)
+steps = [s for item in report.get("items", []) for s in item.get("steps", [])] or report.get("steps", [])
+passed = sum(1 for s in steps if s.get("status") == "passed")
+print(f"greenlight: verdict {report.get('verdict')}, {passed} step(s) passed of {len(steps)}")
+if passed != 30:
+    sys.exit("expected 30 passed checks")
+_, p = run([GL, "status", "--store", os.path.join(STORE_DIR, "runs.db"), report["run_id"]], capture=True)
+if p.returncode != 0 or "30 passed" not in p.stdout:
+    sys.exit(f"run {report['run_id']} is not in the store:\n{p.stdout}\n{p.stderr}")
+print(f"store:      run {report['run_id']} recorded (" + p.stdout.splitlines()[0].split(" · ")[-1] + ")")
+_, p = run(hurl_cmd, capture=True)
+if p.returncode != 0:
+    sys.exit(f"hurl exited {p.returncode}:\n{p.stdout}\n{p.stderr}")
+print("hurl:       " + (p.stderr.strip().splitlines() or [""])[-1])
+
+# --- timing: both tools in one loop, order alternating ----------------------
+times = {"greenlight": [], "hurl": []}
+tools = [("greenlight", gl_cmd), ("hurl", hurl_cmd)]
+if BASELINE:
+    times["baseline"] = []
+    tools.append(("baseline", PIN + [os.path.realpath(BASELINE)] + gl_cmd[len(PIN) + 1:]))
+for r in range(WARMUP + RUNS):
+    order = tools[r % len(tools):] + tools[:r % len(tools)]
+    if (r // len(tools)) % 2:
+        order.reverse()
+    for name, cmd in order:
+        if name != "hurl":
+            fresh_store()
+        ms, p = run(cmd)
+        if p.returncode != 0:
+            sys.exit(f"{name} exited {p.returncode} in round {r}")
+        if r >= WARMUP:
+            times[name].append(ms)
+
+with open(os.path.join(TMP, "timings.json"), "w") as f:
+    json.dump(times, f)
+
+
+def q(xs, p):
+    xs = sorted(xs)
+    k = (len(xs) - 1) * p
+    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+print(f"\n== {RUNS} interleaved runs each (after {WARMUP} warm-up rounds), ms")
+print(f"{'':12}{'median':>8}{'p25':>8}{'p75':>8}{'min':>8}{'max':>8}")
+for name, xs in times.items():
+    print(f"{name:12}{statistics.median(xs):8.1f}{q(xs, .25):8.1f}{q(xs, .75):8.1f}{min(xs):8.1f}{max(xs):8.1f}")
+g, h = statistics.median(times["greenlight"]), statistics.median(times["hurl"])
+pairs = sorted(a / b for a, b in zip(times["greenlight"], times["hurl"]))
+print(f"\nratio greenlight / hurl (medians): {g / h:.2f}  "
+      f"(per-round ratios: median {statistics.median(pairs):.2f}, p25 {q(pairs, .25):.2f}, p75 {q(pairs, .75):.2f})"
+      f"  target <= 0.60: {'met' if g / h <= 0.6 else 'NOT met'}")
+if BASELINE:
+    b = statistics.median(times["baseline"])
+    print(f"ratio baseline / hurl (medians): {b / h:.2f}; greenlight / baseline: {g / b:.2f}")
+PY
+echo "load:       $(cut -d' ' -f1-3 /proc/loadavg) (after)"
