@@ -157,6 +157,20 @@ pub fn step_event(
     check: usize,
     result: &StepResult,
 ) -> NewEvent {
+    step_result_event(run_id, actor, plan, check, result, None)
+}
+
+/// A `step_result` event; `kept_from` is absent for a result of this run
+/// and `Some(run)` for one a partial run keeps (written as older versions
+/// wrote each).
+fn step_result_event(
+    run_id: &str,
+    actor: &str,
+    plan: &Plan,
+    check: usize,
+    result: &StepResult,
+    kept_from: Option<Option<String>>,
+) -> NewEvent {
     let item = &plan.items[plan.checks[check].item].id;
     event(
         run_id,
@@ -166,7 +180,7 @@ pub fn step_event(
         events::to_value(&events::StepRecorded {
             check,
             result: Cow::Borrowed(result),
-            kept_from: None,
+            kept_from,
         }),
     )
 }
@@ -180,17 +194,13 @@ pub fn kept_step_event(
     result: &StepResult,
     kept_from: Option<&str>,
 ) -> NewEvent {
-    let item = &plan.items[plan.checks[check].item].id;
-    event(
+    step_result_event(
         run_id,
-        EventKind::StepResult,
-        Some(item),
         actor,
-        events::to_value(&events::StepRecorded {
-            check,
-            result: Cow::Borrowed(result),
-            kept_from: Some(kept_from.map(str::to_string)),
-        }),
+        plan,
+        check,
+        result,
+        Some(kept_from.map(str::to_string)),
     )
 }
 

@@ -232,7 +232,8 @@ fn has_heredoc(text: &str) -> bool {
         .any(|(i, _)| !text[i + 2..].starts_with('<') && (i == 0 || !text[..i].ends_with('<')))
 }
 
-fn is_control_flow(name: &str) -> bool {
+/// A shell keyword that opens, continues or closes a compound command.
+pub(crate) fn is_control_flow(name: &str) -> bool {
     matches!(
         name,
         "if" | "then"

@@ -210,26 +210,9 @@ fn is_complex(pieces: &[Piece]) -> bool {
     pieces.iter().any(|p| match p {
         Piece::Command(l) => {
             let first = l.text.split_whitespace().next().unwrap_or("");
-            matches!(
-                first,
-                "if" | "then"
-                    | "else"
-                    | "elif"
-                    | "fi"
-                    | "for"
-                    | "while"
-                    | "until"
-                    | "do"
-                    | "done"
-                    | "case"
-                    | "esac"
-                    | "function"
-                    | "{"
-                    | "}"
-                    | "trap"
-                    | "set"
-                    | "wait"
-            ) || l.text.contains("() {")
+            independence::is_control_flow(first)
+                || matches!(first, "{" | "}" | "trap" | "set" | "wait")
+                || l.text.contains("() {")
         }
         _ => false,
     })
