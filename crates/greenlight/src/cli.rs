@@ -141,6 +141,8 @@ pub struct WriteArgs {
     pub run: Option<String>,
     #[command(flatten)]
     pub store: crate::runs_cmd::StoreArgs,
+    #[command(flatten)]
+    pub key: crate::runs_cmd::KeyArgs,
 }
 
 const RUN_HELP: &str = "\
@@ -355,7 +357,7 @@ pub fn run(mut cli: Cli) -> Result<u8, Failure> {
         Command::Audit(args) => crate::runs_cmd::audit(args),
         Command::History(args) => crate::runs_cmd::history(args),
         Command::Compare(args) => crate::runs_cmd::compare(args),
-        Command::Write(args) => crate::runs_cmd::write(args.run.as_deref(), &args.store),
+        Command::Write(args) => crate::runs_cmd::write(args.run.as_deref(), &args.store, &args.key),
         Command::Load(args) => crate::load_cmd::run(args),
         Command::Init(args) => crate::init_cmd::run(args),
         Command::Completions { shell } => {
@@ -446,6 +448,10 @@ fn run_checklist(args: RunArgs) -> Result<u8, Failure> {
             Some(&run_id),
             &crate::runs_cmd::StoreArgs {
                 store: Some(spec.clone()),
+            },
+            // The run was signed with the profile's key, if it has one.
+            &crate::runs_cmd::KeyArgs {
+                env: args.profile.env.clone(),
             },
         )?;
     }

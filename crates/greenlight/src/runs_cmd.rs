@@ -155,6 +155,8 @@ pub struct CompareArgs {
     pub run_b: String,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub key: KeyArgs,
     #[arg(long)]
     pub json: bool,
 }
@@ -202,6 +204,23 @@ pub fn status(args: StatusArgs) -> Result<u8, Failure> {
 /// The run's report, with its audit chain verified first: a broken chain
 /// makes it NO_GO, an unproven one caps GO (see
 /// [`greenlight_run::verdict::apply_chain`]).
+/// Refuses to `act` on a run whose audit chain is broken (a rewritten or
+/// forged history): exit 6, naming the problem.
+async fn refuse_broken_chain(
+    store: &greenlight_store::Store,
+    state: &RunState,
+    act: &str,
+) -> Result<(), Failure> {
+    let (_, finding) = record::verify_chain(store, &state.run_id).await?;
+    match finding {
+        greenlight_run::verdict::ChainFinding::Broken(why) => Err(Failure::io(format!(
+            "will not {act} run {}: {why}",
+            printable(&state.run_id)
+        ))),
+        _ => Ok(()),
+    }
+}
+
 async fn verified_report(
     store: &greenlight_store::Store,
     state: &RunState,
@@ -850,9 +869,13 @@ fn duration_ms(a: &str, b: &str) -> u64 {
 
 pub fn compare(args: CompareArgs) -> Result<u8, Failure> {
     runtime()?.block_on(async {
-        let store = record::open(&record::store_spec(args.store.store.as_deref(), None)).await?;
-        let a = record::load(&store, Some(&args.run_a)).await?.report();
-        let b = record::load(&store, Some(&args.run_b)).await?.report();
+        let store = open_store(&args.store, &args.key).await?;
+        let a = record::load(&store, Some(&args.run_a)).await?;
+        let b = record::load(&store, Some(&args.run_b)).await?;
+        for state in [&a, &b] {
+            refuse_broken_chain(&store, state, "compare").await?;
+        }
+        let (a, b) = (a.report(), b.report());
         let rows = crate::compare::diff(&a, &b);
         if args.json {
             print_json(&rows)?;
@@ -865,10 +888,14 @@ pub fn compare(args: CompareArgs) -> Result<u8, Failure> {
 
 /// Ticks, in the run's Markdown file, the items that passed or that a
 /// person checked.
-pub fn write(run: Option<&str>, store: &StoreArgs) -> Result<u8, Failure> {
+pub fn write(run: Option<&str>, store: &StoreArgs, key: &KeyArgs) -> Result<u8, Failure> {
     let state = runtime()?.block_on(async {
-        let store = record::open(&record::store_spec(store.store.as_deref(), None)).await?;
-        record::load(&store, run).await
+        let store = open_store(store, key).await?;
+        let state = record::load(&store, run).await?;
+        // Ticks written from a rewritten history would put forged results
+        // into the team's document.
+        refuse_broken_chain(&store, &state, "tick items from").await?;
+        Ok::<_, Failure>(state)
     })?;
     let report = state.report();
     let path = PathBuf::from(&state.checklist_path);

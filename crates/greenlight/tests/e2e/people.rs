@@ -412,6 +412,17 @@ fn a_keyed_chain_catches_a_rewrite_that_recomputes_the_hashes() {
         assert_eq!(s["reasons"][0]["item"], "audit-chain", "{}", s["reasons"]);
         // The rewrite did flip the item: only the chain tells.
         assert_eq!(item(&s, "Version")["status"], "passed");
+        // Nothing is built on the forged history: no ticks written from
+        // it, no comparison with it.
+        let write = gl_env(&["write", &run], &store, &env_key);
+        assert_eq!(write.status.code(), Some(6), "{}", stderr(&write));
+        assert!(
+            stderr(&write).contains("audit chain broken"),
+            "{}",
+            stderr(&write)
+        );
+        let compare = gl_env(&["compare", &run, &run], &store, &env_key);
+        assert_eq!(compare.status.code(), Some(6), "{}", stderr(&compare));
         // Without a key the MACs cannot be checked: never plain GO.
         let decide = gl_env(&["decide", &run, "--json"], &store, &[]);
         let d = json_of(&decide);
