@@ -69,6 +69,12 @@ pub fn build(
         analyze,
         captured_by: HashMap::new(),
         annotations_of_step: annotations_by_step(list),
+        windows_lines: list
+            .steps
+            .iter()
+            .filter(|s| crate::analyze::windows::is_windows_lang(s.lang.as_deref()))
+            .map(|s| (s.code_line, s.code_line + s.code.lines().count()))
+            .collect(),
     };
     b.build();
     b.plan
@@ -84,6 +90,10 @@ pub(super) struct Builder<'a> {
     pub(super) captured_by: HashMap<String, usize>,
     /// Step index → the annotations that directly follow it, in order.
     pub(super) annotations_of_step: HashMap<usize, Vec<usize>>,
+    /// First and last code line of each cmd or PowerShell fence (usually
+    /// none), so a shell step finds whether it is in one without scanning
+    /// every block of the document.
+    pub(super) windows_lines: Vec<(usize, usize)>,
 }
 
 /// Groups annotations by the step they follow, so that finding a block's

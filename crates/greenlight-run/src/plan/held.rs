@@ -20,11 +20,10 @@ impl Builder<'_> {
         if let Some(reason) = hazards::never_ends(script) {
             return Some(Gate::NotRun { reason });
         }
-        let windows = self.list.steps.iter().any(|s| {
-            windows::is_windows_lang(s.lang.as_deref())
-                && line >= s.code_line
-                && line <= s.code_line + s.code.lines().count()
-        });
+        let windows = self
+            .windows_lines
+            .iter()
+            .any(|&(first, last)| (first..=last).contains(&line));
         if windows {
             return Some(Gate::NotRun {
                 reason: windows::NOT_RUN.into(),

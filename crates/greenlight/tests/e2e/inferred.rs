@@ -13,15 +13,18 @@ fn run(name: &str, extra: &str) -> (i32, Value, String) {
     run_doc(name, DOC, extra)
 }
 
-fn run_doc(name: &str, doc: &str, extra: &str) -> (i32, Value, String) {
+/// Runs `doc` (with `{base}` replaced by the fixture's URL) with the e2e
+/// profile plus `extra`: (exit code, report, stderr).
+pub(crate) fn run_doc(name: &str, doc: &str, extra: &str) -> (i32, Value, String) {
     let env = start(name, Faults::NONE);
+    let doc = doc.replace("{base}", &env.fixture.base_url());
     let profile = profile_text(
         &env.fixture,
         &e2e_database(),
         "redis://127.0.0.1:6379",
         extra,
     );
-    let doc = write(&env.dir, "checklist.md", doc);
+    let doc = write(&env.dir, "checklist.md", &doc);
     let profile = write(&env.dir, "p.toml", &profile);
     let json = env.dir.join("r.json");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_greenlight"))

@@ -3,33 +3,10 @@
 //! `**Label**: value` line, and an expectation inside a document whose text
 //! arrived as mojibake. Each must be judged, never dropped.
 
-use crate::run::{profile_text, start, write};
-use crate::support::{e2e_database, stderr};
-use greenlight_fixture::Faults;
 use serde_json::Value;
 
-/// Runs `doc` (with `{base}` replaced by the fixture's URL): (exit code,
-/// report, stderr).
 fn run_doc(name: &str, doc: &str) -> (i32, Value, String) {
-    let env = start(name, Faults::NONE);
-    let profile = profile_text(&env.fixture, &e2e_database(), "redis://127.0.0.1:6379", "");
-    let doc = doc.replace("{base}", &env.fixture.base_url());
-    let doc = write(&env.dir, "checklist.md", &doc);
-    let profile = write(&env.dir, "p.toml", &profile);
-    let json = env.dir.join("r.json");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_greenlight"))
-        .args(["run", &doc.display().to_string(), "--env"])
-        .arg(&profile)
-        .arg("--json")
-        .arg(&json)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let report = std::fs::read(&json)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or(Value::Null);
-    (out.status.code().unwrap_or(-1), report, stderr(&out))
+    crate::inferred::run_doc(name, doc, "")
 }
 
 fn item<'a>(report: &'a Value, text: &str) -> &'a Value {
