@@ -28,5 +28,6 @@ pub mod picker;
 pub mod record;
 pub mod run_cmd;
 pub mod runs_cmd;
+pub mod serve_cmd;
 pub mod term;
 pub mod vars_file;

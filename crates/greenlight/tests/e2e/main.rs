@@ -21,6 +21,7 @@ mod release;
 mod reports;
 mod run;
 mod safety;
+mod serve;
 mod split;
 mod store;
 mod written_expectations;
