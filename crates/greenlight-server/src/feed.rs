@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 
 /// Notices the channel holds for slow watchers before they lag.
 pub const CAPACITY: usize = 1024;
@@ -81,6 +81,7 @@ pub struct Feed {
     tx: broadcast::Sender<Arc<Notice>>,
     generation: AtomicU64,
     mode: std::sync::Mutex<&'static str>,
+    leads: std::sync::atomic::AtomicBool,
 }
 
 impl Feed {
@@ -106,23 +107,37 @@ impl Feed {
         }
     }
 
-    fn send(&self, notice: Notice) {
+    /// Whether this process acts for all processes on the store (sends
+    /// the webhooks): on PostgreSQL the one whose listening connection
+    /// holds the store's leader lock; on SQLite always.
+    pub fn leads(&self) -> bool {
+        self.leads.load(Ordering::Acquire)
+    }
+
+    fn send(&self, notice: Notice) -> Arc<Notice> {
+        let notice = Arc::new(notice);
         // No watcher: nothing to do (not an error).
-        let _ = self.tx.send(Arc::new(notice));
+        let _ = self.tx.send(notice.clone());
+        notice
     }
 }
 
-/// Starts the feed task; it ends when `shutdown` turns true.
+/// Starts the feed task; it ends when `shutdown` turns true. While this
+/// process leads ([`Feed::leads`]), verdict changes and sign-off events
+/// also go to `hook` (for webhooks: once for all processes), dropped with
+/// a note when the hook falls [`CAPACITY`] behind.
 pub fn spawn(
     store: Arc<Store>,
     options: FeedOptions,
     shutdown: watch::Receiver<bool>,
+    hook: Option<mpsc::Sender<Arc<Notice>>>,
 ) -> Arc<Feed> {
     let (tx, _) = broadcast::channel(CAPACITY);
     let feed = Arc::new(Feed {
         tx,
         generation: AtomicU64::new(0),
         mode: std::sync::Mutex::new("starting"),
+        leads: std::sync::atomic::AtomicBool::new(false),
     });
     let follower = Follower {
         store,
@@ -130,6 +145,7 @@ pub fn spawn(
         known: HashMap::new(),
         verdicts: HashMap::new(),
         options,
+        hook,
     };
     tokio::spawn(follower.run(shutdown));
     feed
@@ -148,7 +164,12 @@ struct Follower {
     /// The last verdict notice sent for each release (or release-less run).
     verdicts: HashMap<String, String>,
     options: FeedOptions,
+    hook: Option<mpsc::Sender<Arc<Notice>>>,
 }
+
+/// Releases whose verdict is read at start, so the first change after it
+/// is told as a change (older ones: their first notice has no previous).
+const PRIMED_RELEASES: usize = 50;
 
 /// Waits for the next announcement; never, without a subscription.
 async fn next(changes: &mut Option<Changes>) -> Option<Change> {
@@ -202,11 +223,14 @@ impl Follower {
                         eprintln!("greenlight serve: lost the PostgreSQL LISTEN connection; reading the runs every {} ms until it is back", period.as_millis());
                         changes = None;
                         self.feed.set_mode("poll");
+                        self.feed.leads.store(false, Ordering::Release);
                     }
                 },
                 _ = tick.tick() => {
                     if postgres && changes.is_none() {
                         changes = self.subscribe(true).await;
+                    } else if postgres && !self.feed.leads() {
+                        self.lead(changes.as_ref(), true).await;
                     }
                     self.rescan().await;
                 }
@@ -214,14 +238,36 @@ impl Follower {
         }
     }
 
+    /// Passes a notice to the hook while this process leads.
+    fn hook(&self, notice: Arc<Notice>) {
+        if let Some(h) = &self.hook
+            && self.feed.leads()
+            && h.try_send(notice).is_err()
+        {
+            eprintln!("greenlight serve: notifications fall behind; one was dropped");
+        }
+    }
+
+    /// Takes (or keeps) the lead: always on SQLite, with the store's
+    /// leader lock on PostgreSQL.
+    async fn lead(&self, changes: Option<&Changes>, postgres: bool) {
+        let leads = match changes {
+            Some(c) => c.lead().await,
+            None => !postgres,
+        };
+        self.feed.leads.store(leads, Ordering::Release);
+    }
+
     async fn subscribe(&self, postgres: bool) -> Option<Changes> {
         if !postgres {
             self.feed.set_mode("poll");
+            self.lead(None, false).await;
             return None;
         }
         match self.store.changes().await {
             Ok(Some(c)) => {
                 self.feed.set_mode("listen");
+                self.lead(Some(&c), true).await;
                 Some(c)
             }
             Ok(None) => None,
@@ -234,7 +280,24 @@ impl Follower {
     }
 
     async fn prime(&mut self) -> Result<(), greenlight_store::StoreError> {
-        for r in self.store.runs(None).await? {
+        let runs = self.store.runs(None).await?;
+        let mut releases: Vec<(String, String)> = Vec::new();
+        for r in &runs {
+            if !r.release.is_empty()
+                && releases.len() < PRIMED_RELEASES
+                && !releases.iter().any(|(rel, _)| *rel == r.release)
+            {
+                // Newest first: the first run seen of a release is its latest.
+                releases.push((r.release.clone(), r.run_id.clone()));
+            }
+        }
+        for (release, latest) in releases {
+            if let Ok(v) = views::verdict_json(&self.store, &release, &latest).await {
+                self.verdicts
+                    .insert(format!("release:{release}"), v.to_string());
+            }
+        }
+        for r in runs {
             self.known.insert(
                 r.run_id,
                 Known {
@@ -319,7 +382,7 @@ impl Follower {
         );
         self.feed.generation.fetch_add(1, Ordering::AcqRel);
         for e in &events {
-            self.feed.send(Notice {
+            let notice = self.feed.send(Notice {
                 kind: NoticeKind::Event,
                 run_id: run_id.to_string(),
                 release: release.clone(),
@@ -327,6 +390,9 @@ impl Follower {
                 data: views::event_json(e, &release).to_string(),
                 sent: Instant::now(),
             });
+            if e.kind == greenlight_store::EventKind::Signoff {
+                self.hook(notice);
+            }
         }
         self.verdict(run_id, &release, last).await;
     }
@@ -346,21 +412,33 @@ impl Follower {
             }
         };
         // A run without its plan yet (or unreadable) has no verdict to show.
-        let Ok(v) = views::verdict_json(&self.store, release, &latest).await else {
+        let Ok(mut v) = views::verdict_json(&self.store, release, &latest).await else {
             return;
         };
         let data = v.to_string();
         if self.verdicts.get(&key) == Some(&data) {
             return;
         }
-        self.verdicts.insert(key, data.clone());
-        self.feed.send(Notice {
+        let previous = self
+            .verdicts
+            .insert(key, data)
+            .and_then(|p| serde_json::from_str::<serde_json::Value>(&p).ok())
+            .map(|p| p["verdict"].clone())
+            .unwrap_or(serde_json::Value::Null);
+        let changed = previous != v["verdict"];
+        v["previous"] = previous;
+        let notice = self.feed.send(Notice {
             kind: NoticeKind::Verdict,
             run_id: latest,
             release: release.to_string(),
             seq,
-            data,
+            data: v.to_string(),
             sent: Instant::now(),
         });
+        // Reasons or counts alone changing is news for watchers, not a
+        // verdict change for webhooks.
+        if changed {
+            self.hook(notice);
+        }
     }
 }

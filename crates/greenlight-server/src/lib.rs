@@ -40,7 +40,7 @@ impl Server {
     pub fn new(store: Store, feed: FeedOptions) -> Server {
         let (stop, shutdown) = watch::channel(false);
         let store = Arc::new(store);
-        let feed = feed::spawn(store.clone(), feed, shutdown.clone());
+        let feed = feed::spawn(store.clone(), feed, shutdown.clone(), None);
         Server {
             shared: Arc::new(api::Shared {
                 store,

@@ -32,6 +32,8 @@ pub struct Change {
 pub struct Changes {
     rx: mpsc::Receiver<Change>,
     missed: Arc<AtomicBool>,
+    /// The advisory lock the leading listener of this store holds.
+    lead_key: i64,
     // Keeps the listening session open.
     _client: tokio_postgres::Client,
 }
@@ -45,6 +47,23 @@ impl Changes {
     /// An announcement already waiting, if any (to take a burst at once).
     pub fn try_recv(&mut self) -> Option<Change> {
         self.rx.try_recv().ok()
+    }
+
+    /// Tries to become (or stay) the one process, of all those listening
+    /// on this database, that acts on changes once for everyone (sends
+    /// webhooks, say): a session-level advisory lock held by this
+    /// listening connection, released when it closes. `false`: another
+    /// process holds it, or the database did not answer.
+    pub async fn lead(&self) -> bool {
+        let key: &(dyn tokio_postgres::types::ToSql + Sync) = &self.lead_key;
+        let params = [key];
+        let q = self
+            ._client
+            .query_one("SELECT pg_try_advisory_lock($1)", &params);
+        matches!(
+            tokio::time::timeout(std::time::Duration::from_secs(5), q).await,
+            Ok(Ok(row)) if row.get::<_, bool>(0)
+        )
     }
 
     /// Whether announcements were dropped since the last call (the reader
@@ -121,16 +140,30 @@ impl PgStore {
                     .unwrap_or_else(|| "public".into())
             }
         };
-        let _ = schema_tx.send(schema);
+        let _ = schema_tx.send(schema.clone());
         self.deadline(client.batch_execute(&format!("LISTEN {CHANNEL}")))
             .await?
             .map_err(|e| self.err(e))?;
         Ok(Changes {
             rx,
             missed,
+            lead_key: lead_key(&schema),
             _client: client,
         })
     }
+}
+
+/// The leader lock of the store in `schema` (advisory locks are per
+/// database, so each schema's store has its own): the first 8 bytes of
+/// SHA-256("greenlight-lead:" + schema).
+fn lead_key(schema: &str) -> i64 {
+    let d = ring::digest::digest(
+        &ring::digest::SHA256,
+        format!("greenlight-lead:{schema}").as_bytes(),
+    );
+    let mut k = [0u8; 8];
+    k.copy_from_slice(&d.as_ref()[..8]);
+    i64::from_be_bytes(k)
 }
 
 #[cfg(test)]

@@ -59,3 +59,35 @@ async fn sqlite_announces_nothing() {
     let b = Backend::sqlite("changes");
     assert!(b.open().await.changes().await.unwrap().is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_listener_of_a_store_leads_until_its_connection_closes() {
+    let Some(b) = Backend::postgres("lead").await else {
+        return;
+    };
+    let Some(other) = Backend::postgres("lead_other").await else {
+        return;
+    };
+    let (s1, s2) = (b.open().await, b.open().await);
+    let first = s1.changes().await.unwrap().unwrap();
+    let second = s2.changes().await.unwrap().unwrap();
+    assert!(first.lead().await, "the first to ask leads");
+    assert!(first.lead().await, "and keeps leading");
+    assert!(!second.lead().await, "only one leads");
+    // Another store (schema) of the same database has its own leader.
+    let elsewhere = other.open().await.changes().await.unwrap().unwrap();
+    assert!(elsewhere.lead().await);
+    drop(first);
+    let mut led = false;
+    for _ in 0..50 {
+        if second.lead().await {
+            led = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        led,
+        "the lead passes on when the leader's connection closes"
+    );
+}

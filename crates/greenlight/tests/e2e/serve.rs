@@ -478,3 +478,47 @@ fn sigterm_ends_live_streams_and_stops_the_server() {
         TcpStream::connect_timeout(&server.addr.parse().unwrap(), Duration::from_secs(1)).is_err()
     );
 }
+
+#[test]
+fn secrets_stay_redacted_in_the_api() {
+    let env = start("serve-secret", Faults::NONE);
+    let store = env.dir.join("runs.db").display().to_string();
+    let base = env.fixture.base_url();
+    let doc = write(
+        &env.dir,
+        "r.md",
+        &format!(
+            "# R\n\n## Checks\n\n- [ ] **Health**\n  ```bash\n  curl -f \"{base}/health?t=$API_TOKEN\"\n  ```\n"
+        ),
+    );
+    let vars = write(&env.dir, "vars.env", "API_TOKEN=tok-aaaa-1111\n");
+    let out = gl(
+        &[
+            "run",
+            doc.to_str().unwrap(),
+            "--release",
+            "sec",
+            "--vars-file",
+            vars.to_str().unwrap(),
+        ],
+        &store,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let server = Serve::start(&store);
+    let (_, rel) = server.get("/api/v1/releases/sec");
+    let run = rel["latest_run"].as_str().unwrap().to_string();
+    let mut all = rel.to_string();
+    for path in [
+        format!("/api/v1/runs/{run}"),
+        format!("/api/v1/runs/{run}/events?limit=1000"),
+    ] {
+        let (code, body) = server.get(&path);
+        assert_eq!(code, 200, "{path}: {body}");
+        all.push_str(&body.to_string());
+    }
+    assert!(
+        !all.contains("tok-aaaa-1111"),
+        "a secret reached the API: {all}"
+    );
+    assert!(all.contains("[redacted]"), "{all}");
+}
