@@ -18,6 +18,8 @@ use greenlight_store::{
 use std::borrow::Cow;
 use std::time::Duration;
 
+pub mod run;
+
 /// Why a run cannot be recorded or read.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -34,9 +36,23 @@ pub enum SessionError {
     /// Appending with this audit key would break the run's chain.
     #[error("{0}")]
     WrongKey(String),
-    /// The store failed while in use (reading the runs for a baseline).
+    /// The store failed while in use (reading the runs for a baseline,
+    /// recording a run).
     #[error("{0}")]
     Io(String),
+    /// The profile asks for something that cannot be had (a CA file).
+    #[error("{0}")]
+    Config(String),
+    /// What was asked for does not make sense (a partial run without a
+    /// store).
+    #[error("{0}")]
+    Usage(String),
+    /// `--only` or `--phase` named nothing the checklist has.
+    #[error(transparent)]
+    Selection(#[from] greenlight_run::release::ReleaseError),
+    /// A bug: a task of the session failed.
+    #[error("{0}")]
+    Internal(String),
 }
 
 pub type Result<T, E = SessionError> = std::result::Result<T, E>;
