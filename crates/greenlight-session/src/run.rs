@@ -497,3 +497,252 @@ pub async fn resume(
     let state = crate::load(&recording.store, Some(&state.run_id)).await?;
     Ok(state.report())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use greenlight_run::outcome::{Status, Verdict};
+    use std::sync::Mutex;
+
+    /// What an observer saw, one line per call.
+    #[derive(Clone, Default)]
+    struct Seen(Arc<Mutex<Vec<String>>>);
+
+    impl Seen {
+        fn lines(&self) -> Vec<String> {
+            self.0.lock().unwrap().clone()
+        }
+        fn push(&self, line: String) {
+            self.0.lock().unwrap().push(line);
+        }
+    }
+
+    impl Observer for Seen {
+        fn begin(&mut self, plan: &Arc<Plan>, _: &Redactor, run_id: &str) {
+            self.push(format!("begin {run_id} {} checks", plan.checks.len()));
+        }
+        fn event(&mut self, event: &Event, results: &[Option<StepResult>]) {
+            match event {
+                Event::CheckFinished { check, result } => {
+                    assert!(results[*check].is_none(), "told before it is kept");
+                    self.push(format!("finished {check} {:?}", result.status));
+                }
+                Event::PhaseFinished { phase, .. } => {
+                    let done = results.iter().filter(|r| r.is_some()).count();
+                    self.push(format!("phase {phase} done with {done} results"));
+                }
+                _ => {}
+            }
+        }
+        fn end(&mut self) {
+            self.push("end".into());
+        }
+        fn notice(&mut self, notice: Notice<'_>) {
+            self.push(format!("{notice:?}"));
+        }
+    }
+
+    const DOC: &str = "# Release\n\n## Checks\n\n- [ ] **Health**\n  ```bash\n  curl -f BASE/health\n  ```\n- [ ] **Missing**\n  ```bash\n  curl -f BASE/no-such-page\n  ```\n";
+
+    struct Bench {
+        fixture: greenlight_fixture::FixtureHandle,
+        dir: PathBuf,
+        checklist: PathBuf,
+        spec: String,
+        plan: Plan,
+    }
+
+    async fn bench(name: &str) -> Bench {
+        let fixture = greenlight_fixture::start(greenlight_fixture::FixtureConfig::default())
+            .await
+            .unwrap();
+        let dir = std::env::temp_dir().join(format!(
+            "greenlight-session-run-{name}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = DOC.replace("BASE", &fixture.base_url());
+        let checklist = dir.join("RELEASE.md");
+        std::fs::write(&checklist, &text).unwrap();
+        let list = greenlight_doc::parse(text.as_bytes());
+        let plan = plan::build(
+            &list,
+            "RELEASE.md",
+            &Profile::default(),
+            &greenlight_run::analyze::analyze_block,
+            &|_| true,
+        );
+        assert_eq!(plan.checks.len(), 2);
+        let spec = dir.join("runs.db").display().to_string();
+        Bench {
+            fixture,
+            dir,
+            checklist,
+            spec,
+            plan,
+        }
+    }
+
+    /// A run started and watched through the library alone: the observer
+    /// sees it begin, each result, its end and the notices; the store
+    /// holds what the report says; a partial re-run builds on it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_run_is_started_watched_and_recorded_without_the_command_line() {
+        let b = bench("recorded").await;
+        let profile = Profile::default();
+        let seen = Seen::default();
+        let stop = Stop::new();
+        let at = StoreAt {
+            spec: &b.spec,
+            key: None,
+        };
+        let report = run_recorded(
+            &b.plan,
+            &profile,
+            "r1",
+            Some(at),
+            "ci",
+            &b.checklist,
+            &RunOptions::default(),
+            Box::new(seen.clone()),
+            &stop,
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.verdict, Verdict::NoGo);
+        assert!(!report.interrupted);
+        let lines = seen.lines();
+        assert_eq!(lines[0], "begin r1 2 checks");
+        let mut finished: Vec<&String> =
+            lines.iter().filter(|l| l.starts_with("finished")).collect();
+        finished.sort();
+        assert_eq!(finished, ["finished 0 Passed", "finished 1 Failed"]);
+        assert!(
+            lines.contains(&"phase 1 done with 2 results".to_string()),
+            "{lines:?}"
+        );
+        let end = lines.iter().position(|l| l == "end").unwrap();
+        assert!(
+            lines[end + 1].starts_with("Recorded { run_id: \"r1\""),
+            "{lines:?}"
+        );
+        assert!(lines[end + 1].contains("earlier: 0"), "{lines:?}");
+
+        let store = crate::open(&b.spec).await.unwrap();
+        let state = crate::load(&store, Some("r1")).await.unwrap();
+        assert!(state.finished);
+        let statuses: Vec<Option<Status>> = state
+            .results
+            .iter()
+            .map(|r| r.as_ref().map(|r| r.status))
+            .collect();
+        assert_eq!(statuses, [Some(Status::Passed), Some(Status::Failed)]);
+        assert_eq!(state.report().verdict, report.verdict);
+
+        // Re-running the failed check keeps the passed one from r1.
+        let again = Seen::default();
+        let options = RunOptions {
+            selection: greenlight_run::release::Selection {
+                rerun_failed: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        run_recorded(
+            &b.plan,
+            &profile,
+            "r2",
+            Some(StoreAt {
+                spec: &b.spec,
+                key: None,
+            }),
+            "ci",
+            &b.checklist,
+            &options,
+            Box::new(again.clone()),
+            &Stop::new(),
+        )
+        .await
+        .unwrap();
+        let lines = again.lines();
+        assert!(
+            lines[0].starts_with("Rerunning { to_run: 1, checks: 2, kept: 1, from: Some(\"r1\")"),
+            "{lines:?}"
+        );
+        assert_eq!(
+            lines.iter().filter(|l| l.starts_with("finished")).count(),
+            1,
+            "{lines:?}"
+        );
+        b.fixture.shutdown().await;
+        let _ = std::fs::remove_dir_all(&b.dir);
+    }
+
+    /// A stopped run starts no check and says it was interrupted; resuming
+    /// it runs what it had not, and says so first.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_stopped_run_reports_interrupted_and_resume_finishes_it() {
+        let b = bench("stopped").await;
+        let profile = Profile::default();
+        let stop = Stop::new();
+        stop.stop();
+        assert!(stop.is_stopped());
+        let report = run_recorded(
+            &b.plan,
+            &profile,
+            "r1",
+            Some(StoreAt {
+                spec: &b.spec,
+                key: None,
+            }),
+            "ci",
+            &b.checklist,
+            &RunOptions::default(),
+            Box::new(Seen::default()),
+            &stop,
+        )
+        .await
+        .unwrap();
+        assert!(report.interrupted);
+        assert_eq!(
+            report.verdict,
+            Verdict::Pending,
+            "nothing ran, nothing failed"
+        );
+
+        let store = crate::open(&b.spec).await.unwrap();
+        let before = crate::load(&store, Some("r1")).await.unwrap();
+        let open = crate::resume_from(&before, true)
+            .iter()
+            .filter(|r| r.is_none())
+            .count();
+        assert_eq!(open, 2, "nothing ran");
+
+        let seen = Seen::default();
+        let report = resume(
+            StoreAt {
+                spec: &b.spec,
+                key: None,
+            },
+            "r1",
+            true,
+            &profile,
+            "ci",
+            Box::new(seen.clone()),
+            &Stop::new(),
+        )
+        .await
+        .unwrap();
+        let lines = seen.lines();
+        assert_eq!(
+            lines[0],
+            "Resuming { run_id: \"r1\", kept: 0, checks: 2, open: 2, failed: true }"
+        );
+        assert_eq!(lines[1], "begin r1 2 checks");
+        let statuses: Vec<Status> = report.items.iter().map(|i| i.status).collect();
+        assert_eq!(statuses, [Status::Passed, Status::Failed], "{lines:?}");
+        b.fixture.shutdown().await;
+        let _ = std::fs::remove_dir_all(&b.dir);
+    }
+}
