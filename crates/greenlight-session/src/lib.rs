@@ -5,6 +5,10 @@
 //! `decide`, `resume` and `compare` need neither the document nor the
 //! profile: the log alone is the record. Payloads are the typed structs
 //! of [`greenlight_run::events`].
+//!
+//! [`run`] is the run session itself (execute, a run of a release,
+//! resume), told to an [`run::Observer`]: the command line's live view is
+//! one, a server another.
 
 use greenlight_run::assemble::{self, People, RunFacts};
 use greenlight_run::events;
