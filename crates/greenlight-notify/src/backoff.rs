@@ -12,7 +12,9 @@ pub fn delay(retry: &Retry, attempt: u32, retry_after: Option<Duration>) -> Dura
     if let Some(asked) = retry_after {
         return asked.min(retry.max_backoff);
     }
-    let factor = 1u32.checked_shl(attempt.saturating_sub(1)).unwrap_or(u32::MAX);
+    let factor = 1u32
+        .checked_shl(attempt.saturating_sub(1))
+        .unwrap_or(u32::MAX);
     let base = retry
         .backoff
         .checked_mul(factor)
@@ -54,7 +56,14 @@ mod tests {
 
     #[test]
     fn the_delay_doubles_with_jitter_in_its_upper_half_and_is_capped() {
-        for (attempt, base_ms) in [(1, 100), (2, 200), (3, 400), (4, 800), (5, 1000), (40, 1000)] {
+        for (attempt, base_ms) in [
+            (1, 100),
+            (2, 200),
+            (3, 400),
+            (4, 800),
+            (5, 1000),
+            (40, 1000),
+        ] {
             for _ in 0..50 {
                 let d = delay(&R, attempt, None);
                 let base = Duration::from_millis(base_ms);
@@ -67,19 +76,31 @@ mod tests {
 
     #[test]
     fn retry_after_replaces_the_backoff_up_to_the_cap() {
-        assert_eq!(delay(&R, 1, Some(Duration::from_millis(700))), Duration::from_millis(700));
-        assert_eq!(delay(&R, 1, Some(Duration::from_secs(3600))), Duration::from_secs(1));
+        assert_eq!(
+            delay(&R, 1, Some(Duration::from_millis(700))),
+            Duration::from_millis(700)
+        );
+        assert_eq!(
+            delay(&R, 1, Some(Duration::from_secs(3600))),
+            Duration::from_secs(1)
+        );
     }
 
     #[test]
     fn retry_after_is_seconds_or_an_http_date() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
-        assert_eq!(parse_retry_after(" 120 ", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after(" 120 ", now),
+            Some(Duration::from_secs(120))
+        );
         assert_eq!(
             parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now),
             Some(Duration::from_secs(10))
         );
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-1", now), None);
     }

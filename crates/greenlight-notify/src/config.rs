@@ -81,7 +81,14 @@ impl fmt::Debug for Webhook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Webhook")
             .field("name", &self.name)
-            .field("url", &if self.url_is_secret { "[secret]" } else { &self.url })
+            .field(
+                "url",
+                &if self.url_is_secret {
+                    "[secret]"
+                } else {
+                    &self.url
+                },
+            )
             .field("format", &self.format)
             .field("secret", &self.secret.as_ref().map(|_| "[secret]"))
             .field("events", &self.events)
@@ -158,7 +165,10 @@ impl Webhook {
             if hooks[..i].iter().any(|o| o.name == h.name) {
                 return Err(ConfigError::at(
                     i,
-                    format!("another webhook is already named {:?}; give each a distinct name", h.name),
+                    format!(
+                        "another webhook is already named {:?}; give each a distinct name",
+                        h.name
+                    ),
                 ));
             }
         }
@@ -203,7 +213,10 @@ struct Raw {
 }
 
 fn parse_one(t: &toml::Table, env: &dyn Fn(&str) -> Option<String>) -> Result<Webhook, String> {
-    let raw: Raw = t.clone().try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+    let raw: Raw = t
+        .clone()
+        .try_into()
+        .map_err(|e: toml::de::Error| e.message().to_string())?;
     if raw.secret.is_some() {
         return Err("a secret written in greenlight.toml is no secret (the file is committed); \
                     name an environment variable instead: secret_env = \"GREENLIGHT_WEBHOOK_SECRET\""
@@ -227,7 +240,10 @@ fn parse_one(t: &toml::Table, env: &dyn Fn(&str) -> Option<String>) -> Result<We
         }
     })?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!("url: scheme {:?} is not http or https", parsed.scheme()));
+        return Err(format!(
+            "url: scheme {:?} is not http or https",
+            parsed.scheme()
+        ));
     }
     if parsed.password().is_some() && !url_is_secret {
         return Err("url: a password written in greenlight.toml is no secret; \
@@ -246,7 +262,9 @@ fn parse_one(t: &toml::Table, env: &dyn Fn(&str) -> Option<String>) -> Result<We
         .transpose()?;
     if let Some(events) = &raw.events {
         if events.is_empty() {
-            return Err("events = []: the webhook would never be called; leave events out for all".into());
+            return Err(
+                "events = []: the webhook would never be called; leave events out for all".into(),
+            );
         }
         if let Some(bad) = events.iter().find(|e| !EVENT_NAMES.contains(&e.as_str())) {
             return Err(format!(
@@ -255,16 +273,20 @@ fn parse_one(t: &toml::Table, env: &dyn Fn(&str) -> Option<String>) -> Result<We
             ));
         }
     }
-    let duration = |field: &str, v: Option<String>, default: Duration| -> Result<Duration, String> {
-        match v {
-            None => Ok(default),
-            Some(s) => humantime::parse_duration(&s)
-                .map_err(|e| format!("{field} = {s:?}: {e} (write e.g. \"500ms\" or \"10s\")")),
-        }
-    };
+    let duration =
+        |field: &str, v: Option<String>, default: Duration| -> Result<Duration, String> {
+            match v {
+                None => Ok(default),
+                Some(s) => humantime::parse_duration(&s)
+                    .map_err(|e| format!("{field} = {s:?}: {e} (write e.g. \"500ms\" or \"10s\")")),
+            }
+        };
     let timeout = duration("timeout", raw.timeout, DEFAULT_TIMEOUT)?;
     if timeout.is_zero() || timeout > MAX_TIMEOUT {
-        return Err(format!("timeout must be above 0 and at most {}", humantime::format_duration(MAX_TIMEOUT)));
+        return Err(format!(
+            "timeout must be above 0 and at most {}",
+            humantime::format_duration(MAX_TIMEOUT)
+        ));
     }
     let retry = Retry {
         max_attempts: raw.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS),
@@ -356,7 +378,32 @@ format = "slack"
         assert!(slack.url_is_secret && slack.wants("verdict_changed"));
         assert_eq!(slack.retry, Retry::default());
         let shown = format!("{hooks:?}");
-        assert!(!shown.contains("s3cr3t") && !shown.contains("xyz"), "{shown}");
+        assert!(
+            !shown.contains("s3cr3t") && !shown.contains("xyz"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn the_workspace_config_keeps_the_entries_for_us() {
+        let dir = std::env::temp_dir().join(format!("gl-notify-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("greenlight.toml"),
+            "store = \"runs.db\"\n[[webhooks]]\nurl = \"http://127.0.0.1:9/h\"\nsecret_env = \"HOOK_SECRET\"\n",
+        )
+        .unwrap();
+        let cfg = greenlight_run::workspace::find_config(&dir)
+            .unwrap()
+            .unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let hooks = Webhook::from_tables(&cfg.webhooks, &env).unwrap();
+        assert_eq!(hooks.len(), 1);
+        assert_eq!(
+            (hooks[0].name.as_str(), hooks[0].url.as_str()),
+            ("127.0.0.1", "http://127.0.0.1:9/h")
+        );
+        assert_eq!(hooks[0].secret.as_deref(), Some(&b"s3cr3t"[..]));
     }
 
     #[test]
@@ -367,37 +414,76 @@ format = "slack"
     #[test]
     fn a_literal_secret_is_refused_with_the_way_out() {
         let e = err("[[webhooks]]\nurl = \"http://127.0.0.1:1/\"\nsecret = \"hunter2\"\n");
-        assert!(e.starts_with("webhooks[0]: a secret written in greenlight.toml is no secret"), "{e}");
+        assert!(
+            e.starts_with("webhooks[0]: a secret written in greenlight.toml is no secret"),
+            "{e}"
+        );
         assert!(e.contains("secret_env") && !e.contains("hunter2"), "{e}");
         let e = err("[[webhooks]]\nurl = \"https://u:hunter2@h.example/\"\n");
-        assert!(e.contains("password") && e.contains("url_env") && !e.contains("hunter2"), "{e}");
+        assert!(
+            e.contains("password") && e.contains("url_env") && !e.contains("hunter2"),
+            "{e}"
+        );
     }
 
     #[test]
     fn bad_entries_get_clear_errors() {
         let cases = [
-            ("url_env = \"NOPE\"", "url_env: environment variable NOPE is not set"),
-            ("url = \"http://h/\"\nsecret_env = \"NOPE\"", "secret_env: environment variable NOPE is not set"),
+            (
+                "url_env = \"NOPE\"",
+                "url_env: environment variable NOPE is not set",
+            ),
+            (
+                "url = \"http://h/\"\nsecret_env = \"NOPE\"",
+                "secret_env: environment variable NOPE is not set",
+            ),
             ("name = \"x\"", "give exactly one of url or url_env"),
             ("url = \"ftp://h/\"", "scheme \"ftp\" is not http or https"),
             ("url = \"not a url\"", "is not a URL"),
-            ("url = \"http://h/\"\nformat = \"teams\"", "format \"teams\": expected \"json\" or \"slack\""),
-            ("url = \"http://h/\"\nevents = [\"deployed\"]", "unknown event \"deployed\" (known: verdict_changed, signed_off)"),
+            (
+                "url = \"http://h/\"\nformat = \"teams\"",
+                "format \"teams\": expected \"json\" or \"slack\"",
+            ),
+            (
+                "url = \"http://h/\"\nevents = [\"deployed\"]",
+                "unknown event \"deployed\" (known: verdict_changed, signed_off)",
+            ),
             ("url = \"http://h/\"\nevents = []", "would never be called"),
-            ("url = \"http://h/\"\ntimeout = \"soon\"", "timeout = \"soon\""),
-            ("url = \"http://h/\"\ntimeout = \"0s\"", "timeout must be above 0"),
-            ("url = \"http://h/\"\nmax_attempts = 0", "max_attempts must be between 1 and 20"),
-            ("url = \"http://h/\"\nbackoff = \"10s\"\nmax_backoff = \"1s\"", "backoff must not exceed max_backoff"),
+            (
+                "url = \"http://h/\"\ntimeout = \"soon\"",
+                "timeout = \"soon\"",
+            ),
+            (
+                "url = \"http://h/\"\ntimeout = \"0s\"",
+                "timeout must be above 0",
+            ),
+            (
+                "url = \"http://h/\"\nmax_attempts = 0",
+                "max_attempts must be between 1 and 20",
+            ),
+            (
+                "url = \"http://h/\"\nbackoff = \"10s\"\nmax_backoff = \"1s\"",
+                "backoff must not exceed max_backoff",
+            ),
             ("url = \"http://h/\"\nqueue = 0", "queue must be between 1"),
-            ("url = \"http://h/\"\nretries = 3", "unknown field `retries`"),
+            (
+                "url = \"http://h/\"\nretries = 3",
+                "unknown field `retries`",
+            ),
         ];
         for (body, want) in cases {
             let e = err(&format!("[[webhooks]]\n{body}\n"));
-            assert!(e.starts_with("webhooks[0]: ") && e.contains(want), "{body}: {e}");
+            assert!(
+                e.starts_with("webhooks[0]: ") && e.contains(want),
+                "{body}: {e}"
+            );
         }
         let e = err("webhooks = 3\n");
         assert!(e.contains("[[webhooks]]"), "{e}");
         let e = err("[[webhooks]]\nurl = \"http://a/\"\n[[webhooks]]\nurl = \"http://a/x\"\n");
-        assert!(e.starts_with("webhooks[1]: another webhook is already named \"a\""), "{e}");
+        assert!(
+            e.starts_with("webhooks[1]: another webhook is already named \"a\""),
+            "{e}"
+        );
     }
 }

@@ -104,7 +104,10 @@ impl Notifier {
     /// `secrets` are the values to redact from payloads and reports (the
     /// profile's secrets); the webhooks' own secrets and secret URLs are
     /// added to them.
-    pub fn start(webhooks: Vec<Webhook>, secrets: Vec<String>) -> Result<(Notifier, Reports), NotifyError> {
+    pub fn start(
+        webhooks: Vec<Webhook>,
+        secrets: Vec<String>,
+    ) -> Result<(Notifier, Reports), NotifyError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| NotifyError::NoRuntime)?;
         let mut secrets = secrets;
         for w in &webhooks {
@@ -337,7 +340,10 @@ impl Worker {
             }
             Err(e) => {
                 let what = if e.is_timeout() {
-                    format!("timed out after {}", humantime::format_duration(hook.timeout))
+                    format!(
+                        "timed out after {}",
+                        humantime::format_duration(hook.timeout)
+                    )
                 } else {
                     chain(&e)
                 };
@@ -402,7 +408,9 @@ fn new_id() -> String {
     let mut b = [0u8; 16];
     if ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b).is_err() {
         // No OS randomness: fall back to the clock, still unique per process run.
-        let t = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        let t = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
         b = t.as_nanos().to_le_bytes();
     }
     signature::hex(&b)

@@ -198,7 +198,12 @@ mod tests {
         assert_eq!(v["detail"]["role"], "QA lead");
         let text = v.to_string();
         assert!(!text.contains("hunter2"), "{text}");
-        assert!(v["reasons"][0].as_str().unwrap().starts_with("smoke failed: Bearer "));
+        assert!(
+            v["reasons"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("smoke failed: Bearer ")
+        );
     }
 
     #[test]

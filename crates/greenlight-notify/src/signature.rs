@@ -41,7 +41,9 @@ pub fn sign(secret: &[u8], t: u64, body: &[u8]) -> String {
 pub enum VerifyError {
     #[error("the signature header is malformed: {0}")]
     Malformed(&'static str),
-    #[error("the signature's timestamp is {skew_secs}s away from now (at most {tolerance_secs}s allowed)")]
+    #[error(
+        "the signature's timestamp is {skew_secs}s away from now (at most {tolerance_secs}s allowed)"
+    )]
     Stale { skew_secs: u64, tolerance_secs: u64 },
     #[error("no v1 signature matches the body")]
     Mismatch,
@@ -109,7 +111,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || !s.is_ascii() {
+    if !s.len().is_multiple_of(2) || !s.is_ascii() {
         return None;
     }
     (0..s.len())
@@ -143,10 +145,19 @@ mod tests {
         let h = sign(b"key", NOW, b"body");
         let tol = Duration::from_secs(300);
         assert_eq!(verify(b"key", &h, b"body", at(NOW + 10), tol), Ok(()));
-        assert_eq!(verify(b"key", &h, b"bodY", at(NOW), tol), Err(VerifyError::Mismatch));
-        assert_eq!(verify(b"other", &h, b"body", at(NOW), tol), Err(VerifyError::Mismatch));
+        assert_eq!(
+            verify(b"key", &h, b"bodY", at(NOW), tol),
+            Err(VerifyError::Mismatch)
+        );
+        assert_eq!(
+            verify(b"other", &h, b"body", at(NOW), tol),
+            Err(VerifyError::Mismatch)
+        );
         let moved = h.replace("t=1790000000", "t=1790000001");
-        assert_eq!(verify(b"key", &moved, b"body", at(NOW), tol), Err(VerifyError::Mismatch));
+        assert_eq!(
+            verify(b"key", &moved, b"body", at(NOW), tol),
+            Err(VerifyError::Mismatch)
+        );
         assert!(matches!(
             verify(b"key", &h, b"body", at(NOW + 301), tol),
             Err(VerifyError::Stale { skew_secs: 301, .. })
@@ -166,9 +177,21 @@ mod tests {
     #[test]
     fn malformed_headers_are_refused_without_panicking() {
         let tol = Duration::from_secs(60);
-        for h in ["", "t=1", "v1=ab", "t=x,v1=ab", "t=1,v1=zz", "t=1,v1=abc", "garbage", "t=1,v1=é1"] {
+        for h in [
+            "",
+            "t=1",
+            "v1=ab",
+            "t=x,v1=ab",
+            "t=1,v1=zz",
+            "t=1,v1=abc",
+            "garbage",
+            "t=1,v1=é1",
+        ] {
             assert!(
-                matches!(verify(b"k", h, b"", at(1), tol), Err(VerifyError::Malformed(_))),
+                matches!(
+                    verify(b"k", h, b"", at(1), tol),
+                    Err(VerifyError::Malformed(_))
+                ),
                 "{h}"
             );
         }

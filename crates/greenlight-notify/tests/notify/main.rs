@@ -66,7 +66,10 @@ async fn a_signed_delivery_verifies_and_tampering_fails() {
     assert_eq!(ids.len(), 1);
     let r = next(&mut reports).await;
     assert_eq!(r.outcome, Outcome::Delivered { status: 200 });
-    assert_eq!((r.id.as_str(), r.event, r.webhook.as_str()), (ids[0].as_str(), "signed_off", "test"));
+    assert_eq!(
+        (r.id.as_str(), r.event, r.webhook.as_str()),
+        (ids[0].as_str(), "signed_off", "test")
+    );
 
     let got = rx.received();
     assert_eq!(got.len(), 1);
@@ -79,10 +82,19 @@ async fn a_signed_delivery_verifies_and_tampering_fails() {
     let now = SystemTime::now();
     assert_eq!(verify(b"whsec-test", &sig, &req.body, now, tol), Ok(()));
     let mut tampered = req.body.clone();
-    let i = tampered.iter().position(|&b| b == b'N').expect("NO-GO in body");
+    let i = tampered
+        .iter()
+        .position(|&b| b == b'N')
+        .expect("NO-GO in body");
     tampered[i] = b'G';
-    assert_eq!(verify(b"whsec-test", &sig, &tampered, now, tol), Err(VerifyError::Mismatch));
-    assert_eq!(verify(b"whsec-other", &sig, &req.body, now, tol), Err(VerifyError::Mismatch));
+    assert_eq!(
+        verify(b"whsec-test", &sig, &tampered, now, tol),
+        Err(VerifyError::Mismatch)
+    );
+    assert_eq!(
+        verify(b"whsec-other", &sig, &req.body, now, tol),
+        Err(VerifyError::Mismatch)
+    );
 
     let v: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
     assert_eq!(v["schema"], "greenlight.webhook/v1");
@@ -168,7 +180,10 @@ async fn a_slow_receiver_times_out_and_is_retried() {
     assert_eq!(r.attempts[0].status, None);
     let err = r.attempts[0].error.as_deref().unwrap();
     assert!(err.contains("timed out after 300ms"), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(3), "did not wait for the slow answer");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "did not wait for the slow answer"
+    );
     assert_eq!(rx.received().len(), 2);
     notifier.shutdown(WAIT).await;
 }
@@ -184,7 +199,10 @@ async fn too_many_requests_waits_as_long_as_retry_after_says() {
     assert_eq!(r.outcome, Outcome::Delivered { status: 200 });
     let got = rx.received();
     let gap = got[1].at - got[0].at;
-    assert!(gap >= Duration::from_millis(950), "retried after {gap:?}, asked for 1s");
+    assert!(
+        gap >= Duration::from_millis(950),
+        "retried after {gap:?}, asked for 1s"
+    );
     notifier.shutdown(WAIT).await;
 }
 
@@ -207,7 +225,10 @@ async fn connection_errors_are_retried_and_a_secret_url_stays_out_of_the_report(
     assert_eq!(r.attempts.len(), 2);
     let shown = format!("{r:?}");
     assert!(!shown.contains("tok-abc123xyz"), "{shown}");
-    assert!(last_error.contains("connect") || last_error.contains("refused"), "{last_error}");
+    assert!(
+        last_error.contains("connect") || last_error.contains("refused"),
+        "{last_error}"
+    );
     notifier.shutdown(WAIT).await;
 }
 
@@ -236,7 +257,10 @@ async fn the_slack_format_has_text_and_blocks() {
     }
     assert_eq!(blocks.last().unwrap()["type"], "context");
     let text = String::from_utf8(body).unwrap();
-    assert!(text.contains("load test: token ") && !text.contains("hunter2"), "{text}");
+    assert!(
+        text.contains("load test: token ") && !text.contains("hunter2"),
+        "{text}"
+    );
     notifier.shutdown(WAIT).await;
 }
 
@@ -262,7 +286,10 @@ async fn deliveries_to_one_webhook_keep_their_order_through_retries() {
             arrived.push(id);
         }
     }
-    assert_eq!(arrived, ids, "each delivery arrives after the one before it is done");
+    assert_eq!(
+        arrived, ids,
+        "each delivery arrives after the one before it is done"
+    );
     notifier.shutdown(WAIT).await;
 }
 
@@ -286,7 +313,9 @@ async fn a_full_queue_drops_and_reports_instead_of_blocking() {
     let mut w = hook(&rx.url());
     w.queue = 1;
     let (notifier, mut reports) = Notifier::start(vec![w], vec![]).unwrap();
-    let queued: usize = (0..3).map(|_| notifier.notify(&verdict_changed()).len()).sum();
+    let queued: usize = (0..3)
+        .map(|_| notifier.notify(&verdict_changed()).len())
+        .sum();
     assert!((1..3).contains(&queued), "queued {queued}");
     notifier.shutdown(WAIT).await;
     let mut outcomes = Vec::new();
@@ -326,6 +355,9 @@ async fn shutting_down_reports_pending_deliveries_as_abandoned() {
     assert_eq!(first.outcome, Outcome::Abandoned);
     assert_eq!(first.attempts.len(), 1);
     let second = next(&mut reports).await;
-    assert_eq!((second.outcome, second.attempts.len()), (Outcome::Abandoned, 0));
+    assert_eq!(
+        (second.outcome, second.attempts.len()),
+        (Outcome::Abandoned, 0)
+    );
     assert!(reports.recv().await.is_none());
 }
