@@ -95,7 +95,7 @@ fn slack(n: &Notification) -> Value {
     {
         blocks.push(json!({
             "type": "section",
-            "text": { "type": "mrkdwn", "text": format!("> {}", esc(c)) },
+            "text": { "type": "mrkdwn", "text": quote(&esc(c)) },
         }));
     }
     if !n.reasons.is_empty() {
@@ -129,6 +129,14 @@ fn slack(n: &Notification) -> Value {
         "elements": [{ "type": "mrkdwn", "text": context.join(" · ") }],
     }));
     json!({ "text": headline, "blocks": blocks })
+}
+
+/// A Slack block quote: every line starts with `> `.
+fn quote(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("> {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Slack's three control characters in message text.
@@ -215,6 +223,45 @@ mod tests {
         assert!(!text.contains("hunter2"), "{text}");
         assert!(text.contains("&lt;ok&gt; &amp; done"), "{text}");
         assert!(text.contains("<http://127.0.0.1:7878/releases/v2.4|release page>"));
+    }
+
+    #[test]
+    fn the_slack_message_reads_well() {
+        let body = body(
+            &sample(),
+            Format::Slack,
+            "d1",
+            &Redactor::new(vec!["hunter2".into()]),
+        );
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        insta::assert_snapshot!(serde_json::to_string_pretty(&v).unwrap());
+    }
+
+    #[test]
+    fn the_generic_payload_is_stable() {
+        let body = body(
+            &sample(),
+            Format::Json,
+            "d1",
+            &Redactor::new(vec!["hunter2".into()]),
+        );
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        insta::assert_snapshot!(serde_json::to_string_pretty(&v).unwrap());
+    }
+
+    #[test]
+    fn a_comment_of_several_lines_is_quoted_whole() {
+        let mut n = sample();
+        n.event = Event::SignedOff {
+            role: "security".into(),
+            comment: Some("pen test done\nno findings".into()),
+        };
+        let v: Value =
+            serde_json::from_slice(&body(&n, Format::Slack, "d", &Redactor::new(vec![]))).unwrap();
+        assert_eq!(
+            v["blocks"][1]["text"]["text"],
+            "> pen test done\n> no findings"
+        );
     }
 
     #[test]
