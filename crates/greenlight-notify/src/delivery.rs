@@ -69,6 +69,35 @@ impl Outcome {
     }
 }
 
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Delivered { status } => write!(f, "delivered (HTTP {status})"),
+            Outcome::Refused { status } => write!(f, "refused (HTTP {status})"),
+            Outcome::GaveUp { last_error } => write!(f, "gave up: {last_error}"),
+            Outcome::Dropped => write!(f, "dropped: the webhook's queue was full"),
+            Outcome::Abandoned => write!(f, "abandoned: the notifier shut down first"),
+        }
+    }
+}
+
+/// One line for a log: `webhook room: signed_off delivery 3f9c… delivered
+/// (HTTP 200) after 3 attempts`.
+impl std::fmt::Display for DeliveryReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "webhook {}: {} delivery {} {}",
+            self.webhook, self.event, self.id, self.outcome
+        )?;
+        match self.attempts.len() {
+            0 => Ok(()),
+            1 => write!(f, " after 1 attempt"),
+            n => write!(f, " after {n} attempts"),
+        }
+    }
+}
+
 /// Why the notifier could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
@@ -366,10 +395,7 @@ fn report(to: &mpsc::UnboundedSender<DeliveryReport>, r: DeliveryReport) {
     if let Err(mpsc::error::SendError(r)) = to.send(r)
         && !r.outcome.is_delivered()
     {
-        eprintln!(
-            "greenlight: webhook {} delivery {} ({}) not delivered: {:?}",
-            r.webhook, r.id, r.event, r.outcome
-        );
+        eprintln!("greenlight: {r}");
     }
 }
 

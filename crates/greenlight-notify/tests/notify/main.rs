@@ -147,6 +147,13 @@ async fn it_gives_up_after_max_attempts_and_reports_it() {
         }
     );
     assert_eq!(r.attempts.len(), 3);
+    assert_eq!(
+        r.to_string(),
+        format!(
+            "webhook test: verdict_changed delivery {} gave up: HTTP 503 after 3 attempts",
+            r.id
+        )
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(rx.received().len(), 3, "no attempt after giving up");
     notifier.shutdown(WAIT).await;
@@ -159,6 +166,11 @@ async fn a_client_error_is_not_retried() {
     notifier.notify(&verdict_changed());
     let r = next(&mut reports).await;
     assert_eq!(r.outcome, Outcome::Refused { status: 400 });
+    assert!(
+        r.to_string()
+            .ends_with(" refused (HTTP 400) after 1 attempt"),
+        "{r}"
+    );
     assert_eq!(r.attempts.len(), 1);
     // Ten times the longest backoff: a retry would have come by now.
     tokio::time::sleep(Duration::from_millis(1000)).await;
