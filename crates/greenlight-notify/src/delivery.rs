@@ -108,6 +108,10 @@ pub enum NotifyError {
 }
 
 /// Sends notifications to the configured webhooks.
+///
+/// Call [`Notifier::shutdown`] to let pending deliveries finish; dropping
+/// it instead abandons them at once (each still reported
+/// [`Outcome::Abandoned`]).
 pub struct Notifier {
     hooks: Vec<Hook>,
     redactor: Arc<Redactor>,
@@ -291,9 +295,14 @@ impl Worker {
             let elapsed = started.elapsed();
             match result {
                 (status, Try::Done(outcome)) => {
+                    let error = match &outcome {
+                        Outcome::Abandoned => Some("cut short: the notifier shut down".into()),
+                        Outcome::GaveUp { last_error } => Some(last_error.clone()),
+                        _ => None,
+                    };
                     attempts.push(Attempt {
                         status,
-                        error: None,
+                        error,
                         elapsed,
                     });
                     return (attempts, outcome);

@@ -373,3 +373,61 @@ async fn shutting_down_reports_pending_deliveries_as_abandoned() {
     );
     assert!(reports.recv().await.is_none());
 }
+
+#[tokio::test]
+async fn a_slow_webhook_does_not_hold_back_another() {
+    let slow = Receiver::start(vec![Reply::Sleep(Duration::from_millis(1500))]).await;
+    let fast = Receiver::start(vec![]).await;
+    let mut slow_hook = hook(&slow.url());
+    slow_hook.name = "slow".into();
+    slow_hook.timeout = Duration::from_secs(5);
+    let mut fast_hook = hook(&fast.url());
+    fast_hook.name = "fast".into();
+    let (notifier, mut reports) = Notifier::start(vec![slow_hook, fast_hook], vec![]).unwrap();
+    let started = Instant::now();
+    assert_eq!(notifier.notify(&verdict_changed()).len(), 2);
+    let first = next(&mut reports).await;
+    assert_eq!(first.webhook, "fast");
+    assert!(started.elapsed() < Duration::from_millis(1500));
+    let second = next(&mut reports).await;
+    assert_eq!(
+        (second.webhook.as_str(), second.outcome),
+        ("slow", Outcome::Delivered { status: 200 })
+    );
+    notifier.shutdown(WAIT).await;
+}
+
+#[tokio::test]
+async fn dropping_the_notifier_abandons_and_reports_what_is_pending() {
+    let rx = Receiver::start(vec![Reply::Sleep(Duration::from_secs(5))]).await;
+    let (notifier, mut reports) = Notifier::start(vec![hook(&rx.url())], vec![]).unwrap();
+    notifier.notify(&verdict_changed());
+    notifier.notify(&verdict_changed());
+    tokio::time::timeout(WAIT, async {
+        while rx.received().is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .unwrap();
+    let started = Instant::now();
+    drop(notifier);
+    let first = next(&mut reports).await;
+    assert_eq!(first.outcome, Outcome::Abandoned);
+    let cut = &first.attempts[0];
+    assert_eq!(
+        (cut.status, cut.error.as_deref()),
+        (None, Some("cut short: the notifier shut down"))
+    );
+    assert_eq!(next(&mut reports).await.outcome, Outcome::Abandoned);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "abandoned at once"
+    );
+    assert!(
+        tokio::time::timeout(WAIT, reports.recv())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
