@@ -84,6 +84,11 @@ impl From<SessionError> for ApiError {
             SessionError::Io(m) => {
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "store_failed", m)
             }
+            SessionError::Usage(m) | SessionError::Config(m) => ApiError::bad_request(m),
+            SessionError::Selection(e) => ApiError::bad_request(e.to_string()),
+            SessionError::Internal(m) => {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m)
+            }
         }
     }
 }

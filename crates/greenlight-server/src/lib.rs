@@ -16,6 +16,7 @@ pub mod cache;
 pub mod error;
 pub mod feed;
 pub mod live;
+pub mod notify;
 pub mod openapi;
 pub mod serve;
 pub mod views;
@@ -32,16 +33,28 @@ use tokio::sync::watch;
 pub struct Server {
     shared: api::AppState,
     stop: watch::Sender<bool>,
+    notifications: Option<notify::Notifications>,
 }
 
 impl Server {
     /// Starts the change feed on `store` (the server's one task of its
     /// own) and builds the router.
     pub fn new(store: Store, feed: FeedOptions) -> Server {
+        Server::with_notifications(store, feed, None)
+    }
+
+    /// [`Server::new`], sending webhooks on verdict changes and sign-offs.
+    pub fn with_notifications(
+        store: Store,
+        feed: FeedOptions,
+        notifications: Option<notify::Notifications>,
+    ) -> Server {
         let (stop, shutdown) = watch::channel(false);
         let store = Arc::new(store);
-        let feed = feed::spawn(store.clone(), feed, shutdown.clone(), None);
+        let hook = notifications.as_ref().map(|n| n.hook.clone());
+        let feed = feed::spawn(store.clone(), feed, shutdown.clone(), hook);
         Server {
+            notifications,
             shared: Arc::new(api::Shared {
                 store,
                 feed,
@@ -72,5 +85,8 @@ impl Server {
         until.await;
         let _ = self.stop.send(true);
         let _ = serving.await;
+        if let Some(n) = self.notifications {
+            n.shutdown(serve::GRACE).await;
+        }
     }
 }

@@ -33,6 +33,18 @@ pub async fn verified_run(store: &Store, run_id: &str) -> Result<Verified, ApiEr
     })
 }
 
+/// Percent-encodes a path segment (a release name holds `/` and `@`).
+pub fn segment(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// One stored event as the API shows it (payload parsed; as recorded,
 /// that is redacted by the run that wrote it).
 pub fn event_json(e: &Event, release: &str) -> Value {

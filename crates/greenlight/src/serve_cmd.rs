@@ -23,6 +23,42 @@ pub struct ServeArgs {
     /// Address to listen on (port 0: any free port, printed on start).
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:7878")]
     pub listen: SocketAddr,
+    /// The server's address as people reach it (for links in webhooks),
+    /// e.g. https://releases.example.com.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+}
+
+/// The `[[webhooks]]` of the nearest greenlight.toml, started (`None`
+/// without any).
+fn notifications(
+    args: &ServeArgs,
+) -> Result<Option<greenlight_server::notify::Notifications>, Failure> {
+    let Some(config) = record::config()? else {
+        return Ok(None);
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    let hooks = greenlight_notify::Webhook::from_tables(&config.webhooks, &env)
+        .map_err(|e| Failure::config(format!("greenlight.toml: {e}")))?;
+    if hooks.is_empty() {
+        return Ok(None);
+    }
+    // The profile's secrets are redacted from payloads too.
+    let secrets = match &args.key.env {
+        Some(path) => greenlight_run::profile::Profile::load(path, &env)
+            .map_err(|e| Failure::usage(e.to_string()))?
+            .secrets(),
+        None => Vec::new(),
+    };
+    let n = hooks.len();
+    let started =
+        greenlight_server::notify::Notifications::start(hooks, secrets, args.public_url.clone())
+            .map_err(|e| Failure::internal(format!("webhooks: {e}")))?;
+    eprintln!(
+        "greenlight serve: {n} webhook{} from greenlight.toml",
+        if n == 1 { "" } else { "s" }
+    );
+    Ok(Some(started))
 }
 
 pub fn run(args: ServeArgs) -> Result<u8, Failure> {
@@ -42,7 +78,12 @@ pub fn run(args: ServeArgs) -> Result<u8, Failure> {
             );
         }
         let described = store.describe().to_string();
-        let server = greenlight_server::Server::new(store, greenlight_server::FeedOptions::default());
+        let notifications = notifications(&args)?;
+        let server = greenlight_server::Server::with_notifications(
+            store,
+            greenlight_server::FeedOptions::default(),
+            notifications,
+        );
         eprintln!("greenlight serve: listening on http://{addr} (store {described}); Ctrl-C stops");
         server.run(listener, greenlight_server::serve::signal()).await;
         eprintln!("greenlight serve: stopped");

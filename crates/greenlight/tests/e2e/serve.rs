@@ -24,8 +24,15 @@ struct Serve {
 
 impl Serve {
     fn start(store: &str) -> Serve {
+        Serve::start_in(store, &repo_root(), &[])
+    }
+
+    /// Starts in `dir` (where its greenlight.toml is found), with `args`.
+    fn start_in(store: &str, dir: &std::path::Path, args: &[&str]) -> Serve {
         let mut child = Command::new(env!("CARGO_BIN_EXE_greenlight"))
             .args(["serve", "--store", store, "--listen", "127.0.0.1:0"])
+            .args(args)
+            .current_dir(dir)
             .env("NO_COLOR", "1")
             .env_remove("GREENLIGHT_AUDIT_KEY")
             .stdout(Stdio::null())
@@ -521,4 +528,145 @@ fn secrets_stay_redacted_in_the_api() {
         "a secret reached the API: {all}"
     );
     assert!(all.contains("[redacted]"), "{all}");
+}
+
+/// A webhook receiver on loopback: each POST's event header and JSON body.
+fn receiver() -> (String, mpsc::Receiver<(String, Value)>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().take(50) {
+            let Ok(conn) = conn else { break };
+            conn.set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            let mut r = BufReader::new(conn);
+            let mut len = 0;
+            let mut event = String::new();
+            loop {
+                let mut line = String::new();
+                if r.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                let lower = line.trim_end().to_ascii_lowercase();
+                if lower.is_empty() {
+                    break;
+                }
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+                if let Some(v) = lower.strip_prefix("x-greenlight-event:") {
+                    event = v.trim().to_string();
+                }
+            }
+            let mut body = vec![0; len];
+            let _ = r.read_exact(&mut body);
+            let _ = r
+                .get_mut()
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            let _ = tx.send((event, serde_json::from_slice(&body).unwrap_or(Value::Null)));
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn webhooks_tell_of_sign_offs_and_verdict_changes() {
+    let env = start("serve-hooks", Faults::NONE);
+    let store = env.dir.join("runs.db").display().to_string();
+    let run = record_run(&env.dir, &env.fixture.base_url(), &store, "hooks", 3);
+    let (url, hooks) = receiver();
+    write(
+        &env.dir,
+        "greenlight.toml",
+        &format!("[[webhooks]]\nname = \"room\"\nurl = \"{url}\"\n"),
+    );
+    let server = Serve::start_in(&store, &env.dir, &["--public-url", "http://gl.example"]);
+    // The server is following the store once it answers.
+    assert_eq!(server.get("/api/v1/health").0, 200);
+    let mut sse = Sse::open(&server.addr, "/api/v1/releases/hooks/stream");
+    let out = gl(
+        &[
+            "signoff",
+            &run,
+            "--role",
+            "Release Manager",
+            "--name",
+            "Ada",
+        ],
+        &store,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    sse.until(|e, _| e == "verdict");
+    let (event, body) = hooks
+        .recv_timeout(Duration::from_secs(20))
+        .expect("a webhook within 20 s");
+    assert_eq!(event, "signed_off", "{body}");
+    assert_eq!(body["event"], "signed_off");
+    assert_eq!(body["release"], "hooks");
+    assert_eq!(body["run"], run.as_str());
+    assert_eq!(body["actor"], "Ada");
+    assert_eq!(body["detail"]["role"], "Release Manager");
+    assert_eq!(body["url"], "http://gl.example/releases/hooks");
+    // The manual item checked: PENDING → GO, told once.
+    let out = gl(&["check", &run, "L9"], &store);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (event, body) = hooks
+        .recv_timeout(Duration::from_secs(20))
+        .expect("a second webhook");
+    assert_eq!(event, "verdict_changed", "{body}");
+    assert_eq!(body["verdict"], "GO");
+    assert_eq!(body["detail"]["previous"], "PENDING");
+    assert!(
+        hooks.recv_timeout(Duration::from_millis(1500)).is_err(),
+        "nothing else was told"
+    );
+}
+
+#[test]
+fn two_servers_on_one_postgres_send_each_webhook_once() {
+    if !services_available() {
+        return;
+    }
+    let store = format!(
+        "postgres://postgres@127.0.0.1:5432/postgres?schema=gl_e2e_serve_once_{}",
+        std::process::id()
+    );
+    let _drop = DropSchema(store.clone());
+    let env = start("serve-once", Faults::NONE);
+    let run = record_run(&env.dir, &env.fixture.base_url(), &store, "once", 3);
+    let (url, hooks) = receiver();
+    write(
+        &env.dir,
+        "greenlight.toml",
+        &format!("[[webhooks]]\nurl = \"{url}\"\n"),
+    );
+    let a = Serve::start_in(&store, &env.dir, &[]);
+    let b = Serve::start_in(&store, &env.dir, &[]);
+    let mut sa = Sse::open(&a.addr, "/api/v1/releases/once/stream");
+    let mut sb = Sse::open(&b.addr, "/api/v1/releases/once/stream");
+    let out = gl(
+        &[
+            "signoff",
+            &run,
+            "--role",
+            "Release Manager",
+            "--name",
+            "Ada",
+        ],
+        &store,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Both servers saw it …
+    sa.until(|e, _| e == "verdict");
+    sb.until(|e, _| e == "verdict");
+    // … and it was told once.
+    let (event, _) = hooks
+        .recv_timeout(Duration::from_secs(20))
+        .expect("a webhook");
+    assert_eq!(event, "signed_off");
+    assert!(
+        hooks.recv_timeout(Duration::from_secs(2)).is_err(),
+        "a second server told it again"
+    );
 }
