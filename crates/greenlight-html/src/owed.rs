@@ -1,0 +1,95 @@
+//! Owed work per role: the sign-offs each role still owes, and the manual
+//! items people still owe.
+
+use crate::options::PageOptions;
+use crate::view::RunView;
+use greenlight_run::outcome::Status;
+use maud::{Markup, html};
+
+/// The role manual items are listed under: checklists name no owner for a
+/// manual item, so whoever may check items owes them.
+pub const ANY_CHECKER: &str = "anyone who may check items";
+
+/// What one role still owes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwedGroup {
+    /// The sign-off role, or [`ANY_CHECKER`] for manual items.
+    pub role: String,
+    /// Sign-off slots: (slot ID, line, stale reason if a sign-off went stale).
+    pub signoffs: Vec<(String, usize, Option<String>)>,
+    /// Manual items: (item ID, line, text).
+    pub items: Vec<(String, usize, String)>,
+}
+
+/// All owed work of a run, by role (sign-off roles in document order,
+/// then manual items).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OwedWork {
+    pub groups: Vec<OwedGroup>,
+}
+
+/// Groups what the report shows as owed: unsigned sign-off slots by their
+/// role, and pending manual items.
+pub fn owed_by_role(view: &RunView) -> OwedWork {
+    let mut groups: Vec<OwedGroup> = Vec::new();
+    for s in view.report.signoffs.iter().filter(|s| !s.signed) {
+        let role = view.t(&s.role);
+        let idx = match groups.iter().position(|g| g.role == role) {
+            Some(i) => i,
+            None => {
+                groups.push(OwedGroup {
+                    role,
+                    signoffs: Vec::new(),
+                    items: Vec::new(),
+                });
+                groups.len() - 1
+            }
+        };
+        groups[idx]
+            .signoffs
+            .push((s.id.clone(), s.line, s.stale.as_deref().map(|x| view.t(x))));
+    }
+    let manual: Vec<(String, usize, String)> = view
+        .report
+        .items
+        .iter()
+        .filter(|i| i.status == Status::Pending && view.is_manual(&i.id))
+        .map(|i| (i.id.clone(), i.line, view.t(&i.text)))
+        .collect();
+    if !manual.is_empty() {
+        groups.push(OwedGroup {
+            role: ANY_CHECKER.to_string(),
+            signoffs: Vec::new(),
+            items: manual,
+        });
+    }
+    OwedWork { groups }
+}
+
+/// The owed-work panel.
+pub fn owed_panel(view: &RunView, _opts: &PageOptions) -> Markup {
+    let owed = owed_by_role(view);
+    html! {
+        section aria-labelledby="owed" {
+            h2 #owed { "Owed work by role" }
+            @if owed.groups.is_empty() {
+                p { span.st.passed { "nothing owed" } " No sign-off or manual item is outstanding." }
+            }
+            @for g in &owed.groups {
+                h3 { (g.role) " "
+                    span.meta { "(" (g.signoffs.len() + g.items.len()) " owed)" } }
+                ul {
+                    @for (_, line, stale) in &g.signoffs {
+                        li {
+                            span.st.owed { "sign-off" } " L" (line) " " (g.role)
+                            @if let Some(why) = stale { " " span.st.stale { "stale" } " " (why) }
+                        }
+                    }
+                    @for (id, line, text) in &g.items {
+                        li { span.st.pending { "manual" } " " a href=(format!("#item-{id}")) { "L" (line) } " " (text) }
+                    }
+                }
+            }
+        }
+    }
+}
