@@ -106,7 +106,7 @@ pub fn load_charts(redactor: &Redactor, load: &serde_json::Value) -> Markup {
                 @for t in &thresholds {
                     @let ok = t["ok"].as_bool().unwrap_or(false);
                     li {
-                        @if ok { span.st.passed { "✓ held" } } @else { span.st.failed { "✗ crossed" } }
+                        @if ok { b.passed { "✓ held" } } @else { b.failed { "✗ crossed" } }
                         " " code { (redactor.redact(t["metric"].as_str().unwrap_or(""))) }
                         " " (redactor.redact(t["expr"].as_str().unwrap_or("")))
                         " (value " (num(t["value"].as_f64(), 3)) ")"
@@ -115,7 +115,7 @@ pub fn load_charts(redactor: &Redactor, load: &serde_json::Value) -> Markup {
             }
         }
         @if let Some(why) = load["aborted"].as_str() {
-            p { span.st.failed { "aborted" } " " (redactor.redact(why)) }
+            p { b.failed { "aborted" } " " (redactor.redact(why)) }
         }
         @if intervals.is_empty() {
             p.meta { "No per-second figures were recorded for this load step (recorded before greenlight kept them), so no chart is drawn." }

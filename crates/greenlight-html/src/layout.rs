@@ -26,12 +26,14 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .banner.go_with_warnings{border-color:var(--warn);background:#fff8c5}
 .banner.pending{border-color:var(--pend);background:#ddf4ff}
 .banner.no_go{border-color:var(--nogo);background:#ffebe9}
-.st{display:inline-block;padding:0 .4rem;border-radius:4px;font-size:.85rem;font-weight:600;border:1px solid}
-.st.passed,.st.signed,.st.in_force{color:var(--go);border-color:var(--go)}
-.st.failed,.st.stale,.st.over,.st.lapsed{color:var(--nogo);border-color:var(--nogo)}
-.st.needs_review,.st.blocked,.st.not_run,.st.waived,.st.ignored{color:var(--warn);border-color:var(--warn)}
-.st.pending,.st.owed{color:var(--pend);border-color:var(--pend)}
-.st.skipped,.st.unused{color:var(--mute);border-color:var(--mute)}
+table.items td:first-child{text-align:right;font-variant-numeric:tabular-nums}
+tbody th[colspan]{background:#fff;font-size:.95rem;padding-top:.8rem}
+b[class]{display:inline-block;padding:0 .4rem;border-radius:4px;font-size:.85rem;font-weight:600;border:1px solid}
+b.passed,b.signed,b.in_force{color:var(--go);border-color:var(--go)}
+b.failed,b.stale,b.over,b.lapsed{color:var(--nogo);border-color:var(--nogo)}
+b.needs_review,b.blocked,b.not_run,b.waived,b.ignored{color:var(--warn);border-color:var(--warn)}
+b.pending,b.owed{color:var(--pend);border-color:var(--pend)}
+b.skipped,b.unused{color:var(--mute);border-color:var(--mute)}
 ul.reasons{margin:.3rem 0 0;padding-left:1.2rem}
 details.ev{margin:.2rem 0}
 details.ev pre{white-space:pre-wrap;word-break:break-word;background:var(--bg);padding:.4rem;margin:.2rem 0;font-size:.85rem}

@@ -25,6 +25,7 @@ mod chart;
 mod layout;
 mod options;
 mod owed;
+mod references;
 mod releases;
 mod run_page;
 mod view;
@@ -33,6 +34,7 @@ pub use chart::{error_rate_chart, latency_chart, load_charts};
 pub use layout::{STYLE, document};
 pub use options::{CSRF_FIELD, PageOptions};
 pub use owed::{OwedGroup, OwedWork, owed_by_role, owed_panel};
+pub use references::external_references;
 pub use releases::{ReleaseRow, release_list_page, release_rows, releases_table};
 pub use run_page::{
     items_section, phases_table, report_document, run_main, run_page, signoff_panel,

@@ -73,20 +73,21 @@ pub fn owed_panel(view: &RunView, _opts: &PageOptions) -> Markup {
         section aria-labelledby="owed" {
             h2 #owed { "Owed work by role" }
             @if owed.groups.is_empty() {
-                p { span.st.passed { "nothing owed" } " No sign-off or manual item is outstanding." }
+                p { b.passed { "nothing owed" } " No sign-off or manual item is outstanding." }
             }
             @for g in &owed.groups {
                 h3 { (g.role) " "
-                    span.meta { "(" (g.signoffs.len() + g.items.len()) " owed)" } }
+                    span.meta { "(" (g.signoffs.len() + g.items.len()) " owed"
+                        @if !g.items.is_empty() { ": manual items" } ")" } }
                 ul {
                     @for (_, line, stale) in &g.signoffs {
                         li {
-                            span.st.owed { "sign-off" } " L" (line) " " (g.role)
-                            @if let Some(why) = stale { " " span.st.stale { "stale" } " " (why) }
+                            b.owed { "sign-off" } " L" (line) " " (g.role)
+                            @if let Some(why) = stale { " " b.stale { "stale" } " " (why) }
                         }
                     }
                     @for (id, line, text) in &g.items {
-                        li { span.st.pending { "manual" } " " a href=(format!("#item-{id}")) { "L" (line) } " " (text) }
+                        li { a href=(format!("#i-{id}")) { "L" (line) } " " (text) }
                     }
                 }
             }

@@ -67,8 +67,8 @@ pub fn releases_table(rows: &[ReleaseRow], opts: &PageOptions) -> Markup {
                             td { a href=(opts.route(&format!("/runs/{}", r.latest_run))) { code { (r.latest_run) } } }
                             td {
                                 @match r.verdict.as_deref() {
-                                    Some(v) => { span.st.(verdict_class(v)) { (v) } }
-                                    None => { span.st.pending { "in progress" } }
+                                    Some(v) => { b.(verdict_class(v)) { (v) } }
+                                    None => { b.pending { "in progress" } }
                                 }
                             }
                             td.num { (r.runs) }

@@ -6,7 +6,7 @@ use crate::layout::document;
 use crate::options::{CSRF_FIELD, PageOptions};
 use crate::owed::owed_panel;
 use crate::view::RunView;
-use greenlight_run::outcome::{ItemResult, Status, StepResult, WaiverState};
+use greenlight_run::outcome::{ItemResult, Reason, Status, StepResult, WaiverState};
 use maud::{Markup, html};
 
 /// The whole run page, for the server.
@@ -37,15 +37,15 @@ pub fn run_main(view: &RunView, opts: &PageOptions) -> Markup {
             @if !s.release.is_empty() { " · release " strong { (view.t(&s.release)) } }
             " · started " time datetime=(s.started_at) { (s.started_at) }
             " · " (seconds(r.duration_ms)) " · " (s.events) " events"
-            @if !s.finished { " · " span.st.pending { "not finished" } }
-            @if r.interrupted { " · " span.st.failed { "interrupted" } }
+            @if !s.finished { " · " b.pending { "not finished" } }
+            @if r.interrupted { " · " b.failed { "interrupted" } }
             @if s.earlier_runs > 0 {
                 " · people's work carried over from " (s.earlier_runs) " earlier run"
                 @if s.earlier_runs != 1 { "s" }
             }
         }
         @if let Some(line) = &view.audit {
-            p.meta { "Audit: " @if view.audit_ok { (line) } @else { span.st.failed { "problem" } " " (line) } }
+            p.meta { "Audit: " @if view.audit_ok { (line) } @else { b.failed { "problem" } " " (line) } }
         }
         (verdict_banner(view))
         (phases_table(view))
@@ -81,18 +81,47 @@ pub fn verdict_banner(view: &RunView) -> Markup {
             }
             @if !r.reasons.is_empty() {
                 h3 { "Reasons" }
-                ul.reasons {
-                    @for reason in &r.reasons {
-                        li {
-                            (status(reason.status)) " "
-                            @if reason.line > 0 { "L" (reason.line) " " }
-                            code { (view.t(&reason.item)) } ": " (view.t(&reason.message))
+                @for (st, reasons) in reasons_by_status(r) {
+                    // Manual items waiting for a person are listed once,
+                    // under owed work; here they are counted.
+                    @let (manual, shown): (Vec<&Reason>, Vec<&Reason>) = reasons
+                        .into_iter()
+                        .partition(|x| x.status == Status::Pending && view.is_manual(&x.item));
+                    div {
+                        (status(st)) " " (manual.len() + shown.len())
+                        ul.reasons {
+                            @for reason in shown {
+                                li {
+                                    @if reason.line > 0 { "L" (reason.line) ": " }
+                                    (view.t(&reason.message))
+                                }
+                            }
+                            @if !manual.is_empty() {
+                                li {
+                                    (manual.len()) " manual item" @if manual.len() != 1 { "s" }
+                                    " wait for a person: listed under " a href="#owed" { "owed work" } "."
+                                }
+                            }
                         }
                     }
                 }
             }
         }
     }
+}
+
+/// The reasons grouped by status, heaviest first, each group in the
+/// report's order.
+fn reasons_by_status(r: &greenlight_run::outcome::RunReport) -> Vec<(Status, Vec<&Reason>)> {
+    let mut groups: Vec<(Status, Vec<&Reason>)> = Vec::new();
+    for reason in &r.reasons {
+        match groups.iter_mut().find(|(s, _)| *s == reason.status) {
+            Some((_, list)) => list.push(reason),
+            None => groups.push((reason.status, vec![reason])),
+        }
+    }
+    groups.sort_by_key(|(s, _)| std::cmp::Reverse(s.weight()));
+    groups
 }
 
 /// Phases with their counts, time and time budget.
@@ -121,8 +150,8 @@ pub fn phases_table(view: &RunView) -> Markup {
                                     @match p.budget_seconds {
                                         Some(b) => {
                                             (minutes(b))
-                                            @if p.elapsed_ms / 1000 > b { " " span.st.over { "over budget" } }
-                                            @else { " " span.st.passed { "within" } }
+                                            @if p.elapsed_ms / 1000 > b { " " b.over { "over budget" } }
+                                            @else { " " b.passed { "within" } }
                                         }
                                         None => { span.meta { "none" } }
                                     }
@@ -151,9 +180,9 @@ pub fn signoff_panel(view: &RunView, opts: &PageOptions) -> Markup {
                             tr {
                                 th scope="row" { "L" (s.line) " " (view.t(&s.role)) }
                                 td {
-                                    @if s.signed { span.st.signed { "signed" } }
-                                    @else if s.stale.is_some() { span.st.stale { "stale" } }
-                                    @else { span.st.owed { "owed" } }
+                                    @if s.signed { b.signed { "signed" } }
+                                    @else if s.stale.is_some() { b.stale { "stale" } }
+                                    @else { b.owed { "owed" } }
                                 }
                                 td {
                                     @if let (true, Some(m)) = (s.signed, people.signed.get(&s.id)) {
@@ -210,7 +239,7 @@ pub fn waivers_panel(view: &RunView) -> Markup {
                             @if let Some(w) = &item.waiver {
                                 tr {
                                     th scope="row" { "L" (item.line) " " (view.t(&item.text)) }
-                                    td { span.st.(waiver_class(w.state)) { (w.state.as_str()) } }
+                                    td { b.(waiver_class(w.state)) { (w.state.as_str()) } }
                                     td { (status(w.was)) }
                                     td { (view.t(&w.approver)) }
                                     td { @match &w.expires { Some(e) => { time datetime=(e) { (e) } }, None => { "never" } } }
@@ -228,32 +257,44 @@ pub fn waivers_panel(view: &RunView) -> Markup {
 /// Items with their status, note and evidence (and, for a viewer who may
 /// act, the check and waive forms).
 pub fn items_section(view: &RunView, opts: &PageOptions) -> Markup {
+    let mut groups: Vec<(Option<&str>, Vec<&ItemResult>)> = Vec::new();
+    for item in &view.report.items {
+        let phase = item.phase.as_deref();
+        match groups.last_mut() {
+            Some((p, list)) if *p == phase => list.push(item),
+            _ => groups.push((phase, vec![item])),
+        }
+    }
     html! {
         section aria-labelledby="items" {
             h2 #items { "Items" }
-            table {
+            table.items {
                 thead { tr {
                     th scope="col" { "Line" } th scope="col" { "Item" } th scope="col" { "Status" }
                     th scope="col" { "Why, and evidence" }
                 } }
-                tbody {
-                    @for item in &view.report.items {
-                        tr id=(format!("item-{}", item.id)) {
-                            td.num { "L" (item.line) }
-                            td {
-                                (view.t(&item.text))
-                                br; span.meta { code { (item.id) } " · " (item.severity.as_str())
-                                    @if let Some(p) = &item.phase { " · " (view.t(p)) } }
-                            }
-                            td { (status(item.status)) }
-                            td {
-                                (view.t(&item.note))
-                                @if let Some(m) = view.state.people.checked.get(&item.id) {
-                                    div.meta { "checked by " (view.t(&m.actor)) " at " (m.at)
-                                        @if !m.note.is_empty() { ": " (view.t(&m.note)) } }
+                @for (phase, items) in groups {
+                    tbody {
+                        @if let Some(p) = phase { tr { th colspan="4" scope="rowgroup" { (view.t(p)) } } }
+                        @for item in items {
+                            tr id=(format!("i-{}", item.id)) {
+                                td { "L" (item.line) }
+                                td {
+                                    (view.t(&item.text))
+                                    @if item.severity.as_str() != "required" {
+                                        " " em { (item.severity.as_str()) }
+                                    }
                                 }
-                                @for step in &item.steps { (step_evidence(view, step)) }
-                                (item_forms(view, opts, item))
+                                td { (status(item.status)) }
+                                td {
+                                    (view.t(&item.note))
+                                    @if let Some(m) = view.state.people.checked.get(&item.id) {
+                                        div.meta { "checked by " (view.t(&m.actor)) " at " (m.at)
+                                            @if !m.note.is_empty() { ": " (view.t(&m.note)) } }
+                                    }
+                                    @for step in &item.steps { (step_evidence(view, step, &item.note)) }
+                                    (item_forms(view, opts, item))
+                                }
                             }
                         }
                     }
@@ -291,7 +332,7 @@ fn item_forms(view: &RunView, opts: &PageOptions, item: &ItemResult) -> Markup {
     }
 }
 
-fn step_evidence(view: &RunView, step: &StepResult) -> Markup {
+fn step_evidence(view: &RunView, step: &StepResult, note: &str) -> Markup {
     let e = &step.evidence;
     html! {
         details.ev {
@@ -304,10 +345,12 @@ fn step_evidence(view: &RunView, step: &StepResult) -> Markup {
                 div { "Expected:" ul { @for x in &e.expected { li { (view.t(x)) } } } }
             }
             @if !e.failures.is_empty() {
-                div { "Failures:" ul { @for x in &e.failures { li { span.st.failed { "✗" } " " (view.t(x)) } } } }
+                div { "Failures:" ul { @for x in &e.failures { li { b.failed { "✗" } " " (view.t(x)) } } } }
             }
-            @if !e.unverified.is_empty() {
-                div { "Not verifiable by a machine:" ul { @for x in &e.unverified { li { (view.t(x)) } } } }
+            // What the item's note already quotes is not repeated.
+            @let unverified: Vec<&String> = e.unverified.iter().filter(|x| !note.contains(x.as_str())).collect();
+            @if !unverified.is_empty() {
+                div { "Not verifiable by a machine:" ul { @for x in unverified { li { (view.t(x)) } } } }
             }
             @if let Some(x) = &e.reason { p { (view.t(x)) } }
             @if let Some(x) = &e.excerpt { pre { (view.t(x)) } }
@@ -351,7 +394,7 @@ pub(crate) fn csrf(opts: &PageOptions) -> Markup {
 /// A status as a coloured badge that also says it in words.
 pub(crate) fn status(s: Status) -> Markup {
     let word = s.as_str();
-    html! { span.st.(word) { (word.replace('_', " ")) } }
+    html! { b.(word) { (word.replace('_', " ")) } }
 }
 
 fn waiver_class(s: WaiverState) -> &'static str {
