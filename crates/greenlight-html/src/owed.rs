@@ -94,3 +94,59 @@ pub fn owed_panel(view: &RunView, _opts: &PageOptions) -> Markup {
         }
     }
 }
+
+/// The owed-work page: what each role owes across several runs (the
+/// latest run of each release, say), role by role.
+pub fn owed_page(runs: &[RunView], opts: &PageOptions) -> String {
+    // role → [(run ID, release, what)]
+    let mut by_role: Vec<(String, Vec<(String, String, String, String)>)> = Vec::new();
+    for view in runs {
+        let run = &view.state.run_id;
+        let release = view.t(&view.state.release);
+        for g in owed_by_role(view).groups {
+            let idx = match by_role.iter().position(|(r, _)| *r == g.role) {
+                Some(i) => i,
+                None => {
+                    by_role.push((g.role.clone(), Vec::new()));
+                    by_role.len() - 1
+                }
+            };
+            for (id, line, stale) in g.signoffs {
+                let what = match stale {
+                    Some(_) => format!("L{line} sign-off as {} (stale: sign again)", g.role),
+                    None => format!("L{line} sign-off as {}", g.role),
+                };
+                by_role[idx]
+                    .1
+                    .push((run.clone(), release.clone(), id, what));
+            }
+            for (id, line, text) in g.items {
+                by_role[idx]
+                    .1
+                    .push((run.clone(), release.clone(), id, format!("L{line} {text}")));
+            }
+        }
+    }
+    let main = html! {
+        h1 { "Owed work by role" }
+        @if by_role.is_empty() { p { "Nothing is owed." } }
+        @for (role, rows) in &by_role {
+            section {
+                h2 { (role) " " span.meta { "(" (rows.len()) ")" } }
+                table {
+                    thead { tr { th scope="col" { "Release" } th scope="col" { "Run" } th scope="col" { "Owed" } } }
+                    tbody {
+                        @for (run, release, id, what) in rows {
+                            tr {
+                                td { @if release.is_empty() { span.meta { "(no release)" } } @else { (release) } }
+                                td { a href=(opts.route(&format!("/runs/{run}"))) { code { (run) } } }
+                                td { a href=(opts.route(&format!("/runs/{run}#i-{id}"))) { (what) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    crate::layout::document("Owed work · greenlight", opts, main)
+}
