@@ -98,8 +98,9 @@ pub fn owed_panel(view: &RunView, _opts: &PageOptions) -> Markup {
 /// The owed-work page: what each role owes across several runs (the
 /// latest run of each release, say), role by role.
 pub fn owed_page(runs: &[RunView], opts: &PageOptions) -> String {
-    // role → [(run ID, release, what)]
-    let mut by_role: Vec<(String, Vec<(String, String, String, String)>)> = Vec::new();
+    // role → [(run ID, release, item or slot ID, what)]
+    type Row = (String, String, String, String);
+    let mut by_role: Vec<(String, Vec<Row>)> = Vec::new();
     for view in runs {
         let run = &view.state.run_id;
         let release = view.t(&view.state.release);
