@@ -204,6 +204,18 @@ fn chart(
             c = s.colour,
             p = points.join(" ")
         );
+        // Dots at the points of a short run (one point draws no line).
+        if intervals.len() <= 20 {
+            for (i, &v) in intervals.iter().zip(&s.values) {
+                let _ = write!(
+                    svg,
+                    r##"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="{c}"/>"##,
+                    x(i.t_s),
+                    y(v.max(0.0)),
+                    c = s.colour
+                );
+            }
+        }
         // Legend, top right.
         let ly = TOP + 10.0 + 14.0 * n as f64;
         let lx = x1 - 110.0;
@@ -360,6 +372,15 @@ mod tests {
             "a second without requests has no errors"
         );
         assert!(svg.contains(">50%<") && svg.contains("25%"), "{svg}");
+    }
+
+    #[test]
+    fn a_single_second_is_drawn_as_dots() {
+        let svg = latency_chart(&[iv(0.4, 50, 0, 1.0, 2.0, 4.0)]).into_string();
+        // One dot per percentile, at the one point each line has.
+        assert_eq!(svg.matches("<circle").count(), 3, "{svg}");
+        let y4 = TOP + (1.0 - 4.0 / 5.0) * (H - TOP - BOTTOM);
+        assert!(svg.contains(&format!(r#"cy="{y4:.1}""#)), "{svg}");
     }
 
     #[test]

@@ -138,7 +138,7 @@ const LOAD_DOC: &str = r#"# Release checklist
 
 - [ ] **Health under load**
   ```bash
-  ab -n 400 -c 2 https://staging-api.yourdomain.com/health
+  ab -t 3 -c 2 https://staging-api.yourdomain.com/health
   ```
 "#;
 
@@ -154,7 +154,7 @@ fn a_load_steps_charts_come_from_its_recorded_seconds() {
     std::fs::write(
         &profile,
         format!(
-            "[hosts]\n\"staging-api.yourdomain.com\" = \"{}\"\n[allow]\nclasses = [\"read\"]\nshell = false\nload = true\n[load]\nmax_duration = \"1500ms\"\nmax_vus = 2\n",
+            "[hosts]\n\"staging-api.yourdomain.com\" = \"{}\"\n[allow]\nclasses = [\"read\"]\nshell = false\nload = true\n[load]\nmax_duration = \"2500ms\"\nmax_vus = 2\n",
             fx.base_url()
         ),
     )
@@ -175,7 +175,8 @@ fn a_load_steps_charts_come_from_its_recorded_seconds() {
     let intervals = load["intervals"]
         .as_array()
         .expect("the run recorded its seconds");
-    assert!(!intervals.is_empty());
+    // About 2.5 s of load: two whole seconds and the partial last one.
+    assert!(intervals.len() >= 2, "{intervals:?}");
     let html_path = dir.join("load.html");
     let out = gl(
         &["report", &id, "--html", html_path.to_str().unwrap()],
