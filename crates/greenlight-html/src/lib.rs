@@ -32,6 +32,7 @@ mod view;
 
 pub use chart::{error_rate_chart, latency_chart, load_charts};
 pub use layout::{STYLE, document};
+pub use maud::Markup;
 pub use options::{CSRF_FIELD, PageOptions};
 pub use owed::{ANY_CHECKER, OwedGroup, OwedWork, owed_by_role, owed_page, owed_panel};
 pub use references::external_references;
