@@ -26,6 +26,7 @@ pub mod load_cmd;
 pub mod outline;
 pub mod picker;
 pub mod record;
+pub mod report_cmd;
 pub mod run_cmd;
 pub mod runs_cmd;
 pub mod serve_cmd;

@@ -9,6 +9,7 @@ mod corpus_live;
 mod corpus_sandbox;
 mod corpus_targets;
 mod hostile;
+mod html_report;
 mod http_safety;
 mod inferred;
 mod inspect;
