@@ -4,7 +4,7 @@
 use crate::cache::Cache;
 use crate::error::ApiError;
 use crate::feed::Feed;
-use crate::{live, openapi, views};
+use crate::{live, openapi, pages, views};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -33,6 +33,9 @@ const MAX_ID: usize = 1000;
 /// What every handler shares.
 pub struct Shared {
     pub store: Arc<Store>,
+    /// Masks the profile's secrets once more in pages (events are
+    /// redacted when recorded).
+    pub redactor: greenlight_run::redact::Redactor,
     pub feed: Arc<Feed>,
     pub cache: Cache,
     pub shutdown: watch::Receiver<bool>,
@@ -70,6 +73,18 @@ pub fn routes() -> Vec<Route> {
         r("/api/v1/runs/{run}", &["GET"], get(run)),
         r("/api/v1/runs/{run}/events", &["GET"], get(run_events)),
         r("/api/v1/runs/{run}/stream", &["GET"], get(run_stream)),
+        // The web UI.
+        r("/", &["GET"], get(pages::release_list)),
+        r("/owed", &["GET"], get(pages::owed)),
+        r("/releases/{release}", &["GET"], get(pages::release_page)),
+        r(
+            "/releases/{release}/live",
+            &["GET"],
+            get(pages::release_live),
+        ),
+        r("/runs/{run}", &["GET"], get(pages::run_page)),
+        r("/runs/{run}/live", &["GET"], get(pages::run_live)),
+        r("/runs/{run}/report.html", &["GET"], get(pages::run_report)),
     ]
 }
 
@@ -120,7 +135,7 @@ async fn deadline(req: Request, next: Next) -> Response {
 }
 
 /// A path parameter, or 400/404: an ID nothing can have is not found.
-fn id(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+pub(crate) fn id(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
     let Path(id) = path.map_err(|e| ApiError::bad_request(e.body_text()))?;
     if id.is_empty() || id.len() > MAX_ID || id.contains('\0') {
         return Err(ApiError::not_found(format!(
@@ -197,6 +212,7 @@ async fn release_stream(
         live::Filter::Release(name),
         Vec::new(),
         s.shutdown.clone(),
+        true,
     )
     .into_response())
 }
@@ -268,7 +284,7 @@ async fn run_events(
     })))
 }
 
-async fn run_summary(
+pub(crate) async fn run_summary(
     store: &Store,
     run_id: &str,
 ) -> Result<greenlight_store::RunSummary, ApiError> {
@@ -307,7 +323,7 @@ async fn run_stream(
                 data: views::event_json(e, &summary.release).to_string(),
                 sent: std::time::Instant::now(),
             };
-            (e.seq, live::message(&n))
+            (e.seq, live::message(&n, true))
         })
         .collect();
     let last = backlog.last().map_or(after, |(seq, _)| *seq);
@@ -320,6 +336,7 @@ async fn run_stream(
         filter,
         backlog.into_iter().map(|(_, m)| m).collect(),
         s.shutdown.clone(),
+        true,
     )
     .into_response())
 }

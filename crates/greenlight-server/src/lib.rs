@@ -18,6 +18,7 @@ pub mod feed;
 pub mod live;
 pub mod notify;
 pub mod openapi;
+pub mod pages;
 pub mod serve;
 pub mod views;
 
@@ -49,6 +50,17 @@ impl Server {
         feed: FeedOptions,
         notifications: Option<notify::Notifications>,
     ) -> Server {
+        Server::with(store, feed, notifications, Vec::new())
+    }
+
+    /// [`Server::with_notifications`], masking `secrets` (the profile's)
+    /// once more in pages.
+    pub fn with(
+        store: Store,
+        feed: FeedOptions,
+        notifications: Option<notify::Notifications>,
+        secrets: Vec<String>,
+    ) -> Server {
         let (stop, shutdown) = watch::channel(false);
         let store = Arc::new(store);
         let hook = notifications.as_ref().map(|n| n.hook.clone());
@@ -56,6 +68,7 @@ impl Server {
         Server {
             notifications,
             shared: Arc::new(api::Shared {
+                redactor: greenlight_run::redact::Redactor::new(secrets),
                 store,
                 feed,
                 cache: cache::Cache::default(),

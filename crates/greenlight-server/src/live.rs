@@ -42,12 +42,13 @@ impl Filter {
     }
 }
 
-/// An SSE message for a notice.
-pub fn message(n: &Notice) -> SseEvent {
-    SseEvent::default()
-        .event(n.kind.as_str())
+/// An SSE message for a notice: named after its kind (`event`,
+/// `verdict`), or unnamed (a plain `message`, for pages' scripts).
+pub fn message(n: &Notice, named: bool) -> SseEvent {
+    let m = SseEvent::default()
         .id(format!("{}:{}", n.run_id, n.seq))
-        .data(n.data.as_str())
+        .data(n.data.as_str());
+    if named { m.event(n.kind.as_str()) } else { m }
 }
 
 struct Watch {
@@ -55,21 +56,25 @@ struct Watch {
     rx: broadcast::Receiver<Arc<Notice>>,
     filter: Filter,
     shutdown: watch::Receiver<bool>,
+    named: bool,
 }
 
 /// The stream: `backlog` first (events read from the store), then the
-/// feed's notices that pass `filter`, until shutdown.
+/// feed's notices that pass `filter`, until shutdown; messages `named`
+/// after their kind, or all plain.
 pub fn stream(
     rx: broadcast::Receiver<Arc<Notice>>,
     filter: Filter,
     backlog: Vec<SseEvent>,
     shutdown: watch::Receiver<bool>,
+    named: bool,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let state = Watch {
         backlog: backlog.into(),
         rx,
         filter,
         shutdown,
+        named,
     };
     let s = futures_util::stream::unfold(state, |mut w| async move {
         if let Some(e) = w.backlog.pop_front() {
@@ -84,14 +89,13 @@ pub fn stream(
                 got = w.rx.recv() => match got {
                     Ok(n) => {
                         if w.filter.pass(&n) {
-                            let msg = message(&n);
+                            let msg = message(&n, w.named);
                             return Some((Ok(msg), w));
                         }
                     }
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
-                        let msg = SseEvent::default()
-                            .event("resync")
-                            .data(format!("{{\"missed\":{missed}}}"));
+                        let msg = SseEvent::default().data(format!("{{\"missed\":{missed}}}"));
+                        let msg = if w.named { msg.event("resync") } else { msg };
                         return Some((Ok(msg), w));
                     }
                     Err(broadcast::error::RecvError::Closed) => return None,

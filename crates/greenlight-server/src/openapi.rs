@@ -31,6 +31,17 @@ fn op(id: &str, summary: &str, params: Vec<Value>, success: Value, not_found: bo
     json!({ "get": { "operationId": id, "summary": summary, "parameters": params, "responses": responses } })
 }
 
+/// A web page (HTML; errors as small HTML pages too).
+fn page(id: &str, summary: &str, params: Vec<Value>, not_found: bool) -> Value {
+    let html = |d: &str| json!({ "description": d, "content": { "text/html": { "schema": { "type": "string" } } } });
+    let mut responses = json!({ "200": html("The page."), "500": html("The store failed."), "503": html("The store is unreachable.") });
+    if not_found {
+        responses["404"] = html("Nothing has this ID.");
+        responses["400"] = html("The path is malformed.");
+    }
+    json!({ "get": { "operationId": id, "summary": summary, "parameters": params, "responses": responses } })
+}
+
 fn path_param(name: &str, description: &str) -> Value {
     json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string", "minLength": 1 } })
 }
@@ -66,6 +77,13 @@ pub fn document() -> Value {
             "/api/v1/runs": op("listRuns", "Every run, newest first.", vec![], ok("The runs.", "RunList"), false),
             "/api/v1/runs/{run}": op("getRun", "A run's report (greenlight.run/v1), as `greenlight status RUN --json` prints it.", vec![run()], ok("The run's report.", "RunReport"), true),
             "/api/v1/runs/{run}/events": op("listRunEvents", "A run's events in order, a page at a time.", vec![run(), after_param("Only events with a greater sequence number (default 0)."), limit], ok("A page of events.", "EventPage"), true),
+            "/": page("releasesPage", "Web UI: the list of releases.", vec![], false),
+            "/owed": page("owedPage", "Web UI: what each role still owes, over the latest run of each release.", vec![], false),
+            "/releases/{release}": page("releasePage", "Web UI: a release (its latest run: verdict, phases with budgets, items with evidence, sign-offs, waivers, owed work), updated live.", vec![release()], true),
+            "/releases/{release}/live": op("releasePageLive", "Plain server-sent messages on each change of the release (for the release page's script).", vec![release()], sse("An endless stream of messages."), true),
+            "/runs/{run}": page("runPage", "Web UI: one run, updated live.", vec![run()], true),
+            "/runs/{run}/live": op("runPageLive", "Plain server-sent messages on each change of the run (for the run page's script).", vec![run()], sse("An endless stream of messages."), true),
+            "/runs/{run}/report.html": page("runReport", "The run's self-contained HTML report (inline CSS and SVG), as `greenlight report RUN --html` writes it.", vec![run()], true),
             "/api/v1/runs/{run}/stream": op("streamRun", "Server-sent events of the run: its events after `after` (default: from now on), each new one as it is stored, and `verdict` when the verdict changes.", vec![run(), after_param("Send the stored events after this sequence number first.")], sse("An endless stream of events."), true),
         },
         "components": { "schemas": {

@@ -29,6 +29,12 @@ pub struct ServeArgs {
     pub public_url: Option<String>,
 }
 
+/// The profile's secrets (with --env), masked once more in pages and
+/// webhook payloads (events are redacted when recorded).
+fn secrets(args: &ServeArgs) -> Result<Vec<String>, Failure> {
+    Ok(args.key.profile()?.map(|p| p.secrets()).unwrap_or_default())
+}
+
 /// The `[[webhooks]]` of the nearest greenlight.toml, started (`None`
 /// without any).
 fn notifications(
@@ -43,13 +49,7 @@ fn notifications(
     if hooks.is_empty() {
         return Ok(None);
     }
-    // The profile's secrets are redacted from payloads too.
-    let secrets = match &args.key.env {
-        Some(path) => greenlight_run::profile::Profile::load(path, &env)
-            .map_err(|e| Failure::usage(e.to_string()))?
-            .secrets(),
-        None => Vec::new(),
-    };
+    let secrets = secrets(args)?;
     let n = hooks.len();
     let started =
         greenlight_server::notify::Notifications::start(hooks, secrets, args.public_url.clone())
@@ -79,10 +79,11 @@ pub fn run(args: ServeArgs) -> Result<u8, Failure> {
         }
         let described = store.describe().to_string();
         let notifications = notifications(&args)?;
-        let server = greenlight_server::Server::with_notifications(
+        let server = greenlight_server::Server::with(
             store,
             greenlight_server::FeedOptions::default(),
             notifications,
+            secrets(&args)?,
         );
         eprintln!("greenlight serve: listening on http://{addr} (store {described}); Ctrl-C stops");
         server.run(listener, greenlight_server::serve::signal()).await;

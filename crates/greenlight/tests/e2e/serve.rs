@@ -670,3 +670,62 @@ fn two_servers_on_one_postgres_send_each_webhook_once() {
         "a second server told it again"
     );
 }
+
+#[test]
+fn the_web_ui_shows_releases_runs_and_the_report() {
+    let env = start("serve-pages", Faults::NONE);
+    let store = env.dir.join("runs.db").display().to_string();
+    let run = record_run(&env.dir, &env.fixture.base_url(), &store, "web/1@x", 3);
+    let server = Serve::start(&store);
+    let page = |path: &str| {
+        let (code, body) = http_get(&server.addr, path);
+        assert_eq!(code, 200, "GET {path}: {body}");
+        assert!(body.starts_with("<!DOCTYPE html>"), "{body}");
+        // Links to the server's own pages and its inline script only:
+        // nothing from another host (no CDN).
+        for r in greenlight_html::external_references(&body) {
+            assert!(
+                r.starts_with("href=/") || r.starts_with("action=/") || r == "<script",
+                "{path} refers to {r}"
+            );
+        }
+        body
+    };
+    let list = page("/");
+    assert!(list.contains("web/1@x"), "{list}");
+    assert!(list.contains(&format!("/runs/{run}")), "{list}");
+    let release = page(&format!("/releases/{}", seg("web/1@x")));
+    assert!(
+        release.len() < 100 * 1024,
+        "the release page weighs {} bytes",
+        release.len()
+    );
+    assert!(release.contains("PENDING"), "{release}");
+    assert!(release.contains("Release notes reviewed"));
+    assert!(release.contains("Release Manager"));
+    assert!(release.contains(&format!("data-live=\"/releases/{}/live\"", seg("web/1@x"))));
+    let owed = page("/owed");
+    assert!(owed.contains("Release Manager"), "{owed}");
+    // The served report is the file `greenlight report --html` writes.
+    let served = page(&format!("/runs/{run}/report.html"));
+    assert!(
+        greenlight_html::external_references(&served).is_empty(),
+        "the report is self-contained"
+    );
+    let out_path = env.dir.join("report.html");
+    let out = gl(
+        &["report", &run, "--html", out_path.to_str().unwrap()],
+        &store,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(served, std::fs::read_to_string(&out_path).unwrap());
+    let (code, missing) = http_get(&server.addr, "/runs/nosuchrun");
+    assert_eq!(code, 404);
+    assert!(missing.contains("no run"), "{missing}");
+    // The page's live stream: plain messages on each change.
+    let mut live = Sse::open(&server.addr, &format!("/releases/{}/live", seg("web/1@x")));
+    let out = gl(&["check", &run, "L9"], &store);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let seen = live.until(|_, d| d["kind"] == "item_checked");
+    assert!(seen.iter().all(|(e, _)| e == "message"), "{seen:?}");
+}
