@@ -45,9 +45,18 @@
 //!   event also stores `mac` = `KEYID:` HMAC-SHA256(key, hash). As the hash
 //!   covers every earlier event, a rewrite by someone without the key shows
 //!   at the first rewritten event. Runs recorded without a key verify as
-//!   [`Keying::Unkeyed`]. Not covered: removing events from the end of a
-//!   run together with its head (each MAC vouches for what came before it,
-//!   not for what came after).
+//!   [`Keying::Unkeyed`]. A keyed run names its key in its `run_started`
+//!   payload (field `audit_key`, written by the store, hashed and signed),
+//!   so deleting its MACs shows as "MACs stripped". Each keyed append also
+//!   writes the run's signed head (`run_heads`: event count, last hash and
+//!   their MAC) in the same transaction, so cutting events off the end
+//!   shows even when `runs` is rewritten to match. Not covered: putting
+//!   back an *older* genuine head record together with cutting the events
+//!   after it (a replay of the store's own signed state), and rewriting a
+//!   whole run from event 1 on as an unkeyed run (new `run_started`
+//!   without `audit_key`, no MACs, no head record): that verifies as
+//!   [`Keying::Unkeyed`], which greenlight never counts as proof when a key
+//!   is configured.
 //!
 //! Schema (both backends, created and migrated by [`Store::open`]):
 //! - `events (run_id, seq, at, kind, item, actor, payload, prev_hash, hash, mac)`,
@@ -55,6 +64,7 @@
 //! - `runs (run_id, checklist, profile, started_at, last_at, verdict,
 //!   events, last_hash, release)`: one row per run, updated in the same transaction
 //!   as its events (PostgreSQL adds `created` for ordering).
+//! - `run_heads (run_id, events, last_hash, mac)`: a keyed run's signed head.
 //! - `schema_migrations (version, name, applied_at)`.
 
 #![warn(missing_docs)]

@@ -9,7 +9,7 @@
 
 use crate::error::{Result, StoreError, redact_url};
 use crate::event::{AuditReport, Event, NewEvent, RunSummary};
-use crate::hash::{self, AuditKey, StoredRow};
+use crate::hash::{self, AuditKey, SealedHead, StoredRow};
 use crate::{migrate, prepare};
 use std::time::Duration;
 use tokio::sync::Mutex;
@@ -44,6 +44,13 @@ const UPSERT_RUN: &str = "INSERT INTO runs (run_id, checklist, profile, started_
 
 const SELECT_HEADS: &str = "SELECT run_id, events, last_hash FROM runs WHERE run_id = ANY($1)";
 
+const SEAL_HEAD: &str =
+    "INSERT INTO run_heads (run_id, events, last_hash, mac) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (run_id) DO UPDATE SET
+       events = EXCLUDED.events, last_hash = EXCLUDED.last_hash, mac = EXCLUDED.mac";
+
+const SELECT_SEALED: &str = "SELECT events, last_hash, mac FROM run_heads WHERE run_id = $1";
+
 const SELECT_ROWS: &str =
     "SELECT seq, at, kind, item, actor, payload, prev_hash, hash, mac FROM events
     WHERE run_id = $1 AND seq > $2 ORDER BY seq";
@@ -66,6 +73,8 @@ struct Conn {
     upsert: Statement,
     heads: Statement,
     rows: Statement,
+    seal: Statement,
+    sealed: Statement,
 }
 
 /// Splits `?schema=NAME` off a URL.
@@ -318,7 +327,7 @@ impl PgStore {
             unreachable!("conn() always leaves a connection")
         };
         let run = run_id.to_string();
-        let (rows, head) = self
+        let (rows, head, sealed) = self
             .deadline(async {
                 // Rows and head from one snapshot.
                 let tx = conn
@@ -330,19 +339,31 @@ impl PgStore {
                     .await?;
                 let rows = tx.query(&conn.rows, &[&run, &0i64]).await?;
                 let head = tx.query_opt(&conn.heads, &[&vec![run.as_str()]]).await?;
+                let sealed = tx.query_opt(&conn.sealed, &[&run]).await?;
                 tx.commit().await?;
-                Ok::<_, tokio_postgres::Error>((rows, head))
+                Ok::<_, tokio_postgres::Error>((rows, head, sealed))
             })
             .await?
             .map_err(|e| self.err(e))?;
         drop(guard);
         let rows: Vec<StoredRow> = rows.iter().map(stored_row).collect();
         let head = head.map(|r| (r.get::<_, i64>(1) as u64, r.get::<_, String>(2)));
+        let sealed = sealed.map(|r| SealedHead {
+            events: r.get::<_, i64>(0) as u64,
+            last_hash: r.get(1),
+            mac: r.get(2),
+        });
         if rows.is_empty() && head.is_none() {
             return Err(StoreError::NoSuchRun(run_id.to_string()));
         }
         let head = head.as_ref().map(|(n, h)| (*n, h.as_str()));
-        Ok(hash::verify_rows(run_id, &rows, head, self.key.as_ref()))
+        Ok(hash::verify_rows(
+            run_id,
+            &rows,
+            head,
+            sealed.as_ref(),
+            self.key.as_ref(),
+        ))
     }
 
     /// See [`crate::Store::runs`].
@@ -408,6 +429,8 @@ async fn prepare_conn(client: Client) -> Result<Conn, tokio_postgres::Error> {
         upsert: client.prepare(UPSERT_RUN).await?,
         heads: client.prepare(SELECT_HEADS).await?,
         rows: client.prepare(SELECT_ROWS).await?,
+        seal: client.prepare(SEAL_HEAD).await?,
+        sealed: client.prepare(SELECT_SEALED).await?,
         client,
     })
 }
@@ -490,6 +513,13 @@ async fn append_tx(
             ],
         )
         .await?;
+        if let Some(mac) = &u.head_mac {
+            tx.execute(
+                &conn.seal,
+                &[&run_id, &(u.events as i64), &u.last_hash, mac],
+            )
+            .await?;
+        }
     }
     tx.commit().await?;
     Ok(out)

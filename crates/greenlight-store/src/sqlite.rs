@@ -14,7 +14,7 @@
 
 use crate::error::{Result, StoreError};
 use crate::event::{AuditReport, Event, NewEvent, RunSummary};
-use crate::hash::{self, AuditKey, StoredRow};
+use crate::hash::{self, AuditKey, SealedHead, StoredRow};
 use crate::{migrate, prepare};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
@@ -132,21 +132,28 @@ impl SqliteStore {
     /// See [`crate::Store::verify`].
     pub async fn verify(&self, run_id: &str) -> Result<AuditReport> {
         let run = run_id.to_string();
-        let (rows, head) = self
+        let (rows, head, sealed) = self
             .with(move |conn| {
-                // One read transaction: rows and head from the same snapshot.
+                // One read transaction: rows and heads from the same snapshot.
                 let tx = conn.transaction()?;
                 let rows = rows(&tx, &run, 0)?;
                 let head = head(&tx, &run)?;
+                let sealed = sealed_head(&tx, &run)?;
                 tx.commit()?;
-                Ok((rows, head))
+                Ok((rows, head, sealed))
             })
             .await?;
         if rows.is_empty() && head.is_none() {
             return Err(StoreError::NoSuchRun(run_id.to_string()));
         }
         let head = head.as_ref().map(|(n, h)| (*n, h.as_str()));
-        Ok(hash::verify_rows(run_id, &rows, head, self.key.as_ref()))
+        Ok(hash::verify_rows(
+            run_id,
+            &rows,
+            head,
+            sealed.as_ref(),
+            self.key.as_ref(),
+        ))
     }
 
     /// See [`crate::Store::runs`].
@@ -255,6 +262,7 @@ fn append_tx(
                 last_at = excluded.last_at, verdict = COALESCE(excluded.verdict, runs.verdict),
                 events = excluded.events, last_hash = excluded.last_hash",
         )?;
+        let mut seal = tx.prepare_cached(SEAL_HEAD)?;
         for (run_id, u) in heads.updates(&out) {
             upsert.execute(params![
                 run_id,
@@ -267,6 +275,9 @@ fn append_tx(
                 u.last_hash,
                 u.release
             ])?;
+            if let Some(mac) = &u.head_mac {
+                seal.execute(params![run_id, u.events as i64, u.last_hash, mac])?;
+            }
         }
     }
     tx.commit()?;
@@ -278,6 +289,25 @@ fn head(conn: &Connection, run_id: &str) -> rusqlite::Result<Option<(u64, String
     conn.prepare_cached("SELECT events, last_hash FROM runs WHERE run_id = ?1")?
         .query_row(params![run_id], |r| {
             Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
+        })
+        .optional()
+}
+
+/// Records a keyed run's signed head (see [`SealedHead`]).
+const SEAL_HEAD: &str =
+    "INSERT INTO run_heads (run_id, events, last_hash, mac) VALUES (?1, ?2, ?3, ?4)
+     ON CONFLICT (run_id) DO UPDATE SET
+        events = excluded.events, last_hash = excluded.last_hash, mac = excluded.mac";
+
+/// A run's signed head record, if it has one.
+fn sealed_head(conn: &Connection, run_id: &str) -> rusqlite::Result<Option<SealedHead>> {
+    conn.prepare_cached("SELECT events, last_hash, mac FROM run_heads WHERE run_id = ?1")?
+        .query_row(params![run_id], |r| {
+            Ok(SealedHead {
+                events: r.get::<_, i64>(0)? as u64,
+                last_hash: r.get(1)?,
+                mac: r.get(2)?,
+            })
         })
         .optional()
 }

@@ -46,6 +46,8 @@ both_backends! {
     conformance::tamper_delete_first,
     conformance::tamper_delete_last,
     conformance::tamper_hash,
+    conformance::tamper_strip_macs,
+    conformance::tamper_truncate_keyed,
     conformance::tamper_prev_hash,
     conformance::tamper_names_first,
     conformance::atomic_batches,
