@@ -316,6 +316,9 @@ fn rewrite_failed_to_passed(store: &str, run: &str) {
     let update =
         "UPDATE events SET payload = $1, prev_hash = $2, hash = $3 WHERE run_id = $4 AND seq = $5";
     let head = "UPDATE runs SET last_hash = $1 WHERE run_id = $2";
+    // An informed attacker moves the signed head record's hash too (its
+    // MAC cannot be recomputed without the key).
+    let sealed = "UPDATE run_heads SET last_hash = $1 WHERE run_id = $2";
     match &pg {
         Some(c) => rt.block_on(async {
             for (seq, payload, p, h) in &updates {
@@ -324,6 +327,7 @@ fn rewrite_failed_to_passed(store: &str, run: &str) {
                     .unwrap();
             }
             c.execute(head, &[&prev, &run]).await.unwrap();
+            c.execute(sealed, &[&prev, &run]).await.unwrap();
         }),
         None => {
             let conn = rusqlite::Connection::open(store).unwrap();
@@ -332,8 +336,10 @@ fn rewrite_failed_to_passed(store: &str, run: &str) {
                 conn.execute(&update, rusqlite::params![payload, p, h, run, seq])
                     .unwrap();
             }
-            conn.execute(&head.replace('$', "?"), rusqlite::params![prev, run])
-                .unwrap();
+            for sql in [head, sealed] {
+                conn.execute(&sql.replace('$', "?"), rusqlite::params![prev, run])
+                    .unwrap();
+            }
         }
     }
 }
@@ -441,6 +447,104 @@ fn a_keyed_chain_catches_a_rewrite_that_recomputes_the_hashes() {
             stderr(&out).contains("is signed with audit key"),
             "{}",
             stderr(&out)
+        );
+    }
+}
+
+/// A keyed run whose MACs an attacker deleted, and one whose last events
+/// were cut off (with `runs` rewritten to match), are broken chains:
+/// `audit`, `decide` and `history` all say so.
+#[test]
+fn stripped_macs_and_a_cut_off_end_break_a_keyed_run_everywhere() {
+    for store in backends("people_strip") {
+        let env = start("people-strip", Faults::NONE);
+        let doc = "# R\n\n## Checks\n\n- [ ] **Version**\n  ```bash\n  curl BASE/version\n  # Expected: {\"version\": \"8.0.0\"}\n  ```\n- [ ] Notes reviewed\n"
+            .replace("BASE", &env.fixture.base_url());
+        let keyed = [("GREENLIGHT_AUDIT_KEY", KEY)];
+        // Two checklists: two releases, so the second run owes its item too.
+        let run_once = |name: &str| {
+            let path = write(&env.dir, name, &doc);
+            let out = gl_env(&["run", path.to_str().unwrap()], &store, &keyed);
+            assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+            let s = json_of(&gl_env(&["status", "--json"], &store, &keyed));
+            s["run_id"].as_str().unwrap().to_string()
+        };
+        let stripped = run_once("s.md");
+        let out = gl_env(&["check", &stripped, "L10"], &store, &keyed);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let cut = run_once("t.md");
+        let out = gl_env(&["check", &cut, "L10"], &store, &keyed);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+        let history = gl_env(&["history"], &store, &keyed);
+        assert_eq!(history.status.code(), Some(0), "{}", stdout(&history));
+        assert_eq!(
+            stdout(&history).matches("verified").count(),
+            2,
+            "{}",
+            stdout(&history)
+        );
+
+        crate::store::tamper(
+            &store,
+            &format!("UPDATE events SET mac = NULL WHERE run_id = '{stripped}';"),
+        );
+        let n = events(&cut, &store);
+        crate::store::tamper(
+            &store,
+            &format!(
+                "DELETE FROM events WHERE run_id = '{cut}' AND seq = {n};
+                 UPDATE runs SET events = {m},
+                    last_hash = (SELECT hash FROM events WHERE run_id = '{cut}' AND seq = {m})
+                 WHERE run_id = '{cut}';",
+                m = n - 1
+            ),
+        );
+
+        // Even without the key, the stripped run names its key.
+        let a = json_of(&gl_env(&["audit", &stripped, "--json"], &store, &[]));
+        assert_eq!(
+            (a["ok"].clone(), a["first_bad"].clone()),
+            (false.into(), 1.into()),
+            "{a}"
+        );
+        assert!(
+            a["problem"].as_str().unwrap().contains("MACs stripped"),
+            "{a}"
+        );
+        let d = json_of(&gl_env(&["decide", &stripped, "--json"], &store, &keyed));
+        assert_eq!(d["verdict"], "NO_GO", "{d}");
+        let a = json_of(&gl_env(&["audit", &cut, "--json"], &store, &keyed));
+        assert_eq!(a["ok"], false, "{a}");
+        assert_eq!(a["first_bad"], n, "{a}");
+        assert!(
+            a["problem"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("signed head record says {n} events")),
+            "{a}"
+        );
+
+        let history = gl_env(&["history"], &store, &keyed);
+        assert_eq!(history.status.code(), Some(1), "{}", stdout(&history));
+        let text = stdout(&history);
+        assert_eq!(text.matches("BROKEN").count(), 2, "{text}");
+        assert!(
+            text.contains(&format!("run {stripped}: AUDIT FAILED — MACs stripped")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("run {cut}: AUDIT FAILED — event {n} is missing")),
+            "{text}"
+        );
+        let rows = json_of(&gl_env(&["history", "--json"], &store, &keyed));
+        let rows = rows.as_array().unwrap();
+        assert_eq!(rows.len(), 2);
+        assert!(
+            rows.iter()
+                .all(|r| r["audit"]["ok"] == false && r["audit"]["keying"] == "broken"),
+            "{rows:?}"
         );
     }
 }
