@@ -151,7 +151,9 @@ fn git_user_name() -> Option<String> {
 }
 
 /// The audit key: the profile's `[audit] key` when it names one, else
-/// `$GREENLIGHT_AUDIT_KEY`; `None` when neither is set.
+/// `$GREENLIGHT_AUDIT_KEY`, else the variable greenlight.toml's
+/// `audit_key_env` names (an error when that one is unset); `None` when
+/// none is configured.
 /// `profile` is the profile's name for messages (its path, or `profile
 /// NAME`) and its setting.
 pub fn audit_key(
@@ -165,7 +167,20 @@ pub fn audit_key(
         }
         _ => match std::env::var("GREENLIGHT_AUDIT_KEY") {
             Ok(k) if !k.is_empty() => (k, "GREENLIGHT_AUDIT_KEY".to_string()),
-            _ => return Ok(None),
+            _ => match config()?.and_then(|c| Some((c.audit_key_env?, c.path))) {
+                Some((name, path)) => match std::env::var(&name) {
+                    Ok(k) if !k.is_empty() => {
+                        (k, format!("{name} (audit_key_env of {})", path.display()))
+                    }
+                    _ => {
+                        return Err(Failure::usage(format!(
+                            "{}: audit_key_env names {name}, which is not set: export the team's audit key as {name} (or set GREENLIGHT_AUDIT_KEY)",
+                            path.display()
+                        )));
+                    }
+                },
+                None => return Ok(None),
+            },
         },
     };
     AuditKey::new(secret.as_bytes()).map(Some).ok_or_else(|| {

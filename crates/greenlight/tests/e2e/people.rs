@@ -694,3 +694,66 @@ fn on_a_terminal_check_offers_a_picker() {
     assert_eq!(item(&status, "Announce window")["status"], "passed");
     assert_eq!(item(&status, "Backup verified")["status"], "pending");
 }
+
+/// greenlight.toml names the variable that holds the audit key
+/// (`audit_key_env`); the key itself written there is refused.
+#[test]
+fn greenlight_toml_names_the_audit_key_variable_and_refuses_the_key_itself() {
+    let env = start("people-toml-key", Faults::NONE);
+    let root = env.dir.join("repo");
+    std::fs::create_dir_all(&root).unwrap();
+    write(
+        &root,
+        "r.md",
+        "# R\n\n## M\n\n- [ ] Looked at the dashboard\n",
+    );
+    let gl_at = |args: &[&str], vars: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_greenlight"));
+        c.args(args)
+            .current_dir(&root)
+            .env_remove("GREENLIGHT_STORE")
+            .env_remove("GREENLIGHT_AUDIT_KEY")
+            .env_remove("TEAM_AUDIT_KEY")
+            .env("GREENLIGHT_USER", "tester")
+            .env("NO_COLOR", "1");
+        for (k, v) in vars {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    std::fs::write(
+        root.join("greenlight.toml"),
+        "checklist = \"r.md\"\naudit_key_env = \"TEAM_AUDIT_KEY\"\n",
+    )
+    .unwrap();
+    let keyed = [("TEAM_AUDIT_KEY", KEY)];
+    let out = gl_at(&["run", "r.md"], &keyed);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let a = json_of(&gl_at(&["audit", "--json"], &keyed));
+    assert_eq!(a["keying"], "verified", "{a}");
+    assert_eq!(a["signed"], a["events"], "{a}");
+    // The variable it names must be set.
+    let out = gl_at(&["audit"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("audit_key_env names TEAM_AUDIT_KEY, which is not set"),
+        "{}",
+        stderr(&out)
+    );
+    // The key itself in the committed file: refused, and not echoed.
+    for text in [
+        format!("audit_key = \"{KEY}\"\n"),
+        format!("[audit]\nkey = \"{KEY}\"\n"),
+        format!("audit_key_env = \"{KEY}\"\n"),
+    ] {
+        std::fs::write(root.join("greenlight.toml"), &text).unwrap();
+        let out = gl_at(&["audit"], &keyed);
+        assert_eq!(out.status.code(), Some(2), "{text}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("greenlight.toml") && err.contains("audit_key_env"),
+            "{err}"
+        );
+        assert!(!err.contains(KEY), "the key is not echoed: {err}");
+    }
+}
