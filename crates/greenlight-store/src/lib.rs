@@ -171,10 +171,56 @@ impl Store {
     /// The events of a run with `seq > after`, in order (for following a
     /// live run: pass the last `seq` seen).
     pub async fn events_since(&self, run_id: &str, after: u64) -> Result<Vec<Event>> {
-        match self {
+        let events = match self {
             Store::Sqlite(s) => s.events_since(run_id, after).await,
             Store::Postgres(s) => s.events_since(run_id, after).await,
+        }?;
+        self.count_read(events.len());
+        Ok(events)
+    }
+
+    /// The events of `kinds` of several runs: run by run in the order of
+    /// `run_ids`, each in `seq` order. The kinds are filtered by the
+    /// database, so only those rows are read (a release's people's acts,
+    /// say, without every earlier run's step results).
+    pub async fn events_of_kinds(
+        &self,
+        run_ids: &[String],
+        kinds: &[EventKind],
+    ) -> Result<Vec<Event>> {
+        if run_ids.is_empty() || kinds.is_empty() {
+            return Ok(Vec::new());
         }
+        let kinds: Vec<&'static str> = kinds.iter().map(|k| k.as_str()).collect();
+        let mut events = match self {
+            Store::Sqlite(s) => s.events_of_kinds(run_ids, &kinds).await,
+            Store::Postgres(s) => s.events_of_kinds(run_ids, &kinds).await,
+        }?;
+        // Run by run as asked (a stable sort keeps each run's seq order).
+        events.sort_by_key(|e| run_ids.iter().position(|r| *r == e.run_id));
+        self.count_read(events.len());
+        Ok(events)
+    }
+
+    /// How many events this store handle has read (`events`,
+    /// `events_since`, `events_of_kinds`) since it was opened: a
+    /// diagnostic, e.g. to see that a release's earlier runs are read by
+    /// their acts only. Verification's reads are not counted.
+    pub fn events_read(&self) -> u64 {
+        self.read_counter()
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn read_counter(&self) -> &std::sync::atomic::AtomicU64 {
+        match self {
+            Store::Sqlite(s) => &s.read,
+            Store::Postgres(s) => &s.read,
+        }
+    }
+
+    fn count_read(&self, n: usize) {
+        self.read_counter()
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// One summary per run, newest started first; only the runs of

@@ -64,6 +64,8 @@ pub struct PgStore {
     name: String,
     /// Signs appended events and checks MACs on verify.
     pub(crate) key: Option<AuditKey>,
+    /// Events read (see [`crate::Store::events_read`]).
+    pub(crate) read: std::sync::atomic::AtomicU64,
 }
 
 /// A live connection and its prepared statements.
@@ -158,6 +160,7 @@ impl PgStore {
             connect_timeout,
             name: name.clone(),
             key: None,
+            read: Default::default(),
         };
         let mut client = store.connect_client().await?;
         store
@@ -317,6 +320,31 @@ impl PgStore {
             .await?
             .into_iter()
             .map(|r| hash::to_event(run_id, r))
+            .collect())
+    }
+
+    /// See [`crate::Store::events_of_kinds`] (in any run order).
+    pub async fn events_of_kinds(
+        &self,
+        run_ids: &[String],
+        kinds: &[&'static str],
+    ) -> Result<Vec<Event>> {
+        let guard = self.conn().await?;
+        let Some(conn) = guard.as_ref() else {
+            unreachable!("conn() always leaves a connection")
+        };
+        let kinds: Vec<&str> = kinds.to_vec();
+        let rows = self
+            .deadline(conn.client.query(
+                "SELECT seq, at, kind, item, actor, payload, prev_hash, hash, mac, run_id FROM events
+                 WHERE run_id = ANY($1) AND kind = ANY($2) ORDER BY run_id, seq",
+                &[&run_ids, &kinds],
+            ))
+            .await?
+            .map_err(|e| self.err(e))?;
+        Ok(rows
+            .iter()
+            .map(|r| hash::to_event(r.get::<_, &str>(9), stored_row(r)))
             .collect())
     }
 

@@ -33,6 +33,8 @@ pub struct SqliteStore {
     name: Arc<str>,
     /// Signs appended events and checks MACs on verify.
     pub(crate) key: Option<AuditKey>,
+    /// Events read (see [`crate::Store::events_read`]).
+    pub(crate) read: std::sync::atomic::AtomicU64,
 }
 
 impl SqliteStore {
@@ -78,6 +80,7 @@ impl SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             name,
             key: None,
+            read: Default::default(),
         })
     }
 
@@ -125,6 +128,40 @@ impl SqliteStore {
         self.with(move |conn| {
             let rows = rows(conn, &run, after)?;
             Ok(rows.into_iter().map(|r| hash::to_event(&run, r)).collect())
+        })
+        .await
+    }
+
+    /// See [`crate::Store::events_of_kinds`] (in any run order).
+    pub async fn events_of_kinds(
+        &self,
+        run_ids: &[String],
+        kinds: &[&'static str],
+    ) -> Result<Vec<Event>> {
+        let runs = run_ids.to_vec();
+        // The kinds are the store's own constant names, never user text.
+        let kinds = kinds
+            .iter()
+            .map(|k| format!("'{k}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.with(move |conn| {
+            let tx = conn.transaction()?;
+            let mut out = Vec::new();
+            {
+                let mut stmt = tx.prepare_cached(&format!(
+                    "SELECT seq, at, kind, item, actor, payload, prev_hash, hash, mac FROM events
+                     WHERE run_id = ?1 AND kind IN ({kinds}) ORDER BY seq"
+                ))?;
+                for run in &runs {
+                    let rows = stmt.query_map(params![run], stored_row)?;
+                    for r in rows {
+                        out.push(hash::to_event(run, r?));
+                    }
+                }
+            }
+            tx.commit()?;
+            Ok(out)
         })
         .await
     }
@@ -318,18 +355,21 @@ fn rows(conn: &Connection, run_id: &str, after: u64) -> rusqlite::Result<Vec<Sto
         "SELECT seq, at, kind, item, actor, payload, prev_hash, hash, mac FROM events
          WHERE run_id = ?1 AND seq > ?2 ORDER BY seq",
     )?;
-    let rows = stmt.query_map(params![run_id, after as i64], |r| {
-        Ok(StoredRow {
-            seq: r.get::<_, i64>(0)? as u64,
-            at: r.get(1)?,
-            kind: r.get(2)?,
-            item: r.get(3)?,
-            actor: r.get(4)?,
-            payload: r.get(5)?,
-            prev_hash: r.get(6)?,
-            hash: r.get(7)?,
-            mac: r.get(8)?,
-        })
-    })?;
+    let rows = stmt.query_map(params![run_id, after as i64], stored_row)?;
     rows.collect()
+}
+
+/// A row of `SELECT seq, at, kind, item, actor, payload, prev_hash, hash, mac`.
+fn stored_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRow> {
+    Ok(StoredRow {
+        seq: r.get::<_, i64>(0)? as u64,
+        at: r.get(1)?,
+        kind: r.get(2)?,
+        item: r.get(3)?,
+        actor: r.get(4)?,
+        payload: r.get(5)?,
+        prev_hash: r.get(6)?,
+        hash: r.get(7)?,
+        mac: r.get(8)?,
+    })
 }

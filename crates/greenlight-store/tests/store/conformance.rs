@@ -513,3 +513,55 @@ pub async fn tamper_truncate_keyed(b: &Backend) {
     b.exec("DELETE FROM run_heads WHERE run_id = 't'").await;
     assert_first_bad(&store, 9, &["signed head record", "is missing"]).await;
 }
+
+/// `events_of_kinds` reads only the kinds asked for, run by run in the
+/// order given, each in seq order; the store counts what it read.
+pub async fn events_of_kinds_reads_only_those_kinds(b: &Backend) {
+    let store = b.open().await;
+    for run in ["b", "a"] {
+        let mut batch = vec![started(run, "T.md", "p")];
+        batch.extend((1..20).map(|i| step(run, i)));
+        batch.push(NewEvent {
+            run_id: run.into(),
+            kind: EventKind::Signoff,
+            item: Some("qa".into()),
+            actor: "bo".into(),
+            payload: json!({}),
+        });
+        batch.push(verdict(run, "GO"));
+        store.append(batch).await.unwrap();
+    }
+    let before = store.events_read();
+    let got = store
+        .events_of_kinds(
+            &["b".to_string(), "a".to_string(), "none".to_string()],
+            &[EventKind::Signoff, EventKind::Verdict],
+        )
+        .await
+        .unwrap();
+    let shape: Vec<(&str, u64, EventKind)> = got
+        .iter()
+        .map(|e| (e.run_id.as_str(), e.seq, e.kind))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            ("b", 21, EventKind::Signoff),
+            ("b", 22, EventKind::Verdict),
+            ("a", 21, EventKind::Signoff),
+            ("a", 22, EventKind::Verdict),
+        ]
+    );
+    assert_eq!(store.events_read() - before, 4);
+    // What it returns is what `events` returns for those rows.
+    let all = store.events("a").await.unwrap();
+    assert_eq!(got[2], all[20]);
+    assert_eq!(store.events_read() - before, 4 + 22);
+    assert!(
+        store
+            .events_of_kinds(&[], &[EventKind::Signoff])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
