@@ -303,7 +303,8 @@ pub fn document_ticks(
     let manual: HashSet<&str> = plan
         .items
         .iter()
-        .filter(|i| i.handling == Handling::Manual)
+        // A ticked NO-GO box is a decision a person wrote down.
+        .filter(|i| i.handling == Handling::Manual || i.no_go)
         .map(|i| i.id.as_str())
         .collect();
     let mut out = Vec::new();

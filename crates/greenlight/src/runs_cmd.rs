@@ -465,6 +465,15 @@ fn check_act(
             state.run_id
         ));
     }
+    if item.no_go {
+        // The team's NO-GO decision: recorded, and the run becomes NO_GO
+        // (until someone unchecks it).
+        return match (checked, state.people.checked.contains_key(&item.id)) {
+            (true, false) | (false, true) => Act::Record,
+            (true, true) => Act::Skip("already checked: the team decided NO-GO".into()),
+            (false, false) => Act::Skip("no person had checked it".into()),
+        };
+    }
     if matches!(item.handling, Handling::Skipped { .. }) {
         return Act::Skip("not part of a run (rollback or monitoring)".into());
     }

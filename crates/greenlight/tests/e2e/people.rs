@@ -757,3 +757,64 @@ fn greenlight_toml_names_the_audit_key_variable_and_refuses_the_key_itself() {
         assert!(!err.contains(KEY), "the key is not echoed: {err}");
     }
 }
+
+/// Seed 004 ends with a GO / NO-GO decision written as two checkboxes.
+/// Checking its NO-GO box is the team deciding NO-GO: the verdict becomes
+/// NO_GO with that reason (never GO), until someone unchecks it; a NO-GO
+/// box ticked in the document counts the same.
+#[test]
+fn checking_the_no_go_box_of_seed_004_makes_the_run_no_go() {
+    let store = backends("people_no_go").remove(0);
+    let dir = scratch("people-no-go");
+    let seed = std::fs::read_to_string(repo_root().join(seed_path(4))).unwrap();
+    let line = 1 + seed
+        .lines()
+        .position(|l| l.starts_with("- [ ] **NO-GO**"))
+        .expect("seed 004 has a NO-GO box");
+    let path = write(&dir, "CHECKLIST.md", &seed);
+    let out = gl(&["run", path.to_str().unwrap(), "--quiet"], &store);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let run = json_of(&gl(&["status", "--json"], &store))["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let no_go = format!("L{line}");
+    let out = gl(
+        &["check", &run, &no_go, "--note", "migration not rehearsed"],
+        &store,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1 item checked"), "{}", stderr(&out));
+    let decide = gl(&["decide", &run, "--json"], &store);
+    assert_eq!(decide.status.code(), Some(1), "{}", stdout(&decide));
+    let d = json_of(&decide);
+    assert_eq!(d["verdict"], "NO_GO", "{d}");
+    let reason = &d["reasons"][0];
+    assert_eq!(reason["line"], line, "{d}");
+    let message = reason["message"].as_str().unwrap();
+    assert!(
+        message.contains("the team decided NO-GO: checked by tester")
+            && message.contains("migration not rehearsed"),
+        "{message}"
+    );
+    // Unchecked: the decision is withdrawn, and the run is what it was.
+    let out = gl(&["uncheck", &run, &no_go], &store);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        json_of(&gl(&["decide", &run, "--json"], &store))["verdict"],
+        "PENDING"
+    );
+    // Ticked in the document: a new run of the release counts it.
+    std::fs::write(&path, seed.replace("- [ ] **NO-GO**", "- [x] **NO-GO**")).unwrap();
+    let out = gl(&["run", path.to_str().unwrap(), "--quiet"], &store);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let d = json_of(&gl(&["decide", "--json"], &store));
+    assert_eq!(d["verdict"], "NO_GO", "{d}");
+    assert!(
+        d["reasons"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the team decided NO-GO: checked by"),
+        "{d}"
+    );
+}
