@@ -109,8 +109,17 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff): `greenlight man | man -l -`.
-    Man,
+    /// Print a man page (roff): `greenlight man | man -l -`, `greenlight man run`.
+    #[command(
+        after_help = "Examples:\n  greenlight man | man -l -\n  greenlight man signoff | man -l -\n  greenlight man --out-dir /usr/local/share/man/man1   # greenlight.1 and one page per command"
+    )]
+    Man {
+        /// The command whose page to print (`run`, `check`, …). Default: greenlight's own page.
+        command: Option<String>,
+        /// Write every page (greenlight.1, greenlight-run.1, …) into this folder instead.
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        out_dir: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -370,14 +379,41 @@ pub fn run(mut cli: Cli) -> Result<u8, Failure> {
             );
             print_out(&String::from_utf8_lossy(&out))
         }
-        Command::Man => {
-            let mut out = Vec::new();
-            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
-                .render(&mut out)
-                .map_err(Failure::internal)?;
-            print_out(&String::from_utf8_lossy(&out))
-        }
+        Command::Man { command, out_dir } => man(command.as_deref(), out_dir.as_deref()),
     }
+}
+
+/// `greenlight man`: greenlight's page, one command's page, or every page
+/// written into a folder.
+fn man(command: Option<&str>, out_dir: Option<&Path>) -> Result<u8, Failure> {
+    // Built, so each command's page is named `greenlight-COMMAND`.
+    let mut cli = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+    cli.build();
+    if let Some(dir) = out_dir {
+        let fail = |e: std::io::Error| Failure::io(format!("{}: {e}", dir.display()));
+        std::fs::create_dir_all(dir).map_err(fail)?;
+        clap_mangen::generate_to(cli.clone(), dir).map_err(fail)?;
+        let n = 1 + cli.get_subcommands().filter(|c| !c.is_hide_set()).count();
+        eprintln!("wrote {n} man pages into {}", dir.display());
+        return Ok(exit::OK);
+    }
+    let page = match command {
+        None => cli,
+        Some(name) => cli.find_subcommand(name).cloned().ok_or_else(|| {
+            Failure::usage(format!(
+                "no command {name:?}; man pages: {}",
+                cli.get_subcommands()
+                    .map(|c| c.get_name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?,
+    };
+    let mut out = Vec::new();
+    clap_mangen::Man::new(page)
+        .render(&mut out)
+        .map_err(Failure::internal)?;
+    print_out(&String::from_utf8_lossy(&out))
 }
 
 fn plan(args: PlanArgs) -> Result<u8, Failure> {

@@ -417,6 +417,51 @@ fn completions_and_man_page() {
     let man = stdout(&gl(&["man"], &[]));
     assert!(man.contains(".TH greenlight 1"), "{man}");
     assert!(man.contains("Exit codes"), "{man}");
+    // One page per command, printed or written into a folder.
+    let page = gl(&["man", "signoff"], &[]);
+    assert_eq!(page.status.code(), Some(0));
+    let page = stdout(&page);
+    assert!(page.contains(".TH greenlight-signoff 1"), "{page}");
+    assert!(
+        page.contains("\\-\\-role") && !page.contains("\\-\\-fail\\-on"),
+        "{page}"
+    );
+    let wrong = gl(&["man", "sign"], &[]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        stderr(&wrong).contains("man pages: inspect"),
+        "{}",
+        stderr(&wrong)
+    );
+    let dir = scratch("cli-man-pages");
+    let out = gl(
+        &["man", "--out-dir", dir.join("man1").to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut pages: Vec<String> = std::fs::read_dir(dir.join("man1"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    pages.sort();
+    for want in [
+        "greenlight.1",
+        "greenlight-run.1",
+        "greenlight-check.1",
+        "greenlight-history.1",
+    ] {
+        assert!(pages.iter().any(|p| p == want), "{want} missing: {pages:?}");
+    }
+    let help = stdout(&gl(&["--help"], &[]));
+    let commands = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        // A command's first line (its description may wrap, indented more).
+        .filter(|l| !l.starts_with("   ") && !l.trim_start().starts_with("help "))
+        .count();
+    assert_eq!(pages.len(), commands + 1, "one page per command: {pages:?}");
     assert_eq!(gl(&["completions", "tcsh"], &[]).status.code(), Some(2));
 }
 
