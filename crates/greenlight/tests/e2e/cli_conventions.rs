@@ -397,6 +397,35 @@ fn init_writes_a_profile_skeleton_that_loads_and_never_overwrites() {
     let plan = gl(&["plan", doc.to_str().unwrap(), "--env", o], &[]);
     assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
     assert!(stdout(&plan).contains("ADMIN_TOKEN"), "{}", stdout(&plan));
+    // Without -o: staging.toml in the current folder, as the README's
+    // examples name it; never greenlight.toml, the project's own file.
+    let here = scratch("cli-init-default");
+    let doc = write(&here, "RELEASE.md", INIT_DOC);
+    let in_here = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_greenlight"))
+            .args(args)
+            .current_dir(&here)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let out = in_here(&["init", doc.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("wrote staging.toml"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(here.join("staging.toml").is_file());
+    assert!(!here.join("greenlight.env.toml").exists());
+    let out = in_here(&["init", doc.to_str().unwrap(), "-o", "greenlight.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("greenlight.toml is the project's file"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!here.join("greenlight.toml").exists());
 }
 
 #[test]
