@@ -303,8 +303,7 @@ pub fn document_ticks(
     let manual: HashSet<&str> = plan
         .items
         .iter()
-        // A ticked NO-GO box is a decision a person wrote down.
-        .filter(|i| i.handling == Handling::Manual || i.no_go)
+        .filter(|i| i.handling == Handling::Manual)
         .map(|i| i.id.as_str())
         .collect();
     let mut out = Vec::new();

@@ -761,7 +761,7 @@ fn greenlight_toml_names_the_audit_key_variable_and_refuses_the_key_itself() {
 /// Seed 004 ends with a GO / NO-GO decision written as two checkboxes.
 /// Checking its NO-GO box is the team deciding NO-GO: the verdict becomes
 /// NO_GO with that reason (never GO), until someone unchecks it; a NO-GO
-/// box ticked in the document counts the same.
+/// box ticked in the document is NO_GO too.
 #[test]
 fn checking_the_no_go_box_of_seed_004_makes_the_run_no_go() {
     let store = backends("people_no_go").remove(0);
@@ -804,7 +804,7 @@ fn checking_the_no_go_box_of_seed_004_makes_the_run_no_go() {
         json_of(&gl(&["decide", &run, "--json"], &store))["verdict"],
         "PENDING"
     );
-    // Ticked in the document: a new run of the release counts it.
+    // Ticked in the document: the document's mark decides (as before).
     std::fs::write(&path, seed.replace("- [ ] **NO-GO**", "- [x] **NO-GO**")).unwrap();
     let out = gl(&["run", path.to_str().unwrap(), "--quiet"], &store);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -814,7 +814,7 @@ fn checking_the_no_go_box_of_seed_004_makes_the_run_no_go() {
         d["reasons"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("the team decided NO-GO: checked by"),
+            .contains("marked in the document (NO-GO: [x])"),
         "{d}"
     );
 }
