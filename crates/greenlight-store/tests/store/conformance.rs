@@ -516,7 +516,7 @@ pub async fn tamper_truncate_keyed(b: &Backend) {
 
 /// `events_of_kinds` reads only the kinds asked for, run by run in the
 /// order given, each in seq order; the store counts what it read.
-pub async fn events_of_kinds_reads_only_those_kinds(b: &Backend) {
+pub async fn kinds_filtered_in_sql(b: &Backend) {
     let store = b.open().await;
     for run in ["b", "a"] {
         let mut batch = vec![started(run, "T.md", "p")];

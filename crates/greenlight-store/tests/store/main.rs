@@ -55,7 +55,7 @@ both_backends! {
     conformance::runs_latest_and_resolve,
     conformance::latest_run_is_the_last_started,
     conformance::releases_group_runs,
-    conformance::events_of_kinds_reads_only_those_kinds,
+    conformance::kinds_filtered_in_sql,
     processes::two_processes_append_concurrently,
     processes::sigkill_loses_no_acknowledged_event,
 }
