@@ -228,7 +228,10 @@ mod tests {
                 admin_password(|| Some("typed secret".into())).unwrap(),
                 "typed secret"
             );
-            assert!(matches!(admin_password(|| None), Err(AuthError::NoPassword)));
+            assert!(matches!(
+                admin_password(|| None),
+                Err(AuthError::NoPassword)
+            ));
         }
     }
 }

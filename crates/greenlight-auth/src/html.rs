@@ -45,7 +45,10 @@ mod tests {
 
     #[test]
     fn escapes_and_local_paths() {
-        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
         assert_eq!(query_escape("/runs/7?x=1&y"), "/runs/7%3Fx%3D1%26y");
         assert_eq!(local_path("/releases/1"), "/releases/1");
         for bad in ["//evil.example", "https://evil.example", "/\\evil", ""] {

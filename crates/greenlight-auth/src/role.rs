@@ -141,6 +141,10 @@ mod tests {
             &qa,
             &Action::SignOff("Product Owner".into())
         ));
-        assert!(permits(Role::Approver, &qa, &Action::SignOff(" QA LEAD ".into())));
+        assert!(permits(
+            Role::Approver,
+            &qa,
+            &Action::SignOff(" QA LEAD ".into())
+        ));
     }
 }

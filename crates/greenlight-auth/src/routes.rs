@@ -115,12 +115,7 @@ async fn login_page(
     let page = Html(login_html(&csrf, &next, None)).into_response();
     with_cookie(
         page,
-        &set(
-            LOGIN_CSRF_COOKIE,
-            &csrf,
-            3600,
-            auth.config().secure_cookies,
-        ),
+        &set(LOGIN_CSRF_COOKIE, &csrf, 3600, auth.config().secure_cookies),
     )
 }
 

@@ -149,7 +149,10 @@ mod tests {
     #[test]
     fn pending_skips_applied_and_refuses_newer_stores() {
         let p = pending("s", POSTGRES, &[1]).unwrap();
-        assert_eq!(p.iter().map(|m| m.version).collect::<Vec<_>>(), [2, 3, 4, 5]);
+        assert_eq!(
+            p.iter().map(|m| m.version).collect::<Vec<_>>(),
+            [2, 3, 4, 5]
+        );
         assert!(pending("s", POSTGRES, &[1, 2, 3, 4, 5]).unwrap().is_empty());
         let err = pending("s", SQLITE, &[1, 2, 7]).err().unwrap().to_string();
         assert!(
