@@ -29,4 +29,5 @@ pub mod record;
 pub mod run_cmd;
 pub mod runs_cmd;
 pub mod term;
+pub mod users_cmd;
 pub mod vars_file;

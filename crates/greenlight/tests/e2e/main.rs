@@ -23,4 +23,5 @@ mod run;
 mod safety;
 mod split;
 mod store;
+mod users;
 mod written_expectations;
