@@ -111,7 +111,9 @@ pub async fn create_account(
         signoff_roles: check_binding(role, signoff_roles)?,
         created_at: now_secs(),
     };
-    if !store.insert_account(&account).await? {
+    if store.tokens().await?.iter().any(|t| t.name == name)
+        || !store.insert_account(&account).await?
+    {
         return Err(AuthError::Exists {
             what: "account",
             name: name.into(),
@@ -157,7 +159,8 @@ pub struct NewToken {
 }
 
 /// Creates an API token acting as `name` with `role`, valid for
-/// `valid_for` (`None`: until deleted).
+/// `valid_for` (`None`: until deleted). Token and account names never
+/// collide (a token cannot act under a person's name).
 pub async fn create_token(
     store: &Store,
     name: &str,
@@ -178,7 +181,7 @@ pub async fn create_token(
         created_at: now,
         created_by: created_by.to_string(),
     };
-    if !store.insert_token(&token).await? {
+    if store.account(name).await?.is_some() || !store.insert_token(&token).await? {
         return Err(AuthError::Exists {
             what: "token",
             name: name.into(),

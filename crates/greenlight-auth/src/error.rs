@@ -15,8 +15,8 @@ pub enum AuthError {
     /// `init_admin` found an admin already.
     #[error("an admin account exists already; add more accounts as that admin")]
     AdminExists,
-    /// An account or token of this name exists.
-    #[error("{what} `{name}` exists already")]
+    /// An account or token of this name exists (they share one namespace).
+    #[error("{what} `{name}` exists already (or an account or token has that name)")]
     Exists {
         /// `account` or `token`.
         what: &'static str,

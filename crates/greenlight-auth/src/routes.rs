@@ -135,7 +135,7 @@ async fn login(State(auth): State<Auth>, req: Request) -> Response {
     let client = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
+        .map(|c| c.0.ip().to_string());
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
         return refuse(Refusal::Csrf, "/login");
@@ -151,7 +151,12 @@ async fn login(State(auth): State<Auth>, req: Request) -> Response {
     let previous = read(&parts.headers, SESSION_COOKIE);
     let secure = auth.config().secure_cookies;
     match auth
-        .login(&form.name, &form.password, &client, previous.as_deref())
+        .login(
+            &form.name,
+            &form.password,
+            client.as_deref(),
+            previous.as_deref(),
+        )
         .await
     {
         Err(_) => refuse(Refusal::Internal, "/login"),

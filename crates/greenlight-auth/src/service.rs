@@ -19,7 +19,7 @@ pub struct AuthConfig {
     /// How long a login lasts.
     pub session_ttl: Duration,
     /// Failed logins allowed per account and per client address within
-    /// `failure_window`; the next attempt gets 429.
+    /// `failure_window`; the next attempt gets 429 (0: no limit).
     pub max_failures: usize,
     /// The sliding window of `max_failures`.
     pub failure_window: Duration,
@@ -132,28 +132,33 @@ impl Auth {
     /// the browser brought (`previous`) is ended whatever the outcome, and
     /// a success always starts a new session with a new ID: an ID known
     /// before login never becomes authenticated (session fixation).
+    ///
+    /// `client` is the peer's address (`None` when unknown: then only the
+    /// per-account limit applies, rather than one bucket for everybody).
     pub async fn login(
         &self,
         name: &str,
         password: &str,
-        client: &str,
+        client: Option<&str>,
         previous: Option<&str>,
     ) -> Result<Login> {
         if let Some(old) = previous {
             self.store.delete_session(&sha256_hex(old)).await?;
         }
-        let keys = [format!("account:{name}"), format!("ip:{client}")];
+        let mut keys = vec![format!("account:{name}")];
+        keys.extend(client.map(|c| format!("ip:{c}")));
         let window = self.config.failure_window.as_millis() as i64;
+        let max = self.config.max_failures;
         let now = now_ms();
         let mut wait_ms = 0i64;
-        for key in &keys {
+        for key in keys.iter().filter(|_| max > 0) {
             let failures = self.store.login_failures(key, now - window).await?;
-            if failures.len() >= self.config.max_failures {
-                let oldest_blocking = failures[failures.len() - self.config.max_failures];
+            if failures.len() >= max {
+                let oldest_blocking = failures[failures.len() - max];
                 wait_ms = wait_ms.max(oldest_blocking + window - now);
             }
         }
-        if wait_ms > 0 || self.config.max_failures == 0 {
+        if wait_ms > 0 {
             let secs = (wait_ms.max(1) as u64).div_ceil(1000);
             return Ok(Login::Limited {
                 retry_after: Duration::from_secs(secs),
