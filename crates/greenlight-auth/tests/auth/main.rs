@@ -258,6 +258,19 @@ async fn forms_without_the_csrf_token_get_403(backend: Backend) {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
+    // Any state-changing request made with the cookie needs it, JSON too
+    // (alice is an approver, so the role allows starting a run).
+    let r = w.post_json("/api/runs", &[("cookie", &cookie)]).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(
+        r.body.contains("\"missing or invalid CSRF token\""),
+        "{}",
+        r.body
+    );
+    let r = w
+        .post_json("/api/runs", &[("cookie", &cookie), ("x-csrf-token", &csrf)])
+        .await;
+    assert_eq!((r.status, r.body.as_str()), (200, "run started by alice"));
     // Another session's token is not this session's.
     let (_, other_csrf) = w.session("alice").await;
     let r = w
