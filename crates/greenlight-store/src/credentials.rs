@@ -214,18 +214,30 @@ impl Store {
     }
 
     /// Adds an account only if no account has the role `admin` yet (the
-    /// bootstrap); `false` when one exists or the name is taken.
+    /// bootstrap); `false` when one exists or the name is taken. Atomic
+    /// also against concurrent callers: SQLite runs the one statement under
+    /// its write lock; PostgreSQL first locks the table against writers.
     pub async fn insert_first_admin(&self, account: &Account) -> Result<bool> {
-        let n = self
-            .exec(
-                "INSERT INTO accounts (name, password_hash, role, signoff_roles, created_at)
-                 SELECT CAST(?1 AS TEXT), CAST(?2 AS TEXT), CAST(?3 AS TEXT), CAST(?4 AS TEXT),
-                        CAST(?5 AS BIGINT)
-                 WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE role = 'admin')
-                 ON CONFLICT DO NOTHING",
-                account_vals(account),
-            )
-            .await?;
+        if let Store::Postgres(s) = self {
+            let mut guard = s.conn().await?;
+            let Some(conn) = guard.as_mut() else {
+                unreachable!("conn() always leaves a connection")
+            };
+            let vals = account_vals(account);
+            let n = s
+                .deadline(async {
+                    let tx = conn.client.transaction().await?;
+                    tx.batch_execute("LOCK TABLE accounts IN SHARE ROW EXCLUSIVE MODE")
+                        .await?;
+                    let n = tx.execute(&pg_sql(FIRST_ADMIN), &pg_params(&vals)).await?;
+                    tx.commit().await?;
+                    Ok::<_, tokio_postgres::Error>(n)
+                })
+                .await?
+                .map_err(|e| s.err(e))?;
+            return Ok(n == 1);
+        }
+        let n = self.exec(FIRST_ADMIN, account_vals(account)).await?;
         Ok(n == 1)
     }
 
@@ -441,6 +453,14 @@ impl Store {
         Ok(())
     }
 }
+
+/// Inserts `?1…?5` as an account unless an admin exists.
+const FIRST_ADMIN: &str =
+    "INSERT INTO accounts (name, password_hash, role, signoff_roles, created_at)
+    SELECT CAST(?1 AS TEXT), CAST(?2 AS TEXT), CAST(?3 AS TEXT), CAST(?4 AS TEXT),
+           CAST(?5 AS BIGINT)
+    WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE role = 'admin')
+    ON CONFLICT DO NOTHING";
 
 const ACCOUNT_KINDS: &[Kind] = &[Kind::Text, Kind::Text, Kind::Text, Kind::Text, Kind::Int];
 

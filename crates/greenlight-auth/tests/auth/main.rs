@@ -41,6 +41,7 @@ on_both!(
     failed_logins_are_limited_and_recover,
     secrets_are_never_stored,
     init_admin_only_bootstraps_once,
+    concurrent_bootstraps_make_one_admin,
 );
 
 /// The defaults with a short failure window (long enough that five
@@ -559,4 +560,40 @@ async fn init_admin_only_bootstraps_once(backend: Backend) {
     );
     let r = w.login("root", PASSWORD, "").await;
     assert_eq!(r.status, 303, "the bootstrap admin logs in: {}", r.body);
+}
+
+async fn concurrent_bootstraps_make_one_admin(backend: Backend) {
+    // Eight connections (as of eight processes) insert at the same moment.
+    let spec = backend.spec();
+    let hash = greenlight_auth::hash_password(PASSWORD).unwrap();
+    let mut stores = Vec::new();
+    for _ in 0..8 {
+        stores.push(greenlight_store::Store::open(&spec).await.unwrap());
+    }
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(stores.len()));
+    let mut racers = Vec::new();
+    for (n, store) in stores.into_iter().enumerate() {
+        let (barrier, hash) = (barrier.clone(), hash.clone());
+        racers.push(tokio::spawn(async move {
+            let account = greenlight_store::Account {
+                name: format!("admin{n}"),
+                password_hash: hash,
+                role: "admin".into(),
+                signoff_roles: vec![],
+                created_at: 0,
+            };
+            barrier.wait().await;
+            store.insert_first_admin(&account).await.unwrap()
+        }));
+    }
+    let mut made = 0;
+    for r in racers {
+        made += usize::from(r.await.unwrap());
+    }
+    let store = greenlight_store::Store::open(&spec).await.unwrap();
+    let admins = store.accounts().await.unwrap();
+    assert_eq!((made, admins.len()), (1, 1), "{admins:?}");
+    // And through the library: refused now.
+    let err = init_admin(&store, "late", PASSWORD).await.unwrap_err();
+    assert!(matches!(err, AuthError::AdminExists), "{err}");
 }
