@@ -8,6 +8,9 @@
 //! profile = "staging.toml"
 //! store = ".greenlight/runs.db"   # or postgres://…
 //! release = "v2.4"                # optional: else checklist + profile
+//!
+//! [[webhooks]]                     # notifications from `greenlight serve`;
+//! url = "https://hooks.example/gl" # read by greenlight-notify
 //! ```
 //!
 //! Without one, the store is `.greenlight/runs.db` in the current folder or
@@ -35,6 +38,9 @@ pub struct Config {
     /// A file path (absolute) or a `postgres://` URL.
     pub store: Option<String>,
     pub release: Option<String>,
+    /// The `[[webhooks]]` entries as written; `greenlight_notify::Webhook::
+    /// from_tables` checks them and reads their secrets.
+    pub webhooks: Vec<toml::Table>,
 }
 
 /// A `greenlight.toml` that cannot be used.
@@ -52,6 +58,8 @@ struct Raw {
     profile: Option<String>,
     store: Option<String>,
     release: Option<String>,
+    #[serde(default)]
+    webhooks: Vec<toml::Table>,
 }
 
 /// The nearest `greenlight.toml` at or above `start`.
@@ -83,6 +91,7 @@ pub fn find_config(start: &Path) -> Result<Option<Config>, ConfigError> {
         profile: raw.profile.map(|p| dir.join(p)),
         store,
         release: raw.release.filter(|r| !r.trim().is_empty()),
+        webhooks: raw.webhooks,
         path,
     }))
 }

@@ -526,7 +526,7 @@ pub fn check(args: CheckArgs, checked: bool) -> Result<u8, Failure> {
                             kind,
                             Some(&item.id),
                             &actor,
-                            events::to_value(&events::ItemMarked::by_person(&args.note)),
+                            events::ItemMarked::by_person(&args.note),
                         ));
                         if i == top {
                             lines.push(format!("{verb} {label}"));
@@ -625,10 +625,10 @@ pub fn waive(args: WaiveArgs) -> Result<u8, Failure> {
             EventKind::Waiver,
             Some(&item.id),
             &actor,
-            events::to_value(&events::WaiverGiven {
+            events::WaiverGiven {
                 reason: args.reason.clone(),
                 expires: expires.clone(),
-            }),
+            },
         );
         store.append(vec![ev]).await.map_err(store_failure)?;
         eprintln!(
@@ -712,11 +712,11 @@ pub fn signoff(args: SignoffArgs) -> Result<u8, Failure> {
         // A sign-off names the evidence it approves: this run's required results.
         let seen = greenlight_run::release::required_results(&state.plan, &state.results);
         let payload = if args.revoke {
-            events::to_value(&events::SignoffGiven {
+            events::SignoffGiven {
                 role: slot.role.clone(),
                 name: Some(args.name.clone()),
                 ..Default::default()
-            })
+            }
         } else {
             greenlight_run::release::signoff_payload(&slot.role, &args.name, &state.run_id, &seen)
         };
