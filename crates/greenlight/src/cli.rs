@@ -116,6 +116,8 @@ pub enum Command {
     },
     /// Print the man page (roff): `greenlight man | man -l -`.
     Man,
+    /// Manage the server's accounts and API tokens in the store.
+    Users(crate::users_cmd::UsersArgs),
 }
 
 #[derive(Args, Debug)]
@@ -366,6 +368,7 @@ pub fn run(mut cli: Cli) -> Result<u8, Failure> {
         Command::Write(args) => crate::runs_cmd::write(args.run.as_deref(), &args.store, &args.key),
         Command::Load(args) => crate::load_cmd::run(args),
         Command::Init(args) => crate::init_cmd::run(args),
+        Command::Users(args) => crate::users_cmd::run(args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(

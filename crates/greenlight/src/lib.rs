@@ -30,4 +30,5 @@ pub mod report_cmd;
 pub mod run_cmd;
 pub mod runs_cmd;
 pub mod term;
+pub mod users_cmd;
 pub mod vars_file;

@@ -24,4 +24,5 @@ mod run;
 mod safety;
 mod split;
 mod store;
+mod users;
 mod written_expectations;
