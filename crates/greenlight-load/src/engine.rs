@@ -28,7 +28,9 @@ use crate::conn::{Answer, Client, Plan};
 use crate::error::{ErrorKind, LoadError};
 use crate::model::{LoadConfig, LoadModel, Selection, Snapshot};
 use crate::schedule::{Arrivals, RateCurve, vus_at};
-use crate::stats::{EndpointAcc, IntervalAcc, LatencyMs, LoadReport, Outcome, WorkerAcc};
+use crate::stats::{
+    EndpointAcc, IntervalAcc, IntervalStats, LatencyMs, LoadReport, Outcome, WorkerAcc,
+};
 
 /// Runs the load described by `config` and reports on it.
 ///
@@ -97,6 +99,7 @@ pub async fn run_until(
     let mut aborted = None;
     let mut next_snapshot = start + Duration::from_millis(1050);
     let mut last_snapshot = start;
+    let mut intervals: Vec<IntervalStats> = Vec::new();
     while finished.len() < threads {
         let cancelled = async {
             match cancel.as_mut() {
@@ -144,6 +147,7 @@ pub async fn run_until(
                         active_vus: active_vus(&config.model, elapsed),
                     });
                 }
+                intervals.push(IntervalStats::of(&interval, elapsed.as_secs_f64()));
                 interval.reset();
                 last_snapshot = now;
                 next_snapshot += Duration::from_secs(1);
@@ -179,11 +183,18 @@ pub async fn run_until(
         for (m, e) in merged.iter_mut().zip(&done.acc.endpoints) {
             m.merge(e);
         }
+        // What a worker counted since its last tick belongs to the last interval.
+        interval.merge(&done.acc.interval);
         ended = ended.max(done.ended);
         dropped += done.dropped;
     }
     let elapsed = (ended - start).as_secs_f64();
+    // The last, partial interval: what arrived after the last snapshot.
+    if interval.requests > 0 {
+        intervals.push(IntervalStats::of(&interval, elapsed));
+    }
     let mut report = LoadReport::build(&config.targets, &merged, elapsed, max_vus, threads);
+    report.intervals = intervals;
     report.dropped_iterations = dropped;
     report.aborted = aborted;
     report.evaluate_thresholds(&config.thresholds);

@@ -39,7 +39,7 @@ pub use model::{
     Check, CheckPredicate, CompareOp, DEFAULT_TIMEOUT, LoadConfig, LoadModel, Selection, Snapshot,
     Target, parse_duration,
 };
-pub use stats::{CheckReport, EndpointReport, ErrorCounts, LatencyMs, LoadReport};
+pub use stats::{CheckReport, EndpointReport, ErrorCounts, IntervalStats, LatencyMs, LoadReport};
 pub use threshold::{
     Aggregation, Metric, MetricValues, Threshold, ThresholdResult, parse_threshold,
 };

@@ -224,6 +224,45 @@ impl LatencyMs {
     }
 }
 
+/// One interval (about a second) of a load run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IntervalStats {
+    /// Seconds since the run started, at the interval's end.
+    pub t_s: f64,
+    /// Requests completed in the interval.
+    pub requests: u64,
+    /// Of those, failed ones.
+    pub failed: u64,
+    /// Latency percentiles of the interval's requests, ms (0 when there were none).
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+}
+
+impl IntervalStats {
+    /// The figures of an interval's merged counters, ending `t_s` seconds into the run.
+    pub(crate) fn of(acc: &IntervalAcc, t_s: f64) -> Self {
+        let l = LatencyMs::from_histogram(&acc.hist);
+        Self {
+            t_s: (t_s * 1000.0).round() / 1000.0,
+            requests: acc.requests,
+            failed: acc.failed,
+            p50_ms: l.p50,
+            p95_ms: l.p95,
+            p99_ms: l.p99,
+        }
+    }
+
+    /// Failed share of the interval's requests.
+    pub fn error_rate(&self) -> f64 {
+        if self.requests == 0 {
+            0.0
+        } else {
+            self.failed as f64 / self.requests as f64
+        }
+    }
+}
+
 /// Failed requests by kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorCounts {
@@ -340,6 +379,10 @@ pub struct LoadReport {
     pub aborted: Option<String>,
     /// Worker threads used.
     pub threads: usize,
+    /// The run second by second (about one entry a second, in order): what charts of
+    /// latency and errors over time are drawn from. Absent from reports written before it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intervals: Vec<IntervalStats>,
     /// All latencies (µs); kept for evaluating more thresholds after the run.
     #[serde(skip, default = "new_histogram")]
     pub latency_histogram: Histogram<u64>,
@@ -444,6 +487,7 @@ impl LoadReport {
             dropped_iterations: 0,
             aborted: None,
             threads,
+            intervals: Vec::new(),
             latency_histogram: total_hist,
         }
     }

@@ -47,22 +47,24 @@ pub struct Act {
     pub run: String,
     /// When it was recorded (RFC 3339, as the store stamps it).
     pub at: String,
+    /// What was done, with what its event carries.
     pub kind: ActKind,
     /// The item or sign-off slot it concerns.
     pub item: String,
     pub actor: String,
-    /// The event's payload (`note`, `reason`, `expires`, `name`, `saw`, …).
-    pub payload: serde_json::Value,
 }
 
-/// The kinds of people's acts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The kinds of people's acts, each with its event's payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActKind {
-    Checked,
+    /// An item ticked, by a person or by the document's checkbox.
+    Checked(ItemMarked),
     Unchecked,
-    Waiver,
+    /// A failure accepted, why and until when.
+    Waiver(WaiverGiven),
     WaiverRevoked,
-    Signoff,
+    /// A sign-off, with the evidence it approved (when recorded).
+    Signoff(SignoffGiven),
     SignoffRevoked,
 }
 
@@ -111,14 +113,14 @@ pub fn signoff_payload(
     name: &str,
     run: &str,
     results: &BTreeMap<String, String>,
-) -> serde_json::Value {
-    crate::events::to_value(&crate::events::SignoffGiven {
+) -> SignoffGiven {
+    SignoffGiven {
         role: role.to_string(),
         name: Some(name.to_string()),
         run: Some(run.to_string()),
         digest: Some(digest(results)),
         saw: Some(results.clone()),
-    })
+    }
 }
 
 /// `2026-12-01T05:30:00Z` (fractions allowed): the one form waivers store,
@@ -165,11 +167,6 @@ pub fn fold(
         ..People::default()
     };
     for a in order {
-        // A payload that does not decode reads as an empty one (the
-        // fields each kind carries are all optional in older stores).
-        fn decode<T: serde::de::DeserializeOwned + Default>(v: &serde_json::Value) -> T {
-            T::deserialize(v).unwrap_or_default()
-        }
         let mark = |note: String, document: bool| Mark {
             actor: a.actor.clone(),
             at: a.at.clone(),
@@ -181,19 +178,16 @@ pub fn fold(
             },
             document,
         };
-        match a.kind {
-            ActKind::Checked => {
-                let p: ItemMarked = decode(&a.payload);
-                let document = p.from_document();
+        match &a.kind {
+            ActKind::Checked(p) => {
                 people
                     .checked
-                    .insert(a.item.clone(), mark(p.note, document));
+                    .insert(a.item.clone(), mark(p.note.clone(), p.from_document()));
             }
             ActKind::Unchecked => {
                 people.checked.remove(&a.item);
             }
-            ActKind::Waiver => {
-                let WaiverGiven { reason, expires } = decode(&a.payload);
+            ActKind::Waiver(WaiverGiven { reason, expires }) => {
                 // A waiver lapses at its expiry; one whose expiry is not in
                 // the stored UTC form (so cannot be compared) counts as lapsed,
                 // never as forever.
@@ -206,8 +200,8 @@ pub fn fold(
                     a.item.clone(),
                     Waiver {
                         actor: a.actor.clone(),
-                        reason,
-                        expires,
+                        reason: reason.clone(),
+                        expires: expires.clone(),
                         expired,
                     },
                 );
@@ -215,15 +209,14 @@ pub fn fold(
             ActKind::WaiverRevoked => {
                 people.waivers.remove(&a.item);
             }
-            ActKind::Signoff => {
-                let p: SignoffGiven = decode(&a.payload);
+            ActKind::Signoff(p) => {
                 let mut m = mark(String::new(), false);
                 if let Some(name) = &p.name {
                     m.actor = name.clone();
                 }
                 people.stale.remove(&a.item);
                 people.signed.remove(&a.item);
-                match stale_because(&p, plan, current) {
+                match stale_because(p, plan, current) {
                     Some(changed) => {
                         people
                             .stale
@@ -333,8 +326,8 @@ pub fn document_ticks(
 
 /// The payload of a document tick's event (its actor is the blame author,
 /// else `document`).
-pub fn tick_payload(t: &DocumentTick) -> serde_json::Value {
-    crate::events::to_value(&ItemMarked {
+pub fn tick_payload(t: &DocumentTick) -> ItemMarked {
+    ItemMarked {
         source: Some(ItemMarked::DOCUMENT.to_string()),
         line: Some(t.line),
         note: if t.checked {
@@ -342,7 +335,7 @@ pub fn tick_payload(t: &DocumentTick) -> serde_json::Value {
         } else {
             format!("the document's box at L{} is open again", t.line)
         },
-    })
+    }
 }
 
 /// The author of each line of `path` by `git blame`, when the file is in
@@ -655,14 +648,13 @@ mod tests {
         r
     }
 
-    fn act(run: &str, at: &str, kind: ActKind, item: &str, payload: serde_json::Value) -> Act {
+    fn act(run: &str, at: &str, kind: ActKind, item: &str) -> Act {
         Act {
             run: run.into(),
             at: at.into(),
             kind,
             item: item.into(),
             actor: "ann".into(),
-            payload,
         }
     }
 
@@ -683,9 +675,11 @@ mod tests {
             vec![act(
                 "r1",
                 "2026-01-01T00:00:00.000Z",
-                ActKind::Waiver,
+                ActKind::Waiver(WaiverGiven {
+                    reason: "x".into(),
+                    expires: Some(expires.into()),
+                }),
                 &item,
-                serde_json::json!({"reason": "x", "expires": expires}),
             )]
         };
         let expired = |expires: &str, now: &str| {
@@ -702,19 +696,12 @@ mod tests {
         let (_, plan) = plan_of(DOC);
         let notes = plan.items[2].id.clone();
         let acts = vec![
-            act(
-                "r2",
-                "2026-01-02T00:00:00.000Z",
-                ActKind::Unchecked,
-                &notes,
-                serde_json::json!({}),
-            ),
+            act("r2", "2026-01-02T00:00:00.000Z", ActKind::Unchecked, &notes),
             act(
                 "r1",
                 "2026-01-01T00:00:00.000Z",
-                ActKind::Checked,
+                ActKind::Checked(ItemMarked::by_person("read")),
                 &notes,
-                serde_json::json!({"note": "read"}),
             ),
         ];
         let p = fold(&acts, "r2", &plan, &BTreeMap::new(), false, "2026-01-03");
@@ -762,9 +749,8 @@ mod tests {
         let acts = vec![act(
             "r1",
             "2026-01-01T00:00:00.000Z",
-            ActKind::Signoff,
+            ActKind::Signoff(signoff_payload("Release Manager", "Ada", "r1", &seen)),
             &slot,
-            signoff_payload("Release Manager", "Ada", "r1", &seen),
         )];
         let same = fold(&acts, "r2", &plan, &seen, false, "x");
         assert_eq!(same.signed[&slot].actor, "Ada");
@@ -789,9 +775,8 @@ mod tests {
         again.push(act(
             "r2",
             "2026-01-02T00:00:00.000Z",
-            ActKind::Signoff,
+            ActKind::Signoff(signoff_payload("Release Manager", "Ada", "r2", &now)),
             &slot,
-            signoff_payload("Release Manager", "Ada", "r2", &now),
         ));
         let p = fold(&again, "r2", &plan, &now, false, "x");
         assert!(p.stale.is_empty() && p.signed.contains_key(&slot));
@@ -799,9 +784,11 @@ mod tests {
         let old = vec![act(
             "r1",
             "t",
-            ActKind::Signoff,
+            ActKind::Signoff(SignoffGiven {
+                name: Some("Bo".into()),
+                ..Default::default()
+            }),
             &slot,
-            serde_json::json!({"name": "Bo"}),
         )];
         assert!(
             fold(&old, "r2", &plan, &now, false, "x")

@@ -9,6 +9,9 @@
 //! store = ".greenlight/runs.db"   # or postgres://…
 //! release = "v2.4"                # optional: else checklist + profile
 //! audit_key_env = "TEAM_AUDIT_KEY" # optional: the variable holding the audit key
+//!
+//! [[webhooks]]                     # notifications from `greenlight serve`;
+//! url = "https://hooks.example/gl" # read by greenlight-notify
 //! ```
 //!
 //! The audit key itself never goes in this file (it is committed): a
@@ -42,6 +45,9 @@ pub struct Config {
     pub release: Option<String>,
     /// The environment variable that holds the team's audit key.
     pub audit_key_env: Option<String>,
+    /// The `[[webhooks]]` entries as written; `greenlight_notify::Webhook::
+    /// from_tables` checks them and reads their secrets.
+    pub webhooks: Vec<toml::Table>,
 }
 
 /// A `greenlight.toml` that cannot be used.
@@ -64,6 +70,8 @@ struct Raw {
     audit_key: Option<toml::Value>,
     /// Only to refuse a key written into the (committed) file.
     audit: Option<toml::Value>,
+    #[serde(default)]
+    webhooks: Vec<toml::Table>,
 }
 
 /// Why a key written into greenlight.toml is refused.
@@ -120,6 +128,7 @@ pub fn find_config(start: &Path) -> Result<Option<Config>, ConfigError> {
         store,
         release: raw.release.filter(|r| !r.trim().is_empty()),
         audit_key_env: raw.audit_key_env,
+        webhooks: raw.webhooks,
         path,
     }))
 }

@@ -5,6 +5,10 @@
 //! `decide`, `resume` and `compare` need neither the document nor the
 //! profile: the log alone is the record. Payloads are the typed structs
 //! of [`greenlight_run::events`].
+//!
+//! [`run`] is the run session itself (execute, a run of a release,
+//! resume), told to an [`run::Observer`]: the command line's live view is
+//! one, a server another.
 
 use greenlight_run::assemble::{self, People, RunFacts};
 use greenlight_run::events;
@@ -17,6 +21,8 @@ use greenlight_store::{
 };
 use std::borrow::Cow;
 use std::time::Duration;
+
+pub mod run;
 
 /// Why a run cannot be recorded or read.
 #[derive(Debug, thiserror::Error)]
@@ -34,9 +40,23 @@ pub enum SessionError {
     /// Appending with this audit key would break the run's chain.
     #[error("{0}")]
     WrongKey(String),
-    /// The store failed while in use (reading the runs for a baseline).
+    /// The store failed while in use (reading the runs for a baseline,
+    /// recording a run).
     #[error("{0}")]
     Io(String),
+    /// The profile asks for something that cannot be had (a CA file).
+    #[error("{0}")]
+    Config(String),
+    /// What was asked for does not make sense (a partial run without a
+    /// store).
+    #[error("{0}")]
+    Usage(String),
+    /// `--only` or `--phase` named nothing the checklist has.
+    #[error(transparent)]
+    Selection(#[from] greenlight_run::release::ReleaseError),
+    /// A bug: a task of the session failed.
+    #[error("{0}")]
+    Internal(String),
 }
 
 pub type Result<T, E = SessionError> = std::result::Result<T, E>;
@@ -99,19 +119,20 @@ pub async fn verify_chain(store: &Store, run_id: &str) -> Result<(AuditReport, C
     Ok((audit, finding))
 }
 
+/// An event to record; `payload` is one of [`greenlight_run::events`].
 pub fn event(
     run_id: &str,
     kind: EventKind,
     item: Option<&str>,
     actor: &str,
-    payload: serde_json::Value,
+    payload: impl serde::Serialize,
 ) -> NewEvent {
     NewEvent {
         run_id: run_id.to_string(),
         kind,
         item: item.map(str::to_string),
         actor: actor.to_string(),
-        payload,
+        payload: events::to_value(&payload),
     }
 }
 
@@ -177,11 +198,11 @@ fn step_result_event(
         EventKind::StepResult,
         Some(item),
         actor,
-        events::to_value(&events::StepRecorded {
+        events::StepRecorded {
             check,
             result: Cow::Borrowed(result),
             kept_from,
-        }),
+        },
     )
 }
 
@@ -215,13 +236,18 @@ pub const ACT_KINDS: [EventKind; 6] = [
 ];
 
 /// A person's act, as the release logic reads it (`None`: not an act).
+/// A payload that does not decode reads as an empty one (the fields each
+/// kind carries are all optional in older stores).
 pub fn act_of(e: &Event) -> Option<Act> {
+    fn decode<T: serde::de::DeserializeOwned + Default>(e: &Event) -> T {
+        e.payload_as().unwrap_or_default()
+    }
     let kind = match e.kind {
-        EventKind::ItemChecked => ActKind::Checked,
+        EventKind::ItemChecked => ActKind::Checked(decode(e)),
         EventKind::ItemUnchecked => ActKind::Unchecked,
-        EventKind::Waiver => ActKind::Waiver,
+        EventKind::Waiver => ActKind::Waiver(decode(e)),
         EventKind::WaiverRevoked => ActKind::WaiverRevoked,
-        EventKind::Signoff => ActKind::Signoff,
+        EventKind::Signoff => ActKind::Signoff(decode(e)),
         EventKind::SignoffRevoked => ActKind::SignoffRevoked,
         _ => return None,
     };
@@ -231,7 +257,6 @@ pub fn act_of(e: &Event) -> Option<Act> {
         kind,
         item: e.item.clone().unwrap_or_default(),
         actor: e.actor.clone(),
-        payload: e.payload(),
     })
 }
 
@@ -611,12 +636,12 @@ pub fn closing_events(
                 EventKind::BudgetOverrun,
                 None,
                 actor,
-                events::to_value(&events::BudgetOverrun {
+                events::BudgetOverrun {
                     phase: phase.id.clone(),
                     line: phase.line,
                     budget_seconds: b,
                     elapsed_ms: phase_elapsed[p].as_millis() as u64,
-                }),
+                },
             ));
         }
     }
@@ -625,12 +650,12 @@ pub fn closing_events(
         EventKind::Verdict,
         None,
         actor,
-        events::to_value(&events::VerdictReached {
+        events::VerdictReached {
             verdict: report.verdict,
             counts: events::to_value(&report.counts),
             interrupted: report.interrupted,
             phase_elapsed_ms: phase_elapsed.iter().map(|d| d.as_millis() as u64).collect(),
-        }),
+        },
     ));
     closing
 }
@@ -657,10 +682,10 @@ pub fn resumed_event(run_id: &str, actor: &str, open_checks: usize, failed: bool
         EventKind::RunResumed,
         None,
         actor,
-        events::to_value(&events::RunResumed {
+        events::RunResumed {
             open_checks,
             failed,
-        }),
+        },
     )
 }
 
@@ -789,6 +814,149 @@ mod tests {
         let (audit, finding) = verify_chain(&store, run).await.unwrap();
         assert!(audit.ok, "{:?}", audit.problem);
         assert!(!matches!(finding, ChainFinding::Broken(_)));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// People's acts as this version writes them (`check`, `waive`,
+    /// `signoff`, the document's ticks) are stored as exactly these texts,
+    /// and texts in this format read back as the typed acts.
+    #[tokio::test]
+    async fn acts_in_the_current_format_are_stored_as_these_texts_and_read_back_typed() {
+        use greenlight_run::events::{ItemMarked, SignoffGiven, WaiverGiven};
+        use std::collections::BTreeMap;
+        let dir = std::env::temp_dir().join(format!(
+            "greenlight-session-current-shape-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = open(&dir.join("runs.db").display().to_string())
+            .await
+            .unwrap();
+        let seen = BTreeMap::from([
+            ("health".to_string(), "passed".to_string()),
+            ("version".to_string(), "failed".to_string()),
+        ]);
+        let tick = release::DocumentTick {
+            item: "b".into(),
+            line: 4,
+            checked: true,
+            author: None,
+        };
+        let signoff = release::signoff_payload("QA", "Bo", "r1", &seen);
+        let digest = release::digest(&seen);
+        let waiver = WaiverGiven {
+            reason: "known flake".into(),
+            expires: Some("2030-01-01T00:00:00Z".into()),
+        };
+        // (the event as written now, its stored text, the act it reads as)
+        let cases: Vec<(NewEvent, String, ActKind)> = vec![
+            (
+                event(
+                    "w",
+                    EventKind::ItemChecked,
+                    Some("a"),
+                    "ann",
+                    ItemMarked::by_person("looked"),
+                ),
+                r#"{"note":"looked"}"#.into(),
+                ActKind::Checked(ItemMarked::by_person("looked")),
+            ),
+            (
+                event(
+                    "w",
+                    EventKind::ItemChecked,
+                    Some("b"),
+                    "document",
+                    release::tick_payload(&tick),
+                ),
+                r#"{"line":4,"note":"ticked [x] in the document (L4)","source":"document"}"#.into(),
+                ActKind::Checked(ItemMarked {
+                    source: Some("document".into()),
+                    line: Some(4),
+                    note: "ticked [x] in the document (L4)".into(),
+                }),
+            ),
+            (
+                event(
+                    "w",
+                    EventKind::ItemUnchecked,
+                    Some("a"),
+                    "ann",
+                    ItemMarked::by_person(""),
+                ),
+                r#"{"note":""}"#.into(),
+                ActKind::Unchecked,
+            ),
+            (
+                event("w", EventKind::Waiver, Some("c"), "ann", &waiver),
+                r#"{"expires":"2030-01-01T00:00:00Z","reason":"known flake"}"#.into(),
+                ActKind::Waiver(waiver.clone()),
+            ),
+            (
+                event("w", EventKind::Signoff, Some("s"), "Bo", &signoff),
+                format!(
+                    r#"{{"digest":"{digest}","name":"Bo","role":"QA","run":"r1","saw":{{"health":"passed","version":"failed"}}}}"#
+                ),
+                ActKind::Signoff(SignoffGiven {
+                    role: "QA".into(),
+                    name: Some("Bo".into()),
+                    run: Some("r1".into()),
+                    digest: Some(digest.clone()),
+                    saw: Some(seen.clone()),
+                }),
+            ),
+            (
+                event(
+                    "w",
+                    EventKind::SignoffRevoked,
+                    Some("s"),
+                    "Bo",
+                    SignoffGiven {
+                        role: "QA".into(),
+                        name: Some("Bo".into()),
+                        ..Default::default()
+                    },
+                ),
+                r#"{"name":"Bo","role":"QA"}"#.into(),
+                ActKind::SignoffRevoked,
+            ),
+        ];
+        let written = store
+            .append(cases.iter().map(|(ev, _, _)| ev.clone()).collect())
+            .await
+            .unwrap();
+        // The texts as read: run "r" holds them, parsed from the literals.
+        let literal = |(ev, text, _): &(NewEvent, String, ActKind)| {
+            event("r", ev.kind, ev.item.as_deref(), &ev.actor, {
+                serde_json::from_str::<serde_json::Value>(text).unwrap()
+            })
+        };
+        let read = store
+            .append(cases.iter().map(literal).collect())
+            .await
+            .unwrap();
+        for (((_, text, kind), w), r) in cases.iter().zip(&written).zip(&read) {
+            assert_eq!(&w.payload_text, text, "written as before");
+            assert_eq!(&r.payload_text, text);
+            assert_eq!(act_of(r).map(|a| a.kind).as_ref(), Some(kind), "{text}");
+            assert_eq!(act_of(w).map(|a| a.kind).as_ref(), Some(kind), "{text}");
+        }
+        // An act whose payload does not decode reads as an empty one.
+        let odd = store
+            .append(vec![event(
+                "x",
+                EventKind::Waiver,
+                Some("c"),
+                "ann",
+                json!("no"),
+            )])
+            .await
+            .unwrap();
+        assert_eq!(
+            act_of(&odd[0]).map(|a| a.kind),
+            Some(ActKind::Waiver(WaiverGiven::default()))
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 

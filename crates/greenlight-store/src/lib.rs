@@ -65,10 +65,13 @@
 //!   events, last_hash, release)`: one row per run, updated in the same transaction
 //!   as its events (PostgreSQL adds `created` for ordering).
 //! - `run_heads (run_id, events, last_hash, mac)`: a keyed run's signed head.
+//! - `accounts`, `api_tokens`, `web_sessions`, `login_failures`: who may
+//!   use the server (see [`Account`]; rules in greenlight-auth).
 //! - `schema_migrations (version, name, applied_at)`.
 
 #![warn(missing_docs)]
 
+mod credentials;
 mod error;
 mod event;
 mod hash;
@@ -77,6 +80,7 @@ mod postgres;
 mod prepare;
 mod sqlite;
 
+pub use credentials::{Account, ApiToken, WebSession};
 pub use error::{Result, StoreError, redact_url};
 pub use event::{AuditReport, Event, EventKind, Keying, NewEvent, RunSummary};
 pub use hash::{AuditKey, GENESIS, MIN_KEY_BYTES, canonical_json, event_hash};

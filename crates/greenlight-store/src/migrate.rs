@@ -42,6 +42,11 @@ pub const SQLITE: &[Migration] = &[
     },
     Migration {
         version: 4,
+        name: "accounts, API tokens, web sessions, login failures",
+        sql: CREDENTIALS_SQL,
+    },
+    Migration {
+        version: 5,
         name: "signed run heads",
         sql: HEADS_SQL,
     },
@@ -57,6 +62,23 @@ const HEADS_SQL: &str = "CREATE TABLE IF NOT EXISTS run_heads (
 /// before releases existed: each stands alone, as it did).
 const RELEASE_SQL: &str = "ALTER TABLE runs ADD COLUMN release TEXT NOT NULL DEFAULT '';
     CREATE INDEX IF NOT EXISTS runs_release ON runs (release);";
+
+/// Who may use the server (greenlight-auth), on both backends. Secrets are
+/// never stored: passwords as argon2 PHC strings, tokens and session IDs as
+/// SHA-256 hex. Times are Unix seconds (`at_ms`: milliseconds).
+const CREDENTIALS_SQL: &str = "CREATE TABLE IF NOT EXISTS accounts (
+        name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL,
+        signoff_roles TEXT NOT NULL DEFAULT '[]', created_at BIGINT NOT NULL);
+    CREATE TABLE IF NOT EXISTS api_tokens (
+        token_hash TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
+        signoff_roles TEXT NOT NULL DEFAULT '[]', expires_at BIGINT,
+        created_at BIGINT NOT NULL, created_by TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS web_sessions (
+        id_hash TEXT PRIMARY KEY, account TEXT NOT NULL, csrf_token TEXT NOT NULL,
+        expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL);
+    CREATE INDEX IF NOT EXISTS web_sessions_account ON web_sessions (account);
+    CREATE TABLE IF NOT EXISTS login_failures (key TEXT NOT NULL, at_ms BIGINT NOT NULL);
+    CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures (key, at_ms);";
 
 /// The PostgreSQL schema (same tables; `runs.created` orders runs that
 /// start within the same millisecond).
@@ -91,6 +113,11 @@ pub const POSTGRES: &[Migration] = &[
     },
     Migration {
         version: 5,
+        name: "accounts, API tokens, web sessions, login failures",
+        sql: CREDENTIALS_SQL,
+    },
+    Migration {
+        version: 6,
         name: "signed run heads",
         sql: HEADS_SQL,
     },
@@ -140,9 +167,13 @@ mod tests {
         let p = pending("s", POSTGRES, &[1]).unwrap();
         assert_eq!(
             p.iter().map(|m| m.version).collect::<Vec<_>>(),
-            [2, 3, 4, 5]
+            [2, 3, 4, 5, 6]
         );
-        assert!(pending("s", POSTGRES, &[1, 2, 3, 4, 5]).unwrap().is_empty());
+        assert!(
+            pending("s", POSTGRES, &[1, 2, 3, 4, 5, 6])
+                .unwrap()
+                .is_empty()
+        );
         let err = pending("s", SQLITE, &[1, 2, 7]).err().unwrap().to_string();
         assert!(
             err.contains("version 7") && err.contains("newer greenlight"),

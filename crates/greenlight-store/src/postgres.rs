@@ -69,8 +69,8 @@ pub struct PgStore {
 }
 
 /// A live connection and its prepared statements.
-struct Conn {
-    client: Client,
+pub(crate) struct Conn {
+    pub(crate) client: Client,
     insert: Statement,
     upsert: Statement,
     heads: Statement,
@@ -239,7 +239,7 @@ impl PgStore {
     }
 
     /// Limits `fut` to the query timeout.
-    async fn deadline<T>(&self, fut: impl std::future::Future<Output = T>) -> Result<T> {
+    pub(crate) async fn deadline<T>(&self, fut: impl std::future::Future<Output = T>) -> Result<T> {
         tokio::time::timeout(QUERY_TIMEOUT, fut)
             .await
             .map_err(|_| StoreError::Unreachable {
@@ -248,7 +248,7 @@ impl PgStore {
             })
     }
 
-    fn err(&self, e: tokio_postgres::Error) -> StoreError {
+    pub(crate) fn err(&self, e: tokio_postgres::Error) -> StoreError {
         let text = e.to_string();
         let lost = e.as_db_error().is_none()
             && (e.is_closed()
@@ -268,7 +268,7 @@ impl PgStore {
     }
 
     /// The live connection, re-opened if it was lost.
-    async fn conn(&self) -> Result<tokio::sync::MutexGuard<'_, Option<Conn>>> {
+    pub(crate) async fn conn(&self) -> Result<tokio::sync::MutexGuard<'_, Option<Conn>>> {
         let mut guard = self.conn.lock().await;
         if guard.as_ref().is_none_or(|c| c.client.is_closed()) {
             *guard = None;

@@ -66,6 +66,11 @@ pub enum Command {
     /// Show a recorded run: progress per phase, open manual items, missing
     /// sign-offs, budget use and the verdict. Default: the latest run.
     Status(crate::runs_cmd::StatusArgs),
+    /// Write a run as one self-contained HTML file (inline CSS and SVG):
+    /// the verdict with its reasons, phases and budgets, items with
+    /// evidence, sign-offs, waivers, owed work and load charts.
+    #[command(after_help = "Example:\n  greenlight report 4k2m9 --html release-4k2m9.html")]
+    Report(crate::report_cmd::ReportArgs),
     /// Record that you checked an item of a run (by ID or line).
     Check(crate::runs_cmd::CheckArgs),
     /// Record that an item is no longer checked.
@@ -120,6 +125,8 @@ pub enum Command {
         #[arg(long, value_name = "DIR", conflicts_with = "command")]
         out_dir: Option<std::path::PathBuf>,
     },
+    /// Manage the server's accounts and API tokens in the store.
+    Users(crate::users_cmd::UsersArgs),
 }
 
 #[derive(Args, Debug)]
@@ -357,6 +364,7 @@ pub fn run(mut cli: Cli) -> Result<u8, Failure> {
         Command::Run(args) => run_checklist(args),
         Command::Demo(args) => crate::demo::run(args),
         Command::Status(args) => crate::runs_cmd::status(args),
+        Command::Report(args) => crate::report_cmd::run(args),
         Command::Check(args) => crate::runs_cmd::check(args, true),
         Command::Uncheck(args) => crate::runs_cmd::check(args, false),
         Command::Waive(args) => crate::runs_cmd::waive(args),
@@ -369,6 +377,7 @@ pub fn run(mut cli: Cli) -> Result<u8, Failure> {
         Command::Write(args) => crate::runs_cmd::write(args.run.as_deref(), &args.store, &args.key),
         Command::Load(args) => crate::load_cmd::run(args),
         Command::Init(args) => crate::init_cmd::run(args),
+        Command::Users(args) => crate::users_cmd::run(args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(

@@ -141,8 +141,13 @@ impl From<greenlight_session::SessionError> for CliError {
         use greenlight_session::SessionError as E;
         match e {
             E::Store(e) => e.into(),
-            E::Unreadable(_) | E::NoRuns | E::WrongKey(_) => CliError::usage(e.to_string()),
+            E::Unreadable(_) | E::NoRuns | E::WrongKey(_) | E::Selection(_) => {
+                CliError::usage(e.to_string())
+            }
+            E::Usage(why) => CliError::Usage(why),
+            E::Config(why) => CliError::Config(why),
             E::Io(why) => CliError::io(why),
+            E::Internal(why) => CliError::Internal(why),
         }
     }
 }

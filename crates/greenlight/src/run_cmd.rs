@@ -3,14 +3,13 @@
 use crate::exit::{self, Failure};
 use crate::term::{self, Live, Style};
 use greenlight_doc::Checklist;
-use greenlight_run::assemble::{self, RunFacts};
-use greenlight_run::execute::{Event, Executor};
+use greenlight_run::execute::Event;
 use greenlight_run::outcome::{RunReport, StepResult, Verdict};
 use greenlight_run::plan::{self, Gate, Handling, Plan};
 use greenlight_run::profile::Profile;
 use greenlight_run::redact::Redactor;
+use greenlight_session::run::{self as session, Notice, Observer, Stop};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime};
 
 pub use greenlight_session::{BaselineRun, Recording, last_go_latencies, new_run_id};
 
@@ -213,17 +212,10 @@ pub fn execute(
     runtime.block_on(execute_async(plan, profile, style, run_id, None, None))
 }
 
-/// How `run` relates to the runs before it.
-#[derive(Default)]
-pub struct RunOptions<'a> {
-    /// `--release NAME` (else the checklist and profile name the release).
-    pub release: Option<&'a str>,
-    /// `--rerun-failed`, `--only`, `--phase`.
-    pub selection: greenlight_run::release::Selection,
-    /// The parsed document, whose `[x]` ticks count as people's checks.
-    pub list: Option<&'a Checklist>,
-}
+pub use greenlight_session::run::RunOptions;
 
+/// Runs a plan to its report with the live terminal view (see
+/// [`greenlight_session::run::execute`]).
 pub async fn execute_async(
     plan: &Plan,
     profile: &Profile,
@@ -232,214 +224,182 @@ pub async fn execute_async(
     recording: Option<&Recording>,
     done: Option<Vec<Option<StepResult>>>,
 ) -> Result<RunReport, Failure> {
-    greenlight_probe::install_crypto_provider();
-    let extra_roots = match &profile.ca_file {
-        Some(path) => {
-            let pem = std::fs::read(path).map_err(|e| {
-                Failure::config(format!("{}: cannot read CA file: {e}", path.display()))
-            })?;
-            greenlight_probe::parse_pem_certificates(&pem)
-                .map_err(|e| Failure::config(format!("{}: {e}", path.display())))?
-        }
-        None => Vec::new(),
-    };
-    let http = greenlight_probe::HttpClient::new(greenlight_probe::HttpClientOptions {
-        extra_roots: extra_roots.clone(),
-        ..Default::default()
-    });
-    // Build the clients the checks will use before the first one starts
-    // (only `https://` loads trust roots; each client is built once).
-    for c in plan.checks.iter().filter(|c| c.gate == plan::Gate::Run) {
-        if let greenlight_run::check::Target::Http { url, insecure, .. } = &c.target {
-            http.prepare(url, *insecure);
-        }
-    }
-    let redactor = Redactor::new(profile.secrets());
-    let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
-    let executor = Executor {
-        http,
-        timeout: profile.timeout,
-        shell_timeout: profile.shell_timeout,
-        concurrency: profile.concurrency,
-        eventually: profile.eventually,
-        extra_roots,
-        vars: profile
-            .vars
-            .iter()
-            .map(|(k, v)| (k.clone(), v.value.clone()))
-            .collect(),
-        redactor: redactor.clone(),
-        cancel: cancel_rx,
-        loads: Default::default(),
-        progress: None,
-        allowed: profile.allowed.clone(),
-        allow_load: profile.allow_load,
-        hosts: profile.hosts.clone(),
-    };
-    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    let start = Instant::now();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
-
-    // Ctrl-C: stop starting new checks; report what ran.
-    let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let flag = interrupted.clone();
-    let ctrl_c = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            flag.store(true, std::sync::atomic::Ordering::SeqCst);
-            let _ = cancel_tx.send(true);
-            eprintln!(
-                "\ninterrupted: finishing running checks, starting no new ones (Ctrl-C again to kill)"
-            );
-            let _ = tokio::signal::ctrl_c().await;
-            std::process::exit(130);
-        }
-    });
-
-    // One consumer prints each event and records each result the moment
-    // it exists; a store that fails keeps the events for later.
-    let consumer_plan = plan.clone();
-    let live_redactor = redactor.clone();
-    let consumer_id = run_id.to_string();
-    let store = recording.map(|r| (r.store.clone(), r.actor.clone()));
-    let consumer = tokio::spawn(async move {
-        let mut live = Live::new(&consumer_plan, style, live_redactor);
-        live.header(env!("CARGO_PKG_VERSION"), &consumer_id);
-        let mut ticks = tokio::time::interval(Duration::from_millis(100));
-        let mut seen: Vec<Option<StepResult>> = vec![None; consumer_plan.checks.len()];
-        let mut elapsed = vec![Duration::ZERO; consumer_plan.phases.len()];
-        let mut pending: Vec<greenlight_store::NewEvent> = Vec::new();
-        let mut store_error: Option<String> = None;
-        loop {
-            let first = tokio::select! {
-                event = rx.recv() => match event {
-                    Some(event) => event,
-                    None => break,
-                },
-                _ = ticks.tick() => {
-                    live.tick();
-                    continue;
-                }
-            };
-            // Everything that has arrived meanwhile is recorded in one
-            // transaction; a result is never held back waiting for more.
-            let mut batch = vec![first];
-            while let Ok(more) = rx.try_recv() {
-                batch.push(more);
-            }
-            for event in batch {
-                match event {
-                    Event::PhaseStarted { phase } => live.phase_started(phase),
-                    Event::CheckStarted { check } => live.check_started(check),
-                    Event::LoadProgress { check, snapshot } => live.load_progress(check, &snapshot),
-                    Event::CheckFinished { check, result } => {
-                        live.check_finished(check, &result);
-                        if let Some((_, actor)) = &store {
-                            pending.push(crate::record::step_event(
-                                &consumer_id,
-                                actor,
-                                &consumer_plan,
-                                check,
-                                &result,
-                            ));
-                        }
-                        seen[check] = Some(*result);
-                    }
-                    Event::PhaseFinished { phase, elapsed: e } => {
-                        elapsed[phase] = e;
-                        live.phase_finished(phase, &seen, e);
-                    }
-                }
-            }
-            if let (Some((store, _)), false) = (&store, pending.is_empty()) {
-                match store.append(pending.clone()).await {
-                    Ok(_) => {
-                        pending.clear();
-                        store_error = None;
-                    }
-                    Err(e) => {
-                        if store_error.is_none() {
-                            eprintln!(
-                                "warning: cannot record to the store ({}); results are kept and retried",
-                                term::printable(&e.to_string())
-                            );
-                        }
-                        store_error = Some(e.to_string());
-                    }
-                }
-            }
-        }
-        live.close();
-        (elapsed, pending, store_error)
-    });
-    let mut results = match done {
-        Some(done) => executor.resume(plan, done, tx).await,
-        None => executor.run(plan, tx).await,
-    };
-    if let (Some(rule), Some((base_run, base))) = (
-        profile.baseline,
-        recording.and_then(|r| r.baseline.as_ref()),
-    ) {
-        assemble::apply_baseline(plan, &mut results, base, base_run, rule);
-    }
-    let (phase_elapsed, mut unrecorded, store_error) = consumer
-        .await
-        .map_err(|e| Failure::internal(format!("the live view stopped: {e}")))?;
-    ctrl_c.abort();
-    let facts = RunFacts {
-        run_id: Some(run_id.to_string()),
-        started_at,
-        duration: start.elapsed(),
-        interrupted: interrupted.load(std::sync::atomic::Ordering::SeqCst),
-        phase_elapsed: phase_elapsed.clone(),
-    };
-    let people = match recording {
-        Some(rec) => {
-            let seen: Vec<Option<StepResult>> = results.iter().cloned().map(Some).collect();
-            crate::record::people_for(&rec.acts, run_id, plan, &seen, profile.waive_blockers)
-        }
-        None => assemble::People {
-            waive_blockers: profile.waive_blockers,
-            ..Default::default()
-        },
-    };
-    let report = assemble::report_with(plan, &results, &facts, &people);
-    if let Some(rec) = recording {
-        // Results the baseline turned into failures are recorded as such,
-        // then budget overruns and the verdict.
-        unrecorded.extend(greenlight_session::closing_events(
-            run_id,
-            &rec.actor,
-            plan,
-            &results,
-            &phase_elapsed,
-            &report,
-        ));
-        if let Err(e) = rec.store.append(unrecorded.clone()).await {
-            let path = std::path::PathBuf::from(format!("greenlight-unrecorded-{run_id}.jsonl"));
-            let _ = std::fs::write(
-                &path,
-                greenlight_session::unrecorded_jsonl(&unrecorded, &redactor),
-            );
-            let why = format!(
-                "{e}{}",
-                store_error
-                    .map(|s| format!("; earlier: {s}"))
-                    .unwrap_or_default()
-            );
-            eprintln!(
-                "warning: the store is unreachable ({}); {} unrecorded events were saved to {}",
-                term::printable(&redactor.redact(&why)),
-                unrecorded.len(),
-                path.display()
-            );
-        }
-    }
+    let stop = Stop::new();
+    let (report, _) = session::execute(
+        plan,
+        profile,
+        run_id,
+        recording,
+        done,
+        Terminal::boxed(style, &stop),
+        &stop,
+    )
+    .await?;
     Ok(report)
 }
 
+/// The live terminal view of a run: [`Live`] on stderr, the session's
+/// notices as lines, and Ctrl-C, which stops starting new checks (a
+/// second Ctrl-C kills).
+pub struct Terminal {
+    style: Style,
+    live: Option<Live>,
+    stop: Stop,
+    ctrl_c: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Terminal {
+    pub fn boxed(style: Style, stop: &Stop) -> Box<dyn Observer> {
+        Box::new(Terminal {
+            style,
+            live: None,
+            stop: stop.clone(),
+            ctrl_c: None,
+        })
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        if let Some(task) = self.ctrl_c.take() {
+            task.abort();
+        }
+    }
+}
+
+impl Observer for Terminal {
+    fn begin(&mut self, plan: &std::sync::Arc<Plan>, redactor: &Redactor, run_id: &str) {
+        // Ctrl-C: stop starting new checks; report what ran.
+        let stop = self.stop.clone();
+        self.ctrl_c = Some(tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                stop.stop();
+                eprintln!(
+                    "\ninterrupted: finishing running checks, starting no new ones (Ctrl-C again to kill)"
+                );
+                let _ = tokio::signal::ctrl_c().await;
+                std::process::exit(130);
+            }
+        }));
+        let mut live = Live::new(plan.clone(), self.style, redactor.clone());
+        live.header(env!("CARGO_PKG_VERSION"), run_id);
+        self.live = Some(live);
+    }
+
+    fn event(&mut self, event: &Event, results: &[Option<StepResult>]) {
+        let Some(live) = &mut self.live else { return };
+        match event {
+            Event::PhaseStarted { phase } => live.phase_started(*phase),
+            Event::CheckStarted { check } => live.check_started(*check),
+            Event::LoadProgress { check, snapshot } => live.load_progress(*check, snapshot),
+            Event::CheckFinished { check, result } => live.check_finished(*check, result),
+            Event::PhaseFinished { phase, elapsed } => {
+                live.phase_finished(*phase, results, *elapsed)
+            }
+        }
+    }
+
+    fn tick(&mut self) {
+        if let Some(live) = &mut self.live {
+            live.tick();
+        }
+    }
+
+    fn end(&mut self) {
+        if let Some(live) = &mut self.live {
+            live.close();
+        }
+        if let Some(task) = self.ctrl_c.take() {
+            task.abort();
+        }
+    }
+
+    fn notice(&mut self, notice: Notice<'_>) {
+        eprintln!("{}", notice_line(&notice));
+    }
+}
+
+/// A session's notice as the command line prints it.
+fn notice_line(notice: &Notice<'_>) -> String {
+    let s = |n: usize, one: &'static str, many: &'static str| if n == 1 { one } else { many };
+    match *notice {
+        Notice::Rerunning {
+            to_run,
+            checks,
+            kept,
+            from: Some(run),
+            ..
+        } => format!(
+            "re-running {to_run} of {checks} checks; keeping {kept} result{} of run {run}",
+            s(kept, "", "s")
+        ),
+        Notice::Rerunning {
+            to_run,
+            checks,
+            from: None,
+            release,
+            ..
+        } => format!("no earlier run of release {release}: running {to_run} of {checks} checks"),
+        Notice::DocumentTicks { ticked, reopened } => format!(
+            "{ticked} box{} ticked [x] in the document count{} as people's checks{}",
+            s(ticked, "", "es"),
+            s(ticked, "s", ""),
+            match reopened {
+                0 => String::new(),
+                n => format!("; {n} reopened"),
+            }
+        ),
+        Notice::Baseline { run } => {
+            format!("latency baseline: run {run} (the last GO run of this checklist)")
+        }
+        Notice::StoreRetrying { error } => format!(
+            "warning: cannot record to the store ({}); results are kept and retried",
+            term::printable(error)
+        ),
+        Notice::Unrecorded {
+            error,
+            events,
+            path,
+        } => format!(
+            "warning: the store is unreachable ({}); {events} unrecorded events were saved to {}",
+            term::printable(error),
+            path.display()
+        ),
+        Notice::Recorded {
+            run_id,
+            store,
+            release,
+            earlier,
+        } => term::printable(&format!(
+            "recorded run {run_id} in {store} · release {release}{}",
+            match earlier {
+                0 => " (its first run)".to_string(),
+                n => format!(
+                    " (people's work carried from {n} earlier run{})",
+                    s(n, "", "s")
+                ),
+            }
+        ))
+        .into_owned(),
+        Notice::Resuming {
+            run_id,
+            kept,
+            checks,
+            open,
+            failed,
+        } => format!(
+            "resuming run {run_id}: keeping {kept} of {checks} results; running the other {open}{}",
+            if failed {
+                " (unfinished, failed, blocked or not run)"
+            } else {
+                ""
+            }
+        ),
+    }
+}
+
 /// Runs a plan, recording it in the store at `store_spec` when given, as
-/// a run of its release: people's acts carry over, the document's `[x]`
-/// ticks count, and a partial run keeps the results it does not re-run.
+/// a run of its release (see [`greenlight_session::run::run_recorded`]).
 #[allow(clippy::too_many_arguments)]
 pub fn run_recorded(
     plan: &Plan,
@@ -451,131 +411,28 @@ pub fn run_recorded(
     checklist: &Path,
     options: &RunOptions<'_>,
 ) -> Result<RunReport, Failure> {
-    use greenlight_run::release;
     let runtime = exit::runtime()?;
     runtime.block_on(async {
-        let Some(spec) = store_spec else {
-            if !options.selection.is_all() {
-                return Err(Failure::usage(
-                    "--rerun-failed, --only and --phase build on recorded runs: drop --no-store",
-                ));
-            }
-            return execute_async(plan, profile, style, run_id, None, None).await;
-        };
-        let key = crate::record::profile_key(profile)?;
-        let store = crate::record::open_keyed(spec, key).await?;
-        let path = checklist
-            .canonicalize()
-            .unwrap_or_else(|_| checklist.to_path_buf());
-        let release = release::release_key(options.release, checklist, &plan.profile);
-        let baseline = match profile.baseline {
-            Some(_) => last_go_latencies(&store, &plan.checklist, run_id).await?,
+        let at = match store_spec {
+            Some(spec) => Some(session::StoreAt {
+                spec,
+                key: crate::record::profile_key(profile)?,
+            }),
             None => None,
         };
-        let earlier_runs = store.release_runs(&release).await.map_err(Failure::from)?;
-        let partial = if options.selection.is_all() {
-            None
-        } else {
-            let prev_state = match earlier_runs.last() {
-                Some(r) => Some(crate::record::load(&store, Some(&r.run_id)).await?),
-                None => None,
-            };
-            let prev = prev_state.as_ref().map(|s| release::Previous {
-                run_id: &s.run_id,
-                plan: &s.plan,
-                results: &s.results,
-            });
-            let part = release::select(plan, &options.selection, prev.as_ref())
-                .map_err(|e| Failure::usage(e.to_string()))?;
-            let kept = part.kept_from.iter().filter(|k| k.is_some()).count();
-            match &prev {
-                Some(p) => eprintln!(
-                    "re-running {} of {} checks; keeping {kept} result{} of run {}",
-                    part.to_run(),
-                    plan.checks.len(),
-                    if kept == 1 { "" } else { "s" },
-                    p.run_id
-                ),
-                None => eprintln!(
-                    "no earlier run of release {release}: running {} of {} checks",
-                    part.to_run(),
-                    plan.checks.len()
-                ),
-            }
-            Some(part)
-        };
-        let first = greenlight_session::opening_events(
+        let stop = Stop::new();
+        let report = session::run_recorded(
+            plan,
+            profile,
             run_id,
+            at,
             actor,
-            plan,
-            &path.display().to_string(),
-            profile,
-            &release,
-            partial.as_ref(),
-        );
-        store
-            .append(first)
-            .await
-            .map_err(|e| Failure::io(format!("cannot record the run in {spec}: {e}")))?;
-        let (mut acts, earlier) =
-            crate::record::release_acts(&store, run_id, &release, None).await?;
-        if let Some(list) = options.list {
-            let people = crate::record::people_for(&acts, run_id, plan, &[], false);
-            let mut authors: Option<Option<std::collections::HashMap<usize, String>>> = None;
-            let ticks = release::document_ticks(list, plan, &people, &mut |line| {
-                authors
-                    .get_or_insert_with(|| release::blame_authors(&path, Duration::from_secs(3)))
-                    .as_ref()
-                    .and_then(|m| m.get(&line).cloned())
-            });
-            if !ticks.is_empty() {
-                let events = greenlight_session::tick_events(run_id, &ticks);
-                let stored = store.append(events).await.map_err(Failure::from)?;
-                acts.extend(stored.iter().filter_map(crate::record::act_of));
-                let ticked = ticks.iter().filter(|t| t.checked).count();
-                eprintln!(
-                    "{ticked} box{} ticked [x] in the document count{} as people's checks{}",
-                    if ticked == 1 { "" } else { "es" },
-                    if ticked == 1 { "s" } else { "" },
-                    match ticks.len() - ticked {
-                        0 => String::new(),
-                        n => format!("; {n} reopened"),
-                    }
-                );
-            }
-        }
-        if let Some((base, _)) = &baseline {
-            eprintln!("latency baseline: run {base} (the last GO run of this checklist)");
-        }
-        let recording = Recording {
-            store: std::sync::Arc::new(store),
-            actor: actor.to_string(),
-            baseline,
-            acts,
-        };
-        let report = execute_async(
-            plan,
-            profile,
-            style,
-            run_id,
-            Some(&recording),
-            partial.map(|p| p.done),
+            checklist,
+            options,
+            Terminal::boxed(style, &stop),
+            &stop,
         )
         .await?;
-        eprintln!(
-            "{}",
-            term::printable(&format!(
-                "recorded run {run_id} in {} · release {release}{}",
-                recording.store.describe(),
-                match earlier {
-                    0 => " (its first run)".to_string(),
-                    n => format!(
-                        " (people's work carried from {n} earlier run{})",
-                        if n == 1 { "" } else { "s" }
-                    ),
-                }
-            ))
-        );
         Ok(report)
     })
 }
@@ -589,52 +446,19 @@ pub fn resume(args: crate::cli::ResumeArgs) -> Result<u8, Failure> {
     let report = runtime.block_on(async {
         let spec = crate::record::store_spec(args.store.store.as_deref(), None);
         let key = crate::record::profile_key(&profile)?;
-        let store = crate::record::open_keyed(&spec, key).await?;
-        let state = crate::record::load(&store, Some(&args.run)).await?;
-        crate::record::may_append(&state, &store)?;
         let actor = crate::record::actor(None);
-        let done = greenlight_session::resume_from(&state, args.failed);
-        let open = done.iter().filter(|r| r.is_none()).count();
-        eprintln!(
-            "resuming run {}: keeping {} of {} results; running the other {open}{}",
-            state.run_id,
-            done.len() - open,
-            done.len(),
-            if args.failed {
-                " (unfinished, failed, blocked or not run)"
-            } else {
-                ""
-            }
-        );
-        store
-            .append(vec![greenlight_session::resumed_event(
-                &state.run_id,
-                &actor,
-                open,
-                args.failed,
-            )])
-            .await
-            .map_err(|e| Failure::io(e.to_string()))?;
-        let (acts, _) =
-            crate::record::release_acts(&store, &state.run_id, &state.release, None).await?;
-        let recording = Recording {
-            store: std::sync::Arc::new(store),
-            actor,
-            baseline: None,
-            acts,
-        };
-        execute_async(
-            &state.plan,
+        let stop = Stop::new();
+        let report = session::resume(
+            session::StoreAt { spec: &spec, key },
+            &args.run,
+            args.failed,
             &profile,
-            style,
-            &state.run_id,
-            Some(&recording),
-            Some(done),
+            &actor,
+            Terminal::boxed(style, &stop),
+            &stop,
         )
         .await?;
-        // The report with everything recorded, people's work included.
-        let state = crate::record::load(&recording.store, Some(&state.run_id)).await?;
-        Ok::<_, Failure>(state.report())
+        Ok::<_, Failure>(report)
     })?;
     finish(&report, &profile, &args.output, style)
 }

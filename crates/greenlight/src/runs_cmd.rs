@@ -35,20 +35,31 @@ pub struct KeyArgs {
 impl KeyArgs {
     /// The audit key to use, if any.
     pub fn key(&self) -> Result<Option<greenlight_store::AuditKey>, Failure> {
-        match &self.env {
-            Some(path) => {
-                let env = |name: &str| std::env::var(name).ok();
-                let profile = greenlight_run::profile::Profile::load(path, &env)
-                    .map_err(|e| Failure::usage(e.to_string()))?;
+        match (&self.env, self.profile()?) {
+            (Some(path), Some(profile)) => {
                 record::audit_key(Some((&path.display().to_string(), &profile.audit_key)))
             }
-            None => record::audit_key(None),
+            _ => record::audit_key(None),
         }
+    }
+
+    /// The profile named by `--env`, if any.
+    pub fn profile(&self) -> Result<Option<greenlight_run::profile::Profile>, Failure> {
+        let Some(path) = &self.env else {
+            return Ok(None);
+        };
+        let env = |name: &str| std::env::var(name).ok();
+        greenlight_run::profile::Profile::load(path, &env)
+            .map(Some)
+            .map_err(|e| Failure::usage(e.to_string()))
     }
 }
 
 /// Opens the store with the audit key of `key`.
-async fn open_store(store: &StoreArgs, key: &KeyArgs) -> Result<greenlight_store::Store, Failure> {
+pub(crate) async fn open_store(
+    store: &StoreArgs,
+    key: &KeyArgs,
+) -> Result<greenlight_store::Store, Failure> {
     let key = key.key()?;
     Ok(record::open_keyed(&record::store_spec(store.store.as_deref(), None), key).await?)
 }
@@ -227,7 +238,7 @@ async fn refuse_broken_chain(
     }
 }
 
-async fn verified_report(
+pub(crate) async fn verified_report(
     store: &greenlight_store::Store,
     state: &RunState,
 ) -> Result<(greenlight_store::AuditReport, RunReport), Failure> {
@@ -541,7 +552,7 @@ pub fn check(args: CheckArgs, checked: bool) -> Result<u8, Failure> {
                             kind,
                             Some(&item.id),
                             &actor,
-                            events::to_value(&events::ItemMarked::by_person(&args.note)),
+                            events::ItemMarked::by_person(&args.note),
                         ));
                         if i == top {
                             lines.push(format!("{verb} {label}"));
@@ -640,10 +651,10 @@ pub fn waive(args: WaiveArgs) -> Result<u8, Failure> {
             EventKind::Waiver,
             Some(&item.id),
             &actor,
-            events::to_value(&events::WaiverGiven {
+            events::WaiverGiven {
                 reason: args.reason.clone(),
                 expires: expires.clone(),
-            }),
+            },
         );
         store.append(vec![ev]).await.map_err(store_failure)?;
         eprintln!(
@@ -727,11 +738,11 @@ pub fn signoff(args: SignoffArgs) -> Result<u8, Failure> {
         // A sign-off names the evidence it approves: this run's required results.
         let seen = greenlight_run::release::required_results(&state.plan, &state.results);
         let payload = if args.revoke {
-            events::to_value(&events::SignoffGiven {
+            events::SignoffGiven {
                 role: slot.role.clone(),
                 name: Some(args.name.clone()),
                 ..Default::default()
-            })
+            }
         } else {
             greenlight_run::release::signoff_payload(&slot.role, &args.name, &state.run_id, &seen)
         };

@@ -307,10 +307,10 @@ pub fn symbol(s: Status) -> &'static str {
 /// Prints live events to stderr: one line per phase and per failure, and,
 /// on a terminal, a live line with the step that runs now and a spinner
 /// once a check has taken more than a second.
-pub struct Live<'a> {
-    pub plan: &'a Plan,
+pub struct Live {
+    pub plan: std::sync::Arc<Plan>,
     pub style: Style,
-    pub out: Box<dyn Write + Send + 'a>,
+    pub out: Box<dyn Write + Send>,
     /// The document's own text (item and phase titles) may spell a secret
     /// out; evidence is redacted already, this is applied once more.
     pub redactor: Redactor,
@@ -325,10 +325,10 @@ pub struct Live<'a> {
 /// How long a check runs before the live line shows a spinner for it.
 pub const SPINNER_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 
-impl<'a> Live<'a> {
+impl Live {
     /// The live view for `plan`: to stderr, with a live line when stderr
     /// is a terminal; to nowhere with `--quiet`.
-    pub fn new(plan: &'a Plan, style: Style, redactor: Redactor) -> Self {
+    pub fn new(plan: std::sync::Arc<Plan>, style: Style, redactor: Redactor) -> Self {
         let show = verbosity() != Verbosity::Quiet;
         let bar = (show && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::with_draw_target(
@@ -387,7 +387,8 @@ impl<'a> Live<'a> {
             bar.set_prefix(String::new());
             return;
         };
-        let c = &self.plan.checks[check];
+        let plan = self.plan.clone();
+        let c = &plan.checks[check];
         let took = since.elapsed();
         const FRAMES: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
         let spinner = if took >= SPINNER_AFTER {
@@ -455,7 +456,8 @@ impl<'a> Live<'a> {
     }
 
     pub fn phase_started(&mut self, p: usize) {
-        let phase = &self.plan.phases[p];
+        let plan = self.plan.clone();
+        let phase = &plan.phases[p];
         if phase.checks.is_empty() {
             return;
         }
@@ -491,7 +493,8 @@ impl<'a> Live<'a> {
         self.running.retain(|(c, _)| *c != check);
         self.finished += 1;
         self.tick();
-        let c = &self.plan.checks[check];
+        let plan = self.plan.clone();
+        let c = &plan.checks[check];
         if !matches!(result.status, Status::Failed) {
             if verbosity() == Verbosity::Verbose {
                 let text = format!(
@@ -504,7 +507,7 @@ impl<'a> Live<'a> {
             }
             return;
         }
-        let item = &self.plan.items[c.item];
+        let item = &plan.items[c.item];
         let width = width();
         let lead = 7 + item.line.to_string().len();
         let text = format!(
@@ -542,7 +545,8 @@ impl<'a> Live<'a> {
         results: &[Option<StepResult>],
         elapsed: std::time::Duration,
     ) {
-        let phase = &self.plan.phases[p];
+        let plan = self.plan.clone();
+        let phase = &plan.phases[p];
         if phase.checks.is_empty() {
             return;
         }

@@ -194,6 +194,27 @@ async fn progress_snapshots_arrive_every_second() {
     assert!(s.p95_ms >= 5.0 && s.p95_ms < 15.0, "{s:?}");
     assert_eq!(s.error_rate, 0.0);
     assert!(r.requests >= 440, "{}", r.requests);
+    // The report keeps the run second by second: two whole seconds and the
+    // partial last one, with per-second percentiles of the 5 ms server.
+    let iv = &r.intervals;
+    assert!(iv.len() == 2 || iv.len() == 3, "{iv:?}");
+    assert!(iv.windows(2).all(|w| w[0].t_s < w[1].t_s), "{iv:?}");
+    assert!((iv[1].requests as f64 - 200.0).abs() < 30.0, "{iv:?}");
+    assert!(
+        iv[1].p50_ms >= 5.0 && iv[1].p99_ms >= iv[1].p95_ms,
+        "{iv:?}"
+    );
+    assert!(iv[1].p95_ms >= iv[1].p50_ms, "{iv:?}");
+    assert!(iv.iter().all(|i| i.failed == 0), "{iv:?}");
+    let counted: u64 = iv.iter().map(|i| i.requests).sum();
+    assert!(
+        counted <= r.requests && counted + 20 >= r.requests,
+        "{counted} of {}",
+        r.requests
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&greenlight_load::summary::to_json(&r)).unwrap();
+    assert_eq!(json["intervals"].as_array().map(Vec::len), Some(iv.len()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
