@@ -402,7 +402,14 @@ fn man(command: Option<&str>, out_dir: Option<&Path>) -> Result<u8, Failure> {
         let fail = |e: std::io::Error| Failure::io(format!("{}: {e}", dir.display()));
         std::fs::create_dir_all(dir).map_err(fail)?;
         clap_mangen::generate_to(cli.clone(), dir).map_err(fail)?;
-        let n = 1 + cli.get_subcommands().filter(|c| !c.is_hide_set()).count();
+        fn pages(c: &clap::Command) -> usize {
+            1 + c
+                .get_subcommands()
+                .filter(|c| !c.is_hide_set())
+                .map(pages)
+                .sum::<usize>()
+        }
+        let n = pages(&cli);
         eprintln!("wrote {n} man pages into {}", dir.display());
         return Ok(exit::OK);
     }
