@@ -32,6 +32,17 @@
 # greenlight's store must hold the run; a failing check aborts the bench.
 # The load average is printed before and after (the machine may be shared).
 #
+# Durability greenlight keeps while being timed: the verdict is printed
+# only after every step result and the verdict event are committed to the
+# store (SQLite in WAL mode, synchronous = NORMAL, audit chain hashed and,
+# with a key, signed as always). A committed event survives the process
+# being killed at any moment, e.g. right after GO is printed: it is in the
+# WAL (runs.db-wal), which the OS holds and the next open replays. Nothing
+# is fsynced during a run: an OS crash or power loss before SQLite's next
+# automatic checkpoint (every ~1000 WAL pages) may roll back the newest
+# runs; the file stays consistent. The WAL is kept at exit (no checkpoint
+# on close) and is part of the store.
+#
 # Figures (2026-12-01, 2 vCPUs shared with a running test suite, load average
 # 2.5-3.5; 41 interleaved runs, nginx on CPU 1, runners on CPU 0; hurl 8.0.1):
 #   greenlight before this work 32.5 ms, after 18.3 ms; hurl 22.2 ms;
