@@ -49,6 +49,18 @@
 #   ratio greenlight / hurl 1.46 -> 0.82 (target 0.60 not met yet).
 # Same, later, load average 0.3-0.5: before 28.9 ms, after 14.7 ms, hurl
 #   16.7 ms; ratio 1.73 -> 0.88.
+# Second round (h/perf, 2026-12-01, load average 7.8-8.2 from 7 other
+# sessions' builds; default RUNS=41, nginx on CPU 1, runners on CPU 0,
+# hurl 8.0.1; `GREENLIGHT=new BASELINE=old HURL=… bash bench/verdict.sh`,
+# three sittings), medians greenlight / baseline (the 14.7 ms build) / hurl:
+#   25.8 / 36.5 / 43.2 ms   ratio 0.60 (baseline 0.85)
+#   27.4 / 38.1 / 48.0 ms   ratio 0.57 (baseline 0.79)
+#   28.3 / 37.6 / 50.4 ms   ratio 0.56 (baseline 0.75)
+#   Per run (same machine, `perf stat`, `strace -c`, callgrind): CPU time
+#   14.5 -> 11.4 ms (git's child included); 28.3M -> 21.0M instructions;
+#   fsyncs 3 -> 0; page faults 1079 -> 823; context switches 72 -> 32;
+#   threads started 5 -> 3. Not measured on a quiet machine: there the
+#   fsyncs cost less, so the ratio is likely above these.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
