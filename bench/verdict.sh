@@ -59,7 +59,8 @@
 #   Per run (same machine, `perf stat`, `strace -c`, callgrind): CPU time
 #   14.5 -> 11.4 ms (git's child included); 28.3M -> 21.0M instructions;
 #   fsyncs 3 -> 0; page faults 1079 -> 823; context switches 72 -> 32;
-#   threads started 5 -> 3. Not measured on a quiet machine: there the
+#   threads 5 -> 4 (no runtime workers; two threads now wait on git).
+#   Not measured on a quiet machine: there the
 #   fsyncs cost less, so the ratio is likely above these.
 set -euo pipefail
 
