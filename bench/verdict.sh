@@ -52,7 +52,7 @@
 # Second round (h/perf, 2026-12-01, load average 7.8-8.2 from 7 other
 # sessions' builds; default RUNS=41, nginx on CPU 1, runners on CPU 0,
 # hurl 8.0.1; `GREENLIGHT=new BASELINE=old HURL=… bash bench/verdict.sh`,
-# three sittings), medians greenlight / baseline (the 14.7 ms build) / hurl:
+# three sittings), medians greenlight / baseline (main at 665b423) / hurl:
 #   25.8 / 36.5 / 43.2 ms   ratio 0.60 (baseline 0.85)
 #   27.4 / 38.1 / 48.0 ms   ratio 0.57 (baseline 0.79)
 #   28.3 / 37.6 / 50.4 ms   ratio 0.56 (baseline 0.75)
