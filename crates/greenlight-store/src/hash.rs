@@ -136,39 +136,48 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 
 /// JSON with object keys sorted at every level: one text per value.
 pub fn canonical_json(value: &Value) -> String {
-    let mut out = String::new();
+    let mut out = Vec::with_capacity(256);
     write_canonical(value, &mut out);
-    out
+    // Only serde_json's own output and ASCII punctuation were written.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-fn write_canonical(value: &Value, out: &mut String) {
+/// Writes `value` with sorted keys: strings, numbers and literals in
+/// serde_json's compact form, straight into `out` (no text per leaf).
+fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
+            keys.sort_unstable();
+            out.push(b'{');
             for (i, k) in keys.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Value::String((*k).clone()).to_string());
-                out.push(':');
+                write_leaf(*k, out);
+                out.push(b':');
                 write_canonical(&map[*k], out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, v) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(v, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        other => out.push_str(&other.to_string()),
+        other => write_leaf(other, out),
     }
+}
+
+/// A string, number or literal as compact JSON (what `to_string` gives).
+fn write_leaf<T: serde::Serialize + ?Sized>(leaf: &T, out: &mut Vec<u8>) {
+    // Writing a string, number or literal into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, leaf);
 }
 
 /// SHA-256 (hex) over the event's fields, length-prefixed so no two
@@ -503,6 +512,64 @@ pub fn to_event(run_id: &str, r: StoredRow) -> Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The canonical text as it was first written (a text per leaf):
+    /// stored hashes were computed over it, so it must never change.
+    fn canonical_reference(value: &Value, out: &mut String) {
+        match value {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                out.push('{');
+                for (i, k) in keys.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&Value::String((*k).clone()).to_string());
+                    out.push(':');
+                    canonical_reference(&map[*k], out);
+                }
+                out.push('}');
+            }
+            Value::Array(items) => {
+                out.push('[');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    canonical_reference(v, out);
+                }
+                out.push(']');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+
+    #[test]
+    fn canonical_json_is_the_text_stored_hashes_were_computed_over() {
+        let tricky = serde_json::json!({
+            "zeta": "quote \" backslash \\ newline \n tab \t nul \u{0} bell \u{7} del \u{7f}",
+            "Émile": ["é", "日本", "🚦", "\u{2028}\u{2029}", ""],
+            "numbers": [0, -1, 1.5, -0.0, 1e300, 2.5e-8, u64::MAX, i64::MIN, 0.1],
+            "literals": [true, false, null],
+            "nested": {"b": {"d": [], "c": {}}, "a": [[{"y": 1, "x": [null]}]]},
+            "": "empty key",
+            "a\"b": {"B": 1, "a": 2, "_": 3, "10": 4, "9": 5}
+        });
+        let mut reference = String::new();
+        canonical_reference(&tricky, &mut reference);
+        assert_eq!(canonical_json(&tricky), reference);
+        for leaf in [
+            Value::Null,
+            serde_json::json!("x\u{1f}y"),
+            serde_json::json!(-12.75),
+            serde_json::json!([]),
+        ] {
+            let mut reference = String::new();
+            canonical_reference(&leaf, &mut reference);
+            assert_eq!(canonical_json(&leaf), reference);
+        }
+    }
 
     #[test]
     fn canonical_json_sorts_keys_at_every_level() {

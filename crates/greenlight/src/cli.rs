@@ -451,6 +451,9 @@ fn plan(args: PlanArgs) -> Result<u8, Failure> {
 }
 
 fn run_checklist(args: RunArgs) -> Result<u8, Failure> {
+    // git is asked who is running (if it must be) while the document is
+    // read and planned.
+    let actor = crate::record::ActorLookup::start(args.name.as_deref());
     let (_, list) = args.input.load()?;
     let profile = crate::run_cmd::load_profile(&args.profile)?;
     if args.profile.env.is_none() && crate::term::verbosity() != crate::term::Verbosity::Quiet {
@@ -464,7 +467,7 @@ fn run_checklist(args: RunArgs) -> Result<u8, Failure> {
     let run_id = crate::run_cmd::new_run_id();
     let store = (!args.no_store)
         .then(|| crate::record::store_spec(args.store.store.as_deref(), Some(&args.input.file)));
-    let actor = crate::record::actor(args.name.as_deref());
+    let actor = actor.actor();
     let config_release = match &args.release.release {
         Some(_) => None,
         None => crate::record::config()?.and_then(|c| c.release),
