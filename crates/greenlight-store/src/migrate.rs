@@ -40,12 +40,45 @@ pub const SQLITE: &[Migration] = &[
         name: "audit MACs",
         sql: "ALTER TABLE events ADD COLUMN mac TEXT;",
     },
+    Migration {
+        version: 4,
+        name: "accounts, API tokens, web sessions, login failures",
+        sql: CREDENTIALS_SQL,
+    },
+    Migration {
+        version: 5,
+        name: "signed run heads",
+        sql: HEADS_SQL,
+    },
 ];
+
+/// A keyed run's signed head (event count, last hash, MAC), apart from
+/// `runs` so that cutting events off a run's end means forging two tables,
+/// one of them under the key. Same SQL on both backends.
+const HEADS_SQL: &str = "CREATE TABLE IF NOT EXISTS run_heads (
+    run_id TEXT PRIMARY KEY, events BIGINT NOT NULL, last_hash TEXT NOT NULL, mac TEXT NOT NULL);";
 
 /// The release a run belongs to, on both backends (empty for runs recorded
 /// before releases existed: each stands alone, as it did).
 const RELEASE_SQL: &str = "ALTER TABLE runs ADD COLUMN release TEXT NOT NULL DEFAULT '';
     CREATE INDEX IF NOT EXISTS runs_release ON runs (release);";
+
+/// Who may use the server (greenlight-auth), on both backends. Secrets are
+/// never stored: passwords as argon2 PHC strings, tokens and session IDs as
+/// SHA-256 hex. Times are Unix seconds (`at_ms`: milliseconds).
+const CREDENTIALS_SQL: &str = "CREATE TABLE IF NOT EXISTS accounts (
+        name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL,
+        signoff_roles TEXT NOT NULL DEFAULT '[]', created_at BIGINT NOT NULL);
+    CREATE TABLE IF NOT EXISTS api_tokens (
+        token_hash TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
+        signoff_roles TEXT NOT NULL DEFAULT '[]', expires_at BIGINT,
+        created_at BIGINT NOT NULL, created_by TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS web_sessions (
+        id_hash TEXT PRIMARY KEY, account TEXT NOT NULL, csrf_token TEXT NOT NULL,
+        expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL);
+    CREATE INDEX IF NOT EXISTS web_sessions_account ON web_sessions (account);
+    CREATE TABLE IF NOT EXISTS login_failures (key TEXT NOT NULL, at_ms BIGINT NOT NULL);
+    CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures (key, at_ms);";
 
 /// The PostgreSQL schema (same tables; `runs.created` orders runs that
 /// start within the same millisecond).
@@ -80,6 +113,16 @@ pub const POSTGRES: &[Migration] = &[
     },
     Migration {
         version: 5,
+        name: "accounts, API tokens, web sessions, login failures",
+        sql: CREDENTIALS_SQL,
+    },
+    Migration {
+        version: 6,
+        name: "signed run heads",
+        sql: HEADS_SQL,
+    },
+    Migration {
+        version: 7,
         name: "events notify listeners",
         sql: NOTIFY_SQL,
     },
@@ -145,9 +188,13 @@ mod tests {
         let p = pending("s", POSTGRES, &[1]).unwrap();
         assert_eq!(
             p.iter().map(|m| m.version).collect::<Vec<_>>(),
-            [2, 3, 4, 5]
+            [2, 3, 4, 5, 6, 7]
         );
-        assert!(pending("s", POSTGRES, &[1, 2, 3, 4, 5]).unwrap().is_empty());
+        assert!(
+            pending("s", POSTGRES, &[1, 2, 3, 4, 5, 6, 7])
+                .unwrap()
+                .is_empty()
+        );
         let err = pending("s", SQLITE, &[1, 2, 7]).err().unwrap().to_string();
         assert!(
             err.contains("version 7") && err.contains("newer greenlight"),

@@ -31,4 +31,5 @@ pub mod run_cmd;
 pub mod runs_cmd;
 pub mod serve_cmd;
 pub mod term;
+pub mod users_cmd;
 pub mod vars_file;

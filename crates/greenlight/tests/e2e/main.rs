@@ -25,4 +25,5 @@ mod safety;
 mod serve;
 mod split;
 mod store;
+mod users;
 mod written_expectations;
