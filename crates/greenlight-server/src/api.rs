@@ -34,6 +34,8 @@ const MAX_ID: usize = 1000;
 pub struct Shared {
     /// Accounts, tokens and sessions (in the store).
     pub auth: greenlight_auth::Auth,
+    /// Identities recently confirmed by the store, for reads.
+    pub identities: crate::access::IdentityCache,
     pub store: Arc<Store>,
     /// Masks the profile's secrets once more in pages (events are
     /// redacted when recorded).

@@ -80,6 +80,7 @@ impl Server {
             notifications,
             shared: api::AppState(Arc::new(api::Shared {
                 auth: greenlight_auth::Auth::new(store.clone(), auth),
+                identities: access::IdentityCache::default(),
                 redactor: greenlight_run::redact::Redactor::new(secrets),
                 store,
                 feed,
