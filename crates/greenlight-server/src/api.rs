@@ -12,7 +12,7 @@ use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get};
+use axum::routing::{MethodRouter, get, post};
 use greenlight_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -104,6 +104,26 @@ pub fn routes() -> Vec<Route> {
         r("/api/v1/runs/{run}", &["GET"], get(run)),
         r("/api/v1/runs/{run}/events", &["GET"], get(run_events)),
         r("/api/v1/runs/{run}/stream", &["GET"], get(run_stream)),
+        r(
+            "/api/v1/runs/{run}/check",
+            &["POST"],
+            post(crate::acts::check),
+        ),
+        r(
+            "/api/v1/runs/{run}/uncheck",
+            &["POST"],
+            post(crate::acts::uncheck),
+        ),
+        r(
+            "/api/v1/runs/{run}/waive",
+            &["POST"],
+            post(crate::acts::waive),
+        ),
+        r(
+            "/api/v1/runs/{run}/signoff",
+            &["POST"],
+            post(crate::acts::signoff),
+        ),
         // The web UI.
         r("/", &["GET"], get(pages::release_list)),
         r("/owed", &["GET"], get(pages::owed)),

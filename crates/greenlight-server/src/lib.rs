@@ -12,6 +12,7 @@
 //! - Errors are JSON with a status code; bad input is a 4xx ([`error`]).
 
 pub mod access;
+pub mod acts;
 pub mod api;
 pub mod cache;
 pub mod error;

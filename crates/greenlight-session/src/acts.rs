@@ -67,6 +67,21 @@ pub fn check_decision(
     }
 }
 
+/// The item `key` names: its ID, or its line (`L57` or `57`).
+pub fn find_item<'a>(state: &'a RunState, key: &str) -> Result<&'a PlanItem, String> {
+    let by_id = state.plan.items.iter().find(|i| i.id == key);
+    let by_line = || {
+        let line: usize = key.strip_prefix('L').unwrap_or(key).parse().ok()?;
+        state.plan.items.iter().find(|i| i.line == line)
+    };
+    by_id.or_else(by_line).ok_or_else(|| {
+        format!(
+            "run {} has no item `{key}` (use an item ID from `greenlight status {}` or a line such as L57)",
+            state.run_id, state.run_id
+        )
+    })
+}
+
 /// An item and, for a parent, its sub-items at every depth (document order).
 pub fn with_descendants(plan: &Plan, i: usize, out: &mut Vec<usize>) {
     out.push(i);

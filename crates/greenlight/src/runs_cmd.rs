@@ -371,17 +371,7 @@ fn find_item<'a>(
     state: &'a RunState,
     key: &str,
 ) -> Result<&'a greenlight_run::plan::PlanItem, Failure> {
-    let by_id = state.plan.items.iter().find(|i| i.id == key);
-    let by_line = || {
-        let line: usize = key.strip_prefix('L').unwrap_or(key).parse().ok()?;
-        state.plan.items.iter().find(|i| i.line == line)
-    };
-    by_id.or_else(by_line).ok_or_else(|| {
-        Failure::usage(format!(
-            "run {} has no item `{key}` (use an item ID from `greenlight status {}` or a line such as L57)",
-            state.run_id, state.run_id
-        ))
-    })
+    greenlight_session::acts::find_item(state, key).map_err(Failure::usage)
 }
 
 /// The items `check`/`uncheck` act on: those named, and every item of
