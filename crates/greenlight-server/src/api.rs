@@ -136,6 +136,21 @@ pub fn routes() -> Vec<Route> {
         r("/runs/{run}", &["GET"], get(pages::run_page)),
         r("/runs/{run}/live", &["GET"], get(pages::run_live)),
         r("/runs/{run}/report.html", &["GET"], get(pages::run_report)),
+        r(
+            "/runs/{run}/check",
+            &["POST"],
+            post(crate::acts::check_form),
+        ),
+        r(
+            "/runs/{run}/waive",
+            &["POST"],
+            post(crate::acts::waive_form),
+        ),
+        r(
+            "/runs/{run}/signoff",
+            &["POST"],
+            post(crate::acts::signoff_form),
+        ),
     ]
 }
 

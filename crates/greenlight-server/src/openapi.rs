@@ -42,6 +42,21 @@ fn page(id: &str, summary: &str, params: Vec<Value>, not_found: bool) -> Value {
     json!({ "get": { "operationId": id, "summary": summary, "parameters": params, "responses": responses } })
 }
 
+/// A page's form (urlencoded in, a redirect to the run page out).
+fn form(id: &str, summary: &str) -> Value {
+    let html = |d: &str| json!({ "description": d, "content": { "text/html": { "schema": { "type": "string" } } } });
+    json!({ "post": {
+        "operationId": id, "summary": summary,
+        "parameters": [path_param("run", "The run's ID.")],
+        "requestBody": { "required": true, "content": { "application/x-www-form-urlencoded": { "schema": { "type": "object", "properties": {
+            "item": { "type": "string" }, "note": { "type": "string" }, "reason": { "type": "string" }, "expires": { "type": "string" },
+            "slot": { "type": "string" }, "role": { "type": "string" }, "csrf": { "type": "string" } } } } } },
+        "responses": { "303": { "description": "Recorded: back to the run's page." },
+            "400": html("A malformed form."), "404": html("Nothing has this ID."), "409": html("A broken audit chain."),
+            "422": html("Refused by the checklist's rules; nothing recorded."), "500": html("The store failed."), "503": html("The store is unreachable.") },
+    } })
+}
+
 /// An act on a run (JSON in, JSON out).
 fn act(id: &str, summary: &str, body_schema: &str) -> Value {
     let mut responses = error_responses(true);
@@ -105,6 +120,9 @@ pub fn document() -> Value {
             "/api/v1/runs/{run}/uncheck": act("uncheckItems", "Uncheck items a person had checked (operator or above), as `greenlight uncheck`.", "CheckBody"),
             "/api/v1/runs/{run}/waive": act("waiveItem", "Waive an item with a reason and an optional expiry (approver or above), as `greenlight waive`.", "WaiveBody"),
             "/api/v1/runs/{run}/signoff": act("signOff", "Sign off (or revoke) as the caller, in a checklist role the caller is bound to, as `greenlight signoff`.", "SignoffBody"),
+            "/runs/{run}/check": form("checkForm", "The run page's form: check `item` with `note` (operator or above; the session's CSRF token in `csrf`)."),
+            "/runs/{run}/waive": form("waiveForm", "The run page's form: waive `item` with `reason` and optional RFC 3339 `expires` (approver or above; CSRF token in `csrf`)."),
+            "/runs/{run}/signoff": form("signoffForm", "The run page's form: sign off as `role` (an approver bound to it; CSRF token in `csrf`)."),
             "/": page("releasesPage", "Web UI: the list of releases.", vec![], false),
             "/owed": page("owedPage", "Web UI: what each role still owes, over the latest run of each release.", vec![], false),
             "/releases/{release}": page("releasePage", "Web UI: a release (its latest run: verdict, phases with budgets, items with evidence, sign-offs, waivers, owed work), updated live.", vec![release()], true),

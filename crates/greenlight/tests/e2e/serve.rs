@@ -1023,3 +1023,141 @@ fn people_act_through_the_api_by_the_cli_rules_and_their_roles() {
         );
     }
 }
+
+/// A raw request: (status, lower-cased headers, body).
+fn request(addr: &str, head: &str, body: &str) -> (u16, Vec<String>, String) {
+    let mut s = connect(addr);
+    write!(
+        s,
+        "{head}\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut r = BufReader::new(s);
+    let (code, headers) = read_response(&mut r);
+    let mut out = Vec::new();
+    if headers.iter().any(|h| h == "transfer-encoding: chunked") {
+        while let Some(c) = read_chunk(&mut r) {
+            out.extend(c);
+        }
+    } else {
+        r.read_to_end(&mut out).unwrap();
+    }
+    (code, headers, String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The value of cookie `name` that a response sets.
+fn set_cookie(headers: &[String], name: &str) -> Option<String> {
+    headers.iter().find_map(|h| {
+        let v = h.strip_prefix("set-cookie: ")?;
+        let v = v.strip_prefix(&format!("{name}="))?;
+        Some(v.split(';').next()?.to_string())
+    })
+}
+
+/// The `value` of the hidden input `name` in a page.
+fn hidden(page: &str, name: &str) -> Option<String> {
+    let at = page.find(&format!("name=\"{name}\" value=\""))?;
+    let rest = &page[at + name.len() + 15..];
+    Some(rest[..rest.find('"')?].to_string())
+}
+
+/// Logs in through the form; the session cookie.
+fn login(addr: &str, name: &str, password: &str) -> String {
+    let (code, headers, form) = request(addr, "GET /login HTTP/1.1", "");
+    assert_eq!(code, 200);
+    let double = set_cookie(&headers, "gl_login_csrf").expect("the login form's CSRF cookie");
+    let csrf = hidden(&form, "csrf").expect("the login form's CSRF field");
+    let body = format!(
+        "name={name}&password={}&csrf={csrf}&next=%2F",
+        password.replace(' ', "+")
+    );
+    let (code, headers, page) = request(
+        addr,
+        &format!(
+            "POST /login HTTP/1.1\r\nCookie: gl_login_csrf={double}\r\nContent-Type: application/x-www-form-urlencoded"
+        ),
+        &body,
+    );
+    assert_eq!(code, 303, "login: {page}");
+    set_cookie(&headers, "gl_session").expect("a session cookie")
+}
+
+#[test]
+fn a_person_signs_off_in_the_browser_with_a_csrf_token() {
+    let env = start("serve-browser", Faults::NONE);
+    let store = env.dir.join("runs.db").display().to_string();
+    let run = record_run(&env.dir, &env.fixture.base_url(), &store, "web", 3);
+    for (name, role, signs) in [
+        ("ada", "approver", Some("Release Manager")),
+        ("val", "viewer", None),
+    ] {
+        let mut add = Command::new(env!("CARGO_BIN_EXE_greenlight"));
+        add.args(["users", "add", name, "--role", role])
+            .env("GREENLIGHT_STORE", &store)
+            .env("GREENLIGHT_USER_PASSWORD", "correct horse battery");
+        if let Some(s) = signs {
+            add.args(["--signoff-role", s]);
+        }
+        let out = add.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    let server = Serve::start(&store);
+    let ada = login(&server.addr, "ada", "correct horse battery");
+    let page = |cookie: &str| {
+        let (code, _, body) = request(
+            &server.addr,
+            &format!(
+                "GET /runs/{run} HTTP/1.1\r\nCookie: gl_session={cookie}\r\nAccept: text/html"
+            ),
+            "",
+        );
+        assert_eq!(code, 200, "{body}");
+        body
+    };
+    let seen = page(&ada);
+    assert!(seen.contains("signed in as ada"), "{seen}");
+    let csrf = hidden(&seen, "csrf").expect("the approver's page has forms with the CSRF token");
+    let slot = hidden(&seen, "slot").expect("a sign-off form");
+    let post = |cookie: &str, body: &str| {
+        request(
+            &server.addr,
+            &format!(
+                "POST /runs/{run}/signoff HTTP/1.1\r\nCookie: gl_session={cookie}\r\nContent-Type: application/x-www-form-urlencoded"
+            ),
+            body,
+        )
+    };
+    // Without the CSRF token: refused, nothing recorded.
+    let (code, _, _) = post(&ada, &format!("slot={slot}&role=Release+Manager&note="));
+    assert_eq!(code, 403);
+    let (code, headers, body) = post(
+        &ada,
+        &format!("slot={slot}&role=Release+Manager&note=&csrf={csrf}"),
+    );
+    assert_eq!(code, 303, "{body}");
+    assert!(
+        headers.contains(&format!("location: /runs/{run}")),
+        "{headers:?}"
+    );
+    let status = json_of(&gl(&["status", &run, "--json"], &store));
+    let signed = &status["signoffs"][0];
+    assert_eq!(signed["signed"], true, "{status}");
+    // A viewer's page has no forms, and a viewer's post is refused.
+    let val = login(&server.addr, "val", "correct horse battery");
+    let seen = page(&val);
+    assert!(hidden(&seen, "csrf").is_none(), "a viewer sees no forms");
+    let (code, _, _) = request(
+        &server.addr,
+        &format!(
+            "POST /runs/{run}/check HTTP/1.1\r\nCookie: gl_session={val}\r\nX-CSRF-Token: {csrf}\r\nContent-Type: application/x-www-form-urlencoded"
+        ),
+        "item=x",
+    );
+    assert_eq!(code, 403);
+    // The event names the person who signed.
+    let (_, events) = server.get(&format!("/api/v1/runs/{run}/events?limit=1000"));
+    let last = events["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["kind"], "signoff");
+    assert_eq!(last["actor"], "ada");
+}
