@@ -319,14 +319,16 @@ pub fn render_status(state: &RunState, report: &RunReport, style: Style) -> Stri
         .collect();
     if !waivers.is_empty() {
         out.push_str(&format!("\nWaivers ({}):\n", waivers.len()));
+        let width = crate::term::width();
         for (i, w) in waivers {
+            let plain = w.state.as_str();
             let state = match w.state {
-                greenlight_run::outcome::WaiverState::InForce => style.yellow(w.state.as_str()),
-                _ => style.red(w.state.as_str()),
+                greenlight_run::outcome::WaiverState::InForce => style.yellow(plain),
+                _ => style.red(plain),
             };
-            out.push_str(&format!(
-                "  L{:<5} {}  {state} · was {} · by {} · {} · {}\n",
-                i.line,
+            let at = format!("L{:<5} ", i.line);
+            let line = format!(
+                "{} {plain} · was {} · by {} · {} · {}",
                 printable(&i.text),
                 w.was.as_str(),
                 printable(&w.approver),
@@ -335,7 +337,17 @@ pub fn render_status(state: &RunState, report: &RunReport, style: Style) -> Stri
                     None => "no expiry".to_string(),
                 },
                 printable(&w.reason)
-            ));
+            );
+            // Wrapped at the terminal's width under the text; the state
+            // word is coloured after wrapping, so colour codes do not count
+            // as columns.
+            let lead = 2 + at.chars().count();
+            let wrapped = crate::term::wrap(&line, lead, lead, width).replacen(
+                &format!("{plain} · was"),
+                &format!("{state} · was"),
+                1,
+            );
+            out.push_str(&format!("  {at}{wrapped}\n"));
         }
     }
     let missing: Vec<_> = report.signoffs.iter().filter(|s| !s.signed).collect();

@@ -618,7 +618,8 @@ pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
     };
     let width = width();
     let mut out = String::new();
-    out.push_str(&style.dim(&"─".repeat(64)));
+    // The rule fits a narrow terminal too.
+    out.push_str(&style.dim(&"─".repeat(width.min(64))));
     out.push('\n');
     let verdict = report.verdict.as_str();
     let painted = match report.verdict {
@@ -729,12 +730,14 @@ pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
         .filter(|i| i.status == Status::Waived)
         .collect();
     for i in waived.iter().take(limit) {
+        // Wrapped like the reasons above, continuing under the text.
+        let at = format!("L{} ", i.line);
+        let lead = 4 + at.chars().count();
+        let text = format!("{}: {}", printable(&i.text), printable(&i.note));
         out.push_str(&format!(
-            "  {} L{} {}: {}\n",
+            "  {} {at}{}\n",
             style.yellow(symbol(Status::Waived)),
-            i.line,
-            printable(&i.text),
-            printable(&i.note)
+            wrap(&text, lead, lead, width)
         ));
     }
     if waived.len() > limit {

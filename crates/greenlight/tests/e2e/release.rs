@@ -174,7 +174,8 @@ fn people_work_carries_over_and_a_signoff_goes_stale_when_evidence_changes() {
         );
 
         // status and decide show who did what, when, from which run.
-        let human = stdout(&gl(&["status", &run2], &store));
+        // (Lines wrap at the width: phrases are looked for with spaces squashed.)
+        let human = squashed(&stdout(&gl(&["status", &run2], &store)));
         assert!(human.contains("People's work (release"), "{human}");
         assert!(
             human.contains("checked by tester at")
@@ -558,7 +559,8 @@ fn a_release_day_on_seed_003() {
         "the new run: the checks are carried over, the sign-off is stale",
         &["status", &run2],
     );
-    let text = stdout(&status);
+    // (Lines wrap at the width: phrases are looked for with spaces squashed.)
+    let text = squashed(&stdout(&status));
     assert!(
         text.contains(&format!("(run {run1}): CI green on the tag")),
         "{text}"
