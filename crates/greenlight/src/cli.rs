@@ -122,10 +122,14 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct ResumeArgs {
+    /// The run: its ID or a unique prefix (see `greenlight history`).
     pub run: String,
     /// Also re-run the checks that failed, were blocked or did not run.
     #[arg(long)]
     pub failed: bool,
+    /// Who resumes it (default: $GREENLIGHT_USER, else git's user.name, else $USER).
+    #[arg(long)]
+    pub name: Option<String>,
     #[command(flatten)]
     pub profile: crate::run_cmd::ProfileArgs,
     #[command(flatten)]
@@ -145,6 +149,7 @@ pub struct DecideArgs {
 
 #[derive(Args, Debug)]
 pub struct WriteArgs {
+    /// Run ID (a unique prefix is enough). Default: the latest run.
     pub run: Option<String>,
     #[command(flatten)]
     pub store: crate::runs_cmd::StoreArgs,
@@ -190,7 +195,7 @@ pub struct RunArgs {
     /// Afterwards, tick in the Markdown file the items that passed.
     #[arg(long)]
     pub write: bool,
-    /// Who runs it (default: $GREENLIGHT_USER, else $USER).
+    /// Who runs it (default: $GREENLIGHT_USER, else git's user.name, else $USER).
     #[arg(long)]
     pub name: Option<String>,
     #[command(flatten)]

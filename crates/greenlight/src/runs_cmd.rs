@@ -84,6 +84,7 @@ A parent item is checked through its sub-items: checking it checks its open sub-
 listed). A failed check is never checked away: waive it instead (`greenlight waive`).
 On a terminal, `greenlight check RUN` without items offers a list of open manual items to tick.")]
 pub struct CheckArgs {
+    /// The run: its ID or a unique prefix (see `greenlight history`).
     pub run: String,
     /// Item IDs, or lines (`L57` or `57`).
     pub items: Vec<String>,
@@ -104,7 +105,9 @@ pub struct CheckArgs {
 
 #[derive(Args, Debug)]
 pub struct WaiveArgs {
+    /// The run: its ID or a unique prefix (see `greenlight history`).
     pub run: String,
+    /// The item: its ID or its line (`L57`).
     pub item: String,
     /// Why the item may be waived.
     #[arg(long)]
@@ -123,13 +126,15 @@ pub struct WaiveArgs {
 
 #[derive(Args, Debug)]
 pub struct SignoffArgs {
+    /// The run: its ID or a unique prefix (see `greenlight history`).
     pub run: String,
     /// The role, as the document names the slot (`Technical Lead`).
     #[arg(long)]
     pub role: String,
-    /// Who signs.
+    /// Who signs (default: $GREENLIGHT_USER, else git's user.name, else
+    /// $USER).
     #[arg(long)]
-    pub name: String,
+    pub name: Option<String>,
     /// Revoke this role's sign-off instead.
     #[arg(long)]
     pub revoke: bool,
@@ -141,6 +146,7 @@ pub struct SignoffArgs {
 
 #[derive(Args, Debug)]
 pub struct RunRefArgs {
+    /// Run ID (a unique prefix is enough). Default: the latest run.
     pub run: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
@@ -726,7 +732,7 @@ pub fn signoff(args: SignoffArgs) -> Result<u8, Failure> {
                 )
             }));
         };
-        let actor = record::actor(Some(&args.name));
+        let actor = record::person(args.name.as_deref())?;
         let kind = if args.revoke {
             EventKind::SignoffRevoked
         } else {
@@ -737,11 +743,11 @@ pub fn signoff(args: SignoffArgs) -> Result<u8, Failure> {
         let payload = if args.revoke {
             events::SignoffGiven {
                 role: slot.role.clone(),
-                name: Some(args.name.clone()),
+                name: Some(actor.clone()),
                 ..Default::default()
             }
         } else {
-            greenlight_run::release::signoff_payload(&slot.role, &args.name, &state.run_id, &seen)
+            greenlight_run::release::signoff_payload(&slot.role, &actor, &state.run_id, &seen)
         };
         let ev = record::event(&state.run_id, kind, Some(&slot.id), &actor, payload);
         store.append(vec![ev]).await.map_err(store_failure)?;
@@ -754,7 +760,7 @@ pub fn signoff(args: SignoffArgs) -> Result<u8, Failure> {
             },
             slot.role,
             slot.line,
-            args.name
+            actor
         );
         Ok(exit::OK)
     })
