@@ -650,8 +650,22 @@ pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
         (c.not_run, "not run (safety)"),
         (c.pending, "manual"),
         (c.waived, "waived"),
-        (stale, "sign-offs stale"),
-        (unsigned, "sign-offs missing"),
+        (
+            stale,
+            if stale == 1 {
+                "sign-off stale"
+            } else {
+                "sign-offs stale"
+            },
+        ),
+        (
+            unsigned,
+            if unsigned == 1 {
+                "sign-off missing"
+            } else {
+                "sign-offs missing"
+            },
+        ),
         (c.skipped, "skipped (rollback/monitoring)"),
     ] {
         if n > 0 {

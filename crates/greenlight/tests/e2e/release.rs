@@ -186,7 +186,10 @@ fn people_work_carries_over_and_a_signoff_goes_stale_when_evidence_changes() {
         assert!(human.contains("STALE sign-off by Ada"), "{human}");
         // The summary counts it as stale, not as missing.
         assert!(
-            human.contains("1 sign-offs stale") && !human.contains("sign-offs missing"),
+            human.contains("1 sign-off stale")
+                && !human.contains("1 sign-offs")
+                && !human.contains("sign-off missing")
+                && !human.contains("sign-offs missing"),
             "{human}"
         );
         let decide = gl(&["decide", &run2], &store);
