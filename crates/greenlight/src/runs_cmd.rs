@@ -278,8 +278,18 @@ pub fn render_status(state: &RunState, report: &RunReport, style: Style) -> Stri
             }
             None => String::new(),
         };
+        // "Done" takes in what is skipped by design (rollback, monitoring)
+        // and waived items are not done: both are named, so "21/21 done"
+        // never hides that nothing ran.
+        let mut also = String::new();
+        if c.skipped > 0 {
+            also.push_str(&format!(" · {} skipped", c.skipped));
+        }
+        if c.waived > 0 {
+            also.push_str(&style.yellow(&format!(" · {} waived", c.waived)));
+        }
         out.push_str(&format!(
-            "  L{:<5} {:<48} {done}/{} done{}{}\n",
+            "  L{:<5} {:<48} {done}/{} done{}{also}{}\n",
             p.line,
             printable(&p.title.chars().take(48).collect::<String>()),
             c.total(),
