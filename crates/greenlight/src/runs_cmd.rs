@@ -112,7 +112,8 @@ pub struct WaiveArgs {
     /// Why the item may be waived.
     #[arg(long)]
     pub reason: String,
-    /// When the waiver ends (RFC 3339, e.g. 2026-12-01T00:00:00Z).
+    /// When the waiver ends: an RFC 3339 time (2026-12-01T00:00:00Z), a day
+    /// (2026-12-01: its start, UTC) or a time from now (`48h`, `7days`).
     #[arg(long)]
     pub expires: Option<String>,
     /// Who approves it (default: $GREENLIGHT_USER, else git's user.name, else $USER).
@@ -629,17 +630,35 @@ pub fn check(args: CheckArgs, checked: bool) -> Result<u8, Failure> {
     })
 }
 
+/// A waiver's end as `--expires` gives it: an RFC 3339 time, a day
+/// (`2026-12-01`, its start in UTC) or a duration from `now` (`48h`).
+fn expiry(x: &str, now: std::time::SystemTime) -> Result<std::time::SystemTime, String> {
+    let x = x.trim();
+    if let Ok(at) = humantime::parse_rfc3339_weak(x) {
+        return Ok(at);
+    }
+    if x.len() == 10
+        && let Ok(at) = humantime::parse_rfc3339_weak(&format!("{x}T00:00:00Z"))
+    {
+        return Ok(at);
+    }
+    if let Ok(d) = humantime::parse_duration(x) {
+        return now
+            .checked_add(d)
+            .ok_or_else(|| format!("--expires {x}: too far in the future"));
+    }
+    Err(format!(
+        "--expires {x}: not a time, a day or a duration; e.g. 2026-12-01T00:00:00Z, 2026-12-01 or 48h"
+    ))
+}
+
 pub fn waive(args: WaiveArgs) -> Result<u8, Failure> {
     // Stored in one form (RFC 3339, UTC, seconds), so every reader compares
     // it alike.
     let expires = match &args.expires {
         Some(x) => {
-            let at = humantime::parse_rfc3339_weak(x).map_err(|e| {
-                Failure::usage(format!(
-                    "--expires {x}: not an RFC 3339 time ({e}); e.g. 2026-12-01T00:00:00Z"
-                ))
-            })?;
             let now = std::time::SystemTime::now();
+            let at = expiry(x, now).map_err(Failure::usage)?;
             if at <= now {
                 return Err(Failure::usage(format!(
                     "--expires {x}: that time has passed (it is now {}); a waiver must end in the future",
@@ -966,4 +985,32 @@ pub fn write(run: Option<&str>, store: &StoreArgs, key: &KeyArgs) -> Result<u8, 
         state.run_id
     );
     Ok(exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::expiry;
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn expires_takes_a_time_a_day_or_a_duration() {
+        let now = humantime::parse_rfc3339("2026-12-01T08:00:00Z").unwrap();
+        let at = |x: &str| expiry(x, now).map(|t| humantime::format_rfc3339_seconds(t).to_string());
+        assert_eq!(at("2027-01-02T03:04:05Z").unwrap(), "2027-01-02T03:04:05Z");
+        assert_eq!(at("2027-01-02").unwrap(), "2027-01-02T00:00:00Z");
+        assert_eq!(at("48h").unwrap(), "2026-12-03T08:00:00Z");
+        assert_eq!(at(" 7days ").unwrap(), "2026-12-08T08:00:00Z");
+        // A day in the past parses; `waive` then refuses it as passed.
+        assert!(expiry("2020-01-01", now).unwrap() < now);
+        let err = at("next tuesday").unwrap_err();
+        assert!(
+            err.contains("e.g. 2026-12-01T00:00:00Z, 2026-12-01 or 48h"),
+            "{err}"
+        );
+        assert!(expiry("2027-13-45", now).is_err());
+        assert_eq!(
+            expiry("0s", SystemTime::UNIX_EPOCH).unwrap(),
+            SystemTime::UNIX_EPOCH + Duration::ZERO
+        );
+    }
 }
