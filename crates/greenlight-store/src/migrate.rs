@@ -45,7 +45,18 @@ pub const SQLITE: &[Migration] = &[
         name: "accounts, API tokens, web sessions, login failures",
         sql: CREDENTIALS_SQL,
     },
+    Migration {
+        version: 5,
+        name: "signed run heads",
+        sql: HEADS_SQL,
+    },
 ];
+
+/// A keyed run's signed head (event count, last hash, MAC), apart from
+/// `runs` so that cutting events off a run's end means forging two tables,
+/// one of them under the key. Same SQL on both backends.
+const HEADS_SQL: &str = "CREATE TABLE IF NOT EXISTS run_heads (
+    run_id TEXT PRIMARY KEY, events BIGINT NOT NULL, last_hash TEXT NOT NULL, mac TEXT NOT NULL);";
 
 /// The release a run belongs to, on both backends (empty for runs recorded
 /// before releases existed: each stands alone, as it did).
@@ -105,6 +116,11 @@ pub const POSTGRES: &[Migration] = &[
         name: "accounts, API tokens, web sessions, login failures",
         sql: CREDENTIALS_SQL,
     },
+    Migration {
+        version: 6,
+        name: "signed run heads",
+        sql: HEADS_SQL,
+    },
 ];
 
 /// The table that records applied migrations (same SQL on both backends).
@@ -151,9 +167,13 @@ mod tests {
         let p = pending("s", POSTGRES, &[1]).unwrap();
         assert_eq!(
             p.iter().map(|m| m.version).collect::<Vec<_>>(),
-            [2, 3, 4, 5]
+            [2, 3, 4, 5, 6]
         );
-        assert!(pending("s", POSTGRES, &[1, 2, 3, 4, 5]).unwrap().is_empty());
+        assert!(
+            pending("s", POSTGRES, &[1, 2, 3, 4, 5, 6])
+                .unwrap()
+                .is_empty()
+        );
         let err = pending("s", SQLITE, &[1, 2, 7]).err().unwrap().to_string();
         assert!(
             err.contains("version 7") && err.contains("newer greenlight"),
