@@ -463,7 +463,12 @@ fn run_checklist(args: RunArgs) -> Result<u8, Failure> {
     let profile = crate::run_cmd::load_profile(&args.profile)?;
     if args.profile.env.is_none() && crate::term::verbosity() != crate::term::Verbosity::Quiet {
         eprintln!(
-            "note: no --env profile given: hosts are used as written and only read checks run"
+            "{}",
+            crate::term::fit(
+                "note: no --env profile given: hosts are used as written and only read checks run"
+                    .to_string(),
+                crate::term::width()
+            )
         );
     }
     let name = args.input.file.display().to_string();

@@ -315,7 +315,7 @@ impl Observer for Terminal {
     }
 
     fn notice(&mut self, notice: Notice<'_>) {
-        eprintln!("{}", notice_line(&notice));
+        eprintln!("{}", term::fit(notice_line(&notice), term::width()));
     }
 }
 

@@ -345,6 +345,22 @@ fn run_status_and_reports_count_alike_on_seed_003() {
     );
     let live = stderr(&gl(&["run", &seed_path(3), "--no-store"], &[]));
     assert!(live.lines().all(|l| l.chars().count() <= 100), "{live}");
+    // On a narrow terminal too, the live view (header, phase lines,
+    // evidence) and the notices fit.
+    let narrow = gl(
+        &["run", &seed_path(3), "--store", store],
+        &[("COLUMNS", "60")],
+    );
+    for text in [stdout(&narrow), stderr(&narrow)] {
+        let long: Vec<_> = text.lines().filter(|l| l.chars().count() > 60).collect();
+        assert!(long.is_empty(), "wider than 60: {long:#?}");
+    }
+    assert!(
+        squashed(&stderr(&narrow)).contains("hosts are used as written and only read checks run")
+            && squashed(&stderr(&narrow)).contains("not passed (review/blocked/not run)"),
+        "{}",
+        stderr(&narrow)
+    );
 }
 
 #[test]
