@@ -626,15 +626,23 @@ pub fn check(args: CheckArgs, checked: bool) -> Result<u8, Failure> {
         }
         let n = events.len();
         store.append(events).await.map_err(store_failure)?;
-        for l in &lines {
-            eprintln!("{}", printable(l));
-        }
-        eprintln!(
-            "{n} item{} {verb} in run {} by {}",
+        // What was recorded is the command's output (stdout); when some items
+        // were refused the command fails, and its account is the diagnostic.
+        let said = format!(
+            "{}{n} item{} {verb} in run {} by {}\n",
+            lines
+                .iter()
+                .map(|l| format!("{}\n", printable(l)))
+                .collect::<String>(),
             if n == 1 { "" } else { "s" },
             state.run_id,
             printable(&actor)
         );
+        if refused > 0 {
+            eprint!("{said}");
+        } else {
+            out!("{said}");
+        }
         if refused > 0 {
             return Err(Failure::usage(format!(
                 "{refused} item{} could not be {verb} (see above)",
@@ -704,7 +712,7 @@ pub fn waive(args: WaiveArgs) -> Result<u8, Failure> {
             },
         );
         store.append(vec![ev]).await.map_err(store_failure)?;
-        eprintln!(
+        outln!(
             "{}",
             printable(&format!(
                 "waived L{} {} ({}) by {actor}{}: {}",
@@ -795,7 +803,7 @@ pub fn signoff(args: SignoffArgs) -> Result<u8, Failure> {
         };
         let ev = record::event(&state.run_id, kind, Some(&slot.id), &actor, payload);
         store.append(vec![ev]).await.map_err(store_failure)?;
-        eprintln!(
+        outln!(
             "{} {} (L{}) — {}",
             if args.revoke {
                 "revoked sign-off of"

@@ -61,16 +61,17 @@ fn check_takes_several_items_a_phase_and_parents() {
         // Two items in one command, by line and by ID: one event each.
         let out = gl(&["check", &run, "L5", &announce], &store);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        assert!(stderr(&out).contains("2 items checked"), "{}", stderr(&out));
+        assert!(stdout(&out).contains("2 items checked"), "{}", stdout(&out));
         assert_eq!(events(&run, &store), before + 2);
 
         // A parent checks its open sub-items and lists them.
         let out = gl(&["check", &run, "L7"], &store);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        let err = stderr(&out);
-        assert!(err.contains("has 2 sub-items"), "{err}");
-        assert!(err.contains("checked L8 Backup verified"), "{err}");
-        assert!(err.contains("checked L9 Restore tested"), "{err}");
+        // The command's result is its output: on stdout.
+        let said = stdout(&out);
+        assert!(said.contains("has 2 sub-items"), "{said}");
+        assert!(said.contains("checked L8 Backup verified"), "{said}");
+        assert!(said.contains("checked L9 Restore tested"), "{said}");
         let status = json_of(&gl(&["status", "--json"], &store));
         for text in ["Database checks", "Backup verified", "Restore tested"] {
             assert_eq!(item(&status, text)["status"], "passed", "{text}");
@@ -837,7 +838,7 @@ fn checking_the_no_go_box_of_seed_004_makes_the_run_no_go() {
         &store,
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("1 item checked"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("1 item checked"), "{}", stdout(&out));
     let decide = gl(&["decide", &run, "--json"], &store);
     assert_eq!(decide.status.code(), Some(1), "{}", stdout(&decide));
     let d = json_of(&decide);

@@ -427,8 +427,9 @@ fn the_store_and_defaults_are_found_from_anywhere_in_the_repository() {
     );
     let out = gl_in(&root.join("src/deep"), &["run"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    // (The line wraps at the width: looked for with spaces squashed.)
     assert!(
-        stderr(&out).contains(&format!(
+        squashed(&stderr(&out)).contains(&format!(
             "in {}",
             root.canonicalize()
                 .unwrap()
@@ -439,7 +440,7 @@ fn the_store_and_defaults_are_found_from_anywhere_in_the_repository() {
         stderr(&out)
     );
     assert!(
-        stderr(&out).contains("release docs/RELEASE.md@staging"),
+        squashed(&stderr(&out)).contains("release docs/RELEASE.md@staging"),
         "{}",
         stderr(&out)
     );
