@@ -144,7 +144,7 @@ async fn waive_item(
 ) -> Result<Value, ApiError> {
     let expires = match expires {
         Some(x) => Some(
-            acts::waiver_expiry(x)
+            acts::waiver_expiry(x, std::time::SystemTime::now())
                 .map_err(|why| ApiError::bad_request(format!("expires {x}: {why}")))?,
         ),
         None => None,
