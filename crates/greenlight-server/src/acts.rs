@@ -35,7 +35,7 @@ pub struct CheckBody {
 pub struct WaiveBody {
     pub item: String,
     pub reason: String,
-    /// RFC 3339; the waiver lapses then.
+    /// When the waiver lapses: an RFC 3339 time, a day or a duration.
     pub expires: Option<String>,
 }
 

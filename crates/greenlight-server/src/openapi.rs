@@ -121,7 +121,7 @@ pub fn document() -> Value {
             "/api/v1/runs/{run}/waive": act("waiveItem", "Waive an item with a reason and an optional expiry (approver or above), as `greenlight waive`.", "WaiveBody"),
             "/api/v1/runs/{run}/signoff": act("signOff", "Sign off (or revoke) as the caller, in a checklist role the caller is bound to, as `greenlight signoff`.", "SignoffBody"),
             "/runs/{run}/check": form("checkForm", "The run page's form: check `item` with `note` (operator or above; the session's CSRF token in `csrf`)."),
-            "/runs/{run}/waive": form("waiveForm", "The run page's form: waive `item` with `reason` and optional RFC 3339 `expires` (approver or above; CSRF token in `csrf`)."),
+            "/runs/{run}/waive": form("waiveForm", "The run page's form: waive `item` with `reason` and an optional `expires` (a time, a day or a duration) (approver or above; CSRF token in `csrf`)."),
             "/runs/{run}/signoff": form("signoffForm", "The run page's form: sign off as `role` (an approver bound to it; CSRF token in `csrf`)."),
             "/": page("releasesPage", "Web UI: the list of releases.", vec![], false),
             "/owed": page("owedPage", "Web UI: what each role still owes, over the latest run of each release.", vec![], false),
@@ -143,7 +143,7 @@ pub fn document() -> Value {
                 "note": { "type": "string" } } },
             "WaiveBody": { "type": "object", "required": ["item", "reason"], "additionalProperties": false, "properties": {
                 "item": { "type": "string" }, "reason": { "type": "string", "minLength": 1 },
-                "expires": { "type": ["string", "null"], "description": "RFC 3339, in the future." } } },
+                "expires": { "type": ["string", "null"], "description": "An RFC 3339 time, a day (2026-12-01) or a duration from now (48h); in the future." } } },
             "SignoffBody": { "type": "object", "required": ["role"], "additionalProperties": false, "properties": {
                 "role": { "type": "string" }, "revoke": { "type": "boolean" } } },
             "Recorded": { "type": "object", "required": ["run_id", "recorded"], "properties": {
