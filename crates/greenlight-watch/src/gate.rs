@@ -8,7 +8,7 @@
 //! keeping count, sum, min, max and a fixed log-scale histogram (bins 5 %
 //! wide) for percentiles; samples themselves are not kept.
 
-use crate::thresholds::{Comparator, Threshold};
+use crate::thresholds::{Comparator, Level, Metric, Threshold};
 use std::collections::VecDeque;
 
 /// How the samples of the window are summed up into the observed value.
@@ -49,6 +49,84 @@ impl Bound {
             v > self.value + m
         }
     }
+}
+
+/// The bounds of one metric, gathered from every line of the document that
+/// states one (see [`plan`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricBounds {
+    pub metric: Metric,
+    pub warn: Option<Bound>,
+    pub breach: Option<Bound>,
+    /// The source lines the bounds were read from, in order.
+    pub lines: Vec<usize>,
+}
+
+/// A metric whose thresholds point both ways (`> x` and `< y` at one
+/// level): left out of the plan rather than guessed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    pub metric: Metric,
+    pub lines: Vec<usize>,
+}
+
+/// Groups thresholds by metric. When several lines give a bound at the same
+/// level, the strictest wins (the lowest upper bound, the highest lower
+/// bound), so no stated limit is loosened.
+pub fn plan(thresholds: &[Threshold]) -> (Vec<MetricBounds>, Vec<Conflict>) {
+    let mut out: Vec<MetricBounds> = Vec::new();
+    let mut conflicts: Vec<Conflict> = Vec::new();
+    for t in thresholds {
+        if let Some(c) = conflicts.iter_mut().find(|c| c.metric == t.metric) {
+            c.lines.push(t.line);
+            continue;
+        }
+        let b = Bound::from_threshold(t);
+        let entry = match out.iter().position(|m| m.metric == t.metric) {
+            Some(i) => &mut out[i],
+            None => {
+                out.push(MetricBounds {
+                    metric: t.metric.clone(),
+                    warn: None,
+                    breach: None,
+                    lines: Vec::new(),
+                });
+                out.last_mut().expect("just pushed")
+            }
+        };
+        entry.lines.push(t.line);
+        let slot = match t.level {
+            Level::Warn => &mut entry.warn,
+            Level::Breach => &mut entry.breach,
+        };
+        let merged = match *slot {
+            None => Some(b),
+            Some(old) if old.comparator.is_upper() != b.comparator.is_upper() => None,
+            Some(old) => {
+                let stricter = if b.comparator.is_upper() {
+                    b.value < old.value
+                } else {
+                    b.value > old.value
+                };
+                Some(if stricter { b } else { old })
+            }
+        };
+        match merged {
+            Some(m) => *slot = Some(m),
+            None => {
+                let i = out
+                    .iter()
+                    .position(|m| m.metric == t.metric)
+                    .expect("entry");
+                let gone = out.remove(i);
+                conflicts.push(Conflict {
+                    metric: gone.metric,
+                    lines: gone.lines,
+                });
+            }
+        }
+    }
+    (out, conflicts)
 }
 
 /// How a gate evaluates.

@@ -162,3 +162,85 @@ fn bad_config_and_samples_are_errors() {
     let mut g = Gate::new(cfg(Aggregate::Mean), None, None).unwrap();
     assert!(matches!(g.record(0, f64::NAN), Err(GateError::Sample(_))));
 }
+
+#[test]
+fn plan_of_seed_001_keeps_the_strictest_bound_per_level() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/seeds");
+    let path = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("001"))
+        .unwrap();
+    let doc = greenlight_doc::parse(&std::fs::read(path).unwrap());
+    let gates = crate::thresholds::read_gates(&doc);
+    let (bounds, conflicts) = plan(&gates.thresholds);
+    assert!(conflicts.is_empty(), "{conflicts:?}");
+    let p95 = bounds
+        .iter()
+        .find(|b| {
+            b.metric
+                == Metric::Latency {
+                    percentile: Some(95),
+                }
+        })
+        .unwrap();
+    // The table (L367) and the checklist (L398) both say < 300ms.
+    assert_eq!(p95.lines, vec![367, 367, 398]);
+    assert_eq!(
+        p95.warn,
+        Some(Bound {
+            comparator: Comparator::Ge,
+            value: 0.3
+        })
+    );
+    assert_eq!(
+        p95.breach,
+        Some(Bound {
+            comparator: Comparator::Ge,
+            value: 0.5
+        })
+    );
+    let err = bounds
+        .iter()
+        .find(|b| b.metric == Metric::ErrorRate)
+        .unwrap();
+    assert_eq!(err.warn.unwrap().value, 0.01);
+    assert_eq!(err.breach.unwrap().value, 0.05);
+}
+
+#[test]
+fn plan_strictest_wins_and_opposite_directions_conflict() {
+    use crate::thresholds::{Level, Threshold, Unit};
+    let t = |metric: Metric, comparator, value, line| Threshold {
+        metric,
+        comparator,
+        value,
+        unit: Unit::Percent,
+        level: Level::Breach,
+        line,
+        source: String::new(),
+    };
+    let (bounds, conflicts) = plan(&[
+        t(Metric::ErrorRate, Comparator::Gt, 5.0, 1),
+        t(Metric::ErrorRate, Comparator::Gt, 1.0, 2),
+        t(Metric::ErrorRate, Comparator::Gt, 3.0, 3),
+        t(Metric::Cpu, Comparator::Gt, 80.0, 4),
+        t(Metric::Cpu, Comparator::Lt, 10.0, 5),
+        t(Metric::Cpu, Comparator::Gt, 90.0, 6),
+    ]);
+    assert_eq!(bounds.len(), 1);
+    assert_eq!(
+        bounds[0].breach,
+        Some(Bound {
+            comparator: Comparator::Gt,
+            value: 0.01
+        })
+    );
+    assert_eq!(
+        conflicts,
+        vec![Conflict {
+            metric: Metric::Cpu,
+            lines: vec![4, 5, 6]
+        }]
+    );
+}
