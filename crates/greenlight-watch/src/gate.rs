@@ -132,7 +132,9 @@ pub fn plan(thresholds: &[Threshold]) -> (Vec<MetricBounds>, Vec<Conflict>) {
 /// How a gate evaluates.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GateConfig {
-    /// Length of the sliding window, seconds.
+    /// Length of the sliding window, seconds. It slides a slice at a time:
+    /// an evaluation at `at` sees the `buckets` slices of
+    /// `window_secs / buckets` seconds ending with the one holding `at`.
     pub window_secs: u64,
     /// Slices the window is kept in; the retained state never exceeds this.
     pub buckets: usize,
@@ -260,6 +262,13 @@ impl Gate {
     /// Slices currently held; never more than [`GateConfig::buckets`].
     pub fn retained_buckets(&self) -> usize {
         self.window.slices.len()
+    }
+
+    /// Bytes held for the window: the slices and their histograms. At most
+    /// `buckets × (size of a slice + 720 × 4)`, whatever the sample count.
+    pub fn retained_bytes(&self) -> usize {
+        self.window.slices.capacity() * std::mem::size_of::<Slice>()
+            + self.window.slices.len() * std::mem::size_of::<[u32; BINS]>()
     }
 
     /// Evaluates the window ending at `at`.

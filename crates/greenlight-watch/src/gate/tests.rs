@@ -244,3 +244,32 @@ fn plan_strictest_wins_and_opposite_directions_conflict() {
         }]
     );
 }
+
+/// 48 hours at one sample a minute through a one-hour window of 60 slices:
+/// the bytes held stop growing once the first hour is full.
+#[test]
+fn retained_bytes_flat_over_48h() {
+    let c = GateConfig {
+        window_secs: 3600,
+        buckets: 60,
+        ..cfg(Aggregate::Percentile(95.0))
+    };
+    let mut g = Gate::new(c, upper(0.3), upper(0.5)).unwrap();
+    let mut after_first_hour = 0;
+    for minute in 0..48 * 60u64 {
+        g.record(minute * 60, 0.1 + (minute % 10) as f64 * 0.01)
+            .unwrap();
+        let e = g.evaluate(minute * 60);
+        assert_eq!(e.state, State::Ok);
+        if minute == 60 {
+            after_first_hour = g.retained_bytes();
+        }
+        if minute > 60 {
+            assert_eq!(g.retained_bytes(), after_first_hour, "minute {minute}");
+            assert_eq!(e.samples, 60);
+        }
+    }
+    assert_eq!(g.retained_buckets(), 60);
+    assert!(after_first_hour < 200_000, "{after_first_hour}");
+    eprintln!("retained bytes for a 1h/60-slice window: {after_first_hour}");
+}
