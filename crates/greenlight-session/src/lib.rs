@@ -22,7 +22,10 @@ use greenlight_store::{
 use std::borrow::Cow;
 use std::time::Duration;
 
+mod chain;
 pub mod run;
+
+pub use chain::describe_chain;
 
 /// Why a run cannot be recorded or read.
 #[derive(Debug, thiserror::Error)]

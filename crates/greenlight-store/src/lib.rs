@@ -74,6 +74,7 @@ pub use credentials::{Account, ApiToken, WebSession};
 pub use error::{Result, StoreError, redact_url};
 pub use event::{AuditReport, Event, EventKind, Keying, NewEvent, RunSummary};
 pub use hash::{AuditKey, GENESIS, MIN_KEY_BYTES, canonical_json, event_hash};
+pub use postgres::listen::{Change, Changes};
 
 use std::path::Path;
 
@@ -213,6 +214,18 @@ impl Store {
             .map(|r| r.run_id)
             .collect();
         prepare::resolve(prefix, ids)
+    }
+
+    /// New events as the database announces them, whoever writes them:
+    /// PostgreSQL `LISTEN` on a connection of its own (`Some`); SQLite
+    /// announces nothing (`None`: poll [`Store::runs`] and
+    /// [`Store::events_since`]). The announcements end when the
+    /// connection is lost.
+    pub async fn changes(&self) -> Result<Option<Changes>> {
+        match self {
+            Store::Sqlite(_) => Ok(None),
+            Store::Postgres(s) => s.changes().await.map(Some),
+        }
     }
 
     /// Recomputes the run's hash chain from the stored rows and names the

@@ -105,7 +105,28 @@ pub const POSTGRES: &[Migration] = &[
         name: "accounts, API tokens, web sessions, login failures",
         sql: CREDENTIALS_SQL,
     },
+    Migration {
+        version: 6,
+        name: "events notify listeners",
+        sql: NOTIFY_SQL,
+    },
 ];
+
+/// Every inserted event notifies channel `greenlight_events` with
+/// `SCHEMA SEQ RUN_ID`, whoever writes it (any greenlight process, any
+/// version from this one on), so `greenlight serve` processes follow new
+/// events without polling. A run ID too long for a notification (8000
+/// bytes) is sent empty: listeners then re-read the list of runs.
+const NOTIFY_SQL: &str = "CREATE OR REPLACE FUNCTION greenlight_notify_event() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+      PERFORM pg_notify('greenlight_events', TG_TABLE_SCHEMA || ' ' || NEW.seq || ' ' ||
+        CASE WHEN octet_length(NEW.run_id) <= 1000 THEN NEW.run_id ELSE '' END);
+      RETURN NULL;
+    END $$;
+    DROP TRIGGER IF EXISTS events_notify ON events;
+    CREATE TRIGGER events_notify AFTER INSERT ON events
+      FOR EACH ROW EXECUTE FUNCTION greenlight_notify_event();";
 
 /// The table that records applied migrations (same SQL on both backends).
 pub const TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -151,9 +172,9 @@ mod tests {
         let p = pending("s", POSTGRES, &[1]).unwrap();
         assert_eq!(
             p.iter().map(|m| m.version).collect::<Vec<_>>(),
-            [2, 3, 4, 5]
+            [2, 3, 4, 5, 6]
         );
-        assert!(pending("s", POSTGRES, &[1, 2, 3, 4, 5]).unwrap().is_empty());
+        assert!(pending("s", POSTGRES, &[1, 2, 3, 4, 5, 6]).unwrap().is_empty());
         let err = pending("s", SQLITE, &[1, 2, 7]).err().unwrap().to_string();
         assert!(
             err.contains("version 7") && err.contains("newer greenlight"),

@@ -118,6 +118,10 @@ pub enum Command {
     Man,
     /// Manage the server's accounts and API tokens in the store.
     Users(crate::users_cmd::UsersArgs),
+    /// Serve the release room over HTTP: a JSON API (/api/v1, described at
+    /// /openapi.json) with live updates over server-sent events, read from
+    /// the event store the CLI writes.
+    Serve(crate::serve_cmd::ServeArgs),
 }
 
 #[derive(Args, Debug)]
@@ -367,6 +371,7 @@ pub fn run(mut cli: Cli) -> Result<u8, Failure> {
         Command::Compare(args) => crate::runs_cmd::compare(args),
         Command::Write(args) => crate::runs_cmd::write(args.run.as_deref(), &args.store, &args.key),
         Command::Load(args) => crate::load_cmd::run(args),
+        Command::Serve(args) => crate::serve_cmd::run(args),
         Command::Init(args) => crate::init_cmd::run(args),
         Command::Users(args) => crate::users_cmd::run(args),
         Command::Completions { shell } => {

@@ -29,6 +29,7 @@ pub mod record;
 pub mod report_cmd;
 pub mod run_cmd;
 pub mod runs_cmd;
+pub mod serve_cmd;
 pub mod term;
 pub mod users_cmd;
 pub mod vars_file;

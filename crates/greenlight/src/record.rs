@@ -6,10 +6,10 @@
 
 use crate::exit::Failure;
 pub use greenlight_session::{
-    RunState, SessionError, act_of, event, kept_step_event, load, may_append, open, open_keyed,
-    people_for, release_acts, started, started_in, step_event, verify_chain,
+    RunState, SessionError, act_of, describe_chain, event, kept_step_event, load, may_append, open,
+    open_keyed, people_for, release_acts, started, started_in, step_event, verify_chain,
 };
-use greenlight_store::{AuditKey, AuditReport, Keying};
+use greenlight_store::AuditKey;
 use std::path::Path;
 use std::time::Duration;
 
@@ -184,32 +184,6 @@ pub fn profile_key(
         &format!("profile {}", profile.name),
         &profile.audit_key,
     )))
-}
-
-/// One line on what the audit chain proves, for `status` and `audit`.
-pub fn describe_chain(audit: &AuditReport) -> String {
-    match audit.keying {
-        Keying::Verified => format!(
-            "audit chain intact and signed (HMAC-SHA256, key {}): {} events",
-            audit.key_id.as_deref().unwrap_or("?"),
-            audit.events
-        ),
-        Keying::Unverified => format!(
-            "audit chain intact, signed with key {} but NOT VERIFIED: no audit key here ([audit] key, or GREENLIGHT_AUDIT_KEY)",
-            audit.key_id.as_deref().unwrap_or("?")
-        ),
-        Keying::Unkeyed => format!(
-            "audit chain intact but UNKEYED: {} events hashed without a key, so not proof against rewriting (set [audit] key in the profile, or GREENLIGHT_AUDIT_KEY)",
-            audit.events
-        ),
-        Keying::Broken => format!(
-            "AUDIT FAILED — {}",
-            audit
-                .problem
-                .as_deref()
-                .unwrap_or("the chain does not verify")
-        ),
-    }
 }
 
 /// People's work as `status` and `decide` show it: every check, waiver and

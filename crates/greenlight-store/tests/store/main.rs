@@ -4,6 +4,7 @@
 //! in a schema of its own. Without PostgreSQL the PG tests print a note and
 //! pass, unless `GREENLIGHT_REQUIRE_SERVICES=1`, when they fail.
 
+mod changes;
 mod conformance;
 mod errors;
 mod processes;

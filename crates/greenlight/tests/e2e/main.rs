@@ -22,6 +22,7 @@ mod release;
 mod reports;
 mod run;
 mod safety;
+mod serve;
 mod split;
 mod store;
 mod users;

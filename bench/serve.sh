@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# The release room's performance (issue 12, item 7), each figure beside a
+# peer measured in the same run:
+#   1. GET of a release's state (`/api/v1/releases/REL`) with wrk, against
+#      the same JSON served as a static file by nginx (one worker).
+#   2. 1,000 concurrent SSE watchers of one release: the time from just
+#      before an event is appended to the store until each stream delivered
+#      it (commit + NOTIFY + the server's read + fan-out), p50/p99/max, and
+#      the server's RSS (/proc/PID/status) — with the examples/sse_fanout.rs
+#      client of crates/greenlight-server.
+#   3. The release's JSON weight (the HTML page's comes with the web UI).
+# Targets: >= 20k req/s; p99 fan-out < 50 ms; RSS < 64 MB.
+#
+# Usage (from anywhere; needs nginx, wrk, curl, psql and PostgreSQL on
+# 127.0.0.1:5432 with trust auth for user postgres):
+#   bash bench/serve.sh
+# Environment (all optional):
+#   PORT=18790 NGINX_PORT=18791   loopback ports
+#   DURATION=10s CONNECTIONS=64   wrk's run (2 threads)
+#   WATCHERS=1000 EVENTS=40 GAP_MS=100   the fan-out run
+#   SERVER_CPU=1 CLIENT_CPU=0     taskset pinning (server and nginx on one
+#                                 CPU, the load generators on the other);
+#                                 empty = not pinned
+#   GREENLIGHT=PATH FANOUT=PATH   prebuilt binaries (skip cargo build --release)
+#
+# The store is a PostgreSQL schema of its own (dropped at the end): the
+# live feed then uses LISTEN/NOTIFY, as a team's server would.
+#
+# Figures: see the end of this file (appended by hand after a sitting).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PORT=${PORT:-18790}
+NGINX_PORT=${NGINX_PORT:-18791}
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-64}
+WATCHERS=${WATCHERS:-1000}
+EVENTS=${EVENTS:-40}
+GAP_MS=${GAP_MS:-100}
+SERVER_CPU=${SERVER_CPU-1}
+CLIENT_CPU=${CLIENT_CPU-0}
+NGINX=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null || true)
+for tool in wrk curl psql; do
+  command -v "$tool" >/dev/null || { echo "$tool not found (apt-get install $tool)" >&2; exit 2; }
+done
+[ -n "$NGINX" ] || { echo "nginx not found (apt-get install nginx)" >&2; exit 2; }
+unset GREENLIGHT_STORE GREENLIGHT_AUDIT_KEY
+
+target=${CARGO_TARGET_DIR:-$repo/target}
+if [ -z "${GREENLIGHT:-}" ]; then
+  (cd "$repo" && cargo build --release -q -p greenlight --bin greenlight)
+  GREENLIGHT=$target/release/greenlight
+fi
+if [ -z "${FANOUT:-}" ]; then
+  (cd "$repo" && cargo build --release -q -p greenlight-server --example sse_fanout)
+  FANOUT=$target/release/examples/sse_fanout
+fi
+pin() { local cpu=$1; shift; if [ -n "$cpu" ] && command -v taskset >/dev/null; then taskset -c "$cpu" "$@"; else "$@"; fi; }
+
+tmp=$(mktemp -d)
+schema=gl_bench_serve_$$
+STORE="postgres://postgres@127.0.0.1:5432/postgres?schema=$schema"
+server_pid=""; nginx_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null || true
+  psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# nginx: the static peer (and the checklist's target).
+mkdir -p "$tmp/nginx" "$tmp/www"
+echo '{"status":"healthy"}' > "$tmp/www/health"
+cat > "$tmp/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nodelay on;
+    keepalive_requests 1000000;
+    client_body_temp_path $tmp/nginx/cb;
+    proxy_temp_path $tmp/nginx/p;
+    fastcgi_temp_path $tmp/nginx/f;
+    uwsgi_temp_path $tmp/nginx/u;
+    scgi_temp_path $tmp/nginx/s;
+    server {
+        listen 127.0.0.1:$NGINX_PORT backlog=4096;
+        root $tmp/www;
+        default_type application/json;
+    }
+}
+NGINX
+pin "$SERVER_CPU" "$NGINX" -p "$tmp/nginx/" -c "$tmp/nginx.conf" &
+nginx_pid=$!
+
+# A release with one run: a machine check (passes), a manual item, a sign-off.
+cat > "$tmp/RELEASE.md" <<DOC
+# Release
+
+## Checks *(5 min)*
+
+- [ ] **Health**
+  \`\`\`bash
+  curl -f http://127.0.0.1:$NGINX_PORT/health
+  \`\`\`
+- [ ] Release notes reviewed
+
+## Sign-off
+
+**Release Manager:** ______ **Date:** ____
+DOC
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$NGINX_PORT/health" >/dev/null && break; sleep 0.1; done
+set +e
+GREENLIGHT_USER=bench "$GREENLIGHT" run "$tmp/RELEASE.md" --release bench --store "$STORE" -q >/dev/null 2>"$tmp/run.err"
+code=$?
+set -e
+[ "$code" = 3 ] || { echo "the run should be PENDING (exit 3), got $code:" >&2; cat "$tmp/run.err" >&2; exit 1; }
+run=$("$GREENLIGHT" history --store "$STORE" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["run_id"])')
+item=$("$GREENLIGHT" status "$run" --store "$STORE" --json | python3 -c 'import json,sys; print([i["id"] for i in json.load(sys.stdin)["items"] if i["text"]=="Release notes reviewed"][0])')
+
+pin "$SERVER_CPU" "$GREENLIGHT" serve --store "$STORE" --listen "127.0.0.1:$PORT" 2>"$tmp/serve.err" &
+server_pid=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/api/v1/health" >/dev/null && break; sleep 0.1; done
+curl -sf "http://127.0.0.1:$PORT/api/v1/health"; echo
+url=http://127.0.0.1:$PORT/api/v1/releases/bench
+curl -sf "$url" > "$tmp/www/release.json"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "release state JSON: $(wc -c < "$tmp/www/release.json") bytes"
+
+rps() { grep 'Requests/sec' | awk '{print $2}'; }
+echo "== GET of a release's state, wrk -t2 -c$CONNECTIONS -d$DURATION (same JSON; server and nginx on CPU ${SERVER_CPU:-any}) =="
+pin "$CLIENT_CPU" wrk -t2 -c"$CONNECTIONS" -d2s "$url" >/dev/null   # warm-up
+serve_out=$(pin "$CLIENT_CPU" wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$url")
+nginx_out=$(pin "$CLIENT_CPU" wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$NGINX_PORT/release.json")
+echo "greenlight serve: $(echo "$serve_out" | rps) req/s  (p99 $(echo "$serve_out" | awk '$1=="99%"{print $2}'))"
+echo "nginx static:     $(echo "$nginx_out" | rps) req/s  (p99 $(echo "$nginx_out" | awk '$1=="99%"{print $2}'))"
+echo "$serve_out" | grep -E 'Non-2xx|Socket errors' || true
+echo "server RSS after the GET run: $(awk '/VmRSS/{print $2/1024 " MiB"}' /proc/$server_pid/status)"
+
+echo "== $WATCHERS SSE watchers of the release, $EVENTS events appended ${GAP_MS} ms apart =="
+pin "$CLIENT_CPU" "$FANOUT" --addr "127.0.0.1:$PORT" --store "$STORE" --release bench --run "$run" \
+  --item "$item" --pid "$server_pid" --watchers "$WATCHERS" --events "$EVENTS" --gap-ms "$GAP_MS"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,132 @@
+//! The OpenAPI 3.1 document of the API, written by hand and kept honest
+//! by a test: its paths and methods are exactly those of
+//! [`crate::api::routes`], and every declared path answers.
+
+use serde_json::{Value, json};
+
+fn error_responses(not_found: bool) -> Value {
+    let err = |d: &str| json!({ "description": d, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let mut r = json!({
+        "400": err("The request is malformed (a bad path or query parameter)."),
+        "500": err("The store failed or holds a run that cannot be read."),
+        "503": err("The store is unreachable, or the answer took too long."),
+    });
+    if not_found {
+        r["404"] = err("Nothing has this ID.");
+    }
+    r
+}
+
+fn ok(description: &str, schema: &str) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
+}
+
+fn sse(description: &str) -> Value {
+    json!({ "description": description, "content": { "text/event-stream": { "schema": { "type": "string" } } } })
+}
+
+fn op(id: &str, summary: &str, params: Vec<Value>, success: Value, not_found: bool) -> Value {
+    let mut responses = error_responses(not_found);
+    responses["200"] = success;
+    json!({ "get": { "operationId": id, "summary": summary, "parameters": params, "responses": responses } })
+}
+
+/// A web page (HTML; errors as small HTML pages too).
+fn page(id: &str, summary: &str, params: Vec<Value>, not_found: bool) -> Value {
+    let html = |d: &str| json!({ "description": d, "content": { "text/html": { "schema": { "type": "string" } } } });
+    let mut responses = json!({ "200": html("The page."), "500": html("The store failed."), "503": html("The store is unreachable.") });
+    if not_found {
+        responses["404"] = html("Nothing has this ID.");
+        responses["400"] = html("The path is malformed.");
+    }
+    json!({ "get": { "operationId": id, "summary": summary, "parameters": params, "responses": responses } })
+}
+
+fn path_param(name: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string", "minLength": 1 } })
+}
+
+fn after_param(description: &str) -> Value {
+    json!({ "name": "after", "in": "query", "required": false, "description": description, "schema": { "type": "integer", "minimum": 0 } })
+}
+
+/// The document served at `/openapi.json`.
+pub fn document() -> Value {
+    let release = || {
+        path_param(
+            "release",
+            "The release's name, percent-encoded (`docs%2FRELEASE.md%40staging`).",
+        )
+    };
+    let run = || path_param("run", "The run's ID (exactly; no prefixes).");
+    let limit = json!({ "name": "limit", "in": "query", "required": false, "description": "Events per page (default 100).", "schema": { "type": "integer", "minimum": 1, "maximum": 1000 } });
+    let nullable_string = json!({ "type": ["string", "null"] });
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "greenlight release room",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Releases, runs, items with evidence, events, verdicts with reasons, waivers and sign-offs, read from the greenlight event store. Verdicts are the ones `greenlight status` gives (audit chain verified). Errors are JSON with a status code.",
+        },
+        "paths": {
+            "/openapi.json": { "get": { "operationId": "openapi", "summary": "This document.", "responses": { "200": { "description": "The OpenAPI document.", "content": { "application/json": { "schema": { "type": "object" } } } } } } },
+            "/api/v1/health": op("health", "Whether the server and its store answer.", vec![], ok("The server and store answer.", "Health"), false),
+            "/api/v1/releases": op("listReleases", "Every release with runs, the most recently active first.", vec![], ok("The releases.", "ReleaseList"), false),
+            "/api/v1/releases/{release}": op("getRelease", "A release: its runs and the verified state of its latest run (verdict, reasons, counts, people's work, the whole report).", vec![release()], ok("The release.", "Release"), true),
+            "/api/v1/releases/{release}/stream": op("streamRelease", "Server-sent events of the release: `event` (a stored event), `verdict` (the verdict changed), `resync` (the watcher fell behind: re-read the release).", vec![release()], sse("An endless stream of events."), true),
+            "/api/v1/runs": op("listRuns", "Every run, newest first.", vec![], ok("The runs.", "RunList"), false),
+            "/api/v1/runs/{run}": op("getRun", "A run's report (greenlight.run/v1), as `greenlight status RUN --json` prints it.", vec![run()], ok("The run's report.", "RunReport"), true),
+            "/api/v1/runs/{run}/events": op("listRunEvents", "A run's events in order, a page at a time.", vec![run(), after_param("Only events with a greater sequence number (default 0)."), limit], ok("A page of events.", "EventPage"), true),
+            "/": page("releasesPage", "Web UI: the list of releases.", vec![], false),
+            "/owed": page("owedPage", "Web UI: what each role still owes, over the latest run of each release.", vec![], false),
+            "/releases/{release}": page("releasePage", "Web UI: a release (its latest run: verdict, phases with budgets, items with evidence, sign-offs, waivers, owed work), updated live.", vec![release()], true),
+            "/releases/{release}/live": op("releasePageLive", "Plain server-sent messages on each change of the release (for the release page's script).", vec![release()], sse("An endless stream of messages."), true),
+            "/runs/{run}": page("runPage", "Web UI: one run, updated live.", vec![run()], true),
+            "/runs/{run}/live": op("runPageLive", "Plain server-sent messages on each change of the run (for the run page's script).", vec![run()], sse("An endless stream of messages."), true),
+            "/runs/{run}/report.html": page("runReport", "The run's self-contained HTML report (inline CSS and SVG), as `greenlight report RUN --html` writes it.", vec![run()], true),
+            "/api/v1/runs/{run}/stream": op("streamRun", "Server-sent events of the run: its events after `after` (default: from now on), each new one as it is stored, and `verdict` when the verdict changes.", vec![run(), after_param("Send the stored events after this sequence number first.")], sse("An endless stream of events."), true),
+        },
+        "components": { "schemas": {
+            "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["status", "code", "message"], "properties": {
+                "status": { "type": "integer" }, "code": { "type": "string" }, "message": { "type": "string" } } } } },
+            "Health": { "type": "object", "required": ["status", "backend", "live"], "properties": {
+                "status": { "const": "ok" }, "backend": { "enum": ["sqlite", "postgresql"] }, "store": { "type": "string" },
+                "live": { "enum": ["listen", "poll", "starting"] }, "version": { "type": "string" } } },
+            "RunSummary": { "type": "object", "required": ["run_id", "release", "events"], "properties": {
+                "run_id": { "type": "string" }, "checklist": { "type": "string" }, "profile": { "type": "string" }, "release": { "type": "string" },
+                "started_at": { "type": "string" }, "last_event_at": { "type": "string" },
+                "recorded_verdict": nullable_string, "events": { "type": "integer", "minimum": 0 } } },
+            "RunList": { "type": "object", "required": ["runs"], "properties": { "runs": { "type": "array", "items": { "$ref": "#/components/schemas/RunSummary" } } } },
+            "ReleaseList": { "type": "object", "required": ["releases"], "properties": { "releases": { "type": "array", "items": { "type": "object",
+                "required": ["release", "runs", "latest_run"], "properties": {
+                    "release": { "type": "string" }, "runs": { "type": "integer", "minimum": 1 }, "latest_run": { "type": "string" },
+                    "checklist": { "type": "string" }, "profile": { "type": "string" }, "recorded_verdict": nullable_string,
+                    "first_started_at": nullable_string, "last_event_at": { "type": "string" } } } } } },
+            "Verdict": { "enum": ["GO", "GO_WITH_WARNINGS", "PENDING", "NO_GO"] },
+            "Counts": { "type": "object", "additionalProperties": { "type": "integer", "minimum": 0 } },
+            "RunReport": { "type": "object", "required": ["schema", "verdict", "reasons", "counts", "items", "signoffs"], "properties": {
+                "schema": { "const": "greenlight.run/v1" }, "run_id": { "type": "string" }, "verdict": { "$ref": "#/components/schemas/Verdict" },
+                "reasons": { "type": "array", "items": { "type": "object" } }, "counts": { "$ref": "#/components/schemas/Counts" },
+                "phases": { "type": "array", "items": { "type": "object" } }, "items": { "type": "array", "items": { "type": "object" } },
+                "signoffs": { "type": "array", "items": { "type": "object" } } } },
+            "People": { "type": "object", "required": ["checks", "waivers", "signoffs"], "properties": {
+                "checks": { "type": "array", "items": { "type": "object" } }, "waivers": { "type": "array", "items": { "type": "object" } },
+                "signoffs": { "type": "array", "items": { "type": "object", "properties": { "stale": { "type": "boolean" } } } } } },
+            "Audit": { "type": "object", "required": ["ok", "keying"], "properties": { "ok": { "type": "boolean" }, "keying": { "enum": ["unkeyed", "verified", "unverified", "broken"] } } },
+            "Release": { "type": "object", "required": ["release", "runs", "latest_run", "verdict", "reasons", "counts", "people", "report"], "properties": {
+                "release": { "type": "string" }, "runs": { "type": "array", "items": { "$ref": "#/components/schemas/RunSummary" } },
+                "latest_run": { "type": "string" }, "earlier_runs": { "type": "integer", "minimum": 0 }, "finished": { "type": "boolean" },
+                "verdict": { "$ref": "#/components/schemas/Verdict" }, "reasons": { "type": "array", "items": { "type": "object" } },
+                "counts": { "$ref": "#/components/schemas/Counts" }, "audit": { "$ref": "#/components/schemas/Audit" },
+                "people": { "$ref": "#/components/schemas/People" }, "report": { "$ref": "#/components/schemas/RunReport" } } },
+            "Event": { "type": "object", "required": ["run_id", "seq", "at", "kind", "actor", "payload"], "properties": {
+                "run_id": { "type": "string" }, "release": { "type": "string" }, "seq": { "type": "integer", "minimum": 1 }, "at": { "type": "string" },
+                "kind": { "type": "string" }, "item": nullable_string, "actor": { "type": "string" }, "payload": {},
+                "prev_hash": { "type": "string" }, "hash": { "type": "string" }, "mac": nullable_string } },
+            "EventPage": { "type": "object", "required": ["run_id", "events", "next_after"], "properties": {
+                "run_id": { "type": "string" }, "release": { "type": "string" },
+                "events": { "type": "array", "items": { "$ref": "#/components/schemas/Event" } },
+                "next_after": { "type": ["integer", "null"], "description": "Pass as `after` for the next page; null on the last." } } },
+        } },
+    })
+}

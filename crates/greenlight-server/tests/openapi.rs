@@ -1,0 +1,112 @@
+//! The OpenAPI document describes exactly the routes the router has: the
+//! same paths with the same methods, and each declared route answers
+//! (its handler, not the router's "no such route").
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use greenlight_server::{FeedOptions, Server, api, openapi};
+use http_body_util::BodyExt;
+use std::collections::BTreeSet;
+use tower::ServiceExt;
+
+async fn server(name: &str) -> (Server, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("gl-server-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = greenlight_store::Store::open(dir.join("runs.db").to_str().unwrap())
+        .await
+        .unwrap();
+    (Server::new(store, FeedOptions::default()), dir)
+}
+
+async fn call(server: &Server, method: Method, path: &str) -> (StatusCode, serde_json::Value) {
+    let res = server
+        .router()
+        .oneshot(
+            Request::builder()
+                .method(method)
+                .uri(path)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+fn concrete(path: &str) -> String {
+    path.replace("{release}", "no-such-release")
+        .replace("{run}", "no-such-run")
+}
+
+#[tokio::test]
+async fn the_document_and_the_router_list_the_same_routes() {
+    let doc = openapi::document();
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (path.clone(), m.to_uppercase()))
+        })
+        .collect();
+    let routed: BTreeSet<(String, String)> = api::routes()
+        .iter()
+        .flat_map(|r| {
+            r.methods
+                .iter()
+                .map(move |m| (r.path.to_string(), m.to_string()))
+        })
+        .collect();
+    assert_eq!(documented, routed);
+}
+
+#[tokio::test]
+async fn every_route_answers_its_methods_and_only_those() {
+    let (server, dir) = server("routes").await;
+    for route in api::routes() {
+        let path = concrete(route.path);
+        for m in route.methods {
+            let (status, body) =
+                call(&server, Method::from_bytes(m.as_bytes()).unwrap(), &path).await;
+            assert_ne!(body["error"]["code"], "no_such_route", "{m} {path}");
+            assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{m} {path}");
+            assert!(!status.is_server_error(), "{m} {path}: {status} {body}");
+        }
+        for m in [Method::DELETE, Method::PUT, Method::PATCH] {
+            let (status, body) = call(&server, m.clone(), &path).await;
+            assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{m} {path}");
+            assert_eq!(body["error"]["code"], "method_not_allowed", "{m} {path}");
+        }
+    }
+    let (status, body) = call(&server, Method::GET, "/api/v2/releases").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "no_such_route");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn unknown_ids_are_json_404s() {
+    let (server, dir) = server("ids").await;
+    for path in [
+        "/api/v1/runs/x",
+        "/api/v1/runs/x/events",
+        "/api/v1/runs/x/stream",
+        "/api/v1/releases/x",
+        "/api/v1/releases/x%2Fy%40z",
+        "/api/v1/releases/x/stream",
+    ] {
+        let (status, body) = call(&server, Method::GET, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+        assert_eq!(body["error"]["code"], "not_found", "{path}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
