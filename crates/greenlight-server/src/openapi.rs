@@ -47,7 +47,7 @@ fn path_param(name: &str, description: &str) -> Value {
 }
 
 fn after_param(description: &str) -> Value {
-    json!({ "name": "after", "in": "query", "required": false, "description": description, "schema": { "type": "integer", "minimum": 0 } })
+    json!({ "name": "after", "in": "query", "required": false, "description": description, "schema": { "type": "integer", "minimum": 0, "maximum": crate::api::MAX_SEQ } })
 }
 
 /// The document served at `/openapi.json`.

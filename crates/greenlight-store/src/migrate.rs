@@ -174,7 +174,11 @@ mod tests {
             p.iter().map(|m| m.version).collect::<Vec<_>>(),
             [2, 3, 4, 5, 6]
         );
-        assert!(pending("s", POSTGRES, &[1, 2, 3, 4, 5, 6]).unwrap().is_empty());
+        assert!(
+            pending("s", POSTGRES, &[1, 2, 3, 4, 5, 6])
+                .unwrap()
+                .is_empty()
+        );
         let err = pending("s", SQLITE, &[1, 2, 7]).err().unwrap().to_string();
         assert!(
             err.contains("version 7") && err.contains("newer greenlight"),

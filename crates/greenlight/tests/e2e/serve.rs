@@ -310,6 +310,15 @@ fn the_api_gives_what_status_gives_on_both_backends() {
             (&format!("/api/v1/runs/{run}/events?after=x"), 400),
             (&format!("/api/v1/runs/{run}/events?limit=0"), 400),
             (&format!("/api/v1/runs/{run}/events?after=-1"), 400),
+            // Beyond a stored sequence number (it would wrap to -1).
+            (
+                &format!("/api/v1/runs/{run}/events?after=9223372036854775808"),
+                400,
+            ),
+            (
+                &format!("/api/v1/runs/{run}/stream?after=18446744073709551615"),
+                400,
+            ),
             ("/api/v1/nothing", 404),
         ] {
             let (code, body) = server.get(path);
