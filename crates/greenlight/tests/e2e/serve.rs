@@ -17,18 +17,18 @@ use std::time::{Duration, Instant};
 const DOC: &str = "# Release\n\n## Checks *(5 min)*\n\n- [ ] **Health**\n  ```bash\n  curl -f BASE/health\n  ```\n- [ ] Release notes reviewed\n\n## Sign-off\n\n**Release Manager:** ______ **Date:** ____\n";
 
 /// A running `greenlight serve` (SIGTERM, then SIGKILL, when dropped).
-struct Serve {
+pub(crate) struct Serve {
     child: Child,
-    addr: String,
+    pub(crate) addr: String,
 }
 
 impl Serve {
-    fn start(store: &str) -> Serve {
+    pub(crate) fn start(store: &str) -> Serve {
         Serve::start_in(store, &repo_root(), &[])
     }
 
     /// Starts in `dir` (where its greenlight.toml is found), with `args`.
-    fn start_in(store: &str, dir: &std::path::Path, args: &[&str]) -> Serve {
+    pub(crate) fn start_in(store: &str, dir: &std::path::Path, args: &[&str]) -> Serve {
         let mut child = Command::new(env!("CARGO_BIN_EXE_greenlight"))
             .args(["serve", "--store", store, "--listen", "127.0.0.1:0"])
             .args(args)
@@ -56,8 +56,13 @@ impl Serve {
         Serve { child, addr }
     }
 
-    fn get(&self, path: &str) -> (u16, Value) {
-        let (status, body) = http_get(&self.addr, path);
+    pub(crate) fn get(&self, path: &str) -> (u16, Value) {
+        self.get_with(path, None)
+    }
+
+    /// A GET with `Authorization: Bearer TOKEN`.
+    pub(crate) fn get_with(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let (status, body) = http_get_with(&self.addr, path, token);
         let json = serde_json::from_str(&body)
             .unwrap_or_else(|e| panic!("GET {path}: not JSON ({e}): {body}"));
         (status, json)
@@ -88,7 +93,7 @@ impl Drop for Serve {
 }
 
 /// Percent-encodes a path segment.
-fn seg(s: &str) -> String {
+pub(crate) fn seg(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -99,7 +104,7 @@ fn seg(s: &str) -> String {
         .collect()
 }
 
-fn connect(addr: &str) -> TcpStream {
+pub(crate) fn connect(addr: &str) -> TcpStream {
     let s = TcpStream::connect_timeout(&addr.parse().unwrap(), Duration::from_secs(5)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
     s.set_write_timeout(Some(Duration::from_secs(5))).unwrap();
@@ -107,7 +112,7 @@ fn connect(addr: &str) -> TcpStream {
 }
 
 /// Reads a chunked or length-delimited body after the headers.
-fn read_response(r: &mut BufReader<TcpStream>) -> (u16, Vec<String>) {
+pub(crate) fn read_response(r: &mut BufReader<TcpStream>) -> (u16, Vec<String>) {
     let mut status = String::new();
     r.read_line(&mut status).unwrap();
     let code: u16 = status
@@ -128,7 +133,7 @@ fn read_response(r: &mut BufReader<TcpStream>) -> (u16, Vec<String>) {
 }
 
 /// One chunk of a chunked body (`None` at its end).
-fn read_chunk(r: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
+pub(crate) fn read_chunk(r: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
     let mut size = String::new();
     if r.read_line(&mut size).ok()? == 0 {
         return None;
@@ -140,11 +145,16 @@ fn read_chunk(r: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
     (n > 0).then_some(buf)
 }
 
-fn http_get(addr: &str, path: &str) -> (u16, String) {
+pub(crate) fn http_get(addr: &str, path: &str) -> (u16, String) {
+    http_get_with(addr, path, None)
+}
+
+pub(crate) fn http_get_with(addr: &str, path: &str, token: Option<&str>) -> (u16, String) {
     let mut s = connect(addr);
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut r = BufReader::new(s);
