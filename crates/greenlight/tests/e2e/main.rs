@@ -25,6 +25,7 @@ mod room;
 mod run;
 mod safety;
 mod serve;
+mod serve_auth;
 mod split;
 mod store;
 mod users;
