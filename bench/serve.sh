@@ -26,7 +26,16 @@
 # The store is a PostgreSQL schema of its own (dropped at the end): the
 # live feed then uses LISTEN/NOTIFY, as a team's server would.
 #
-# Figures: see the end of this file (appended by hand after a sitting).
+# Figures (2026-12-01 08:50 UTC, 2 vCPUs shared with other builds and
+# tests, load average 4.9-6.3; release build; server and nginx pinned to
+# CPU 1, wrk and the fan-out client to CPU 0; PostgreSQL 127.0.0.1):
+#   GET /api/v1/releases/bench (2,702 bytes of JSON), wrk -t2 -c64 -d10s:
+#     greenlight serve 20,023 req/s (p99 104 ms) | nginx static file of the
+#     same JSON 21,065 req/s (p99 139 ms) in the same run
+#   1,000 SSE watchers, 40 events 100 ms apart (40,000 deliveries, all
+#   arrived): fan-out p50 10.5 ms, p90 19.6 ms, p99 31.8 ms, max 38.0 ms
+#   server RSS 16.1 MiB before the watchers, 27.8 MiB with 1,000 watchers
+#   connected, 28.0 MiB after the events (peak 28.0 MiB)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -56,8 +65,11 @@ if [ -z "${FANOUT:-}" ]; then
   FANOUT=$target/release/examples/sse_fanout
 fi
 pin() { local cpu=$1; shift; if [ -n "$cpu" ] && command -v taskset >/dev/null; then taskset -c "$cpu" "$@"; else "$@"; fi; }
+# Starts a program in the background (pinned); $! is then its own PID.
+spawn() { local cpu=$1; shift; if [ -n "$cpu" ] && command -v taskset >/dev/null; then taskset -c "$cpu" "$@" & else "$@" & fi; }
 
 tmp=$(mktemp -d)
+chmod 755 "$tmp"   # nginx's worker (nobody) reads the static files
 schema=gl_bench_serve_$$
 STORE="postgres://postgres@127.0.0.1:5432/postgres?schema=$schema"
 server_pid=""; nginx_pid=""
@@ -95,7 +107,7 @@ http {
     }
 }
 NGINX
-pin "$SERVER_CPU" "$NGINX" -p "$tmp/nginx/" -c "$tmp/nginx.conf" &
+spawn "$SERVER_CPU" "$NGINX" -p "$tmp/nginx/" -c "$tmp/nginx.conf"
 nginx_pid=$!
 
 # A release with one run: a machine check (passes), a manual item, a sign-off.
@@ -115,15 +127,18 @@ cat > "$tmp/RELEASE.md" <<DOC
 **Release Manager:** ______ **Date:** ____
 DOC
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$NGINX_PORT/health" >/dev/null && break; sleep 0.1; done
+curl -sf "http://127.0.0.1:$NGINX_PORT/health" >/dev/null || { echo "nginx does not serve $tmp/www" >&2; cat "$tmp/nginx/error.log" >&2; exit 1; }
 set +e
-GREENLIGHT_USER=bench "$GREENLIGHT" run "$tmp/RELEASE.md" --release bench --store "$STORE" -q >/dev/null 2>"$tmp/run.err"
+GREENLIGHT_USER=bench "$GREENLIGHT" run "$tmp/RELEASE.md" --release bench --store "$STORE" >/dev/null 2>"$tmp/run.err"
 code=$?
 set -e
 [ "$code" = 3 ] || { echo "the run should be PENDING (exit 3), got $code:" >&2; cat "$tmp/run.err" >&2; exit 1; }
-run=$("$GREENLIGHT" history --store "$STORE" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["run_id"])')
-item=$("$GREENLIGHT" status "$run" --store "$STORE" --json | python3 -c 'import json,sys; print([i["id"] for i in json.load(sys.stdin)["items"] if i["text"]=="Release notes reviewed"][0])')
+run=$(sed -n 's/^recorded run \([^ ]*\) .*/\1/p' "$tmp/run.err")
+# `status` exits with the verdict's code (3: PENDING); its JSON is what counts.
+status_json=$("$GREENLIGHT" status "$run" --store "$STORE" --json || true)
+item=$(echo "$status_json" | python3 -c 'import json,sys; print([i["id"] for i in json.load(sys.stdin)["items"] if i["text"]=="Release notes reviewed"][0])')
 
-pin "$SERVER_CPU" "$GREENLIGHT" serve --store "$STORE" --listen "127.0.0.1:$PORT" 2>"$tmp/serve.err" &
+spawn "$SERVER_CPU" "$GREENLIGHT" serve --store "$STORE" --listen "127.0.0.1:$PORT" 2>"$tmp/serve.err"
 server_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/api/v1/health" >/dev/null && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$PORT/api/v1/health"; echo

@@ -146,12 +146,32 @@ pub fn report_with(
                 Handling::Skipped { why } => (Status::Skipped, why.clone()),
             };
             let (status, note, waiver) = overlay(it, status, note, people);
+            // A checked NO-GO box is the team's decision: NO_GO, whatever
+            // the item's severity, and no waiver undoes it (uncheck it).
+            let decided = decided_no_go(it, people);
+            let (status, note, severity) = match decided {
+                Some(m) => (
+                    Status::Failed,
+                    format!(
+                        "the team decided NO-GO: checked by {} at {}{}",
+                        m.actor,
+                        m.at,
+                        if m.note.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", m.note)
+                        }
+                    ),
+                    greenlight_doc::Severity::Blocker,
+                ),
+                None => (status, note, it.severity),
+            };
             ItemResult {
                 id: it.id.clone(),
                 line: it.line,
                 text: it.text.clone(),
                 phase: it.phase_title.clone(),
-                severity: it.severity,
+                severity,
                 status,
                 note,
                 steps,
@@ -196,7 +216,11 @@ pub fn report_with(
             _ => {}
         }
     }
-    let reports: Vec<bool> = plan.items.iter().map(|i| i.reports).collect();
+    let reports: Vec<bool> = plan
+        .items
+        .iter()
+        .map(|i| i.reports || decided_no_go(i, people).is_some())
+        .collect();
     let signoffs: Vec<SignoffResult> = plan
         .signoffs
         .iter()
@@ -260,6 +284,11 @@ pub fn report_with(
         items,
         signoffs,
     }
+}
+
+/// The person's check of a NO-GO decision box, if someone checked it.
+fn decided_no_go<'a>(it: &crate::plan::PlanItem, people: &'a People) -> Option<&'a Mark> {
+    it.no_go.then(|| people.checked.get(&it.id)).flatten()
 }
 
 fn overlay(

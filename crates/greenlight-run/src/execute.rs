@@ -156,7 +156,10 @@ impl Executor {
                         me.not_started(&check, "the run was interrupted before this check started")
                     } else {
                         let _ = events.send(Event::CheckStarted { check: check.index });
-                        me.run_check(&check, &captures).await
+                        // Boxed: a check's future is large (every probe's
+                        // state), and the task would otherwise copy it
+                        // whole on spawn and on every stage change.
+                        Box::pin(me.run_check(&check, &captures)).await
                     };
                     drop(permit);
                     let _ = events.send(Event::CheckFinished {

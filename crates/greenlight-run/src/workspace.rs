@@ -8,10 +8,15 @@
 //! profile = "staging.toml"
 //! store = ".greenlight/runs.db"   # or postgres://…
 //! release = "v2.4"                # optional: else checklist + profile
+//! audit_key_env = "TEAM_AUDIT_KEY" # optional: the variable holding the audit key
 //!
 //! [[webhooks]]                     # notifications from `greenlight serve`;
 //! url = "https://hooks.example/gl" # read by greenlight-notify
 //! ```
+//!
+//! The audit key itself never goes in this file (it is committed): a
+//! literal `audit_key` or an `[audit]` table is refused, naming
+//! `audit_key_env`.
 //!
 //! Without one, the store is `.greenlight/runs.db` in the current folder or
 //! the nearest folder above it that has one, up to the repository root;
@@ -38,6 +43,8 @@ pub struct Config {
     /// A file path (absolute) or a `postgres://` URL.
     pub store: Option<String>,
     pub release: Option<String>,
+    /// The environment variable that holds the team's audit key.
+    pub audit_key_env: Option<String>,
     /// The `[[webhooks]]` entries as written; `greenlight_notify::Webhook::
     /// from_tables` checks them and reads their secrets.
     pub webhooks: Vec<toml::Table>,
@@ -58,8 +65,28 @@ struct Raw {
     profile: Option<String>,
     store: Option<String>,
     release: Option<String>,
+    audit_key_env: Option<String>,
+    /// Only to refuse a key written into the (committed) file.
+    audit_key: Option<toml::Value>,
+    /// Only to refuse a key written into the (committed) file.
+    audit: Option<toml::Value>,
     #[serde(default)]
     webhooks: Vec<toml::Table>,
+}
+
+/// Why a key written into greenlight.toml is refused.
+const LITERAL_KEY: &str = "the audit key must not be written into greenlight.toml (it is committed with the repository): keep it in an environment variable and name that here, e.g. audit_key_env = \"TEAM_AUDIT_KEY\"";
+
+/// Whether `name` is a conventional environment variable name (capitals,
+/// digits, `_`). Stricter than the shell on purpose: a key pasted here by
+/// mistake (hex or base64, mostly lower case) is refused, not echoed.
+fn env_name(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// The nearest `greenlight.toml` at or above `start`.
@@ -78,6 +105,15 @@ pub fn find_config(start: &Path) -> Result<Option<Config>, ConfigError> {
     };
     let text = std::fs::read_to_string(&path).map_err(|e| fail(format!("cannot read: {e}")))?;
     let raw: Raw = toml::from_str(&text).map_err(|e| fail(e.to_string()))?;
+    if raw.audit_key.is_some() || raw.audit.is_some() {
+        return Err(fail(LITERAL_KEY.to_string()));
+    }
+    if let Some(name) = raw.audit_key_env.as_deref().filter(|n| !env_name(n)) {
+        return Err(fail(format!(
+            "audit_key_env must name the environment variable that holds the key (capitals, digits and _, e.g. TEAM_AUDIT_KEY), not hold the key itself ({} characters given, not shown)",
+            name.chars().count()
+        )));
+    }
     let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
     let store = raw.store.map(|s| {
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
@@ -91,6 +127,7 @@ pub fn find_config(start: &Path) -> Result<Option<Config>, ConfigError> {
         profile: raw.profile.map(|p| dir.join(p)),
         store,
         release: raw.release.filter(|r| !r.trim().is_empty()),
+        audit_key_env: raw.audit_key_env,
         webhooks: raw.webhooks,
         path,
     }))
@@ -214,6 +251,33 @@ mod tests {
         std::fs::write(root.join(CONFIG_FILE), "store = \"postgres://u@h/db\"\n").unwrap();
         let c = find_config(&root).unwrap().unwrap();
         assert_eq!(c.store.as_deref(), Some("postgres://u@h/db"));
+        assert_eq!(c.audit_key_env, None);
+    }
+
+    #[test]
+    fn the_audit_key_is_named_by_its_variable_never_written_in() {
+        let root = scratch("key");
+        std::fs::write(
+            root.join(CONFIG_FILE),
+            "audit_key_env = \"TEAM_AUDIT_KEY\"\n",
+        )
+        .unwrap();
+        let c = find_config(&root).unwrap().unwrap();
+        assert_eq!(c.audit_key_env.as_deref(), Some("TEAM_AUDIT_KEY"));
+        for literal in [
+            "audit_key = \"0123456789abcdef0123\"\n",
+            "[audit]\nkey = \"0123456789abcdef0123\"\n",
+            "audit_key_env = \"0123456789abcdef0123\"\n",
+            "audit_key_env = \"k0123456789abcdef0123\"\n",
+        ] {
+            std::fs::write(root.join(CONFIG_FILE), literal).unwrap();
+            let e = find_config(&root).unwrap_err().to_string();
+            assert!(e.contains("audit_key_env"), "{literal}: {e}");
+            assert!(
+                !e.contains("0123456789abcdef"),
+                "the key is not echoed: {e}"
+            );
+        }
     }
 
     #[test]

@@ -64,12 +64,51 @@ impl AuditKey {
         };
         ring::hmac::verify(&self.key, &mac_input(hash), &tag).is_ok()
     }
+
+    /// The MAC of a run's signed head record: `KEYID:HEX`, HMAC-SHA256 of
+    /// (run ID, event count, last hash). Kept in its own table, updated in
+    /// the same transaction as the events, it vouches for where the run
+    /// ends.
+    pub fn sign_head(&self, run_id: &str, events: u64, last_hash: &str) -> String {
+        let tag = ring::hmac::sign(&self.key, &head_input(run_id, events, last_hash));
+        format!("{}:{}", self.id, hex(tag.as_ref()))
+    }
+
+    fn verifies_head(&self, run_id: &str, events: u64, last_hash: &str, mac_hex: &str) -> bool {
+        let Some(tag) = unhex(mac_hex) else {
+            return false;
+        };
+        ring::hmac::verify(&self.key, &head_input(run_id, events, last_hash), &tag).is_ok()
+    }
 }
 
 fn mac_input(hash: &str) -> Vec<u8> {
     let mut v = b"greenlight-audit-v1\0".to_vec();
     v.extend_from_slice(hash.as_bytes());
     v
+}
+
+fn head_input(run_id: &str, events: u64, last_hash: &str) -> Vec<u8> {
+    let mut v = b"greenlight-head-v1\0".to_vec();
+    for f in [run_id, &events.to_string(), last_hash] {
+        v.extend_from_slice(&(f.len() as u64).to_be_bytes());
+        v.extend_from_slice(f.as_bytes());
+    }
+    v
+}
+
+/// The field of a keyed run's `run_started` payload that names its audit
+/// key: set by the store itself, covered by the event's hash and MAC, so
+/// stripping the run's MACs shows.
+pub const KEY_FIELD: &str = "audit_key";
+
+/// A run's signed head record (table `run_heads`): its event count and
+/// last hash when last appended with an audit key, and their MAC.
+#[derive(Clone, Debug)]
+pub struct SealedHead {
+    pub events: u64,
+    pub last_hash: String,
+    pub mac: String,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -97,39 +136,48 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 
 /// JSON with object keys sorted at every level: one text per value.
 pub fn canonical_json(value: &Value) -> String {
-    let mut out = String::new();
+    let mut out = Vec::with_capacity(256);
     write_canonical(value, &mut out);
-    out
+    // Only serde_json's own output and ASCII punctuation were written.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-fn write_canonical(value: &Value, out: &mut String) {
+/// Writes `value` with sorted keys: strings, numbers and literals in
+/// serde_json's compact form, straight into `out` (no text per leaf).
+fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
+            keys.sort_unstable();
+            out.push(b'{');
             for (i, k) in keys.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Value::String((*k).clone()).to_string());
-                out.push(':');
+                write_leaf(*k, out);
+                out.push(b':');
                 write_canonical(&map[*k], out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, v) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(v, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        other => out.push_str(&other.to_string()),
+        other => write_leaf(other, out),
     }
+}
+
+/// A string, number or literal as compact JSON (what `to_string` gives).
+fn write_leaf<T: serde::Serialize + ?Sized>(leaf: &T, out: &mut Vec<u8>) {
+    // Writing a string, number or literal into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, leaf);
 }
 
 /// SHA-256 (hex) over the event's fields, length-prefixed so no two
@@ -182,6 +230,14 @@ pub struct StoredRow {
 /// Verifies a run's rows (in seq order) and names the first bad event.
 /// `head` is the run's recorded head (event count and last hash, from the
 /// `runs` table): it reveals events removed from the end of the log.
+/// `sealed` is the run's signed head record (see [`SealedHead`]): with the
+/// key, it reveals events removed from the end even when `head` was
+/// rewritten to match.
+///
+/// A run whose `run_started` payload names an audit key ([`KEY_FIELD`]),
+/// or that has a signed head record, is keyed: if its events carry no MAC
+/// (from event 1 on), the MACs were stripped, and the chain is broken.
+/// A run that names its key must also have its signed head record.
 ///
 /// With `key`, every MAC must verify, and once an event is signed every
 /// later one must be too (an unsigned event after a signed one was added
@@ -192,6 +248,7 @@ pub fn verify_rows(
     run_id: &str,
     rows: &[StoredRow],
     head: Option<(u64, &str)>,
+    sealed: Option<&SealedHead>,
     key: Option<&AuditKey>,
 ) -> AuditReport {
     let signed = rows.iter().filter(|r| r.mac.is_some()).count() as u64;
@@ -282,6 +339,9 @@ pub fn verify_rows(
             );
         }
     }
+    if let Some(problem) = keyed_run_problem(run_id, rows, n, prev, sealed, key) {
+        return bad(problem.0, problem.1);
+    }
     let keying = match (signed, key) {
         (0, _) => Keying::Unkeyed,
         (_, Some(_)) => Keying::Verified,
@@ -296,6 +356,102 @@ pub fn verify_rows(
         signed,
         key_id,
     }
+}
+
+/// The audit key a run's `run_started` event names, if any.
+fn declared_key(rows: &[StoredRow]) -> Option<String> {
+    let first = rows.first().filter(|r| r.kind == "run_started")?;
+    let payload: Value = serde_json::from_str(&first.payload).ok()?;
+    payload.get(KEY_FIELD)?.as_str().map(str::to_string)
+}
+
+/// What betrays a keyed run whose MACs were stripped or whose end was cut
+/// off: (first bad seq, problem). `prev` is the last event's hash.
+fn keyed_run_problem(
+    run_id: &str,
+    rows: &[StoredRow],
+    n: u64,
+    prev: &str,
+    sealed: Option<&SealedHead>,
+    key: Option<&AuditKey>,
+) -> Option<(u64, String)> {
+    let declared = declared_key(rows);
+    let sealed_id = sealed.map(|s| s.mac.split(':').next().unwrap_or_default().to_string());
+    if let Some(id) = declared.as_ref().or(sealed_id.as_ref()) {
+        let first_signed = rows.iter().position(|r| r.mac.is_some());
+        let stripped = match (&declared, first_signed) {
+            (_, None) => true,
+            // A run that names its key at its start is signed from event 1.
+            (Some(_), Some(i)) => i > 0,
+            (None, Some(_)) => false,
+        };
+        if stripped {
+            let witness = if declared.is_some() {
+                "its run_started event names"
+            } else {
+                "its signed head record names"
+            };
+            return Some((
+                1,
+                format!(
+                    "MACs stripped: the run was recorded with audit key {id} ({witness} it), but {} carry no MAC",
+                    if first_signed.is_none() {
+                        "its events"
+                    } else {
+                        "its first events"
+                    }
+                ),
+            ));
+        }
+    }
+    let Some(sealed) = sealed else {
+        return declared.map(|id| {
+            (
+                n + 1,
+                format!(
+                    "the run's signed head record (key {id}) is missing: events may have been removed from its end"
+                ),
+            )
+        });
+    };
+    if let Some(key) = key {
+        let (id, tag) = sealed
+            .mac
+            .split_once(':')
+            .unwrap_or(("", sealed.mac.as_str()));
+        if id == key.id() && !key.verifies_head(run_id, sealed.events, &sealed.last_hash, tag) {
+            return Some((
+                sealed.events.min(n) + 1,
+                "the run's signed head record does not match its signature: it was rewritten by someone without the audit key".to_string(),
+            ));
+        }
+    }
+    if sealed.events > n {
+        let what = missing(n + 1, sealed.events);
+        return Some((
+            n + 1,
+            format!(
+                "{what}: the run's signed head record says {} events, the log ends at {n} (events removed from the end)",
+                sealed.events
+            ),
+        ));
+    }
+    if sealed.events < n {
+        return Some((
+            sealed.events + 1,
+            format!(
+                "events {} to {n} come after the run's signed head record ({} events): added without the audit key, or the head record was replaced by an older one",
+                sealed.events + 1,
+                sealed.events
+            ),
+        ));
+    }
+    (n > 0 && sealed.last_hash != prev).then(|| {
+        (
+            n,
+            format!("event {n} was altered: its hash does not match the run's signed head record"),
+        )
+    })
 }
 
 /// What is wrong with a row's MAC, if anything (with a key; without one
@@ -356,6 +512,64 @@ pub fn to_event(run_id: &str, r: StoredRow) -> Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The canonical text as it was first written (a text per leaf):
+    /// stored hashes were computed over it, so it must never change.
+    fn canonical_reference(value: &Value, out: &mut String) {
+        match value {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                out.push('{');
+                for (i, k) in keys.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&Value::String((*k).clone()).to_string());
+                    out.push(':');
+                    canonical_reference(&map[*k], out);
+                }
+                out.push('}');
+            }
+            Value::Array(items) => {
+                out.push('[');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    canonical_reference(v, out);
+                }
+                out.push(']');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+
+    #[test]
+    fn canonical_json_is_the_text_stored_hashes_were_computed_over() {
+        let tricky = serde_json::json!({
+            "zeta": "quote \" backslash \\ newline \n tab \t nul \u{0} bell \u{7} del \u{7f}",
+            "Émile": ["é", "日本", "🚦", "\u{2028}\u{2029}", ""],
+            "numbers": [0, -1, 1.5, -0.0, 1e300, 2.5e-8, u64::MAX, i64::MIN, 0.1],
+            "literals": [true, false, null],
+            "nested": {"b": {"d": [], "c": {}}, "a": [[{"y": 1, "x": [null]}]]},
+            "": "empty key",
+            "a\"b": {"B": 1, "a": 2, "_": 3, "10": 4, "9": 5}
+        });
+        let mut reference = String::new();
+        canonical_reference(&tricky, &mut reference);
+        assert_eq!(canonical_json(&tricky), reference);
+        for leaf in [
+            Value::Null,
+            serde_json::json!("x\u{1f}y"),
+            serde_json::json!(-12.75),
+            serde_json::json!([]),
+        ] {
+            let mut reference = String::new();
+            canonical_reference(&leaf, &mut reference);
+            assert_eq!(canonical_json(&leaf), reference);
+        }
+    }
 
     #[test]
     fn canonical_json_sorts_keys_at_every_level() {
@@ -504,14 +718,14 @@ mod tests {
             r#"{"s":"verdict"}"#,
         ];
         let mut rows = chain(&payloads, Some(&key), 0);
-        let ok = verify_rows("r", &rows, None, Some(&key));
+        let ok = verify_rows("r", &rows, None, None, Some(&key));
         assert!(ok.ok, "{ok:?}");
         assert_eq!(ok.keying, Keying::Verified);
         assert_eq!(ok.signed, 3);
         // Without the key the hashes still verify, and the report says the
         // MACs were not checked.
         assert_eq!(
-            verify_rows("r", &rows, None, None).keying,
+            verify_rows("r", &rows, None, None, None).keying,
             Keying::Unverified
         );
 
@@ -521,9 +735,9 @@ mod tests {
         for r in &mut unkeyed {
             r.mac = None;
         }
-        assert!(verify_rows("r", &unkeyed, None, None).ok);
+        assert!(verify_rows("r", &unkeyed, None, None, None).ok);
         // ...but the MACs name the first rewritten event.
-        let bad = verify_rows("r", &rows, None, Some(&key));
+        let bad = verify_rows("r", &rows, None, None, Some(&key));
         assert!(!bad.ok);
         assert_eq!(bad.first_bad, Some(2));
         assert_eq!(bad.keying, Keying::Broken);
@@ -537,26 +751,73 @@ mod tests {
         let payloads = ["{}", r#"{"a":1}"#, r#"{"a":2}"#];
         let mut rows = chain(&payloads, Some(&key), 0);
         rows[2].mac = None;
-        let r = verify_rows("r", &rows, None, Some(&key));
+        let r = verify_rows("r", &rows, None, None, Some(&key));
         assert_eq!(r.first_bad, Some(3), "{r:?}");
         // Also without a key: an unsigned tail after signed events shows.
-        assert!(!verify_rows("r", &rows, None, None).ok);
+        assert!(!verify_rows("r", &rows, None, None, None).ok);
 
         let rows = chain(&payloads, Some(&other), 0);
-        let r = verify_rows("r", &rows, None, Some(&key));
+        let r = verify_rows("r", &rows, None, None, Some(&key));
         assert!(!r.ok);
         assert!(r.problem.unwrap().contains(other.id()));
 
         // An old unkeyed run: verifies, as unkeyed, with or without a key.
         let rows = chain(&payloads, None, 0);
-        let r = verify_rows("r", &rows, None, Some(&key));
+        let r = verify_rows("r", &rows, None, None, Some(&key));
         assert!(r.ok);
         assert_eq!(r.keying, Keying::Unkeyed);
         // Unsigned events, then signed ones (a key was configured later):
         // the first MAC vouches for the events before it.
         let mut rows = chain(&payloads, Some(&key), 1);
-        assert!(verify_rows("r", &rows, None, Some(&key)).ok);
+        assert!(verify_rows("r", &rows, None, None, Some(&key)).ok);
         rewrite(&mut rows, 0, r#"{"forged":true}"#);
-        assert_eq!(verify_rows("r", &rows, None, Some(&key)).first_bad, Some(2));
+        assert_eq!(
+            verify_rows("r", &rows, None, None, Some(&key)).first_bad,
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn a_run_that_names_its_key_must_be_signed_from_its_start_to_its_sealed_head() {
+        let key = AuditKey::new(b"team key of the release crew").unwrap();
+        let started = format!(r#"{{"{KEY_FIELD}":"{}"}}"#, key.id());
+        let mut rows = chain(&[&started, "{}", r#"{"a":1}"#], Some(&key), 0);
+        rows[0].kind = "run_started".into();
+        rows[0].hash = event_hash(
+            "r",
+            1,
+            "t",
+            EventKind::RunStarted,
+            None,
+            "a",
+            &started,
+            GENESIS,
+        );
+        rows[0].mac = Some(key.sign(&rows[0].hash));
+        rows[1].prev_hash = rows[0].hash.clone();
+        rewrite(&mut rows, 1, "{}");
+        for r in rows.iter_mut().skip(1) {
+            r.mac = Some(key.sign(&r.hash));
+        }
+        let head = |n: usize, rows: &[StoredRow]| SealedHead {
+            events: n as u64,
+            last_hash: rows[n - 1].hash.clone(),
+            mac: key.sign_head("r", n as u64, &rows[n - 1].hash),
+        };
+        let sealed = head(3, &rows);
+        assert!(verify_rows("r", &rows, None, Some(&sealed), Some(&key)).ok);
+        // Without its signed head record: missing.
+        let r = verify_rows("r", &rows, None, None, Some(&key));
+        assert!(r.problem.unwrap().contains("is missing"));
+        // A head record replaced by an older (genuinely signed) one.
+        let old = head(2, &rows);
+        let r = verify_rows("r", &rows, None, Some(&old), Some(&key));
+        assert_eq!(r.first_bad, Some(3), "{r:?}");
+        // Its first MAC stripped, the later ones kept.
+        let mut stripped = rows.clone();
+        stripped[0].mac = None;
+        let r = verify_rows("r", &stripped, None, Some(&sealed), Some(&key));
+        assert_eq!(r.first_bad, Some(1));
+        assert!(r.problem.unwrap().contains("first events carry no MAC"));
     }
 }

@@ -45,9 +45,18 @@
 //!   event also stores `mac` = `KEYID:` HMAC-SHA256(key, hash). As the hash
 //!   covers every earlier event, a rewrite by someone without the key shows
 //!   at the first rewritten event. Runs recorded without a key verify as
-//!   [`Keying::Unkeyed`]. Not covered: removing events from the end of a
-//!   run together with its head (each MAC vouches for what came before it,
-//!   not for what came after).
+//!   [`Keying::Unkeyed`]. A keyed run names its key in its `run_started`
+//!   payload (field `audit_key`, written by the store, hashed and signed),
+//!   so deleting its MACs shows as "MACs stripped". Each keyed append also
+//!   writes the run's signed head (`run_heads`: event count, last hash and
+//!   their MAC) in the same transaction, so cutting events off the end
+//!   shows even when `runs` is rewritten to match. Not covered: putting
+//!   back an *older* genuine head record together with cutting the events
+//!   after it (a replay of the store's own signed state), and rewriting a
+//!   whole run from event 1 on as an unkeyed run (new `run_started`
+//!   without `audit_key`, no MACs, no head record): that verifies as
+//!   [`Keying::Unkeyed`], which greenlight never counts as proof when a key
+//!   is configured.
 //!
 //! Schema (both backends, created and migrated by [`Store::open`]):
 //! - `events (run_id, seq, at, kind, item, actor, payload, prev_hash, hash, mac)`,
@@ -55,6 +64,7 @@
 //! - `runs (run_id, checklist, profile, started_at, last_at, verdict,
 //!   events, last_hash, release)`: one row per run, updated in the same transaction
 //!   as its events (PostgreSQL adds `created` for ordering).
+//! - `run_heads (run_id, events, last_hash, mac)`: a keyed run's signed head.
 //! - `accounts`, `api_tokens`, `web_sessions`, `login_failures`: who may
 //!   use the server (see [`Account`]; rules in greenlight-auth).
 //! - `schema_migrations (version, name, applied_at)`.
@@ -166,10 +176,56 @@ impl Store {
     /// The events of a run with `seq > after`, in order (for following a
     /// live run: pass the last `seq` seen).
     pub async fn events_since(&self, run_id: &str, after: u64) -> Result<Vec<Event>> {
-        match self {
+        let events = match self {
             Store::Sqlite(s) => s.events_since(run_id, after).await,
             Store::Postgres(s) => s.events_since(run_id, after).await,
+        }?;
+        self.count_read(events.len());
+        Ok(events)
+    }
+
+    /// The events of `kinds` of several runs: run by run in the order of
+    /// `run_ids`, each in `seq` order. The kinds are filtered by the
+    /// database, so only those rows are read (a release's people's acts,
+    /// say, without every earlier run's step results).
+    pub async fn events_of_kinds(
+        &self,
+        run_ids: &[String],
+        kinds: &[EventKind],
+    ) -> Result<Vec<Event>> {
+        if run_ids.is_empty() || kinds.is_empty() {
+            return Ok(Vec::new());
         }
+        let kinds: Vec<&'static str> = kinds.iter().map(|k| k.as_str()).collect();
+        let mut events = match self {
+            Store::Sqlite(s) => s.events_of_kinds(run_ids, &kinds).await,
+            Store::Postgres(s) => s.events_of_kinds(run_ids, &kinds).await,
+        }?;
+        // Run by run as asked (a stable sort keeps each run's seq order).
+        events.sort_by_key(|e| run_ids.iter().position(|r| *r == e.run_id));
+        self.count_read(events.len());
+        Ok(events)
+    }
+
+    /// How many events this store handle has read (`events`,
+    /// `events_since`, `events_of_kinds`) since it was opened: a
+    /// diagnostic, e.g. to see that a release's earlier runs are read by
+    /// their acts only. Verification's reads are not counted.
+    pub fn events_read(&self) -> u64 {
+        self.read_counter()
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn read_counter(&self) -> &std::sync::atomic::AtomicU64 {
+        match self {
+            Store::Sqlite(s) => &s.read,
+            Store::Postgres(s) => &s.read,
+        }
+    }
+
+    fn count_read(&self, n: usize) {
+        self.read_counter()
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// One summary per run, newest started first; only the runs of

@@ -45,7 +45,18 @@ pub const SQLITE: &[Migration] = &[
         name: "accounts, API tokens, web sessions, login failures",
         sql: CREDENTIALS_SQL,
     },
+    Migration {
+        version: 5,
+        name: "signed run heads",
+        sql: HEADS_SQL,
+    },
 ];
+
+/// A keyed run's signed head (event count, last hash, MAC), apart from
+/// `runs` so that cutting events off a run's end means forging two tables,
+/// one of them under the key. Same SQL on both backends.
+const HEADS_SQL: &str = "CREATE TABLE IF NOT EXISTS run_heads (
+    run_id TEXT PRIMARY KEY, events BIGINT NOT NULL, last_hash TEXT NOT NULL, mac TEXT NOT NULL);";
 
 /// The release a run belongs to, on both backends (empty for runs recorded
 /// before releases existed: each stands alone, as it did).
@@ -107,6 +118,11 @@ pub const POSTGRES: &[Migration] = &[
     },
     Migration {
         version: 6,
+        name: "signed run heads",
+        sql: HEADS_SQL,
+    },
+    Migration {
+        version: 7,
         name: "events notify listeners",
         sql: NOTIFY_SQL,
     },
@@ -172,10 +188,10 @@ mod tests {
         let p = pending("s", POSTGRES, &[1]).unwrap();
         assert_eq!(
             p.iter().map(|m| m.version).collect::<Vec<_>>(),
-            [2, 3, 4, 5, 6]
+            [2, 3, 4, 5, 6, 7]
         );
         assert!(
-            pending("s", POSTGRES, &[1, 2, 3, 4, 5, 6])
+            pending("s", POSTGRES, &[1, 2, 3, 4, 5, 6, 7])
                 .unwrap()
                 .is_empty()
         );

@@ -9,7 +9,7 @@
 
 use crate::error::{Result, StoreError, redact_url};
 use crate::event::{AuditReport, Event, NewEvent, RunSummary};
-use crate::hash::{self, AuditKey, StoredRow};
+use crate::hash::{self, AuditKey, SealedHead, StoredRow};
 use crate::{migrate, prepare};
 use std::time::Duration;
 use tokio::sync::Mutex;
@@ -46,6 +46,13 @@ const UPSERT_RUN: &str = "INSERT INTO runs (run_id, checklist, profile, started_
 
 const SELECT_HEADS: &str = "SELECT run_id, events, last_hash FROM runs WHERE run_id = ANY($1)";
 
+const SEAL_HEAD: &str =
+    "INSERT INTO run_heads (run_id, events, last_hash, mac) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (run_id) DO UPDATE SET
+       events = EXCLUDED.events, last_hash = EXCLUDED.last_hash, mac = EXCLUDED.mac";
+
+const SELECT_SEALED: &str = "SELECT events, last_hash, mac FROM run_heads WHERE run_id = $1";
+
 const SELECT_ROWS: &str =
     "SELECT seq, at, kind, item, actor, payload, prev_hash, hash, mac FROM events
     WHERE run_id = $1 AND seq > $2 ORDER BY seq";
@@ -59,6 +66,8 @@ pub struct PgStore {
     name: String,
     /// Signs appended events and checks MACs on verify.
     pub(crate) key: Option<AuditKey>,
+    /// Events read (see [`crate::Store::events_read`]).
+    pub(crate) read: std::sync::atomic::AtomicU64,
 }
 
 /// A live connection and its prepared statements.
@@ -68,6 +77,8 @@ pub(crate) struct Conn {
     upsert: Statement,
     heads: Statement,
     rows: Statement,
+    seal: Statement,
+    sealed: Statement,
 }
 
 /// Splits `?schema=NAME` off a URL.
@@ -151,6 +162,7 @@ impl PgStore {
             connect_timeout,
             name: name.clone(),
             key: None,
+            read: Default::default(),
         };
         let mut client = store.connect_client().await?;
         store
@@ -313,6 +325,31 @@ impl PgStore {
             .collect())
     }
 
+    /// See [`crate::Store::events_of_kinds`] (in any run order).
+    pub async fn events_of_kinds(
+        &self,
+        run_ids: &[String],
+        kinds: &[&'static str],
+    ) -> Result<Vec<Event>> {
+        let guard = self.conn().await?;
+        let Some(conn) = guard.as_ref() else {
+            unreachable!("conn() always leaves a connection")
+        };
+        let kinds: Vec<&str> = kinds.to_vec();
+        let rows = self
+            .deadline(conn.client.query(
+                "SELECT seq, at, kind, item, actor, payload, prev_hash, hash, mac, run_id FROM events
+                 WHERE run_id = ANY($1) AND kind = ANY($2) ORDER BY run_id, seq",
+                &[&run_ids, &kinds],
+            ))
+            .await?
+            .map_err(|e| self.err(e))?;
+        Ok(rows
+            .iter()
+            .map(|r| hash::to_event(r.get::<_, &str>(9), stored_row(r)))
+            .collect())
+    }
+
     /// See [`crate::Store::verify`].
     pub async fn verify(&self, run_id: &str) -> Result<AuditReport> {
         let mut guard = self.conn().await?;
@@ -320,7 +357,7 @@ impl PgStore {
             unreachable!("conn() always leaves a connection")
         };
         let run = run_id.to_string();
-        let (rows, head) = self
+        let (rows, head, sealed) = self
             .deadline(async {
                 // Rows and head from one snapshot.
                 let tx = conn
@@ -332,19 +369,31 @@ impl PgStore {
                     .await?;
                 let rows = tx.query(&conn.rows, &[&run, &0i64]).await?;
                 let head = tx.query_opt(&conn.heads, &[&vec![run.as_str()]]).await?;
+                let sealed = tx.query_opt(&conn.sealed, &[&run]).await?;
                 tx.commit().await?;
-                Ok::<_, tokio_postgres::Error>((rows, head))
+                Ok::<_, tokio_postgres::Error>((rows, head, sealed))
             })
             .await?
             .map_err(|e| self.err(e))?;
         drop(guard);
         let rows: Vec<StoredRow> = rows.iter().map(stored_row).collect();
         let head = head.map(|r| (r.get::<_, i64>(1) as u64, r.get::<_, String>(2)));
+        let sealed = sealed.map(|r| SealedHead {
+            events: r.get::<_, i64>(0) as u64,
+            last_hash: r.get(1),
+            mac: r.get(2),
+        });
         if rows.is_empty() && head.is_none() {
             return Err(StoreError::NoSuchRun(run_id.to_string()));
         }
         let head = head.as_ref().map(|(n, h)| (*n, h.as_str()));
-        Ok(hash::verify_rows(run_id, &rows, head, self.key.as_ref()))
+        Ok(hash::verify_rows(
+            run_id,
+            &rows,
+            head,
+            sealed.as_ref(),
+            self.key.as_ref(),
+        ))
     }
 
     /// See [`crate::Store::runs`].
@@ -410,6 +459,8 @@ async fn prepare_conn(client: Client) -> Result<Conn, tokio_postgres::Error> {
         upsert: client.prepare(UPSERT_RUN).await?,
         heads: client.prepare(SELECT_HEADS).await?,
         rows: client.prepare(SELECT_ROWS).await?,
+        seal: client.prepare(SEAL_HEAD).await?,
+        sealed: client.prepare(SELECT_SEALED).await?,
         client,
     })
 }
@@ -492,6 +543,13 @@ async fn append_tx(
             ],
         )
         .await?;
+        if let Some(mac) = &u.head_mac {
+            tx.execute(
+                &conn.seal,
+                &[&run_id, &(u.events as i64), &u.last_hash, mac],
+            )
+            .await?;
+        }
     }
     tx.commit().await?;
     Ok(out)

@@ -3,7 +3,7 @@
 
 use crate::error::{Result, StoreError};
 use crate::event::{Event, EventKind, NewEvent, RunSummary};
-use crate::hash::{AuditKey, GENESIS, canonical_json, event_hash};
+use crate::hash::{AuditKey, GENESIS, KEY_FIELD, canonical_json, event_hash};
 use std::collections::HashMap;
 
 /// Refuses a batch before anything is written.
@@ -51,6 +51,8 @@ pub struct RunUpdate {
     pub verdict: Option<String>,
     pub events: u64,
     pub last_hash: String,
+    /// With an audit key: the MAC of the run's new head (`run_heads`).
+    pub head_mac: Option<String>,
 }
 
 pub fn now() -> String {
@@ -88,7 +90,18 @@ impl Heads {
             .unwrap_or((0, GENESIS.to_string()));
         let seq = seq + 1;
         let at = now();
-        let canonical = canonical_json(&ev.payload);
+        // A keyed run names its key at its start, inside the hashed and
+        // signed payload: stripping its MACs later shows.
+        let canonical = match (&self.key, ev.kind, &ev.payload) {
+            (Some(key), EventKind::RunStarted, serde_json::Value::Object(map))
+                if !map.contains_key(KEY_FIELD) =>
+            {
+                let mut map = map.clone();
+                map.insert(KEY_FIELD.into(), key.id().into());
+                canonical_json(&serde_json::Value::Object(map))
+            }
+            _ => canonical_json(&ev.payload),
+        };
         let hash = event_hash(
             &ev.run_id,
             seq,
@@ -149,6 +162,7 @@ impl Heads {
                             verdict: None,
                             events: 0,
                             last_hash: String::new(),
+                            head_mac: None,
                         },
                     ));
                     out.len() - 1
@@ -160,6 +174,11 @@ impl Heads {
             u.last_hash = e.hash.clone();
             if e.kind == EventKind::Verdict {
                 u.verdict = e.payload()["verdict"].as_str().map(str::to_string);
+            }
+        }
+        if let Some(key) = &self.key {
+            for (run_id, u) in &mut out {
+                u.head_mac = Some(key.sign_head(run_id, u.events, &u.last_hash));
             }
         }
         out

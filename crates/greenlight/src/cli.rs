@@ -114,8 +114,17 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff): `greenlight man | man -l -`.
-    Man,
+    /// Print a man page (roff): `greenlight man | man -l -`, `greenlight man run`.
+    #[command(
+        after_help = "Examples:\n  greenlight man | man -l -\n  greenlight man signoff | man -l -\n  greenlight man --out-dir /usr/local/share/man/man1   # greenlight.1 and one page per command"
+    )]
+    Man {
+        /// The command whose page to print (`run`, `check`, …). Default: greenlight's own page.
+        command: Option<String>,
+        /// Write every page (greenlight.1, greenlight-run.1, …) into this folder instead.
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        out_dir: Option<std::path::PathBuf>,
+    },
     /// Manage the server's accounts and API tokens in the store.
     Users(crate::users_cmd::UsersArgs),
     /// Serve the release room over HTTP: a JSON API (/api/v1, described at
@@ -384,14 +393,48 @@ pub fn run(mut cli: Cli) -> Result<u8, Failure> {
             );
             print_out(&String::from_utf8_lossy(&out))
         }
-        Command::Man => {
-            let mut out = Vec::new();
-            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
-                .render(&mut out)
-                .map_err(Failure::internal)?;
-            print_out(&String::from_utf8_lossy(&out))
-        }
+        Command::Man { command, out_dir } => man(command.as_deref(), out_dir.as_deref()),
     }
+}
+
+/// `greenlight man`: greenlight's page, one command's page, or every page
+/// written into a folder.
+fn man(command: Option<&str>, out_dir: Option<&Path>) -> Result<u8, Failure> {
+    // Built, so each command's page is named `greenlight-COMMAND`.
+    let mut cli = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+    cli.build();
+    if let Some(dir) = out_dir {
+        let fail = |e: std::io::Error| Failure::io(format!("{}: {e}", dir.display()));
+        std::fs::create_dir_all(dir).map_err(fail)?;
+        clap_mangen::generate_to(cli.clone(), dir).map_err(fail)?;
+        fn pages(c: &clap::Command) -> usize {
+            1 + c
+                .get_subcommands()
+                .filter(|c| !c.is_hide_set())
+                .map(pages)
+                .sum::<usize>()
+        }
+        let n = pages(&cli);
+        eprintln!("wrote {n} man pages into {}", dir.display());
+        return Ok(exit::OK);
+    }
+    let page = match command {
+        None => cli,
+        Some(name) => cli.find_subcommand(name).cloned().ok_or_else(|| {
+            Failure::usage(format!(
+                "no command {name:?}; man pages: {}",
+                cli.get_subcommands()
+                    .map(|c| c.get_name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?,
+    };
+    let mut out = Vec::new();
+    clap_mangen::Man::new(page)
+        .render(&mut out)
+        .map_err(Failure::internal)?;
+    print_out(&String::from_utf8_lossy(&out))
 }
 
 fn plan(args: PlanArgs) -> Result<u8, Failure> {
@@ -413,6 +456,9 @@ fn plan(args: PlanArgs) -> Result<u8, Failure> {
 }
 
 fn run_checklist(args: RunArgs) -> Result<u8, Failure> {
+    // git is asked who is running (if it must be) while the document is
+    // read and planned.
+    let actor = crate::record::ActorLookup::start(args.name.as_deref());
     let (_, list) = args.input.load()?;
     let profile = crate::run_cmd::load_profile(&args.profile)?;
     if args.profile.env.is_none() && crate::term::verbosity() != crate::term::Verbosity::Quiet {
@@ -426,7 +472,7 @@ fn run_checklist(args: RunArgs) -> Result<u8, Failure> {
     let run_id = crate::run_cmd::new_run_id();
     let store = (!args.no_store)
         .then(|| crate::record::store_spec(args.store.store.as_deref(), Some(&args.input.file)));
-    let actor = crate::record::actor(args.name.as_deref());
+    let actor = actor.actor();
     let config_release = match &args.release.release {
         Some(_) => None,
         None => crate::record::config()?.and_then(|c| c.release),

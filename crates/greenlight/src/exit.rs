@@ -158,10 +158,17 @@ impl From<greenlight_doc::LoadError> for CliError {
     }
 }
 
-/// The one tokio runtime every command uses: two workers are plenty for
-/// I/O-bound checks and leave the machine to the services being checked.
+/// The one tokio runtime every command but `load` uses: a single thread.
+/// Checks wait on the network, on child processes and on the store (which
+/// works on tokio's blocking pool), never on this thread's CPU, so one
+/// thread runs them all concurrently; it starts no worker threads and
+/// hands no task between threads (on a busy machine, each hand-off costs
+/// a wake-up). This leaves the machine to the services being checked.
 pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    runtime_with(2)
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::internal(format!("cannot start the runtime: {e}")))
 }
 
 /// The runtime with `workers` threads (`load` generates on one).

@@ -12,18 +12,20 @@ use std::path::PathBuf;
 pub struct InitArgs {
     #[command(flatten)]
     pub input: crate::cli::InputArgs,
-    /// Where to write the profile (`-` for stdout).
-    #[arg(
-        short,
-        long,
-        value_name = "PATH",
-        default_value = "greenlight.env.toml"
-    )]
+    /// Where to write the profile (`-` for stdout). A profile is named
+    /// after its environment (`staging.toml`, `prod.toml`), and never
+    /// greenlight.toml, which holds the project's defaults.
+    #[arg(short, long, value_name = "PATH", default_value = DEFAULT_PROFILE)]
     pub output: PathBuf,
     /// Replace the file if it exists.
     #[arg(long)]
     pub force: bool,
 }
+
+/// Where `init` writes the profile unless told: an environment's name, as
+/// the README's examples (`--env staging.toml`), so the profile is named
+/// `staging` in reports and release names.
+pub const DEFAULT_PROFILE: &str = "staging.toml";
 
 /// Environment variables a shell sets by itself: never asked for.
 const SHELL_VARS: &[&str] = &[
@@ -45,6 +47,16 @@ pub fn run(args: InitArgs) -> Result<u8, CliError> {
     if args.output.as_os_str() == "-" {
         crate::out!("{text}");
         return Ok(exit::OK);
+    }
+    if args
+        .output
+        .file_name()
+        .is_some_and(|n| n == greenlight_run::workspace::CONFIG_FILE)
+    {
+        return Err(CliError::usage(format!(
+            "{} is the project's file (default checklist, profile, store), not a profile; write the profile under its environment's name, e.g. -o {DEFAULT_PROFILE}, and name it there with profile = \"{DEFAULT_PROFILE}\"",
+            greenlight_run::workspace::CONFIG_FILE
+        )));
     }
     if args.output.exists() && !args.force {
         return Err(CliError::usage(format!(

@@ -78,7 +78,7 @@ pub const UNKNOWN_ACTOR: &str = "unknown (no --name, GREENLIGHT_USER, git user.n
 /// names anyone.
 pub fn identity(flag: Option<&str>) -> Option<String> {
     let env = |k: &str| std::env::var(k).ok();
-    identity_from(flag, &env, &git_user_name)
+    identity_from(flag, &env, &|| git_user_name(None))
 }
 
 /// [`identity`] with its sources given (for tests).
@@ -115,43 +115,112 @@ pub fn person(flag: Option<&str>) -> Result<String, Failure> {
     })
 }
 
+/// [`actor`], looked up while the caller does other work: when git may
+/// have to be asked, `git config user.name` starts now on a thread of its
+/// own (git takes a millisecond or more), and [`ActorLookup::actor`]
+/// collects the answer. The precedence is [`identity`]'s.
+pub struct ActorLookup {
+    /// `--name` or `$GREENLIGHT_USER`, which come before git.
+    named: Option<String>,
+    git: Option<std::thread::JoinHandle<Option<String>>>,
+    /// `$USER`, which comes after git.
+    user: Option<String>,
+}
+
+impl ActorLookup {
+    /// Starts the lookup; git is asked only when neither `--name` nor
+    /// `$GREENLIGHT_USER` names someone.
+    pub fn start(flag: Option<&str>) -> ActorLookup {
+        Self::start_from(flag, &|k| std::env::var(k).ok(), || git_user_name(None))
+    }
+
+    /// [`ActorLookup::start`] with its sources given (for tests).
+    fn start_from(
+        flag: Option<&str>,
+        env: &dyn Fn(&str) -> Option<String>,
+        git: impl FnOnce() -> Option<String> + Send + 'static,
+    ) -> ActorLookup {
+        let before_git = |k: &str| (k == "GREENLIGHT_USER").then(|| env(k)).flatten();
+        let named = identity_from(flag, &before_git, &|| None);
+        let git = match named {
+            Some(_) => None,
+            None => std::thread::Builder::new()
+                .name("git-user-name".into())
+                .spawn(git)
+                .ok(),
+        };
+        ActorLookup {
+            named,
+            git,
+            user: env("USER"),
+        }
+    }
+
+    /// The actor, as [`actor`] gives it.
+    pub fn actor(self) -> String {
+        if let Some(named) = self.named {
+            return named;
+        }
+        // A thread that could not start asks nobody: `$USER` then applies.
+        let git = self.git.and_then(|thread| thread.join().ok().flatten());
+        let user = self.user;
+        let after_git = |k: &str| (k == "USER").then(|| user.clone()).flatten();
+        identity_from(None, &after_git, &|| git.clone())
+            .unwrap_or_else(|| UNKNOWN_ACTOR.to_string())
+    }
+}
+
 /// `git config user.name`, given two seconds at most (a hung credential
-/// helper or network file system must not hold the command up).
-fn git_user_name() -> Option<String> {
+/// helper or network file system must not hold the command up). Its
+/// output is read on a thread of its own, so the answer is taken the
+/// moment git closes it (no polling). `dir`: where git is asked (else
+/// the current folder).
+fn git_user_name(dir: Option<&Path>) -> Option<String> {
     use std::io::Read;
-    let mut child = std::process::Command::new("git")
+    let mut command = std::process::Command::new("git");
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    let mut child = command
         .args(["config", "--get", "user.name"])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .ok()?;
-    let deadline = std::time::Instant::now() + Duration::from_secs(2);
-    // git answers in a few milliseconds: poll finely at first (a fixed
-    // 10 ms sleep added about 8 ms to every run), then back off.
-    let mut pause = Duration::from_micros(250);
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) if status.success() => break,
-            Ok(Some(_)) | Err(_) => return None,
-            Ok(None) if std::time::Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return None;
-            }
-            Ok(None) => {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_millis(10));
-            }
+    let mut stdout = child.stdout.take()?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::Builder::new()
+        .name("git-config-output".into())
+        .spawn(move || {
+            let mut out = String::new();
+            let read = stdout.read_to_string(&mut out).map(|_| out);
+            let _ = tx.send(read);
+        });
+    if reader.is_err() {
+        let _ = child.kill();
+        let _ = child.wait();
+        return None;
+    }
+    match rx.recv_timeout(Duration::from_secs(2)) {
+        Ok(Ok(out)) => match child.wait() {
+            Ok(status) if status.success() => Some(out),
+            _ => None,
+        },
+        Ok(Err(_)) | Err(_) => {
+            // Too slow (or unreadable): git is stopped, which also ends
+            // the reader (its pipe closes).
+            let _ = child.kill();
+            let _ = child.wait();
+            None
         }
     }
-    let mut out = String::new();
-    child.stdout.take()?.read_to_string(&mut out).ok()?;
-    Some(out)
 }
 
 /// The audit key: the profile's `[audit] key` when it names one, else
-/// `$GREENLIGHT_AUDIT_KEY`; `None` when neither is set.
+/// `$GREENLIGHT_AUDIT_KEY`, else the variable greenlight.toml's
+/// `audit_key_env` names (an error when that one is unset); `None` when
+/// none is configured.
 /// `profile` is the profile's name for messages (its path, or `profile
 /// NAME`) and its setting.
 pub fn audit_key(
@@ -165,7 +234,20 @@ pub fn audit_key(
         }
         _ => match std::env::var("GREENLIGHT_AUDIT_KEY") {
             Ok(k) if !k.is_empty() => (k, "GREENLIGHT_AUDIT_KEY".to_string()),
-            _ => return Ok(None),
+            _ => match config()?.and_then(|c| Some((c.audit_key_env?, c.path))) {
+                Some((name, path)) => match std::env::var(&name) {
+                    Ok(k) if !k.is_empty() => {
+                        (k, format!("{name} (audit_key_env of {})", path.display()))
+                    }
+                    _ => {
+                        return Err(Failure::usage(format!(
+                            "{}: audit_key_env names {name}, which is not set: export the team's audit key as {name} (or set GREENLIGHT_AUDIT_KEY)",
+                            path.display()
+                        )));
+                    }
+                },
+                None => return Ok(None),
+            },
         },
     };
     AuditKey::new(secret.as_bytes()).map(Some).ok_or_else(|| {
@@ -315,5 +397,64 @@ mod tests {
             Some("unix")
         );
         assert_eq!(identity_from(None, &env(&[]), &no_git), None);
+    }
+    #[test]
+    fn an_actor_looked_up_early_follows_the_same_precedence() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        // Named before git: git is never asked.
+        let asked = Arc::new(AtomicBool::new(false));
+        let flag = asked.clone();
+        let lookup = ActorLookup::start_from(
+            None,
+            &env(&[("GREENLIGHT_USER", " gl "), ("USER", "unix")]),
+            move || {
+                flag.store(true, Ordering::SeqCst);
+                Some("Git Name".into())
+            },
+        );
+        assert_eq!(lookup.actor(), "gl");
+        assert!(!asked.load(Ordering::SeqCst));
+        let lookup = ActorLookup::start_from(Some("flag"), &env(&[]), || Some("Git".into()));
+        assert_eq!(lookup.actor(), "flag");
+        // Git before $USER; $USER when git names nobody.
+        let lookup = ActorLookup::start_from(Some(" "), &env(&[("USER", "unix")]), || {
+            Some("Git Name\n".into())
+        });
+        assert_eq!(lookup.actor(), "Git Name");
+        let lookup = ActorLookup::start_from(None, &env(&[("USER", "unix")]), || None);
+        assert_eq!(lookup.actor(), "unix");
+        let lookup = ActorLookup::start_from(None, &env(&[]), || Some("  ".into()));
+        assert_eq!(lookup.actor(), UNKNOWN_ACTOR);
+    }
+
+    #[test]
+    fn git_is_asked_for_the_user_name_of_the_folder() {
+        let dir = std::env::temp_dir().join(format!("greenlight-git-name-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let git = |args: &[&str]| {
+            std::process::Command::new("git")
+                .args(args)
+                .current_dir(&dir)
+                .output()
+                .expect("git runs")
+        };
+        assert!(git(&["init", "-q"]).status.success());
+        assert!(
+            git(&["config", "user.name", "Ada Lovelace"])
+                .status
+                .success()
+        );
+        let name = git_user_name(Some(&dir));
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(name.as_deref().map(str::trim), Some("Ada Lovelace"));
     }
 }

@@ -151,11 +151,17 @@ pub struct RunRefArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "\
+Each run's audit chain is verified: the `audit` column says `verified` (signed, checked with the
+key), `unverified` (signed, no key here), `unkeyed` or BROKEN; broken runs are named after the
+table and the exit code is 1.")]
 pub struct HistoryArgs {
     /// Only runs of this checklist.
     pub file: Option<PathBuf>,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub key: KeyArgs,
     #[arg(long)]
     pub json: bool,
 }
@@ -469,6 +475,15 @@ fn check_act(
             "a sign-off line: sign it with `greenlight signoff {} --role \"{role}\" --name NAME`",
             state.run_id
         ));
+    }
+    if item.no_go {
+        // The team's NO-GO decision: recorded, and the run becomes NO_GO
+        // (until someone unchecks it).
+        return match (checked, state.people.checked.contains_key(&item.id)) {
+            (true, false) | (false, true) => Act::Record,
+            (true, true) => Act::Skip("already checked: the team decided NO-GO".into()),
+            (false, false) => Act::Skip("no person had checked it".into()),
+        };
     }
     if matches!(item.handling, Handling::Skipped { .. }) {
         return Act::Skip("not part of a run (rollback or monitoring)".into());
@@ -817,23 +832,39 @@ async fn signers(store: &greenlight_store::Store, run_id: &str) -> Result<String
 
 pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
     runtime()?.block_on(async {
-        let store = record::open(&record::store_spec(
-            args.store.store.as_deref(),
-            args.file.as_deref(),
-        ))
+        let key = args.key.key()?;
+        let store = record::open_keyed(
+            &record::store_spec(args.store.store.as_deref(), args.file.as_deref()),
+            key,
+        )
         .await?;
         let filter = args.file.as_ref().map(|f| f.display().to_string());
         let runs = store.runs(filter.as_deref()).await.map_err(store_failure)?;
+        // Every run's chain is verified, as `status` and `decide` do: a
+        // listing must not present a rewritten history as recorded.
+        let mut audits = Vec::with_capacity(runs.len());
+        for r in &runs {
+            audits.push(record::verify_chain(&store, &r.run_id).await?.0);
+        }
+        let broken: Vec<(
+            &greenlight_store::RunSummary,
+            &greenlight_store::AuditReport,
+        )> = runs.iter().zip(&audits).filter(|(_, a)| !a.ok).collect();
         if args.json {
             let rows: Vec<_> = runs
                 .iter()
-                .map(|r| {
+                .zip(&audits)
+                .map(|(r, a)| {
                     json!({
                         "run_id": r.run_id, "checklist": r.checklist, "profile": r.profile,
                         "release": r.release,
                         "started_at": r.started_at, "last_event_at": r.last_event_at,
                         "verdict": r.verdict, "events": r.events,
                         "duration_ms": duration_ms(&r.started_at, &r.last_event_at),
+                        "audit": {
+                            "ok": a.ok, "keying": a.keying, "first_bad": a.first_bad,
+                            "problem": a.problem, "key_id": a.key_id,
+                        },
                     })
                 })
                 .collect();
@@ -841,27 +872,48 @@ pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
         } else if runs.is_empty() {
             outln!("no runs recorded yet");
         } else {
+            let style = Style::stdout();
             outln!(
-                "{:<7} {:<20} {:<17} {:>9}  checklist",
+                "{:<7} {:<20} {:<17} {:>9}  {:<10} checklist",
                 "run",
                 "started",
                 "verdict",
-                "duration"
+                "duration",
+                "audit"
             );
-            for r in &runs {
-                let row = format!(
-                    "{:<7} {:<20} {:<17} {:>8.1}s  {} ({})",
+            for (r, a) in runs.iter().zip(&audits) {
+                let chain = if a.ok {
+                    format!("{:<10}", a.keying.as_str())
+                } else {
+                    style.red(&format!("{:<10}", "BROKEN"))
+                };
+                let head = format!(
+                    "{:<7} {:<20} {:<17} {:>8.1}s ",
                     r.run_id,
                     r.started_at.chars().take(19).collect::<String>(),
                     r.verdict.as_deref().unwrap_or("(unfinished)"),
                     duration_ms(&r.started_at, &r.last_event_at) as f64 / 1000.0,
-                    r.checklist,
-                    r.profile
                 );
-                outln!("{}", printable(&row));
+                let tail = format!("{} ({})", r.checklist, r.profile);
+                outln!("{} {chain} {}", printable(&head), printable(&tail));
+            }
+            if !broken.is_empty() {
+                outln!("");
+                for (r, a) in &broken {
+                    let line = format!(
+                        "run {}: {} — its verdict is not to be trusted",
+                        r.run_id,
+                        record::describe_chain(a)
+                    );
+                    outln!("{}", style.red(&printable(&line)));
+                }
             }
         }
-        Ok(exit::OK)
+        Ok(if broken.is_empty() {
+            exit::OK
+        } else {
+            exit::NO_GO
+        })
     })
 }
 

@@ -186,6 +186,59 @@ async fn redirects_are_followed_only_when_asked() {
     assert_eq!(resp.body_text(), "new place");
 }
 
+/// A redirect from `http://` to `https://` switches from the plain pool
+/// (which loads no trust roots) to the verifying one, with the client's
+/// extra roots; without them the https hop fails verification (it is
+/// never sent through the plain or the insecure pool).
+#[tokio::test]
+async fn an_http_to_https_redirect_switches_to_the_verifying_client() {
+    let certs = support::certs(Leaf::Valid);
+    let secure = support::https_server(
+        support::server_config(&certs, false, &[b"http/1.1"]),
+        |_| response("200 OK", &[], b"secure"),
+    )
+    .await;
+    let target = secure.https_url("/new");
+    let location = target.clone();
+    let plain = support::http_server(move |_| {
+        response("301 Moved Permanently", &[("Location", &location)], b"")
+    })
+    .await;
+    let req = HttpRequest {
+        follow_redirects: true,
+        redirect_hosts: vec![format!("localhost:{}", secure.addr.port())],
+        ..HttpRequest::get(plain.url("/old"))
+    };
+    let trusting = HttpClient::new(HttpClientOptions {
+        extra_roots: vec![certs.ca.clone()],
+        ..HttpClientOptions::default()
+    });
+    // The plain hop first, so the plain pool exists before the https hop.
+    let resp = trusting.send(&req).await.unwrap();
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.url, target);
+    assert_eq!(resp.body_text(), "secure");
+    assert_eq!(secure.last_request().path, "/new");
+
+    let err = HttpClient::default().send(&req).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
+
+    // Another port on another host is not followed unless the profile maps it.
+    let unmapped = HttpRequest {
+        redirect_hosts: Vec::new(),
+        ..req.clone()
+    };
+    let resp = trusting.send(&unmapped).await.unwrap();
+    assert_eq!(resp.status, 301);
+    assert!(
+        resp.redirect_refused
+            .as_deref()
+            .is_some_and(|w| w.contains("host not mapped")),
+        "{:?}",
+        resp.redirect_refused
+    );
+}
+
 #[tokio::test]
 async fn head_requests_have_no_body() {
     let server = support::http_server(|req| {

@@ -404,6 +404,7 @@ impl Builder<'_> {
                     children: Vec::new(),
                     reports: true,
                     notes: Vec::new(),
+                    no_go: false,
                 });
                 self.plan.phases[phase].items.push(idx);
                 self.push_check(
@@ -490,6 +491,7 @@ impl Builder<'_> {
             children: Vec::new(),
             reports,
             notes: Vec::new(),
+            no_go: item.outcome == Some(greenlight_doc::Outcome::NoGo),
         });
         self.plan.phases[phase].items.push(idx);
         if handling == Handling::Automated {
@@ -568,6 +570,7 @@ impl Builder<'_> {
                 checks: Vec::new(),
                 children: Vec::new(),
                 notes: Vec::new(),
+                no_go: false,
             });
             self.plan.phases[phase].items.push(idx);
             if handling == Handling::Automated {

@@ -98,6 +98,11 @@ pub struct PlanItem {
     /// not a script (`L12: not a script: looks like sample output`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The NO-GO box of a GO / NO-GO decision written as checkbox items:
+    /// owed by nobody, but a person's check of it (or its `[x]` in the
+    /// document) is the team deciding NO-GO, and makes the run NO_GO.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_go: bool,
 }
 
 /// A top-level phase: the unit that runs in document order.

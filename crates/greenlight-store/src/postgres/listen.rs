@@ -1,5 +1,5 @@
 //! Following new events as PostgreSQL announces them (`LISTEN`), on a
-//! connection of its own. Migration 5 makes every insert into `events`
+//! connection of its own. Migration 7 (PostgreSQL) makes every insert into `events`
 //! notify `greenlight_events` with `SCHEMA SEQ RUN_ID`.
 
 use super::{PgStore, detail};

@@ -440,3 +440,128 @@ pub async fn releases_group_runs(b: &Backend) {
         ["rel03"]
     );
 }
+
+/// A keyed store with ten events of run `t` (and one of run `u`).
+async fn ten_keyed_events(b: &Backend) -> greenlight_store::Store {
+    let mut store = b.open().await;
+    store.set_audit_key(greenlight_store::AuditKey::new(
+        b"the release crew audit key",
+    ));
+    let mut batch = vec![started("t", "T.md", "p")];
+    batch.extend((1..6).map(|i| step("t", i)));
+    store.append(batch).await.unwrap();
+    // A second batch: the signed head moves with every append.
+    store
+        .append((6..10).map(|i| step("t", i)).collect())
+        .await
+        .unwrap();
+    store.append(vec![started("u", "U.md", "p")]).await.unwrap();
+    let ok = store.verify("t").await.unwrap();
+    assert!(ok.ok, "{ok:?}");
+    assert_eq!(ok.keying, greenlight_store::Keying::Verified);
+    let first = &store.events("t").await.unwrap()[0];
+    assert_eq!(
+        payload(first)["audit_key"],
+        store.audit_key().unwrap().id(),
+        "a keyed run names its key in its run_started event"
+    );
+    store
+}
+
+/// Deleting every MAC of a keyed run does not make it pass as an unkeyed
+/// run: its run_started event (and its signed head record) name the key.
+pub async fn tamper_strip_macs(b: &Backend) {
+    let store = ten_keyed_events(b).await;
+    b.exec("UPDATE events SET mac = NULL WHERE run_id = 't'")
+        .await;
+    assert_first_bad(&store, 1, &["MACs stripped", "run_started"]).await;
+    // Also seen by someone without the key.
+    let unkeyed = b.open().await;
+    let r = unkeyed.verify("t").await.unwrap();
+    assert!(!r.ok && r.problem.unwrap().contains("MACs stripped"));
+    // Also with the signed head record removed as well.
+    b.exec("DELETE FROM run_heads WHERE run_id = 't'").await;
+    assert_first_bad(&store, 1, &["MACs stripped"]).await;
+}
+
+/// Cutting the last events off a keyed run and rewriting its head in
+/// `runs` to match shows: the signed head record still says 10 events.
+pub async fn tamper_truncate_keyed(b: &Backend) {
+    let store = ten_keyed_events(b).await;
+    b.exec(
+        "DELETE FROM events WHERE run_id = 't' AND seq >= 9;
+         UPDATE runs SET events = 8,
+            last_hash = (SELECT hash FROM events WHERE run_id = 't' AND seq = 8)
+         WHERE run_id = 't';",
+    )
+    .await;
+    assert_first_bad(
+        &store,
+        9,
+        &["event 9 is missing", "signed head record says 10 events"],
+    )
+    .await;
+    // Rewriting the signed head record too, without the key, shows.
+    b.exec(
+        "UPDATE run_heads SET events = 8,
+            last_hash = (SELECT hash FROM events WHERE run_id = 't' AND seq = 8)
+         WHERE run_id = 't';",
+    )
+    .await;
+    assert_first_bad(&store, 9, &["does not match its signature"]).await;
+    // Deleting it shows too: the run names its key, so it must have one.
+    b.exec("DELETE FROM run_heads WHERE run_id = 't'").await;
+    assert_first_bad(&store, 9, &["signed head record", "is missing"]).await;
+}
+
+/// `events_of_kinds` reads only the kinds asked for, run by run in the
+/// order given, each in seq order; the store counts what it read.
+pub async fn kinds_filtered_in_sql(b: &Backend) {
+    let store = b.open().await;
+    for run in ["b", "a"] {
+        let mut batch = vec![started(run, "T.md", "p")];
+        batch.extend((1..20).map(|i| step(run, i)));
+        batch.push(NewEvent {
+            run_id: run.into(),
+            kind: EventKind::Signoff,
+            item: Some("qa".into()),
+            actor: "bo".into(),
+            payload: json!({}),
+        });
+        batch.push(verdict(run, "GO"));
+        store.append(batch).await.unwrap();
+    }
+    let before = store.events_read();
+    let got = store
+        .events_of_kinds(
+            &["b".to_string(), "a".to_string(), "none".to_string()],
+            &[EventKind::Signoff, EventKind::Verdict],
+        )
+        .await
+        .unwrap();
+    let shape: Vec<(&str, u64, EventKind)> = got
+        .iter()
+        .map(|e| (e.run_id.as_str(), e.seq, e.kind))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            ("b", 21, EventKind::Signoff),
+            ("b", 22, EventKind::Verdict),
+            ("a", 21, EventKind::Signoff),
+            ("a", 22, EventKind::Verdict),
+        ]
+    );
+    assert_eq!(store.events_read() - before, 4);
+    // What it returns is what `events` returns for those rows.
+    let all = store.events("a").await.unwrap();
+    assert_eq!(got[2], all[20]);
+    assert_eq!(store.events_read() - before, 4 + 22);
+    assert!(
+        store
+            .events_of_kinds(&[], &[EventKind::Signoff])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -27,6 +27,48 @@ async fn sqlite_reopen_keeps_everything() {
     assert!(store.verify("keep").await.unwrap().ok);
 }
 
+/// Opening a store nobody has written to yet gives an empty, working store;
+/// opening it again (as `status` or `history` do) writes nothing: the file
+/// is unchanged and its WAL gets no frame.
+#[tokio::test]
+async fn sqlite_an_empty_store_opens_and_reopens_without_writing() {
+    let b = Backend::sqlite("empty-open");
+    let file = std::path::PathBuf::from(&b.spec);
+    {
+        let store = b.open().await;
+        assert!(store.runs(None).await.unwrap().is_empty());
+        assert_eq!(store.latest_run().await.unwrap(), None);
+        assert!(matches!(
+            store.verify("none").await,
+            Err(StoreError::NoSuchRun(_))
+        ));
+    }
+    let wal = file.with_file_name("runs.db-wal");
+    let before = std::fs::read(&file).unwrap();
+    assert!(!before.is_empty(), "the schema was created");
+    let wal_before = std::fs::metadata(&wal).map_or(0, |m| m.len());
+    let store = b.open().await;
+    assert!(store.runs(None).await.unwrap().is_empty());
+    assert!(store.events("none").await.unwrap().is_empty());
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        before,
+        "the file is unchanged"
+    );
+    assert_eq!(
+        std::fs::metadata(&wal).map_or(0, |m| m.len()),
+        wal_before,
+        "no WAL frame was written"
+    );
+    // And it is a working store.
+    store
+        .append(vec![started("first", "F.md", "p")])
+        .await
+        .unwrap();
+    assert!(std::fs::metadata(&wal).unwrap().len() > wal_before);
+    assert!(store.verify("first").await.unwrap().ok);
+}
+
 #[tokio::test]
 async fn sqlite_store_is_in_wal_mode() {
     let b = Backend::sqlite("wal");

@@ -47,6 +47,8 @@ both_backends! {
     conformance::tamper_delete_first,
     conformance::tamper_delete_last,
     conformance::tamper_hash,
+    conformance::tamper_strip_macs,
+    conformance::tamper_truncate_keyed,
     conformance::tamper_prev_hash,
     conformance::tamper_names_first,
     conformance::atomic_batches,
@@ -54,6 +56,7 @@ both_backends! {
     conformance::runs_latest_and_resolve,
     conformance::latest_run_is_the_last_started,
     conformance::releases_group_runs,
+    conformance::kinds_filtered_in_sql,
     processes::two_processes_append_concurrently,
     processes::sigkill_loses_no_acknowledged_event,
 }

@@ -397,6 +397,35 @@ fn init_writes_a_profile_skeleton_that_loads_and_never_overwrites() {
     let plan = gl(&["plan", doc.to_str().unwrap(), "--env", o], &[]);
     assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
     assert!(stdout(&plan).contains("ADMIN_TOKEN"), "{}", stdout(&plan));
+    // Without -o: staging.toml in the current folder, as the README's
+    // examples name it; never greenlight.toml, the project's own file.
+    let here = scratch("cli-init-default");
+    let doc = write(&here, "RELEASE.md", INIT_DOC);
+    let in_here = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_greenlight"))
+            .args(args)
+            .current_dir(&here)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let out = in_here(&["init", doc.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("wrote staging.toml"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(here.join("staging.toml").is_file());
+    assert!(!here.join("greenlight.env.toml").exists());
+    let out = in_here(&["init", doc.to_str().unwrap(), "-o", "greenlight.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("greenlight.toml is the project's file"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!here.join("greenlight.toml").exists());
 }
 
 #[test]
@@ -417,6 +446,62 @@ fn completions_and_man_page() {
     let man = stdout(&gl(&["man"], &[]));
     assert!(man.contains(".TH greenlight 1"), "{man}");
     assert!(man.contains("Exit codes"), "{man}");
+    // One page per command, printed or written into a folder.
+    let page = gl(&["man", "signoff"], &[]);
+    assert_eq!(page.status.code(), Some(0));
+    let page = stdout(&page);
+    assert!(page.contains(".TH greenlight-signoff 1"), "{page}");
+    assert!(
+        page.contains("\\-\\-role") && !page.contains("\\-\\-fail\\-on"),
+        "{page}"
+    );
+    let wrong = gl(&["man", "sign"], &[]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        stderr(&wrong).contains("man pages: inspect"),
+        "{}",
+        stderr(&wrong)
+    );
+    let dir = scratch("cli-man-pages");
+    let out = gl(
+        &["man", "--out-dir", dir.join("man1").to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut pages: Vec<String> = std::fs::read_dir(dir.join("man1"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    pages.sort();
+    for want in [
+        "greenlight.1",
+        "greenlight-run.1",
+        "greenlight-check.1",
+        "greenlight-history.1",
+    ] {
+        assert!(pages.iter().any(|p| p == want), "{want} missing: {pages:?}");
+    }
+    let help = stdout(&gl(&["--help"], &[]));
+    let commands: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        // A command's first line (its description may wrap, indented more).
+        .filter(|l| !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(commands.len() > 20, "{help}");
+    assert!(
+        stderr(&out).contains(&format!("wrote {} man pages", pages.len())),
+        "{}",
+        stderr(&out)
+    );
+    for c in commands {
+        let page = format!("greenlight-{c}.1");
+        assert!(pages.contains(&page), "no page for {c}: {pages:?}");
+    }
     assert_eq!(gl(&["completions", "tcsh"], &[]).status.code(), Some(2));
 }
 

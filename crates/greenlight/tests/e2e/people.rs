@@ -316,6 +316,9 @@ fn rewrite_failed_to_passed(store: &str, run: &str) {
     let update =
         "UPDATE events SET payload = $1, prev_hash = $2, hash = $3 WHERE run_id = $4 AND seq = $5";
     let head = "UPDATE runs SET last_hash = $1 WHERE run_id = $2";
+    // An informed attacker moves the signed head record's hash too (its
+    // MAC cannot be recomputed without the key).
+    let sealed = "UPDATE run_heads SET last_hash = $1 WHERE run_id = $2";
     match &pg {
         Some(c) => rt.block_on(async {
             for (seq, payload, p, h) in &updates {
@@ -324,6 +327,7 @@ fn rewrite_failed_to_passed(store: &str, run: &str) {
                     .unwrap();
             }
             c.execute(head, &[&prev, &run]).await.unwrap();
+            c.execute(sealed, &[&prev, &run]).await.unwrap();
         }),
         None => {
             let conn = rusqlite::Connection::open(store).unwrap();
@@ -332,8 +336,10 @@ fn rewrite_failed_to_passed(store: &str, run: &str) {
                 conn.execute(&update, rusqlite::params![payload, p, h, run, seq])
                     .unwrap();
             }
-            conn.execute(&head.replace('$', "?"), rusqlite::params![prev, run])
-                .unwrap();
+            for sql in [head, sealed] {
+                conn.execute(&sql.replace('$', "?"), rusqlite::params![prev, run])
+                    .unwrap();
+            }
         }
     }
 }
@@ -441,6 +447,104 @@ fn a_keyed_chain_catches_a_rewrite_that_recomputes_the_hashes() {
             stderr(&out).contains("is signed with audit key"),
             "{}",
             stderr(&out)
+        );
+    }
+}
+
+/// A keyed run whose MACs an attacker deleted, and one whose last events
+/// were cut off (with `runs` rewritten to match), are broken chains:
+/// `audit`, `decide` and `history` all say so.
+#[test]
+fn stripped_macs_and_a_cut_off_end_break_a_keyed_run_everywhere() {
+    for store in backends("people_strip") {
+        let env = start("people-strip", Faults::NONE);
+        let doc = "# R\n\n## Checks\n\n- [ ] **Version**\n  ```bash\n  curl BASE/version\n  # Expected: {\"version\": \"8.0.0\"}\n  ```\n- [ ] Notes reviewed\n"
+            .replace("BASE", &env.fixture.base_url());
+        let keyed = [("GREENLIGHT_AUDIT_KEY", KEY)];
+        // Two checklists: two releases, so the second run owes its item too.
+        let run_once = |name: &str| {
+            let path = write(&env.dir, name, &doc);
+            let out = gl_env(&["run", path.to_str().unwrap()], &store, &keyed);
+            assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+            let s = json_of(&gl_env(&["status", "--json"], &store, &keyed));
+            s["run_id"].as_str().unwrap().to_string()
+        };
+        let stripped = run_once("s.md");
+        let out = gl_env(&["check", &stripped, "L10"], &store, &keyed);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let cut = run_once("t.md");
+        let out = gl_env(&["check", &cut, "L10"], &store, &keyed);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+        let history = gl_env(&["history"], &store, &keyed);
+        assert_eq!(history.status.code(), Some(0), "{}", stdout(&history));
+        assert_eq!(
+            stdout(&history).matches("verified").count(),
+            2,
+            "{}",
+            stdout(&history)
+        );
+
+        crate::store::tamper(
+            &store,
+            &format!("UPDATE events SET mac = NULL WHERE run_id = '{stripped}';"),
+        );
+        let n = events(&cut, &store);
+        crate::store::tamper(
+            &store,
+            &format!(
+                "DELETE FROM events WHERE run_id = '{cut}' AND seq = {n};
+                 UPDATE runs SET events = {m},
+                    last_hash = (SELECT hash FROM events WHERE run_id = '{cut}' AND seq = {m})
+                 WHERE run_id = '{cut}';",
+                m = n - 1
+            ),
+        );
+
+        // Even without the key, the stripped run names its key.
+        let a = json_of(&gl_env(&["audit", &stripped, "--json"], &store, &[]));
+        assert_eq!(
+            (a["ok"].clone(), a["first_bad"].clone()),
+            (false.into(), 1.into()),
+            "{a}"
+        );
+        assert!(
+            a["problem"].as_str().unwrap().contains("MACs stripped"),
+            "{a}"
+        );
+        let d = json_of(&gl_env(&["decide", &stripped, "--json"], &store, &keyed));
+        assert_eq!(d["verdict"], "NO_GO", "{d}");
+        let a = json_of(&gl_env(&["audit", &cut, "--json"], &store, &keyed));
+        assert_eq!(a["ok"], false, "{a}");
+        assert_eq!(a["first_bad"], n, "{a}");
+        assert!(
+            a["problem"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("signed head record says {n} events")),
+            "{a}"
+        );
+
+        let history = gl_env(&["history"], &store, &keyed);
+        assert_eq!(history.status.code(), Some(1), "{}", stdout(&history));
+        let text = stdout(&history);
+        assert_eq!(text.matches("BROKEN").count(), 2, "{text}");
+        assert!(
+            text.contains(&format!("run {stripped}: AUDIT FAILED — MACs stripped")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("run {cut}: AUDIT FAILED — event {n} is missing")),
+            "{text}"
+        );
+        let rows = json_of(&gl_env(&["history", "--json"], &store, &keyed));
+        let rows = rows.as_array().unwrap();
+        assert_eq!(rows.len(), 2);
+        assert!(
+            rows.iter()
+                .all(|r| r["audit"]["ok"] == false && r["audit"]["keying"] == "broken"),
+            "{rows:?}"
         );
     }
 }
@@ -589,4 +693,128 @@ fn on_a_terminal_check_offers_a_picker() {
     assert_eq!(item(&status, "Release notes reviewed")["status"], "passed");
     assert_eq!(item(&status, "Announce window")["status"], "passed");
     assert_eq!(item(&status, "Backup verified")["status"], "pending");
+}
+
+/// greenlight.toml names the variable that holds the audit key
+/// (`audit_key_env`); the key itself written there is refused.
+#[test]
+fn greenlight_toml_names_the_audit_key_variable_and_refuses_the_key_itself() {
+    let env = start("people-toml-key", Faults::NONE);
+    let root = env.dir.join("repo");
+    std::fs::create_dir_all(&root).unwrap();
+    write(
+        &root,
+        "r.md",
+        "# R\n\n## M\n\n- [ ] Looked at the dashboard\n",
+    );
+    let gl_at = |args: &[&str], vars: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_greenlight"));
+        c.args(args)
+            .current_dir(&root)
+            .env_remove("GREENLIGHT_STORE")
+            .env_remove("GREENLIGHT_AUDIT_KEY")
+            .env_remove("TEAM_AUDIT_KEY")
+            .env("GREENLIGHT_USER", "tester")
+            .env("NO_COLOR", "1");
+        for (k, v) in vars {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    std::fs::write(
+        root.join("greenlight.toml"),
+        "checklist = \"r.md\"\naudit_key_env = \"TEAM_AUDIT_KEY\"\n",
+    )
+    .unwrap();
+    let keyed = [("TEAM_AUDIT_KEY", KEY)];
+    let out = gl_at(&["run", "r.md"], &keyed);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let a = json_of(&gl_at(&["audit", "--json"], &keyed));
+    assert_eq!(a["keying"], "verified", "{a}");
+    assert_eq!(a["signed"], a["events"], "{a}");
+    // The variable it names must be set.
+    let out = gl_at(&["audit"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("audit_key_env names TEAM_AUDIT_KEY, which is not set"),
+        "{}",
+        stderr(&out)
+    );
+    // The key itself in the committed file: refused, and not echoed.
+    for text in [
+        format!("audit_key = \"{KEY}\"\n"),
+        format!("[audit]\nkey = \"{KEY}\"\n"),
+        format!("audit_key_env = \"{KEY}\"\n"),
+    ] {
+        std::fs::write(root.join("greenlight.toml"), &text).unwrap();
+        let out = gl_at(&["audit"], &keyed);
+        assert_eq!(out.status.code(), Some(2), "{text}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("greenlight.toml") && err.contains("audit_key_env"),
+            "{err}"
+        );
+        assert!(!err.contains(KEY), "the key is not echoed: {err}");
+    }
+}
+
+/// Seed 004 ends with a GO / NO-GO decision written as two checkboxes.
+/// Checking its NO-GO box is the team deciding NO-GO: the verdict becomes
+/// NO_GO with that reason (never GO), until someone unchecks it; a NO-GO
+/// box ticked in the document is NO_GO too.
+#[test]
+fn checking_the_no_go_box_of_seed_004_makes_the_run_no_go() {
+    let store = backends("people_no_go").remove(0);
+    let dir = scratch("people-no-go");
+    let seed = std::fs::read_to_string(repo_root().join(seed_path(4))).unwrap();
+    let line = 1 + seed
+        .lines()
+        .position(|l| l.starts_with("- [ ] **NO-GO**"))
+        .expect("seed 004 has a NO-GO box");
+    let path = write(&dir, "CHECKLIST.md", &seed);
+    let out = gl(&["run", path.to_str().unwrap(), "--quiet"], &store);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let run = json_of(&gl(&["status", "--json"], &store))["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let no_go = format!("L{line}");
+    let out = gl(
+        &["check", &run, &no_go, "--note", "migration not rehearsed"],
+        &store,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1 item checked"), "{}", stderr(&out));
+    let decide = gl(&["decide", &run, "--json"], &store);
+    assert_eq!(decide.status.code(), Some(1), "{}", stdout(&decide));
+    let d = json_of(&decide);
+    assert_eq!(d["verdict"], "NO_GO", "{d}");
+    let reason = &d["reasons"][0];
+    assert_eq!(reason["line"], line, "{d}");
+    let message = reason["message"].as_str().unwrap();
+    assert!(
+        message.contains("the team decided NO-GO: checked by tester")
+            && message.contains("migration not rehearsed"),
+        "{message}"
+    );
+    // Unchecked: the decision is withdrawn, and the run is what it was.
+    let out = gl(&["uncheck", &run, &no_go], &store);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        json_of(&gl(&["decide", &run, "--json"], &store))["verdict"],
+        "PENDING"
+    );
+    // Ticked in the document: the document's mark decides (as before).
+    std::fs::write(&path, seed.replace("- [ ] **NO-GO**", "- [x] **NO-GO**")).unwrap();
+    let out = gl(&["run", path.to_str().unwrap(), "--quiet"], &store);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let d = json_of(&gl(&["decide", "--json"], &store));
+    assert_eq!(d["verdict"], "NO_GO", "{d}");
+    assert!(
+        d["reasons"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("marked in the document (NO-GO: [x])"),
+        "{d}"
+    );
 }

@@ -377,6 +377,20 @@ pub(crate) fn tamper_sqlite(db: &Path, sql: &str) {
     conn.execute_batch(sql).unwrap();
 }
 
+/// Runs `sql` against the store's tables, as someone with database access
+/// (not greenlight) would.
+pub(crate) fn tamper(store: &str, sql: &str) {
+    if store.starts_with("postgres") {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(tamper_pg(store, sql));
+    } else {
+        tamper_sqlite(Path::new(store), sql);
+    }
+}
+
 pub(crate) async fn tamper_pg(url: &str, sql: &str) {
     let (base, schema) = url.split_once("?schema=").unwrap();
     let (client, conn) = tokio_postgres::connect(base, tokio_postgres::NoTls)

@@ -497,7 +497,15 @@ fn match_at(text: &str, i: usize, phrase: &str) -> Option<usize> {
     let mut chars = hay.chars();
     for p in phrase.chars() {
         let c = chars.next()?;
-        if !c.to_lowercase().eq(p.to_lowercase()) {
+        // Two ASCII letters compare as such (most text, and a quick
+        // "no" at the first letter); others through full lowercasing
+        // (`K`, the Kelvin sign, is a `k`).
+        let same = if c.is_ascii() && p.is_ascii() {
+            c.eq_ignore_ascii_case(&p)
+        } else {
+            c.to_lowercase().eq(p.to_lowercase())
+        };
+        if !same {
             return None;
         }
         end += c.len_utf8();
@@ -745,4 +753,23 @@ pub(super) fn latency(text: &str) -> Option<(u64, String, String)> {
         ));
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::match_at;
+
+    #[test]
+    fn phrases_match_case_insensitively_in_any_script() {
+        assert_eq!(match_at("Expected: 200", 0, "expected"), Some(8));
+        assert_eq!(match_at("-> SHOULD return", 3, "should"), Some(9));
+        assert_eq!(match_at("Expect", 0, "expected"), None);
+        assert_eq!(match_at("Expecter", 0, "expected"), None);
+        // Non-ASCII letters lowercase fully: É is é, and the Kelvin sign
+        // (U+212A) is a k.
+        assert_eq!(match_at("ÉCHOUE", 0, "échoue"), Some("ÉCHOUE".len()));
+        assert_eq!(match_at("\u{212A}eep", 0, "keep"), Some(6));
+        assert_eq!(match_at("期待値: 1", 0, "期待値"), Some(9));
+        assert_eq!(match_at("abc", 5, "a"), None);
+    }
 }
