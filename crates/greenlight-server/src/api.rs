@@ -32,6 +32,8 @@ const MAX_ID: usize = 1000;
 
 /// What every handler shares.
 pub struct Shared {
+    /// Accounts, tokens and sessions (in the store).
+    pub auth: greenlight_auth::Auth,
     pub store: Arc<Store>,
     /// Masks the profile's secrets once more in pages (events are
     /// redacted when recorded).
@@ -41,27 +43,54 @@ pub struct Shared {
     pub shutdown: watch::Receiver<bool>,
 }
 
-/// The handlers' state.
-pub type AppState = Arc<Shared>;
+/// The handlers' state (cheap to clone).
+#[derive(Clone)]
+pub struct AppState(pub Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl axum::extract::FromRef<AppState> for greenlight_auth::Auth {
+    fn from_ref(s: &AppState) -> greenlight_auth::Auth {
+        s.auth.clone()
+    }
+}
 
 /// One route: its path (axum syntax, `{param}`), the methods it answers,
-/// and its handler.
+/// whether it is open to anyone (else: an identity, viewer or above), and
+/// its handler.
 pub struct Route {
     pub path: &'static str,
     pub methods: &'static [&'static str],
+    pub public: bool,
     pub handler: MethodRouter<AppState>,
 }
+
+/// The login routes greenlight-auth adds (open to anyone; the form and
+/// logout carry CSRF tokens).
+pub const AUTH_ROUTES: &[(&str, &[&str])] = &[("/login", &["GET", "POST"]), ("/logout", &["POST"])];
 
 /// Every route the server has.
 pub fn routes() -> Vec<Route> {
     let r = |path, methods, handler| Route {
         path,
         methods,
+        public: false,
+        handler,
+    };
+    let open = |path, methods, handler| Route {
+        path,
+        methods,
+        public: true,
         handler,
     };
     vec![
-        r("/openapi.json", &["GET"], get(openapi_doc)),
-        r("/api/v1/health", &["GET"], get(health)),
+        open("/openapi.json", &["GET"], get(openapi_doc)),
+        open("/api/v1/health", &["GET"], get(health)),
         r("/api/v1/releases", &["GET"], get(releases)),
         r("/api/v1/releases/{release}", &["GET"], get(release)),
         r(
@@ -91,11 +120,21 @@ pub fn routes() -> Vec<Route> {
 /// The router: every route, JSON errors for unknown routes and methods, a
 /// body limit, a deadline per request.
 pub fn router(state: AppState) -> Router {
-    let mut router = Router::new();
+    let mut open = Router::new();
+    let mut guarded = Router::new();
     for r in routes() {
-        router = router.route(r.path, r.handler);
+        if r.public {
+            open = open.route(r.path, r.handler);
+        } else {
+            guarded = guarded.route(r.path, r.handler);
+        }
     }
-    router
+    let guarded = guarded.route_layer(middleware::from_fn_with_state(
+        state.clone(),
+        crate::access::require_viewer,
+    ));
+    open.merge(guarded)
+        .merge(greenlight_auth::routes())
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -110,6 +149,10 @@ pub fn router(state: AppState) -> Router {
                 "this route does not answer this method (see /openapi.json)",
             )
         })
+        .layer(middleware::from_fn_with_state(
+            state.auth.clone(),
+            greenlight_auth::csrf_guard,
+        ))
         .layer(middleware::from_fn(deadline))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)

@@ -11,6 +11,7 @@
 //!   process ([`feed`]): PostgreSQL `LISTEN`/`NOTIFY`, SQLite polling.
 //! - Errors are JSON with a status code; bad input is a 4xx ([`error`]).
 
+pub mod access;
 pub mod api;
 pub mod cache;
 pub mod error;
@@ -37,43 +38,54 @@ pub struct Server {
     notifications: Option<notify::Notifications>,
 }
 
+/// How a server runs, besides its store.
+#[derive(Default)]
+pub struct Options {
+    /// How the change feed follows the store.
+    pub feed: FeedOptions,
+    /// Webhooks on verdict changes and sign-offs, if any.
+    pub notifications: Option<notify::Notifications>,
+    /// The profile's secrets, masked once more in pages.
+    pub secrets: Vec<String>,
+    /// Sessions, cookies and login limits.
+    pub auth: greenlight_auth::AuthConfig,
+}
+
 impl Server {
     /// Starts the change feed on `store` (the server's one task of its
-    /// own) and builds the router.
+    /// own) and builds the router, with default options.
     pub fn new(store: Store, feed: FeedOptions) -> Server {
-        Server::with_notifications(store, feed, None)
+        Server::with(
+            store,
+            Options {
+                feed,
+                ..Options::default()
+            },
+        )
     }
 
-    /// [`Server::new`], sending webhooks on verdict changes and sign-offs.
-    pub fn with_notifications(
-        store: Store,
-        feed: FeedOptions,
-        notifications: Option<notify::Notifications>,
-    ) -> Server {
-        Server::with(store, feed, notifications, Vec::new())
-    }
-
-    /// [`Server::with_notifications`], masking `secrets` (the profile's)
-    /// once more in pages.
-    pub fn with(
-        store: Store,
-        feed: FeedOptions,
-        notifications: Option<notify::Notifications>,
-        secrets: Vec<String>,
-    ) -> Server {
+    /// [`Server::new`] with every option.
+    pub fn with(store: Store, options: Options) -> Server {
+        let Options {
+            feed,
+            notifications,
+            secrets,
+            auth,
+        } = options;
         let (stop, shutdown) = watch::channel(false);
         let store = Arc::new(store);
         let hook = notifications.as_ref().map(|n| n.hook.clone());
         let feed = feed::spawn(store.clone(), feed, shutdown.clone(), hook);
         Server {
             notifications,
-            shared: Arc::new(api::Shared {
+            shared: api::AppState(Arc::new(api::Shared {
+                auth: greenlight_auth::Auth::new(store.clone(), auth),
                 redactor: greenlight_run::redact::Redactor::new(secrets),
                 store,
                 feed,
                 cache: cache::Cache::default(),
                 shutdown,
-            }),
+            })),
             stop,
         }
     }

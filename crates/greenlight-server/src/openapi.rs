@@ -61,15 +61,25 @@ pub fn document() -> Value {
     let run = || path_param("run", "The run's ID (exactly; no prefixes).");
     let limit = json!({ "name": "limit", "in": "query", "required": false, "description": "Events per page (default 100).", "schema": { "type": "integer", "minimum": 1, "maximum": 1000 } });
     let nullable_string = json!({ "type": ["string", "null"] });
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
+        "security": [{ "bearer": [] }, { "session": [] }],
         "info": {
             "title": "greenlight release room",
             "version": env!("CARGO_PKG_VERSION"),
             "description": "Releases, runs, items with evidence, events, verdicts with reasons, waivers and sign-offs, read from the greenlight event store. Verdicts are the ones `greenlight status` gives (audit chain verified). Errors are JSON with a status code.",
         },
         "paths": {
-            "/openapi.json": { "get": { "operationId": "openapi", "summary": "This document.", "responses": { "200": { "description": "The OpenAPI document.", "content": { "application/json": { "schema": { "type": "object" } } } } } } },
+            "/login": {
+                "get": { "operationId": "loginPage", "summary": "The login form (sets a double-submit CSRF cookie).", "security": [], "parameters": [{ "name": "next", "in": "query", "required": false, "schema": { "type": "string" } }],
+                    "responses": { "200": { "description": "The form.", "content": { "text/html": { "schema": { "type": "string" } } } } } },
+                "post": { "operationId": "login", "summary": "Log in with name and password (form fields `name`, `password`, `csrf`, `next`): a new session cookie, then a redirect. Failed logins are limited per account and address (429).", "security": [],
+                    "requestBody": { "required": true, "content": { "application/x-www-form-urlencoded": { "schema": { "type": "object", "properties": { "name": { "type": "string" }, "password": { "type": "string" }, "csrf": { "type": "string" }, "next": { "type": "string" } } } } } },
+                    "responses": { "303": { "description": "Logged in: to `next`." }, "401": { "description": "Wrong name or password (the form again)." }, "403": { "description": "Missing or wrong CSRF token." }, "429": { "description": "Too many failed logins; see Retry-After." } } },
+            },
+            "/logout": { "post": { "operationId": "logout", "summary": "End the session (form field `csrf`).",
+                "responses": { "303": { "description": "Logged out: to /login." }, "403": { "description": "Missing or wrong CSRF token." } } } },
+            "/openapi.json": { "get": { "operationId": "openapi", "summary": "This document.", "security": [], "responses": { "200": { "description": "The OpenAPI document.", "content": { "application/json": { "schema": { "type": "object" } } } } } } },
             "/api/v1/health": op("health", "Whether the server and its store answer.", vec![], ok("The server and store answer.", "Health"), false),
             "/api/v1/releases": op("listReleases", "Every release with runs, the most recently active first.", vec![], ok("The releases.", "ReleaseList"), false),
             "/api/v1/releases/{release}": op("getRelease", "A release: its runs and the verified state of its latest run (verdict, reasons, counts, people's work, the whole report).", vec![release()], ok("The release.", "Release"), true),
@@ -86,7 +96,12 @@ pub fn document() -> Value {
             "/runs/{run}/report.html": page("runReport", "The run's self-contained HTML report (inline CSS and SVG), as `greenlight report RUN --html` writes it.", vec![run()], true),
             "/api/v1/runs/{run}/stream": op("streamRun", "Server-sent events of the run: its events after `after` (default: from now on), each new one as it is stored, and `verdict` when the verdict changes.", vec![run(), after_param("Send the stored events after this sequence number first.")], sse("An endless stream of events."), true),
         },
-        "components": { "schemas": {
+        "components": {
+          "securitySchemes": {
+            "bearer": { "type": "http", "scheme": "bearer", "description": "An API token (`greenlight users token NAME --role viewer`)." },
+            "session": { "type": "apiKey", "in": "cookie", "name": "gl_session", "description": "A browser session from POST /login." },
+          },
+          "schemas": {
             "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["status", "code", "message"], "properties": {
                 "status": { "type": "integer" }, "code": { "type": "string" }, "message": { "type": "string" } } } } },
             "Health": { "type": "object", "required": ["status", "backend", "live"], "properties": {
@@ -128,5 +143,20 @@ pub fn document() -> Value {
                 "events": { "type": "array", "items": { "$ref": "#/components/schemas/Event" } },
                 "next_after": { "type": ["integer", "null"], "description": "Pass as `after` for the next page; null on the last." } } },
         } },
-    })
+    });
+    // The health check is open to anyone (load balancers ask it).
+    doc["paths"]["/api/v1/health"]["get"]["security"] = json!([]);
+    // Every guarded operation may be refused.
+    let refusal = json!({ "description": "No credentials, a bad token or session (401), or a role that may not do this (403).", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for (path, ops) in paths.iter_mut() {
+            for (_, op) in ops.as_object_mut().into_iter().flatten() {
+                if op.get("security").is_none() && path != "/logout" {
+                    op["responses"]["401"] = refusal.clone();
+                    op["responses"]["403"] = refusal.clone();
+                }
+            }
+        }
+    }
+    doc
 }

@@ -24,9 +24,13 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:7878")]
     pub listen: SocketAddr,
     /// The server's address as people reach it (for links in webhooks),
-    /// e.g. https://releases.example.com.
+    /// e.g. https://releases.example.com; with https://, cookies are Secure.
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
+    /// Create the first admin account NAME before serving (password from
+    /// $GREENLIGHT_ADMIN_PASSWORD, else asked). Refused once any admin exists.
+    #[arg(long, value_name = "NAME")]
+    pub init_admin: Option<String>,
 }
 
 /// The profile's secrets (with --env), masked once more in pages and
@@ -66,27 +70,45 @@ pub fn run(args: ServeArgs) -> Result<u8, Failure> {
         let key = args.key.key()?;
         let spec = record::store_spec(args.store.store.as_deref(), None);
         let store = record::open_keyed(&spec, key).await?;
+        if let Some(name) = &args.init_admin {
+            let password = crate::users_cmd::password_from(greenlight_auth::ADMIN_PASSWORD_ENV)?;
+            greenlight_auth::init_admin(&store, name, &password)
+                .await
+                .map_err(|e| Failure::usage(format!("--init-admin {name}: {e}")))?;
+            eprintln!("greenlight serve: created the admin account {name}");
+        }
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
-            .map_err(|e| Failure::usage(format!("--listen {}: cannot listen there: {e}", args.listen)))?;
+            .map_err(|e| {
+                Failure::usage(format!(
+                    "--listen {}: cannot listen there: {e}",
+                    args.listen
+                ))
+            })?;
         let addr = listener
             .local_addr()
             .map_err(|e| Failure::io(format!("--listen {}: {e}", args.listen)))?;
-        if !addr.ip().is_loopback() {
-            eprintln!(
-                "greenlight serve: warning: listening on {addr}, not loopback: anyone who can reach it can read the store"
-            );
-        }
         let described = store.describe().to_string();
         let notifications = notifications(&args)?;
         let server = greenlight_server::Server::with(
             store,
-            greenlight_server::FeedOptions::default(),
-            notifications,
-            secrets(&args)?,
+            greenlight_server::Options {
+                notifications,
+                secrets: secrets(&args)?,
+                auth: greenlight_auth::AuthConfig {
+                    secure_cookies: args
+                        .public_url
+                        .as_deref()
+                        .is_some_and(|u| u.starts_with("https://")),
+                    ..greenlight_auth::AuthConfig::default()
+                },
+                ..greenlight_server::Options::default()
+            },
         );
         eprintln!("greenlight serve: listening on http://{addr} (store {described}); Ctrl-C stops");
-        server.run(listener, greenlight_server::serve::signal()).await;
+        server
+            .run(listener, greenlight_server::serve::signal())
+            .await;
         eprintln!("greenlight serve: stopped");
         Ok(exit::OK)
     })

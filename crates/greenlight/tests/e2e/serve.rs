@@ -20,6 +20,8 @@ const DOC: &str = "# Release\n\n## Checks *(5 min)*\n\n- [ ] **Health**\n  ```ba
 pub(crate) struct Serve {
     child: Child,
     pub(crate) addr: String,
+    /// A viewer's API token.
+    token: String,
 }
 
 impl Serve {
@@ -53,16 +55,25 @@ impl Serve {
         let addr = rx
             .recv_timeout(Duration::from_secs(30))
             .expect("serve prints its address within 30 s");
-        Serve { child, addr }
+        Serve {
+            child,
+            addr,
+            token: viewer_token(store),
+        }
+    }
+
+    /// GET with the viewer's token: (status, body).
+    fn get_raw(&self, path: &str) -> (u16, String) {
+        http_get(&self.addr, Some(&self.token), path)
+    }
+
+    /// A live stream, as the viewer.
+    fn sse(&self, path: &str) -> Sse {
+        Sse::open(&self.addr, Some(&self.token), path)
     }
 
     pub(crate) fn get(&self, path: &str) -> (u16, Value) {
-        self.get_with(path, None)
-    }
-
-    /// A GET with `Authorization: Bearer TOKEN`.
-    pub(crate) fn get_with(&self, path: &str, token: Option<&str>) -> (u16, Value) {
-        let (status, body) = http_get_with(&self.addr, path, token);
+        let (status, body) = self.get_raw(path);
         let json = serde_json::from_str(&body)
             .unwrap_or_else(|e| panic!("GET {path}: not JSON ({e}): {body}"));
         (status, json)
@@ -112,7 +123,7 @@ pub(crate) fn connect(addr: &str) -> TcpStream {
 }
 
 /// Reads a chunked or length-delimited body after the headers.
-pub(crate) fn read_response(r: &mut BufReader<TcpStream>) -> (u16, Vec<String>) {
+fn read_response(r: &mut BufReader<TcpStream>) -> (u16, Vec<String>) {
     let mut status = String::new();
     r.read_line(&mut status).unwrap();
     let code: u16 = status
@@ -145,13 +156,26 @@ pub(crate) fn read_chunk(r: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
     (n > 0).then_some(buf)
 }
 
-pub(crate) fn http_get(addr: &str, path: &str) -> (u16, String) {
-    http_get_with(addr, path, None)
+/// A viewer's API token for `store`, made with `greenlight users token`.
+fn viewer_token(store: &str) -> String {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let name = format!(
+        "e2e-viewer-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let out = gl(&["users", "token", &name, "--role", "viewer"], store);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    stdout(&out).trim().to_string()
 }
 
-pub(crate) fn http_get_with(addr: &str, path: &str, token: Option<&str>) -> (u16, String) {
+fn auth_header(token: Option<&str>) -> String {
+    token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"))
+}
+
+fn http_get(addr: &str, token: Option<&str>, path: &str) -> (u16, String) {
     let mut s = connect(addr);
-    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let auth = auth_header(token);
     write!(
         s,
         "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
@@ -177,11 +201,12 @@ struct Sse {
 }
 
 impl Sse {
-    fn open(addr: &str, path: &str) -> Sse {
+    fn open(addr: &str, token: Option<&str>, path: &str) -> Sse {
         let mut s = connect(addr);
+        let auth = auth_header(token);
         write!(
             s,
-            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Accept: text/event-stream\r\n\r\n"
         )
         .unwrap();
         let mut r = BufReader::new(s);
@@ -378,8 +403,8 @@ fn runs_and_acts_from_the_cli_arrive_live() {
         let env = start("serve-live", Faults::NONE);
         let first = record_run(&env.dir, &env.fixture.base_url(), &store, "live", 3);
         let server = Serve::start(&store);
-        let mut rel = Sse::open(&server.addr, "/api/v1/releases/live/stream");
-        let mut run = Sse::open(&server.addr, &format!("/api/v1/runs/{first}/stream"));
+        let mut rel = server.sse("/api/v1/releases/live/stream");
+        let mut run = server.sse(&format!("/api/v1/runs/{first}/stream"));
 
         // A sign-off recorded with the CLI: its event, then the new verdict.
         let out = gl(
@@ -430,10 +455,7 @@ fn runs_and_acts_from_the_cli_arrive_live() {
         assert_eq!(state["latest_run"], second.as_str());
         assert_eq!(state["runs"].as_array().unwrap().len(), 2);
         // A run's stream replays from `after` first.
-        let mut replay = Sse::open(
-            &server.addr,
-            &format!("/api/v1/runs/{second}/stream?after=0"),
-        );
+        let mut replay = server.sse(&format!("/api/v1/runs/{second}/stream?after=0"));
         let (_, replayed) = events_of_run(&mut replay, Some(&second));
         assert_eq!(
             replayed, kinds,
@@ -456,8 +478,8 @@ fn two_servers_on_one_postgres_show_the_same_live_state() {
     record_run(&env.dir, &env.fixture.base_url(), &store, "shared", 3);
     let a = Serve::start(&store);
     let b = Serve::start(&store);
-    let mut sa = Sse::open(&a.addr, "/api/v1/releases/shared/stream");
-    let mut sb = Sse::open(&b.addr, "/api/v1/releases/shared/stream");
+    let mut sa = a.sse("/api/v1/releases/shared/stream");
+    let mut sb = b.sse("/api/v1/releases/shared/stream");
     let run = record_run(&env.dir, &env.fixture.base_url(), &store, "shared", 3);
     let (ida, ka) = events_of_run(&mut sa, None);
     let (idb, kb) = events_of_run(&mut sb, None);
@@ -491,7 +513,7 @@ fn sigterm_ends_live_streams_and_stops_the_server() {
     let env = start("serve-term", Faults::NONE);
     let run = record_run(&env.dir, &env.fixture.base_url(), &store, "term", 3);
     let mut server = Serve::start(&store);
-    let mut sse = Sse::open(&server.addr, &format!("/api/v1/runs/{run}/stream"));
+    let mut sse = server.sse(&format!("/api/v1/runs/{run}/stream"));
     let began = Instant::now();
     assert_eq!(server.terminate(), Some(0), "serve exits 0 on SIGTERM");
     assert!(
@@ -603,7 +625,7 @@ fn webhooks_tell_of_sign_offs_and_verdict_changes() {
     let server = Serve::start_in(&store, &env.dir, &["--public-url", "http://gl.example"]);
     // The server is following the store once it answers.
     assert_eq!(server.get("/api/v1/health").0, 200);
-    let mut sse = Sse::open(&server.addr, "/api/v1/releases/hooks/stream");
+    let mut sse = server.sse("/api/v1/releases/hooks/stream");
     let out = gl(
         &[
             "signoff",
@@ -662,8 +684,8 @@ fn two_servers_on_one_postgres_send_each_webhook_once() {
     );
     let a = Serve::start_in(&store, &env.dir, &[]);
     let b = Serve::start_in(&store, &env.dir, &[]);
-    let mut sa = Sse::open(&a.addr, "/api/v1/releases/once/stream");
-    let mut sb = Sse::open(&b.addr, "/api/v1/releases/once/stream");
+    let mut sa = a.sse("/api/v1/releases/once/stream");
+    let mut sb = b.sse("/api/v1/releases/once/stream");
     let out = gl(
         &[
             "signoff",
@@ -697,7 +719,7 @@ fn the_web_ui_shows_releases_runs_and_the_report() {
     let run = record_run(&env.dir, &env.fixture.base_url(), &store, "web/1@x", 3);
     let server = Serve::start(&store);
     let page = |path: &str| {
-        let (code, body) = http_get(&server.addr, path);
+        let (code, body) = server.get_raw(path);
         assert_eq!(code, 200, "GET {path}: {body}");
         assert!(body.starts_with("<!DOCTYPE html>"), "{body}");
         // Links to the server's own pages and its inline script only:
@@ -738,13 +760,83 @@ fn the_web_ui_shows_releases_runs_and_the_report() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(served, std::fs::read_to_string(&out_path).unwrap());
-    let (code, missing) = http_get(&server.addr, "/runs/nosuchrun");
+    let (code, missing) = server.get_raw("/runs/nosuchrun");
     assert_eq!(code, 404);
     assert!(missing.contains("no run"), "{missing}");
     // The page's live stream: plain messages on each change.
-    let mut live = Sse::open(&server.addr, &format!("/releases/{}/live", seg("web/1@x")));
+    let mut live = server.sse(&format!("/releases/{}/live", seg("web/1@x")));
     let out = gl(&["check", &run, "L9"], &store);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let seen = live.until(|_, d| d["kind"] == "item_checked");
     assert!(seen.iter().all(|(e, _)| e == "message"), "{seen:?}");
+}
+
+#[test]
+fn reading_needs_an_identity_and_the_first_admin_can_be_made() {
+    let env = start("serve-auth", Faults::NONE);
+    let store = env.dir.join("runs.db").display().to_string();
+    let run = record_run(&env.dir, &env.fixture.base_url(), &store, "auth", 3);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_greenlight"))
+        .args([
+            "serve",
+            "--store",
+            &store,
+            "--listen",
+            "127.0.0.1:0",
+            "--init-admin",
+            "root",
+        ])
+        .env("GREENLIGHT_ADMIN_PASSWORD", "correct horse battery")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut addr = String::new();
+    let mut said = String::new();
+    for line in lines.by_ref().map_while(Result::ok).take(10) {
+        said.push_str(&line);
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            addr = rest.split_whitespace().next().unwrap().to_string();
+            break;
+        }
+    }
+    assert!(said.contains("created the admin account root"), "{said}");
+    assert!(!addr.is_empty(), "{said}");
+    // No credentials: the API refuses with JSON, pages send people to log in.
+    let (code, body) = http_get(&addr, None, &format!("/api/v1/runs/{run}"));
+    assert_eq!(code, 401, "{body}");
+    assert!(body.contains("\"error\""), "{body}");
+    let (code, _) = http_get(&addr, None, "/");
+    assert!(code == 303 || code == 401, "{code}");
+    let (code, _) = http_get(&addr, Some("glt_not-a-token"), "/api/v1/releases");
+    assert_eq!(code, 401);
+    // Health and the API's description are open.
+    assert_eq!(http_get(&addr, None, "/api/v1/health").0, 200);
+    assert_eq!(http_get(&addr, None, "/openapi.json").0, 200);
+    let (code, form) = http_get(&addr, None, "/login");
+    assert_eq!(code, 200);
+    assert!(form.contains("password"), "{form}");
+    // A viewer's token reads.
+    let token = viewer_token(&store);
+    assert_eq!(
+        http_get(&addr, Some(&token), &format!("/api/v1/runs/{run}")).0,
+        200
+    );
+    // A second first admin is refused.
+    let again = gl(
+        &[
+            "serve",
+            "--store",
+            &store,
+            "--listen",
+            "127.0.0.1:0",
+            "--init-admin",
+            "other",
+        ],
+        &store,
+    );
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -250,8 +250,15 @@ fn no_credentials_is_401_and_the_login_page_for_browsers() {
     assert!(!signed(&r.store, &r.run, SIGNOFF_ROLE));
     // The granted twin: a viewer's token reads.
     let token = add_token(&r.store, "reader", "viewer", &[]);
-    let (code, body) = r.server.get_with("/api/v1/releases", Some(&token));
-    assert_eq!(code, 200, "{body}");
+    let a = send(
+        addr,
+        "GET",
+        "/api/v1/releases",
+        &[("Authorization", &format!("Bearer {token}"))],
+        None,
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    let body: Value = serde_json::from_str(&a.body).unwrap();
     assert_eq!(body["releases"][0]["release"], RELEASE);
 }
 
