@@ -138,26 +138,31 @@ run=$(sed -n 's/^recorded run \([^ ]*\) .*/\1/p' "$tmp/run.err")
 status_json=$("$GREENLIGHT" status "$run" --store "$STORE" --json || true)
 item=$(echo "$status_json" | python3 -c 'import json,sys; print([i["id"] for i in json.load(sys.stdin)["items"] if i["text"]=="Release notes reviewed"][0])')
 
+# Reading needs an identity: a viewer's API token (confirmed identities are
+# reused for reads for 2 s, so this measures the cached path of auth).
+token=$(GREENLIGHT_STORE="$STORE" "$GREENLIGHT" users token bench-viewer --role viewer 2>/dev/null)
+auth="Authorization: Bearer $token"
 spawn "$SERVER_CPU" "$GREENLIGHT" serve --store "$STORE" --listen "127.0.0.1:$PORT" 2>"$tmp/serve.err"
 server_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/api/v1/health" >/dev/null && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$PORT/api/v1/health"; echo
 url=http://127.0.0.1:$PORT/api/v1/releases/bench
-curl -sf "$url" > "$tmp/www/release.json"
+curl -sf -H "$auth" "$url" > "$tmp/www/release.json"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "release state JSON: $(wc -c < "$tmp/www/release.json") bytes"
 
 rps() { grep 'Requests/sec' | awk '{print $2}'; }
 echo "== GET of a release's state, wrk -t2 -c$CONNECTIONS -d$DURATION (same JSON; server and nginx on CPU ${SERVER_CPU:-any}) =="
-pin "$CLIENT_CPU" wrk -t2 -c"$CONNECTIONS" -d2s "$url" >/dev/null   # warm-up
-serve_out=$(pin "$CLIENT_CPU" wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$url")
-nginx_out=$(pin "$CLIENT_CPU" wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$NGINX_PORT/release.json")
+pin "$CLIENT_CPU" wrk -t2 -c"$CONNECTIONS" -d2s -H "$auth" "$url" >/dev/null   # warm-up
+serve_out=$(pin "$CLIENT_CPU" wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "$auth" "$url")
+nginx_out=$(pin "$CLIENT_CPU" wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "$auth" "http://127.0.0.1:$NGINX_PORT/release.json")
 echo "greenlight serve: $(echo "$serve_out" | rps) req/s  (p99 $(echo "$serve_out" | awk '$1=="99%"{print $2}'))"
 echo "nginx static:     $(echo "$nginx_out" | rps) req/s  (p99 $(echo "$nginx_out" | awk '$1=="99%"{print $2}'))"
-echo "$serve_out" | grep -E 'Non-2xx|Socket errors' || true
+if echo "$serve_out" | grep -q 'Non-2xx'; then echo "$serve_out" >&2; echo "greenlight serve answered errors" >&2; exit 1; fi
+echo "$serve_out" | grep -E 'Socket errors' || true
 echo "server RSS after the GET run: $(awk '/VmRSS/{print $2/1024 " MiB"}' /proc/$server_pid/status)"
 
 echo "== $WATCHERS SSE watchers of the release, $EVENTS events appended ${GAP_MS} ms apart =="
 pin "$CLIENT_CPU" "$FANOUT" --addr "127.0.0.1:$PORT" --store "$STORE" --release bench --run "$run" \
-  --item "$item" --pid "$server_pid" --watchers "$WATCHERS" --events "$EVENTS" --gap-ms "$GAP_MS"
+  --item "$item" --pid "$server_pid" --token "$token" --watchers "$WATCHERS" --events "$EVENTS" --gap-ms "$GAP_MS"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,7 +1,8 @@
 //! What the server tells a page about its viewer.
 
-/// The name of the hidden CSRF field every form carries.
-pub const CSRF_FIELD: &str = "csrf_token";
+/// The name of the hidden CSRF field every form carries (the field
+/// greenlight-auth's CSRF guard reads).
+pub const CSRF_FIELD: &str = "csrf";
 
 /// How a page is rendered for its viewer. The default is the read-only
 /// page of the CLI report: no forms, no live updates, no links to other

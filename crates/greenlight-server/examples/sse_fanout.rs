@@ -8,7 +8,8 @@
 //!
 //! cargo run --release -p greenlight-server --example sse_fanout -- \
 //!   --addr 127.0.0.1:7878 --store postgres://… --release REL --run RUN \
-//!   --item ITEM --pid SERVER_PID [--watchers 1000] [--events 40] [--gap-ms 100]
+//!   --item ITEM --pid SERVER_PID --token VIEWER_TOKEN \
+//!   [--watchers 1000] [--events 40] [--gap-ms 100]
 //!
 //! Loopback only; every wait is bounded.
 
@@ -25,6 +26,7 @@ struct Args {
     release: String,
     run: String,
     item: String,
+    token: Option<String>,
     pid: Option<u32>,
     watchers: usize,
     events: usize,
@@ -38,6 +40,7 @@ fn args() -> Args {
         release: String::new(),
         run: String::new(),
         item: String::new(),
+        token: None,
         pid: None,
         watchers: 1000,
         events: 40,
@@ -53,6 +56,7 @@ fn args() -> Args {
             "--run" => a.run = v,
             "--item" => a.item = v,
             "--pid" => a.pid = v.parse().ok(),
+            "--token" => a.token = Some(v),
             "--watchers" => a.watchers = v.parse().expect("--watchers N"),
             "--events" => a.events = v.parse().expect("--events N"),
             "--gap-ms" => a.gap = Duration::from_millis(v.parse().expect("--gap-ms N")),
@@ -103,6 +107,7 @@ type Sent = Arc<Mutex<Vec<Option<Instant>>>>;
 async fn watch(
     addr: String,
     path: String,
+    auth: String,
     sent: Sent,
     hist: Arc<Mutex<Histogram<u64>>>,
     ready: tokio::sync::mpsc::Sender<()>,
@@ -113,7 +118,8 @@ async fn watch(
     else {
         return 0;
     };
-    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n");
+    let req =
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Accept: text/event-stream\r\n\r\n");
     if s.write_all(req.as_bytes()).await.is_err() {
         return 0;
     }
@@ -164,6 +170,10 @@ async fn main() {
     let a = args();
     let store = Store::open(&a.store).await.expect("store opens");
     let path = format!("/api/v1/releases/{}/stream", seg(&a.release));
+    let auth = a
+        .token
+        .as_deref()
+        .map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
     let sent: Sent = Arc::new(Mutex::new(vec![None; a.events]));
     let hist = Arc::new(Mutex::new(
         Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap(),
@@ -176,6 +186,7 @@ async fn main() {
         tasks.push(tokio::spawn(watch(
             a.addr.clone(),
             path.clone(),
+            auth.clone(),
             sent.clone(),
             hist.clone(),
             ready_tx.clone(),

@@ -12,7 +12,7 @@ use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get};
+use axum::routing::{MethodRouter, get, post};
 use greenlight_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,6 +34,8 @@ const MAX_ID: usize = 1000;
 pub struct Shared {
     /// Accounts, tokens and sessions (in the store).
     pub auth: greenlight_auth::Auth,
+    /// Identities recently confirmed by the store, for reads.
+    pub identities: crate::access::IdentityCache,
     pub store: Arc<Store>,
     /// Masks the profile's secrets once more in pages (events are
     /// redacted when recorded).
@@ -102,6 +104,26 @@ pub fn routes() -> Vec<Route> {
         r("/api/v1/runs/{run}", &["GET"], get(run)),
         r("/api/v1/runs/{run}/events", &["GET"], get(run_events)),
         r("/api/v1/runs/{run}/stream", &["GET"], get(run_stream)),
+        r(
+            "/api/v1/runs/{run}/check",
+            &["POST"],
+            post(crate::acts::check),
+        ),
+        r(
+            "/api/v1/runs/{run}/uncheck",
+            &["POST"],
+            post(crate::acts::uncheck),
+        ),
+        r(
+            "/api/v1/runs/{run}/waive",
+            &["POST"],
+            post(crate::acts::waive),
+        ),
+        r(
+            "/api/v1/runs/{run}/signoff",
+            &["POST"],
+            post(crate::acts::signoff),
+        ),
         // The web UI.
         r("/", &["GET"], get(pages::release_list)),
         r("/owed", &["GET"], get(pages::owed)),
@@ -114,6 +136,21 @@ pub fn routes() -> Vec<Route> {
         r("/runs/{run}", &["GET"], get(pages::run_page)),
         r("/runs/{run}/live", &["GET"], get(pages::run_live)),
         r("/runs/{run}/report.html", &["GET"], get(pages::run_report)),
+        r(
+            "/runs/{run}/check",
+            &["POST"],
+            post(crate::acts::check_form),
+        ),
+        r(
+            "/runs/{run}/waive",
+            &["POST"],
+            post(crate::acts::waive_form),
+        ),
+        r(
+            "/runs/{run}/signoff",
+            &["POST"],
+            post(crate::acts::signoff_form),
+        ),
     ]
 }
 

@@ -12,6 +12,7 @@
 //! - Errors are JSON with a status code; bad input is a 4xx ([`error`]).
 
 pub mod access;
+pub mod acts;
 pub mod api;
 pub mod cache;
 pub mod error;
@@ -80,6 +81,7 @@ impl Server {
             notifications,
             shared: api::AppState(Arc::new(api::Shared {
                 auth: greenlight_auth::Auth::new(store.clone(), auth),
+                identities: access::IdentityCache::default(),
                 redactor: greenlight_run::redact::Redactor::new(secrets),
                 store,
                 feed,

@@ -42,6 +42,35 @@ fn page(id: &str, summary: &str, params: Vec<Value>, not_found: bool) -> Value {
     json!({ "get": { "operationId": id, "summary": summary, "parameters": params, "responses": responses } })
 }
 
+/// A page's form (urlencoded in, a redirect to the run page out).
+fn form(id: &str, summary: &str) -> Value {
+    let html = |d: &str| json!({ "description": d, "content": { "text/html": { "schema": { "type": "string" } } } });
+    json!({ "post": {
+        "operationId": id, "summary": summary,
+        "parameters": [path_param("run", "The run's ID.")],
+        "requestBody": { "required": true, "content": { "application/x-www-form-urlencoded": { "schema": { "type": "object", "properties": {
+            "item": { "type": "string" }, "note": { "type": "string" }, "reason": { "type": "string" }, "expires": { "type": "string" },
+            "slot": { "type": "string" }, "role": { "type": "string" }, "csrf": { "type": "string" } } } } } },
+        "responses": { "303": { "description": "Recorded: back to the run's page." },
+            "400": html("A malformed form."), "404": html("Nothing has this ID."), "409": html("A broken audit chain."),
+            "422": html("Refused by the checklist's rules; nothing recorded."), "500": html("The store failed."), "503": html("The store is unreachable.") },
+    } })
+}
+
+/// An act on a run (JSON in, JSON out).
+fn act(id: &str, summary: &str, body_schema: &str) -> Value {
+    let mut responses = error_responses(true);
+    responses["200"] = ok("Recorded: the events' sequence numbers.", "Recorded");
+    responses["409"] = json!({ "description": "The run's audit chain is broken, or it is signed with another audit key.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    responses["422"] = json!({ "description": "Refused by the checklist's rules (a failed check cannot be ticked, the role already signed, …); nothing was recorded.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    json!({ "post": {
+        "operationId": id, "summary": summary,
+        "parameters": [path_param("run", "The run's ID (exactly; no prefixes).")],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{body_schema}") } } } },
+        "responses": responses,
+    } })
+}
+
 fn path_param(name: &str, description: &str) -> Value {
     json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string", "minLength": 1 } })
 }
@@ -87,6 +116,13 @@ pub fn document() -> Value {
             "/api/v1/runs": op("listRuns", "Every run, newest first.", vec![], ok("The runs.", "RunList"), false),
             "/api/v1/runs/{run}": op("getRun", "A run's report (greenlight.run/v1), as `greenlight status RUN --json` prints it.", vec![run()], ok("The run's report.", "RunReport"), true),
             "/api/v1/runs/{run}/events": op("listRunEvents", "A run's events in order, a page at a time.", vec![run(), after_param("Only events with a greater sequence number (default 0)."), limit], ok("A page of events.", "EventPage"), true),
+            "/api/v1/runs/{run}/check": act("checkItems", "Check manual items (and their open sub-items) as the caller (operator or above), by the rules of `greenlight check`.", "CheckBody"),
+            "/api/v1/runs/{run}/uncheck": act("uncheckItems", "Uncheck items a person had checked (operator or above), as `greenlight uncheck`.", "CheckBody"),
+            "/api/v1/runs/{run}/waive": act("waiveItem", "Waive an item with a reason and an optional expiry (approver or above), as `greenlight waive`.", "WaiveBody"),
+            "/api/v1/runs/{run}/signoff": act("signOff", "Sign off (or revoke) as the caller, in a checklist role the caller is bound to, as `greenlight signoff`.", "SignoffBody"),
+            "/runs/{run}/check": form("checkForm", "The run page's form: check `item` with `note` (operator or above; the session's CSRF token in `csrf`)."),
+            "/runs/{run}/waive": form("waiveForm", "The run page's form: waive `item` with `reason` and optional RFC 3339 `expires` (approver or above; CSRF token in `csrf`)."),
+            "/runs/{run}/signoff": form("signoffForm", "The run page's form: sign off as `role` (an approver bound to it; CSRF token in `csrf`)."),
             "/": page("releasesPage", "Web UI: the list of releases.", vec![], false),
             "/owed": page("owedPage", "Web UI: what each role still owes, over the latest run of each release.", vec![], false),
             "/releases/{release}": page("releasePage", "Web UI: a release (its latest run: verdict, phases with budgets, items with evidence, sign-offs, waivers, owed work), updated live.", vec![release()], true),
@@ -102,6 +138,16 @@ pub fn document() -> Value {
             "session": { "type": "apiKey", "in": "cookie", "name": "gl_session", "description": "A browser session from POST /login." },
           },
           "schemas": {
+            "CheckBody": { "type": "object", "required": ["items"], "additionalProperties": false, "properties": {
+                "items": { "type": "array", "minItems": 1, "items": { "type": "string" }, "description": "Item IDs or lines (`L57`)." },
+                "note": { "type": "string" } } },
+            "WaiveBody": { "type": "object", "required": ["item", "reason"], "additionalProperties": false, "properties": {
+                "item": { "type": "string" }, "reason": { "type": "string", "minLength": 1 },
+                "expires": { "type": ["string", "null"], "description": "RFC 3339, in the future." } } },
+            "SignoffBody": { "type": "object", "required": ["role"], "additionalProperties": false, "properties": {
+                "role": { "type": "string" }, "revoke": { "type": "boolean" } } },
+            "Recorded": { "type": "object", "required": ["run_id", "recorded"], "properties": {
+                "run_id": { "type": "string" }, "recorded": { "type": "array", "items": { "type": "integer", "minimum": 1 } } } },
             "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["status", "code", "message"], "properties": {
                 "status": { "type": "integer" }, "code": { "type": "string" }, "message": { "type": "string" } } } } },
             "Health": { "type": "object", "required": ["status", "backend", "live"], "properties": {

@@ -7,10 +7,12 @@
 use crate::api::{AppState, id};
 use crate::error::ApiError;
 use crate::{live, views};
+use axum::Extension;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use greenlight_auth::{Action, Identity};
 use greenlight_html::{Markup, PageOptions, RunView};
 
 /// Latest runs shown on the owed-work page at most.
@@ -45,7 +47,7 @@ fn escape(s: &str) -> String {
 }
 
 /// An error as a small page.
-fn error_page(e: ApiError) -> Response {
+pub(crate) fn error_page(e: ApiError) -> Response {
     let main = Markup {
         0: format!(
             "<h1>{} {}</h1><p>{}</p>",
@@ -67,6 +69,26 @@ fn options() -> PageOptions {
     }
 }
 
+/// The page as `who` sees it: their name, and the forms their role may
+/// use (with their session's CSRF token; none for API tokens).
+fn options_for(who: Option<&Identity>) -> PageOptions {
+    let Some(who) = who else {
+        return options();
+    };
+    PageOptions {
+        actor: Some(who.name.clone()),
+        csrf_token: who.csrf_token().map(str::to_string),
+        can_check: who.may(&Action::Check),
+        can_waive: who.may(&Action::Waive),
+        sign_roles: if who.role >= greenlight_auth::Role::Approver {
+            who.signoff_roles.clone()
+        } else {
+            Vec::new()
+        },
+        ..options()
+    }
+}
+
 /// `/`: every release (and run outside releases), latest activity first.
 pub async fn release_list(State(s): State<AppState>) -> Response {
     match s.store.runs(None).await {
@@ -83,6 +105,7 @@ async fn run_html(
     run_id: &str,
     live_url: Option<String>,
     standalone: bool,
+    who: Option<&Identity>,
 ) -> Result<String, ApiError> {
     let v = views::verified_run(&s.store, run_id).await?;
     let audit = greenlight_session::describe_chain(&v.audit);
@@ -92,7 +115,7 @@ async fn run_html(
     }
     let opts = PageOptions {
         live_url,
-        ..options()
+        ..options_for(who)
     };
     Ok(greenlight_html::run_page(&view, &opts))
 }
@@ -100,6 +123,7 @@ async fn run_html(
 /// `/releases/{release}`: the release's latest run, live.
 pub async fn release_page(
     State(s): State<AppState>,
+    who: Option<Extension<Identity>>,
     path: Result<Path<String>, PathRejection>,
 ) -> Response {
     let page = async {
@@ -107,7 +131,7 @@ pub async fn release_page(
         let runs = views::release_runs(&s.store, &name).await?;
         let latest = runs.last().map(|r| r.run_id.clone()).unwrap_or_default();
         let live = format!("/releases/{}/live", views::segment(&name));
-        run_html(&s, &latest, Some(live), false).await
+        run_html(&s, &latest, Some(live), false, who.as_deref()).await
     };
     match page.await {
         Ok(body) => html(StatusCode::OK, body),
@@ -118,12 +142,13 @@ pub async fn release_page(
 /// `/runs/{run}`: one run, live.
 pub async fn run_page(
     State(s): State<AppState>,
+    who: Option<Extension<Identity>>,
     path: Result<Path<String>, PathRejection>,
 ) -> Response {
     let page = async {
         let run_id = id(path)?;
         let live = format!("/runs/{}/live", views::segment(&run_id));
-        run_html(&s, &run_id, Some(live), false).await
+        run_html(&s, &run_id, Some(live), false, who.as_deref()).await
     };
     match page.await {
         Ok(body) => html(StatusCode::OK, body),
@@ -139,7 +164,7 @@ pub async fn run_report(
 ) -> Response {
     let page = async {
         let run_id = id(path)?;
-        run_html(&s, &run_id, None, true).await
+        run_html(&s, &run_id, None, true, None).await
     };
     match page.await {
         Ok(body) => html(StatusCode::OK, body),

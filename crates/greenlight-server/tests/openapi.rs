@@ -144,7 +144,8 @@ async fn every_route_but_health_openapi_and_login_needs_an_identity() {
     let (server, dir, token) = server("guard").await;
     for route in api::routes() {
         let path = concrete(route.path);
-        let (status, body) = call(&server, None, Method::GET, &path).await;
+        let method = Method::from_bytes(route.methods[0].as_bytes()).unwrap();
+        let (status, body) = call(&server, None, method.clone(), &path).await;
         if route.public {
             assert!(status.is_success(), "{path}: {status} {body}");
             continue;
@@ -158,7 +159,7 @@ async fn every_route_but_health_openapi_and_login_needs_an_identity() {
                 "{path}: {status}"
             );
         }
-        let (status, _) = call(&server, Some("glt_wrong"), Method::GET, &path).await;
+        let (status, _) = call(&server, Some("glt_wrong"), method, &path).await;
         assert_eq!(
             status,
             StatusCode::UNAUTHORIZED,

@@ -22,6 +22,7 @@ use greenlight_store::{
 use std::borrow::Cow;
 use std::time::Duration;
 
+pub mod acts;
 mod chain;
 pub mod run;
 

@@ -5,9 +5,7 @@ use crate::exit::{self, Failure};
 use crate::record::{self, RunState};
 use crate::term::{self, Style, printable};
 use clap::Args;
-use greenlight_run::events;
 use greenlight_run::outcome::{RunReport, Status};
-use greenlight_store::EventKind;
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -373,17 +371,7 @@ fn find_item<'a>(
     state: &'a RunState,
     key: &str,
 ) -> Result<&'a greenlight_run::plan::PlanItem, Failure> {
-    let by_id = state.plan.items.iter().find(|i| i.id == key);
-    let by_line = || {
-        let line: usize = key.strip_prefix('L').unwrap_or(key).parse().ok()?;
-        state.plan.items.iter().find(|i| i.line == line)
-    };
-    by_id.or_else(by_line).ok_or_else(|| {
-        Failure::usage(format!(
-            "run {} has no item `{key}` (use an item ID from `greenlight status {}` or a line such as L57)",
-            state.run_id, state.run_id
-        ))
-    })
+    greenlight_session::acts::find_item(state, key).map_err(Failure::usage)
 }
 
 /// The items `check`/`uncheck` act on: those named, and every item of
@@ -442,72 +430,6 @@ fn find_phase<'a>(
     }
 }
 
-/// An item and, for a parent, its sub-items at every depth (document order).
-fn with_descendants(plan: &greenlight_run::plan::Plan, i: usize, out: &mut Vec<usize>) {
-    out.push(i);
-    for &c in &plan.items[i].children {
-        with_descendants(plan, c, out);
-    }
-}
-
-/// What `check` does with one item.
-enum Act {
-    /// Record the event.
-    Record,
-    /// Nothing to record, and why (not an error).
-    Skip(String),
-    /// Refused, and why.
-    Refuse(String),
-}
-
-fn check_act(
-    item: &greenlight_run::plan::PlanItem,
-    result: &greenlight_run::outcome::ItemResult,
-    state: &RunState,
-    checked: bool,
-) -> Act {
-    use greenlight_run::plan::Handling;
-    if matches!(item.handling, Handling::Group) {
-        return Act::Skip("a group: checked through its sub-items".into());
-    }
-    if let Handling::Signoff { role } = &item.handling {
-        return Act::Refuse(format!(
-            "a sign-off line: sign it with `greenlight signoff {} --role \"{role}\" --name NAME`",
-            state.run_id
-        ));
-    }
-    if item.no_go {
-        // The team's NO-GO decision: recorded, and the run becomes NO_GO
-        // (until someone unchecks it).
-        return match (checked, state.people.checked.contains_key(&item.id)) {
-            (true, false) | (false, true) => Act::Record,
-            (true, true) => Act::Skip("already checked: the team decided NO-GO".into()),
-            (false, false) => Act::Skip("no person had checked it".into()),
-        };
-    }
-    if matches!(item.handling, Handling::Skipped { .. }) {
-        return Act::Skip("not part of a run (rollback or monitoring)".into());
-    }
-    let by_person = state.people.checked.contains_key(&item.id);
-    if !checked {
-        return if by_person {
-            Act::Record
-        } else {
-            Act::Skip("no person had checked it".into())
-        };
-    }
-    match result.status {
-        Status::Failed => Act::Refuse(
-            "a check failed: a person's tick does not override a failure; waive it instead (`greenlight waive`)".into(),
-        ),
-        Status::Passed if by_person => Act::Skip("already checked".into()),
-        Status::Passed | Status::Skipped | Status::Waived => {
-            Act::Skip(format!("already {}", result.status.as_str()))
-        }
-        _ => Act::Record,
-    }
-}
-
 pub fn check(args: CheckArgs, checked: bool) -> Result<u8, Failure> {
     runtime()?.block_on(async {
         let store = open_store(&args.store, &args.key).await?;
@@ -523,78 +445,12 @@ pub fn check(args: CheckArgs, checked: bool) -> Result<u8, Failure> {
         }
         let actor = record::person(args.name.as_deref())?;
         let report = state.report();
-        let plan = &state.plan;
-        let mut events = Vec::new();
-        let mut lines = Vec::new();
-        let mut refused = 0;
-        let mut seen = std::collections::HashSet::new();
         let verb = if checked { "checked" } else { "unchecked" };
-        for &top in &named {
-            let mut all = Vec::new();
-            with_descendants(plan, top, &mut all);
-            let parent = &plan.items[top];
-            let mut subs = Vec::new();
-            for &i in &all {
-                if !seen.insert(i) {
-                    continue;
-                }
-                let item = &plan.items[i];
-                let label = format!("L{} {} ({})", item.line, item.text, item.id);
-                match check_act(item, &report.items[i], &state, checked) {
-                    Act::Record => {
-                        let kind = if checked {
-                            EventKind::ItemChecked
-                        } else {
-                            EventKind::ItemUnchecked
-                        };
-                        events.push(record::event(
-                            &state.run_id,
-                            kind,
-                            Some(&item.id),
-                            &actor,
-                            events::ItemMarked::by_person(&args.note),
-                        ));
-                        if i == top {
-                            lines.push(format!("{verb} {label}"));
-                        } else {
-                            subs.push(format!(
-                                "  {verb} L{} {} ({})",
-                                item.line, item.text, item.id
-                            ));
-                        }
-                    }
-                    Act::Skip(why) if i == top && all.len() == 1 => {
-                        lines.push(format!("not {verb} {label}: {why}"));
-                    }
-                    Act::Skip(_) => {}
-                    Act::Refuse(why) => {
-                        refused += 1;
-                        let pad = if i == top { "" } else { "  " };
-                        subs.push(format!("{pad}NOT {verb} {label}: {why}"));
-                    }
-                }
-            }
-            if all.len() > 1 {
-                let n = subs
-                    .iter()
-                    .filter(|l| !l.trim_start().starts_with("NOT"))
-                    .count();
-                lines.push(format!(
-                    "L{} {} ({}) has {} sub-item{}; {verb} {n} that {}:",
-                    parent.line,
-                    parent.text,
-                    parent.id,
-                    all.len() - 1,
-                    if all.len() == 2 { "" } else { "s" },
-                    if checked {
-                        "were open"
-                    } else {
-                        "a person had checked"
-                    }
-                ));
-            }
-            lines.append(&mut subs);
-        }
+        let greenlight_session::acts::Marked {
+            events,
+            lines,
+            refused,
+        } = greenlight_session::acts::mark(&state, &report, &named, checked, &actor, &args.note);
         let n = events.len();
         store.append(events).await.map_err(store_failure)?;
         for l in &lines {
@@ -617,27 +473,14 @@ pub fn check(args: CheckArgs, checked: bool) -> Result<u8, Failure> {
 }
 
 pub fn waive(args: WaiveArgs) -> Result<u8, Failure> {
-    // Stored in one form (RFC 3339, UTC, seconds), so every reader compares
-    // it alike.
     let expires = match &args.expires {
-        Some(x) => {
-            let at = humantime::parse_rfc3339_weak(x).map_err(|e| {
-                Failure::usage(format!(
-                    "--expires {x}: not an RFC 3339 time ({e}); e.g. 2026-12-01T00:00:00Z"
-                ))
-            })?;
-            let now = std::time::SystemTime::now();
-            if at <= now {
-                return Err(Failure::usage(format!(
-                    "--expires {x}: that time has passed (it is now {}); a waiver must end in the future",
-                    humantime::format_rfc3339_seconds(now)
-                )));
-            }
-            Some(humantime::format_rfc3339_seconds(at).to_string())
-        }
+        Some(x) => Some(
+            greenlight_session::acts::waiver_expiry(x)
+                .map_err(|why| Failure::usage(format!("--expires {x}: {why}")))?,
+        ),
         None => None,
     };
-    if args.reason.trim().is_empty() {
+    if !greenlight_session::acts::waiver_reason_ok(&args.reason) {
         return Err(Failure::usage("--reason: say why the item may be waived"));
     }
     runtime()?.block_on(async {
@@ -646,16 +489,8 @@ pub fn waive(args: WaiveArgs) -> Result<u8, Failure> {
         record::may_append(&state, &store)?;
         let item = find_item(&state, &args.item)?;
         let actor = record::person(args.name.as_deref())?;
-        let ev = record::event(
-            &state.run_id,
-            EventKind::Waiver,
-            Some(&item.id),
-            &actor,
-            events::WaiverGiven {
-                reason: args.reason.clone(),
-                expires: expires.clone(),
-            },
-        );
+        let ev =
+            greenlight_session::acts::waiver(&state, item, &actor, &args.reason, expires.clone());
         store.append(vec![ev]).await.map_err(store_failure)?;
         eprintln!(
             "{}",
@@ -683,70 +518,10 @@ pub fn signoff(args: SignoffArgs) -> Result<u8, Failure> {
         let store = open_store(&args.store, &args.key).await?;
         let state = record::load(&store, Some(&args.run)).await?;
         record::may_append(&state, &store)?;
-        let wanted = args.role.trim().to_lowercase();
-        let slots: Vec<_> = state
-            .plan
-            .signoffs
-            .iter()
-            .filter(|s| s.role.to_lowercase() == wanted)
-            .collect();
-        let roles: Vec<&str> = state
-            .plan
-            .signoffs
-            .iter()
-            .map(|s| s.role.as_str())
-            .collect();
-        // The first slot for the role that is still open (a document may
-        // ask the same role to sign at two stages).
-        let slot = if args.revoke {
-            slots.iter().rev().find(|s| {
-                state.people.signed.contains_key(&s.id) || state.people.stale.contains_key(&s.id)
-            })
-        } else {
-            slots
-                .iter()
-                .find(|s| !state.people.signed.contains_key(&s.id))
-        };
-        let Some(slot) = slot else {
-            return Err(Failure::usage(if slots.is_empty() {
-                format!(
-                    "the checklist has no sign-off slot for “{}”; its roles are: {}",
-                    args.role,
-                    roles.join(", ")
-                )
-            } else if args.revoke {
-                format!("“{}” has not signed this run", args.role)
-            } else {
-                let who = slots
-                    .iter()
-                    .filter_map(|s| state.people.signed.get(&s.id))
-                    .map(|m| m.actor.clone())
-                    .collect::<Vec<_>>();
-                format!(
-                    "“{}” already signed this run (by {}); revoke it first with --revoke",
-                    args.role,
-                    who.join(", ")
-                )
-            }));
-        };
+        let slot = greenlight_session::acts::signoff_slot(&state, &args.role, args.revoke)
+            .map_err(Failure::usage)?;
         let actor = record::actor(Some(&args.name));
-        let kind = if args.revoke {
-            EventKind::SignoffRevoked
-        } else {
-            EventKind::Signoff
-        };
-        // A sign-off names the evidence it approves: this run's required results.
-        let seen = greenlight_run::release::required_results(&state.plan, &state.results);
-        let payload = if args.revoke {
-            events::SignoffGiven {
-                role: slot.role.clone(),
-                name: Some(args.name.clone()),
-                ..Default::default()
-            }
-        } else {
-            greenlight_run::release::signoff_payload(&slot.role, &args.name, &state.run_id, &seen)
-        };
-        let ev = record::event(&state.run_id, kind, Some(&slot.id), &actor, payload);
+        let ev = greenlight_session::acts::signoff(&state, slot, &args.name, &actor, args.revoke);
         store.append(vec![ev]).await.map_err(store_failure)?;
         eprintln!(
             "{} {} (L{}) — {}",

@@ -158,13 +158,22 @@ pub(crate) fn read_chunk(r: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
 
 /// A viewer's API token for `store`, made with `greenlight users token`.
 fn viewer_token(store: &str) -> String {
+    token(store, "viewer", &[])
+}
+
+/// An API token of `role` (bound to `signs`) for `store`.
+fn token(store: &str, role: &str, signs: &[&str]) -> String {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let name = format!(
-        "e2e-viewer-{}-{}",
+        "e2e-{role}-{}-{}",
         std::process::id(),
         N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     );
-    let out = gl(&["users", "token", &name, "--role", "viewer"], store);
+    let mut args = vec!["users", "token", &name, "--role", role];
+    for s in signs {
+        args.extend(["--signoff-role", s]);
+    }
+    let out = gl(&args, store);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     stdout(&out).trim().to_string()
 }
@@ -839,4 +848,325 @@ fn reading_needs_an_identity_and_the_first_admin_can_be_made() {
     assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// POSTs JSON with a bearer token: (status, body).
+fn post_json(addr: &str, token: &str, path: &str, body: &Value) -> (u16, Value) {
+    let mut s = connect(addr);
+    let body = body.to_string();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut r = BufReader::new(s);
+    let (code, _) = read_response(&mut r);
+    let mut out = Vec::new();
+    r.read_to_end(&mut out).unwrap();
+    (code, serde_json::from_slice(&out).unwrap_or(Value::Null))
+}
+
+#[test]
+fn people_act_through_the_api_by_the_cli_rules_and_their_roles() {
+    for store in backends("serve_acts") {
+        let env = start("serve-acts", Faults::NONE.with_wrong_version());
+        let doc = format!(
+            "{}- [ ] **Version**\n  ```bash\n  curl {}/version\n  # Expected: {{\"version\": \"8.0.0\"}}\n  ```\n",
+            DOC.replace("BASE", &env.fixture.base_url()).replace("## Sign-off", "## More\n\n"),
+            env.fixture.base_url()
+        )
+        .replace("\n\n- [ ] **Version**", "\n- [ ] **Version**");
+        let path = write(&env.dir, "acts.md", &doc);
+        let out = gl(
+            &["run", path.to_str().unwrap(), "--release", "acts"],
+            &store,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "a failed check: NO_GO. {}",
+            stderr(&out)
+        );
+        let server = Serve::start(&store);
+        let (_, rel) = server.get("/api/v1/releases/acts");
+        let run = rel["latest_run"].as_str().unwrap().to_string();
+        let items = rel["report"]["items"].as_array().unwrap().clone();
+        let id_of = |text: &str| {
+            items.iter().find(|i| i["text"] == text).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let (manual, version) = (id_of("Release notes reviewed"), id_of("Version"));
+        let op = token(&store, "operator", &[]);
+        let approver = token(&store, "approver", &["release manager"]);
+        let at = |what: &str| format!("/api/v1/runs/{run}/{what}");
+
+        // A viewer may not act; an operator checks the manual item.
+        let (code, _) = post_json(
+            &server.addr,
+            &server.token,
+            &at("check"),
+            &serde_json::json!({ "items": [manual] }),
+        );
+        assert_eq!(code, 403);
+        let (code, body) = post_json(
+            &server.addr,
+            &op,
+            &at("check"),
+            &serde_json::json!({ "items": [manual], "note": "read them" }),
+        );
+        assert_eq!(code, 200, "{body}");
+        // The CLI's rule: a failed check is not ticked away (nothing recorded).
+        let (code, body) = post_json(
+            &server.addr,
+            &op,
+            &at("check"),
+            &serde_json::json!({ "items": [version] }),
+        );
+        assert_eq!(code, 422, "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("waive it instead"),
+            "{body}"
+        );
+        // Waiving and signing off need an approver, bound to the role.
+        let waiver = serde_json::json!({ "item": version, "reason": "known, fixed in 8.0.1" });
+        assert_eq!(post_json(&server.addr, &op, &at("waive"), &waiver).0, 403);
+        let (code, body) = post_json(&server.addr, &approver, &at("waive"), &waiver);
+        assert_eq!(code, 200, "{body}");
+        let (code, _) = post_json(
+            &server.addr,
+            &op,
+            &at("signoff"),
+            &serde_json::json!({ "role": "Release Manager" }),
+        );
+        assert_eq!(code, 403);
+        let (code, body) = post_json(
+            &server.addr,
+            &approver,
+            &at("signoff"),
+            &serde_json::json!({ "role": "Release Manager" }),
+        );
+        assert_eq!(code, 200, "{body}");
+        let (code, body) = post_json(
+            &server.addr,
+            &approver,
+            &at("signoff"),
+            &serde_json::json!({ "role": "Release Manager" }),
+        );
+        assert_eq!(code, 422, "signed twice: {body}");
+        // Bad bodies are 400s.
+        assert_eq!(
+            post_json(
+                &server.addr,
+                &op,
+                &at("check"),
+                &serde_json::json!({ "items": [] })
+            )
+            .0,
+            400
+        );
+        assert_eq!(
+            post_json(
+                &server.addr,
+                &op,
+                &at("check"),
+                &serde_json::json!({ "item": "x" })
+            )
+            .0,
+            400
+        );
+        assert_eq!(
+            post_json(
+                &server.addr,
+                &op,
+                &at("check"),
+                &serde_json::json!({ "items": ["nope"] })
+            )
+            .0,
+            400
+        );
+        assert_eq!(
+            post_json(
+                &server.addr,
+                &op,
+                "/api/v1/runs/nosuchrun/check",
+                &serde_json::json!({ "items": ["x"] })
+            )
+            .0,
+            404
+        );
+
+        // The CLI agrees on everything: the verdict and who did what.
+        let status = json_of(&gl(&["status", &run, "--json"], &store));
+        assert_eq!(
+            status["verdict"], "GO",
+            "waived, checked and signed: {status}"
+        );
+        let (_, api) = server.get(&format!("/api/v1/runs/{run}"));
+        assert_eq!(api, status);
+        let (_, events) = server.get(&format!("/api/v1/runs/{run}/events?limit=1000"));
+        let acts: Vec<(String, String)> = events["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| {
+                ["item_checked", "waiver", "signoff"].contains(&e["kind"].as_str().unwrap())
+            })
+            .map(|e| {
+                (
+                    e["kind"].as_str().unwrap().to_string(),
+                    e["actor"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(acts.len(), 3, "{acts:?}");
+        assert!(acts[0].1.starts_with("e2e-operator-"), "{acts:?}");
+        assert!(
+            acts[1].1.starts_with("e2e-approver-") && acts[2].1.starts_with("e2e-approver-"),
+            "{acts:?}"
+        );
+    }
+}
+
+/// A raw request: (status, lower-cased headers, body).
+fn request(addr: &str, head: &str, body: &str) -> (u16, Vec<String>, String) {
+    let mut s = connect(addr);
+    write!(
+        s,
+        "{head}\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut r = BufReader::new(s);
+    let (code, headers) = read_response(&mut r);
+    let mut out = Vec::new();
+    if headers.iter().any(|h| h == "transfer-encoding: chunked") {
+        while let Some(c) = read_chunk(&mut r) {
+            out.extend(c);
+        }
+    } else {
+        r.read_to_end(&mut out).unwrap();
+    }
+    (code, headers, String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The value of cookie `name` that a response sets.
+fn set_cookie(headers: &[String], name: &str) -> Option<String> {
+    headers.iter().find_map(|h| {
+        let v = h.strip_prefix("set-cookie: ")?;
+        let v = v.strip_prefix(&format!("{name}="))?;
+        Some(v.split(';').next()?.to_string())
+    })
+}
+
+/// The `value` of the hidden input `name` in a page.
+fn hidden(page: &str, name: &str) -> Option<String> {
+    let at = page.find(&format!("name=\"{name}\" value=\""))?;
+    let rest = &page[at + name.len() + 15..];
+    Some(rest[..rest.find('"')?].to_string())
+}
+
+/// Logs in through the form; the session cookie.
+fn login(addr: &str, name: &str, password: &str) -> String {
+    let (code, headers, form) = request(addr, "GET /login HTTP/1.1", "");
+    assert_eq!(code, 200);
+    let double = set_cookie(&headers, "gl_login_csrf").expect("the login form's CSRF cookie");
+    let csrf = hidden(&form, "csrf").expect("the login form's CSRF field");
+    let body = format!(
+        "name={name}&password={}&csrf={csrf}&next=%2F",
+        password.replace(' ', "+")
+    );
+    let (code, headers, page) = request(
+        addr,
+        &format!(
+            "POST /login HTTP/1.1\r\nCookie: gl_login_csrf={double}\r\nContent-Type: application/x-www-form-urlencoded"
+        ),
+        &body,
+    );
+    assert_eq!(code, 303, "login: {page}");
+    set_cookie(&headers, "gl_session").expect("a session cookie")
+}
+
+#[test]
+fn a_person_signs_off_in_the_browser_with_a_csrf_token() {
+    let env = start("serve-browser", Faults::NONE);
+    let store = env.dir.join("runs.db").display().to_string();
+    let run = record_run(&env.dir, &env.fixture.base_url(), &store, "web", 3);
+    for (name, role, signs) in [
+        ("ada", "approver", Some("Release Manager")),
+        ("val", "viewer", None),
+    ] {
+        let mut add = Command::new(env!("CARGO_BIN_EXE_greenlight"));
+        add.args(["users", "add", name, "--role", role])
+            .env("GREENLIGHT_STORE", &store)
+            .env("GREENLIGHT_USER_PASSWORD", "correct horse battery");
+        if let Some(s) = signs {
+            add.args(["--signoff-role", s]);
+        }
+        let out = add.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    let server = Serve::start(&store);
+    let ada = login(&server.addr, "ada", "correct horse battery");
+    let page = |cookie: &str| {
+        let (code, _, body) = request(
+            &server.addr,
+            &format!(
+                "GET /runs/{run} HTTP/1.1\r\nCookie: gl_session={cookie}\r\nAccept: text/html"
+            ),
+            "",
+        );
+        assert_eq!(code, 200, "{body}");
+        body
+    };
+    let seen = page(&ada);
+    assert!(seen.contains("signed in as ada"), "{seen}");
+    let csrf = hidden(&seen, "csrf").expect("the approver's page has forms with the CSRF token");
+    let slot = hidden(&seen, "slot").expect("a sign-off form");
+    let post = |cookie: &str, body: &str| {
+        request(
+            &server.addr,
+            &format!(
+                "POST /runs/{run}/signoff HTTP/1.1\r\nCookie: gl_session={cookie}\r\nContent-Type: application/x-www-form-urlencoded"
+            ),
+            body,
+        )
+    };
+    // Without the CSRF token: refused, nothing recorded.
+    let (code, _, _) = post(&ada, &format!("slot={slot}&role=Release+Manager&note="));
+    assert_eq!(code, 403);
+    let (code, headers, body) = post(
+        &ada,
+        &format!("slot={slot}&role=Release+Manager&note=&csrf={csrf}"),
+    );
+    assert_eq!(code, 303, "{body}");
+    assert!(
+        headers.contains(&format!("location: /runs/{run}")),
+        "{headers:?}"
+    );
+    let status = json_of(&gl(&["status", &run, "--json"], &store));
+    let signed = &status["signoffs"][0];
+    assert_eq!(signed["signed"], true, "{status}");
+    // A viewer's page has no forms, and a viewer's post is refused.
+    let val = login(&server.addr, "val", "correct horse battery");
+    let seen = page(&val);
+    assert!(hidden(&seen, "csrf").is_none(), "a viewer sees no forms");
+    let (code, _, _) = request(
+        &server.addr,
+        &format!(
+            "POST /runs/{run}/check HTTP/1.1\r\nCookie: gl_session={val}\r\nX-CSRF-Token: {csrf}\r\nContent-Type: application/x-www-form-urlencoded"
+        ),
+        "item=x",
+    );
+    assert_eq!(code, 403);
+    // The event names the person who signed.
+    let (_, events) = server.get(&format!("/api/v1/runs/{run}/events?limit=1000"));
+    let last = events["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["kind"], "signoff");
+    assert_eq!(last["actor"], "ada");
 }
