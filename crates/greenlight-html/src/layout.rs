@@ -71,6 +71,14 @@ pub fn document(title: &str, opts: &PageOptions, main: Markup) -> String {
                     }
                     @if let Some(actor) = &opts.actor {
                         span.who { "signed in as " (actor) }
+                        // A browser session (it has a CSRF token) can end
+                        // itself; an API token has nothing to log out of.
+                        @if opts.csrf_token.is_some() {
+                            form.logout method="post" action=(opts.route("/logout")) {
+                                (crate::run_page::csrf(opts))
+                                button type="submit" { "Log out" }
+                            }
+                        }
                     }
                 }
                 main data-live=[opts.live_url.as_deref()] { (main) }
