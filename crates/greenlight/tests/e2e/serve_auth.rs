@@ -7,7 +7,7 @@
 
 use crate::room::{PASSWORD, SIGNOFF_ROLE, add_token, add_user, gl_env, seeded_release};
 use crate::run::start;
-use crate::serve::{Serve, connect, read_chunk};
+use crate::serve::{Serve, connect, hidden, read_chunk};
 use greenlight_fixture::Faults;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -119,20 +119,13 @@ fn form(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-/// The value of hidden input `name` in an HTML page.
-fn hidden(html: &str, name: &str) -> Option<String> {
-    let at = html.find(&format!("name=\"{name}\""))?;
-    let tag_start = html[..at].rfind('<')?;
-    let tag_end = at + html[at..].find('>')?;
-    let tag = &html[tag_start..tag_end];
-    let v = tag.split("value=\"").nth(1)?;
-    Some(v.split('"').next()?.to_string())
-}
-
 /// Logs in through the form; returns the session cookie's value. With
 /// `planted`, the browser already carries that session cookie.
 fn log_in(addr: &str, name: &str, planted: Option<&str>) -> String {
-    let page = send(addr, "GET", "/login", &[], None);
+    // A browser sends its cookies with every request, the login page too.
+    let carried = planted.map(|p| format!("gl_session={p}"));
+    let page_headers: Vec<(&str, &str)> = carried.iter().map(|c| ("Cookie", c.as_str())).collect();
+    let page = send(addr, "GET", "/login", &page_headers, None);
     assert_eq!(page.status, 200, "{}", page.body);
     let csrf = hidden(&page.body, "csrf").expect("the login form has a CSRF field");
     let mut cookie = format!("gl_login_csrf={csrf}");
@@ -399,16 +392,22 @@ fn a_session_cookie_planted_before_login_is_not_authenticated_after_it() {
     let victims = log_in(addr, "quinn", Some(&attackers));
     assert_ne!(victims, attackers);
     assert!(is_in(&victims));
+    // Whoever holds the old cookie is not the approver …
+    let page = page_as(addr, &format!("/runs/{}", r.run), &attackers);
+    assert!(
+        !page.body.contains("signed in as quinn"),
+        "the old cookie shows the approver's page"
+    );
+    // … and, once the server's read cache of identities has lapsed, no
+    // one at all: the login ended that session.
+    std::thread::sleep(
+        greenlight_server::access::IDENTITY_TTL + std::time::Duration::from_millis(500),
+    );
     assert!(
         !is_in(&attackers),
         "the session brought to login still works"
     );
-    // Whoever holds the old cookie is not the approver.
-    let page = page_as(addr, &format!("/runs/{}", r.run), &attackers);
-    assert!(
-        !page.body.contains("quinn"),
-        "the old cookie shows the approver's page"
-    );
+    assert!(is_in(&victims));
 
     // Cookies are HttpOnly and SameSite.
     let page = send(addr, "GET", "/login", &[], None);
