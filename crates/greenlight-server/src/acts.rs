@@ -337,7 +337,7 @@ pub async fn waive_form(
     back(&run, r)
 }
 
-/// `POST /runs/{run}/signoff` (the page's form: `slot`, `role`, `note`).
+/// `POST /runs/{run}/signoff` (the page's form: `slot`, `role`).
 pub async fn signoff_form(
     State(s): State<AppState>,
     who: Identity,
