@@ -35,6 +35,7 @@ RELEASE = os.environ["GL_RELEASE"]
 SHOTS = os.environ["GL_SHOTS"]
 CHROMIUM = os.environ.get("GL_CHROMIUM", "/usr/bin/chromium")
 WAIT_MS = 20_000
+SIGNOFFS = "section[aria-labelledby=signoffs]"
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -67,9 +68,15 @@ def release_url():
     return f"{BASE}/releases/{urllib.parse.quote(RELEASE, safe='')}"
 
 
-def shot(page, name):
+def shot(page, name, section=None):
+    """A screenshot of the viewport (1200x900): the top of the page, or
+    scrolled to `section` (a CSS selector) so it is in view."""
     path = os.path.join(SHOTS, f"{name}.png")
-    page.screenshot(path=path, full_page=True)
+    if section:
+        page.locator(section).first.scroll_into_view_if_needed()
+    else:
+        page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=path)
     print(f"screenshot: {path}", flush=True)
     return path
 
@@ -142,7 +149,7 @@ def step_refuse(page, context):
     forms = page.locator("form[action$='/signoff']")
     assert forms.count() == 0, "a viewer is shown a sign-off form"
     assert page.locator("form[action$='/waive']").count() == 0, "a viewer is shown a waive form"
-    shot(page, "3-viewer-no-signoff-form")
+    shot(page, "3-viewer-no-signoff-form", SIGNOFFS)
     run = page.locator("main h1 code").inner_text()
     # The viewer's own valid CSRF token (any form of the session carries it,
     # e.g. log out), so the refusal is about the role, not the token.
@@ -166,7 +173,7 @@ def step_signoff(page, name):
     form = page.locator("form[action$='/signoff']").filter(has=page.locator(f"input[name=role][value='{role}']"))
     expect(form).to_have_count(1, timeout=WAIT_MS)
     before = page.locator("section.banner .v").inner_text()
-    shot(page, "4-approver-before-signoff")
+    shot(page, "4-approver-before-signoff", SIGNOFFS)
     with page.expect_navigation(timeout=WAIT_MS):
         form.locator("button[type=submit]").click()
     assert page.url.startswith(BASE), page.url
@@ -175,7 +182,7 @@ def step_signoff(page, name):
     expect(row).to_contain_text(name, timeout=WAIT_MS)
     expect(page.locator(f"form[action$='/signoff'] input[name=role][value='{role}']")).to_have_count(0)
     after = page.locator("section.banner .v").inner_text()
-    shot(page, "5-approver-after-signoff")
+    shot(page, "5-approver-after-signoff", SIGNOFFS)
     print(f"signoff: {role} signed by {name}; verdict {before!r} -> {after!r}", flush=True)
 
 

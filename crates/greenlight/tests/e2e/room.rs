@@ -277,6 +277,14 @@ fn a_viewer_watches_live_and_an_approver_signs_off_in_chromium() {
         assert_png(p, 1200, 900);
         println!("screenshot: {}", p.display());
     }
+    // The live update and the sign-off changed what the page shows.
+    let bytes = |i: usize| std::fs::read(&paths[i]).unwrap();
+    assert_ne!(bytes(0), bytes(1), "the page looked the same after the run");
+    assert_ne!(
+        bytes(3),
+        bytes(4),
+        "the panel looked the same after signing"
+    );
 
     // The sign-off is in the store, as `status` reads it, by the approver.
     let (_, rel) = server.get(&format!("/api/v1/releases/{}", seg(RELEASE)));
