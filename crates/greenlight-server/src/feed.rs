@@ -139,13 +139,23 @@ pub fn spawn(
         mode: std::sync::Mutex::new("starting"),
         leads: std::sync::atomic::AtomicBool::new(false),
     });
+    // Verdicts are worked out by a task of their own, so reading the
+    // release again never holds back the fan-out of the next events.
+    let (verdict_tx, verdict_rx) = mpsc::channel(CAPACITY);
+    let verdicts = Verdicts {
+        store: store.clone(),
+        feed: feed.clone(),
+        last: HashMap::new(),
+        hook: hook.clone(),
+    };
+    tokio::spawn(verdicts.run(verdict_rx));
     let follower = Follower {
         store,
         feed: feed.clone(),
         known: HashMap::new(),
-        verdicts: HashMap::new(),
         options,
         hook,
+        verdict_tx,
     };
     tokio::spawn(follower.run(shutdown));
     feed
@@ -161,9 +171,29 @@ struct Follower {
     store: Arc<Store>,
     feed: Arc<Feed>,
     known: HashMap<String, Known>,
-    /// The last verdict notice sent for each release (or release-less run).
-    verdicts: HashMap<String, String>,
     options: FeedOptions,
+    hook: Option<mpsc::Sender<Arc<Notice>>>,
+    /// (run, release, last seq) whose verdict may have changed.
+    verdict_tx: mpsc::Sender<(String, String, u64)>,
+}
+
+/// Passes a notice to the hook while this process leads.
+fn pass_to_hook(hook: &Option<mpsc::Sender<Arc<Notice>>>, feed: &Feed, notice: Arc<Notice>) {
+    if let Some(h) = hook
+        && feed.leads()
+        && h.try_send(notice).is_err()
+    {
+        eprintln!("greenlight serve: notifications fall behind; one was dropped");
+    }
+}
+
+/// The verdict task: each release's verdict after new events, sent when it
+/// differs from the last one sent.
+struct Verdicts {
+    store: Arc<Store>,
+    feed: Arc<Feed>,
+    /// The last verdict notice sent for each release (or release-less run).
+    last: HashMap<String, String>,
     hook: Option<mpsc::Sender<Arc<Notice>>>,
 }
 
@@ -238,14 +268,8 @@ impl Follower {
         }
     }
 
-    /// Passes a notice to the hook while this process leads.
     fn hook(&self, notice: Arc<Notice>) {
-        if let Some(h) = &self.hook
-            && self.feed.leads()
-            && h.try_send(notice).is_err()
-        {
-            eprintln!("greenlight serve: notifications fall behind; one was dropped");
-        }
+        pass_to_hook(&self.hook, &self.feed, notice);
     }
 
     /// Takes (or keeps) the lead: always on SQLite, with the store's
@@ -281,22 +305,6 @@ impl Follower {
 
     async fn prime(&mut self) -> Result<(), greenlight_store::StoreError> {
         let runs = self.store.runs(None).await?;
-        let mut releases: Vec<(String, String)> = Vec::new();
-        for r in &runs {
-            if !r.release.is_empty()
-                && releases.len() < PRIMED_RELEASES
-                && !releases.iter().any(|(rel, _)| *rel == r.release)
-            {
-                // Newest first: the first run seen of a release is its latest.
-                releases.push((r.release.clone(), r.run_id.clone()));
-            }
-        }
-        for (release, latest) in releases {
-            if let Ok(v) = views::verdict_json(&self.store, &release, &latest).await {
-                self.verdicts
-                    .insert(format!("release:{release}"), v.to_string());
-            }
-        }
         for r in runs {
             self.known.insert(
                 r.run_id,
@@ -394,7 +402,58 @@ impl Follower {
                 self.hook(notice);
             }
         }
-        self.verdict(run_id, &release, last).await;
+        let _ = self
+            .verdict_tx
+            .send((run_id.to_string(), release, last))
+            .await;
+    }
+}
+
+impl Verdicts {
+    async fn run(mut self, mut rx: mpsc::Receiver<(String, String, u64)>) {
+        self.prime().await;
+        while let Some(first) = rx.recv().await {
+            // A burst of events: one reading per release (the latest).
+            let mut batch = vec![first];
+            while let Ok(more) = rx.try_recv() {
+                batch.push(more);
+            }
+            let mut done = HashSet::new();
+            for (run, release, seq) in batch.into_iter().rev() {
+                let key = if release.is_empty() {
+                    format!("run:{run}")
+                } else {
+                    release.clone()
+                };
+                if done.insert(key) {
+                    self.verdict(&run, &release, seq).await;
+                }
+            }
+        }
+    }
+
+    /// The verdicts of the most recently active releases, so the first
+    /// change after start is told as a change.
+    async fn prime(&mut self) {
+        let Ok(runs) = self.store.runs(None).await else {
+            return;
+        };
+        let mut releases: Vec<(String, String)> = Vec::new();
+        for r in &runs {
+            if !r.release.is_empty()
+                && releases.len() < PRIMED_RELEASES
+                && !releases.iter().any(|(rel, _)| *rel == r.release)
+            {
+                // Newest first: the first run seen of a release is its latest.
+                releases.push((r.release.clone(), r.run_id.clone()));
+            }
+        }
+        for (release, latest) in releases {
+            if let Ok(v) = views::verdict_json(&self.store, &release, &latest).await {
+                self.last
+                    .insert(format!("release:{release}"), v.to_string());
+            }
+        }
     }
 
     /// Sends the verdict of the run's release (its latest run; a run
@@ -416,11 +475,11 @@ impl Follower {
             return;
         };
         let data = v.to_string();
-        if self.verdicts.get(&key) == Some(&data) {
+        if self.last.get(&key) == Some(&data) {
             return;
         }
         let previous = self
-            .verdicts
+            .last
             .insert(key, data)
             .and_then(|p| serde_json::from_str::<serde_json::Value>(&p).ok())
             .map(|p| p["verdict"].clone())
@@ -438,7 +497,7 @@ impl Follower {
         // Reasons or counts alone changing is news for watchers, not a
         // verdict change for webhooks.
         if changed {
-            self.hook(notice);
+            pass_to_hook(&self.hook, &self.feed, notice);
         }
     }
 }
