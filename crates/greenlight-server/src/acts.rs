@@ -115,7 +115,7 @@ async fn mark(
     let state = run_for_act(s, run_id).await?;
     let mut named = Vec::new();
     for key in items {
-        let item = acts::find_item(&state, key).map_err(ApiError::bad_request)?;
+        let item = acts::find_item(&state, key).map_err(ApiError::not_found)?;
         if let Some(i) = state.plan.items.iter().position(|p| p.id == item.id) {
             named.push(i);
         }
@@ -155,7 +155,7 @@ async fn waive_item(
         ));
     }
     let state = run_for_act(s, run_id).await?;
-    let item = acts::find_item(&state, item).map_err(ApiError::bad_request)?;
+    let item = acts::find_item(&state, item).map_err(ApiError::not_found)?;
     let ev = acts::waiver(&state, item, &who.name, reason, expires);
     let seqs = record(s, vec![ev]).await?;
     Ok(json!({ "run_id": run_id, "recorded": seqs, "item": item.id }))

@@ -980,6 +980,7 @@ fn people_act_through_the_api_by_the_cli_rules_and_their_roles() {
             .0,
             400
         );
+        // A well-formed body naming an item the run does not have: 404.
         assert_eq!(
             post_json(
                 &server.addr,
@@ -988,7 +989,7 @@ fn people_act_through_the_api_by_the_cli_rules_and_their_roles() {
                 &serde_json::json!({ "items": ["nope"] })
             )
             .0,
-            400
+            404
         );
         assert_eq!(
             post_json(
