@@ -142,10 +142,11 @@ async fn waive_item(
     reason: &str,
     expires: Option<&str>,
 ) -> Result<Value, ApiError> {
+    // A time of the documented shape may still be off the calendar or
+    // past: the rules refuse it (422), as they refuse other acts.
     let expires = match expires {
         Some(x) => Some(
-            acts::waiver_expiry(x)
-                .map_err(|why| ApiError::bad_request(format!("expires {x}: {why}")))?,
+            acts::waiver_expiry(x).map_err(|why| unprocessable(format!("expires {x}: {why}")))?,
         ),
         None => None,
     };
