@@ -326,7 +326,7 @@ fn item_forms(view: &RunView, opts: &PageOptions, item: &ItemResult) -> Markup {
                 (csrf(opts))
                 input type="hidden" name="item" value=(item.id);
                 label { span.sr { "Reason" } input type="text" name="reason" required placeholder="reason"; }
-                label { span.sr { "Expires" } input type="text" name="expires" placeholder="expires (RFC 3339, e.g. 2026-12-31T00:00:00Z)"; }
+                label { span.sr { "Expires" } input type="text" name="expires" placeholder="expires (e.g. 2026-12-31 or 48h)"; }
                 button type="submit" { "Waive" }
             }
         }

@@ -198,15 +198,7 @@ pub fn report_with(
                 )
                 .unwrap_or(Status::Skipped);
                 items[i].status = s;
-                let n = children.len();
-                let open = child_statuses
-                    .iter()
-                    .filter(|s| !matches!(s, Status::Passed | Status::Skipped))
-                    .count();
-                items[i].note = format!(
-                    "{open} of {n} sub-item{} open",
-                    if n == 1 { "" } else { "s" }
-                );
+                items[i].note = group_note(&child_statuses);
             }
             Handling::Automated => {
                 let own = items[i].status;
@@ -423,10 +415,48 @@ fn step_note(steps: &[StepResult], status: Status) -> String {
     format!("L{} {}", step.line, detail)
 }
 
+/// A group's note: how many of its sub-items are open, and how many are
+/// waived (a waived sub-item is neither open nor done, and a group made of
+/// waived sub-items must not read "3 of 4 sub-items open").
+fn group_note(children: &[Status]) -> String {
+    let n = children.len();
+    let waived = children.iter().filter(|s| **s == Status::Waived).count();
+    let open = children
+        .iter()
+        .filter(|s| !matches!(s, Status::Passed | Status::Skipped | Status::Waived))
+        .count();
+    let mut note = format!(
+        "{open} of {n} sub-item{} open",
+        if n == 1 { "" } else { "s" }
+    );
+    if waived > 0 {
+        note.push_str(&format!(", {waived} waived"));
+    }
+    note
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::outcome::{Evidence, Verdict};
+
+    #[test]
+    fn a_group_note_counts_waived_sub_items_apart_from_open_ones() {
+        use Status::*;
+        assert_eq!(
+            group_note(&[Passed, Waived, Waived, Waived]),
+            "0 of 4 sub-items open, 3 waived"
+        );
+        assert_eq!(
+            group_note(&[Pending, Failed, Passed, Skipped]),
+            "2 of 4 sub-items open"
+        );
+        assert_eq!(group_note(&[Blocked]), "1 of 1 sub-item open");
+        assert_eq!(
+            group_note(&[NeedsReview, Waived]),
+            "1 of 2 sub-items open, 1 waived"
+        );
+    }
     use crate::profile::{Class, Profile};
 
     const DOC: &str = "# R\n\n## Checks\n\n- [ ] Release notes reviewed\n- [ ] **Health**\n  ```bash\n  curl -f http://127.0.0.1:1/health\n  ```\n\n## Blockers (Must Fix)\n\n- [ ] **Critical health**\n  ```bash\n  curl -f http://127.0.0.1:1/health\n  ```\n\n**Release Manager:** ______\n";

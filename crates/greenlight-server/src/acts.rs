@@ -35,7 +35,7 @@ pub struct CheckBody {
 pub struct WaiveBody {
     pub item: String,
     pub reason: String,
-    /// RFC 3339; the waiver lapses then.
+    /// When the waiver lapses: an RFC 3339 time, a day or a duration.
     pub expires: Option<String>,
 }
 
@@ -142,11 +142,13 @@ async fn waive_item(
     reason: &str,
     expires: Option<&str>,
 ) -> Result<Value, ApiError> {
-    // A time of the documented shape may still be off the calendar or
-    // past: the rules refuse it (422), as they refuse other acts.
+    // An expiry the rules cannot use (not a time, day or duration they
+    // read, or past) is refused like the other acts they refuse (422): no
+    // schema can tell a usable one.
     let expires = match expires {
         Some(x) => Some(
-            acts::waiver_expiry(x).map_err(|why| unprocessable(format!("expires {x}: {why}")))?,
+            acts::waiver_expiry(x, std::time::SystemTime::now())
+                .map_err(|why| unprocessable(format!("expires {x}: {why}")))?,
         ),
         None => None,
     };

@@ -51,7 +51,7 @@ fn form(id: &str, summary: &str, required: &[&str]) -> Value {
         "parameters": [path_param("run", "The run's ID.")],
         "requestBody": { "required": true, "content": { "application/x-www-form-urlencoded": { "schema": { "type": "object", "required": required, "properties": {
             "item": { "type": "string", "minLength": 1 }, "note": { "type": "string" }, "reason": { "type": "string", "pattern": SAYS_SOMETHING },
-            "expires": { "type": "string", "pattern": FORM_EXPIRY },
+            "expires": { "type": "string" },
             "slot": { "type": "string" }, "role": { "type": "string", "minLength": 1 }, "csrf": { "type": "string" } } } } } },
         "responses": { "303": { "description": "Recorded: back to the run's page." },
             "400": html("A malformed form."), "404": html("Nothing has this ID."), "409": html("A broken audit chain."),
@@ -61,15 +61,6 @@ fn form(id: &str, summary: &str, required: &[&str]) -> Value {
 
 /// A text with something in it besides spaces (a waiver's reason).
 const SAYS_SOMETHING: &str = "\\S";
-
-/// The RFC 3339 times a waiver's expiry may be written as (UTC; `T` or a
-/// space; optional fraction). A time of that shape that is not on the
-/// calendar, or has passed, is refused with 422.
-const EXPIRY: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?Z?$";
-
-/// The form's expiry: empty (none) or an [`EXPIRY`].
-const FORM_EXPIRY: &str =
-    "^$|^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?Z?$";
 
 /// An act on a run (JSON in, JSON out).
 fn act(id: &str, summary: &str, body_schema: &str) -> Value {
@@ -135,7 +126,7 @@ pub fn document() -> Value {
             "/api/v1/runs/{run}/waive": act("waiveItem", "Waive an item with a reason and an optional expiry (approver or above), as `greenlight waive`.", "WaiveBody"),
             "/api/v1/runs/{run}/signoff": act("signOff", "Sign off (or revoke) as the caller, in a checklist role the caller is bound to, as `greenlight signoff`.", "SignoffBody"),
             "/runs/{run}/check": form("checkForm", "The run page's form: check `item` with `note` (operator or above; the session's CSRF token in `csrf`).", &["item"]),
-            "/runs/{run}/waive": form("waiveForm", "The run page's form: waive `item` with `reason` and optional RFC 3339 `expires` (approver or above; CSRF token in `csrf`).", &["item", "reason"]),
+            "/runs/{run}/waive": form("waiveForm", "The run page's form: waive `item` with `reason` and an optional `expires` (a time, a day or a duration) (approver or above; CSRF token in `csrf`).", &["item", "reason"]),
             "/runs/{run}/signoff": form("signoffForm", "The run page's form: sign off as `role` (an approver bound to it; CSRF token in `csrf`).", &["role"]),
             "/": page("releasesPage", "Web UI: the list of releases.", vec![], false),
             "/owed": page("owedPage", "Web UI: what each role still owes, over the latest run of each release.", vec![], false),
@@ -157,7 +148,7 @@ pub fn document() -> Value {
                 "note": { "type": "string" } } },
             "WaiveBody": { "type": "object", "required": ["item", "reason"], "additionalProperties": false, "properties": {
                 "item": { "type": "string", "minLength": 1 }, "reason": { "type": "string", "pattern": SAYS_SOMETHING },
-                "expires": { "type": ["string", "null"], "pattern": EXPIRY, "description": "RFC 3339 in UTC, in the future (422 otherwise)." } } },
+                "expires": { "type": ["string", "null"], "description": "An RFC 3339 time, a day (2026-12-01) or a duration from now (48h); in the future (422 otherwise)." } } },
             "SignoffBody": { "type": "object", "required": ["role"], "additionalProperties": false, "properties": {
                 "role": { "type": "string", "minLength": 1 }, "revoke": { "type": "boolean" } } },
             "Recorded": { "type": "object", "required": ["run_id", "recorded"], "properties": {

@@ -189,12 +189,12 @@ pub fn mark(
     }
 }
 
-/// A waiver's end as stored (RFC 3339, UTC, seconds, so every reader
-/// compares it alike); `Err`: why `x` cannot end a waiver.
-pub fn waiver_expiry(x: &str) -> Result<String, String> {
-    let at = humantime::parse_rfc3339_weak(x)
-        .map_err(|e| format!("not an RFC 3339 time ({e}); e.g. 2026-12-01T00:00:00Z"))?;
-    let now = std::time::SystemTime::now();
+/// A waiver's end as `--expires` (or a form) gives it — an RFC 3339 time,
+/// a day (`2026-12-01`, its start in UTC) or a duration from `now`
+/// (`48h`) — as stored: RFC 3339, UTC, seconds, so every reader compares
+/// it alike. `Err`: why it cannot end a waiver (it must be in the future).
+pub fn waiver_expiry(x: &str, now: std::time::SystemTime) -> Result<String, String> {
+    let at = expiry(x, now)?;
     if at <= now {
         return Err(format!(
             "that time has passed (it is now {}); a waiver must end in the future",
@@ -202,6 +202,24 @@ pub fn waiver_expiry(x: &str) -> Result<String, String> {
         ));
     }
     Ok(humantime::format_rfc3339_seconds(at).to_string())
+}
+
+fn expiry(x: &str, now: std::time::SystemTime) -> Result<std::time::SystemTime, String> {
+    let x = x.trim();
+    if let Ok(at) = humantime::parse_rfc3339_weak(x) {
+        return Ok(at);
+    }
+    if x.len() == 10
+        && let Ok(at) = humantime::parse_rfc3339_weak(&format!("{x}T00:00:00Z"))
+    {
+        return Ok(at);
+    }
+    if let Ok(d) = humantime::parse_duration(x) {
+        return now
+            .checked_add(d)
+            .ok_or_else(|| "too far in the future".to_string());
+    }
+    Err("not a time, a day or a duration; e.g. 2026-12-01T00:00:00Z, 2026-12-01 or 48h".to_string())
 }
 
 /// The waiver event of `item` (the reason must not be blank: see
@@ -312,4 +330,38 @@ pub fn signoff(
         ))
     };
     event(&state.run_id, kind, Some(&slot.id), actor, payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::expiry;
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn expires_takes_a_time_a_day_or_a_duration() {
+        let now = humantime::parse_rfc3339("2026-12-01T08:00:00Z").unwrap();
+        let at = |x: &str| expiry(x, now).map(|t| humantime::format_rfc3339_seconds(t).to_string());
+        assert_eq!(at("2027-01-02T03:04:05Z").unwrap(), "2027-01-02T03:04:05Z");
+        assert_eq!(at("2027-01-02").unwrap(), "2027-01-02T00:00:00Z");
+        assert_eq!(at("48h").unwrap(), "2026-12-03T08:00:00Z");
+        assert_eq!(at(" 7days ").unwrap(), "2026-12-08T08:00:00Z");
+        // A day in the past parses; `waiver_expiry` then refuses it as passed.
+        assert!(expiry("2020-01-01", now).unwrap() < now);
+        let passed = super::waiver_expiry("2020-01-01", now).unwrap_err();
+        assert!(passed.contains("that time has passed"), "{passed}");
+        assert_eq!(
+            super::waiver_expiry("48h", now).unwrap(),
+            "2026-12-03T08:00:00Z"
+        );
+        let err = at("next tuesday").unwrap_err();
+        assert!(
+            err.contains("e.g. 2026-12-01T00:00:00Z, 2026-12-01 or 48h"),
+            "{err}"
+        );
+        assert!(expiry("2027-13-45", now).is_err());
+        assert_eq!(
+            expiry("0s", SystemTime::UNIX_EPOCH).unwrap(),
+            SystemTime::UNIX_EPOCH + Duration::ZERO
+        );
+    }
 }

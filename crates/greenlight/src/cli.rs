@@ -135,10 +135,14 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct ResumeArgs {
+    /// The run: its ID or a unique prefix (see `greenlight history`).
     pub run: String,
     /// Also re-run the checks that failed, were blocked or did not run.
     #[arg(long)]
     pub failed: bool,
+    /// Who resumes it (default: $GREENLIGHT_USER, else git's user.name, else $USER).
+    #[arg(long)]
+    pub name: Option<String>,
     #[command(flatten)]
     pub profile: crate::run_cmd::ProfileArgs,
     #[command(flatten)]
@@ -158,6 +162,7 @@ pub struct DecideArgs {
 
 #[derive(Args, Debug)]
 pub struct WriteArgs {
+    /// Run ID (a unique prefix is enough). Default: the latest run.
     pub run: Option<String>,
     #[command(flatten)]
     pub store: crate::runs_cmd::StoreArgs,
@@ -203,7 +208,7 @@ pub struct RunArgs {
     /// Afterwards, tick in the Markdown file the items that passed.
     #[arg(long)]
     pub write: bool,
-    /// Who runs it (default: $GREENLIGHT_USER, else $USER).
+    /// Who runs it (default: $GREENLIGHT_USER, else git's user.name, else $USER).
     #[arg(long)]
     pub name: Option<String>,
     #[command(flatten)]
@@ -463,7 +468,12 @@ fn run_checklist(args: RunArgs) -> Result<u8, Failure> {
     let profile = crate::run_cmd::load_profile(&args.profile)?;
     if args.profile.env.is_none() && crate::term::verbosity() != crate::term::Verbosity::Quiet {
         eprintln!(
-            "note: no --env profile given: hosts are used as written and only read checks run"
+            "{}",
+            crate::term::fit(
+                "note: no --env profile given: hosts are used as written and only read checks run"
+                    .to_string(),
+                crate::term::width()
+            )
         );
     }
     let name = args.input.file.display().to_string();

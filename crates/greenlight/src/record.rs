@@ -275,16 +275,17 @@ pub fn people_lines(state: &RunState) -> String {
     if p.checked.is_empty() && p.waivers.is_empty() && p.signed.is_empty() && p.stale.is_empty() {
         return String::new();
     }
+    // (line, `L12   ` or the bare ID, the item's text or the role)
     let item = |id: &str| {
         state.plan.items.iter().find(|i| i.id == id).map_or_else(
-            || (0, id.to_string()),
-            |i| (i.line, format!("L{:<5} {}", i.line, i.text)),
+            || (0, String::new(), id.to_string()),
+            |i| (i.line, format!("L{:<5} ", i.line), i.text.clone()),
         )
     };
     let slot = |id: &str| {
         state.plan.signoffs.iter().find(|s| s.id == id).map_or_else(
-            || (0, id.to_string()),
-            |s| (s.line, format!("L{:<5} {}", s.line, s.role)),
+            || (0, String::new(), id.to_string()),
+            |s| (s.line, format!("L{:<5} ", s.line), s.role.clone()),
         )
     };
     let from = |run: &str| {
@@ -294,7 +295,7 @@ pub fn people_lines(state: &RunState) -> String {
             format!("run {run}")
         }
     };
-    let mut rows: Vec<((usize, String), String)> = Vec::new();
+    let mut rows: Vec<((usize, String, String), String)> = Vec::new();
     for (id, m) in &p.checked {
         let note = if m.note.is_empty() {
             String::new()
@@ -359,9 +360,23 @@ pub fn people_lines(state: &RunState) -> String {
     } else {
         String::new()
     };
-    let mut out = format!("\nPeople's work{carried}:\n");
-    for ((_, what), how) in rows {
-        out.push_str(&format!("  {what}  — {how}\n"));
+    let width = crate::term::width();
+    let mut out = crate::term::wrap(&format!("People's work{carried}:"), 0, 2, width);
+    out.insert(0, '\n');
+    out.push('\n');
+    // Each line wraps at the terminal's width, continuing under the text
+    // (after `  L12345 `).
+    for ((_, at, what), how) in rows {
+        let line = format!(
+            "{}  — {}",
+            crate::term::printable(&what),
+            crate::term::printable(&how)
+        );
+        let lead = 2 + at.chars().count();
+        out.push_str(&format!(
+            "  {at}{}\n",
+            crate::term::wrap(&line, lead, lead, width)
+        ));
     }
     out
 }

@@ -315,7 +315,7 @@ impl Observer for Terminal {
     }
 
     fn notice(&mut self, notice: Notice<'_>) {
-        eprintln!("{}", notice_line(&notice));
+        eprintln!("{}", term::fit(notice_line(&notice), term::width()));
     }
 }
 
@@ -446,7 +446,7 @@ pub fn resume(args: crate::cli::ResumeArgs) -> Result<u8, Failure> {
     let report = runtime.block_on(async {
         let spec = crate::record::store_spec(args.store.store.as_deref(), None);
         let key = crate::record::profile_key(&profile)?;
-        let actor = crate::record::actor(None);
+        let actor = crate::record::actor(args.name.as_deref());
         let stop = Stop::new();
         let report = session::resume(
             session::StoreAt { spec: &spec, key },

@@ -82,6 +82,7 @@ A parent item is checked through its sub-items: checking it checks its open sub-
 listed). A failed check is never checked away: waive it instead (`greenlight waive`).
 On a terminal, `greenlight check RUN` without items offers a list of open manual items to tick.")]
 pub struct CheckArgs {
+    /// The run: its ID or a unique prefix (see `greenlight history`).
     pub run: String,
     /// Item IDs, or lines (`L57` or `57`).
     pub items: Vec<String>,
@@ -102,12 +103,15 @@ pub struct CheckArgs {
 
 #[derive(Args, Debug)]
 pub struct WaiveArgs {
+    /// The run: its ID or a unique prefix (see `greenlight history`).
     pub run: String,
+    /// The item: its ID or its line (`L57`).
     pub item: String,
     /// Why the item may be waived.
     #[arg(long)]
     pub reason: String,
-    /// When the waiver ends (RFC 3339, e.g. 2026-12-01T00:00:00Z).
+    /// When the waiver ends: an RFC 3339 time (2026-12-01T00:00:00Z), a day
+    /// (2026-12-01: its start, UTC) or a time from now (`48h`, `7days`).
     #[arg(long)]
     pub expires: Option<String>,
     /// Who approves it (default: $GREENLIGHT_USER, else git's user.name, else $USER).
@@ -121,13 +125,15 @@ pub struct WaiveArgs {
 
 #[derive(Args, Debug)]
 pub struct SignoffArgs {
+    /// The run: its ID or a unique prefix (see `greenlight history`).
     pub run: String,
     /// The role, as the document names the slot (`Technical Lead`).
     #[arg(long)]
     pub role: String,
-    /// Who signs.
+    /// Who signs (default: $GREENLIGHT_USER, else git's user.name, else
+    /// $USER).
     #[arg(long)]
-    pub name: String,
+    pub name: Option<String>,
     /// Revoke this role's sign-off instead.
     #[arg(long)]
     pub revoke: bool,
@@ -139,6 +145,7 @@ pub struct SignoffArgs {
 
 #[derive(Args, Debug)]
 pub struct RunRefArgs {
+    /// Run ID (a unique prefix is enough). Default: the latest run.
     pub run: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
@@ -276,8 +283,18 @@ pub fn render_status(state: &RunState, report: &RunReport, style: Style) -> Stri
             }
             None => String::new(),
         };
+        // "Done" takes in what is skipped by design (rollback, monitoring)
+        // and waived items are not done: both are named, so "21/21 done"
+        // never hides that nothing ran.
+        let mut also = String::new();
+        if c.skipped > 0 {
+            also.push_str(&format!(" · {} skipped", c.skipped));
+        }
+        if c.waived > 0 {
+            also.push_str(&style.yellow(&format!(" · {} waived", c.waived)));
+        }
         out.push_str(&format!(
-            "  L{:<5} {:<48} {done}/{} done{}{}\n",
+            "  L{:<5} {:<48} {done}/{} done{}{also}{}\n",
             p.line,
             printable(&p.title.chars().take(48).collect::<String>()),
             c.total(),
@@ -323,14 +340,16 @@ pub fn render_status(state: &RunState, report: &RunReport, style: Style) -> Stri
         .collect();
     if !waivers.is_empty() {
         out.push_str(&format!("\nWaivers ({}):\n", waivers.len()));
+        let width = crate::term::width();
         for (i, w) in waivers {
+            let plain = w.state.as_str();
             let state = match w.state {
-                greenlight_run::outcome::WaiverState::InForce => style.yellow(w.state.as_str()),
-                _ => style.red(w.state.as_str()),
+                greenlight_run::outcome::WaiverState::InForce => style.yellow(plain),
+                _ => style.red(plain),
             };
-            out.push_str(&format!(
-                "  L{:<5} {}  {state} · was {} · by {} · {} · {}\n",
-                i.line,
+            let at = format!("L{:<5} ", i.line);
+            let line = format!(
+                "{} {plain} · was {} · by {} · {} · {}",
                 printable(&i.text),
                 w.was.as_str(),
                 printable(&w.approver),
@@ -339,7 +358,17 @@ pub fn render_status(state: &RunState, report: &RunReport, style: Style) -> Stri
                     None => "no expiry".to_string(),
                 },
                 printable(&w.reason)
-            ));
+            );
+            // Wrapped at the terminal's width under the text; the state
+            // word is coloured after wrapping, so colour codes do not count
+            // as columns.
+            let lead = 2 + at.chars().count();
+            let wrapped = crate::term::wrap(&line, lead, lead, width).replacen(
+                &format!("{plain} · was"),
+                &format!("{state} · was"),
+                1,
+            );
+            out.push_str(&format!("  {at}{wrapped}\n"));
         }
     }
     let missing: Vec<_> = report.signoffs.iter().filter(|s| !s.signed).collect();
@@ -453,15 +482,23 @@ pub fn check(args: CheckArgs, checked: bool) -> Result<u8, Failure> {
         } = greenlight_session::acts::mark(&state, &report, &named, checked, &actor, &args.note);
         let n = events.len();
         store.append(events).await.map_err(store_failure)?;
-        for l in &lines {
-            eprintln!("{}", printable(l));
-        }
-        eprintln!(
-            "{n} item{} {verb} in run {} by {}",
+        // What was recorded is the command's output (stdout); when some items
+        // were refused the command fails, and its account is the diagnostic.
+        let said = format!(
+            "{}{n} item{} {verb} in run {} by {}\n",
+            lines
+                .iter()
+                .map(|l| format!("{}\n", printable(l)))
+                .collect::<String>(),
             if n == 1 { "" } else { "s" },
             state.run_id,
             printable(&actor)
         );
+        if refused > 0 {
+            eprint!("{said}");
+        } else {
+            out!("{said}");
+        }
         if refused > 0 {
             return Err(Failure::usage(format!(
                 "{refused} item{} could not be {verb} (see above)",
@@ -475,7 +512,7 @@ pub fn check(args: CheckArgs, checked: bool) -> Result<u8, Failure> {
 pub fn waive(args: WaiveArgs) -> Result<u8, Failure> {
     let expires = match &args.expires {
         Some(x) => Some(
-            greenlight_session::acts::waiver_expiry(x)
+            greenlight_session::acts::waiver_expiry(x, std::time::SystemTime::now())
                 .map_err(|why| Failure::usage(format!("--expires {x}: {why}")))?,
         ),
         None => None,
@@ -492,7 +529,7 @@ pub fn waive(args: WaiveArgs) -> Result<u8, Failure> {
         let ev =
             greenlight_session::acts::waiver(&state, item, &actor, &args.reason, expires.clone());
         store.append(vec![ev]).await.map_err(store_failure)?;
-        eprintln!(
+        outln!(
             "{}",
             printable(&format!(
                 "waived L{} {} ({}) by {actor}{}: {}",
@@ -520,10 +557,10 @@ pub fn signoff(args: SignoffArgs) -> Result<u8, Failure> {
         record::may_append(&state, &store)?;
         let slot = greenlight_session::acts::signoff_slot(&state, &args.role, args.revoke)
             .map_err(Failure::usage)?;
-        let actor = record::actor(Some(&args.name));
-        let ev = greenlight_session::acts::signoff(&state, slot, &args.name, &actor, args.revoke);
+        let actor = record::person(args.name.as_deref())?;
+        let ev = greenlight_session::acts::signoff(&state, slot, &actor, &actor, args.revoke);
         store.append(vec![ev]).await.map_err(store_failure)?;
-        eprintln!(
+        outln!(
             "{} {} (L{}) — {}",
             if args.revoke {
                 "revoked sign-off of"
@@ -532,7 +569,7 @@ pub fn signoff(args: SignoffArgs) -> Result<u8, Failure> {
             },
             slot.role,
             slot.line,
-            args.name
+            actor
         );
         Ok(exit::OK)
     })

@@ -196,6 +196,40 @@ pub fn width() -> usize {
         .unwrap_or(100)
 }
 
+/// One line of the live view (or a notice) fitted to `width` columns: a line wider than
+/// that wraps, continuing two columns under its own indentation. Text of
+/// several lines (evidence, already wrapped) is left as it is.
+pub fn fit(text: String, width: usize) -> String {
+    if text.contains('\n') || visible_width(&text) <= width {
+        return text;
+    }
+    let lead = text.len() - text.trim_start_matches(' ').len();
+    format!(
+        "{}{}",
+        " ".repeat(lead),
+        wrap(text.trim_start_matches(' '), lead, lead + 2, width)
+    )
+}
+
+/// Columns `text` takes on a terminal: colour sequences (`ESC [ … m`)
+/// take none.
+fn visible_width(text: &str) -> usize {
+    let mut n = 0;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            n += 1;
+        }
+    }
+    n
+}
+
 /// Wraps `text` (one paragraph) to `width` columns: the first line starts
 /// after `first` columns already used, the others are indented by
 /// `indent` spaces. Words longer than a line are cut.
@@ -359,6 +393,7 @@ impl Live {
 
     /// Prints a finished line above the live line.
     fn emit(&mut self, text: String) {
+        let text = fit(text, width());
         match &self.bar {
             Some(bar) => {
                 let out = &mut self.out;
@@ -618,7 +653,8 @@ pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
     };
     let width = width();
     let mut out = String::new();
-    out.push_str(&style.dim(&"─".repeat(64)));
+    // The rule fits a narrow terminal too.
+    out.push_str(&style.dim(&"─".repeat(width.min(64))));
     out.push('\n');
     let verdict = report.verdict.as_str();
     let painted = match report.verdict {
@@ -649,8 +685,22 @@ pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
         (c.not_run, "not run (safety)"),
         (c.pending, "manual"),
         (c.waived, "waived"),
-        (stale, "sign-offs stale"),
-        (unsigned, "sign-offs missing"),
+        (
+            stale,
+            if stale == 1 {
+                "sign-off stale"
+            } else {
+                "sign-offs stale"
+            },
+        ),
+        (
+            unsigned,
+            if unsigned == 1 {
+                "sign-off missing"
+            } else {
+                "sign-offs missing"
+            },
+        ),
         (c.skipped, "skipped (rollback/monitoring)"),
     ] {
         if n > 0 {
@@ -729,12 +779,14 @@ pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
         .filter(|i| i.status == Status::Waived)
         .collect();
     for i in waived.iter().take(limit) {
+        // Wrapped like the reasons above, continuing under the text.
+        let at = format!("L{} ", i.line);
+        let lead = 4 + at.chars().count();
+        let text = format!("{}: {}", printable(&i.text), printable(&i.note));
         out.push_str(&format!(
-            "  {} L{} {}: {}\n",
+            "  {} {at}{}\n",
             style.yellow(symbol(Status::Waived)),
-            i.line,
-            printable(&i.text),
-            printable(&i.note)
+            wrap(&text, lead, lead, width)
         ));
     }
     if waived.len() > limit {
@@ -749,6 +801,25 @@ pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_live_line_wider_than_the_terminal_wraps_under_its_indentation() {
+        let line =
+            "    ✗ 3/18 checks passed · 3 failed · 12 not passed (review/blocked/not run)  0.00s  ";
+        let fitted = fit(line.to_string(), 40);
+        assert!(fitted.lines().all(|l| l.chars().count() <= 40), "{fitted}");
+        assert!(fitted.starts_with("    ✗ 3/18 checks passed"), "{fitted}");
+        assert!(
+            fitted.lines().skip(1).all(|l| l.starts_with("      ")),
+            "{fitted}"
+        );
+        // Short lines, coloured lines that fit, and multi-line text stay as they are.
+        assert_eq!(fit("  ok".into(), 40), "  ok");
+        let coloured = format!("\x1b[31m{}\x1b[0m", "x".repeat(38));
+        assert_eq!(fit(coloured.clone(), 40), coloured);
+        let block = format!("{}\n  next", "y ".repeat(40));
+        assert_eq!(fit(block.clone(), 40), block);
+    }
 
     #[test]
     fn ordinary_text_is_borrowed_unchanged() {

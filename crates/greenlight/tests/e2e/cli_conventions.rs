@@ -312,6 +312,22 @@ fn run_status_and_reports_count_alike_on_seed_003() {
         "{status}"
     );
     assert_eq!(manual(&status), n);
+    // The phase lines name what they count as done without running it:
+    // their skipped items add up to the report's.
+    let skipped: u64 = status
+        .lines()
+        .filter(|l| l.contains(" done"))
+        .filter_map(|l| {
+            let at = l.find(" skipped")?;
+            l[..at].rsplit(' ').next()?.parse::<u64>().ok()
+        })
+        .sum();
+    assert!(skipped > 0, "{status}");
+    assert_eq!(
+        serde_json::json!(skipped),
+        report["counts"]["skipped"],
+        "{status}"
+    );
     let status_json: serde_json::Value =
         serde_json::from_slice(&gl(&["status", "--store", store, "--json"], &[]).stdout).unwrap();
     assert_eq!(status_json["counts"], report["counts"]);
@@ -329,6 +345,22 @@ fn run_status_and_reports_count_alike_on_seed_003() {
     );
     let live = stderr(&gl(&["run", &seed_path(3), "--no-store"], &[]));
     assert!(live.lines().all(|l| l.chars().count() <= 100), "{live}");
+    // On a narrow terminal too, the live view (header, phase lines,
+    // evidence) and the notices fit.
+    let narrow = gl(
+        &["run", &seed_path(3), "--store", store],
+        &[("COLUMNS", "60")],
+    );
+    for text in [stdout(&narrow), stderr(&narrow)] {
+        let long: Vec<_> = text.lines().filter(|l| l.chars().count() > 60).collect();
+        assert!(long.is_empty(), "wider than 60: {long:#?}");
+    }
+    assert!(
+        squashed(&stderr(&narrow)).contains("hosts are used as written and only read checks run")
+            && squashed(&stderr(&narrow)).contains("not passed (review/blocked/not run)"),
+        "{}",
+        stderr(&narrow)
+    );
 }
 
 #[test]
@@ -570,4 +602,108 @@ fn vars_file_values_are_used_and_secret_ones_redacted() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("bad.env: line 2"), "{}", stderr(&out));
+}
+
+/// A run of a long-titled failed check and a long-titled manual item, in
+/// its own store; returns (store, run ID).
+fn long_lines_run(env: &crate::run::Env) -> (String, String) {
+    let base = env.fixture.base_url();
+    let doc = write(
+        &env.dir,
+        "r.md",
+        &format!(
+            "# Release\n\n## Checks\n\n- [ ] **The page that the release notes link to answers, which it does not yet**\n  ```bash\n  curl -f {base}/no-such-page\n  ```\n- [ ] Release notes reviewed by the whole team, product and support included\n"
+        ),
+    );
+    let store = env.dir.join("runs.db").to_str().unwrap().to_string();
+    let json = env.dir.join("r.json");
+    let run = gl(
+        &[
+            "run",
+            doc.to_str().unwrap(),
+            "--store",
+            &store,
+            "-q",
+            "--json",
+            json.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    (store, report["run_id"].as_str().unwrap().to_string())
+}
+
+#[test]
+fn waivers_and_peoples_work_wrap_at_the_terminal_width() {
+    let env = start("cli-wrap-people", Faults::NONE);
+    let (store, run) = long_lines_run(&env);
+    let waive = gl(
+        &[
+            "waive",
+            &run,
+            "L5",
+            "--store",
+            &store,
+            "--name",
+            "Approver With A Long Name",
+            "--expires",
+            "2099-01-01T00:00:00Z",
+            "--reason",
+            "the page ships with the next release of the documentation site",
+        ],
+        &[],
+    );
+    assert_eq!(waive.status.code(), Some(0), "{}", stderr(&waive));
+    let check = gl(
+        &[
+            "check",
+            &run,
+            "L9",
+            "--store",
+            &store,
+            "--name",
+            "Reviewer With A Long Name",
+            "--note",
+            "read them twice, once on the phone",
+        ],
+        &[],
+    );
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    let narrow = [("COLUMNS", "60")];
+    for args in [
+        vec!["decide", run.as_str(), "--store", &store],
+        vec!["status", run.as_str(), "--store", &store],
+    ] {
+        let out = gl(&args, &narrow);
+        let text = stdout(&out);
+        // `decide` is the summary and people's work, all wrapped; of
+        // `status` (a table of phases, the audit line) the waiver section.
+        let wrapped: Vec<&str> = if args[0] == "decide" {
+            text.lines().collect()
+        } else {
+            text.lines()
+                .skip_while(|l| !l.starts_with("Waivers ("))
+                .take_while(|l| !l.is_empty())
+                .collect()
+        };
+        assert!(wrapped.len() > 1, "{text}");
+        let long: Vec<_> = wrapped.iter().filter(|l| l.chars().count() > 60).collect();
+        assert!(long.is_empty(), "{} wider than 60: {long:#?}", args[0]);
+        // Nothing was lost to the wrapping.
+        let flat = squashed(&text);
+        for phrase in [
+            "by Approver With A Long Name",
+            "the page ships with the next release of the documentation site",
+            "Release notes reviewed by the whole team, product and support included",
+        ] {
+            assert!(flat.contains(phrase), "{}: {phrase}\n{text}", args[0]);
+        }
+    }
+    let decide = stdout(&gl(&["decide", &run, "--store", &store], &narrow));
+    assert!(
+        squashed(&decide).contains("checked by Reviewer With A Long Name at")
+            && squashed(&decide).contains("read them twice, once on the phone"),
+        "{decide}"
+    );
 }

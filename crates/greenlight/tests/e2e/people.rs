@@ -61,16 +61,17 @@ fn check_takes_several_items_a_phase_and_parents() {
         // Two items in one command, by line and by ID: one event each.
         let out = gl(&["check", &run, "L5", &announce], &store);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        assert!(stderr(&out).contains("2 items checked"), "{}", stderr(&out));
+        assert!(stdout(&out).contains("2 items checked"), "{}", stdout(&out));
         assert_eq!(events(&run, &store), before + 2);
 
         // A parent checks its open sub-items and lists them.
         let out = gl(&["check", &run, "L7"], &store);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        let err = stderr(&out);
-        assert!(err.contains("has 2 sub-items"), "{err}");
-        assert!(err.contains("checked L8 Backup verified"), "{err}");
-        assert!(err.contains("checked L9 Restore tested"), "{err}");
+        // The command's result is its output: on stdout.
+        let said = stdout(&out);
+        assert!(said.contains("has 2 sub-items"), "{said}");
+        assert!(said.contains("checked L8 Backup verified"), "{said}");
+        assert!(said.contains("checked L9 Restore tested"), "{said}");
         let status = json_of(&gl(&["status", "--json"], &store));
         for text in ["Database checks", "Backup verified", "Restore tested"] {
             assert_eq!(item(&status, text)["status"], "passed", "{text}");
@@ -648,6 +649,59 @@ fn every_event_names_who_acted_and_a_person_must_be_named() {
     assert!(stdout(&gl(&["audit", &run], &store)).contains("from-user (1 event)"));
 }
 
+/// `signoff` and `resume` take their actor like every command: `--name`,
+/// else `$GREENLIGHT_USER`, git's `user.name` or `$USER`; a sign-off by
+/// nobody is refused.
+#[test]
+fn signoff_and_resume_name_their_actor_from_the_identity_chain() {
+    let store = backends("people_actor").remove(0);
+    let env = start("people-actor", Faults::NONE);
+    let path = write(
+        &env.dir,
+        "a.md",
+        &DOC.replace("BASE", &env.fixture.base_url()),
+    );
+    gl(&["run", path.to_str().unwrap()], &store);
+    let run = json_of(&gl(&["status", "--json"], &store))["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Nobody to name: refused, nothing recorded.
+    let before = events(&run, &store);
+    let out = Command::new(env!("CARGO_BIN_EXE_greenlight"))
+        .args(["signoff", &run, "--role", "Release Manager"])
+        .env_clear()
+        .env("GREENLIGHT_STORE", &*store)
+        .current_dir(&env.dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("needs a name"), "{}", stderr(&out));
+    assert_eq!(events(&run, &store), before);
+    // $GREENLIGHT_USER signs when --name is not given.
+    let out = gl_env(
+        &["signoff", &run, "--role", "Release Manager"],
+        &store,
+        &[("GREENLIGHT_USER", "Grace")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let status = json_of(&gl(&["status", &run, "--json"], &store));
+    let signoff = &status["signoffs"][0];
+    assert_eq!(signoff["signed"], true, "{status}");
+    let human = squashed(&stdout(&gl(&["status", &run], &store)));
+    assert!(human.contains("signed by Grace at"), "{human}");
+    // resume --name records its events under that name.
+    let out = gl_env(&["resume", &run, "--failed", "--name", "Rita"], &store, &[]);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1 | 3)),
+        "{}",
+        stderr(&out)
+    );
+    let audit = stdout(&gl(&["audit", &run], &store));
+    assert!(audit.contains("Grace (1 event)"), "{audit}");
+    assert!(audit.contains("Rita ("), "{audit}");
+}
+
 /// The picker, through a real pseudo-terminal (`script` from util-linux):
 /// space ticks the first item, down, space ticks the second, enter records.
 #[test]
@@ -784,7 +838,7 @@ fn checking_the_no_go_box_of_seed_004_makes_the_run_no_go() {
         &store,
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("1 item checked"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("1 item checked"), "{}", stdout(&out));
     let decide = gl(&["decide", &run, "--json"], &store);
     assert_eq!(decide.status.code(), Some(1), "{}", stdout(&decide));
     let d = json_of(&decide);

@@ -144,7 +144,7 @@ fn people_work_carries_over_and_a_signoff_goes_stale_when_evidence_changes() {
         let second = gl(&["run", p], &store);
         assert_eq!(second.status.code(), Some(3), "{}", stderr(&second));
         assert!(
-            stderr(&second).contains("people's work carried from 1 earlier run"),
+            squashed(&stderr(&second)).contains("people's work carried from 1 earlier run"),
             "{}",
             stderr(&second)
         );
@@ -174,7 +174,8 @@ fn people_work_carries_over_and_a_signoff_goes_stale_when_evidence_changes() {
         );
 
         // status and decide show who did what, when, from which run.
-        let human = stdout(&gl(&["status", &run2], &store));
+        // (Lines wrap at the width: phrases are looked for with spaces squashed.)
+        let human = squashed(&stdout(&gl(&["status", &run2], &store)));
         assert!(human.contains("People's work (release"), "{human}");
         assert!(
             human.contains("checked by tester at")
@@ -185,7 +186,10 @@ fn people_work_carries_over_and_a_signoff_goes_stale_when_evidence_changes() {
         assert!(human.contains("STALE sign-off by Ada"), "{human}");
         // The summary counts it as stale, not as missing.
         assert!(
-            human.contains("1 sign-offs stale") && !human.contains("sign-offs missing"),
+            human.contains("1 sign-off stale")
+                && !human.contains("1 sign-offs")
+                && !human.contains("sign-off missing")
+                && !human.contains("sign-offs missing"),
             "{human}"
         );
         let decide = gl(&["decide", &run2], &store);
@@ -423,8 +427,9 @@ fn the_store_and_defaults_are_found_from_anywhere_in_the_repository() {
     );
     let out = gl_in(&root.join("src/deep"), &["run"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    // (The line wraps at the width: looked for with spaces squashed.)
     assert!(
-        stderr(&out).contains(&format!(
+        squashed(&stderr(&out)).contains(&format!(
             "in {}",
             root.canonicalize()
                 .unwrap()
@@ -435,7 +440,7 @@ fn the_store_and_defaults_are_found_from_anywhere_in_the_repository() {
         stderr(&out)
     );
     assert!(
-        stderr(&out).contains("release docs/RELEASE.md@staging"),
+        squashed(&stderr(&out)).contains("release docs/RELEASE.md@staging"),
         "{}",
         stderr(&out)
     );
@@ -558,7 +563,8 @@ fn a_release_day_on_seed_003() {
         "the new run: the checks are carried over, the sign-off is stale",
         &["status", &run2],
     );
-    let text = stdout(&status);
+    // (Lines wrap at the width: phrases are looked for with spaces squashed.)
+    let text = squashed(&stdout(&status));
     assert!(
         text.contains(&format!("(run {run1}): CI green on the tag")),
         "{text}"
