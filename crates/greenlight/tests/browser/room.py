@@ -153,16 +153,19 @@ def step_refuse(page, context):
     run = page.locator("main h1 code").inner_text()
     # The viewer's own valid CSRF token (any form of the session carries it,
     # e.g. log out), so the refusal is about the role, not the token.
-    token_input = page.locator("input[name=csrf], input[name=csrf_token]").first
-    fields = {"role": os.environ["GL_SIGNOFF_ROLE"], "note": "forged"}
-    headers = {}
-    if token_input.count() > 0:
-        fields[token_input.get_attribute("name")] = token_input.get_attribute("value")
-        headers["X-CSRF-Token"] = token_input.get_attribute("value")
+    token_input = page.locator("input[name=csrf]")
+    assert token_input.count() > 0, "the viewer's page carries no CSRF token (the log-out form)"
+    token = token_input.first.get_attribute("value")
+    fields = {"role": os.environ["GL_SIGNOFF_ROLE"], "csrf": token}
     response = context.request.post(
-        f"{BASE}/runs/{run}/signoff", form=fields, headers=headers, max_redirects=0
+        f"{BASE}/runs/{run}/signoff",
+        form=fields,
+        headers={"X-CSRF-Token": token},
+        max_redirects=0,
     )
-    assert response.status == 403, f"a viewer's forged sign-off got {response.status}: {response.text()[:300]}"
+    body = response.text()
+    assert response.status == 403, f"a viewer's forged sign-off got {response.status}: {body[:300]}"
+    assert "CSRF" not in body, f"refused for the token, not the role: {body[:300]}"
     print(f"refuse: forged sign-off as viewer -> {response.status}", flush=True)
 
 
