@@ -7,7 +7,7 @@
 //! Without chromium or Playwright the test is skipped with a note, unless
 //! `GREENLIGHT_REQUIRE_BROWSER=1` (CI), where it fails.
 
-use crate::run::{Env, profile_text, run_seed, start};
+use crate::run::{Env, profile_text, start};
 use crate::serve::{Serve, seg};
 use crate::support::*;
 use greenlight_fixture::Faults;
@@ -121,26 +121,56 @@ pub(crate) fn add_token(store: &str, name: &str, role: &str, signoff_roles: &[&s
 }
 
 /// A store holding `release`: seed [`SEED`] run against the stand-in
-/// service. Returns the profile's path and the run's ID.
+/// service, in `env.dir/runs.db`. Returns the profile's path and the run's ID.
 pub(crate) fn seeded_release(env: &Env, release: &str) -> (PathBuf, String) {
+    let store = env.dir.join("runs.db").display().to_string();
+    seeded_release_in(env, release, &store)
+}
+
+/// [`seeded_release`] in `store` (SQLite or PostgreSQL).
+pub(crate) fn seeded_release_in(env: &Env, release: &str, store: &str) -> (PathBuf, String) {
     // Databases on closed ports: those checks fail at once, the rest run
     // against the stand-in; the release only needs to exist.
-    let profile = profile_text(
-        &env.fixture,
-        "postgres://postgres@127.0.0.1:1/none",
-        "redis://127.0.0.1:1",
-        "",
+    let profile = env.dir.join("profile.toml");
+    std::fs::write(
+        &profile,
+        profile_text(
+            &env.fixture,
+            "postgres://postgres@127.0.0.1:1/none",
+            "redis://127.0.0.1:1",
+            "",
+        ),
+    )
+    .unwrap();
+    let json = env.dir.join("seed-report.json");
+    let seed = repo_root().join(seed_path(SEED));
+    let out = gl_env(
+        &[
+            "run",
+            seed.to_str().unwrap(),
+            "--env",
+            profile.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+            "--release",
+            release,
+            "-q",
+        ],
+        store,
+        &[(
+            "E2E_SECRET_TOKEN",
+            &greenlight_fixture::Tokens::default().user,
+        )],
     );
-    let (code, report, err) = run_seed(env, SEED, &profile, &["--release", release]);
+    let code = out.status.code().unwrap_or(-1);
     assert!(
         (0..=3).contains(&code),
-        "seed {SEED} ran with exit {code}: {err}"
+        "seed {SEED} ran with exit {code}: {}",
+        stderr(&out)
     );
-    let run = report["run_id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no report: {err}"))
-        .to_string();
-    (env.dir.join("profile.toml"), run)
+    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let run = report["run_id"].as_str().unwrap().to_string();
+    (profile, run)
 }
 
 /// Where the browser tests leave their screenshots (kept after the run).
@@ -220,15 +250,28 @@ fn a_viewer_watches_live_and_an_approver_signs_off_in_chromium() {
     if !browser_available() {
         return;
     }
+    let shots = screenshot_dir();
+    let _ = std::fs::remove_dir_all(&shots);
+    // SQLite (screenshots in the folder itself), and PostgreSQL when it is
+    // up (in its `postgres/` subfolder): the server follows it by LISTEN.
+    for store in crate::store::backends("room_browser") {
+        let shots = if store.starts_with("postgres") {
+            shots.join("postgres")
+        } else {
+            shots.clone()
+        };
+        in_chromium(&store, &shots);
+    }
+}
+
+fn in_chromium(store: &str, shots: &Path) {
+    let store = store.to_string();
     let env = start("room-browser", Faults::NONE);
-    let store = env.dir.join("runs.db").display().to_string();
-    let (profile, first) = seeded_release(&env, RELEASE);
+    let (profile, first) = seeded_release_in(&env, RELEASE, &store);
     add_user(&store, "vera", "viewer", &[]);
     add_user(&store, "quinn", "approver", &[SIGNOFF_ROLE]);
     let server = Serve::start(&store);
 
-    let shots = screenshot_dir();
-    let _ = std::fs::remove_dir_all(&shots);
     let bin = env!("CARGO_BIN_EXE_greenlight");
     let seed = repo_root().join(seed_path(SEED));
     let second_run = serde_json::json!([
@@ -273,7 +316,7 @@ fn a_viewer_watches_live_and_an_approver_signs_off_in_chromium() {
         .collect();
     assert_eq!(paths.len(), 5, "{out}");
     for p in &paths {
-        assert!(p.starts_with(&shots), "{}", p.display());
+        assert!(p.starts_with(shots), "{}", p.display());
         assert_png(p, 1200, 900);
         println!("screenshot: {}", p.display());
     }
