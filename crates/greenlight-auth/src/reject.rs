@@ -1,5 +1,6 @@
 //! [`AuthRejection`]: 401, 403, 429 or 500, as JSON under `/api` and for
-//! non-browser clients, as a redirect to `/login` (401) or a short page
+//! non-browser clients (`{"error": {"status", "code", "message"}}`, the
+//! shape of every error of the server's API), as a redirect to `/login` (401) or a short page
 //! for browsers.
 
 use crate::html::escape;
@@ -56,6 +57,18 @@ impl AuthRejection {
         }
     }
 
+    /// A short machine-readable code for the JSON answer.
+    pub fn code(&self) -> &'static str {
+        match self.refusal {
+            Refusal::NoCredentials => "unauthenticated",
+            Refusal::BadCredentials => "bad_credentials",
+            Refusal::Forbidden(_) => "forbidden",
+            Refusal::Csrf => "csrf",
+            Refusal::RateLimited(_) => "rate_limited",
+            Refusal::Internal => "internal",
+        }
+    }
+
     /// The message shown.
     pub fn message(&self) -> String {
         match &self.refusal {
@@ -90,7 +103,13 @@ impl IntoResponse for AuthRejection {
             );
             (status, axum::response::Html(body)).into_response()
         } else {
-            let body = serde_json::json!({ "error": self.message(), "status": status.as_u16() });
+            // The server's API errors look alike:
+            // {"error": {"status": 401, "code": "…", "message": "…"}}.
+            let body = serde_json::json!({ "error": {
+                "status": status.as_u16(),
+                "code": self.code(),
+                "message": self.message(),
+            } });
             (status, axum::Json(body)).into_response()
         };
         if status == StatusCode::UNAUTHORIZED && !self.html {
@@ -104,5 +123,52 @@ impl IntoResponse for AuthRejection {
                 .insert(header::RETRY_AFTER, HeaderValue::from(d.as_secs().max(1)));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn json_of(refusal: Refusal) -> (StatusCode, serde_json::Value) {
+        let r = AuthRejection {
+            refusal,
+            html: false,
+            path: "/api/v1/releases".into(),
+        }
+        .into_response();
+        let status = r.status();
+        let bytes = axum::body::to_bytes(r.into_body(), 1 << 16).await.unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn json_refusals_have_the_api_error_shape() {
+        for (refusal, status, code) in [
+            (Refusal::NoCredentials, 401, "unauthenticated"),
+            (Refusal::BadCredentials, 401, "bad_credentials"),
+            (
+                Refusal::Forbidden("approvers only".into()),
+                403,
+                "forbidden",
+            ),
+            (Refusal::Csrf, 403, "csrf"),
+            (
+                Refusal::RateLimited(Duration::from_secs(9)),
+                429,
+                "rate_limited",
+            ),
+        ] {
+            let (got, body) = json_of(refusal).await;
+            assert_eq!(got.as_u16(), status);
+            assert_eq!(body["error"]["status"], status, "{body}");
+            assert_eq!(body["error"]["code"], code, "{body}");
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| !m.is_empty()),
+                "{body}"
+            );
+        }
     }
 }

@@ -48,8 +48,9 @@ svg.chart text{font:11px system-ui,sans-serif;fill:#1f2328}
 "#;
 
 /// The live-update script: on each server-sent event, fetch the page and
-/// swap its `<main>`.
-const LIVE_JS: &str = r#"(function(){var m=document.querySelector('main[data-live]');if(!m||!window.EventSource)return;var es=new EventSource(m.getAttribute('data-live'));var busy=false;es.onmessage=function(){if(busy)return;busy=true;fetch(location.href,{headers:{'Accept':'text/html'}}).then(function(r){return r.text()}).then(function(t){var d=new DOMParser().parseFromString(t,'text/html');var n=d.querySelector('main');if(n)m.innerHTML=n.innerHTML;}).finally(function(){busy=false;});};})();"#;
+/// swap its `<main>`. A message that comes while a fetch is under way
+/// asks for one more fetch after it, so the last change is never lost.
+const LIVE_JS: &str = r#"(function(){var m=document.querySelector('main[data-live]');if(!m||!window.EventSource)return;var es=new EventSource(m.getAttribute('data-live'));var busy=false,again=false;function load(){busy=true;again=false;fetch(location.href,{headers:{'Accept':'text/html'}}).then(function(r){return r.text()}).then(function(t){var d=new DOMParser().parseFromString(t,'text/html');var n=d.querySelector('main');if(n)m.innerHTML=n.innerHTML;}).finally(function(){busy=false;if(again)load();});}es.onmessage=function(){if(busy){again=true;return;}load();};})();"#;
 
 /// A whole HTML document around `main`.
 pub fn document(title: &str, opts: &PageOptions, main: Markup) -> String {
@@ -70,6 +71,14 @@ pub fn document(title: &str, opts: &PageOptions, main: Markup) -> String {
                     }
                     @if let Some(actor) = &opts.actor {
                         span.who { "signed in as " (actor) }
+                        // A browser session (it has a CSRF token) can end
+                        // itself; an API token has nothing to log out of.
+                        @if opts.csrf_token.is_some() {
+                            form.logout method="post" action=(opts.route("/logout")) {
+                                (crate::run_page::csrf(opts))
+                                button type="submit" { "Log out" }
+                            }
+                        }
                     }
                 }
                 main data-live=[opts.live_url.as_deref()] { (main) }

@@ -202,7 +202,8 @@ pub fn signoff_panel(view: &RunView, opts: &PageOptions) -> Markup {
                                             (csrf(opts))
                                             input type="hidden" name="slot" value=(s.id);
                                             input type="hidden" name="role" value=(s.role);
-                                            label { span.sr { "Note for " (s.role) } input type="text" name="note" placeholder="note"; }
+                                            // No note: a sign-off records who signed and
+                                            // the results they saw, nothing else.
                                             button type="submit" { "Sign off as " (s.role) }
                                         }
                                     }

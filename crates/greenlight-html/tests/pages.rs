@@ -305,10 +305,13 @@ fn forms_only_for_viewers_who_may_act_and_always_with_the_csrf_token() {
         base: Some(String::new()),
         ..Default::default()
     };
-    assert!(
-        !run_page(&view, &viewer).contains("<form"),
-        "a viewer gets no form"
+    let seen = run_page(&view, &viewer);
+    assert_eq!(
+        seen.matches("<form").count(),
+        1,
+        "a viewer gets no form but the log-out one: {seen}"
     );
+    assert!(seen.contains("action=\"/logout\""));
     let approver = PageOptions {
         can_check: true,
         can_waive: true,
@@ -332,6 +335,8 @@ fn forms_only_for_viewers_who_may_act_and_always_with_the_csrf_token() {
     assert!(html.contains("action=\"/runs/r7x2k/waive\""));
     assert!(html.contains("data-live=\"/runs/r7x2k/events\"") && html.contains("EventSource"));
     assert!(html.contains("signed in as viv"));
+    // The session can log out (a POST with its CSRF token).
+    assert!(html.contains("action=\"/logout\""), "{html}");
 }
 
 #[test]

@@ -115,7 +115,7 @@ async fn mark(
     let state = run_for_act(s, run_id).await?;
     let mut named = Vec::new();
     for key in items {
-        let item = acts::find_item(&state, key).map_err(ApiError::bad_request)?;
+        let item = acts::find_item(&state, key).map_err(ApiError::not_found)?;
         if let Some(i) = state.plan.items.iter().position(|p| p.id == item.id) {
             named.push(i);
         }
@@ -142,10 +142,13 @@ async fn waive_item(
     reason: &str,
     expires: Option<&str>,
 ) -> Result<Value, ApiError> {
+    // An expiry the rules cannot use (not a time, day or duration they
+    // read, or past) is refused like the other acts they refuse (422): no
+    // schema can tell a usable one.
     let expires = match expires {
         Some(x) => Some(
             acts::waiver_expiry(x, std::time::SystemTime::now())
-                .map_err(|why| ApiError::bad_request(format!("expires {x}: {why}")))?,
+                .map_err(|why| unprocessable(format!("expires {x}: {why}")))?,
         ),
         None => None,
     };
@@ -155,7 +158,7 @@ async fn waive_item(
         ));
     }
     let state = run_for_act(s, run_id).await?;
-    let item = acts::find_item(&state, item).map_err(ApiError::bad_request)?;
+    let item = acts::find_item(&state, item).map_err(ApiError::not_found)?;
     let ev = acts::waiver(&state, item, &who.name, reason, expires);
     let seqs = record(s, vec![ev]).await?;
     Ok(json!({ "run_id": run_id, "recorded": seqs, "item": item.id }))
@@ -337,7 +340,7 @@ pub async fn waive_form(
     back(&run, r)
 }
 
-/// `POST /runs/{run}/signoff` (the page's form: `slot`, `role`, `note`).
+/// `POST /runs/{run}/signoff` (the page's form: `slot`, `role`).
 pub async fn signoff_form(
     State(s): State<AppState>,
     who: Identity,

@@ -325,8 +325,25 @@ pub struct EventsQuery {
     pub limit: Option<usize>,
 }
 
+impl EventsQuery {
+    /// `after`, refused above [`MAX_SEQ`]: the store keeps sequence
+    /// numbers as signed 64-bit integers, so a greater value would wrap
+    /// around to a negative one and select every event.
+    fn after(&self) -> Result<Option<u64>, ApiError> {
+        match self.after {
+            Some(after) if after > MAX_SEQ => Err(ApiError::bad_request(format!(
+                "after must be at most {MAX_SEQ}, not {after}"
+            ))),
+            after => Ok(after),
+        }
+    }
+}
+
 /// Events per page at most.
 pub const MAX_PAGE: usize = 1000;
+
+/// The greatest sequence number a store can hold (`i64::MAX`).
+pub const MAX_SEQ: u64 = i64::MAX as u64;
 
 async fn run_events(
     State(s): State<AppState>,
@@ -341,7 +358,7 @@ async fn run_events(
             "limit must be 1 to {MAX_PAGE}, not {limit}"
         )));
     }
-    let after = q.after.unwrap_or(0);
+    let after = q.after()?.unwrap_or(0);
     let events = s.store.events_since(&run_id, after).await?;
     // Also a 404 for a run that does not exist (it has no events either).
     let release = run_summary(&s.store, &run_id).await?.release;
@@ -388,7 +405,7 @@ async fn run_stream(
     // Subscribe first, then read: nothing falls between the two.
     let rx = s.feed.subscribe();
     let summary = run_summary(&s.store, &run_id).await?;
-    let after = q.after.unwrap_or(summary.events);
+    let after = q.after()?.unwrap_or(summary.events);
     let backlog: Vec<_> = s
         .store
         .events_since(&run_id, after)

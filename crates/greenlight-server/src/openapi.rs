@@ -42,20 +42,25 @@ fn page(id: &str, summary: &str, params: Vec<Value>, not_found: bool) -> Value {
     json!({ "get": { "operationId": id, "summary": summary, "parameters": params, "responses": responses } })
 }
 
-/// A page's form (urlencoded in, a redirect to the run page out).
-fn form(id: &str, summary: &str) -> Value {
+/// A page's form (urlencoded in, a redirect to the run page out);
+/// `required`: the fields it cannot do without.
+fn form(id: &str, summary: &str, required: &[&str]) -> Value {
     let html = |d: &str| json!({ "description": d, "content": { "text/html": { "schema": { "type": "string" } } } });
     json!({ "post": {
         "operationId": id, "summary": summary,
         "parameters": [path_param("run", "The run's ID.")],
-        "requestBody": { "required": true, "content": { "application/x-www-form-urlencoded": { "schema": { "type": "object", "properties": {
-            "item": { "type": "string" }, "note": { "type": "string" }, "reason": { "type": "string" }, "expires": { "type": "string" },
-            "slot": { "type": "string" }, "role": { "type": "string" }, "csrf": { "type": "string" } } } } } },
+        "requestBody": { "required": true, "content": { "application/x-www-form-urlencoded": { "schema": { "type": "object", "required": required, "properties": {
+            "item": { "type": "string", "minLength": 1 }, "note": { "type": "string" }, "reason": { "type": "string", "pattern": SAYS_SOMETHING },
+            "expires": { "type": "string" },
+            "slot": { "type": "string" }, "role": { "type": "string", "minLength": 1 }, "csrf": { "type": "string" } } } } } },
         "responses": { "303": { "description": "Recorded: back to the run's page." },
             "400": html("A malformed form."), "404": html("Nothing has this ID."), "409": html("A broken audit chain."),
             "422": html("Refused by the checklist's rules; nothing recorded."), "500": html("The store failed."), "503": html("The store is unreachable.") },
     } })
 }
+
+/// A text with something in it besides spaces (a waiver's reason).
+const SAYS_SOMETHING: &str = "\\S";
 
 /// An act on a run (JSON in, JSON out).
 fn act(id: &str, summary: &str, body_schema: &str) -> Value {
@@ -76,7 +81,7 @@ fn path_param(name: &str, description: &str) -> Value {
 }
 
 fn after_param(description: &str) -> Value {
-    json!({ "name": "after", "in": "query", "required": false, "description": description, "schema": { "type": "integer", "minimum": 0 } })
+    json!({ "name": "after", "in": "query", "required": false, "description": description, "schema": { "type": "integer", "minimum": 0, "maximum": crate::api::MAX_SEQ } })
 }
 
 /// The document served at `/openapi.json`.
@@ -120,9 +125,9 @@ pub fn document() -> Value {
             "/api/v1/runs/{run}/uncheck": act("uncheckItems", "Uncheck items a person had checked (operator or above), as `greenlight uncheck`.", "CheckBody"),
             "/api/v1/runs/{run}/waive": act("waiveItem", "Waive an item with a reason and an optional expiry (approver or above), as `greenlight waive`.", "WaiveBody"),
             "/api/v1/runs/{run}/signoff": act("signOff", "Sign off (or revoke) as the caller, in a checklist role the caller is bound to, as `greenlight signoff`.", "SignoffBody"),
-            "/runs/{run}/check": form("checkForm", "The run page's form: check `item` with `note` (operator or above; the session's CSRF token in `csrf`)."),
-            "/runs/{run}/waive": form("waiveForm", "The run page's form: waive `item` with `reason` and an optional `expires` (a time, a day or a duration) (approver or above; CSRF token in `csrf`)."),
-            "/runs/{run}/signoff": form("signoffForm", "The run page's form: sign off as `role` (an approver bound to it; CSRF token in `csrf`)."),
+            "/runs/{run}/check": form("checkForm", "The run page's form: check `item` with `note` (operator or above; the session's CSRF token in `csrf`).", &["item"]),
+            "/runs/{run}/waive": form("waiveForm", "The run page's form: waive `item` with `reason` and an optional `expires` (a time, a day or a duration) (approver or above; CSRF token in `csrf`).", &["item", "reason"]),
+            "/runs/{run}/signoff": form("signoffForm", "The run page's form: sign off as `role` (an approver bound to it; CSRF token in `csrf`).", &["role"]),
             "/": page("releasesPage", "Web UI: the list of releases.", vec![], false),
             "/owed": page("owedPage", "Web UI: what each role still owes, over the latest run of each release.", vec![], false),
             "/releases/{release}": page("releasePage", "Web UI: a release (its latest run: verdict, phases with budgets, items with evidence, sign-offs, waivers, owed work), updated live.", vec![release()], true),
@@ -139,13 +144,13 @@ pub fn document() -> Value {
           },
           "schemas": {
             "CheckBody": { "type": "object", "required": ["items"], "additionalProperties": false, "properties": {
-                "items": { "type": "array", "minItems": 1, "items": { "type": "string" }, "description": "Item IDs or lines (`L57`)." },
+                "items": { "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "description": "Item IDs or lines (`L57`)." },
                 "note": { "type": "string" } } },
             "WaiveBody": { "type": "object", "required": ["item", "reason"], "additionalProperties": false, "properties": {
-                "item": { "type": "string" }, "reason": { "type": "string", "minLength": 1 },
-                "expires": { "type": ["string", "null"], "description": "An RFC 3339 time, a day (2026-12-01) or a duration from now (48h); in the future." } } },
+                "item": { "type": "string", "minLength": 1 }, "reason": { "type": "string", "pattern": SAYS_SOMETHING },
+                "expires": { "type": ["string", "null"], "description": "An RFC 3339 time, a day (2026-12-01) or a duration from now (48h); in the future (422 otherwise)." } } },
             "SignoffBody": { "type": "object", "required": ["role"], "additionalProperties": false, "properties": {
-                "role": { "type": "string" }, "revoke": { "type": "boolean" } } },
+                "role": { "type": "string", "minLength": 1 }, "revoke": { "type": "boolean" } } },
             "Recorded": { "type": "object", "required": ["run_id", "recorded"], "properties": {
                 "run_id": { "type": "string" }, "recorded": { "type": "array", "items": { "type": "integer", "minimum": 1 } } } },
             "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["status", "code", "message"], "properties": {

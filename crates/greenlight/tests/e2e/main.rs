@@ -2,6 +2,7 @@
 
 mod support;
 
+mod api_fuzz;
 mod checklists;
 mod cli_conventions;
 mod commands;
@@ -20,9 +21,11 @@ mod people;
 mod procedures;
 mod release;
 mod reports;
+mod room;
 mod run;
 mod safety;
 mod serve;
+mod serve_auth;
 mod split;
 mod store;
 mod users;

@@ -17,20 +17,20 @@ use std::time::{Duration, Instant};
 const DOC: &str = "# Release\n\n## Checks *(5 min)*\n\n- [ ] **Health**\n  ```bash\n  curl -f BASE/health\n  ```\n- [ ] Release notes reviewed\n\n## Sign-off\n\n**Release Manager:** ______ **Date:** ____\n";
 
 /// A running `greenlight serve` (SIGTERM, then SIGKILL, when dropped).
-struct Serve {
+pub(crate) struct Serve {
     child: Child,
-    addr: String,
+    pub(crate) addr: String,
     /// A viewer's API token.
     token: String,
 }
 
 impl Serve {
-    fn start(store: &str) -> Serve {
+    pub(crate) fn start(store: &str) -> Serve {
         Serve::start_in(store, &repo_root(), &[])
     }
 
     /// Starts in `dir` (where its greenlight.toml is found), with `args`.
-    fn start_in(store: &str, dir: &std::path::Path, args: &[&str]) -> Serve {
+    pub(crate) fn start_in(store: &str, dir: &std::path::Path, args: &[&str]) -> Serve {
         let mut child = Command::new(env!("CARGO_BIN_EXE_greenlight"))
             .args(["serve", "--store", store, "--listen", "127.0.0.1:0"])
             .args(args)
@@ -72,7 +72,7 @@ impl Serve {
         Sse::open(&self.addr, Some(&self.token), path)
     }
 
-    fn get(&self, path: &str) -> (u16, Value) {
+    pub(crate) fn get(&self, path: &str) -> (u16, Value) {
         let (status, body) = self.get_raw(path);
         let json = serde_json::from_str(&body)
             .unwrap_or_else(|e| panic!("GET {path}: not JSON ({e}): {body}"));
@@ -104,7 +104,7 @@ impl Drop for Serve {
 }
 
 /// Percent-encodes a path segment.
-fn seg(s: &str) -> String {
+pub(crate) fn seg(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -115,7 +115,7 @@ fn seg(s: &str) -> String {
         .collect()
 }
 
-fn connect(addr: &str) -> TcpStream {
+pub(crate) fn connect(addr: &str) -> TcpStream {
     let s = TcpStream::connect_timeout(&addr.parse().unwrap(), Duration::from_secs(5)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
     s.set_write_timeout(Some(Duration::from_secs(5))).unwrap();
@@ -144,7 +144,7 @@ fn read_response(r: &mut BufReader<TcpStream>) -> (u16, Vec<String>) {
 }
 
 /// One chunk of a chunked body (`None` at its end).
-fn read_chunk(r: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
+pub(crate) fn read_chunk(r: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
     let mut size = String::new();
     if r.read_line(&mut size).ok()? == 0 {
         return None;
@@ -354,6 +354,15 @@ fn the_api_gives_what_status_gives_on_both_backends() {
             (&format!("/api/v1/runs/{run}/events?after=x"), 400),
             (&format!("/api/v1/runs/{run}/events?limit=0"), 400),
             (&format!("/api/v1/runs/{run}/events?after=-1"), 400),
+            // Beyond a stored sequence number (it would wrap to -1).
+            (
+                &format!("/api/v1/runs/{run}/events?after=9223372036854775808"),
+                400,
+            ),
+            (
+                &format!("/api/v1/runs/{run}/stream?after=18446744073709551615"),
+                400,
+            ),
             ("/api/v1/nothing", 404),
         ] {
             let (code, body) = server.get(path);
@@ -971,6 +980,7 @@ fn people_act_through_the_api_by_the_cli_rules_and_their_roles() {
             .0,
             400
         );
+        // A well-formed body naming an item the run does not have: 404.
         assert_eq!(
             post_json(
                 &server.addr,
@@ -979,7 +989,7 @@ fn people_act_through_the_api_by_the_cli_rules_and_their_roles() {
                 &serde_json::json!({ "items": ["nope"] })
             )
             .0,
-            400
+            404
         );
         assert_eq!(
             post_json(
@@ -1056,7 +1066,7 @@ fn set_cookie(headers: &[String], name: &str) -> Option<String> {
 }
 
 /// The `value` of the hidden input `name` in a page.
-fn hidden(page: &str, name: &str) -> Option<String> {
+pub(crate) fn hidden(page: &str, name: &str) -> Option<String> {
     let at = page.find(&format!("name=\"{name}\" value=\""))?;
     let rest = &page[at + name.len() + 15..];
     Some(rest[..rest.find('"')?].to_string())
@@ -1146,15 +1156,23 @@ fn a_person_signs_off_in_the_browser_with_a_csrf_token() {
     // A viewer's page has no forms, and a viewer's post is refused.
     let val = login(&server.addr, "val", "correct horse battery");
     let seen = page(&val);
-    assert!(hidden(&seen, "csrf").is_none(), "a viewer sees no forms");
-    let (code, _, _) = request(
+    assert!(
+        !seen.contains("class=\"act\""),
+        "a viewer sees no forms to act"
+    );
+    // The viewer's own CSRF token (from the log-out form): the refusal is
+    // about the role, not the token.
+    let own = hidden(&seen, "csrf").expect("the log-out form carries the token");
+    assert_ne!(own, csrf);
+    let (code, _, body) = request(
         &server.addr,
         &format!(
-            "POST /runs/{run}/check HTTP/1.1\r\nCookie: gl_session={val}\r\nX-CSRF-Token: {csrf}\r\nContent-Type: application/x-www-form-urlencoded"
+            "POST /runs/{run}/check HTTP/1.1\r\nCookie: gl_session={val}\r\nX-CSRF-Token: {own}\r\nContent-Type: application/x-www-form-urlencoded"
         ),
         "item=x",
     );
-    assert_eq!(code, 403);
+    assert_eq!(code, 403, "{body}");
+    assert!(!body.contains("CSRF"), "refused for the role: {body}");
     // The event names the person who signed.
     let (_, events) = server.get(&format!("/api/v1/runs/{run}/events?limit=1000"));
     let last = events["events"].as_array().unwrap().last().unwrap().clone();
