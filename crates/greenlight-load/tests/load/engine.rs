@@ -60,15 +60,26 @@ async fn fixed_delay_is_measured_accurately_open_model() {
     })
     .await;
     let cfg = LoadConfig::open(srv.url("/health"), 100.0, 20, Duration::from_secs(3));
-    let r = run(cfg, None).await.unwrap();
+    // The machine's own timer tail, measured at the same time on the same
+    // runtime: 20 ms sleeps started at the same rate. A loaded (shared)
+    // machine stretches every 20 ms wait; what the tool must not do is add a
+    // tail of its own on top of that.
+    let (r, machine_tail) = tokio::join!(run(cfg, None), sleep_overshoot_p99_ms(300));
+    let r = r.unwrap();
     let l = &r.latency_ms;
     eprintln!(
-        "fixed 20 ms delay, open 100/s for 3 s: {} requests, {l:?}",
+        "fixed 20 ms delay, open 100/s for 3 s: {} requests, {l:?}; 20 ms sleeps overshot by {machine_tail:.1} ms at p99",
         r.requests
     );
     assert!((290..=301).contains(&r.requests), "{}", r.requests);
     assert!((l.p50 - 20.0).abs() <= 2.0, "p50 {l:?}");
-    assert!(l.p99 < 30.0, "p99 {l:?}");
+    // On a quiet machine the timer tail is under a millisecond and this is
+    // p99 < 30 ms. The server's sleep and the client's wake-up each see the
+    // machine's tail once, hence twice it.
+    assert!(
+        l.p99 < 30.0 + 2.0 * machine_tail,
+        "p99 {l:?}, machine tail {machine_tail:.1} ms"
+    );
     assert!(l.min >= 19.9, "min {l:?}");
     assert_eq!(r.failed, 0);
 }
@@ -397,4 +408,24 @@ async fn a_silently_closed_idle_connection_is_replaced() {
     assert_eq!(r.requests, 50, "{r:?}");
     assert_eq!(r.failed, 0, "{:?}", r.errors);
     assert_eq!(served.load(std::sync::atomic::Ordering::Relaxed), 50);
+}
+
+/// p99 of how late `n` 20 ms sleeps, started 100 per second, wake up (ms).
+async fn sleep_overshoot_p99_ms(n: usize) -> f64 {
+    let mut tick = tokio::time::interval(MS(10));
+    let mut sleeps = Vec::with_capacity(n);
+    for _ in 0..n {
+        tick.tick().await;
+        sleeps.push(tokio::spawn(async {
+            let t = std::time::Instant::now();
+            tokio::time::sleep(MS(20)).await;
+            t.elapsed().as_secs_f64() * 1000.0 - 20.0
+        }));
+    }
+    let mut late = Vec::with_capacity(n);
+    for s in sleeps {
+        late.push(s.await.unwrap());
+    }
+    late.sort_by(f64::total_cmp);
+    late[(late.len() * 99).div_ceil(100) - 1]
 }
