@@ -28,6 +28,7 @@ import tempfile
 import time
 import urllib.parse
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
 BASE = os.environ["GL_BASE"].rstrip("/")
@@ -73,7 +74,16 @@ def shot(page, name, section=None):
     scrolled to `section` (a CSS selector) so it is in view."""
     path = os.path.join(SHOTS, f"{name}.png")
     if section:
-        page.locator(section).first.scroll_into_view_if_needed()
+        # The live page swaps its <main> when an event arrives, which can
+        # detach the element between finding and scrolling: find it again.
+        for attempt in range(5):
+            try:
+                page.locator(section).first.scroll_into_view_if_needed()
+                break
+            except PlaywrightError as e:
+                if "not attached" not in str(e) or attempt == 4:
+                    raise
+                page.wait_for_timeout(200)
     else:
         page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=path)
