@@ -22,6 +22,7 @@ use greenlight_store::{
 use std::borrow::Cow;
 use std::time::Duration;
 
+pub mod rollback;
 pub mod run;
 
 /// Why a run cannot be recorded or read.
