@@ -655,7 +655,7 @@ pub fn check(args: CheckArgs, checked: bool) -> Result<u8, Failure> {
 
 /// A waiver's end as `--expires` gives it: an RFC 3339 time, a day
 /// (`2026-12-01`, its start in UTC) or a duration from `now` (`48h`).
-fn expiry(x: &str, now: std::time::SystemTime) -> Result<std::time::SystemTime, String> {
+pub(crate) fn expiry(x: &str, now: std::time::SystemTime) -> Result<std::time::SystemTime, String> {
     let x = x.trim();
     if let Ok(at) = humantime::parse_rfc3339_weak(x) {
         return Ok(at);
