@@ -20,6 +20,7 @@ mod people;
 mod procedures;
 mod release;
 mod reports;
+mod rollback;
 mod run;
 mod safety;
 mod split;
