@@ -71,13 +71,13 @@ pub struct Arming {
 pub fn arming_of(events: &[Event]) -> Result<Arming, Refusal> {
     let last = events
         .iter()
-        .filter(|e| {
+        .rev()
+        .find(|e| {
             matches!(
                 e.kind,
                 EventKind::RollbackArmed | EventKind::RollbackDisarmed
             )
         })
-        .last()
         .ok_or(Refusal::NotArmed)?;
     if last.kind == EventKind::RollbackDisarmed {
         return Err(Refusal::Disarmed {
