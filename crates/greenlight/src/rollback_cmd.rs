@@ -51,11 +51,15 @@ pub fn make_plan(list: &greenlight_doc::Checklist, name: &str, profile: &Profile
 }
 
 /// The steps that may not run as things stand, each with what it needs.
-pub fn refusals(plan: &Plan) -> Vec<String> {
+pub fn refusals(plan: &Plan, profile: &Profile) -> Vec<String> {
     plan.checks
         .iter()
         .filter_map(|c| match &c.gate {
             Gate::Run => None,
+            // Allowed, yet not run (shell steps turned off): the gate says why.
+            Gate::NotRun { reason } if profile.is_allowed(c.class) => {
+                Some(format!("L{}: not run: {reason}", c.line))
+            }
             Gate::NotRun { .. } => Some(format!(
                 "L{}: {} step: needs --allow {}",
                 c.line,
@@ -87,7 +91,7 @@ pub fn run(args: RollbackArgs) -> Result<u8, Failure> {
         )));
     }
     let style = Style::detect();
-    let refused = refusals(&plan);
+    let refused = refusals(&plan, &profile);
     if !refused.is_empty() {
         crate::out!("{}", crate::run_cmd::print_plan(&plan, Style::stdout()));
         return Err(Failure::usage(format!(
