@@ -506,6 +506,7 @@ fn run_checklist(args: RunArgs) -> Result<u8, Failure> {
             phases: args.release.phase.clone(),
         },
         list: Some(&list),
+        rollback: None,
     };
     let report = crate::run_cmd::run_recorded(
         &plan,

@@ -101,8 +101,17 @@ pub fn run(args: RollbackArgs) -> Result<u8, Failure> {
     }
     let actor = crate::record::person(args.name.as_deref())?;
     let run_id = crate::run_cmd::new_run_id();
+    let allowed = RollbackAllowed {
+        classes: allowed_classes(&profile),
+        automatic: false,
+    };
+    eprintln!(
+        "rollback run {run_id} allowed by {actor} ({})",
+        allowed.classes.join(", ")
+    );
     let options = crate::run_cmd::RunOptions {
         release: release_name,
+        rollback: Some(allowed),
         ..Default::default()
     };
     let report = crate::run_cmd::run_recorded(
@@ -115,19 +124,6 @@ pub fn run(args: RollbackArgs) -> Result<u8, Failure> {
         &args.input.file,
         &options,
     )?;
-    let allowed = RollbackAllowed {
-        classes: allowed_classes(&profile),
-        automatic: false,
-    };
-    record(
-        &spec,
-        &profile,
-        rollback::allowed_event(&run_id, &actor, &allowed),
-    )?;
-    eprintln!(
-        "rollback run {run_id} allowed by {actor} ({})",
-        allowed.classes.join(", ")
-    );
     crate::run_cmd::finish(&report, &profile, &args.output, style)
 }
 
@@ -137,16 +133,6 @@ fn allowed_classes(profile: &Profile) -> Vec<String> {
         .filter(|c| profile.is_allowed(*c))
         .map(|c| c.as_str().to_string())
         .collect()
-}
-
-fn record(spec: &str, profile: &Profile, event: greenlight_store::NewEvent) -> Result<(), Failure> {
-    let runtime = crate::exit::runtime()?;
-    runtime.block_on(async {
-        let store =
-            greenlight_session::open_keyed(spec, crate::record::profile_key(profile)?).await?;
-        store.append(vec![event]).await?;
-        Ok(())
-    })
 }
 
 fn arm(

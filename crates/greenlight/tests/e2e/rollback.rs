@@ -124,6 +124,17 @@ fn allowed_it_runs_in_order_stops_at_the_failure_and_is_recorded() {
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].0, "ana");
     assert!(events[0].1.contains("\"mutating\""), "{:?}", events[0]);
+    // Recorded before any step ran.
+    let db = rusqlite::Connection::open(&c.store).unwrap();
+    let (allowed_at, first_step): (i64, i64) = db
+        .query_row(
+            "SELECT (SELECT seq FROM events WHERE kind = 'rollback'), \
+             (SELECT MIN(seq) FROM events WHERE kind = 'step_result')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(allowed_at < first_step, "{allowed_at} {first_step}");
 }
 
 #[test]
