@@ -141,3 +141,26 @@ async fn allowed_it_runs_in_order_and_stops_at_the_first_failure() {
     let why = results[2].evidence.reason.clone().unwrap_or_default();
     assert!(why.contains("first failure"), "{why}");
 }
+
+/// A `**Rollback:**` paragraph, a `<details>` procedure and a checkbox
+/// item naming a rollback strategy with sub-steps: their steps are the
+/// rollback's, in document order; the ordinary steps are not.
+#[test]
+fn every_shape_of_procedure_is_planned_in_document_order() {
+    let text = "# Upgrade\n\n## Window 1\n\n1. Merge the PR\n   ```bash\n   touch /tmp/x/control\n   ```\n\n\
+         **Rollback:** revert #111, then:\n\n\
+         ```bash\ntouch /tmp/x/paragraph\n```\n\n\
+         **Gate:** healthy -> proceed.\n\n\
+         ## More\n\n<details><summary>Rollback steps</summary>\n\n```bash\ntouch /tmp/x/details\n```\n\n</details>\n\n\
+         ## Migration\n\n- [ ] Run migrations\n  ```bash\n  touch /tmp/x/migrate\n  ```\n\
+         - [ ] **Rollback Strategy (if migration fails):**\n  1. Revert code.\n  2. Mark it rolled back:\n     ```bash\n     touch /tmp/x/item\n     ```\n";
+    let plan = rollback_plan(text, &Profile::default());
+    let targets: Vec<&str> = plan
+        .checks
+        .iter()
+        .map(|c| c.command.trim().trim_start_matches("touch /tmp/x/"))
+        .collect();
+    assert_eq!(targets, vec!["paragraph", "details", "item"]);
+    let lines: Vec<usize> = plan.checks.iter().map(|c| c.line).collect();
+    assert!(lines.windows(2).all(|w| w[0] < w[1]), "{lines:?}");
+}
