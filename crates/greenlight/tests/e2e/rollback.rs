@@ -120,6 +120,11 @@ fn allowed_it_runs_in_order_stops_at_the_failure_and_is_recorded() {
     let status = greenlight(&["status", "--store", &c.store]);
     let text = stdout(&status);
     assert!(text.contains("NO_GO") || text.contains("NO-GO"), "{text}");
+    assert!(
+        squashed(&text)
+            .contains("Rollback: run of the rollback procedure, allowed by ana (read, mutating)"),
+        "{text}"
+    );
     let events = rollback_events(&c.store);
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].0, "ana");
