@@ -78,6 +78,24 @@ pub struct Executor {
 /// Load results shared by the checks of a run.
 pub type LoadResults = Arc<Mutex<HashMap<usize, Arc<LoadReport>>>>;
 
+/// Why a procedure stops: its first step that ran and did not pass, or
+/// could not run.
+fn halted_by(results: &[Option<StepResult>]) -> Option<String> {
+    results.iter().flatten().find_map(|r| {
+        (!matches!(r.status, Status::Passed | Status::NeedsReview)).then(|| {
+            format!(
+                "not started: the step on line {} before it {} (a procedure stops at its first failure)",
+                r.line,
+                match r.status {
+                    Status::Failed => "failed",
+                    Status::Blocked => "was blocked",
+                    _ => "did not run",
+                }
+            )
+        })
+    })
+}
+
 /// Captured values (`VAR=$(curl … | jq -r .id)`), shared across checks.
 type Captures = Arc<Mutex<HashMap<String, String>>>;
 
@@ -134,11 +152,17 @@ impl Executor {
                     continue;
                 }
                 let check = &plan.checks[c];
-                let alone = check.is_sequential();
+                let alone = check.is_sequential() || plan.stop_at_failure;
                 if alone {
                     // Everything before it finishes first; it runs alone.
                     while running.join_next().await.is_some() {}
                 }
+                // A procedure stops at its first step that did not pass.
+                let halted = if plan.stop_at_failure {
+                    halted_by(&results.lock().expect("results lock"))
+                } else {
+                    None
+                };
                 let cancelled = *self.cancel.borrow();
                 let mut me = self.clone();
                 me.progress = Some((check.index, events.clone()));
@@ -154,6 +178,8 @@ impl Executor {
                 running.spawn(async move {
                     let result = if cancelled {
                         me.not_started(&check, "the run was interrupted before this check started")
+                    } else if let Some(why) = halted {
+                        me.not_started(&check, &why)
                     } else {
                         let _ = events.send(Event::CheckStarted { check: check.index });
                         // Boxed: a check's future is large (every probe's

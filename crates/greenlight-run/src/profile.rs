@@ -111,6 +111,16 @@ struct RawProfile {
     load: RawLoad,
     #[serde(default)]
     audit: RawAudit,
+    #[serde(default)]
+    rollback: RawRollback,
+}
+
+/// `[rollback]`: `automatic = true` lets `watch` roll back by itself, once
+/// a person has armed the release.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRollback {
+    automatic: Option<bool>,
 }
 
 /// `[audit]`: `key = { env = "GREENLIGHT_AUDIT_KEY" }` or `{ file = "…" }`.
@@ -253,6 +263,9 @@ pub struct Profile {
     pub load_limits: LoadLimits,
     /// `[audit] key`: the secret that signs the run's audit chain.
     pub audit_key: AuditKeySetting,
+    /// `[rollback] automatic = true`: an armed release may be rolled back
+    /// without a person at the keyboard.
+    pub rollback_automatic: bool,
 }
 
 /// Where the audit key stands after reading the profile.
@@ -308,6 +321,7 @@ impl Default for Profile {
             allow_load: false,
             load_limits: LoadLimits::default(),
             audit_key: AuditKeySetting::None,
+            rollback_automatic: false,
         }
     }
 }
@@ -447,6 +461,7 @@ impl Profile {
             profile.shell = shell;
         }
         profile.allow_load = raw.allow.load.unwrap_or(false);
+        profile.rollback_automatic = raw.rollback.automatic.unwrap_or(false);
         let dur = |field: &str, s: &str| {
             parse_duration(s).ok_or_else(|| {
                 invalid(format!(

@@ -24,6 +24,7 @@ use std::time::Duration;
 
 pub mod acts;
 mod chain;
+pub mod rollback;
 pub mod run;
 
 pub use chain::describe_chain;
@@ -331,6 +332,8 @@ pub struct RunState {
     pub earlier_runs: usize,
     /// The audit key ID of the run's last signed event, if any.
     pub key_id: Option<String>,
+    /// A rollback run: who allowed it, and which classes.
+    pub rollback: Option<(String, rollback::RollbackAllowed)>,
 }
 
 impl RunState {
@@ -364,6 +367,7 @@ impl RunState {
             release: started.release,
             earlier_runs: 0,
             key_id: None,
+            rollback: None,
         };
         let mut latest: Vec<Option<&Event>> = vec![None; state.results.len()];
         for e in events {
@@ -383,6 +387,9 @@ impl RunState {
             }
             match e.kind {
                 EventKind::RunInterrupted => state.interrupted = true,
+                EventKind::Rollback => {
+                    state.rollback = Some((e.actor.clone(), e.payload_as().unwrap_or_default()));
+                }
                 EventKind::Verdict => {
                     state.finished = true;
                     let v = e.payload_as::<events::VerdictEnd>().unwrap_or_default();

@@ -127,6 +127,8 @@ pub struct RunOptions<'a> {
     pub selection: greenlight_run::release::Selection,
     /// The parsed document, whose `[x]` ticks count as people's checks.
     pub list: Option<&'a Checklist>,
+    /// A rollback: recorded (who allowed which classes) before any step runs.
+    pub rollback: Option<crate::rollback::RollbackAllowed>,
 }
 
 /// Runs a plan to its report, telling `observer` as it goes and recording
@@ -380,7 +382,7 @@ pub async fn run_recorded(
         });
         Some(part)
     };
-    let first = crate::opening_events(
+    let mut first = crate::opening_events(
         run_id,
         actor,
         plan,
@@ -389,6 +391,9 @@ pub async fn run_recorded(
         &release,
         partial.as_ref(),
     );
+    if let Some(allowed) = &options.rollback {
+        first.push(crate::rollback::allowed_event(run_id, actor, allowed));
+    }
     store
         .append(first)
         .await

@@ -31,11 +31,18 @@ pub enum EventKind {
     RunResumed,
     /// A run stopped before finishing (Ctrl-C, crash noticed).
     RunInterrupted,
+    /// A run is a rollback (`greenlight rollback`). Payload: the classes
+    /// allowed; the event's actor allowed it.
+    Rollback,
+    /// A person armed automatic rollback for the release. Payload: `expires` (optional).
+    RollbackArmed,
+    /// A person disarmed automatic rollback for the release.
+    RollbackDisarmed,
 }
 
 impl EventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [EventKind; 12] = [
+    pub const ALL: [EventKind; 15] = [
         EventKind::RunStarted,
         EventKind::StepResult,
         EventKind::ItemChecked,
@@ -48,6 +55,9 @@ impl EventKind {
         EventKind::Verdict,
         EventKind::RunResumed,
         EventKind::RunInterrupted,
+        EventKind::Rollback,
+        EventKind::RollbackArmed,
+        EventKind::RollbackDisarmed,
     ];
 
     /// The stored (and serde) name, e.g. `"step_result"`.
@@ -65,6 +75,9 @@ impl EventKind {
             EventKind::Verdict => "verdict",
             EventKind::RunResumed => "run_resumed",
             EventKind::RunInterrupted => "run_interrupted",
+            EventKind::Rollback => "rollback",
+            EventKind::RollbackArmed => "rollback_armed",
+            EventKind::RollbackDisarmed => "rollback_disarmed",
         }
     }
 

@@ -60,6 +60,16 @@ pub enum Command {
     /// (read by default); rollback procedures and monitoring windows never do.
     #[command(after_help = RUN_HELP)]
     Run(RunArgs),
+    /// Run only the document's rollback procedure, step by step, stopping
+    /// at the first failure. Its steps change things: they need --allow
+    /// mutating (or destructive); without it nothing runs. Recorded as a
+    /// run of the release, with who allowed it. --arm / --disarm record
+    /// whether `watch` may roll back by itself.
+    #[command(after_help = "Examples:
+  greenlight rollback RELEASE.md --env prod.toml                    # the plan, and what it needs
+  greenlight rollback RELEASE.md --env prod.toml --allow mutating
+  greenlight rollback RELEASE.md --env prod.toml --arm --expires 48h")]
+    Rollback(crate::rollback_cmd::RollbackArgs),
     /// Start a built-in sample service on a free loopback port and run the
     /// bundled example checklist against it, on embedded defaults.
     Demo(DemoArgs),
@@ -355,6 +365,7 @@ pub fn run(mut cli: Cli) -> Result<u8, Failure> {
         Command::FixEncoding(a) => defaults(Some(&mut a.input), None)?,
         Command::Plan(a) => defaults(Some(&mut a.input), Some(&mut a.profile))?,
         Command::Run(a) => defaults(Some(&mut a.input), Some(&mut a.profile))?,
+        Command::Rollback(a) => defaults(Some(&mut a.input), Some(&mut a.profile))?,
         Command::Resume(a) => defaults(None, Some(&mut a.profile))?,
         _ => {}
     }
@@ -371,6 +382,7 @@ pub fn run(mut cli: Cli) -> Result<u8, Failure> {
         Command::FixEncoding(args) => fix_encoding(args),
         Command::Plan(args) => plan(args),
         Command::Run(args) => run_checklist(args),
+        Command::Rollback(args) => crate::rollback_cmd::run(args),
         Command::Demo(args) => crate::demo::run(args),
         Command::Status(args) => crate::runs_cmd::status(args),
         Command::Report(args) => crate::report_cmd::run(args),
@@ -499,6 +511,7 @@ fn run_checklist(args: RunArgs) -> Result<u8, Failure> {
             phases: args.release.phase.clone(),
         },
         list: Some(&list),
+        rollback: None,
     };
     let report = crate::run_cmd::run_recorded(
         &plan,

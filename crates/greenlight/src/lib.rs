@@ -27,6 +27,7 @@ pub mod outline;
 pub mod picker;
 pub mod record;
 pub mod report_cmd;
+pub mod rollback_cmd;
 pub mod run_cmd;
 pub mod runs_cmd;
 pub mod serve_cmd;

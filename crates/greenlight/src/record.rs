@@ -271,9 +271,21 @@ pub fn profile_key(
 /// People's work as `status` and `decide` show it: every check, waiver and
 /// sign-off in force (or stale), with who, when and the run it came from.
 pub fn people_lines(state: &RunState) -> String {
+    // A rollback names who allowed it first: it ran because of them.
+    let allowed = state
+        .rollback
+        .as_ref()
+        .map(|(by, a)| {
+            format!(
+                "\nRollback: run of the rollback procedure, allowed by {by} ({}{})\n",
+                a.classes.join(", "),
+                if a.automatic { ", automatic" } else { "" }
+            )
+        })
+        .unwrap_or_default();
     let p = &state.people;
     if p.checked.is_empty() && p.waivers.is_empty() && p.signed.is_empty() && p.stale.is_empty() {
-        return String::new();
+        return allowed;
     }
     // (line, `L12   ` or the bare ID, the item's text or the role)
     let item = |id: &str| {
@@ -363,6 +375,7 @@ pub fn people_lines(state: &RunState) -> String {
     let width = crate::term::width();
     let mut out = crate::term::wrap(&format!("People's work{carried}:"), 0, 2, width);
     out.insert(0, '\n');
+    out.insert_str(0, allowed.trim_end_matches('\n'));
     out.push('\n');
     // Each line wraps at the terminal's width, continuing under the text
     // (after `  L12345 `).

@@ -46,24 +46,63 @@ pub fn build(
     analyze: &Analyzer,
     program_exists: &dyn Fn(&str) -> bool,
 ) -> Plan {
+    build_scoped(
+        list,
+        checklist_name,
+        profile,
+        analyze,
+        program_exists,
+        false,
+    )
+}
+
+/// Builds the plan of the document's rollback procedure only (`greenlight
+/// rollback`): its steps are planned like any other, under the same safety
+/// classes, and everything else is skipped. The plan stops at the first
+/// failure.
+pub fn build_rollback(
+    list: &Checklist,
+    checklist_name: &str,
+    profile: &Profile,
+    analyze: &Analyzer,
+    program_exists: &dyn Fn(&str) -> bool,
+) -> Plan {
+    build_scoped(list, checklist_name, profile, analyze, program_exists, true)
+}
+
+/// Why an item is not part of a rollback.
+const NOT_ROLLBACK: &str = "not part of the rollback procedure";
+
+fn build_scoped(
+    list: &Checklist,
+    checklist_name: &str,
+    profile: &Profile,
+    analyze: &Analyzer,
+    program_exists: &dyn Fn(&str) -> bool,
+    rollback: bool,
+) -> Plan {
     let mut b = Builder {
         list,
         profile,
+        rollback,
         plan: Plan {
             checklist: checklist_name.to_string(),
             profile: profile.name.clone(),
             phases: Vec::new(),
             items: Vec::new(),
             checks: Vec::new(),
+            // A rollback owes no sign-offs: it is run, not released.
             signoffs: list
                 .signoffs
                 .iter()
+                .filter(|_| !rollback)
                 .map(|s| PlanSignoff {
                     id: s.id.clone(),
                     role: s.role.clone(),
                     line: s.line,
                 })
                 .collect(),
+            stop_at_failure: rollback,
         },
         program_exists,
         analyze,
@@ -83,6 +122,8 @@ pub fn build(
 pub(super) struct Builder<'a> {
     pub(super) list: &'a Checklist,
     pub(super) profile: &'a Profile,
+    /// Planning the rollback procedure: only its steps, nothing else.
+    pub(super) rollback: bool,
     pub(super) plan: Plan,
     pub(super) program_exists: &'a dyn Fn(&str) -> bool,
     pub(super) analyze: &'a Analyzer,
@@ -289,7 +330,7 @@ impl Builder<'_> {
                 Next::Section(p) => self.add_section_blocks(p, run_phase(Some(p))),
             }
         }
-        if self.add_metric_items(&run_phase) {
+        if !self.rollback && self.add_metric_items(&run_phase) {
             self.items_in_document_order();
         }
         // Parents with children but no checks of their own are groups.
@@ -445,7 +486,12 @@ impl Builder<'_> {
     fn add_item(&mut self, i: usize, phase: usize) -> usize {
         let item = &self.list.items[i];
         let phase_title = item.phase.map(|p| self.list.phases[p].title.clone());
-        let handling = if item.section == SectionKind::Rollback {
+        let in_procedure = item.section == SectionKind::Rollback;
+        let handling = if self.rollback && !in_procedure {
+            Handling::Skipped {
+                why: NOT_ROLLBACK.into(),
+            }
+        } else if in_procedure && !self.rollback {
             Handling::Skipped {
                 why: "rollback procedure: never part of a run".into(),
             }
@@ -549,6 +595,10 @@ impl Builder<'_> {
                 heading.kind
             };
             let handling = match kind {
+                SectionKind::Rollback if self.rollback => Handling::Automated,
+                _ if self.rollback => Handling::Skipped {
+                    why: NOT_ROLLBACK.into(),
+                },
                 SectionKind::Rollback => Handling::Skipped {
                     why: "rollback procedure: never part of a run".into(),
                 },

@@ -133,4 +133,8 @@ pub struct Plan {
     pub items: Vec<PlanItem>,
     pub checks: Vec<PlanCheck>,
     pub signoffs: Vec<PlanSignoff>,
+    /// A procedure (`greenlight rollback`): every check runs alone, in
+    /// document order, and none starts after one has failed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stop_at_failure: bool,
 }

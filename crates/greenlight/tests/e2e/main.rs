@@ -21,6 +21,7 @@ mod people;
 mod procedures;
 mod release;
 mod reports;
+mod rollback;
 mod room;
 mod run;
 mod safety;
