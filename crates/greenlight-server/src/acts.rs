@@ -198,17 +198,7 @@ pub async fn check(
     path: Result<Path<String>, PathRejection>,
     b: Result<Json<CheckBody>, JsonRejection>,
 ) -> Response {
-    if let Err(r) = who.allow(&Action::Check) {
-        return r.into_response();
-    }
-    answer(
-        async {
-            let run = id(path)?;
-            let b = json_body(b)?;
-            mark(&s, &who, &run, &b.items, &b.note, true).await
-        }
-        .await,
-    )
+    marking(s, who, path, b, true).await
 }
 
 /// `POST /api/v1/runs/{run}/uncheck`.
@@ -218,6 +208,17 @@ pub async fn uncheck(
     path: Result<Path<String>, PathRejection>,
     b: Result<Json<CheckBody>, JsonRejection>,
 ) -> Response {
+    marking(s, who, path, b, false).await
+}
+
+/// Checking and unchecking through the API: the same right, the same body.
+async fn marking(
+    s: AppState,
+    who: Identity,
+    path: Result<Path<String>, PathRejection>,
+    b: Result<Json<CheckBody>, JsonRejection>,
+    checked: bool,
+) -> Response {
     if let Err(r) = who.allow(&Action::Check) {
         return r.into_response();
     }
@@ -225,7 +226,7 @@ pub async fn uncheck(
         async {
             let run = id(path)?;
             let b = json_body(b)?;
-            mark(&s, &who, &run, &b.items, &b.note, false).await
+            mark(&s, &who, &run, &b.items, &b.note, checked).await
         }
         .await,
     )
