@@ -7,7 +7,12 @@
 //!   window with bounded memory, consecutive-breach limits and hysteresis.
 //!   Pure: time is passed in, no clock is read.
 //! - [`prometheus`]: instant queries against the Prometheus HTTP API.
+//! - [`source`]: the trait every metric source implements (probes,
+//!   Prometheus, load bursts) and the samples it gives.
+//! - [`schedule`]: the window's length and its checkpoints (`Hour 6: …`).
 
 pub mod gate;
 pub mod prometheus;
+pub mod schedule;
+pub mod source;
 pub mod thresholds;
