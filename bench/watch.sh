@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The cost of a watch window: a compressed 48-hour window at 1-minute ticks
+# (2,880 ticks) against a steady loopback service.
+#
+# Usage:
+#   bash bench/watch.sh
+# Environment (all optional):
+#   GREENLIGHT=PATH   the greenlight binary (default: $CARGO_TARGET_DIR or
+#                     target, debug build; built with `cargo build -p greenlight`
+#                     when missing)
+#   SECONDS_REAL=60   how long the 48h window lasts in real time
+#   KEEP=1            keep the temporary directory and print its path
+#
+# What it prints: the RSS of the watch process (VmRSS from /proc/PID/status)
+# at its start, every 5 seconds and at its end; the store's size and event
+# count before the window (after one `greenlight run` of the document) and
+# after it, with the events by kind. The service is python3's http.server
+# serving a `health` file on 127.0.0.1; nothing leaves loopback.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+real=${SECONDS_REAL:-60}
+if [ -z "${GREENLIGHT:-}" ]; then
+  target=${CARGO_TARGET_DIR:-$repo/target}
+  GREENLIGHT=$target/debug/greenlight
+  [ -x "$GREENLIGHT" ] || (cd "$repo" && cargo build -q -p greenlight)
+fi
+tmp=$(mktemp -d)
+cleanup() {
+  [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null || true
+  if [ -n "${KEEP:-}" ]; then echo "kept: $tmp" >&2; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+
+mkdir -p "$tmp/www"
+echo '{"status":"ok"}' >"$tmp/www/health"
+python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$tmp/www" >"$tmp/server.out" 2>&1 &
+server_pid=$!
+for _ in $(seq 50); do
+  port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$tmp/server.out" | head -n1)
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+[ -n "${port:-}" ] || { cat "$tmp/server.out" >&2; exit 1; }
+base="http://127.0.0.1:$port"
+
+cat >"$tmp/RELEASE.md" <<EOF
+# Release 2.4
+
+## Smoke
+
+- [ ] Health answers
+
+  \`\`\`bash
+  curl -fsS $base/health
+  \`\`\`
+
+## Key Metrics to Watch
+
+| Metric | Target | Rollback Threshold |
+|---|---|---|
+| Error rate | < 1% | > 5% |
+| Response time (p95) | < 2000ms | > 5000ms |
+
+## Post-Deployment Monitoring (48 hours)
+
+- [ ] Hour 1: health checked
+
+  \`\`\`bash
+  curl -fsS $base/health
+  \`\`\`
+
+- [ ] Hour 6: traffic normal
+- [ ] Hour 24: overnight stable
+- [ ] Hour 48: final validation
+EOF
+echo 'name = "bench"' >"$tmp/bench.toml"
+store=$tmp/runs.db
+
+store_figures() {
+  python3 - "$store" <<'PY'
+import os, sqlite3, sys
+db = sys.argv[1]
+size = sum(os.path.getsize(db + s) for s in ("", "-wal") if os.path.exists(db + s))
+c = sqlite3.connect(db)
+n = c.execute("select count(*) from events").fetchone()[0]
+kinds = c.execute("select kind, count(*) from events group by kind order by kind").fetchall()
+print(f"  store: {size/1024:.0f} KiB (db + wal), {n} events")
+print("  by kind: " + ", ".join(f"{k} {v}" for k, v in kinds))
+PY
+}
+
+"$GREENLIGHT" run "$tmp/RELEASE.md" --env "$tmp/bench.toml" --store "$store" --release 2.4 -q >/dev/null || true
+echo "before the window (after one run of the document):"
+store_figures
+
+scale=$(( 172800 / real ))
+echo "watch: 48h window, 1m ticks (2,880), --time-scale $scale (about ${real}s real)"
+"$GREENLIGHT" watch "$tmp/RELEASE.md" --env "$tmp/bench.toml" --store "$store" --release 2.4 \
+  --for 48h --every 1m --time-scale "$scale" -q >"$tmp/watch.out" 2>"$tmp/watch.err" &
+pid=$!
+rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || true; }
+sleep 0.5
+echo "  RSS at start: $(rss) kB"
+t=0
+while kill -0 "$pid" 2>/dev/null; do
+  sleep 5
+  t=$((t + 5))
+  r=$(rss)
+  [ -n "$r" ] && echo "  RSS at ${t}s: $r kB"
+done
+wait "$pid" && code=0 || code=$?
+echo "  exit $code; requests served: $(grep -c 'GET /health' "$tmp/server.out" || true)"
+head -n 3 "$tmp/watch.out" | sed 's/^/  /'
+echo "after the window:"
+store_figures
