@@ -528,7 +528,7 @@ mod tests {
             ev(seq, EventKind::WatchEnded, serde_json::json!({"at_secs": 120, "outcome": o}))
         };
         let ok = fold("w1", &[started(), ended(2, "ok")]).unwrap();
-        assert_eq!(ok.finding(), None);
+        assert!(ok.finding().is_none());
         let cut = fold("w1", &[started(), ended(2, "interrupted")]).unwrap();
         assert_eq!(cut.finding().map(|f| f.0), Some(Verdict::Pending));
         assert!(cut.resumable());

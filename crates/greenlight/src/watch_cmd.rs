@@ -10,6 +10,7 @@ mod actions;
 mod gates;
 mod probes;
 mod promql;
+mod rollback_shim;
 mod view;
 
 use crate::exit::{self, Failure};

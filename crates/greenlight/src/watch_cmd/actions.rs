@@ -210,7 +210,7 @@ impl Window<'_> {
         let release = self.setup.release.clone();
         let style = self.style;
         let ran = tokio::task::spawn_blocking(move || {
-            crate::rollback_cmd::execute(&crate::rollback_cmd::RollbackInput {
+            super::rollback_shim::execute(&super::rollback_shim::RollbackInput {
                 file: &file,
                 list: &list,
                 profile: &profile,
