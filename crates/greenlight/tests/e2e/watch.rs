@@ -207,9 +207,11 @@ fn watch_args<'a>(c: &'a Case, extra: &[&'a str]) -> Vec<&'a str> {
 /// `(kind, item, payload)` of the run's watch events, in order.
 fn events(store: &str, kinds: &[&str]) -> Vec<(String, Option<String>, Value)> {
     let db = rusqlite::Connection::open(store).unwrap();
-    let mut q = db
-        .prepare("SELECT kind, item, payload FROM events ORDER BY run_id, seq")
-        .unwrap();
+    // Not created yet: the watch has not opened the store.
+    let Ok(mut q) = db.prepare("SELECT kind, item, payload FROM events ORDER BY run_id, seq")
+    else {
+        return Vec::new();
+    };
     q.query_map([], |r| {
         Ok((
             r.get::<_, String>(0)?,
@@ -222,6 +224,18 @@ fn events(store: &str, kinds: &[&str]) -> Vec<(String, Option<String>, Value)> {
     .filter(|(k, _, _)| kinds.contains(&k.as_str()))
     .map(|(k, i, p)| (k, i, serde_json::from_str(&p).unwrap()))
     .collect()
+}
+
+/// The watch's run ID.
+fn watch_run(store: &str) -> String {
+    rusqlite::Connection::open(store)
+        .unwrap()
+        .query_row(
+            "SELECT run_id FROM events WHERE kind = 'watch_started'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
 }
 
 /// Runs a release first (so arming has a run to attach to), arms when asked.
@@ -317,9 +331,12 @@ fn a_breach_mid_window_is_caught_within_a_gate_window_notified_and_rolled_back_w
     let ended = events(&c.store, &["watch_ended"]);
     assert_eq!(ended.len(), 1);
     assert_eq!(ended[0].2["outcome"], "breach");
-    let decide = gl(&c, &["decide", "--store", &c.store]);
+    // The watch run's verdict (the latest run is the rollback's own).
+    let run = watch_run(&c.store);
+    let decide = gl(&c, &["decide", &run, "--store", &c.store]);
+    assert_eq!(decide.status.code(), Some(1), "{}", stdout(&decide));
     let text = squashed(&stdout(&decide));
-    transcript.push_str(&format!("$ greenlight decide\n{}\n", stdout(&decide)));
+    transcript.push_str(&format!("$ greenlight decide {run}\n{}\n", stdout(&decide)));
     assert!(
         text.contains("error rate observed") && text.contains("over the bound > 5%"),
         "{text}"
@@ -403,14 +420,7 @@ fn a_killed_window_resumes_where_it_stopped_without_repeating_checkpoints() {
         .max()
         .unwrap();
     assert!(done_at < 3600, "the kill came too late: {done_at}");
-    let run: String = rusqlite::Connection::open(&c.store)
-        .unwrap()
-        .query_row(
-            "SELECT run_id FROM events WHERE kind = 'watch_started'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let run = watch_run(&c.store);
     // The release is PENDING while the window is open.
     let status = gl(&c, &["decide", &run, "--store", &c.store]);
     assert_eq!(status.status.code(), Some(3), "{}", stdout(&status));
