@@ -356,7 +356,10 @@ mod tests {
             &Redactor::new(vec![]),
         ))
         .unwrap();
-        assert_eq!(by_hand["text"], "Release v2.4: rolled back by alice (run 43)");
+        assert_eq!(
+            by_hand["text"],
+            "Release v2.4: rolled back by alice (run 43)"
+        );
     }
 
     #[test]

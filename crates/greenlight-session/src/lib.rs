@@ -505,8 +505,7 @@ pub async fn load(store: &Store, run: Option<&str>) -> Result<RunState> {
         );
         state.earlier_runs = earlier;
         if state.watch.is_none() {
-            state.watch =
-                watch::release_watch(store, &state.release, &state.started_at).await?;
+            state.watch = watch::release_watch(store, &state.release, &state.started_at).await?;
         }
     }
     Ok(state)

@@ -308,8 +308,10 @@ impl WatchFold {
         let left = self.started.window_secs.saturating_sub(self.elapsed_secs) as f64
             / self.started.time_scale.max(f64::MIN_POSITIVE);
         match humantime::parse_rfc3339_weak(&self.last_at) {
-            Ok(t) => humantime::format_rfc3339_seconds(t + std::time::Duration::from_secs_f64(left))
-                .to_string(),
+            Ok(t) => {
+                humantime::format_rfc3339_seconds(t + std::time::Duration::from_secs_f64(left))
+                    .to_string()
+            }
             Err(_) => "its end".to_string(),
         }
     }
@@ -338,7 +340,8 @@ impl WatchFold {
                         b.line,
                         match self.breaches.len() {
                             1 => String::new(),
-                            n => format!("; {} more breach{}", n - 1, if n == 2 { "" } else { "es" }),
+                            n =>
+                                format!("; {} more breach{}", n - 1, if n == 2 { "" } else { "es" }),
                         }
                     ),
                 ),
@@ -489,7 +492,11 @@ mod tests {
         let f = fold("w1", &[started()]).expect("a watch");
         let (v, r) = f.finding().expect("open");
         assert_eq!(v, Verdict::Pending);
-        assert!(r.message.contains("watch window open until"), "{}", r.message);
+        assert!(
+            r.message.contains("watch window open until"),
+            "{}",
+            r.message
+        );
         assert!(f.resumable());
     }
 
@@ -507,7 +514,11 @@ mod tests {
         };
         let events = [
             started(),
-            ev(2, EventKind::WatchState, serde_json::to_value(&change).unwrap()),
+            ev(
+                2,
+                EventKind::WatchState,
+                serde_json::to_value(&change).unwrap(),
+            ),
             ev(
                 3,
                 EventKind::WatchEnded,
@@ -518,14 +529,23 @@ mod tests {
         assert_eq!(f.outcome(), Some(Outcome::Breach));
         let (v, r) = f.finding().unwrap();
         assert_eq!(v, Verdict::NoGo);
-        assert!(r.message.contains("error rate observed 40%, over the bound > 5% (L12)"), "{}", r.message);
+        assert!(
+            r.message
+                .contains("error rate observed 40%, over the bound > 5% (L12)"),
+            "{}",
+            r.message
+        );
         assert!(!f.resumable());
     }
 
     #[test]
     fn a_clean_end_gives_no_reason_and_resume_reopens_an_interrupted_one() {
         let ended = |seq, o: &str| {
-            ev(seq, EventKind::WatchEnded, serde_json::json!({"at_secs": 120, "outcome": o}))
+            ev(
+                seq,
+                EventKind::WatchEnded,
+                serde_json::json!({"at_secs": 120, "outcome": o}),
+            )
         };
         let ok = fold("w1", &[started(), ended(2, "ok")]).unwrap();
         assert!(ok.finding().is_none());

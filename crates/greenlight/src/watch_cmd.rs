@@ -133,14 +133,19 @@ async fn watch(args: WatchArgs) -> Result<u8, Failure> {
                 .resolve_run(prefix)
                 .await
                 .map_err(|e| Failure::usage(format!("--resume {prefix}: {e}")))?;
-            let events = store.events(&run_id).await.map_err(|e| Failure::io(e.to_string()))?;
+            let events = store
+                .events(&run_id)
+                .await
+                .map_err(|e| Failure::io(e.to_string()))?;
             let fold = record::fold(&run_id, &events).ok_or_else(|| {
                 Failure::usage(format!("--resume {prefix}: run {run_id} is not a watch"))
             })?;
             if !fold.resumable() {
                 return Err(Failure::usage(format!(
                     "--resume {prefix}: the window of run {run_id} has ended ({})",
-                    fold.ended.map(|o| o.as_str()).unwrap_or("its full length ran")
+                    fold.ended
+                        .map(|o| o.as_str())
+                        .unwrap_or("its full length ran")
                 )));
             }
             Some(fold)
@@ -516,12 +521,21 @@ impl Window<'_> {
             .map_err(|e| Failure::io(format!("cannot record the watch: {e}")))
     }
 
-    fn event(&self, kind: EventKind, item: Option<&str>, payload: impl serde::Serialize) -> NewEvent {
+    fn event(
+        &self,
+        kind: EventKind,
+        item: Option<&str>,
+        payload: impl serde::Serialize,
+    ) -> NewEvent {
         greenlight_session::event(self.run_id, kind, item, &self.setup.actor, payload)
     }
 
     /// Ticks from watch second `from` to the window's end.
-    async fn run(&mut self, from: u64, stop: &greenlight_session::run::Stop) -> Result<End, Failure> {
+    async fn run(
+        &mut self,
+        from: u64,
+        stop: &greenlight_session::run::Stop,
+    ) -> Result<End, Failure> {
         let real_start = Instant::now();
         let ctrl_c = tokio::signal::ctrl_c();
         tokio::pin!(ctrl_c);

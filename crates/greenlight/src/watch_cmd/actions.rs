@@ -96,9 +96,8 @@ impl Window<'_> {
                             detail: format!("rollback run {run}: {verdict}"),
                             rollback_run: Some(run.clone()),
                         };
-                        self.view.note(&format!(
-                            "rolled back: rollback run {run} ({verdict})"
-                        ));
+                        self.view
+                            .note(&format!("rolled back: rollback run {run} ({verdict})"));
                         self.record(done).await?;
                         return Ok(Some(End::RolledBack));
                     }

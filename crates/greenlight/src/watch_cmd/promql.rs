@@ -102,11 +102,17 @@ mod tests {
     #[test]
     fn a_query_names_its_metric() {
         assert_eq!(
-            metric_of("histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket[5m])) by (le))"),
-            Some(Metric::Latency { percentile: Some(95) })
+            metric_of(
+                "histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket[5m])) by (le))"
+            ),
+            Some(Metric::Latency {
+                percentile: Some(95)
+            })
         );
         assert_eq!(
-            metric_of("sum(rate(http_requests_total{status=~\"5..\"}[5m])) / sum(rate(http_requests_total[5m]))"),
+            metric_of(
+                "sum(rate(http_requests_total{status=~\"5..\"}[5m])) / sum(rate(http_requests_total[5m]))"
+            ),
             Some(Metric::ErrorRate)
         );
         assert_eq!(

@@ -50,7 +50,11 @@ impl View {
         }
         let mut err = std::io::stderr().lock();
         self.clear(&mut err);
-        let _ = writeln!(err, "{}", term::fit(term::printable(line).into_owned(), term::width()));
+        let _ = writeln!(
+            err,
+            "{}",
+            term::fit(term::printable(line).into_owned(), term::width())
+        );
     }
 
     /// Redraws the status block (a terminal); elsewhere it is printed by
@@ -94,16 +98,18 @@ pub fn block(
     next: Option<&Checkpoint>,
     style: Style,
 ) -> Vec<String> {
-    let mut lines: Vec<String> = slots
-        .iter()
-        .map(|s| gate_line(s, style))
-        .collect();
+    let mut lines: Vec<String> = slots.iter().map(|s| gate_line(s, style)).collect();
     lines.push(format!(
         "  {} elapsed · {} left{}",
         human(at),
         human(window.saturating_sub(at)),
         match next {
-            Some(c) => format!(" · next checkpoint {} (L{}) at {}", c.label, c.line, human(c.after_secs)),
+            Some(c) => format!(
+                " · next checkpoint {} (L{}) at {}",
+                c.label,
+                c.line,
+                human(c.after_secs)
+            ),
             None => String::new(),
         }
     ));
@@ -112,7 +118,11 @@ pub fn block(
 
 fn gate_line(s: &Slot, style: Style) -> String {
     let state = s.gate.state();
-    let (bound, line) = s.bound_for(if state == State::Ok { State::Breach } else { state });
+    let (bound, line) = s.bound_for(if state == State::Ok {
+        State::Breach
+    } else {
+        state
+    });
     match &s.source {
         None => format!("  {:<16} no source (L{line})", s.label),
         Some(src) => format!(
@@ -191,7 +201,12 @@ pub fn summary(
     if !missed.is_empty() {
         out.push_str("checkpoints not reached:\n");
         for c in missed {
-            out.push_str(&format!("  L{:<5} {} ({})\n", c.line, c.label, human(c.after_secs)));
+            out.push_str(&format!(
+                "  L{:<5} {} ({})\n",
+                c.line,
+                c.label,
+                human(c.after_secs)
+            ));
         }
     }
     out

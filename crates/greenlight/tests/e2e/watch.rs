@@ -93,15 +93,19 @@ fn serve(conn: std::net::TcpStream, healthy_for: u64, health: &AtomicU64, switch
     }
 }
 
+/// A received webhook: its headers (names lower-cased) and raw body.
+type Delivery = (Vec<(String, String)>, Vec<u8>);
+
 /// A webhook receiver: each POST's headers and raw body.
-fn receiver() -> (String, mpsc::Receiver<(Vec<(String, String)>, Vec<u8>)>) {
+fn receiver() -> (String, mpsc::Receiver<Delivery>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for conn in listener.incoming().take(20) {
             let Ok(conn) = conn else { break };
-            conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            conn.set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
             let mut r = BufReader::new(conn);
             let mut headers = Vec::new();
             let mut len = 0;
@@ -198,7 +202,14 @@ fn gl(c: &Case, args: &[&str]) -> Output {
 
 fn watch_args<'a>(c: &'a Case, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
-        "watch", &c.file, "--env", &c.env, "--store", &c.store, "--release", "2.4",
+        "watch",
+        &c.file,
+        "--env",
+        &c.env,
+        "--store",
+        &c.store,
+        "--release",
+        "2.4",
     ];
     args.extend_from_slice(extra);
     args
@@ -242,7 +253,16 @@ fn watch_run(store: &str) -> String {
 fn run_release(c: &Case) {
     let out = gl(
         c,
-        &["run", &c.file, "--env", &c.env, "--store", &c.store, "--release", "2.4"],
+        &[
+            "run",
+            &c.file,
+            "--env",
+            &c.env,
+            "--store",
+            &c.store,
+            "--release",
+            "2.4",
+        ],
     );
     assert!(out.status.code().is_some(), "{}", stderr(&out));
 }
@@ -260,7 +280,19 @@ fn a_breach_mid_window_is_caught_within_a_gate_window_notified_and_rolled_back_w
     let mut transcript = String::new();
     let arm = gl(
         &c,
-        &["rollback", &c.file, "--env", &c.env, "--store", &c.store, "--release", "2.4", "--arm", "--expires", "2h"],
+        &[
+            "rollback",
+            &c.file,
+            "--env",
+            &c.env,
+            "--store",
+            &c.store,
+            "--release",
+            "2.4",
+            "--arm",
+            "--expires",
+            "2h",
+        ],
     );
     assert_eq!(arm.status.code(), Some(0), "{}", stderr(&arm));
     transcript.push_str(&format!(
@@ -268,7 +300,13 @@ fn a_breach_mid_window_is_caught_within_a_gate_window_notified_and_rolled_back_w
         stdout(&arm),
         stderr(&arm)
     ));
-    let out = gl(&c, &watch_args(&c, &["--for", "1h", "--every", "1m", "--time-scale", "1200"]));
+    let out = gl(
+        &c,
+        &watch_args(
+            &c,
+            &["--for", "1h", "--every", "1m", "--time-scale", "1200"],
+        ),
+    );
     let (so, se) = (stdout(&out), stderr(&out));
     transcript.push_str(&format!(
         "$ greenlight watch RELEASE.md --env prod.toml --release 2.4 --for 1h --every 1m --time-scale 1200\n{se}{so}\nexit {:?}\n",
@@ -292,7 +330,9 @@ fn a_breach_mid_window_is_caught_within_a_gate_window_notified_and_rolled_back_w
     assert!(breach.2["line"].as_u64().unwrap() > 0);
     // No state change before the stand-in changed.
     assert!(
-        states.iter().all(|(_, _, p)| p["at_secs"].as_u64().unwrap() >= 21 * 60),
+        states
+            .iter()
+            .all(|(_, _, p)| p["at_secs"].as_u64().unwrap() >= 21 * 60),
         "{states:?}"
     );
     // The webhook, signed.
@@ -353,7 +393,10 @@ fn an_unarmed_rollback_is_refused_and_the_window_pauses() {
     let s = StandIn::start(3);
     let c = case("watch-unarmed", &release_doc(&s.base), PROFILE, None);
     run_release(&c);
-    let out = gl(&c, &watch_args(&c, &["--for", "1h", "--time-scale", "1200"]));
+    let out = gl(
+        &c,
+        &watch_args(&c, &["--for", "1h", "--time-scale", "1200"]),
+    );
     let (so, se) = (stdout(&out), stderr(&out));
     assert_eq!(out.status.code(), Some(1), "{se}\n{so}");
     assert_eq!(s.switched.load(Ordering::SeqCst), 0, "rolled back unarmed");
@@ -372,8 +415,15 @@ fn an_unarmed_rollback_is_refused_and_the_window_pauses() {
     );
     assert!(actions.iter().any(|(_, _, p)| p["action"] == "paused"));
     // No webhook configured: said so.
-    assert!(actions.iter().any(|(_, _, p)| p["action"] == "not_notified"));
-    assert!(events(&c.store, &["watch_ended"]).is_empty(), "a paused window ends");
+    assert!(
+        actions
+            .iter()
+            .any(|(_, _, p)| p["action"] == "not_notified")
+    );
+    assert!(
+        events(&c.store, &["watch_ended"]).is_empty(),
+        "a paused window ends"
+    );
     assert!(squashed(&so).contains("--resume"), "{so}");
 }
 
@@ -383,7 +433,18 @@ fn a_steady_service_over_a_compressed_48h_window_never_breaches() {
     let c = case("watch-steady", &release_doc(&s.base), PROFILE, None);
     let out = gl(
         &c,
-        &watch_args(&c, &["--for", "48h", "--every", "1m", "--time-scale", "86400", "-q"]),
+        &watch_args(
+            &c,
+            &[
+                "--for",
+                "48h",
+                "--every",
+                "1m",
+                "--time-scale",
+                "86400",
+                "-q",
+            ],
+        ),
     );
     let (so, se) = (stdout(&out), stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{se}\n{so}");
@@ -401,11 +462,14 @@ fn a_killed_window_resumes_where_it_stopped_without_repeating_checkpoints() {
     let s = StandIn::start(u64::MAX);
     let c = case("watch-resume", &release_doc(&s.base), PROFILE, None);
     // 1h at 1m ticks over 6 real seconds: Minute 10 comes at 1 s.
-    let mut child = command(&c, &watch_args(&c, &["--for", "1h", "--time-scale", "600", "-q"]))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = command(
+        &c,
+        &watch_args(&c, &["--for", "1h", "--time-scale", "600", "-q"]),
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while events(&c.store, &["watch_checkpoint"]).is_empty() {
         assert!(std::time::Instant::now() < deadline, "no checkpoint");
@@ -430,16 +494,32 @@ fn a_killed_window_resumes_where_it_stopped_without_repeating_checkpoints() {
         stdout(&status)
     );
     let probes_before = s.health.load(Ordering::SeqCst);
-    let out = gl(&c, &watch_args(&c, &["--resume", &run, "--time-scale", "600"]));
-    assert_eq!(out.status.code(), Some(0), "{}\n{}", stderr(&out), stdout(&out));
+    let out = gl(
+        &c,
+        &watch_args(&c, &["--resume", &run, "--time-scale", "600"]),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stderr(&out),
+        stdout(&out)
+    );
     let probes = s.health.load(Ordering::SeqCst) - probes_before;
     // It continued from the last recorded minute, not from the start.
-    assert!(probes <= 60 - done_at / 60, "{probes} probes after {done_at}s");
+    assert!(
+        probes <= 60 - done_at / 60,
+        "{probes} probes after {done_at}s"
+    );
     let checkpoints: Vec<String> = events(&c.store, &["watch_checkpoint"])
         .iter()
         .map(|(_, _, p)| p["label"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(checkpoints, vec!["Minute 10", "Hour 1"], "each once, in order");
+    assert_eq!(
+        checkpoints,
+        vec!["Minute 10", "Hour 1"],
+        "each once, in order"
+    );
     let resumed = events(&c.store, &["run_resumed"]);
     assert_eq!(resumed.len(), 1);
     let decide = gl(&c, &["decide", &run, "--store", &c.store]);
@@ -457,10 +537,17 @@ fn seed_001_checkpoints_are_recorded_in_order() {
     );
     let c = case("watch-seed-001", &seed, &profile, None);
     // The window comes from the document (48-HOUR MONITORING WINDOW), compressed.
-    let out = gl(&c, &watch_args(&c, &["--every", "10m", "--time-scale", "86400"]));
+    let out = gl(
+        &c,
+        &watch_args(&c, &["--every", "10m", "--time-scale", "86400"]),
+    );
     let (so, se) = (stdout(&out), stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{se}\n{so}");
-    assert_eq!(s.health.load(Ordering::SeqCst), 48 * 6, "one /health probe per tick");
+    assert_eq!(
+        s.health.load(Ordering::SeqCst),
+        48 * 6,
+        "one /health probe per tick"
+    );
     let checkpoints: Vec<(u64, String)> = events(&c.store, &["watch_checkpoint"])
         .iter()
         .map(|(_, _, p)| {
@@ -500,11 +587,28 @@ fn a_window_on_postgres_is_recorded_and_judges_the_release() {
     let out = gl(
         &c,
         &[
-            "watch", &c.file, "--env", &c.env, "--store", &store, "--release", "2.4", "--for", "30m",
-            "--time-scale", "600", "-q",
+            "watch",
+            &c.file,
+            "--env",
+            &c.env,
+            "--store",
+            &store,
+            "--release",
+            "2.4",
+            "--for",
+            "30m",
+            "--time-scale",
+            "600",
+            "-q",
         ],
     );
-    assert_eq!(out.status.code(), Some(1), "{}\n{}", stderr(&out), stdout(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}\n{}",
+        stderr(&out),
+        stdout(&out)
+    );
     let decide = gl(&c, &["decide", "--store", &store]);
     assert_eq!(decide.status.code(), Some(1), "{}", stdout(&decide));
     assert!(
@@ -513,5 +617,9 @@ fn a_window_on_postgres_is_recorded_and_judges_the_release() {
         stdout(&decide)
     );
     let history = gl(&c, &["history", "--store", &store]);
-    assert!(stdout(&history).contains("NO_GO") || stdout(&history).contains("NO-GO"), "{}", stdout(&history));
+    assert!(
+        stdout(&history).contains("NO_GO") || stdout(&history).contains("NO-GO"),
+        "{}",
+        stdout(&history)
+    );
 }
