@@ -8,7 +8,9 @@
 #   GREENLIGHT=PATH   the greenlight binary (default: $CARGO_TARGET_DIR or
 #                     target, debug build; built with `cargo build -p greenlight`
 #                     when missing)
-#   SECONDS_REAL=60   how long the 48h window lasts in real time
+#   SECONDS_REAL=60   how long the window lasts in real time
+#   HOURS=48          the window's length (192: four times the ticks, to see
+#                     whether RSS levels off)
 #   KEEP=1            keep the temporary directory and print its path
 #
 # What it prints: the RSS of the watch process (VmRSS from /proc/PID/status)
@@ -20,6 +22,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 real=${SECONDS_REAL:-60}
+hours=${HOURS:-48}
 if [ -z "${GREENLIGHT:-}" ]; then
   target=${CARGO_TARGET_DIR:-$repo/target}
   GREENLIGHT=$target/debug/greenlight
@@ -81,11 +84,12 @@ store_figures() {
   python3 - "$store" <<'PY'
 import os, sqlite3, sys
 db = sys.argv[1]
-size = sum(os.path.getsize(db + s) for s in ("", "-wal") if os.path.exists(db + s))
+size = lambda p: os.path.getsize(p) if os.path.exists(p) else 0
 c = sqlite3.connect(db)
 n = c.execute("select count(*) from events").fetchone()[0]
+payload = c.execute("select coalesce(sum(length(payload)), 0) from events").fetchone()[0]
 kinds = c.execute("select kind, count(*) from events group by kind order by kind").fetchall()
-print(f"  store: {size/1024:.0f} KiB (db + wal), {n} events")
+print(f"  store: db {size(db)/1024:.0f} KiB, wal {size(db + '-wal')/1024:.0f} KiB; {n} events, payloads {payload/1024:.0f} KiB")
 print("  by kind: " + ", ".join(f"{k} {v}" for k, v in kinds))
 PY
 }
@@ -94,10 +98,10 @@ PY
 echo "before the window (after one run of the document):"
 store_figures
 
-scale=$(( 172800 / real ))
-echo "watch: 48h window, 1m ticks (2,880), --time-scale $scale (about ${real}s real)"
+scale=$(( hours * 3600 / real ))
+echo "watch: ${hours}h window, 1m ticks ($(( hours * 60 ))), --time-scale $scale (about ${real}s real)"
 "$GREENLIGHT" watch "$tmp/RELEASE.md" --env "$tmp/bench.toml" --store "$store" --release 2.4 \
-  --for 48h --every 1m --time-scale "$scale" -q >"$tmp/watch.out" 2>"$tmp/watch.err" &
+  --for "${hours}h" --every 1m --time-scale "$scale" -q >"$tmp/watch.out" 2>"$tmp/watch.err" &
 pid=$!
 rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || true; }
 sleep 0.5

@@ -408,7 +408,7 @@ pub fn run(mut cli: Cli) -> Result<u8, Failure> {
         Command::Waive(args) => crate::runs_cmd::waive(args),
         Command::Signoff(args) => crate::runs_cmd::signoff(args),
         Command::Decide(args) => crate::runs_cmd::decide(args.run, args.fail_on),
-        Command::Resume(args) => crate::run_cmd::resume(args),
+        Command::Resume(args) => crate::watch_cmd::resume_or_run(args),
         Command::Audit(args) => crate::runs_cmd::audit(args),
         Command::History(args) => crate::runs_cmd::history(args),
         Command::Compare(args) => crate::runs_cmd::compare(args),

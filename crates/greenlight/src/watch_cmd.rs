@@ -57,7 +57,8 @@ pub struct WatchArgs {
     #[arg(long)]
     pub name: Option<String>,
     /// Continue the interrupted or paused window of run RUN where its
-    /// events say it stopped (its checkpoints are not repeated).
+    /// events say it stopped (its checkpoints are not repeated); the same
+    /// as `greenlight resume RUN`.
     #[arg(long, value_name = "RUN")]
     pub resume: Option<String>,
     /// The lowest outcome that fails: no_go (a breach), pending (default:
@@ -549,7 +550,7 @@ impl Window<'_> {
                 _ = tokio::time::sleep_until(due.into()) => {}
                 _ = &mut ctrl_c => {
                     stop.stop();
-                    self.view.note("interrupted: the window stops here; `greenlight watch --resume` continues it");
+                    self.view.note("interrupted: the window stops here; `greenlight resume RUN` continues it");
                     return Ok(End::Interrupted);
                 }
             }
@@ -711,9 +712,7 @@ impl Window<'_> {
         );
         if matches!(end, End::Paused | End::Interrupted) {
             crate::outln!(
-                "continue with: greenlight watch {} --env {} --resume {}",
-                self.setup.file.display(),
-                self.setup.profile.name,
+                "continue with: greenlight resume {} (with the same --env and --store)",
                 self.run_id
             );
         }
@@ -743,4 +742,48 @@ fn push_error(errors: &mut Vec<String>, e: String) {
     if errors.len() < 5 && !errors.contains(&e) {
         errors.push(e);
     }
+}
+
+/// `greenlight resume RUN`: a watch run continues its window (as `watch
+/// --resume RUN` on the checklist it recorded); any other run resumes as
+/// before.
+pub fn resume_or_run(args: crate::cli::ResumeArgs) -> Result<u8, Failure> {
+    let spec = crate::record::store_spec(args.store.store.as_deref(), None);
+    let found = exit::runtime()?.block_on(async {
+        // Whatever fails here, the run's own resume says it better.
+        let store = greenlight_session::open(&spec).await.ok()?;
+        let run_id = store.resolve_run(&args.run).await.ok()?;
+        let events = store
+            .events_of_kinds(
+                std::slice::from_ref(&run_id),
+                &[EventKind::RunStarted, EventKind::WatchStarted],
+            )
+            .await
+            .ok()?;
+        events.iter().find(|e| e.kind == EventKind::WatchStarted)?;
+        let started: greenlight_run::events::RunStarted = events
+            .iter()
+            .find(|e| e.kind == EventKind::RunStarted)?
+            .payload_as()?;
+        Some((run_id, started.checklist_path, started.release))
+    });
+    let Some((run_id, checklist, release)) = found else {
+        return crate::run_cmd::resume(args);
+    };
+    run(WatchArgs {
+        input: crate::cli::InputArgs {
+            file: checklist.into(),
+            max_size: greenlight_doc::DEFAULT_MAX_BYTES,
+            items: crate::cli::ItemsArg::Auto,
+        },
+        profile: args.profile,
+        store: args.store,
+        window: None,
+        every: "1m".into(),
+        time_scale: 1.0,
+        release: Some(release).filter(|r| !r.is_empty()),
+        name: args.name,
+        resume: Some(run_id),
+        fail_on: args.output.fail_on,
+    })
 }

@@ -119,7 +119,7 @@ impl Window<'_> {
         }
         if pause {
             let detail = format!(
-                "the window waits for a person: greenlight watch --resume {}",
+                "the window waits for a person: greenlight resume {}",
                 self.run_id
             );
             self.view.note(&format!("paused: {detail}"));

@@ -14,12 +14,14 @@ use std::sync::{Arc, mpsc};
 use std::time::{Duration, SystemTime};
 
 /// A loopback HTTP service: `GET /health` answers 200 for its first
-/// `healthy_for` requests, then 500; any other GET answers 200; `POST
+/// `healthy_for` requests, then 500; a Prometheus query API answers CPU 93 %; any other
+/// GET answers 200; `POST
 /// /switch-back` answers 200 and is counted (the rollback's target).
 struct StandIn {
     base: String,
     health: Arc<AtomicU64>,
     switched: Arc<AtomicU64>,
+    queries: Arc<AtomicU64>,
 }
 
 impl StandIn {
@@ -28,23 +30,27 @@ impl StandIn {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let health = Arc::new(AtomicU64::new(0));
         let switched = Arc::new(AtomicU64::new(0));
-        let (h, s) = (health.clone(), switched.clone());
+        let queries = Arc::new(AtomicU64::new(0));
+        let (h, s, q) = (health.clone(), switched.clone(), queries.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 let Ok(conn) = conn else { break };
-                let (h, s) = (h.clone(), s.clone());
-                std::thread::spawn(move || serve(conn, healthy_for, &h, &s));
+                let (h, s, q) = (h.clone(), s.clone(), q.clone());
+                std::thread::spawn(move || serve(conn, healthy_for, [&h, &s, &q]));
             }
         });
         StandIn {
             base,
             health,
             switched,
+            queries,
         }
     }
 }
 
-fn serve(conn: std::net::TcpStream, healthy_for: u64, health: &AtomicU64, switched: &AtomicU64) {
+/// `counters`: `/health` requests, `/switch-back` requests, Prometheus queries.
+fn serve(conn: std::net::TcpStream, healthy_for: u64, counters: [&AtomicU64; 3]) {
+    let [health, switched, queries] = counters;
     let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
     let mut r = BufReader::new(conn);
     loop {
@@ -78,6 +84,13 @@ fn serve(conn: std::net::TcpStream, healthy_for: u64, health: &AtomicU64, switch
         } else if request.starts_with("POST /switch-back") {
             switched.fetch_add(1, Ordering::SeqCst);
             ("200 OK", "{\"ok\":true}")
+        } else if request.starts_with("GET /api/v1/query") {
+            // A Prometheus instant query: CPU at 93 %, whatever is asked.
+            queries.fetch_add(1, Ordering::SeqCst);
+            (
+                "200 OK",
+                r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1790000000,"0.93"]}]}}"#,
+            )
         } else if request.starts_with("GET ") {
             ("200 OK", "{}")
         } else {
@@ -424,7 +437,10 @@ fn an_unarmed_rollback_is_refused_and_the_window_pauses() {
         events(&c.store, &["watch_ended"]).is_empty(),
         "a paused window ends"
     );
-    assert!(squashed(&so).contains("--resume"), "{so}");
+    assert!(
+        squashed(&so).contains("continue with: greenlight resume"),
+        "{so}"
+    );
 }
 
 #[test]
@@ -494,10 +510,8 @@ fn a_killed_window_resumes_where_it_stopped_without_repeating_checkpoints() {
         stdout(&status)
     );
     let probes_before = s.health.load(Ordering::SeqCst);
-    let out = gl(
-        &c,
-        &watch_args(&c, &["--resume", &run, "--time-scale", "600"]),
-    );
+    // `greenlight resume` knows a watch run; its recorded scale is kept.
+    let out = gl(&c, &["resume", &run, "--env", &c.env, "--store", &c.store]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -622,4 +636,38 @@ fn a_window_on_postgres_is_recorded_and_judges_the_release() {
         "{}",
         stdout(&history)
     );
+}
+
+#[test]
+fn promql_blocks_feed_their_gates_from_prometheus() {
+    let s = StandIn::start(u64::MAX);
+    let doc = "# Release 2.5\n\n## Key Metrics\n\n\
+               | Metric | Target | Critical Threshold |\n|---|---|---|\n\
+               | CPU Usage | < 50% | > 80% |\n| Memory Usage | < 70% | > 90% |\n\n\
+               ## Monitoring (First 1 hour)\n\n- [ ] Hour 1: CPU normal\n\n\
+               ```promql\navg(rate(process_cpu_seconds_total[1m]))\n```\n";
+    let profile = format!(
+        "name = \"prod\"\n[metrics]\nprometheus = \"{}\"\ntimeout = \"2s\"\n",
+        s.base
+    );
+    let c = case("watch-promql", doc, &profile, None);
+    let out = gl(
+        &c,
+        &watch_args(&c, &["--for", "30m", "--time-scale", "600"]),
+    );
+    let (so, se) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{se}\n{so}");
+    assert_eq!(s.queries.load(Ordering::SeqCst), 30, "one query per tick");
+    let states = events(&c.store, &["watch_state"]);
+    let breach = states
+        .iter()
+        .find(|(_, _, p)| p["to"] == "breach")
+        .unwrap_or_else(|| panic!("{states:?}"));
+    assert_eq!(breach.2["metric"], "cpu");
+    assert_eq!(breach.2["observed_text"], "93%");
+    assert_eq!(breach.2["bound"], "> 80%");
+    // Memory has a threshold but no query: reported, not guessed.
+    assert!(se.contains("memory: no source"), "{se}");
+    let started = events(&c.store, &["watch_started"]);
+    assert!(started[0].2["sources"].to_string().contains("prometheus"));
 }
