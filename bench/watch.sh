@@ -11,6 +11,10 @@
 #   SECONDS_REAL=60   how long the window lasts in real time
 #   HOURS=48          the window's length (192: four times the ticks, to see
 #                     whether RSS levels off)
+#   PG=1              record to PostgreSQL on 127.0.0.1:5432 (a schema of
+#                     its own, dropped afterwards) instead of a SQLite file:
+#                     no SQLite page cache in the process, so RSS shows what
+#                     the watch itself holds
 #   KEEP=1            keep the temporary directory and print its path
 #
 # What it prints: the RSS of the watch process (VmRSS from /proc/PID/status)
@@ -31,6 +35,7 @@ fi
 tmp=$(mktemp -d)
 cleanup() {
   [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null || true
+  [ -n "${PG:-}" ] && psql -h 127.0.0.1 -U postgres -d postgres -qc "drop schema if exists ${schema:-none} cascade" 2>/dev/null || true
   if [ -n "${KEEP:-}" ]; then echo "kept: $tmp" >&2; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
@@ -79,8 +84,19 @@ cat >"$tmp/RELEASE.md" <<EOF
 EOF
 echo 'name = "bench"' >"$tmp/bench.toml"
 store=$tmp/runs.db
+schema=gl_bench_watch_$$
+if [ -n "${PG:-}" ]; then
+  store="postgres://postgres@127.0.0.1:5432/postgres?schema=$schema"
+fi
 
 store_figures() {
+  if [ -n "${PG:-}" ]; then
+    psql -h 127.0.0.1 -U postgres -d postgres -At -F ' ' -c \
+      "select 'events', count(*), 'table+index KiB', pg_total_relation_size('$schema.events')/1024 from $schema.events" | sed 's/^/  store: /'
+    psql -h 127.0.0.1 -U postgres -d postgres -At -c \
+      "select string_agg(kind || ' ' || n, ', ') from (select kind, count(*) n from $schema.events group by kind order by kind) k" | sed 's/^/  by kind: /'
+    return
+  fi
   python3 - "$store" <<'PY'
 import os, sqlite3, sys
 db = sys.argv[1]
