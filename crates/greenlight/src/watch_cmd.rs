@@ -658,7 +658,27 @@ impl Window<'_> {
             _ => Outcome::Ok,
         };
         let elapsed = self.elapsed_secs();
-        let mut events = Vec::new();
+        // The probes' last results, once: the watch run's report shows
+        // where its checks stood at the end (not every tick's: see
+        // `watch_window` for those).
+        let mut events: Vec<NewEvent> = match &self.setup.probes {
+            Some(p) => p
+                .last()
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| {
+                    !matches!(
+                        r.status,
+                        greenlight_run::outcome::Status::NotRun
+                            | greenlight_run::outcome::Status::Skipped
+                    )
+                })
+                .map(|(i, r)| {
+                    greenlight_session::step_event(self.run_id, &self.setup.actor, p.plan(), i, r)
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         // A paused window stays open for `--resume`: no end, no verdict.
         if end != End::Paused {
             let ended_outcome = if end == End::Interrupted {
