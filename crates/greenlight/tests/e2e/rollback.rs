@@ -102,6 +102,9 @@ fn allowed_it_runs_in_order_stops_at_the_failure_and_is_recorded() {
     let out = rollback(&c, &["--allow", "mutating"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "NO_GO: a step failed\n{err}");
+    let summary = stdout(&out);
+    assert!(summary.contains("ROLLBACK FAILED"), "{summary}");
+    assert!(!summary.contains("NO_GO"), "{summary}");
     assert_eq!(s.request_count("POST", "/switch-back"), 1);
     assert_eq!(s.request_count("POST", "/restore"), 1);
     let order: Vec<String> = s.requests().iter().map(|r| r.path.clone()).collect();
@@ -119,7 +122,8 @@ fn allowed_it_runs_in_order_stops_at_the_failure_and_is_recorded() {
     // The run is in the store, with who allowed which classes.
     let status = greenlight(&["status", "--store", &c.store]);
     let text = stdout(&status);
-    assert!(text.contains("NO_GO") || text.contains("NO-GO"), "{text}");
+    // A failed rollback reads as one, in `status` as at the end of the run.
+    assert!(text.contains("ROLLBACK FAILED"), "{text}");
     assert!(
         squashed(&text)
             .contains("Rollback: run of the rollback procedure, allowed by ana (read, mutating)"),
@@ -169,6 +173,16 @@ fn a_destructive_step_needs_destructive_allowance() {
     assert!(c.dir.join("data").exists());
     let out = rollback(&c, &["--allow", "mutating", "--allow", "destructive"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary = stdout(&out);
+    assert!(summary.contains("ROLLED BACK"), "{summary}");
+    assert!(!summary.contains("GO "), "{summary}");
+    let decided = greenlight(&["decide", "--store", &c.store]);
+    assert_eq!(decided.status.code(), Some(0), "{}", stderr(&decided));
+    assert!(
+        stdout(&decided).contains("ROLLED BACK"),
+        "{}",
+        stdout(&decided)
+    );
     assert_eq!(s.request_count("POST", "/switch-back"), 1);
     assert!(!c.dir.join("data").exists());
 }
@@ -264,4 +278,122 @@ fn rollback_events(store: &str) -> Vec<(String, String)> {
         .unwrap()
         .map(Result::unwrap)
         .collect()
+}
+
+/// `history` of a release: a run, a rollback by hand and one `watch` would
+/// start (armed first, through `rollback_cmd::execute`), each labelled.
+#[test]
+fn history_labels_rollbacks_and_automatic_ones() {
+    let s = standin();
+    let c = case(
+        "rb-history",
+        |d| doc(d, &s.base_url(), "/switch-back"),
+        "name = \"prod\"\n[rollback]\nautomatic = true\n",
+    );
+    let run = greenlight(&[
+        "run",
+        &c.file,
+        "--env",
+        &c.env,
+        "--store",
+        &c.store,
+        "--release",
+        "2.4",
+    ]);
+    assert!(run.status.code().is_some(), "{}", stderr(&run));
+    let by_hand = rollback(&c, &["--allow", "mutating", "--release", "2.4"]);
+    assert_eq!(by_hand.status.code(), Some(0), "{}", stderr(&by_hand));
+    assert!(
+        stdout(&by_hand).contains("ROLLED BACK"),
+        "{}",
+        stdout(&by_hand)
+    );
+
+    // Automatic: only once armed, and recorded as allowed by who armed it.
+    assert!(arming(&c.store, "2.4", true).is_err(), "armed before --arm");
+    let out = rollback(&c, &["--arm", "--release", "2.4"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let armed = arming(&c.store, "2.4", true).expect("armed");
+    let text = std::fs::read_to_string(&c.file).unwrap();
+    let list = greenlight_doc::parse(text.as_bytes());
+    let mut profile =
+        greenlight_run::profile::Profile::load(Path::new(&c.env), &|_| None).expect("profile");
+    profile.allow_word("mutating").expect("mutating is a class");
+    let switched_before = s.request_count("POST", "/switch-back");
+    let executed = greenlight::rollback_cmd::execute(&greenlight::rollback_cmd::RollbackInput {
+        file: Path::new(&c.file),
+        list: &list,
+        profile: &profile,
+        spec: &c.store,
+        release: Some("2.4"),
+        actor: &armed.by,
+        automatic: true,
+        style: greenlight::term::Style::plain(),
+        quiet: true,
+    })
+    .expect("the rollback ran");
+    assert_eq!(executed.exit_code, 0, "{:?}", executed.report.reasons);
+    assert_eq!(
+        executed.report.run_id.as_deref(),
+        Some(executed.run_id.as_str())
+    );
+    assert_eq!(s.request_count("POST", "/switch-back"), switched_before + 2);
+    let events = rollback_events(&c.store);
+    assert_eq!(events.len(), 2, "{events:?}");
+    let auto = events
+        .iter()
+        .find(|(_, p)| p.contains("\"automatic\":true"))
+        .expect("an automatic rollback event");
+    assert_eq!(auto.0, "ana", "the person who armed it allows it");
+
+    let table = stdout(&greenlight(&["history", "--store", &c.store]));
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "{table}");
+    assert!(lines[0].contains("kind"), "{table}");
+    let row = |id: &str| {
+        *lines
+            .iter()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_else(|| panic!("no row for {id}: {table}"))
+    };
+    let auto_row = row(&executed.run_id);
+    assert!(auto_row.contains("rollback (automatic)"), "{auto_row}");
+    assert!(auto_row.contains("ROLLED BACK"), "{auto_row}");
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.contains(" rollback ") && !l.contains("automatic"))
+            .count(),
+        1,
+        "{table}"
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.contains(" run ")).count(),
+        1,
+        "{table}"
+    );
+
+    let rows = greenlight(&["history", "--json", "--store", &c.store]);
+    let rows: serde_json::Value = serde_json::from_slice(&rows.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    let kinds: Vec<(&str, Option<bool>)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap(),
+                r["rollback"]["automatic"].as_bool(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("rollback", Some(true)),
+            ("rollback", Some(false)),
+            ("run", None)
+        ],
+        "newest first: {rows:?}"
+    );
+    assert_eq!(rows[0]["rollback"]["allowed_by"], "ana");
+    assert_eq!(rows[0]["verdict"], "GO", "JSON keeps the verdict itself");
 }
