@@ -320,18 +320,32 @@ fn history_labels_rollbacks_and_automatic_ones() {
         greenlight_run::profile::Profile::load(Path::new(&c.env), &|_| None).expect("profile");
     profile.allow_word("mutating").expect("mutating is a class");
     let switched_before = s.request_count("POST", "/switch-back");
-    let executed = greenlight::rollback_cmd::execute(&greenlight::rollback_cmd::RollbackInput {
-        file: Path::new(&c.file),
-        list: &list,
-        profile: &profile,
-        spec: &c.store,
-        release: Some("2.4"),
-        actor: &armed.by,
-        automatic: true,
-        style: greenlight::term::Style::plain(),
-        quiet: true,
-    })
-    .expect("the rollback ran");
+    // As `watch` calls it: from async code, on a blocking thread.
+    let (file, store) = (c.file.clone(), c.store.clone());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let executed = runtime
+        .block_on(async move {
+            tokio::task::spawn_blocking(move || {
+                greenlight::rollback_cmd::execute(&greenlight::rollback_cmd::RollbackInput {
+                    file: Path::new(&file),
+                    list: &list,
+                    profile: &profile,
+                    spec: &store,
+                    release: Some("2.4"),
+                    actor: &armed.by,
+                    automatic: true,
+                    style: greenlight::term::Style::plain(),
+                    quiet: true,
+                })
+            })
+            .await
+        })
+        .expect("the blocking task ends")
+        .expect("the rollback ran");
     assert_eq!(executed.exit_code, 0, "{:?}", executed.report.reasons);
     assert_eq!(
         executed.report.run_id.as_deref(),
@@ -347,6 +361,7 @@ fn history_labels_rollbacks_and_automatic_ones() {
     assert_eq!(auto.0, "ana", "the person who armed it allows it");
 
     let table = stdout(&greenlight(&["history", "--store", &c.store]));
+    insta::assert_snapshot!(normalised_history(&table, &c.dir));
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 4, "{table}");
     assert!(lines[0].contains("kind"), "{table}");
@@ -396,4 +411,32 @@ fn history_labels_rollbacks_and_automatic_ones() {
     );
     assert_eq!(rows[0]["rollback"]["allowed_by"], "ana");
     assert_eq!(rows[0]["verdict"], "GO", "JSON keeps the verdict itself");
+}
+
+/// The history table with what changes from one run to the next (run ids,
+/// times, durations, the scratch folder) replaced by fixed text; widths kept.
+fn normalised_history(table: &str, dir: &Path) -> String {
+    table
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 0 {
+                return line.to_string();
+            }
+            let rest = &line[7 + 21..];
+            let id = format!("{:<7}", "ID");
+            let started = format!(" {:<20}", "STARTED");
+            let mut rest = rest.replace(&dir.display().to_string(), "DIR");
+            // The duration: `   0.0s ` (width 9) before the audit column.
+            if let Some(at) = rest.find("s  unkeyed") {
+                let start =
+                    rest[..at].rfind(|c: char| !(c.is_ascii_digit() || c == '.' || c == ' '));
+                let start = start.map_or(0, |s| s + 1);
+                let width = at + 1 - start;
+                rest.replace_range(start..at + 1, &format!("{:>width$}", "T"));
+            }
+            format!("{id}{started}{rest}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
