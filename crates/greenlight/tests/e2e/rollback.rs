@@ -105,6 +105,11 @@ fn allowed_it_runs_in_order_stops_at_the_failure_and_is_recorded() {
     let summary = stdout(&out);
     assert!(summary.contains("ROLLBACK FAILED"), "{summary}");
     assert!(!summary.contains("NO_GO"), "{summary}");
+    // The deploy is what the rollback leaves out, not a rollback step.
+    assert!(
+        squashed(&summary).contains("1 skipped (not part of the rollback)"),
+        "{summary}"
+    );
     assert_eq!(s.request_count("POST", "/switch-back"), 1);
     assert_eq!(s.request_count("POST", "/restore"), 1);
     let order: Vec<String> = s.requests().iter().map(|r| r.path.clone()).collect();
