@@ -21,10 +21,33 @@ pub enum Event {
         /// The sign-off's comment, if any.
         comment: Option<String>,
     },
+    /// A watch window's metric gate went into breach.
+    WatchBreach {
+        /// The metric, as the document names it (`p95 latency`, `error rate`).
+        metric: String,
+        /// The value observed, with its unit (`412ms`, `3.2%`).
+        observed: String,
+        /// The bound it broke, as written (`< 250ms`).
+        bound: String,
+        /// The document line the threshold was read from (1-based).
+        line: usize,
+    },
+    /// The release was rolled back (the document's rollback procedure ran).
+    RolledBack {
+        /// The rollback run's id.
+        run: String,
+        /// Started by the watch on a breach (armed beforehand), not by hand.
+        automatic: bool,
+    },
 }
 
 /// The names events have in payloads and in a webhook's `events` filter.
-pub const EVENT_NAMES: &[&str] = &["verdict_changed", "signed_off"];
+pub const EVENT_NAMES: &[&str] = &[
+    "verdict_changed",
+    "signed_off",
+    "watch_breach",
+    "rolled_back",
+];
 
 impl Event {
     /// The event's name in payloads and filters (`verdict_changed`, …).
@@ -32,6 +55,8 @@ impl Event {
         match self {
             Event::VerdictChanged { .. } => "verdict_changed",
             Event::SignedOff { .. } => "signed_off",
+            Event::WatchBreach { .. } => "watch_breach",
+            Event::RolledBack { .. } => "rolled_back",
         }
     }
 }

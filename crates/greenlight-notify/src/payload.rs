@@ -52,6 +52,13 @@ fn generic(n: &Notification, id: &str) -> Value {
     let detail = match &n.event {
         Event::VerdictChanged { previous } => json!({ "previous": previous }),
         Event::SignedOff { role, comment } => json!({ "role": role, "comment": comment }),
+        Event::WatchBreach {
+            metric,
+            observed,
+            bound,
+            line,
+        } => json!({ "metric": metric, "observed": observed, "bound": bound, "line": line }),
+        Event::RolledBack { run, automatic } => json!({ "run": run, "automatic": automatic }),
     };
     json!({
         "schema": SCHEMA,
@@ -84,6 +91,31 @@ fn slack(n: &Notification) -> Value {
             Some(a) => format!("Release {release}: {a} signed off as {}", esc(role)),
             None => format!("Release {release}: signed off as {}", esc(role)),
         },
+        Event::WatchBreach {
+            metric,
+            observed,
+            bound,
+            line,
+        } => format!(
+            "Release {release}: watch breach: {} is {} (bound {}, line {line})",
+            esc(metric),
+            esc(observed),
+            esc(bound)
+        ),
+        Event::RolledBack { run, automatic } => {
+            let how = if *automatic {
+                "rolled back automatically"
+            } else {
+                "rolled back"
+            };
+            match &actor {
+                Some(a) if *automatic => {
+                    format!("Release {release}: {how} (run {}, armed by {a})", esc(run))
+                }
+                Some(a) => format!("Release {release}: {how} by {a} (run {})", esc(run)),
+                None => format!("Release {release}: {how} (run {})", esc(run)),
+            }
+        }
     };
     let mut blocks = vec![json!({
         "type": "section",
@@ -157,6 +189,21 @@ fn redacted(n: &Notification, r: &Redactor) -> Notification {
             Event::SignedOff { role, comment } => Event::SignedOff {
                 role: s(role),
                 comment: o(comment),
+            },
+            Event::WatchBreach {
+                metric,
+                observed,
+                bound,
+                line,
+            } => Event::WatchBreach {
+                metric: s(metric),
+                observed: s(observed),
+                bound: s(bound),
+                line: *line,
+            },
+            Event::RolledBack { run, automatic } => Event::RolledBack {
+                run: s(run),
+                automatic: *automatic,
             },
         },
         release: s(&n.release),
@@ -247,6 +294,72 @@ mod tests {
         );
         let v: Value = serde_json::from_slice(&body).unwrap();
         insta::assert_snapshot!(serde_json::to_string_pretty(&v).unwrap());
+    }
+
+    fn breach() -> Notification {
+        let mut n = sample();
+        n.event = Event::WatchBreach {
+            metric: "p95 latency <api>".into(),
+            observed: "412ms hunter2".into(),
+            bound: "< 250ms".into(),
+            line: 57,
+        };
+        n.actor = None;
+        n.reasons = vec!["watch: p95 latency above 250ms for 3 windows".into()];
+        n
+    }
+
+    fn rolled_back(automatic: bool) -> Notification {
+        let mut n = sample();
+        n.event = Event::RolledBack {
+            run: "43".into(),
+            automatic,
+        };
+        n.run = Some("43".into());
+        n
+    }
+
+    fn both(n: &Notification) -> String {
+        let r = Redactor::new(vec!["hunter2".into()]);
+        let json: Value = serde_json::from_slice(&body(n, Format::Json, "d2", &r)).unwrap();
+        let slack: Value = serde_json::from_slice(&body(n, Format::Slack, "d2", &r)).unwrap();
+        format!(
+            "--- json\n{}\n--- slack\n{}",
+            serde_json::to_string_pretty(&json).unwrap(),
+            serde_json::to_string_pretty(&slack).unwrap()
+        )
+    }
+
+    #[test]
+    fn a_watch_breach_reads_well_in_both_formats() {
+        let text = both(&breach());
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("\"event\": \"watch_breach\""), "{text}");
+        assert!(text.contains("\"line\": 57"), "{text}");
+        assert!(text.contains("p95 latency &lt;api&gt;"), "{text}");
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn a_rollback_reads_well_in_both_formats() {
+        let text = both(&rolled_back(true));
+        assert!(text.contains("\"automatic\": true"), "{text}");
+        assert!(
+            text.contains("Release v2.4: rolled back automatically (run 43, armed by alice)"),
+            "{text}"
+        );
+        insta::assert_snapshot!(text);
+        let by_hand: Value = serde_json::from_slice(&body(
+            &rolled_back(false),
+            Format::Slack,
+            "d",
+            &Redactor::new(vec![]),
+        ))
+        .unwrap();
+        assert_eq!(
+            by_hand["text"],
+            "Release v2.4: rolled back by alice (run 43)"
+        );
     }
 
     #[test]

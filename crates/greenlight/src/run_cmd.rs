@@ -411,6 +411,31 @@ pub fn run_recorded(
     checklist: &Path,
     options: &RunOptions<'_>,
 ) -> Result<RunReport, Failure> {
+    run_recorded_observed(
+        plan,
+        profile,
+        run_id,
+        store_spec,
+        actor,
+        checklist,
+        options,
+        |stop| Terminal::boxed(style, stop),
+    )
+}
+
+/// [`run_recorded`] with the observer `observer` makes (given the run's
+/// [`Stop`]) instead of the live terminal view.
+#[allow(clippy::too_many_arguments)]
+pub fn run_recorded_observed(
+    plan: &Plan,
+    profile: &Profile,
+    run_id: &str,
+    store_spec: Option<&str>,
+    actor: &str,
+    checklist: &Path,
+    options: &RunOptions<'_>,
+    observer: impl FnOnce(&Stop) -> Box<dyn Observer>,
+) -> Result<RunReport, Failure> {
     let runtime = exit::runtime()?;
     runtime.block_on(async {
         let at = match store_spec {
@@ -429,7 +454,7 @@ pub fn run_recorded(
             actor,
             checklist,
             options,
-            Terminal::boxed(style, &stop),
+            observer(&stop),
             &stop,
         )
         .await?;
@@ -516,6 +541,18 @@ pub fn finish(
     outputs: &OutputArgs,
     style: Style,
 ) -> Result<u8, Failure> {
+    finish_with(report, profile, outputs, style, term::summary)
+}
+
+/// [`finish`] with the summary `summary` writes (a rollback's reads
+/// `ROLLED BACK`, see [`term::rollback_summary`]).
+pub fn finish_with(
+    report: &RunReport,
+    profile: &Profile,
+    outputs: &OutputArgs,
+    style: Style,
+    summary: fn(&RunReport, Style, usize) -> String,
+) -> Result<u8, Failure> {
     let redactor = Redactor::new(profile.secrets());
     // `-` is stdout: the report is then the command's output, and the
     // summary moves to stderr so the two never mix.
@@ -545,9 +582,9 @@ pub fn finish(
     // The verdict is the command's output: stdout, so `| tee log` keeps it
     // (stderr when a report is written to stdout).
     if report_on_stdout {
-        eprint!("{}", redactor.redact(&term::summary(report, style, 12)));
+        eprint!("{}", redactor.redact(&summary(report, style, 12)));
     } else {
-        term::out(&redactor.redact(&term::summary(report, Style::stdout(), 12)))
+        term::out(&redactor.redact(&summary(report, Style::stdout(), 12)))
             .map_err(|e| Failure::io(format!("cannot write output: {e}")))?;
     }
     let mut hints = Vec::new();

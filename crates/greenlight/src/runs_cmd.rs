@@ -5,7 +5,7 @@ use crate::exit::{self, Failure};
 use crate::record::{self, RunState};
 use crate::term::{self, Style, printable};
 use clap::Args;
-use greenlight_run::outcome::{RunReport, Status};
+use greenlight_run::outcome::{RunReport, Status, Verdict};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -392,8 +392,18 @@ pub fn render_status(state: &RunState, report: &RunReport, style: Style) -> Stri
         }
     }
     out.push('\n');
-    out.push_str(&term::summary(report, style, 12));
+    out.push_str(&summary_of(state, report, style, 12));
     out
+}
+
+/// The run's summary: a rollback run's reads as what happened to the
+/// release (`ROLLED BACK`), any other's as its verdict.
+fn summary_of(state: &RunState, report: &RunReport, style: Style, limit: usize) -> String {
+    if state.rollback.is_some() {
+        term::rollback_summary(report, style, limit)
+    } else {
+        term::summary(report, style, limit)
+    }
 }
 
 fn find_item<'a>(
@@ -583,7 +593,10 @@ pub fn decide(args: RunRefArgs, fail_on: exit::FailOn) -> Result<u8, Failure> {
         if args.json {
             print_json(&json!({ "run_id": state.run_id, "verdict": report.verdict, "reasons": report.reasons }))?;
         } else {
-            out!("{}", term::summary(&report, Style::stdout(), usize::MAX));
+            out!(
+                "{}",
+                summary_of(&state, &report, Style::stdout(), usize::MAX)
+            );
             out!("{}", printable(&record::people_lines(&state)));
         }
         Ok(exit::verdict_code(report.verdict, fail_on))
@@ -658,6 +671,13 @@ pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
         for r in &runs {
             audits.push(record::verify_chain(&store, &r.run_id).await?.0);
         }
+        let ids: Vec<String> = runs.iter().map(|r| r.run_id.clone()).collect();
+        let rollbacks = greenlight_session::rollback::rollback_runs(&store, &ids).await?;
+        let kind = |r: &greenlight_store::RunSummary| match rollbacks.get(&r.run_id) {
+            None => RunKind::Run,
+            Some((_, a)) if a.automatic => RunKind::AutomaticRollback,
+            Some(_) => RunKind::Rollback,
+        };
         let broken: Vec<(
             &greenlight_store::RunSummary,
             &greenlight_store::AuditReport,
@@ -672,6 +692,10 @@ pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
                         "release": r.release,
                         "started_at": r.started_at, "last_event_at": r.last_event_at,
                         "verdict": r.verdict, "events": r.events,
+                        "kind": kind(r).json_name(),
+                        "rollback": rollbacks.get(&r.run_id).map(|(by, a)| json!({
+                            "allowed_by": by, "classes": a.classes, "automatic": a.automatic,
+                        })),
                         "duration_ms": duration_ms(&r.started_at, &r.last_event_at),
                         "audit": {
                             "ok": a.ok, "keying": a.keying, "first_bad": a.first_bad,
@@ -685,10 +709,40 @@ pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
             outln!("no runs recorded yet");
         } else {
             let style = Style::stdout();
+            // A rollback's verdict reads as what happened to the release.
+            let verdict = |r: &greenlight_store::RunSummary| -> String {
+                match (kind(r), r.verdict.as_deref()) {
+                    (_, None) => "(unfinished)".into(),
+                    (RunKind::Run, Some(v)) => v.into(),
+                    (_, Some(v)) => [
+                        Verdict::Go,
+                        Verdict::GoWithWarnings,
+                        Verdict::Pending,
+                        Verdict::NoGo,
+                    ]
+                    .into_iter()
+                    .find(|known| known.as_str() == v)
+                    .map_or_else(|| v.to_string(), |k| term::rollback_headline(k).into()),
+                }
+            };
+            // The columns widen only for what is in them.
+            let kind_width = runs
+                .iter()
+                .map(|r| kind(r).label().len())
+                .max()
+                .unwrap_or(0)
+                .max(4);
+            let verdict_width = runs
+                .iter()
+                .map(|r| verdict(r).chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(17);
             outln!(
-                "{:<7} {:<20} {:<17} {:>9}  {:<10} checklist",
+                "{:<7} {:<20} {:<kind_width$} {:<verdict_width$} {:>9}  {:<10} checklist",
                 "run",
                 "started",
+                "kind",
                 "verdict",
                 "duration",
                 "audit"
@@ -700,10 +754,11 @@ pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
                     style.red(&format!("{:<10}", "BROKEN"))
                 };
                 let head = format!(
-                    "{:<7} {:<20} {:<17} {:>8.1}s ",
+                    "{:<7} {:<20} {:<kind_width$} {:<verdict_width$} {:>8.1}s ",
                     r.run_id,
                     r.started_at.chars().take(19).collect::<String>(),
-                    r.verdict.as_deref().unwrap_or("(unfinished)"),
+                    kind(r).label(),
+                    verdict(r),
                     duration_ms(&r.started_at, &r.last_event_at) as f64 / 1000.0,
                 );
                 let tail = format!("{} ({})", r.checklist, r.profile);
@@ -727,6 +782,32 @@ pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
             exit::NO_GO
         })
     })
+}
+
+/// What a run in `history` was: a run of the checklist or of its rollback
+/// procedure, by hand or started by `watch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RunKind {
+    Run,
+    Rollback,
+    AutomaticRollback,
+}
+
+impl RunKind {
+    fn label(self) -> &'static str {
+        match self {
+            RunKind::Run => "run",
+            RunKind::Rollback => "rollback",
+            RunKind::AutomaticRollback => "rollback (automatic)",
+        }
+    }
+
+    fn json_name(self) -> &'static str {
+        match self {
+            RunKind::Run => "run",
+            RunKind::Rollback | RunKind::AutomaticRollback => "rollback",
+        }
+    }
 }
 
 fn duration_ms(a: &str, b: &str) -> u64 {
