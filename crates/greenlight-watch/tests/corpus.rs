@@ -1,0 +1,365 @@
+//! What `watch` reads (thresholds, PromQL, window, checkpoints) from every
+//! seed (`fixtures/seeds/*.txt`) and every real public document of the corpus
+//! (`fixtures/checklists/*.md`), held in one snapshot per document, and the
+//! invariants that must hold on all of them.
+//!
+//! The per-document counts print with
+//! `cargo test -p greenlight-watch --test corpus -- --nocapture`.
+
+use greenlight_doc::{Checklist, SectionKind};
+use greenlight_watch::schedule::{Schedule, read_schedule};
+use greenlight_watch::thresholds::{Gates, Level, Metric, Threshold, Unit, read_gates};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+/// Seeds first, then the corpus documents (not the SOURCES files), sorted;
+/// relative to the repository root.
+fn documents() -> Vec<String> {
+    let mut out = Vec::new();
+    for (dir, ext) in [("fixtures/seeds", ".txt"), ("fixtures/checklists", ".md")] {
+        let mut names: Vec<String> = std::fs::read_dir(root().join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(ext) && !n.starts_with("SOURCES"))
+            .map(|n| format!("{dir}/{n}"))
+            .collect();
+        names.sort();
+        out.extend(names);
+    }
+    out
+}
+
+/// `fixtures/checklists/a01_x.md` → `a01_x`; seeds keep their number only.
+fn stem(doc: &str) -> String {
+    let name = doc.rsplit('/').next().unwrap();
+    let name = name
+        .strip_suffix(".md")
+        .or_else(|| name.strip_suffix(".txt"))
+        .unwrap_or(name);
+    if doc.starts_with("fixtures/seeds/") {
+        format!("seed_{}", &name[..3])
+    } else {
+        name.to_string()
+    }
+}
+
+/// A document as read: the parse, the decoded text's lines (mojibake
+/// undone, as the parser reads it), gates and schedule.
+struct Read {
+    doc: Checklist,
+    lines: Vec<String>,
+    gates: Gates,
+    schedule: Schedule,
+}
+
+fn read(path: &str) -> Read {
+    let bytes = std::fs::read(root().join(path)).unwrap();
+    let doc = greenlight_doc::parse(&bytes);
+    let text = greenlight_doc::encoding::decode(&bytes).text;
+    let text = match greenlight_doc::encoding::detect_mojibake(&text) {
+        Some(kind) => greenlight_doc::encoding::repair_mojibake(&text, kind).into_owned(),
+        None => text,
+    };
+    let lines = text
+        .lines()
+        .map(|l| l.trim_end_matches('\r').to_string())
+        .collect();
+    let gates = read_gates(&doc);
+    let schedule = read_schedule(&doc);
+    Read {
+        doc,
+        lines,
+        gates,
+        schedule,
+    }
+}
+
+fn metric_name(m: &Metric) -> String {
+    match m {
+        Metric::ErrorRate => "error_rate".into(),
+        Metric::Latency {
+            percentile: Some(p),
+        } => format!("latency_p{p}"),
+        Metric::Latency { percentile: None } => "latency".into(),
+        Metric::Cpu => "cpu".into(),
+        Metric::Memory => "memory".into(),
+        Metric::Availability => "availability".into(),
+        Metric::Custom(name) => format!("custom({name:?})"),
+    }
+}
+
+fn unit_text(u: Unit) -> &'static str {
+    match u {
+        Unit::Millis => "ms",
+        Unit::Seconds => "s",
+        Unit::Percent => "%",
+        Unit::Ratio => "",
+    }
+}
+
+fn duration(secs: u64) -> String {
+    match secs {
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// One threshold as a person reads it:
+/// `L12 error_rate > 1% (breach) ← "Error rate > 1%"`.
+fn threshold_line(t: &Threshold) -> String {
+    format!(
+        "L{} {} {} {}{} ({}) ← {:?}",
+        t.line,
+        metric_name(&t.metric),
+        serde_json::to_value(t.comparator)
+            .unwrap()
+            .as_str()
+            .unwrap(),
+        t.value,
+        unit_text(t.unit),
+        match t.level {
+            Level::Warn => "warn",
+            Level::Breach => "breach",
+        },
+        t.source
+    )
+}
+
+fn render(r: &Read) -> String {
+    let mut out = String::new();
+    let g = &r.gates;
+    let s = &r.schedule;
+    writeln!(
+        out,
+        "thresholds: {}, not understood: {}, promql: {}, checkpoints: {}",
+        g.thresholds.len(),
+        g.not_understood.len(),
+        g.promql.len(),
+        s.checkpoints.len()
+    )
+    .unwrap();
+    match (s.window_secs, s.window_line) {
+        (Some(secs), Some(line)) => writeln!(
+            out,
+            "window: {} (L{line} {:?})",
+            duration(secs),
+            s.window_text.as_deref().unwrap_or("")
+        )
+        .unwrap(),
+        _ => writeln!(out, "window: none stated").unwrap(),
+    }
+    for c in &s.checkpoints {
+        writeln!(
+            out,
+            "checkpoint +{} L{} {:?} ← {:?}",
+            duration(c.after_secs),
+            c.line,
+            c.label,
+            c.text
+        )
+        .unwrap();
+    }
+    for t in &g.thresholds {
+        writeln!(out, "{}", threshold_line(t)).unwrap();
+    }
+    for n in &g.not_understood {
+        writeln!(
+            out,
+            "L{} not understood ({}) ← {:?}",
+            n.line, n.reason, n.text
+        )
+        .unwrap();
+    }
+    for q in &g.promql {
+        let first = q.query.lines().next().unwrap_or("");
+        writeln!(
+            out,
+            "L{} promql ({} lines): {first}",
+            q.line,
+            q.query.lines().count()
+        )
+        .unwrap();
+    }
+    out
+}
+
+#[test]
+fn every_document_read_as_snapshotted() {
+    let mut totals = (0, 0, 0, 0, 0);
+    for path in documents() {
+        let r = read(&path);
+        let name = stem(&path);
+        eprintln!(
+            "{name:<55} thresholds {:>3}  not understood {:>3}  promql {:>2}  window {:>4}  checkpoints {:>2}",
+            r.gates.thresholds.len(),
+            r.gates.not_understood.len(),
+            r.gates.promql.len(),
+            r.schedule
+                .window_secs
+                .map(duration)
+                .unwrap_or_else(|| "-".into()),
+            r.schedule.checkpoints.len()
+        );
+        totals.0 += 1;
+        totals.1 += r.gates.thresholds.len();
+        totals.2 += r.gates.not_understood.len();
+        totals.3 += r.gates.promql.len();
+        totals.4 += r.schedule.checkpoints.len();
+        insta::with_settings!({ snapshot_suffix => name, prepend_module_to_snapshot => false, description => path.as_str(), omit_expression => true }, {
+            insta::assert_snapshot!("read", render(&r));
+        });
+    }
+    eprintln!(
+        "documents {}, thresholds {}, not understood {}, promql {}, checkpoints {}",
+        totals.0, totals.1, totals.2, totals.3, totals.4
+    );
+}
+
+/// The phase a line belongs to: the last heading at or above it.
+fn phase_at(doc: &Checklist, line: usize) -> Option<usize> {
+    doc.phases.iter().rposition(|p| p.line <= line)
+}
+
+/// Whether `line` is in a monitoring or rollback section, a row of a table
+/// with a metric column, or an item under an item that names metrics or
+/// alerts.
+fn in_watch_context(doc: &Checklist, line: usize) -> bool {
+    let section = phase_at(doc, line).is_some_and(|p| {
+        doc.phase_path(p)
+            .iter()
+            .any(|ph| matches!(ph.kind, SectionKind::Monitoring | SectionKind::Rollback))
+    });
+    let metric_row = doc.tables.iter().any(|t| {
+        t.row_lines.contains(&line) && t.header.iter().any(|h| h.to_lowercase().contains("metric"))
+    });
+    let under_metrics_item = doc.items.iter().filter(|i| i.line == line).any(|i| {
+        let mut up = i.parent;
+        while let Some(p) = up {
+            let t = doc.items[p].text.to_lowercase();
+            if ["metric", "alert", "performance"]
+                .iter()
+                .any(|w| t.contains(w))
+            {
+                return true;
+            }
+            up = doc.items[p].parent;
+        }
+        false
+    });
+    section || metric_row || under_metrics_item
+}
+
+/// Markdown emphasis and code marks removed, spaces collapsed: how an item's
+/// text compares with its source line.
+fn plain(text: &str) -> String {
+    text.chars()
+        .filter(|c| !"*`_".contains(*c))
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether the text a threshold or not-understood line was read from is on
+/// that line: every cell of a table row, the whole text otherwise.
+fn source_on_line(r: &Read, line: usize, source: &str) -> bool {
+    let Some(text) = r.lines.get(line - 1) else {
+        return false;
+    };
+    let text = plain(text);
+    source
+        .split(" | ")
+        .map(plain)
+        .filter(|part| !part.is_empty())
+        .all(|part| text.contains(&part))
+}
+
+#[test]
+fn invariants_hold_on_every_document() {
+    let mut failures = Vec::new();
+    for path in documents() {
+        let r = read(&path);
+        let mut fail = |what: String| failures.push(format!("{path}: {what}"));
+        for t in &r.gates.thresholds {
+            let shown = threshold_line(t);
+            if !in_watch_context(&r.doc, t.line) {
+                fail(format!(
+                    "outside a monitoring, rollback or metrics context: {shown}"
+                ));
+            }
+            if !source_on_line(&r, t.line, &t.source) {
+                fail(format!("source text not on its line: {shown}"));
+            }
+            if !(t.value.is_finite() && t.value > 0.0) {
+                fail(format!("value not finite and positive: {shown}"));
+            }
+            if t.unit == Unit::Percent && t.value > 100.0 {
+                fail(format!("a percent above 100: {shown}"));
+            }
+        }
+        for n in &r.gates.not_understood {
+            if !source_on_line(&r, n.line, &n.text) {
+                fail(format!(
+                    "not-understood text not on L{}: {:?}",
+                    n.line, n.text
+                ));
+            }
+        }
+        let s = &r.schedule;
+        if !s.checkpoints.is_sorted_by_key(|c| (c.after_secs, c.line)) {
+            fail("checkpoints not sorted".into());
+        }
+        for c in &s.checkpoints {
+            if s.window_secs.is_some_and(|w| c.after_secs > w) {
+                fail(format!(
+                    "checkpoint {} (L{}) after the end of the window ({})",
+                    c.label,
+                    c.line,
+                    duration(s.window_secs.unwrap())
+                ));
+            }
+            if !r
+                .lines
+                .get(c.line - 1)
+                .is_some_and(|l| plain(l).contains(&plain(&c.label)))
+            {
+                fail(format!("checkpoint label {:?} not on L{}", c.label, c.line));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The mojibake and CRLF copies of a document read exactly what the clean
+/// original reads: the same thresholds on the same lines, the same
+/// schedule.
+#[test]
+fn encoding_variants_read_as_their_original() {
+    let mut pairs = 0;
+    for path in documents() {
+        let Some((original, _)) = path
+            .strip_suffix(".md")
+            .and_then(|p| p.rsplit_once('/'))
+            .and_then(|(dir, name)| {
+                let (base, variant) = name.split_once('.')?;
+                Some((format!("{dir}/{base}.md"), variant.to_string()))
+            })
+        else {
+            continue;
+        };
+        let (a, b) = (read(&original), read(&path));
+        assert_eq!(
+            render(&a),
+            render(&b),
+            "{path} reads differently from {original}"
+        );
+        pairs += 1;
+    }
+    assert!(pairs >= 5, "only {pairs} encoding variants found");
+}
