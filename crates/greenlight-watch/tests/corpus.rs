@@ -8,7 +8,9 @@
 
 use greenlight_doc::{Checklist, SectionKind};
 use greenlight_watch::schedule::{Schedule, read_schedule};
-use greenlight_watch::thresholds::{Gates, Level, Metric, Threshold, Unit, read_gates};
+use greenlight_watch::thresholds::{
+    Gates, Level, Metric, Threshold, Unit, is_watch_title, read_gates_with_source,
+};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -68,7 +70,7 @@ fn read(path: &str) -> Read {
         .lines()
         .map(|l| l.trim_end_matches('\r').to_string())
         .collect();
-    let gates = read_gates(&doc);
+    let gates = read_gates_with_source(&doc, &bytes);
     let schedule = read_schedule(&doc);
     Read {
         doc,
@@ -114,7 +116,7 @@ fn duration(secs: u64) -> String {
 /// `L12 error_rate > 1% (breach) ← "Error rate > 1%"`.
 fn threshold_line(t: &Threshold) -> String {
     format!(
-        "L{} {} {} {}{} ({}) ← {:?}",
+        "L{} {} {} {}{}{} ({}) ← {:?}",
         t.line,
         metric_name(&t.metric),
         serde_json::to_value(t.comparator)
@@ -123,6 +125,9 @@ fn threshold_line(t: &Threshold) -> String {
             .unwrap(),
         t.value,
         unit_text(t.unit),
+        t.sustained_secs
+            .map(|s| format!(" for {}", duration(s)))
+            .unwrap_or_default(),
         match t.level {
             Level::Warn => "warn",
             Level::Breach => "breach",
@@ -229,30 +234,62 @@ fn phase_at(doc: &Checklist, line: usize) -> Option<usize> {
 /// Whether `line` is in a monitoring or rollback section, a row of a table
 /// with a metric column, or an item under an item that names metrics or
 /// alerts.
-fn in_watch_context(doc: &Checklist, line: usize) -> bool {
+fn in_watch_context(doc: &Checklist, lines: &[String], line: usize) -> bool {
     let section = phase_at(doc, line).is_some_and(|p| {
-        doc.phase_path(p)
-            .iter()
-            .any(|ph| matches!(ph.kind, SectionKind::Monitoring | SectionKind::Rollback))
+        doc.phase_path(p).iter().any(|ph| {
+            matches!(ph.kind, SectionKind::Monitoring | SectionKind::Rollback)
+                || is_watch_title(&ph.title)
+        })
     });
     let metric_row = doc.tables.iter().any(|t| {
         t.row_lines.contains(&line) && t.header.iter().any(|h| h.to_lowercase().contains("metric"))
     });
-    let under_metrics_item = doc.items.iter().filter(|i| i.line == line).any(|i| {
-        let mut up = i.parent;
-        while let Some(p) = up {
-            let t = doc.items[p].text.to_lowercase();
-            if ["metric", "alert", "performance"]
-                .iter()
-                .any(|w| t.contains(w))
-            {
-                return true;
-            }
-            up = doc.items[p].parent;
+    section || metric_row || under_metrics_words(lines, line)
+}
+
+/// Whether a less indented line above `line` (a parent list line or a
+/// label), under the same heading, names metrics, monitoring or alerts.
+fn under_metrics_words(lines: &[String], line: usize) -> bool {
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let Some(own) = lines.get(line - 1) else {
+        return false;
+    };
+    let mut limit = indent(own);
+    for above in lines[..line - 1].iter().rev() {
+        let t = above.trim_start();
+        if t.starts_with('#') {
+            return false;
         }
-        false
-    });
-    section || metric_row || under_metrics_item
+        if t.is_empty() || indent(above) >= limit {
+            continue;
+        }
+        limit = indent(above);
+        let lower = t.to_lowercase();
+        if [
+            "metric",
+            "alert",
+            "performance",
+            "threshold",
+            "trigger",
+            "monitor",
+            "监控",
+            "監控",
+            "指标",
+            "指標",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        {
+            return true;
+        }
+        if limit == 0 && !t.ends_with(':') && !t.ends_with(":**") {
+            // A paragraph or a top-level list line that names nothing.
+            if !(t.starts_with("- ") || t.starts_with("* ")) {
+                return false;
+            }
+        }
+    }
+    false
 }
 
 /// Markdown emphasis and code marks removed, spaces collapsed: how an item's
@@ -288,7 +325,7 @@ fn invariants_hold_on_every_document() {
         let mut fail = |what: String| failures.push(format!("{path}: {what}"));
         for t in &r.gates.thresholds {
             let shown = threshold_line(t);
-            if !in_watch_context(&r.doc, t.line) {
+            if !in_watch_context(&r.doc, &r.lines, t.line) {
                 fail(format!(
                     "outside a monitoring, rollback or metrics context: {shown}"
                 ));
