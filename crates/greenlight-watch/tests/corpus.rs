@@ -170,6 +170,14 @@ fn render(r: &Read) -> String {
         )
         .unwrap();
     }
+    for u in &s.unread {
+        writeln!(
+            out,
+            "L{} time not understood ({}) ← {:?}",
+            u.line, u.reason, u.text
+        )
+        .unwrap();
+    }
     for t in &g.thresholds {
         writeln!(out, "{}", threshold_line(t)).unwrap();
     }
