@@ -177,12 +177,48 @@ fn read(doc: &Checklist, source: Option<&[u8]>) -> Gates {
     read_tables(doc, &mut gates);
     read_items(doc, &mut gates);
     read_code(doc, &mut gates);
+    read_inline_promql(doc, &mut gates);
     if let Some(bytes) = source {
         read_plain_lines(doc, bytes, &mut gates);
     }
     gates.thresholds.sort_by_key(|t| t.line);
     gates.not_understood.sort_by_key(|n| n.line);
+    gates.promql.sort_by_key(|q| q.line);
     gates
+}
+
+/// Whether inline code reads as a PromQL query: a function over a selector
+/// or a range (`sum(rate(http_requests_total{job="api"}[5m]))`).
+fn looks_like_promql(code: &str) -> bool {
+    let functions = [
+        "rate(",
+        "irate(",
+        "increase(",
+        "histogram_quantile(",
+        "sum(",
+        "sum by",
+        "avg(",
+        "avg by",
+        "max(",
+        "count(",
+    ];
+    functions.iter().any(|f| code.contains(f)) && (code.contains('{') || code.contains('['))
+}
+
+/// Items whose whole text is one inline PromQL query (a24_controlfinance
+/// L109: `- [ ] \`sum by (status) (rate(http_requests_total{…}[5m]))\``).
+fn read_inline_promql(doc: &Checklist, gates: &mut Gates) {
+    for item in &doc.items {
+        let [code] = item.inline_code.as_slice() else {
+            continue;
+        };
+        if item.text.replace('`', "").trim() == code.trim() && looks_like_promql(code) {
+            gates.promql.push(PromQl {
+                line: item.line,
+                query: code.trim().to_string(),
+            });
+        }
+    }
 }
 
 /// Whether a heading names the watch after a release: monitoring, metrics,
@@ -493,6 +529,7 @@ fn bad_is_high(metric: &Metric) -> Option<bool> {
         Metric::Availability => Some(false),
         Metric::Custom(name) => {
             let low = [
+                "free",
                 "success",
                 "completion",
                 "uptime",
@@ -602,6 +639,12 @@ fn read_sentence(text: &str, line: usize, context: Context, gates: &mut Gates) {
             (Metric::Latency { percentile: None }, Some(p)) => Metric::Latency {
                 percentile: Some(p),
             },
+            (Metric::Custom(name), _) if cond.free => Metric::Custom(format!("{name} free")),
+            (_, _) if cond.free => {
+                return gates.not_understood.push(not(
+                    "`free` after a known metric: cannot tell what is measured",
+                ));
+            }
             _ => metric.clone(),
         };
         let (level, comparator) = judge(&metric, &cond, context);
@@ -635,6 +678,8 @@ struct Condition {
     sustained_secs: Option<u64>,
     /// A level named after the value: `(Warning)`, `(Critical)`, `告警`.
     level: Option<Level>,
+    /// `free` after the value: the metric is what is left free.
+    free: bool,
 }
 
 const WORDS: [(&str, Comparator); 8] = [
@@ -852,6 +897,7 @@ fn value_after(rest: &str, comparator: Comparator) -> Result<Condition, &'static
     let mut percentile_hint = None;
     let mut sustained_secs = None;
     let mut level = None;
+    let mut free = false;
     let lower = tail.to_lowercase();
     let words: Vec<&str> = lower
         .split(|c: char| c.is_whitespace() || "()[],.;*:：（）".contains(c))
@@ -870,6 +916,10 @@ fn value_after(rest: &str, comparator: Comparator) -> Result<Condition, &'static
                 .is_some_and(|p| (p - value * 100.0).abs() < 1e-9)
         {
             // `< 0.05 (5%)`: the same value restated as a percent.
+            i += 1;
+        } else if word == "free" && !free {
+            // `Disk space alert (<20% free)`: the free share is measured.
+            free = true;
             i += 1;
         } else if let Some(l) = level_word(word) {
             level = Some(level.map_or(l, |old: Level| old.max(l)));
@@ -894,6 +944,7 @@ fn value_after(rest: &str, comparator: Comparator) -> Result<Condition, &'static
         percentile_hint,
         sustained_secs,
         level,
+        free,
     })
 }
 
@@ -1107,7 +1158,12 @@ fn metric_named(words: &str) -> Result<Metric, &'static str> {
             if tokens.len() > 6 {
                 return Err("too many words to name one metric");
             }
-            Ok(Metric::Custom(tokens.join(" ")))
+            let named: Vec<&str> = tokens
+                .iter()
+                .copied()
+                .filter(|t| !["alert", "alerts", "if", "the"].contains(t))
+                .collect();
+            Ok(Metric::Custom(named.join(" ")))
         }
         1 => Ok(kinds.remove(0)),
         _ => Err("names more than one metric"),
