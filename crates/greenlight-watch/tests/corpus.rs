@@ -347,6 +347,23 @@ fn invariants_hold_on_every_document() {
             if t.unit == Unit::Percent && t.value > 100.0 {
                 fail(format!("a percent above 100: {shown}"));
             }
+            // A threshold states the bad side: high for errors, latency,
+            // CPU and memory, low for availability.
+            let bad_high = match t.metric {
+                Metric::ErrorRate | Metric::Latency { .. } | Metric::Cpu | Metric::Memory => {
+                    Some(true)
+                }
+                Metric::Availability => Some(false),
+                Metric::Custom(_) => None,
+            };
+            if bad_high.is_some_and(|high| t.comparator.is_upper() != high) {
+                fail(format!("points to the healthy side: {shown}"));
+            }
+        }
+        for u in &r.schedule.unread {
+            if !source_on_line(&r, u.line, &u.text) {
+                fail(format!("unread time not on L{}: {:?}", u.line, u.text));
+            }
         }
         for n in &r.gates.not_understood {
             if !source_on_line(&r, n.line, &n.text) {
