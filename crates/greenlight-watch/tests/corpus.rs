@@ -425,3 +425,191 @@ fn encoding_variants_read_as_their_original() {
     }
     assert!(pairs >= 5, "only {pairs} encoding variants found");
 }
+
+/// Checkpoints as `+1h L385 “Hour 1”` for the tables of READS.md.
+fn checkpoints_md(s: &Schedule) -> String {
+    s.checkpoints
+        .iter()
+        .map(|c| format!("+{} L{} “{}”", duration(c.after_secs), c.line, c.label))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A threshold for READS.md: `> 1% breach (L557)`, with `for 2m` when
+/// sustained.
+fn condition_md(t: &Threshold) -> String {
+    format!(
+        "{} {}{}{} {} (L{})",
+        serde_json::to_value(t.comparator)
+            .unwrap()
+            .as_str()
+            .unwrap(),
+        t.value,
+        unit_text(t.unit),
+        t.sustained_secs
+            .map(|s| format!(" for {}", duration(s)))
+            .unwrap_or_default(),
+        match t.level {
+            Level::Warn => "warn",
+            Level::Breach => "breach",
+        },
+        t.line
+    )
+}
+
+/// The closing-note tables: per seed what `watch` reads and does not
+/// understand, then one line of counts per corpus document.
+fn reads_md() -> String {
+    let mut out = String::from(
+        "# What `watch` reads from each document\n\n\
+         Written by `tests/corpus.rs` from the same reading as its snapshots\n\
+         (`tests/snapshots/read@*.snap`, which also give every source text).\n\
+         The test `reads_md_is_current` fails when this file is stale; rewrite it\n\
+         with `UPDATE_READS=1 cargo test -p greenlight-watch --test corpus reads_md`.\n\n\
+         Reading: `read_gates_with_source(&doc, &bytes)` (tables, items, code-block\n\
+         lists, PromQL blocks and inline PromQL items, plain list lines beside\n\
+         checkboxes) and `read_schedule(&doc)`. A threshold states the *bad*\n\
+         condition: `>= 300ms warn` on `latency_p95` is the target `p95 < 300ms`\n\
+         turned around.\n\n## Seeds\n\n",
+    );
+    let docs = documents();
+    for path in docs.iter().filter(|p| p.starts_with("fixtures/seeds/")) {
+        let r = read(path);
+        let mut by_metric: Vec<(String, Vec<String>)> = Vec::new();
+        for t in &r.gates.thresholds {
+            let name = metric_name(&t.metric);
+            match by_metric.iter_mut().find(|(m, _)| *m == name) {
+                Some((_, v)) => v.push(condition_md(t)),
+                None => by_metric.push((name, vec![condition_md(t)])),
+            }
+        }
+        let thresholds = by_metric
+            .iter()
+            .map(|(m, v)| format!("**{m}**: {}", v.join("; ")))
+            .collect::<Vec<_>>()
+            .join("<br>");
+        let s = &r.schedule;
+        let window = match (s.window_secs, s.window_line) {
+            (Some(w), Some(l)) => format!(
+                "{} (L{l} “{}”)",
+                duration(w),
+                s.window_text.as_deref().unwrap_or("")
+            ),
+            _ => "none stated".into(),
+        };
+        let mut unread: Vec<(usize, String)> = r
+            .gates
+            .not_understood
+            .iter()
+            .map(|n| (n.line, format!("L{} “{}” — {}", n.line, n.text, n.reason)))
+            .chain(
+                s.unread
+                    .iter()
+                    .map(|u| (u.line, format!("L{} “{}” — {}", u.line, u.text, u.reason))),
+            )
+            .collect();
+        unread.sort();
+        let or_dash = |t: String| if t.is_empty() { "—".to_string() } else { t };
+        writeln!(
+            out,
+            "### Seed {} (`{path}`)\n\n| | |\n|---|---|\n\
+             | thresholds ({}) | {} |\n| window | {window} |\n\
+             | checkpoints ({}) | {} |\n| PromQL blocks | {} |\n\
+             | not understood ({}) | {} |\n",
+            &stem(path)[5..],
+            r.gates.thresholds.len(),
+            or_dash(thresholds),
+            s.checkpoints.len(),
+            or_dash(checkpoints_md(s)),
+            r.gates.promql.len(),
+            unread.len(),
+            or_dash(
+                unread
+                    .into_iter()
+                    .map(|(_, t)| t.replace('|', "\\|"))
+                    .collect::<Vec<_>>()
+                    .join("<br>")
+            ),
+        )
+        .unwrap();
+    }
+    out.push_str(
+        "## Corpus (`fixtures/checklists/`)\n\n\
+         | document | thresholds (warn/breach) | not understood | PromQL | window | checkpoints | unread times |\n\
+         |---|---|---|---|---|---|---|\n",
+    );
+    let mut totals = [0usize; 7];
+    for path in docs
+        .iter()
+        .filter(|p| p.starts_with("fixtures/checklists/"))
+    {
+        let r = read(path);
+        let s = &r.schedule;
+        let warn = r
+            .gates
+            .thresholds
+            .iter()
+            .filter(|t| t.level == Level::Warn)
+            .count();
+        let n = r.gates.thresholds.len();
+        let window = match (s.window_secs, s.window_line) {
+            (Some(w), Some(l)) => format!("{} (L{l})", duration(w)),
+            _ => "—".into(),
+        };
+        let cps = if s.checkpoints.is_empty() {
+            "0".to_string()
+        } else {
+            let at = s
+                .checkpoints
+                .iter()
+                .map(|c| format!("+{} L{}", duration(c.after_secs), c.line))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("{} — {at}", s.checkpoints.len())
+        };
+        writeln!(
+            out,
+            "| {} | {n} ({warn}/{}) | {} | {} | {window} | {cps} | {} |",
+            stem(path),
+            n - warn,
+            r.gates.not_understood.len(),
+            r.gates.promql.len(),
+            s.unread.len()
+        )
+        .unwrap();
+        let something =
+            n + r.gates.promql.len() + s.checkpoints.len() > 0 || s.window_secs.is_some();
+        for (slot, v) in totals.iter_mut().zip([
+            1,
+            usize::from(something),
+            n,
+            r.gates.not_understood.len(),
+            r.gates.promql.len(),
+            usize::from(s.window_secs.is_some()),
+            s.checkpoints.len(),
+        ]) {
+            *slot += v;
+        }
+    }
+    let [docs_n, read_n, th, nu, pq, win, cp] = totals;
+    writeln!(
+        out,
+        "| **{docs_n} documents** ({read_n} with something read) | **{th}** | **{nu}** | **{pq}** | **{win}** with a window | **{cp}** | |"
+    )
+    .unwrap();
+    out
+}
+
+#[test]
+fn reads_md_is_current() {
+    let path = root().join("crates/greenlight-watch/READS.md");
+    let want = reads_md();
+    if std::env::var_os("UPDATE_READS").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "READS.md is stale: rewrite it with UPDATE_READS=1 cargo test -p greenlight-watch --test corpus reads_md"
+    );
+}
