@@ -221,6 +221,9 @@ fn point_in_time(text: &str) -> Option<Result<(u64, String), &'static str>> {
     {
         return Some(Err("a week names a span, not a point in time"));
     }
+    if lower.starts_with("first week") {
+        return Some(Err("a week names a span, not a point in time"));
+    }
     for (word, unit) in [("first hour", 3600), ("first day", 86_400)] {
         if lower.starts_with(word)
             && !lower[word.len()..].starts_with(|c: char| c.is_alphanumeric())

@@ -465,8 +465,22 @@ fn read_items(doc: &Checklist, gates: &mut Gates) {
     }
 }
 
+/// Plain list lines, and items that only their label (`**Stability &
+/// Performance:**` above the list) puts in a metrics context.
 fn read_plain_lines(doc: &Checklist, bytes: &[u8], gates: &mut Gates) {
     for l in plain::list_lines(doc, bytes) {
+        if let Some(i) = l.item {
+            let (relevant, context) = item_context(doc, i);
+            let label = l.label.as_deref().unwrap_or("");
+            if doc.items[i].table.is_none() && !relevant && names_metrics(label) {
+                let context = Context {
+                    near_breach: context.near_breach || says_breach(label),
+                    ..context
+                };
+                read_sentence(&doc.items[i].text, l.line, context, gates);
+            }
+            continue;
+        }
         let near: Vec<&str> = l
             .label
             .iter()

@@ -255,25 +255,13 @@ fn in_watch_context(doc: &Checklist, lines: &[String], line: usize) -> bool {
     section || metric_row || under_metrics_words(lines, line)
 }
 
-/// Whether a less indented line above `line` (a parent list line or a
-/// label), under the same heading, names metrics, monitoring or alerts.
+/// Whether a less indented list line above `line` (a parent), or the label
+/// line above the list (`**Stability & Performance:**`), under the same
+/// heading, names metrics, monitoring or alerts.
 fn under_metrics_words(lines: &[String], line: usize) -> bool {
-    let indent = |l: &str| l.len() - l.trim_start().len();
-    let Some(own) = lines.get(line - 1) else {
-        return false;
-    };
-    let mut limit = indent(own);
-    for above in lines[..line - 1].iter().rev() {
-        let t = above.trim_start();
-        if t.starts_with('#') {
-            return false;
-        }
-        if t.is_empty() || indent(above) >= limit {
-            continue;
-        }
-        limit = indent(above);
+    let names = |t: &str| {
         let lower = t.to_lowercase();
-        if [
+        [
             "metric",
             "alert",
             "performance",
@@ -287,14 +275,35 @@ fn under_metrics_words(lines: &[String], line: usize) -> bool {
         ]
         .iter()
         .any(|w| lower.contains(w))
-        {
-            return true;
+    };
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let is_list = |t: &str| {
+        t.starts_with("- ")
+            || t.starts_with("* ")
+            || t.starts_with("+ ")
+            || t.split_once(". ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    };
+    let Some(own) = lines.get(line - 1) else {
+        return false;
+    };
+    let mut limit = indent(own);
+    for above in lines[..line - 1].iter().rev() {
+        let t = above.trim_start();
+        if t.starts_with('#') {
+            return false;
         }
-        if limit == 0 && !t.ends_with(':') && !t.ends_with(":**") {
-            // A paragraph or a top-level list line that names nothing.
-            if !(t.starts_with("- ") || t.starts_with("* ")) {
-                return false;
+        if t.is_empty() {
+            continue;
+        }
+        if !is_list(t) && indent(above) == 0 {
+            return t.trim_end_matches('*').ends_with(':') && names(t);
+        }
+        if is_list(t) && indent(above) < limit {
+            if names(t) {
+                return true;
             }
+            limit = indent(above);
         }
     }
     false

@@ -6,8 +6,10 @@ use greenlight_doc::Checklist;
 use greenlight_doc::encoding::{decode, detect_mojibake, repair_mojibake};
 use std::collections::HashSet;
 
-/// One list line that is not an item.
+/// One list line: a plain bullet, or an item of the parse.
 pub(super) struct ListLine {
+    /// The item at this line, if the parse made one.
+    pub item: Option<usize>,
     /// 1-based line.
     pub line: usize,
     /// The text after the list marker, emphasis and code marks removed.
@@ -49,18 +51,17 @@ fn plain(text: &str) -> String {
         .to_string()
 }
 
-/// The document's list lines that are not items, table rows or code.
+/// The document's list lines outside table rows and code.
 pub(super) fn list_lines(doc: &Checklist, bytes: &[u8]) -> Vec<ListLine> {
     let decoded = decode(bytes).text;
     let text = match detect_mojibake(&decoded) {
         Some(kind) => repair_mojibake(&decoded, kind).into_owned(),
         None => decoded,
     };
-    let taken: HashSet<usize> = doc
-        .items
+    let rows: HashSet<usize> = doc
+        .tables
         .iter()
-        .map(|i| i.line)
-        .chain(doc.tables.iter().flat_map(|t| t.row_lines.iter().copied()))
+        .flat_map(|t| t.row_lines.iter().copied())
         .collect();
     let mut out = Vec::new();
     let mut fence: Option<&str> = None;
@@ -101,8 +102,9 @@ pub(super) fn list_lines(doc: &Checklist, bytes: &[u8]) -> Vec<ListLine> {
                     stack.pop();
                 }
                 let text = plain(rest);
-                if !taken.contains(&line) {
+                if !rows.contains(&line) {
                     out.push(ListLine {
+                        item: doc.items.iter().position(|i| i.line == line),
                         line,
                         text: text.clone(),
                         label: label.clone(),

@@ -388,3 +388,20 @@ fn a24_inline_promql_items() {
     let lines: Vec<usize> = g.promql.iter().map(|q| q.line).collect();
     assert_eq!(lines, [5, 7]);
 }
+
+#[test]
+fn a14_items_under_a_performance_label() {
+    // a14_hoa-go-no-go-gates.md L340-343: checkbox items whose only metrics
+    // context is the bold label above the list.
+    let text = "# G\n\n### Verification Criteria\n\n**Stability & Performance:**\n- [ ] 30 days of uptime with no feature-related incidents\n- [ ] Health check pass rate: >99%\n- [ ] Average response time stable: p95 <250ms\n\n**Functional Acceptance:**\n- [ ] Survey: >4/5 average usability score\n";
+    assert!(doc(text).thresholds.is_empty());
+    let g = with_source(text);
+    assert_eq!(
+        short(&g),
+        [
+            "L7 Warn Custom(\"health check pass rate\") <= 99%",
+            "L8 Warn Latency { percentile: Some(95) } >= 250ms",
+        ]
+    );
+    assert!(g.not_understood.is_empty(), "{:?}", g.not_understood);
+}
