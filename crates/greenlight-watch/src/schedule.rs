@@ -342,6 +342,28 @@ mod tests {
     }
 
     #[test]
+    fn the_briefs_checkpoint_forms() {
+        let s = read_schedule(&greenlight_doc::parse(
+            "# R\n\n## Post-deployment monitoring (48 hours)\n\n- [ ] Within 15 minutes: smoke\n- [ ] T+30m: dashboards\n- [ ] Day 1: review\n\n### First 24 hours\n\n- [ ] RTO defined (4 hours)\n".as_bytes(),
+        ));
+        let at: Vec<_> = s
+            .checkpoints
+            .iter()
+            .map(|c| (c.after_secs, c.line, c.label.as_str()))
+            .collect();
+        assert_eq!(
+            at,
+            vec![
+                (900, 5, "Within 15 minutes"),
+                (1800, 6, "T+30m"),
+                (86_400, 7, "Day 1"),
+                (86_400, 9, "First 24 hours"),
+            ]
+        );
+        assert!(s.unread.is_empty(), "{:?}", s.unread);
+    }
+
+    #[test]
     fn rollback_timelines_are_no_checkpoints() {
         let s = read_schedule(&greenlight_doc::parse(
             "# R\n\n## Post-deployment monitoring (48 hours)\n\n### First Hour\n\n- [ ] Hour 6: traffic normal\n\n## Rollback\n\n### Within 5 minutes\n\n- [ ] Revert\n".as_bytes(),

@@ -622,3 +622,24 @@ fn reads_md_is_current() {
         "READS.md is stale: rewrite it with UPDATE_READS=1 cargo test -p greenlight-watch --test corpus reads_md"
     );
 }
+
+/// Documents cut anywhere (inside a table row, a code fence, a UTF-8
+/// character) are read without a panic.
+#[test]
+fn cut_documents_are_read_without_panic() {
+    for path in documents() {
+        let bytes = std::fs::read(root().join(&path)).unwrap();
+        for k in 1..12 {
+            let cut = &bytes[..bytes.len() * k / 12];
+            let doc = greenlight_doc::parse(cut);
+            let g = read_gates_with_source(&doc, cut);
+            let s = read_schedule(&doc);
+            assert!(
+                g.thresholds.iter().all(|t| t.value.is_finite()),
+                "{path} cut at {}",
+                cut.len()
+            );
+            assert!(s.checkpoints.is_sorted_by_key(|c| (c.after_secs, c.line)));
+        }
+    }
+}

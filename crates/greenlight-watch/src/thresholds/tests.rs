@@ -405,3 +405,20 @@ fn a14_items_under_a_performance_label() {
     );
     assert!(g.not_understood.is_empty(), "{:?}", g.not_understood);
 }
+
+#[test]
+fn the_briefs_forms_and_numbers_that_are_no_thresholds() {
+    let g = with_source(
+        "# R\n\n## Post-deployment monitoring (24 hours)\n\n- [ ] p99 under 1s\n- [ ] error rate below 0.1%\n- [ ] CPU < 70%\n- [ ] Success rate ≥ 99%\n- [ ] RTO defined (4 hours)\n- [ ] Version 2.3.1 deployed on 2024-01-15\n- [ ] 3 replicas running\n- [ ] Port 8080 open\n- [ ] Traffic at 100% on the new pods\n",
+    );
+    assert_eq!(
+        short(&g),
+        [
+            "L5 Warn Latency { percentile: Some(99) } >= 1s",
+            "L6 Warn ErrorRate >= 0.1%",
+            "L7 Warn Cpu >= 70%",
+            "L8 Warn Custom(\"success rate\") < 99%",
+        ]
+    );
+    assert!(g.not_understood.is_empty(), "{:?}", g.not_understood);
+}
