@@ -9,7 +9,7 @@
 //!   sections that name one anywhere (`### First Hour`, `## Post-Deployment
 //!   (Extended - Within 30 Minutes)`, `### T+1 Hour: Early Operations`).
 //!   Each becomes a scheduled evaluation at that offset from the window's
-//!   start. A heading with `T+N` is a checkpoint wherever it is, except in a
+//!   start; the heading that states the window is not one. A heading with `T+N` is a checkpoint wherever it is, except in a
 //!   rollback procedure.
 //! - What names a span rather than a point (`Within 1-2 hours`, `Week 2`) is
 //!   reported in [`Schedule::unread`], never guessed.
@@ -77,7 +77,9 @@ pub fn read_schedule(doc: &Checklist) -> Schedule {
         }
     }
     for (p, phase) in doc.phases.iter().enumerate() {
-        if phase.kind == SectionKind::Rollback {
+        // The heading that states the window is the window, not a point in
+        // it: `## Post-Deployment Monitoring (First 1 hour)`.
+        if phase.kind == SectionKind::Rollback || schedule.window_line == Some(phase.line) {
             continue;
         }
         let watch = phase.kind == SectionKind::Monitoring
@@ -359,6 +361,18 @@ mod tests {
                 (86_400, 7, "Day 1"),
                 (86_400, 9, "First 24 hours"),
             ]
+        );
+        // The window's own heading is no checkpoint in it.
+        let s = read_schedule(&greenlight_doc::parse(
+            "# R\n\n## Post-Deployment Monitoring (First 1 hour)\n\n- [ ] Minute 10: health\n- [ ] Hour 1: traffic\n".as_bytes(),
+        ));
+        assert_eq!(s.window_secs, Some(3600));
+        assert_eq!(
+            s.checkpoints
+                .iter()
+                .map(|c| c.label.as_str())
+                .collect::<Vec<_>>(),
+            ["Minute 10", "Hour 1"]
         );
         assert!(s.unread.is_empty(), "{:?}", s.unread);
     }
