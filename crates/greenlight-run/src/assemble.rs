@@ -216,11 +216,28 @@ pub fn report_with(
     let signoffs: Vec<SignoffResult> = plan
         .signoffs
         .iter()
-        .map(|s| SignoffResult {
+        .map(|s| {
+            // The sign-off that counts, else the stale one: who, when, where.
+            let mark = people
+                .signed
+                .get(&s.id)
+                .or_else(|| people.stale.get(&s.id).map(|st| &st.mark));
+            (s, mark)
+        })
+        .map(|(s, mark)| SignoffResult {
             id: s.id.clone(),
             role: s.role.clone(),
             line: s.line,
             signed: people.signed.contains_key(&s.id),
+            signed_by: mark.map(|m| m.actor.clone()),
+            signed_at: mark.map(|m| m.at.clone()),
+            signed_in_run: mark.and_then(|m| {
+                if m.run.is_empty() {
+                    facts.run_id.clone()
+                } else {
+                    Some(m.run.clone())
+                }
+            }),
             stale: people.stale.get(&s.id).map(|st| {
                 format!(
                     "signed by {} at {}{}, but a required result changed since: {}; {} can sign again",
@@ -238,8 +255,10 @@ pub fn report_with(
         })
         .collect();
     let (verdict, reasons) = verdict::decide(&items, &reports, &signoffs);
-    for (item, r) in items.iter_mut().zip(&reports) {
-        item.counted = *r || item.status == Status::Skipped;
+    // The one count model, decided by the plan (a checked NO-GO box reports
+    // and is counted, being skipped by design when unticked).
+    for (item, counted) in items.iter_mut().zip(plan.counted()) {
+        item.counted = counted;
     }
     let counts = Counts::of(&items);
     let phases = plan
