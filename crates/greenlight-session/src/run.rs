@@ -749,7 +749,8 @@ mod tests {
         let lines = seen.lines();
         assert_eq!(
             lines[0],
-            "Resuming { run_id: \"r1\", kept: 0, checks: 2, open: 2, failed: true }"
+            "Resuming { run_id: \"r1\", kept: 0, checks: 2, open: 2, failed: true, \
+             will_run: WillRun { run: 2, not_allowed: 0, blocked: 0, held: 0 } }"
         );
         assert_eq!(lines[1], "begin r1 2 checks");
         let statuses: Vec<Status> = report.items.iter().map(|i| i.status).collect();
