@@ -420,9 +420,9 @@ fn notice_line(notice: &Notice<'_>) -> String {
                 )
             } else {
                 format!(
-                    "resuming run {run_id}: keeping {kept} of {checks} results; running {} of the other {open}{which}{}",
+                    "resuming run {run_id}: keeping {kept} of {checks} results; running {} of the other {open}{which}; not run: {}",
                     will_run.run,
-                    not_running(&will_run)
+                    will_run.others()
                 )
             }
         }
@@ -612,4 +612,91 @@ pub fn finish(
         eprintln!("{}", style.dim(&hint));
     }
     Ok(exit::verdict_code(report.verdict, outputs.fail_on))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use greenlight_run::plan::WillRun;
+
+    /// The notes a run prints about what it runs count only the checks
+    /// that really run, and name the others by why.
+    #[test]
+    fn notices_count_what_really_runs() {
+        let all = WillRun {
+            run: 3,
+            ..WillRun::default()
+        };
+        let some = WillRun {
+            run: 19,
+            not_allowed: 11,
+            blocked: 10,
+            held: 0,
+        };
+        let lines = [
+            Notice::Rerunning {
+                to_run: 3,
+                checks: 4,
+                kept: 1,
+                from: Some("44vm3"),
+                release: "r",
+                will_run: all,
+            },
+            Notice::Rerunning {
+                to_run: 40,
+                checks: 40,
+                kept: 0,
+                from: Some("44vm3"),
+                release: "r",
+                will_run: some,
+            },
+            Notice::Rerunning {
+                to_run: 40,
+                checks: 40,
+                kept: 0,
+                from: None,
+                release: "STAGING.md@staging",
+                will_run: some,
+            },
+            Notice::Resuming {
+                run_id: "44vm3",
+                kept: 0,
+                checks: 40,
+                open: 40,
+                failed: true,
+                will_run: some,
+            },
+            Notice::Resuming {
+                run_id: "44vm3",
+                kept: 1,
+                checks: 4,
+                open: 3,
+                failed: false,
+                will_run: all,
+            },
+        ]
+        .iter()
+        .map(notice_line)
+        .collect::<Vec<_>>()
+        .join("\n");
+        insta::assert_snapshot!(lines);
+    }
+
+    #[test]
+    fn only_store_failures_pass_quiet() {
+        let path = Path::new("x.jsonl");
+        assert!(is_warning(&Notice::StoreRetrying { error: "e" }));
+        assert!(is_warning(&Notice::Unrecorded {
+            error: "e",
+            events: 1,
+            path,
+        }));
+        assert!(!is_warning(&Notice::Recorded {
+            run_id: "r",
+            store: "s",
+            release: "x",
+            earlier: 0,
+        }));
+        assert!(!is_warning(&Notice::Baseline { run: "r" }));
+    }
 }
