@@ -19,10 +19,12 @@ pub struct Cli {
     /// Show more: every check as it finishes, every reason in the summary.
     #[arg(short, long, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
-    /// Quiet: stderr carries only warnings and errors (no live view, no
-    /// notes such as "recorded run … in …"); the verdict and reports are
-    /// written as usual. The run ID is still at hand: `run_id` in the JSON
-    /// report (`--json PATH`), and `greenlight history` lists it.
+    /// Quiet: stderr carries only warnings and errors; the run ID is in `--json`.
+    ///
+    /// No live view and no notes such as "recorded run … in …"; the
+    /// verdict and reports are written as usual. The run ID is still at
+    /// hand: `run_id` in the JSON report (`--json PATH`), and `greenlight
+    /// history` lists it.
     #[arg(short, long, global = true)]
     pub quiet: bool,
     #[command(subcommand)]
