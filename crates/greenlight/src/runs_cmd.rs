@@ -78,12 +78,15 @@ pub struct StatusArgs {
 #[derive(Args, Debug)]
 #[command(after_help = "\
 Several items at once: `greenlight check RUN L12 L14 4k2m9xq`, or a whole phase with --phase.
+RUN may be left out: `greenlight check L12` acts on the latest run, as `greenlight status` shows.
+A first word that is a run's ID (or a unique prefix of one) is the run; any other is an item.
 A parent item is checked through its sub-items: checking it checks its open sub-items (they are
 listed). A failed check is never checked away: waive it instead (`greenlight waive`).
-On a terminal, `greenlight check RUN` without items offers a list of open manual items to tick.")]
+On a terminal, `greenlight check [RUN]` without items offers a list of open manual items to tick.")]
 pub struct CheckArgs {
     /// The run: its ID or a unique prefix (see `greenlight history`).
-    pub run: String,
+    /// Default: the latest run.
+    pub run: Option<String>,
     /// Item IDs, or lines (`L57` or `57`).
     pub items: Vec<String>,
     /// Every item of this phase (its title, a unique part of it, its ID or `L<line>`).
@@ -102,9 +105,11 @@ pub struct CheckArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(allow_missing_positional = true)]
 pub struct WaiveArgs {
     /// The run: its ID or a unique prefix (see `greenlight history`).
-    pub run: String,
+    /// Default: the latest run.
+    pub run: Option<String>,
     /// The item: its ID or its line (`L57`).
     pub item: String,
     /// Why the item may be waived.
@@ -126,7 +131,8 @@ pub struct WaiveArgs {
 #[derive(Args, Debug)]
 pub struct SignoffArgs {
     /// The run: its ID or a unique prefix (see `greenlight history`).
-    pub run: String,
+    /// Default: the latest run.
+    pub run: Option<String>,
     /// The role, as the document names the slot (`Technical Lead`).
     #[arg(long)]
     pub role: String,
@@ -469,10 +475,66 @@ fn find_phase<'a>(
     }
 }
 
+/// The run `check RUN ITEM…` names, and its items: a first word that is a
+/// run's ID (or a unique prefix of one) is the run; otherwise every word is
+/// an item of the latest run (the run `status` shows). A prefix that is
+/// also an item of the latest run is refused as ambiguous.
+async fn run_and_items(
+    store: &greenlight_store::Store,
+    first: Option<&str>,
+    items: &[String],
+) -> Result<(RunState, Vec<String>), Failure> {
+    let Some(first) = first else {
+        return Ok((record::load(store, None).await?, items.to_vec()));
+    };
+    let all_items = || std::iter::once(first.to_string()).chain(items.iter().cloned());
+    match store.resolve_run(first).await {
+        Ok(run_id) if run_id == first => {
+            Ok((record::load(store, Some(&run_id)).await?, items.to_vec()))
+        }
+        Ok(run_id) => {
+            let latest = record::load(store, None).await?;
+            if find_item(&latest, first).is_ok() {
+                return Err(Failure::usage(format!(
+                    "`{first}` is both the start of run {run_id} and an item of the latest run {}: \
+                     write the run in full (`{run_id}`) or the item as a line (`L{}`) or its ID",
+                    latest.run_id,
+                    first.trim_start_matches('L')
+                )));
+            }
+            Ok((record::load(store, Some(&run_id)).await?, items.to_vec()))
+        }
+        Err(greenlight_store::StoreError::NoSuchRun(_)) => {
+            let latest = record::load(store, None).await?;
+            if find_item(&latest, first).is_err() {
+                return Err(Failure::usage(format!(
+                    "`{first}` is neither a run (see `greenlight history`) nor an item of the latest run {} \
+                     (use an item ID from `greenlight status` or a line such as L57)",
+                    latest.run_id
+                )));
+            }
+            Ok((latest, all_items().collect()))
+        }
+        Err(greenlight_store::StoreError::Ambiguous { prefix, candidates }) => {
+            let latest = record::load(store, None).await?;
+            if find_item(&latest, first).is_ok() {
+                Ok((latest, all_items().collect()))
+            } else {
+                Err(store_failure(greenlight_store::StoreError::Ambiguous {
+                    prefix,
+                    candidates,
+                }))
+            }
+        }
+        Err(e) => Err(store_failure(e)),
+    }
+}
+
 pub fn check(args: CheckArgs, checked: bool) -> Result<u8, Failure> {
     runtime()?.block_on(async {
         let store = open_store(&args.store, &args.key).await?;
-        let state = record::load(&store, Some(&args.run)).await?;
+        let (state, items) = run_and_items(&store, args.run.as_deref(), &args.items).await?;
+        let args = CheckArgs { items, ..args };
         record::may_append(&state, &store)?;
         let mut named = targets(&state, &args)?;
         if named.is_empty() {
@@ -532,7 +594,7 @@ pub fn waive(args: WaiveArgs) -> Result<u8, Failure> {
     }
     runtime()?.block_on(async {
         let store = open_store(&args.store, &args.key).await?;
-        let state = record::load(&store, Some(&args.run)).await?;
+        let state = record::load(&store, args.run.as_deref()).await?;
         record::may_append(&state, &store)?;
         let item = find_item(&state, &args.item)?;
         let actor = record::person(args.name.as_deref())?;
@@ -563,7 +625,7 @@ pub fn waive(args: WaiveArgs) -> Result<u8, Failure> {
 pub fn signoff(args: SignoffArgs) -> Result<u8, Failure> {
     runtime()?.block_on(async {
         let store = open_store(&args.store, &args.key).await?;
-        let state = record::load(&store, Some(&args.run)).await?;
+        let state = record::load(&store, args.run.as_deref()).await?;
         record::may_append(&state, &store)?;
         let slot = greenlight_session::acts::signoff_slot(&state, &args.role, args.revoke)
             .map_err(Failure::usage)?;
@@ -591,7 +653,10 @@ pub fn decide(args: RunRefArgs, fail_on: exit::FailOn) -> Result<u8, Failure> {
         let state = record::load(&store, args.run.as_deref()).await?;
         let (_, report) = verified_report(&store, &state).await?;
         if args.json {
-            print_json(&json!({ "run_id": state.run_id, "verdict": report.verdict, "reasons": report.reasons }))?;
+            print_json(&json!({
+                "run_id": state.run_id, "verdict": report.verdict, "reasons": report.reasons,
+                "signoffs": report.signoffs,
+            }))?;
         } else {
             out!(
                 "{}",
@@ -876,11 +941,101 @@ pub fn write(run: Option<&str>, store: &StoreArgs, key: &KeyArgs) -> Result<u8, 
     if changed > 0 {
         crate::cli::write_atomically(&path, &out)?;
     }
-    eprintln!(
-        "{}: ticked {changed} item{} of run {}",
-        path.display(),
-        if changed == 1 { "" } else { "s" },
-        state.run_id
-    );
+    if term::verbosity() != term::Verbosity::Quiet {
+        eprintln!(
+            "{}: ticked {changed} item{} of run {}",
+            path.display(),
+            if changed == 1 { "" } else { "s" },
+            state.run_id
+        );
+    }
     Ok(exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store holding runs with the given IDs, each of a checklist whose
+    /// only item is on line 5.
+    async fn store_with(ids: &[&str]) -> (greenlight_store::Store, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!(
+            "greenlight-run-and-items-{}-{}",
+            std::process::id(),
+            ids.join("-")
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let spec = dir.join("runs.db").display().to_string();
+        let store = record::open_keyed(&spec, None).await.unwrap();
+        let list = greenlight_doc::parse(b"# Release\n\n## Checks\n\n- [ ] Notes reviewed\n");
+        let profile = greenlight_run::profile::Profile::default();
+        let plan = crate::run_cmd::make_plan(&list, "c.md", &profile);
+        for id in ids {
+            let started = record::started(id, "t", &plan, "c.md", &profile);
+            store.append(vec![started]).await.unwrap();
+        }
+        (store, dir)
+    }
+
+    /// The refusal's message (a run taken instead fails the test).
+    fn refused(r: Result<(RunState, Vec<String>), Failure>) -> String {
+        match r {
+            Ok((state, items)) => panic!("took run {} with {items:?}", state.run_id),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    fn words(w: &[&str]) -> Vec<String> {
+        w.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[tokio::test]
+    async fn a_first_word_is_the_run_when_it_names_one_and_an_item_otherwise() {
+        let (store, dir) = store_with(&["57xyz"]).await;
+        // The run in full, or a prefix that is no item: the run.
+        let (state, items) = run_and_items(&store, Some("57xyz"), &words(&["L5"]))
+            .await
+            .unwrap();
+        assert_eq!((state.run_id.as_str(), items), ("57xyz", words(&["L5"])));
+        let (state, items) = run_and_items(&store, Some("57x"), &[]).await.unwrap();
+        assert_eq!((state.run_id.as_str(), items), ("57xyz", words(&[])));
+        // No run by that name: every word is an item of the latest run.
+        let (state, items) = run_and_items(&store, Some("L5"), &words(&["5"]))
+            .await
+            .unwrap();
+        assert_eq!(
+            (state.run_id.as_str(), items),
+            ("57xyz", words(&["L5", "5"]))
+        );
+        // A prefix of a run that is also an item (line 5): refused, saying how to say which.
+        let err = refused(run_and_items(&store, Some("5"), &[]).await);
+        let said = err;
+        assert!(
+            said.contains("both the start of run 57xyz and an item") && said.contains("`L5`"),
+            "{said}"
+        );
+        // Neither a run nor an item.
+        let err = refused(run_and_items(&store, Some("9"), &[]).await);
+        assert!(err.contains("neither a run"), "{err}");
+        drop(store);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn without_a_run_the_latest_is_taken_and_an_empty_store_says_so() {
+        let (store, dir) = store_with(&[]).await;
+        let err = refused(run_and_items(&store, None, &[]).await);
+        assert!(err.contains("no runs yet"), "{err}");
+        let err = refused(run_and_items(&store, Some("L5"), &[]).await);
+        assert!(err.contains("no runs yet"), "{err}");
+        drop(store);
+        let _ = std::fs::remove_dir_all(dir);
+        let (store, dir) = store_with(&["aaaaa", "bbbbb"]).await;
+        let (state, _) = run_and_items(&store, None, &[]).await.unwrap();
+        let latest = store.latest_run().await.unwrap().unwrap();
+        assert_eq!(state.run_id, latest);
+        drop(store);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -484,7 +484,9 @@ impl Live {
             "{} checks ({native} native, {} shell), {runnable} will run · {} items · {} sign-off slots",
             checks,
             checks - native,
-            self.plan.items.len(),
+            // The items the verdict's counts add up to (groups and sign-off
+            // lines are not among them).
+            self.plan.counted_items(),
             self.plan.signoffs.len()
         );
         self.emit(second);
