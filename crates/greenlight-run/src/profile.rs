@@ -759,6 +759,12 @@ impl Profile {
         self.allowed.contains(&class)
     }
 
+    /// Whether a step of `class` may run: its class is allowed, or it is a
+    /// load test (`load`) and load tests are (`--allow load`).
+    pub fn allows(&self, class: Class, load: bool) -> bool {
+        self.is_allowed(class) || load && self.allow_load
+    }
+
     /// Every secret value, for redaction.
     pub fn secrets(&self) -> Vec<String> {
         self.vars

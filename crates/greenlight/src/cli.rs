@@ -19,7 +19,12 @@ pub struct Cli {
     /// Show more: every check as it finishes, every reason in the summary.
     #[arg(short, long, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
-    /// No live view on stderr: only the verdict and reports (and errors).
+    /// Quiet: stderr carries only warnings and errors; the run ID is in `--json`.
+    ///
+    /// No live view and no notes such as "recorded run … in …"; the
+    /// verdict and reports are written as usual. The run ID is still at
+    /// hand: `run_id` in the JSON report (`--json PATH`), and `greenlight
+    /// history` lists it.
     #[arg(short, long, global = true)]
     pub quiet: bool,
     #[command(subcommand)]
