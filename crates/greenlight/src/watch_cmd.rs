@@ -10,7 +10,6 @@ mod actions;
 mod gates;
 mod probes;
 mod promql;
-mod rollback_shim;
 mod view;
 
 use crate::exit::{self, Failure};
@@ -61,6 +60,12 @@ pub struct WatchArgs {
     /// as `greenlight resume RUN`.
     #[arg(long, value_name = "RUN")]
     pub resume: Option<String>,
+    /// Also run a short load burst at each tick (2 s at 20 requests/s, at
+    /// the first endpoint of the document's first load test), for its
+    /// latency percentiles and error rate. A burst is load: it needs
+    /// `--allow load` (or mutating). Ticks wait for their burst.
+    #[arg(long)]
+    pub bursts: bool,
     /// The lowest outcome that fails: no_go (a breach), pending (default:
     /// also an interrupted or paused window) or warn (also a warning).
     #[arg(long, value_name = "LEVEL", value_enum, default_value_t = exit::FailOn::Pending)]
@@ -194,6 +199,11 @@ async fn watch(args: WatchArgs) -> Result<u8, Failure> {
         every_secs,
         &stop,
         schedule.checkpoints.clone(),
+        // A resumed window keeps its bursts.
+        args.bursts
+            || resumed
+                .as_ref()
+                .is_some_and(|f| f.started.sources.iter().any(|s| s.starts_with("burst"))),
     )?;
     setup.spec = spec;
     setup.release_name = release_name;
@@ -346,6 +356,7 @@ fn sources(
     every_secs: u64,
     stop: &greenlight_session::run::Stop,
     checkpoints: Vec<Checkpoint>,
+    bursts: bool,
 ) -> Result<Setup, Failure> {
     let name = file.display().to_string();
     let read = read_gates(&list);
@@ -409,15 +420,43 @@ fn sources(
             }
         }
     }
+    if bursts {
+        let burst = greenlight_session::burst::BurstSource::from_checklist(
+            &list,
+            &name,
+            &profile,
+            greenlight_session::burst::BurstSize::default(),
+        )
+        .map_err(|e| Failure::usage(format!("--bursts: {e}")))?;
+        notes.push(format!(
+            "bursts: {} at {} ({} s at {}/s)",
+            burst.origin(),
+            burst.url(),
+            burst.size().duration.as_secs(),
+            burst.size().rate
+        ));
+        others.push(Box::new(burst));
+    }
     for slot in slots.iter_mut() {
-        let by_probes = probes.is_some() && probes::measures(&slot.metric);
-        let by_prom = prom_metrics.iter().any(|m| gates::feeds(m, &slot.metric));
-        slot.source = match (by_probes, by_prom) {
-            (true, true) => Some("probes+prometheus".into()),
-            (true, false) => Some("probes".into()),
-            (false, true) => Some("prometheus".into()),
-            (false, false) => None,
-        };
+        let mut by: Vec<&str> = Vec::new();
+        if probes.is_some() && probes::measures(&slot.metric) {
+            by.push("probes");
+        }
+        if prom_metrics.iter().any(|m| gates::feeds(m, &slot.metric)) {
+            by.push("prometheus");
+        }
+        if bursts
+            && matches!(
+                slot.metric,
+                greenlight_watch::thresholds::Metric::ErrorRate
+                    | greenlight_watch::thresholds::Metric::Latency {
+                        percentile: Some(50 | 95 | 99)
+                    }
+            )
+        {
+            by.push("burst");
+        }
+        slot.source = (!by.is_empty()).then(|| by.join("+"));
         if slot.source.is_none() {
             notes.push(format!(
                 "{}: no source (L{})",
@@ -467,6 +506,8 @@ fn source_names(setup: &Setup) -> Vec<String> {
         .map(|p| format!("probes ({} checks)", p.runnable()))
         .collect();
     names.extend(setup.others.iter().map(|s| s.name().to_string()));
+    names.sort();
+    names.dedup();
     names
 }
 
@@ -804,6 +845,7 @@ pub fn resume_or_run(args: crate::cli::ResumeArgs) -> Result<u8, Failure> {
         release: Some(release).filter(|r| !r.is_empty()),
         name: args.name,
         resume: Some(run_id),
+        bursts: false,
         fail_on: args.output.fail_on,
     })
 }

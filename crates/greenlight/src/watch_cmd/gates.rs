@@ -47,6 +47,8 @@ pub struct Slot {
     pub gate: Gate,
     pub bounds: MetricBounds,
     pub source: Option<String>,
+    /// Where its latest sample came from (`probe L203`, `promql L88`).
+    pub origin: Option<String>,
     pub last: Option<Evaluation>,
     acc: Acc,
 }
@@ -117,12 +119,13 @@ impl Slot {
     }
 }
 
-/// Whether a sample of `sample` feeds a gate of `gate`: the same metric;
-/// every latency sample feeds every latency gate (each takes its own
-/// percentile over the window).
+/// Whether a sample of `sample` feeds a gate of `gate`: the same metric.
+/// A latency sample of no percentile (one probe's latency) feeds every
+/// latency gate, each taking its own percentile over the window; a
+/// percentile (a burst's p95) feeds only the gate of that percentile.
 pub fn feeds(sample: &Metric, gate: &Metric) -> bool {
     match (sample, gate) {
-        (Metric::Latency { .. }, Metric::Latency { .. }) => true,
+        (Metric::Latency { percentile: None }, Metric::Latency { .. }) => true,
         (a, b) => a == b,
     }
 }
@@ -140,6 +143,7 @@ pub fn build(bounds: Vec<MetricBounds>, every_secs: u64) -> Result<Vec<Slot>, St
                 gate,
                 bounds: b,
                 source: None,
+                origin: None,
                 last: None,
                 acc: Acc::default(),
             })
@@ -152,6 +156,9 @@ pub fn feed(slots: &mut [Slot], samples: &[Sample], at: u64) {
     for s in samples {
         for slot in slots.iter_mut().filter(|g| feeds(&s.metric, &g.metric)) {
             if matches!(slot.gate.record(at, s.value), Ok(true)) {
+                if slot.origin.as_deref() != Some(s.origin.as_str()) {
+                    slot.origin = Some(s.origin.clone());
+                }
                 let a = &mut slot.acc;
                 if a.count == 0 {
                     a.min = s.value;

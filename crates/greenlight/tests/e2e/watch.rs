@@ -574,6 +574,11 @@ fn seed_001_checkpoints_are_recorded_in_order() {
     assert_eq!(
         checkpoints,
         vec![
+            // The headings' own points (`Immediate Verification (First 10
+            // minutes)`, `Performance Monitoring (First 30 minutes)`) …
+            (600, "First 10 minutes".to_string()),
+            (1800, "First 30 minutes".to_string()),
+            // … and the 48-hour window's items.
             (3600, "Hour 1".to_string()),
             (6 * 3600, "Hour 6".to_string()),
             (24 * 3600, "Hour 24".to_string()),
@@ -670,4 +675,56 @@ fn promql_blocks_feed_their_gates_from_prometheus() {
     assert!(se.contains("memory: no source"), "{se}");
     let started = events(&c.store, &["watch_started"]);
     assert!(started[0].2["sources"].to_string().contains("prometheus"));
+}
+
+#[test]
+fn bursts_add_load_samples_when_allowed() {
+    let s = StandIn::start(u64::MAX);
+    let mut doc = release_doc(&s.base);
+    doc.push_str(
+        "\n## Load Test\n\n- [ ] Health under load\n\n  ```bash\n  hey -n 200 -c 4 http://api.staging.test/health\n  ```\n",
+    );
+    // Load goes only to hosts the profile names.
+    let profile = format!(
+        "name = \"prod\"\n[hosts]\n\"api.staging.test\" = \"{}\"\n",
+        s.base
+    );
+    // Without load allowed, --bursts is refused before anything runs.
+    let c = case("watch-bursts", &doc, &profile, None);
+    let out = gl(
+        &c,
+        &watch_args(&c, &["--bursts", "--for", "2m", "--time-scale", "60"]),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--allow load"), "{}", stderr(&out));
+    assert_eq!(s.health.load(Ordering::SeqCst), 0);
+    let out = gl(
+        &c,
+        &watch_args(
+            &c,
+            &[
+                "--bursts",
+                "--allow",
+                "load",
+                "--for",
+                "2m",
+                "--time-scale",
+                "60",
+            ],
+        ),
+    );
+    let (so, se) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{se}\n{so}");
+    assert!(se.contains("bursts: burst L"), "{se}");
+    // Two ticks: one probe and one burst (about 40 requests) each.
+    let served = s.health.load(Ordering::SeqCst);
+    assert!(served > 2 * 20, "{served} requests");
+    let windows = events(&c.store, &["watch_window"]);
+    let p95 = windows
+        .iter()
+        .flat_map(|(_, _, p)| p["metrics"].as_array().cloned().unwrap_or_default())
+        .find(|m| m["metric"] == "p95 latency")
+        .expect("p95 samples");
+    // The probe's latency and the burst's p95, each tick.
+    assert!(p95["count"].as_u64().unwrap() >= 4, "{p95}");
 }
