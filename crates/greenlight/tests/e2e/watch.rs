@@ -636,7 +636,8 @@ fn a_window_on_postgres_is_recorded_and_judges_the_release() {
         stdout(&decide)
     );
     let history = gl(&c, &["history", "--store", &store]);
-    assert!(stdout(&history).contains("watch"), "{}", stdout(&history));
+    // The kind column (the path has `watch-pg-…` in it too).
+    assert!(stdout(&history).contains(" watch "), "{}", stdout(&history));
     assert!(
         stdout(&history).contains("NO_GO") || stdout(&history).contains("NO-GO"),
         "{}",
