@@ -394,6 +394,11 @@ fn a_breach_mid_window_is_caught_within_a_gate_window_notified_and_rolled_back_w
         text.contains("error rate observed") && text.contains("over the bound > 5%"),
         "{text}"
     );
+    let history = gl(&c, &["history", "--store", &c.store]);
+    let table = stdout(&history);
+    assert!(table.contains("rollback (automatic)"), "{table}");
+    assert!(table.contains(" watch "), "{table}");
+    transcript.push_str(&format!("$ greenlight history\n{table}"));
     let path = std::env::var_os("GREENLIGHT_TRANSCRIPT")
         .map(PathBuf::from)
         .unwrap_or_else(|| c.dir.join("transcript.txt"));
