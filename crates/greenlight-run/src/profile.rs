@@ -22,6 +22,12 @@
 //! [policy]
 //! timeout = "10s"
 //! concurrency = 16
+//! [metrics]                           # for `greenlight watch`
+//! prometheus = "http://127.0.0.1:9090"
+//! timeout = "5s"
+//! [watch]
+//! on_breach = ["notify", "pause", "rollback"]
+//! on_warn = []
 //! ```
 //!
 //! `headers` (per host, or the global `[headers]` table) are sent with the
