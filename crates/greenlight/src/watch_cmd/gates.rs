@@ -196,3 +196,40 @@ pub fn evaluate(slots: &mut [Slot], at: u64) -> Vec<Change> {
 }
 
 pub use gate::plan;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_probe_latency_feeds_every_latency_gate_a_percentile_only_its_own() {
+        let any = Metric::Latency { percentile: None };
+        let p95 = Metric::Latency {
+            percentile: Some(95),
+        };
+        let p99 = Metric::Latency {
+            percentile: Some(99),
+        };
+        assert!(feeds(&any, &p95));
+        assert!(feeds(&any, &any));
+        assert!(feeds(&p95, &p95));
+        assert!(!feeds(&p95, &p99));
+        assert!(!feeds(&p95, &any));
+        assert!(!feeds(&Metric::ErrorRate, &Metric::Availability));
+        assert!(feeds(&Metric::ErrorRate, &Metric::ErrorRate));
+    }
+
+    #[test]
+    fn the_gate_window_is_five_ticks_and_a_percentile_gate_takes_its_percentile() {
+        let c = config(
+            60,
+            &Metric::Latency {
+                percentile: Some(95),
+            },
+        );
+        assert_eq!(c.window_secs, 300);
+        assert_eq!(c.buckets, 5);
+        assert_eq!(c.aggregate, Aggregate::Percentile(95.0));
+        assert_eq!(config(60, &Metric::ErrorRate).aggregate, Aggregate::Mean);
+    }
+}

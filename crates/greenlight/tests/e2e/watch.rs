@@ -735,3 +735,48 @@ fn bursts_add_load_samples_when_allowed() {
     // The probe's latency and the burst's p95, each tick.
     assert!(p95["count"].as_u64().unwrap() >= 4, "{p95}");
 }
+
+#[test]
+fn ctrl_c_ends_the_window_interrupted_and_resume_finishes_it() {
+    let s = StandIn::start(u64::MAX);
+    let c = case("watch-sigint", &release_doc(&s.base), PROFILE, None);
+    let child = command(&c, &watch_args(&c, &["--for", "1h", "--time-scale", "600"]))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while events(&c.store, &["watch_checkpoint"]).is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no checkpoint");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    nix_kill_int(child.id());
+    let out = child.wait_with_output().unwrap();
+    let (so, se) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(3), "PENDING\n{se}\n{so}");
+    assert!(so.contains("INTERRUPTED"), "{so}");
+    assert!(so.contains("continue with: greenlight resume"), "{so}");
+    let ended = events(&c.store, &["watch_ended"]);
+    assert_eq!(ended.len(), 1);
+    assert_eq!(ended[0].2["outcome"], "interrupted");
+    let run = watch_run(&c.store);
+    let decide = gl(&c, &["decide", &run, "--store", &c.store]);
+    assert_eq!(decide.status.code(), Some(3), "{}", stdout(&decide));
+    assert!(
+        squashed(&stdout(&decide)).contains("interrupted"),
+        "{}",
+        stdout(&decide)
+    );
+    let out = gl(&c, &["resume", &run, "--env", &c.env, "--store", &c.store]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stderr(&out),
+        stdout(&out)
+    );
+    let ended = events(&c.store, &["watch_ended"]);
+    assert_eq!(ended.last().unwrap().2["outcome"], "ok");
+    let decide = gl(&c, &["decide", &run, "--store", &c.store]);
+    assert_eq!(decide.status.code(), Some(0), "{}", stdout(&decide));
+}
