@@ -473,12 +473,17 @@ fn sources(
                     .to_string()
             } else {
                 format!(
-                    "no source measures {} (probes measure error rate, availability and latency; PromQL needs [metrics] prometheus)",
+                    "no source measures {} (probes measure error rate, availability and latency{}; PromQL needs [metrics] prometheus)",
                     slots
                         .iter()
                         .map(|s| s.label.as_str())
                         .collect::<Vec<_>>()
-                        .join(", ")
+                        .join(", "),
+                    if probes.is_none() {
+                        ", but no read check may run here"
+                    } else {
+                        ""
+                    }
                 )
             }
         )));
