@@ -22,6 +22,12 @@
 //! [policy]
 //! timeout = "10s"
 //! concurrency = 16
+//! [metrics]                           # for `greenlight watch`
+//! prometheus = "http://127.0.0.1:9090"
+//! timeout = "5s"
+//! [watch]
+//! on_breach = ["notify", "pause", "rollback"]
+//! on_warn = []
 //! ```
 //!
 //! `headers` (per host, or the global `[headers]` table) are sent with the
@@ -113,6 +119,26 @@ struct RawProfile {
     audit: RawAudit,
     #[serde(default)]
     rollback: RawRollback,
+    #[serde(default)]
+    metrics: RawMetrics,
+    #[serde(default)]
+    watch: RawWatch,
+}
+
+/// `[metrics]`: where `watch` reads metrics from besides its own probes.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawMetrics {
+    prometheus: Option<String>,
+    timeout: Option<String>,
+}
+
+/// `[watch]`: what `watch` does when a gate breaches or warns.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawWatch {
+    on_breach: Option<Vec<String>>,
+    on_warn: Option<Vec<String>>,
 }
 
 /// `[rollback]`: `automatic = true` lets `watch` roll back by itself, once
@@ -266,6 +292,47 @@ pub struct Profile {
     /// `[rollback] automatic = true`: an armed release may be rolled back
     /// without a person at the keyboard.
     pub rollback_automatic: bool,
+    /// `[metrics] prometheus = "http://…"`: the Prometheus HTTP API `watch`
+    /// runs the document's PromQL against.
+    pub prometheus: Option<String>,
+    /// `[metrics] timeout`: bound of each Prometheus query (default 5s).
+    pub metrics_timeout: Duration,
+    /// `[watch] on_breach`: what `watch` does when a gate breaches
+    /// (default: notify).
+    pub on_breach: Vec<WatchAction>,
+    /// `[watch] on_warn`: what `watch` does when a gate warns (default: nothing).
+    pub on_warn: Vec<WatchAction>,
+}
+
+/// What `watch` may do when a gate breaches or warns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WatchAction {
+    /// Send a webhook to greenlight.toml's `[[webhooks]]`.
+    Notify,
+    /// Stop the window for a person (`greenlight watch --resume RUN`).
+    Pause,
+    /// Run the rollback procedure, when the profile and an arming allow it.
+    Rollback,
+}
+
+impl WatchAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WatchAction::Notify => "notify",
+            WatchAction::Pause => "pause",
+            WatchAction::Rollback => "rollback",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<WatchAction> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "notify" => Some(WatchAction::Notify),
+            "pause" => Some(WatchAction::Pause),
+            "rollback" => Some(WatchAction::Rollback),
+            _ => None,
+        }
+    }
 }
 
 /// Where the audit key stands after reading the profile.
@@ -322,6 +389,10 @@ impl Default for Profile {
             load_limits: LoadLimits::default(),
             audit_key: AuditKeySetting::None,
             rollback_automatic: false,
+            prometheus: None,
+            metrics_timeout: Duration::from_secs(5),
+            on_breach: vec![WatchAction::Notify],
+            on_warn: Vec::new(),
         }
     }
 }
@@ -462,6 +533,40 @@ impl Profile {
         }
         profile.allow_load = raw.allow.load.unwrap_or(false);
         profile.rollback_automatic = raw.rollback.automatic.unwrap_or(false);
+        if let Some(url) = raw.metrics.prometheus {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(invalid(format!(
+                    "[metrics] prometheus: \"{url}\" is not an http:// or https:// URL"
+                )));
+            }
+            profile.prometheus = Some(url);
+        }
+        if let Some(t) = &raw.metrics.timeout {
+            profile.metrics_timeout =
+                parse_duration(t).filter(|d| !d.is_zero()).ok_or_else(|| {
+                    invalid(format!(
+                        "[metrics] timeout: \"{t}\" is not a duration above 0 (use 2s, 500ms)"
+                    ))
+                })?;
+        }
+        let actions = |field: &str, words: Vec<String>| {
+            words
+                .iter()
+                .map(|w| {
+                    WatchAction::parse(w).ok_or_else(|| {
+                        invalid(format!(
+                            "[watch] {field}: unknown action \"{w}\" (use notify, pause or rollback)"
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        if let Some(w) = raw.watch.on_breach {
+            profile.on_breach = actions("on_breach", w)?;
+        }
+        if let Some(w) = raw.watch.on_warn {
+            profile.on_warn = actions("on_warn", w)?;
+        }
         let dur = |field: &str, s: &str| {
             parse_duration(s).ok_or_else(|| {
                 invalid(format!(

@@ -27,6 +27,7 @@ pub mod burst;
 mod chain;
 pub mod rollback;
 pub mod run;
+pub mod watch;
 
 pub use chain::describe_chain;
 
@@ -335,6 +336,9 @@ pub struct RunState {
     pub key_id: Option<String>,
     /// A rollback run: who allowed it, and which classes.
     pub rollback: Option<(String, rollback::RollbackAllowed)>,
+    /// The watch window that judges this run: its own (a watch run), or
+    /// the release's latest one started since (see [`load`]).
+    pub watch: Option<watch::WatchFold>,
 }
 
 impl RunState {
@@ -369,6 +373,7 @@ impl RunState {
             earlier_runs: 0,
             key_id: None,
             rollback: None,
+            watch: watch::fold(run_id, events),
         };
         let mut latest: Vec<Option<&Event>> = vec![None; state.results.len()];
         for e in events {
@@ -434,7 +439,11 @@ impl RunState {
             interrupted: self.interrupted,
             phase_elapsed: self.phase_elapsed.clone(),
         };
-        assemble::report_with(&self.plan, &results, &facts, &self.people)
+        let mut report = assemble::report_with(&self.plan, &results, &facts, &self.people);
+        if let Some(w) = &self.watch {
+            watch::apply(&mut report, w, w.run_id == self.run_id);
+        }
+        report
     }
 }
 
@@ -496,6 +505,9 @@ pub async fn load(store: &Store, run: Option<&str>) -> Result<RunState> {
             state.people.waive_blockers,
         );
         state.earlier_runs = earlier;
+        if state.watch.is_none() {
+            state.watch = watch::release_watch(store, &state.release, &state.started_at).await?;
+        }
     }
     Ok(state)
 }

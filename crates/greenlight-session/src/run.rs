@@ -136,19 +136,11 @@ pub struct RunOptions<'a> {
     pub rollback: Option<crate::rollback::RollbackAllowed>,
 }
 
-/// Runs a plan to its report, telling `observer` as it goes and recording
-/// to `recording` when given; `done` are results kept (a resumed or
-/// partial run), the others run. Returns the observer for what follows.
-#[allow(clippy::too_many_arguments)]
-pub async fn execute(
-    plan: &Plan,
-    profile: &Profile,
-    run_id: &str,
-    recording: Option<&Recording>,
-    done: Option<Vec<Option<StepResult>>>,
-    mut observer: Box<dyn Observer>,
-    stop: &Stop,
-) -> Result<(RunReport, Box<dyn Observer>)> {
+/// The executor a run of `plan` uses under `profile` (its timeouts,
+/// variables, allowed classes and hosts), stopped by `stop`, and the
+/// redactor of the profile's secrets. `watch` builds one and runs its probe
+/// plan with it at every tick.
+pub fn executor_for(plan: &Plan, profile: &Profile, stop: &Stop) -> Result<(Executor, Redactor)> {
     greenlight_probe::install_crypto_provider();
     let extra_roots = match &profile.ca_file {
         Some(path) => {
@@ -192,6 +184,23 @@ pub async fn execute(
         allow_load: profile.allow_load,
         hosts: profile.hosts.clone(),
     };
+    Ok((executor, redactor))
+}
+
+/// Runs a plan to its report, telling `observer` as it goes and recording
+/// to `recording` when given; `done` are results kept (a resumed or
+/// partial run), the others run. Returns the observer for what follows.
+#[allow(clippy::too_many_arguments)]
+pub async fn execute(
+    plan: &Plan,
+    profile: &Profile,
+    run_id: &str,
+    recording: Option<&Recording>,
+    done: Option<Vec<Option<StepResult>>>,
+    mut observer: Box<dyn Observer>,
+    stop: &Stop,
+) -> Result<(RunReport, Box<dyn Observer>)> {
+    let (executor, redactor) = executor_for(plan, profile, stop)?;
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let start = Instant::now();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();

@@ -38,11 +38,26 @@ pub enum EventKind {
     RollbackArmed,
     /// A person disarmed automatic rollback for the release.
     RollbackDisarmed,
+    /// A watch window began (`greenlight watch`). Payload: window, tick,
+    /// time scale, gates, sources, schedule.
+    WatchStarted,
+    /// One gate window's aggregate: per metric count/min/mean/max and state
+    /// (one per window, not per sample, so the store grows boundedly).
+    WatchWindow,
+    /// A gate changed state. Payload: metric, from, to, observed, bound, line.
+    WatchState,
+    /// A scheduled evaluation of the document (`Hour 6: …`): every gate's state.
+    WatchCheckpoint,
+    /// What the watch did on a breach or warning: notified, paused, rolled
+    /// back, or refused (and why).
+    WatchAction,
+    /// The window ended. Payload: outcome (ok, warn, breach, interrupted, paused).
+    WatchEnded,
 }
 
 impl EventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [EventKind; 15] = [
+    pub const ALL: [EventKind; 21] = [
         EventKind::RunStarted,
         EventKind::StepResult,
         EventKind::ItemChecked,
@@ -58,6 +73,12 @@ impl EventKind {
         EventKind::Rollback,
         EventKind::RollbackArmed,
         EventKind::RollbackDisarmed,
+        EventKind::WatchStarted,
+        EventKind::WatchWindow,
+        EventKind::WatchState,
+        EventKind::WatchCheckpoint,
+        EventKind::WatchAction,
+        EventKind::WatchEnded,
     ];
 
     /// The stored (and serde) name, e.g. `"step_result"`.
@@ -78,6 +99,12 @@ impl EventKind {
             EventKind::Rollback => "rollback",
             EventKind::RollbackArmed => "rollback_armed",
             EventKind::RollbackDisarmed => "rollback_disarmed",
+            EventKind::WatchStarted => "watch_started",
+            EventKind::WatchWindow => "watch_window",
+            EventKind::WatchState => "watch_state",
+            EventKind::WatchCheckpoint => "watch_checkpoint",
+            EventKind::WatchAction => "watch_action",
+            EventKind::WatchEnded => "watch_ended",
         }
     }
 

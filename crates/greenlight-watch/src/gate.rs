@@ -36,6 +36,18 @@ impl Bound {
         }
     }
 
+    /// The bad condition as people read it, in `metric`'s unit (`> 5%`,
+    /// `>= 250ms`).
+    pub fn describe(&self, metric: &Metric) -> String {
+        let op = match self.comparator {
+            Comparator::Lt => "<",
+            Comparator::Le => "<=",
+            Comparator::Gt => ">",
+            Comparator::Ge => ">=",
+        };
+        format!("{op} {}", metric.format(self.value))
+    }
+
     fn hit(&self, v: f64) -> bool {
         self.comparator.holds(v, self.value)
     }
@@ -148,6 +160,23 @@ pub struct GateConfig {
     pub clear_after: u32,
 }
 
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Ok => "ok",
+            State::Warn => "warn",
+            State::Breach => "breach",
+        }
+    }
+
+    /// The state named `s` (as [`State::as_str`] writes it).
+    pub fn parse(s: &str) -> Option<State> {
+        [State::Ok, State::Warn, State::Breach]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
 impl Default for GateConfig {
     /// A 5-minute window in 10 slices, mean, 3 evaluations to breach,
     /// 10 % margin or 5 evaluations to recover.
@@ -257,6 +286,19 @@ impl Gate {
 
     pub fn state(&self) -> State {
         self.state
+    }
+
+    /// Starts from `state` (a resumed window: the state its events left
+    /// the gate in), with no breach streak and an empty window.
+    pub fn restore(&mut self, state: State) {
+        self.state = state;
+        self.breach_streak = 0;
+        self.clear_streak = 0;
+    }
+
+    /// The warn and breach bounds.
+    pub fn bounds(&self) -> (Option<Bound>, Option<Bound>) {
+        (self.warn, self.breach)
     }
 
     /// Slices currently held; never more than [`GateConfig::buckets`].

@@ -33,6 +33,43 @@ pub enum Metric {
     Custom(String),
 }
 
+impl Metric {
+    /// The metric as people read it: `error rate`, `p95 latency`, `cpu`.
+    pub fn label(&self) -> String {
+        match self {
+            Metric::ErrorRate => "error rate".into(),
+            Metric::Latency {
+                percentile: Some(p),
+            } => format!("p{p} latency"),
+            Metric::Latency { percentile: None } => "latency".into(),
+            Metric::Cpu => "cpu".into(),
+            Metric::Memory => "memory".into(),
+            Metric::Availability => "availability".into(),
+            Metric::Custom(name) => name.clone(),
+        }
+    }
+
+    /// A value in base units as people read it: `250ms` or `1.2s` for
+    /// latencies, `3.5%` for rates, CPU and availability, the number
+    /// otherwise.
+    pub fn format(&self, base: f64) -> String {
+        match self {
+            Metric::Latency { .. } if base < 1.0 => format!("{}ms", trim(base * 1000.0)),
+            Metric::Latency { .. } => format!("{}s", trim(base)),
+            Metric::ErrorRate | Metric::Availability => format!("{}%", trim(base * 100.0)),
+            Metric::Cpu | Metric::Memory if base <= 1.0 => format!("{}%", trim(base * 100.0)),
+            _ => trim(base),
+        }
+    }
+}
+
+/// A number with at most two decimals, without trailing zeros.
+fn trim(v: f64) -> String {
+    let s = format!("{v:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.into() }
+}
+
 /// How the observed value is compared with the threshold value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Comparator {

@@ -75,6 +75,21 @@ pub enum Command {
   greenlight rollback RELEASE.md --env prod.toml --allow mutating
   greenlight rollback RELEASE.md --env prod.toml --arm --expires 48h")]
     Rollback(crate::rollback_cmd::RollbackArgs),
+    /// Watch the release after its deploy: the monitoring sections' read
+    /// checks and the document's metric gates (error rate, p95 latency, …)
+    /// at every tick for the window's length, its checkpoints (`Hour 6: …`)
+    /// recorded, and on a breach the profile's `[watch] on_breach` policy:
+    /// notify, pause, rollback (only when armed). Recorded as a run of the
+    /// release; its outcome enters the release's verdict.
+    #[command(after_help = "Examples:
+  greenlight watch RELEASE.md --env prod.toml                        # the document's window, 1m ticks
+  greenlight watch RELEASE.md --env prod.toml --for 2h --every 30s
+  greenlight watch RELEASE.md --env staging.toml --time-scale 3600   # rehearse 48h in 48s
+  greenlight watch RELEASE.md --env prod.toml --resume 7kq2x         # continue a paused window
+
+Outcome and exit code: ok 0; a breach 1 (NO_GO); interrupted or paused 3
+(PENDING, exit 0 with --fail-on no_go); a warning 0 (5 with --fail-on warn).")]
+    Watch(crate::watch_cmd::WatchArgs),
     /// Start a built-in sample service on a free loopback port and run the
     /// bundled example checklist against it, on embedded defaults.
     Demo(DemoArgs),
@@ -371,6 +386,7 @@ pub fn run(mut cli: Cli) -> Result<u8, Failure> {
         Command::Plan(a) => defaults(Some(&mut a.input), Some(&mut a.profile))?,
         Command::Run(a) => defaults(Some(&mut a.input), Some(&mut a.profile))?,
         Command::Rollback(a) => defaults(Some(&mut a.input), Some(&mut a.profile))?,
+        Command::Watch(a) => defaults(Some(&mut a.input), Some(&mut a.profile))?,
         Command::Resume(a) => defaults(None, Some(&mut a.profile))?,
         _ => {}
     }
@@ -388,6 +404,7 @@ pub fn run(mut cli: Cli) -> Result<u8, Failure> {
         Command::Plan(args) => plan(args),
         Command::Run(args) => run_checklist(args),
         Command::Rollback(args) => crate::rollback_cmd::run(args),
+        Command::Watch(args) => crate::watch_cmd::run(args),
         Command::Demo(args) => crate::demo::run(args),
         Command::Status(args) => crate::runs_cmd::status(args),
         Command::Report(args) => crate::report_cmd::run(args),
@@ -396,7 +413,7 @@ pub fn run(mut cli: Cli) -> Result<u8, Failure> {
         Command::Waive(args) => crate::runs_cmd::waive(args),
         Command::Signoff(args) => crate::runs_cmd::signoff(args),
         Command::Decide(args) => crate::runs_cmd::decide(args.run, args.fail_on),
-        Command::Resume(args) => crate::run_cmd::resume(args),
+        Command::Resume(args) => crate::watch_cmd::resume_or_run(args),
         Command::Audit(args) => crate::runs_cmd::audit(args),
         Command::History(args) => crate::runs_cmd::history(args),
         Command::Compare(args) => crate::runs_cmd::compare(args),

@@ -34,3 +34,4 @@ pub mod serve_cmd;
 pub mod term;
 pub mod users_cmd;
 pub mod vars_file;
+pub mod watch_cmd;

@@ -738,7 +738,15 @@ pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
         }
         let ids: Vec<String> = runs.iter().map(|r| r.run_id.clone()).collect();
         let rollbacks = greenlight_session::rollback::rollback_runs(&store, &ids).await?;
+        let watches: std::collections::HashSet<String> = store
+            .events_of_kinds(&ids, &[greenlight_store::EventKind::WatchStarted])
+            .await
+            .map_err(store_failure)?
+            .into_iter()
+            .map(|e| e.run_id)
+            .collect();
         let kind = |r: &greenlight_store::RunSummary| match rollbacks.get(&r.run_id) {
+            None if watches.contains(&r.run_id) => RunKind::Watch,
             None => RunKind::Run,
             Some((_, a)) if a.automatic => RunKind::AutomaticRollback,
             Some(_) => RunKind::Rollback,
@@ -778,7 +786,7 @@ pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
             let verdict = |r: &greenlight_store::RunSummary| -> String {
                 match (kind(r), r.verdict.as_deref()) {
                     (_, None) => "(unfinished)".into(),
-                    (RunKind::Run, Some(v)) => v.into(),
+                    (RunKind::Run | RunKind::Watch, Some(v)) => v.into(),
                     (_, Some(v)) => [
                         Verdict::Go,
                         Verdict::GoWithWarnings,
@@ -856,6 +864,8 @@ enum RunKind {
     Run,
     Rollback,
     AutomaticRollback,
+    /// A watch window (`greenlight watch`).
+    Watch,
 }
 
 impl RunKind {
@@ -864,6 +874,7 @@ impl RunKind {
             RunKind::Run => "run",
             RunKind::Rollback => "rollback",
             RunKind::AutomaticRollback => "rollback (automatic)",
+            RunKind::Watch => "watch",
         }
     }
 
@@ -871,6 +882,7 @@ impl RunKind {
         match self {
             RunKind::Run => "run",
             RunKind::Rollback | RunKind::AutomaticRollback => "rollback",
+            RunKind::Watch => "watch",
         }
     }
 }

@@ -790,6 +790,8 @@ fn summary_headed(
                 r.status,
                 Status::Failed | Status::NeedsReview | Status::Blocked | Status::NotRun
             ) || r.item == greenlight_run::verdict::NOTHING_VERIFIED
+                // An open watch window is what keeps the release PENDING.
+                || r.item == greenlight_session::watch::WATCH_REASON
         })
         .collect();
     for r in important.iter().take(limit) {

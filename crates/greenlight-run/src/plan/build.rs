@@ -53,8 +53,33 @@ pub fn build(
         analyze,
         program_exists,
         false,
+        false,
     )
 }
+
+/// Builds the plan of the document's monitoring sections only (`greenlight
+/// watch`): their steps are planned like any other, under the same safety
+/// classes, and everything else is skipped.
+pub fn build_watch(
+    list: &Checklist,
+    checklist_name: &str,
+    profile: &Profile,
+    analyze: &Analyzer,
+    program_exists: &dyn Fn(&str) -> bool,
+) -> Plan {
+    build_scoped(
+        list,
+        checklist_name,
+        profile,
+        analyze,
+        program_exists,
+        false,
+        true,
+    )
+}
+
+/// Why an item is not part of a watch window.
+const NOT_WATCH: &str = "not part of the monitoring window";
 
 /// Builds the plan of the document's rollback procedure only (`greenlight
 /// rollback`): its steps are planned like any other, under the same safety
@@ -67,7 +92,15 @@ pub fn build_rollback(
     analyze: &Analyzer,
     program_exists: &dyn Fn(&str) -> bool,
 ) -> Plan {
-    build_scoped(list, checklist_name, profile, analyze, program_exists, true)
+    build_scoped(
+        list,
+        checklist_name,
+        profile,
+        analyze,
+        program_exists,
+        true,
+        false,
+    )
 }
 
 /// Why an item is not part of a rollback.
@@ -80,11 +113,13 @@ fn build_scoped(
     analyze: &Analyzer,
     program_exists: &dyn Fn(&str) -> bool,
     rollback: bool,
+    watch: bool,
 ) -> Plan {
     let mut b = Builder {
         list,
         profile,
         rollback,
+        watch,
         plan: Plan {
             checklist: checklist_name.to_string(),
             profile: profile.name.clone(),
@@ -124,6 +159,8 @@ pub(super) struct Builder<'a> {
     pub(super) profile: &'a Profile,
     /// Planning the rollback procedure: only its steps, nothing else.
     pub(super) rollback: bool,
+    /// Planning the monitoring window: only its steps, nothing else.
+    pub(super) watch: bool,
     pub(super) plan: Plan,
     pub(super) program_exists: &'a dyn Fn(&str) -> bool,
     pub(super) analyze: &'a Analyzer,
@@ -330,7 +367,7 @@ impl Builder<'_> {
                 Next::Section(p) => self.add_section_blocks(p, run_phase(Some(p))),
             }
         }
-        if !self.rollback && self.add_metric_items(&run_phase) {
+        if !self.rollback && !self.watch && self.add_metric_items(&run_phase) {
             self.items_in_document_order();
         }
         // Parents with children but no checks of their own are groups.
@@ -495,7 +532,11 @@ impl Builder<'_> {
             Handling::Skipped {
                 why: "rollback procedure: never part of a run".into(),
             }
-        } else if item.section == SectionKind::Monitoring {
+        } else if self.watch && item.section != SectionKind::Monitoring {
+            Handling::Skipped {
+                why: NOT_WATCH.into(),
+            }
+        } else if item.section == SectionKind::Monitoring && !self.watch {
             Handling::Skipped {
                 why: "post-release monitoring window: observed after the release".into(),
             }
@@ -601,6 +642,10 @@ impl Builder<'_> {
                 },
                 SectionKind::Rollback => Handling::Skipped {
                     why: "rollback procedure: never part of a run".into(),
+                },
+                SectionKind::Monitoring if self.watch => Handling::Automated,
+                _ if self.watch => Handling::Skipped {
+                    why: NOT_WATCH.into(),
                 },
                 SectionKind::Monitoring => Handling::Skipped {
                     why: "post-release monitoring window: observed after the release".into(),

@@ -22,5 +22,5 @@ mod types;
 /// Part of [`PlanCheck`]; defined with the analyzer's output, which makes it.
 pub use crate::analyze::Capture;
 pub use annotations::{Directives, parse_annotation};
-pub use build::{build, build_rollback, nobody_provided};
+pub use build::{build, build_rollback, build_watch, nobody_provided};
 pub use types::*;

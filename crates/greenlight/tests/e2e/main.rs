@@ -31,4 +31,5 @@ mod serve_auth;
 mod split;
 mod store;
 mod users;
+mod watch;
 mod written_expectations;

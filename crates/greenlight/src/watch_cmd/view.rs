@@ -1,0 +1,216 @@
+//! The window on the terminal: a status line per gate (metric, observed,
+//! bound, state), the next checkpoint and elapsed/remaining time on
+//! stderr, redrawn in place on a terminal (printed on changes otherwise),
+//! nothing with `-q`; and the closing summary for stdout.
+
+use super::gates::Slot;
+use super::human;
+use crate::term::{self, Style};
+use greenlight_session::watch::{Outcome, WatchCheckpoint, WatchStateChange};
+use greenlight_watch::gate::State;
+use greenlight_watch::schedule::Checkpoint;
+use std::io::{IsTerminal, Write};
+
+pub struct View {
+    style: Style,
+    quiet: bool,
+    tty: bool,
+    /// Lines of the status block currently on screen (a terminal only).
+    drawn: usize,
+    at: u64,
+}
+
+impl View {
+    pub fn new(style: Style) -> View {
+        View {
+            style,
+            quiet: term::verbosity() == term::Verbosity::Quiet,
+            tty: std::io::stderr().is_terminal(),
+            drawn: 0,
+            at: 0,
+        }
+    }
+
+    /// Watch seconds at the last drawing.
+    pub fn elapsed(&self) -> u64 {
+        self.at
+    }
+
+    fn clear(&mut self, err: &mut impl Write) {
+        if self.drawn > 0 {
+            let _ = write!(err, "\x1b[{}A\x1b[J", self.drawn);
+            self.drawn = 0;
+        }
+    }
+
+    /// A line above the status block (a change, a checkpoint, an act).
+    pub fn note(&mut self, line: &str) {
+        if self.quiet {
+            return;
+        }
+        let mut err = std::io::stderr().lock();
+        self.clear(&mut err);
+        let _ = writeln!(
+            err,
+            "{}",
+            term::fit(term::printable(line).into_owned(), term::width())
+        );
+    }
+
+    /// Redraws the status block (a terminal); elsewhere it is printed by
+    /// [`View::close`] only, so a log is not flooded at every tick.
+    pub fn draw(&mut self, slots: &[Slot], at: u64, window: u64, next: Option<&Checkpoint>) {
+        self.at = at;
+        if self.quiet || !self.tty {
+            return;
+        }
+        let lines = block(slots, at, window, next, self.style);
+        let mut err = std::io::stderr().lock();
+        self.clear(&mut err);
+        for l in &lines {
+            let _ = writeln!(err, "{l}");
+        }
+        self.drawn = lines.len();
+    }
+
+    pub fn close(&mut self) {
+        if self.quiet {
+            return;
+        }
+        let mut err = std::io::stderr().lock();
+        self.clear(&mut err);
+    }
+}
+
+fn state_word(state: State, style: Style) -> String {
+    match state {
+        State::Ok => style.green("ok"),
+        State::Warn => style.yellow("warn"),
+        State::Breach => style.red("BREACH"),
+    }
+}
+
+/// One line per gate, then the next checkpoint and the time.
+pub fn block(
+    slots: &[Slot],
+    at: u64,
+    window: u64,
+    next: Option<&Checkpoint>,
+    style: Style,
+) -> Vec<String> {
+    let mut lines: Vec<String> = slots.iter().map(|s| gate_line(s, style)).collect();
+    lines.push(format!(
+        "  {} elapsed · {} left{}",
+        human(at),
+        human(window.saturating_sub(at)),
+        match next {
+            Some(c) => format!(
+                " · next checkpoint {} (L{}) at {}",
+                c.label,
+                c.line,
+                human(c.after_secs)
+            ),
+            None => String::new(),
+        }
+    ));
+    lines
+}
+
+fn gate_line(s: &Slot, style: Style) -> String {
+    let state = s.gate.state();
+    let (bound, line) = s.bound_for(if state == State::Ok {
+        State::Breach
+    } else {
+        state
+    });
+    match &s.source {
+        None => format!("  {:<16} no source (L{line})", s.label),
+        Some(src) => format!(
+            "  {:<16} {:>10}  bound {:<10} L{:<5} {:<6} {}",
+            s.label,
+            s.observed_text().unwrap_or_else(|| "-".into()),
+            bound,
+            line,
+            state_word(state, style),
+            style.dim(&match &s.origin {
+                Some(o) if src != "probes" => format!("{src} ({o})"),
+                _ => src.clone(),
+            })
+        ),
+    }
+}
+
+pub fn change_line(c: &WatchStateChange, style: Style) -> String {
+    let to = State::parse(&c.to).unwrap_or(State::Ok);
+    format!(
+        "[{}] {}: {} → {} · observed {} · bound {} (L{})",
+        human(c.at_secs),
+        c.metric,
+        c.from,
+        state_word(to, style),
+        c.observed_text,
+        c.bound,
+        c.line
+    )
+}
+
+pub fn checkpoint_line(c: &WatchCheckpoint, style: Style) -> String {
+    let states: Vec<String> = c
+        .gates
+        .iter()
+        .map(|g| {
+            format!(
+                "{} {}{}",
+                g.metric,
+                g.state,
+                g.observed
+                    .as_deref()
+                    .map(|o| format!(" ({o})"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    format!(
+        "[{}] {} {} (L{}): {}",
+        human(c.at_secs),
+        style.bold("checkpoint"),
+        c.label,
+        c.line,
+        states.join(" · ")
+    )
+}
+
+/// The closing summary.
+pub fn summary(
+    run_id: &str,
+    release: &str,
+    outcome: Outcome,
+    end: &str,
+    slots: &[Slot],
+    missed: &[Checkpoint],
+    style: Style,
+) -> String {
+    let word = match outcome {
+        Outcome::Ok => style.green("OK"),
+        Outcome::Warn => style.yellow("WARN"),
+        Outcome::Breach => style.red("BREACH"),
+        Outcome::Interrupted => style.yellow("INTERRUPTED"),
+    };
+    let mut out = format!("watch {run_id} · release {release} · {word} · the window {end}\n");
+    for s in slots {
+        out.push_str(&gate_line(s, Style::plain()));
+        out.push('\n');
+    }
+    if !missed.is_empty() {
+        out.push_str("checkpoints not reached:\n");
+        for c in missed {
+            out.push_str(&format!(
+                "  L{:<5} {} ({})\n",
+                c.line,
+                c.label,
+                human(c.after_secs)
+            ));
+        }
+    }
+    out
+}
