@@ -1,7 +1,10 @@
 //! A service's own Prometheus instrumentation, for a real Prometheus to
 //! scrape: `GET /metrics` in the text exposition format 0.0.4, with
 //!
-//! - `http_requests_total{code="200"|"500"}`, a counter of requests by status;
+//! - `http_requests_total{code="200"|"500"}`, a counter of requests by
+//!   status; as with the client libraries' labelled counters, a code's
+//!   series appears with its first request (no `code="500"` series before
+//!   the first error, so an error-ratio query has no value until then);
 //! - `http_request_duration_seconds`, a latency histogram (`_bucket{le=…}`,
 //!   `_sum`, `_count`).
 //!
@@ -145,8 +148,11 @@ impl Counters {
             "# HELP http_requests_total Requests served, by status code.\n\
              # TYPE http_requests_total counter\n",
         );
-        let _ = writeln!(out, "http_requests_total{{code=\"200\"}} {}", self.ok);
-        let _ = writeln!(out, "http_requests_total{{code=\"500\"}} {}", self.errors);
+        for (code, n) in [("200", self.ok), ("500", self.errors)] {
+            if n > 0 {
+                let _ = writeln!(out, "http_requests_total{{code=\"{code}\"}} {n}");
+            }
+        }
         out.push_str(
             "# HELP http_request_duration_seconds Time to serve a request.\n\
              # TYPE http_request_duration_seconds histogram\n",
@@ -356,6 +362,19 @@ mod tests {
         assert_eq!(c.errors, 1);
         c.advance(t0);
         assert_eq!(c.ok + c.errors, 3);
+    }
+
+    #[test]
+    fn a_code_has_no_series_before_its_first_request() {
+        let t0 = Instant::now();
+        let mut c = Counters::new(Traffic::default(), t0);
+        c.advance(t0 + Duration::from_secs(1));
+        let text = c.exposition();
+        assert!(
+            text.contains("http_requests_total{code=\"200\"} 100\n"),
+            "{text}"
+        );
+        assert!(!text.contains("code=\"500\""), "{text}");
     }
 
     #[test]

@@ -241,6 +241,86 @@ fn window_metric<'a>(window: &'a Value, metric: &str) -> Option<&'a Value> {
         .find(|m| m["metric"] == metric)
 }
 
+/// Waits (at most 30 s) until every query in `queries` has one finite
+/// value: Prometheus needs two scrapes of a target for a rate.
+fn wait_for_rates(prometheus: &PrometheusProcess, exporter: &MetricsExporter, queries: &[&str]) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let values: Vec<_> = queries.iter().map(|q| query(&prometheus.base, q)).collect();
+        if values
+            .iter()
+            .all(|v| matches!(v, Ok(v) if v.len() == 1 && v[0].is_finite()))
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no rate from Prometheus after 30 s ({values:?}, {} scrapes)\n{}",
+            exporter.scrapes(),
+            prometheus.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Writes RELEASE.md and a profile reading `prometheus` into `dir`, and
+/// starts `greenlight watch` on them for `window` at one-minute ticks, one
+/// a real second; returns the document and the store.
+fn start_watch(
+    dir: &Path,
+    prometheus: &PrometheusProcess,
+    window: &str,
+) -> (Watch, String, PathBuf) {
+    let doc = release_doc();
+    std::fs::write(dir.join("RELEASE.md"), &doc).unwrap();
+    std::fs::write(
+        dir.join("prod.toml"),
+        format!(
+            "name = \"prod\"\n[metrics]\nprometheus = \"{}\"\ntimeout = \"2s\"\n",
+            prometheus.base
+        ),
+    )
+    .unwrap();
+    let store = dir.join("runs.db");
+    let watch = Watch(
+        Command::new(env!("CARGO_BIN_EXE_greenlight"))
+            .args(["watch", "RELEASE.md", "--env", "prod.toml", "--store"])
+            .arg(&store)
+            .args(["--release", "3.1", "--for", window, "--every", "1m"])
+            .args(["--time-scale", "60"])
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .env("GREENLIGHT_USER", "ana")
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(dir.join("watch.out")).unwrap())
+            .stderr(std::fs::File::create(dir.join("watch.err")).unwrap())
+            .spawn()
+            .expect("greenlight runs"),
+    );
+    (watch, doc, store)
+}
+
+/// Waits (at most `limit`) for the watch to exit: its exit code, stdout
+/// and stderr.
+fn wait_for_end(watch: &mut Watch, dir: &Path, limit: Duration) -> (Option<i32>, String, String) {
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(s) = watch.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the window did not end within {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    (
+        status.code(),
+        std::fs::read_to_string(dir.join("watch.out")).unwrap(),
+        std::fs::read_to_string(dir.join("watch.err")).unwrap(),
+    )
+}
+
 fn breach_of(store: &Path, metric: &str) -> Option<Value> {
     events(store, &["watch_state"])
         .into_iter()
@@ -263,54 +343,10 @@ fn promql_gates_against_a_real_prometheus_catch_the_error_rate_and_latency_turni
     let dir = scratch("watch-prometheus");
     let prometheus = PrometheusProcess::start(&binary, &exporter.addr().to_string(), &dir);
     let ready_after = wall.elapsed();
-    // Two scrapes make a rate: wait (bounded) until both queries have a value.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let errors = query(&prometheus.base, ERROR_QUERY);
-        let latency = query(&prometheus.base, LATENCY_QUERY);
-        if matches!((&errors, &latency), (Ok(e), Ok(l)) if e.len() == 1 && l.len() == 1 && e[0].is_finite() && l[0].is_finite())
-        {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no rate from Prometheus after 30 s (errors {errors:?}, latency {latency:?}, {} scrapes)\n{}",
-            exporter.scrapes(),
-            prometheus.log_text()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_for_rates(&prometheus, &exporter, &[ERROR_QUERY, LATENCY_QUERY]);
     let rates_after = wall.elapsed();
-
-    let doc = release_doc();
-    let file = dir.join("RELEASE.md");
-    std::fs::write(&file, &doc).unwrap();
-    let env = dir.join("prod.toml");
-    std::fs::write(
-        &env,
-        format!(
-            "name = \"prod\"\n[metrics]\nprometheus = \"{}\"\ntimeout = \"2s\"\n",
-            prometheus.base
-        ),
-    )
-    .unwrap();
-    let store = dir.join("runs.db");
     // 40 one-minute ticks, one a second.
-    let mut watch = Watch(
-        Command::new(env!("CARGO_BIN_EXE_greenlight"))
-            .args(["watch", "RELEASE.md", "--env", "prod.toml", "--store"])
-            .arg(&store)
-            .args(["--release", "3.1", "--for", "40m", "--every", "1m"])
-            .args(["--time-scale", "60"])
-            .current_dir(&dir)
-            .env("NO_COLOR", "1")
-            .env("GREENLIGHT_USER", "ana")
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(dir.join("watch.out")).unwrap())
-            .stderr(std::fs::File::create(dir.join("watch.err")).unwrap())
-            .spawn()
-            .expect("greenlight runs"),
-    );
+    let (mut watch, doc, store) = start_watch(&dir, &prometheus, "40m");
     let watch_started = Instant::now();
 
     // Steady: two full gate windows, every tick answered, nothing changes.
@@ -414,17 +450,8 @@ fn promql_gates_against_a_real_prometheus_catch_the_error_rate_and_latency_turni
     assert!(slow["observed"].as_f64().unwrap() > 0.5, "{slow}");
 
     // The window runs its length (40 ticks, one a second) and ends NO_GO.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(s) = watch.0.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "the 40 s window did not end");
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let so = std::fs::read_to_string(dir.join("watch.out")).unwrap();
-    let se = std::fs::read_to_string(dir.join("watch.err")).unwrap();
-    assert_eq!(status.code(), Some(1), "a breach is NO_GO\n{se}\n{so}");
+    let (code, so, se) = wait_for_end(&mut watch, &dir, Duration::from_secs(60));
+    assert_eq!(code, Some(1), "a breach is NO_GO\n{se}\n{so}");
     let summary = squashed(&so);
     assert!(summary.contains("BREACH"), "{so}");
     assert!(summary.contains("error rate"), "{so}");
@@ -474,4 +501,71 @@ fn promql_gates_against_a_real_prometheus_catch_the_error_rate_and_latency_turni
         wall.elapsed()
     );
     drop(prometheus);
+}
+
+#[test]
+fn an_error_query_with_no_5xx_series_yet_is_a_source_error_not_a_breach_until_errors_come() {
+    let Some(binary) = prometheus_binary() else {
+        return;
+    };
+    // No request has failed yet, so (as with a real client library) there
+    // is no `code="500"` series and the error-ratio query has no value.
+    let healthy = Traffic {
+        error_share: 0.0,
+        ..Traffic::default()
+    };
+    let exporter = MetricsExporter::start(healthy).unwrap();
+    let dir = scratch("watch-prometheus-no-5xx");
+    let prometheus = PrometheusProcess::start(&binary, &exporter.addr().to_string(), &dir);
+    wait_for_rates(&prometheus, &exporter, &[LATENCY_QUERY]);
+    assert_eq!(query(&prometheus.base, ERROR_QUERY), Ok(vec![]));
+    let (mut watch, doc, store) = start_watch(&dir, &prometheus, "15m");
+    let error_block = line_of(&doc, "sum(rate(http_requests_total{code");
+
+    let first = wait_for(
+        Duration::from_secs(30),
+        "a gate window",
+        &mut watch,
+        &dir,
+        || events(&store, &["watch_window"]).into_iter().next(),
+    )
+    .1;
+    // The latency gate has its samples; the error-rate gate has none, and
+    // the window names the block that gave nothing.
+    assert_eq!(
+        window_metric(&first, "p95 latency").unwrap()["count"],
+        5,
+        "{first}"
+    );
+    assert!(window_metric(&first, "error rate").is_none(), "{first}");
+    let errors = first["source_errors"].to_string();
+    assert!(
+        errors.contains(&format!("promql L{error_block}")) && errors.contains("empty"),
+        "{first}"
+    );
+    let switched_at = first["at_secs"].as_u64().unwrap();
+    assert!(events(&store, &["watch_state"]).is_empty());
+
+    // The first errors make the series, the query a value, the gate a breach.
+    exporter.set_traffic(Traffic {
+        error_share: 0.3,
+        ..healthy
+    });
+    let breach = wait_for(
+        Duration::from_secs(25),
+        "an error-rate breach",
+        &mut watch,
+        &dir,
+        || breach_of(&store, "error rate"),
+    );
+    let at = breach["at_secs"].as_u64().unwrap();
+    assert!(
+        at > switched_at && at <= switched_at + 15 * 60,
+        "breach at {at}s, the switch after {switched_at}s: {breach}"
+    );
+    let (code, so, se) = wait_for_end(&mut watch, &dir, Duration::from_secs(40));
+    assert_eq!(code, Some(1), "{se}\n{so}");
+    eprintln!(
+        "no 5xx series: first window {first}\nbreach at {at}s (switch after {switched_at}s)\nsummary:\n{so}"
+    );
 }
