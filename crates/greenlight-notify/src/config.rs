@@ -7,6 +7,7 @@
 //! format = "json"                        # or "slack"; default "json"
 //! secret_env = "GREENLIGHT_WEBHOOK_SECRET"  # HMAC key, read from the environment
 //! events = ["verdict_changed", "signed_off"] # default: every event
+//!                                        # (also "watch_breach", "rolled_back")
 //! timeout = "10s"                        # per request
 //! max_attempts = 6                       # first try included
 //! backoff = "1s"                         # first retry's delay, doubled each time
@@ -407,6 +408,35 @@ format = "slack"
     }
 
     #[test]
+    fn the_watch_events_can_be_chosen_by_name() {
+        let hooks = parse(
+            "[[webhooks]]\nurl = \"http://127.0.0.1:9/h\"\nevents = [\"watch_breach\", \"rolled_back\"]\n",
+        )
+        .unwrap();
+        let h = &hooks[0];
+        assert!(h.wants("watch_breach") && h.wants("rolled_back"));
+        assert!(!h.wants("verdict_changed") && !h.wants("signed_off"));
+        let only_breach =
+            parse("[[webhooks]]\nurl = \"http://127.0.0.1:9/h\"\nevents = [\"watch_breach\"]\n")
+                .unwrap();
+        assert!(only_breach[0].wants("watch_breach") && !only_breach[0].wants("rolled_back"));
+        for e in [
+            crate::Event::WatchBreach {
+                metric: "error rate".into(),
+                observed: "3%".into(),
+                bound: "< 1%".into(),
+                line: 1,
+            },
+            crate::Event::RolledBack {
+                run: "1".into(),
+                automatic: false,
+            },
+        ] {
+            assert!(EVENT_NAMES.contains(&e.name()), "{}", e.name());
+        }
+    }
+
+    #[test]
     fn no_webhooks_is_an_empty_list() {
         assert_eq!(parse("store = \"x.db\"\n").unwrap(), Vec::new());
     }
@@ -446,7 +476,7 @@ format = "slack"
             ),
             (
                 "url = \"http://h/\"\nevents = [\"deployed\"]",
-                "unknown event \"deployed\" (known: verdict_changed, signed_off)",
+                "unknown event \"deployed\" (known: verdict_changed, signed_off, watch_breach, rolled_back)",
             ),
             ("url = \"http://h/\"\nevents = []", "would never be called"),
             (

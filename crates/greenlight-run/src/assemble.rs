@@ -216,11 +216,28 @@ pub fn report_with(
     let signoffs: Vec<SignoffResult> = plan
         .signoffs
         .iter()
-        .map(|s| SignoffResult {
+        .map(|s| {
+            // The sign-off that counts, else the stale one: who, when, where.
+            let mark = people
+                .signed
+                .get(&s.id)
+                .or_else(|| people.stale.get(&s.id).map(|st| &st.mark));
+            (s, mark)
+        })
+        .map(|(s, mark)| SignoffResult {
             id: s.id.clone(),
             role: s.role.clone(),
             line: s.line,
             signed: people.signed.contains_key(&s.id),
+            signed_by: mark.map(|m| m.actor.clone()),
+            signed_at: mark.map(|m| m.at.clone()),
+            signed_in_run: mark.and_then(|m| {
+                if m.run.is_empty() {
+                    facts.run_id.clone()
+                } else {
+                    Some(m.run.clone())
+                }
+            }),
             stale: people.stale.get(&s.id).map(|st| {
                 format!(
                     "signed by {} at {}{}, but a required result changed since: {}; {} can sign again",
@@ -238,8 +255,10 @@ pub fn report_with(
         })
         .collect();
     let (verdict, reasons) = verdict::decide(&items, &reports, &signoffs);
-    for (item, r) in items.iter_mut().zip(&reports) {
-        item.counted = *r || item.status == Status::Skipped;
+    // The one count model, decided by the plan (a checked NO-GO box reports
+    // and is counted, being skipped by design when unticked).
+    for (item, counted) in items.iter_mut().zip(plan.counted()) {
+        item.counted = counted;
     }
     let counts = Counts::of(&items);
     let phases = plan
@@ -582,5 +601,95 @@ mod tests {
             Some(WaiverState::Lapsed)
         );
         assert!(health.note.contains("lapsed"), "{}", health.note);
+    }
+
+    /// The plan's count (the run header's) is the report's: groups and
+    /// sign-off lines are not counted, skipped rollback steps are.
+    #[test]
+    fn the_plan_counts_the_items_the_report_counts() {
+        let doc = "# R\n\n## Checks\n\n- [ ] Release notes reviewed\n- [ ] Dashboards\n  - [ ] Errors panel\n  - [ ] Latency panel\n\n## Rollback\n\n- [ ] Revert the deploy\n  ```bash\n  kubectl rollout undo deploy/api\n  ```\n\n**Release Manager:** ______\n";
+        let list = greenlight_doc::parse(doc.as_bytes());
+        let plan = crate::plan::build(
+            &list,
+            "doc.md",
+            &Profile::default(),
+            &crate::analyze::analyze_block,
+            &|_| true,
+        );
+        let results: Vec<StepResult> = plan
+            .checks
+            .iter()
+            .map(|c| StepResult {
+                line: c.line,
+                class: c.class,
+                probe: "shell".into(),
+                command: c.command.clone(),
+                status: Status::NotRun,
+                duration_ms: 0,
+                attempts: 0,
+                evidence: Evidence::default(),
+            })
+            .collect();
+        let r = report(&plan, &results, &facts());
+        let counted: Vec<bool> = r.items.iter().map(|i| i.counted).collect();
+        assert_eq!(counted, plan.counted());
+        let c = &r.counts;
+        let sum = c.passed
+            + c.failed
+            + c.needs_review
+            + c.blocked
+            + c.not_run
+            + c.pending
+            + c.skipped
+            + c.waived;
+        assert_eq!(sum, plan.counted_items());
+        let by_text = |t: &str| r.items.iter().find(|i| i.text.contains(t)).unwrap();
+        assert!(
+            !by_text("Dashboards").counted,
+            "a group speaks through its sub-items"
+        );
+        assert!(by_text("Errors panel").counted && by_text("Revert the deploy").counted);
+        assert_eq!(by_text("Revert the deploy").status, Status::Skipped);
+        assert!(plan.items.len() > plan.counted_items(), "{:#?}", plan.items);
+    }
+
+    /// A sign-off in the report names who gave it, when and in which run;
+    /// a stale one too.
+    #[test]
+    fn a_signoff_names_its_signer_time_and_run() {
+        let (plan, results) = setup();
+        let slot = plan.signoffs[0].id.clone();
+        let mut facts = facts();
+        facts.run_id = Some("r2".into());
+        let signed = |run: &str| Mark {
+            actor: "Ada".into(),
+            at: "2026-12-01T10:00:00Z".into(),
+            run: run.into(),
+            ..Mark::default()
+        };
+        let r = report(&plan, &results, &facts);
+        let s = &r.signoffs[0];
+        assert_eq!((s.signed, s.signed_by.as_deref()), (false, None));
+        let mut people = People::default();
+        people.signed.insert(slot.clone(), signed(""));
+        let r = report_with(&plan, &results, &facts, &people);
+        let s = &r.signoffs[0];
+        assert!(s.signed);
+        assert_eq!(s.signed_by.as_deref(), Some("Ada"));
+        assert_eq!(s.signed_at.as_deref(), Some("2026-12-01T10:00:00Z"));
+        assert_eq!(s.signed_in_run.as_deref(), Some("r2"), "given in this run");
+        let mut people = People::default();
+        people.stale.insert(
+            slot,
+            StaleSignoff {
+                mark: signed("r1"),
+                changed: vec!["Health: failed → passed".into()],
+            },
+        );
+        let r = report_with(&plan, &results, &facts, &people);
+        let s = &r.signoffs[0];
+        assert!(!s.signed && s.stale.is_some());
+        assert_eq!(s.signed_by.as_deref(), Some("Ada"));
+        assert_eq!(s.signed_in_run.as_deref(), Some("r1"));
     }
 }

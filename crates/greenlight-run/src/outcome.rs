@@ -265,6 +265,17 @@ pub struct SignoffResult {
     /// changed since the signer saw it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stale: Option<String>,
+    /// Who signed (the `--name` or actor recorded with the sign-off): of
+    /// the sign-off that counts, else of the stale one. `None`: unsigned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<String>,
+    /// When that sign-off was recorded (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_at: Option<String>,
+    /// The run that sign-off was given in (an earlier run of the release,
+    /// or this one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_in_run: Option<String>,
 }
 
 /// The whole report (`greenlight.run/v1`).

@@ -22,6 +22,12 @@
 //! [policy]
 //! timeout = "10s"
 //! concurrency = 16
+//! [metrics]                           # for `greenlight watch`
+//! prometheus = "http://127.0.0.1:9090"
+//! timeout = "5s"
+//! [watch]
+//! on_breach = ["notify", "pause", "rollback"]
+//! on_warn = []
 //! ```
 //!
 //! `headers` (per host, or the global `[headers]` table) are sent with the
@@ -757,6 +763,12 @@ impl Profile {
 
     pub fn is_allowed(&self, class: Class) -> bool {
         self.allowed.contains(&class)
+    }
+
+    /// Whether a step of `class` may run: its class is allowed, or it is a
+    /// load test (`load`) and load tests are (`--allow load`).
+    pub fn allows(&self, class: Class, load: bool) -> bool {
+        self.is_allowed(class) || load && self.allow_load
     }
 
     /// Every secret value, for redaction.

@@ -836,6 +836,43 @@ mod tests {
         assert!(!m.contains_key(&2));
     }
 
+    /// Of the checks a run sets out to run, those that really run are
+    /// told apart from those the profile does not allow, the blocked and
+    /// the held back.
+    #[test]
+    fn will_run_names_why_selected_checks_do_not_run() {
+        let doc = "# R\n\n## Checks\n\n- [ ] **Health**\n  ```bash\n  curl -f http://127.0.0.1:1/health\n  ```\n- [ ] **Create**\n  ```bash\n  curl -X POST http://127.0.0.1:1/items -d '{}'\n  ```\n- [ ] **Me**\n  ```bash\n  curl -f http://127.0.0.1:1/me -H \"Authorization: Bearer $TOKEN\"\n  ```\n- [ ] **Logs**\n  ```bash\n  docker logs -f api\n  ```\n";
+        let (_, plan) = plan_of(doc);
+        assert_eq!(plan.checks.len(), 4, "{:#?}", plan.checks);
+        let profile = Profile::default();
+        let none: Vec<Option<StepResult>> = vec![None; 4];
+        let all = crate::plan::WillRun::of(&plan, &profile, &none);
+        assert_eq!(
+            all,
+            crate::plan::WillRun {
+                run: 1,
+                not_allowed: 1,
+                blocked: 1,
+                held: 1
+            },
+            "{:#?}",
+            plan.checks.iter().map(|c| &c.gate).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            all.others(),
+            "1 not allowed in this profile, 1 blocked, 1 held back"
+        );
+        // A check with a result kept is not counted at all.
+        let mut kept = none.clone();
+        kept[0] = Some(result(&plan, 0, Status::Passed));
+        let w = crate::plan::WillRun::of(&plan, &profile, &kept);
+        assert_eq!((w.run, w.not_allowed), (0, 1));
+        // Allowed, the POST runs.
+        let mut mutating = Profile::default();
+        mutating.allow_word("mutating").unwrap();
+        assert!(plan.checks[1].allowed_by(&mutating) && !plan.checks[1].allowed_by(&profile));
+    }
+
     #[test]
     fn partial_runs_keep_what_they_do_not_run() {
         let (_, plan) = plan_of(DOC);

@@ -185,6 +185,9 @@ mod tests {
             line: 9,
             signed,
             stale: None,
+            signed_by: None,
+            signed_at: None,
+            signed_in_run: None,
         }];
         decide(items, &vec![true; items.len()], &signoffs).0
     }
@@ -251,6 +254,9 @@ mod tests {
             line: 9,
             signed,
             stale: None,
+            signed_by: None,
+            signed_at: None,
+            signed_in_run: None,
         }];
         let (verdict, reasons) = decide(items, counts, &signoffs);
         assert_eq!(verdict, Verdict::Pending);

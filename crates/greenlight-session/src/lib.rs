@@ -23,6 +23,7 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 pub mod acts;
+pub mod burst;
 mod chain;
 pub mod rollback;
 pub mod run;

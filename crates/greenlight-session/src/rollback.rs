@@ -138,6 +138,25 @@ pub async fn release_arming(store: &Store, release: &str) -> crate::Result<Vec<E
     Ok(events)
 }
 
+/// Which of `run_ids` are rollback runs: for each, who allowed it and the
+/// `rollback` event's payload (`automatic` says whether `watch` started
+/// it). Reads only the `rollback` events.
+pub async fn rollback_runs(
+    store: &Store,
+    run_ids: &[String],
+) -> crate::Result<std::collections::HashMap<String, (String, RollbackAllowed)>> {
+    let events = store
+        .events_of_kinds(run_ids, &[EventKind::Rollback])
+        .await?;
+    Ok(events
+        .into_iter()
+        .map(|e| {
+            let allowed = e.payload_as().unwrap_or_default();
+            (e.run_id, (e.actor, allowed))
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ use greenlight_doc::Checklist;
 use greenlight_run::assemble::{self, RunFacts};
 use greenlight_run::execute::{Event, Executor};
 use greenlight_run::outcome::{RunReport, StepResult};
-use greenlight_run::plan::{self, Plan};
+use greenlight_run::plan::{self, Plan, WillRun};
 use greenlight_run::profile::Profile;
 use greenlight_run::redact::Redactor;
 use greenlight_store::AuditKey;
@@ -40,14 +40,17 @@ pub trait Observer: Send {
 /// What a session tells its [`Observer`] besides the run's events.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice<'a> {
-    /// A partial run re-runs `to_run` of `checks` checks, keeping `kept`
-    /// results of run `from` (`None`: no earlier run of `release`).
+    /// A partial run sets out to re-run `to_run` of `checks` checks,
+    /// keeping `kept` results of run `from` (`None`: no earlier run of
+    /// `release`); `will_run` says how many of those really run and why
+    /// the others do not (not allowed in the profile, blocked, held back).
     Rerunning {
         to_run: usize,
         checks: usize,
         kept: usize,
         from: Option<&'a str>,
         release: &'a str,
+        will_run: WillRun,
     },
     /// The document's boxes: `ticked` count as people's checks,
     /// `reopened` are open again.
@@ -71,14 +74,16 @@ pub enum Notice<'a> {
         release: &'a str,
         earlier: usize,
     },
-    /// `resume` keeps `kept` of `checks` results and runs the other `open`
-    /// (with `failed`: also those that failed, were blocked or did not run).
+    /// `resume` keeps `kept` of `checks` results and sets out to run the
+    /// other `open` (with `failed`: also those that failed, were blocked or
+    /// did not run); `will_run` says how many of those really run.
     Resuming {
         run_id: &'a str,
         kept: usize,
         checks: usize,
         open: usize,
         failed: bool,
+        will_run: WillRun,
     },
 }
 
@@ -388,6 +393,7 @@ pub async fn run_recorded(
             kept,
             from: prev.as_ref().map(|p| p.run_id),
             release: &release,
+            will_run: WillRun::of(plan, profile, &part.done),
         });
         Some(part)
     };
@@ -480,6 +486,7 @@ pub async fn resume(
         checks: done.len(),
         open,
         failed,
+        will_run: WillRun::of(&state.plan, profile, &done),
     });
     store
         .append(vec![crate::resumed_event(
@@ -751,7 +758,8 @@ mod tests {
         let lines = seen.lines();
         assert_eq!(
             lines[0],
-            "Resuming { run_id: \"r1\", kept: 0, checks: 2, open: 2, failed: true }"
+            "Resuming { run_id: \"r1\", kept: 0, checks: 2, open: 2, failed: true, \
+             will_run: WillRun { run: 2, not_allowed: 0, blocked: 0, held: 0 } }"
         );
         assert_eq!(lines[1], "begin r1 2 checks");
         let statuses: Vec<Status> = report.items.iter().map(|i| i.status).collect();

@@ -143,6 +143,10 @@ pub struct Threshold {
     pub line: usize,
     /// The text it was read from.
     pub source: String,
+    /// How long the condition must hold before it counts, when the document
+    /// says so (`Error rate > 1% for 2 consecutive minutes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sustained_secs: Option<u64>,
 }
 
 impl Threshold {
@@ -188,22 +192,127 @@ pub struct Gates {
 }
 
 /// Reads thresholds, unreadable threshold lines and PromQL blocks.
+/// Reads thresholds, unreadable threshold lines and PromQL blocks from the
+/// parsed document: table rows, items, and list lines of code blocks.
+///
+/// Plain bullets beside checkboxes (`- Error rate > 1%` under `## Rollback
+/// Criteria`) are not items of the parse; [`read_gates_with_source`] reads
+/// them too.
 pub fn read_gates(doc: &Checklist) -> Gates {
+    read(doc, None)
+}
+
+/// [`read_gates`], and also the list lines of `source` (the document's bytes,
+/// as parsed into `doc`) that are not items, in the same contexts. This is
+/// what `watch` should call when it has the bytes.
+pub fn read_gates_with_source(doc: &Checklist, source: &[u8]) -> Gates {
+    read(doc, Some(source))
+}
+
+fn read(doc: &Checklist, source: Option<&[u8]>) -> Gates {
     let mut gates = Gates::default();
     read_tables(doc, &mut gates);
     read_items(doc, &mut gates);
     read_code(doc, &mut gates);
+    read_inline_promql(doc, &mut gates);
+    if let Some(bytes) = source {
+        read_plain_lines(doc, bytes, &mut gates);
+    }
     gates.thresholds.sort_by_key(|t| t.line);
     gates.not_understood.sort_by_key(|n| n.line);
+    gates.promql.sort_by_key(|q| q.line);
     gates
+}
+
+/// Whether inline code reads as a PromQL query: a function over a selector
+/// or a range (`sum(rate(http_requests_total{job="api"}[5m]))`).
+fn looks_like_promql(code: &str) -> bool {
+    let functions = [
+        "rate(",
+        "irate(",
+        "increase(",
+        "histogram_quantile(",
+        "sum(",
+        "sum by",
+        "avg(",
+        "avg by",
+        "max(",
+        "count(",
+    ];
+    functions.iter().any(|f| code.contains(f)) && (code.contains('{') || code.contains('['))
+}
+
+/// Items whose whole text is one inline PromQL query (a24_controlfinance
+/// L109: `- [ ] \`sum by (status) (rate(http_requests_total{…}[5m]))\``).
+fn read_inline_promql(doc: &Checklist, gates: &mut Gates) {
+    for item in &doc.items {
+        let [code] = item.inline_code.as_slice() else {
+            continue;
+        };
+        if item.text.replace('`', "").trim() == code.trim() && looks_like_promql(code) {
+            gates.promql.push(PromQl {
+                line: item.line,
+                query: code.trim().to_string(),
+            });
+        }
+    }
+}
+
+/// Whether a heading names the watch after a release: monitoring, metrics,
+/// alerts, post-deployment checks, in the languages of the corpus.
+pub fn is_watch_title(title: &str) -> bool {
+    let t = title.to_lowercase();
+    [
+        "monitor",
+        "metric",
+        "alert",
+        "observab",
+        "post-deploy",
+        "post deploy",
+        "post-release",
+        "post release",
+        "post-go-live",
+        "after deploy",
+        "soak",
+        "hypercare",
+        "kpi",
+        "监控",
+        "監控",
+        "告警",
+        "指标",
+        "指標",
+        "部署后",
+        "部署後",
+        "모니터링",
+        "監視",
+        "モニタリング",
+        "мониторинг",
+        "метрик",
+        "überwachung",
+        "surveillance",
+        "izleme",
+        "giám sát",
+        "pemantauan",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
 }
 
 fn in_watch_section(doc: &Checklist, phase: Option<usize>) -> bool {
     phase.is_some_and(|p| {
-        matches!(
-            doc.phases[p].kind,
-            SectionKind::Monitoring | SectionKind::Rollback
-        )
+        doc.phase_path(p).iter().any(|ph| {
+            matches!(ph.kind, SectionKind::Monitoring | SectionKind::Rollback)
+                || is_watch_title(&ph.title)
+        })
+    })
+}
+
+/// Whether the headings above a phase make what is stated under them a
+/// rollback trigger or an alert.
+fn heading_breach(doc: &Checklist, phase: Option<usize>) -> bool {
+    phase.is_some_and(|p| {
+        doc.phases[p].kind == SectionKind::Rollback
+            || doc.phase_path(p).iter().any(|ph| says_breach(&ph.title))
     })
 }
 
@@ -214,17 +323,58 @@ fn says_breach(text: &str) -> bool {
         "roll back",
         "critical",
         "alert",
+        "alarm",
         "trigger",
         "abort",
+        "告警",
+        "报警",
+        "警报",
+        "回滚",
+        "回滾",
+        "롤백",
+        "경고",
+        "アラート",
+        "ロールバック",
+        "алерт",
     ]
     .iter()
     .any(|w| t.contains(w))
 }
 
+/// Words that name metrics or alerts in a parent item or a label
+/// (`Key metrics:`, `Set up alerts for:`): what is listed under it is read.
+fn names_metrics(text: &str) -> bool {
+    let t = text.to_lowercase();
+    [
+        "metric",
+        "alert",
+        "performance",
+        "threshold",
+        "trigger",
+        "monitor",
+        "监控",
+        "監控",
+        "指标",
+        "指標",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
+}
+
+/// Where a line is: whether its headings make it a breach, and whether the
+/// words next to it (its own, its label's, its parents') do.
+#[derive(Clone, Copy)]
+struct Context {
+    heading_breach: bool,
+    near_breach: bool,
+}
 fn read_tables(doc: &Checklist, gates: &mut Gates) {
     for table in &doc.tables {
         let lower: Vec<String> = table.header.iter().map(|h| h.to_lowercase()).collect();
-        let Some(metric_col) = lower.iter().position(|h| h.contains("metric")) else {
+        let Some(metric_col) = lower
+            .iter()
+            .position(|h| h.contains("metric") || h.trim() == "kpi")
+        else {
             continue;
         };
         let target_col = lower
@@ -275,6 +425,7 @@ fn read_tables(doc: &Checklist, gates: &mut Gates) {
                     level,
                     line: *line,
                     source: source.clone(),
+                    sustained_secs: c.sustained_secs,
                 });
             };
             match (target, critical) {
@@ -287,10 +438,23 @@ fn read_tables(doc: &Checklist, gates: &mut Gates) {
                     push(c, c_bad, Level::Breach);
                 }
                 (Some(Ok(t)), None) => push(t, false, Level::Warn),
+                // A threshold alone, on the side that is bad for the metric
+                // (`Error Rate | > 0.5% | Consider rollback`): a breach when
+                // the row says rollback or critical, a warning otherwise.
+                (None, Some(Ok(c)))
+                    if bad_is_high(&metric) == Some(c.comparator.is_upper()) =>
+                {
+                    let level = if says_breach(&source) {
+                        Level::Breach
+                    } else {
+                        Level::Warn
+                    };
+                    push(c, true, level)
+                }
                 (None, Some(Ok(_))) => gates.not_understood.push(NotUnderstood {
                     line: *line,
                     text: source.clone(),
-                    reason: "a critical value without a target: cannot tell which side is bad",
+                    reason: "a threshold without a target, for a metric whose bad side is not known",
                 }),
                 (Some(Err(reason)), _) | (_, Some(Err(reason))) => {
                     gates.not_understood.push(NotUnderstood {
@@ -305,35 +469,69 @@ fn read_tables(doc: &Checklist, gates: &mut Gates) {
     }
 }
 
-fn item_context(doc: &Checklist, index: usize) -> (bool, bool) {
-    // (relevant, breach): an item is read when it is in a monitoring or
-    // rollback section or sits under an item about metrics or alerts.
+fn item_context(doc: &Checklist, index: usize) -> (bool, Context) {
+    // An item is read when it is in a watch section or sits under an item
+    // about metrics or alerts.
     let item = &doc.items[index];
     let mut relevant = in_watch_section(doc, item.phase);
-    let mut breach = says_breach(&item.text)
-        || item.phase.is_some_and(|p| {
-            doc.phases[p].kind == SectionKind::Rollback
-                || doc.phase_path(p).iter().any(|ph| says_breach(&ph.title))
-        });
+    let mut near_breach = says_breach(&item.text);
     let mut up = item.parent;
     while let Some(p) = up {
-        let t = doc.items[p].text.to_lowercase();
-        if t.contains("metric") || t.contains("alert") || t.contains("performance") {
-            relevant = true;
-        }
-        breach |= says_breach(&t);
+        let t = &doc.items[p].text;
+        relevant |= names_metrics(t);
+        near_breach |= says_breach(t);
         up = doc.items[p].parent;
     }
-    (relevant, breach)
+    let context = Context {
+        heading_breach: heading_breach(doc, item.phase),
+        near_breach,
+    };
+    (relevant, context)
 }
 
 fn read_items(doc: &Checklist, gates: &mut Gates) {
     for (i, item) in doc.items.iter().enumerate() {
-        let (relevant, breach) = item_context(doc, i);
-        if !relevant {
+        if item.table.is_some() {
+            // A table row made an item: read as a row by `read_tables`.
             continue;
         }
-        read_sentence(&item.text, item.line, breach, gates);
+        let (relevant, context) = item_context(doc, i);
+        if relevant {
+            read_sentence(&item.text, item.line, context, gates);
+        }
+    }
+}
+
+/// Plain list lines, and items that only their label (`**Stability &
+/// Performance:**` above the list) puts in a metrics context.
+fn read_plain_lines(doc: &Checklist, bytes: &[u8], gates: &mut Gates) {
+    for l in plain::list_lines(doc, bytes) {
+        if let Some(i) = l.item {
+            let (relevant, context) = item_context(doc, i);
+            let label = l.label.as_deref().unwrap_or("");
+            if doc.items[i].table.is_none() && !relevant && names_metrics(label) {
+                let context = Context {
+                    near_breach: context.near_breach || says_breach(label),
+                    ..context
+                };
+                read_sentence(&doc.items[i].text, l.line, context, gates);
+            }
+            continue;
+        }
+        let near: Vec<&str> = l
+            .label
+            .iter()
+            .chain(&l.parents)
+            .map(String::as_str)
+            .collect();
+        if !(in_watch_section(doc, l.phase) || near.iter().any(|t| names_metrics(t))) {
+            continue;
+        }
+        let context = Context {
+            heading_breach: heading_breach(doc, l.phase),
+            near_breach: says_breach(&l.text) || near.iter().any(|t| says_breach(t)),
+        };
+        read_sentence(&l.text, l.line, context, gates);
     }
 }
 
@@ -353,9 +551,7 @@ fn read_code(doc: &Checklist, gates: &mut Gates) {
         if !in_watch_section(doc, step.phase) {
             continue;
         }
-        let heading_breach = step
-            .phase
-            .is_some_and(|p| doc.phase_path(p).iter().any(|ph| says_breach(&ph.title)));
+        let heading_breach = heading_breach(doc, step.phase);
         let mut label_breach = false;
         for (n, raw) in step.code.lines().enumerate() {
             let line = raw.trim().trim_start_matches('#').trim();
@@ -366,21 +562,87 @@ fn read_code(doc: &Checklist, gates: &mut Gates) {
             let Some(rest) = line.strip_prefix("- ") else {
                 continue;
             };
-            read_sentence(
-                rest,
-                step.code_line + n,
-                heading_breach || label_breach || says_breach(rest),
-                gates,
-            );
+            let context = Context {
+                heading_breach,
+                near_breach: label_breach || says_breach(rest),
+            };
+            read_sentence(rest, step.code_line + n, context, gates);
         }
     }
 }
 
-/// Reads one sentence or list line. `breach` says whether its context makes
-/// the stated condition a rollback trigger (the bad condition) rather than
-/// a target (the healthy condition).
-fn read_sentence(text: &str, line: usize, breach: bool, gates: &mut Gates) {
-    let Some((before, cond)) = split_condition(text) else {
+/// Which side of a metric is bad: `Some(true)` when high values are
+/// (errors, latency, CPU), `Some(false)` when low ones are (availability,
+/// success rates), `None` when the name does not say.
+fn bad_is_high(metric: &Metric) -> Option<bool> {
+    match metric {
+        Metric::ErrorRate | Metric::Latency { .. } | Metric::Cpu | Metric::Memory => Some(true),
+        Metric::Availability => Some(false),
+        Metric::Custom(name) => {
+            let low = [
+                "free",
+                "success",
+                "completion",
+                "uptime",
+                "availab",
+                "hit rate",
+                "throughput",
+                "pass rate",
+            ];
+            let high = [
+                "error",
+                "fail",
+                "latency",
+                "time",
+                "duration",
+                "usage",
+                "lag",
+                "queue",
+                "restart",
+                "degradation",
+                "paint",
+            ];
+            match (
+                low.iter().any(|w| name.contains(w)),
+                high.iter().any(|w| name.contains(w)),
+            ) {
+                (true, false) => Some(false),
+                (false, true) => Some(true),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// The level and the bad condition of a stated condition.
+///
+/// For a metric whose bad side is known, the comparator tells whether the
+/// text states the healthy side (a target: `Error rate < 1%` warns at
+/// `>= 1%`) or the bad one (`Error rate > 5%`, a breach when the context is
+/// a rollback trigger or an alert, a warning otherwise). A level the line
+/// names (`(Critical)`) wins. For other metrics the context decides: a
+/// breach context states the bad side, any other the healthy side.
+fn judge(metric: &Metric, cond: &Condition, context: Context) -> (Level, Comparator) {
+    let any_breach = context.heading_breach || context.near_breach;
+    let (level, comparator) = match bad_is_high(metric) {
+        Some(high) if cond.comparator.is_upper() == high => (
+            if any_breach {
+                Level::Breach
+            } else {
+                Level::Warn
+            },
+            cond.comparator,
+        ),
+        Some(_) => (Level::Warn, cond.comparator.negate()),
+        None if any_breach => (Level::Breach, cond.comparator),
+        None => (Level::Warn, cond.comparator.negate()),
+    };
+    (cond.level.unwrap_or(level), comparator)
+}
+
+/// Reads one sentence or list line.
+fn read_sentence(text: &str, line: usize, context: Context, gates: &mut Gates) {
+    let Some((before, conds)) = split_condition(text) else {
         return;
     };
     let not = |reason| NotUnderstood {
@@ -388,33 +650,73 @@ fn read_sentence(text: &str, line: usize, breach: bool, gates: &mut Gates) {
         text: text.to_string(),
         reason,
     };
-    let cond = match cond {
+    if before.matches('[').count() > before.matches(']').count() {
+        return gates.not_understood.push(not(
+            "inside a bracketed placeholder: a template, not a stated value",
+        ));
+    }
+    // `Alert on: Response time >3 sec, error rate >1%`: a list of
+    // thresholds, each clause with its own metric and one comparison.
+    if let Err(_) = &conds
+        && let Some(clauses) = clause_list(text)
+    {
+        let mut read = Gates::default();
+        for clause in clauses {
+            read_sentence(clause, line, context, &mut read);
+        }
+        if read.not_understood.is_empty() {
+            for t in &mut read.thresholds {
+                t.source = text.to_string();
+            }
+            gates.thresholds.extend(read.thresholds);
+            return;
+        }
+    }
+    let conds = match conds {
         Ok(c) => c,
         Err(reason) => return gates.not_understood.push(not(reason)),
     };
-    let mut metric = match metric_of(before) {
+    let metric = match metric_of(before) {
         Ok(m) => m,
         Err(reason) => return gates.not_understood.push(not(reason)),
     };
-    if let (Metric::Latency { percentile: None }, Some(p)) = (&metric, cond.percentile_hint) {
-        metric = Metric::Latency {
-            percentile: Some(p),
-        };
+    if conds.len() > 1 && bad_is_high(&metric).is_none() {
+        return gates.not_understood.push(not(
+            "levels for a metric whose bad side is not known: cannot tell which way they point",
+        ));
     }
-    let (level, comparator) = if breach {
-        (Level::Breach, cond.comparator)
-    } else {
-        (Level::Warn, cond.comparator.negate())
-    };
-    gates.thresholds.push(Threshold {
-        metric,
-        comparator,
-        value: cond.value,
-        unit: cond.unit,
-        level,
-        line,
-        source: text.to_string(),
-    });
+    for cond in conds {
+        let metric = match (&metric, cond.percentile_hint) {
+            (Metric::Latency { percentile: None }, Some(p)) => Metric::Latency {
+                percentile: Some(p),
+            },
+            (Metric::Custom(name), _) if cond.free => Metric::Custom(format!("{name} free")),
+            (_, _) if cond.free => {
+                return gates.not_understood.push(not(
+                    "`free` after a known metric: cannot tell what is measured",
+                ));
+            }
+            _ => metric.clone(),
+        };
+        let (level, comparator) = judge(&metric, &cond, context);
+        gates.thresholds.push(Threshold {
+            metric,
+            comparator,
+            value: cond.value,
+            unit: cond.unit,
+            level,
+            line,
+            source: text.to_string(),
+            sustained_secs: cond.sustained_secs,
+        });
+    }
+}
+
+/// The clauses of a line (split at `,` and `;`) when there are several and
+/// each states exactly one comparison.
+fn clause_list(text: &str) -> Option<Vec<&str>> {
+    let clauses: Vec<&str> = text.split([',', ';']).map(str::trim).collect();
+    (clauses.len() > 1 && clauses.iter().all(|c| comparisons(c).len() == 1)).then_some(clauses)
 }
 
 struct Condition {
@@ -423,6 +725,12 @@ struct Condition {
     unit: Unit,
     /// `p95` written after the value: `(< 300ms p95)`.
     percentile_hint: Option<u8>,
+    /// `for 2 consecutive minutes` after the value.
+    sustained_secs: Option<u64>,
+    /// A level named after the value: `(Warning)`, `(Critical)`, `告警`.
+    level: Option<Level>,
+    /// `free` after the value: the metric is what is left free.
+    free: bool,
 }
 
 const WORDS: [(&str, Comparator); 8] = [
@@ -436,12 +744,25 @@ const WORDS: [(&str, Comparator); 8] = [
     ("less than", Comparator::Lt),
 ];
 
-/// Finds the comparator in `text`: what comes before it (the metric) and the
-/// condition after it. `None` when the text states no comparison with a
-/// number at all (then it is no threshold line).
-fn split_condition(text: &str) -> Option<(&str, Result<Condition, &'static str>)> {
-    let lower = text.to_lowercase();
-    let mut found: Vec<(usize, usize)> = Vec::new(); // (start, end) of comparator
+/// Words before a comparison that make it a duration, not a threshold:
+/// `sustained for >15 minutes`.
+const DURATION_INTRO: [&str; 8] = [
+    "for",
+    "sustained",
+    "over",
+    "during",
+    "連續",
+    "连续",
+    "持续",
+    "持續",
+];
+
+/// The comparisons in `text` that are followed by a number and are not a
+/// duration: (start, end) of the comparator.
+fn comparisons(text: &str) -> Vec<(usize, usize)> {
+    // ASCII lowering keeps byte offsets.
+    let lower = text.to_ascii_lowercase();
+    let mut found: Vec<(usize, usize)> = Vec::new();
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < text.len() {
@@ -463,45 +784,129 @@ fn split_condition(text: &str) -> Option<(&str, Result<Condition, &'static str>)
         }
         i += rest.chars().next().map_or(1, char::len_utf8);
     }
-    // Only comparisons followed by a number count.
-    found.retain(|&(_, end)| {
-        text[end..]
-            .trim_start()
-            .starts_with(|c: char| c.is_ascii_digit() || c == '.')
+    found.retain(|&(start, end)| {
+        let before = text[..start]
+            .trim_end()
+            .trim_end_matches(['(', '['])
+            .trim_end()
+            .to_lowercase();
+        let duration = DURATION_INTRO.iter().any(|w| {
+            before.ends_with(w)
+                && before[..before.len() - w.len()]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !c.is_alphanumeric())
+        });
+        !duration
+            && text[end..]
+                .trim_start()
+                .starts_with(|c: char| c.is_ascii_digit() || c == '.')
     });
-    match found.as_slice() {
-        [] => None,
-        [(start, end)] => {
-            let op = &text[*start..*end];
-            let comparator = match op {
-                "<" => Comparator::Lt,
-                "<=" | "≤" => Comparator::Le,
-                ">" => Comparator::Gt,
-                ">=" | "≥" => Comparator::Ge,
-                _ => WORDS
-                    .iter()
-                    .find(|(w, _)| op.eq_ignore_ascii_case(w))
-                    .map(|(_, c)| *c)?,
-            };
-            Some((&text[..*start], value_after(&text[*end..], comparator)))
+    found
+}
+
+fn comparator_of(op: &str) -> Option<Comparator> {
+    Some(match op {
+        "<" => Comparator::Lt,
+        "<=" | "≤" => Comparator::Le,
+        ">" => Comparator::Gt,
+        ">=" | "≥" => Comparator::Ge,
+        _ => WORDS
+            .iter()
+            .find(|(w, _)| op.eq_ignore_ascii_case(w))
+            .map(|(_, c)| *c)?,
+    })
+}
+
+/// Finds the comparisons in `text`: what comes before the first (the
+/// metric) and the conditions. `None` when the text states no comparison
+/// with a number at all (then it is no threshold line). Several conditions
+/// only when each names its level (`< 500ms (Warning), < 1s (Critical)`).
+#[allow(clippy::type_complexity)]
+fn split_condition(text: &str) -> Option<(&str, Result<Vec<Condition>, &'static str>)> {
+    let found = comparisons(text);
+    let (first, _) = *found.first()?;
+    let mut conds = Vec::new();
+    for (k, &(start, end)) in found.iter().enumerate() {
+        let comparator = comparator_of(&text[start..end])?;
+        let until = found.get(k + 1).map_or(text.len(), |n| n.0);
+        let segment = text[end..until]
+            .trim_end()
+            .trim_end_matches([',', ';'])
+            .trim_end();
+        let segment = segment
+            .strip_suffix(" and")
+            .or_else(|| segment.strip_suffix(" or"))
+            .unwrap_or(segment);
+        match value_after(segment, comparator) {
+            Ok(c) => conds.push(c),
+            Err(reason) if found.len() == 1 => return Some((&text[..first], Err(reason))),
+            Err(_) => break,
         }
-        _ => Some((
-            text,
-            Err("more than one comparison on the line: cannot tell which is the threshold"),
-        )),
     }
+    if found.len() > 1 {
+        let mut levels: Vec<Option<Level>> = conds.iter().map(|c| c.level).collect();
+        levels.dedup();
+        if conds.len() != found.len() || levels.len() != conds.len() || levels.contains(&None) {
+            return Some((
+                text,
+                Err("more than one comparison on the line: cannot tell which is the threshold"),
+            ));
+        }
+    }
+    Some((&text[..first], Ok(conds)))
 }
 
 fn condition(cell: &str) -> Result<Condition, &'static str> {
     match split_condition(cell) {
         None => Err("no comparison with a number in the cell"),
         Some((before, c)) => {
-            if before.trim().is_empty() {
-                c
-            } else {
-                Err("words before the comparison in a threshold cell")
+            if !before.trim().is_empty() {
+                return Err("words before the comparison in a threshold cell");
             }
+            let mut c = c?;
+            if c.len() != 1 {
+                return Err("more than one comparison in a threshold cell");
+            }
+            Ok(c.remove(0))
         }
+    }
+}
+
+/// Seconds in a time unit word: `minutes`, `min`, `m`, `分鐘`.
+fn time_unit(word: &str) -> Option<u64> {
+    Some(match word {
+        "s" | "sec" | "secs" | "second" | "seconds" | "秒" => 1,
+        "m" | "min" | "mins" | "minute" | "minutes" | "分鐘" | "分钟" | "分" => 60,
+        "h" | "hr" | "hrs" | "hour" | "hours" | "小時" | "小时" => 3600,
+        _ => return None,
+    })
+}
+
+/// A number and a time unit, written together (`15m`, `2分鐘`) or as two
+/// words; returns the seconds and how many words were used.
+fn duration_words(words: &[&str]) -> Option<(u64, usize)> {
+    let first = words.first()?.trim_start_matches(['>', '≥', '=']);
+    let digits = first
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(first.len());
+    let n: u64 = first[..digits].parse().ok()?;
+    if digits < first.len() {
+        return Some((n * time_unit(&first[digits..])?, 1));
+    }
+    let mut k = 1;
+    if words.get(k) == Some(&"consecutive") {
+        k += 1;
+    }
+    Some((n * time_unit(words.get(k)?)?, k + 1))
+}
+
+fn level_word(word: &str) -> Option<Level> {
+    match word {
+        "warning" | "warn" => Some(Level::Warn),
+        "critical" | "crit" | "alert" | "alarm" | "rollback" | "告警" | "报警" | "警报"
+        | "경고" | "アラート" => Some(Level::Breach),
+        _ => None,
     }
 }
 
@@ -511,6 +916,7 @@ fn value_after(rest: &str, comparator: Comparator) -> Result<Condition, &'static
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
         .unwrap_or(rest.len());
     let value: f64 = rest[..num_len]
+        .trim_end_matches(['.', ','])
         .replace(',', "")
         .parse()
         .map_err(|_| "the value is not a number")?;
@@ -522,8 +928,13 @@ fn value_after(rest: &str, comparator: Comparator) -> Result<Condition, &'static
     } else if let Some(t) = after
         .strip_prefix("seconds")
         .or_else(|| after.strip_prefix("second"))
+        .or_else(|| after.strip_prefix("secs"))
         .or_else(|| after.strip_prefix("sec"))
         .or_else(|| after.strip_prefix('s'))
+        .or_else(|| after.strip_prefix('秒'))
+        .or_else(|| after.strip_prefix("секунды"))
+        .or_else(|| after.strip_prefix("секунд"))
+        .or_else(|| after.strip_prefix("сек"))
     {
         (Unit::Seconds, t)
     } else {
@@ -532,23 +943,59 @@ fn value_after(rest: &str, comparator: Comparator) -> Result<Condition, &'static
     if tail.starts_with(|c: char| c.is_alphanumeric()) {
         return Err("unknown unit after the value");
     }
-    // What may follow: closing punctuation, a percentile, `errors`.
+    // What may follow: closing punctuation, a percentile, a level, a
+    // duration (`for 2 consecutive minutes`).
     let mut percentile_hint = None;
-    for word in tail.split(|c: char| c.is_whitespace() || "()[],.;*".contains(c)) {
-        if word.is_empty() {
-            continue;
-        }
+    let mut sustained_secs = None;
+    let mut level = None;
+    let mut free = false;
+    let lower = tail.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || "()[],.;*:：（）".contains(c))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut i = 0;
+    while i < words.len() {
+        let word = words[i];
         if let Some(p) = percentile(word) {
             percentile_hint = Some(p);
-            continue;
+            i += 1;
+        } else if unit == Unit::Ratio
+            && word
+                .strip_suffix('%')
+                .and_then(|n| n.parse::<f64>().ok())
+                .is_some_and(|p| (p - value * 100.0).abs() < 1e-9)
+        {
+            // `< 0.05 (5%)`: the same value restated as a percent.
+            i += 1;
+        } else if word == "free" && !free {
+            // `Disk space alert (<20% free)`: the free share is measured.
+            free = true;
+            i += 1;
+        } else if let Some(l) = level_word(word) {
+            level = Some(level.map_or(l, |old: Level| old.max(l)));
+            i += 1;
+        } else if DURATION_INTRO.contains(&word) {
+            let mut j = i + 1;
+            while matches!(words.get(j), Some(&("for" | ">" | ">=" | "more" | "than"))) {
+                j += 1;
+            }
+            let (secs, used) = duration_words(&words[j..])
+                .ok_or("words after the value: cannot tell what they change")?;
+            sustained_secs = Some(secs);
+            i = j + used;
+        } else {
+            return Err("words after the value: cannot tell what they change");
         }
-        return Err("words after the value: cannot tell what they change");
     }
     Ok(Condition {
         comparator,
         value,
         unit,
         percentile_hint,
+        sustained_secs,
+        level,
+        free,
     })
 }
 
@@ -559,11 +1006,48 @@ fn percentile(word: &str) -> Option<u8> {
     (1..=99).contains(&n).then_some(n)
 }
 
-const METRIC_WORDS: [&str; 12] = [
-    "error", "errors", "rate", "ratio", "latency", "response", "time", "duration", "cpu", "memory",
-    "ram", "uptime",
+/// Words that name a metric, in the languages of the corpus.
+const METRIC_WORDS: [&str; 37] = [
+    "error",
+    "errors",
+    "rates",
+    "rate",
+    "ratio",
+    "latency",
+    "response",
+    "time",
+    "duration",
+    "cpu",
+    "memory",
+    "ram",
+    "uptime",
+    "错误率",
+    "錯誤率",
+    "响应时间",
+    "響應時間",
+    "延迟",
+    "延遲",
+    "内存",
+    "記憶體",
+    "使用率",
+    "에러율",
+    "오류율",
+    "응답시간",
+    "エラー率",
+    "応答時間",
+    "taux",
+    "erreur",
+    "latence",
+    "fehlerrate",
+    "响应",
+    "響應",
+    "memoria",
+    "memória",
+    "mémoire",
+    "speicher",
 ];
-const GENERIC: [&str; 24] = [
+/// Words that say nothing about whose metric it is.
+const GENERIC: [&str; 45] = [
     "api",
     "http",
     "request",
@@ -588,10 +1072,43 @@ const GENERIC: [&str; 24] = [
     "availability",
     "set",
     "for",
+    "stays",
+    "remains",
+    "is",
+    "should",
+    "be",
+    "must",
+    "target",
+    "performance",
+    "acceptable",
+    "sustained",
+    "d",
+    "de",
+    "monitor",
+    "watch",
+    "spikes",
+    "spike",
+    "expected",
+    "esperado",
+    "目標",
+    "目标",
+    "on",
 ];
 
-/// Names the metric in the words before a comparison.
+/// Names the metric in the words before a comparison. A label before a
+/// colon (`Performance Degradation: p95 latency`) gives way to a known
+/// metric named after it.
 fn metric_of(words: &str) -> Result<Metric, &'static str> {
+    if let Some((_, after)) = words.rsplit_once([':', '：'])
+        && let Ok(m) = metric_named(after)
+        && !matches!(m, Metric::Custom(_))
+    {
+        return Ok(m);
+    }
+    metric_named(words)
+}
+
+fn metric_named(words: &str) -> Result<Metric, &'static str> {
     let cleaned: String = words
         .chars()
         .map(|c| {
@@ -609,14 +1126,36 @@ fn metric_of(words: &str) -> Result<Metric, &'static str> {
     }
     let has = |w: &str| tokens.contains(&w);
     let phrase = |p: &str| lower.contains(p);
+    let any = |ps: &[&str]| ps.iter().any(|p| lower.contains(p));
     let pct = tokens.iter().find_map(|t| percentile(t));
     let mut kinds = Vec::new();
-    if phrase("error rate") || has("errors") || phrase("error ratio") {
+    if phrase("error rate")
+        || has("errors")
+        || phrase("error ratio")
+        || any(&[
+            "错误率",
+            "錯誤率",
+            "에러율",
+            "오류율",
+            "エラー率",
+            "taux d erreur",
+            "fehlerrate",
+        ])
+    {
         kinds.push(Metric::ErrorRate);
     }
     if has("latency")
         || phrase("response time")
         || has("duration")
+        || any(&[
+            "响应",
+            "響應",
+            "延迟",
+            "延遲",
+            "응답시간",
+            "応答時間",
+            "latence",
+        ])
         || (pct.is_some() && !has("cpu"))
     {
         kinds.push(Metric::Latency { percentile: pct });
@@ -624,7 +1163,14 @@ fn metric_of(words: &str) -> Result<Metric, &'static str> {
     if has("cpu") {
         kinds.push(Metric::Cpu);
     }
-    if has("memory") || has("ram") {
+    if has("memory")
+        || has("ram")
+        || has("memoria")
+        || has("memória")
+        || has("mémoire")
+        || has("speicher")
+        || any(&["内存", "記憶體"])
+    {
         kinds.push(Metric::Memory);
     }
     if has("uptime") || has("availability") {
@@ -663,12 +1209,18 @@ fn metric_of(words: &str) -> Result<Metric, &'static str> {
             if tokens.len() > 6 {
                 return Err("too many words to name one metric");
             }
-            Ok(Metric::Custom(tokens.join(" ")))
+            let named: Vec<&str> = tokens
+                .iter()
+                .copied()
+                .filter(|t| !["alert", "alerts", "if", "the"].contains(t))
+                .collect();
+            Ok(Metric::Custom(named.join(" ")))
         }
         1 => Ok(kinds.remove(0)),
         _ => Err("names more than one metric"),
     }
 }
 
+mod plain;
 #[cfg(test)]
 mod tests;

@@ -19,7 +19,12 @@ pub struct Cli {
     /// Show more: every check as it finishes, every reason in the summary.
     #[arg(short, long, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
-    /// No live view on stderr: only the verdict and reports (and errors).
+    /// Quiet: stderr carries only warnings and errors; the run ID is in `--json`.
+    ///
+    /// No live view and no notes such as "recorded run … in …"; the
+    /// verdict and reports are written as usual. The run ID is still at
+    /// hand: `run_id` in the JSON report (`--json PATH`), and `greenlight
+    /// history` lists it.
     #[arg(short, long, global = true)]
     pub quiet: bool,
     #[command(subcommand)]
@@ -408,7 +413,7 @@ pub fn run(mut cli: Cli) -> Result<u8, Failure> {
         Command::Waive(args) => crate::runs_cmd::waive(args),
         Command::Signoff(args) => crate::runs_cmd::signoff(args),
         Command::Decide(args) => crate::runs_cmd::decide(args.run, args.fail_on),
-        Command::Resume(args) => crate::run_cmd::resume(args),
+        Command::Resume(args) => crate::watch_cmd::resume_or_run(args),
         Command::Audit(args) => crate::runs_cmd::audit(args),
         Command::History(args) => crate::runs_cmd::history(args),
         Command::Compare(args) => crate::runs_cmd::compare(args),

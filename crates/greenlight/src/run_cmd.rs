@@ -110,7 +110,7 @@ pub fn print_plan(plan: &Plan, style: Style) -> String {
         plan.checklist,
         plan.profile,
         plan.checks.len(),
-        plan.items.len()
+        plan.counted_items()
     ));
     for phase in &plan.phases {
         out.push_str(&format!(
@@ -315,8 +315,22 @@ impl Observer for Terminal {
     }
 
     fn notice(&mut self, notice: Notice<'_>) {
+        // With --quiet, stderr carries only warnings and errors: the run ID
+        // is still in the reports (--json) and in `greenlight history`.
+        if term::verbosity() == term::Verbosity::Quiet && !is_warning(&notice) {
+            return;
+        }
         eprintln!("{}", term::fit(notice_line(&notice), term::width()));
     }
+}
+
+/// Whether a notice warns (the store failed): those are shown even with
+/// `--quiet`; the others only tell what happens.
+fn is_warning(notice: &Notice<'_>) -> bool {
+    matches!(
+        notice,
+        Notice::StoreRetrying { .. } | Notice::Unrecorded { .. }
+    )
 }
 
 /// A session's notice as the command line prints it.
@@ -324,22 +338,28 @@ fn notice_line(notice: &Notice<'_>) -> String {
     let s = |n: usize, one: &'static str, many: &'static str| if n == 1 { one } else { many };
     match *notice {
         Notice::Rerunning {
-            to_run,
             checks,
             kept,
             from: Some(run),
+            will_run,
             ..
         } => format!(
-            "re-running {to_run} of {checks} checks; keeping {kept} result{} of run {run}",
+            "re-running {} of {checks} checks{}; keeping {kept} result{} of run {run}",
+            will_run.run,
+            not_running(&will_run),
             s(kept, "", "s")
         ),
         Notice::Rerunning {
-            to_run,
             checks,
             from: None,
             release,
+            will_run,
             ..
-        } => format!("no earlier run of release {release}: running {to_run} of {checks} checks"),
+        } => format!(
+            "no earlier run of release {release}: running {} of {checks} checks{}",
+            will_run.run,
+            not_running(&will_run)
+        ),
         Notice::DocumentTicks { ticked, reopened } => format!(
             "{ticked} box{} ticked [x] in the document count{} as people's checks{}",
             s(ticked, "", "es"),
@@ -387,14 +407,37 @@ fn notice_line(notice: &Notice<'_>) -> String {
             checks,
             open,
             failed,
-        } => format!(
-            "resuming run {run_id}: keeping {kept} of {checks} results; running the other {open}{}",
-            if failed {
+            will_run,
+        } => {
+            let which = if failed {
                 " (unfinished, failed, blocked or not run)"
             } else {
                 ""
+            };
+            if will_run.run == open {
+                format!(
+                    "resuming run {run_id}: keeping {kept} of {checks} results; running the other {open}{which}"
+                )
+            } else {
+                format!(
+                    "resuming run {run_id}: keeping {kept} of {checks} results; running {} of the other {open}{which}; not run: {}",
+                    will_run.run,
+                    will_run.others()
+                )
             }
-        ),
+        }
+    }
+}
+
+/// The checks a run set out to run but will not, named by why:
+/// ` (not run: 17 not allowed in this profile, 2 blocked)`;
+/// empty when every one runs.
+fn not_running(will_run: &greenlight_run::plan::WillRun) -> String {
+    let others = will_run.others();
+    if others.is_empty() {
+        String::new()
+    } else {
+        format!(" (not run: {others})")
     }
 }
 
@@ -410,6 +453,31 @@ pub fn run_recorded(
     actor: &str,
     checklist: &Path,
     options: &RunOptions<'_>,
+) -> Result<RunReport, Failure> {
+    run_recorded_observed(
+        plan,
+        profile,
+        run_id,
+        store_spec,
+        actor,
+        checklist,
+        options,
+        |stop| Terminal::boxed(style, stop),
+    )
+}
+
+/// [`run_recorded`] with the observer `observer` makes (given the run's
+/// [`Stop`]) instead of the live terminal view.
+#[allow(clippy::too_many_arguments)]
+pub fn run_recorded_observed(
+    plan: &Plan,
+    profile: &Profile,
+    run_id: &str,
+    store_spec: Option<&str>,
+    actor: &str,
+    checklist: &Path,
+    options: &RunOptions<'_>,
+    observer: impl FnOnce(&Stop) -> Box<dyn Observer>,
 ) -> Result<RunReport, Failure> {
     let runtime = exit::runtime()?;
     runtime.block_on(async {
@@ -429,7 +497,7 @@ pub fn run_recorded(
             actor,
             checklist,
             options,
-            Terminal::boxed(style, &stop),
+            observer(&stop),
             &stop,
         )
         .await?;
@@ -516,6 +584,18 @@ pub fn finish(
     outputs: &OutputArgs,
     style: Style,
 ) -> Result<u8, Failure> {
+    finish_with(report, profile, outputs, style, term::summary)
+}
+
+/// [`finish`] with the summary `summary` writes (a rollback's reads
+/// `ROLLED BACK`, see [`term::rollback_summary`]).
+pub fn finish_with(
+    report: &RunReport,
+    profile: &Profile,
+    outputs: &OutputArgs,
+    style: Style,
+    summary: fn(&RunReport, Style, usize) -> String,
+) -> Result<u8, Failure> {
     let redactor = Redactor::new(profile.secrets());
     // `-` is stdout: the report is then the command's output, and the
     // summary moves to stderr so the two never mix.
@@ -545,9 +625,9 @@ pub fn finish(
     // The verdict is the command's output: stdout, so `| tee log` keeps it
     // (stderr when a report is written to stdout).
     if report_on_stdout {
-        eprint!("{}", redactor.redact(&term::summary(report, style, 12)));
+        eprint!("{}", redactor.redact(&summary(report, style, 12)));
     } else {
-        term::out(&redactor.redact(&term::summary(report, Style::stdout(), 12)))
+        term::out(&redactor.redact(&summary(report, Style::stdout(), 12)))
             .map_err(|e| Failure::io(format!("cannot write output: {e}")))?;
     }
     let mut hints = Vec::new();
@@ -569,4 +649,91 @@ pub fn finish(
         eprintln!("{}", style.dim(&hint));
     }
     Ok(exit::verdict_code(report.verdict, outputs.fail_on))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use greenlight_run::plan::WillRun;
+
+    /// The notes a run prints about what it runs count only the checks
+    /// that really run, and name the others by why.
+    #[test]
+    fn notices_count_what_really_runs() {
+        let all = WillRun {
+            run: 3,
+            ..WillRun::default()
+        };
+        let some = WillRun {
+            run: 19,
+            not_allowed: 11,
+            blocked: 10,
+            held: 0,
+        };
+        let lines = [
+            Notice::Rerunning {
+                to_run: 3,
+                checks: 4,
+                kept: 1,
+                from: Some("44vm3"),
+                release: "r",
+                will_run: all,
+            },
+            Notice::Rerunning {
+                to_run: 40,
+                checks: 40,
+                kept: 0,
+                from: Some("44vm3"),
+                release: "r",
+                will_run: some,
+            },
+            Notice::Rerunning {
+                to_run: 40,
+                checks: 40,
+                kept: 0,
+                from: None,
+                release: "STAGING.md@staging",
+                will_run: some,
+            },
+            Notice::Resuming {
+                run_id: "44vm3",
+                kept: 0,
+                checks: 40,
+                open: 40,
+                failed: true,
+                will_run: some,
+            },
+            Notice::Resuming {
+                run_id: "44vm3",
+                kept: 1,
+                checks: 4,
+                open: 3,
+                failed: false,
+                will_run: all,
+            },
+        ]
+        .iter()
+        .map(notice_line)
+        .collect::<Vec<_>>()
+        .join("\n");
+        insta::assert_snapshot!(lines);
+    }
+
+    #[test]
+    fn only_store_failures_pass_quiet() {
+        let path = Path::new("x.jsonl");
+        assert!(is_warning(&Notice::StoreRetrying { error: "e" }));
+        assert!(is_warning(&Notice::Unrecorded {
+            error: "e",
+            events: 1,
+            path,
+        }));
+        assert!(!is_warning(&Notice::Recorded {
+            run_id: "r",
+            store: "s",
+            release: "x",
+            earlier: 0,
+        }));
+        assert!(!is_warning(&Notice::Baseline { run: "r" }));
+    }
 }

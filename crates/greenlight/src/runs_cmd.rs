@@ -5,7 +5,7 @@ use crate::exit::{self, Failure};
 use crate::record::{self, RunState};
 use crate::term::{self, Style, printable};
 use clap::Args;
-use greenlight_run::outcome::{RunReport, Status};
+use greenlight_run::outcome::{RunReport, Status, Verdict};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -78,12 +78,15 @@ pub struct StatusArgs {
 #[derive(Args, Debug)]
 #[command(after_help = "\
 Several items at once: `greenlight check RUN L12 L14 4k2m9xq`, or a whole phase with --phase.
+RUN may be left out: `greenlight check L12` acts on the latest run, as `greenlight status` shows.
+A first word that is a run's ID (or a unique prefix of one) is the run; any other is an item.
 A parent item is checked through its sub-items: checking it checks its open sub-items (they are
 listed). A failed check is never checked away: waive it instead (`greenlight waive`).
-On a terminal, `greenlight check RUN` without items offers a list of open manual items to tick.")]
+On a terminal, `greenlight check [RUN]` without items offers a list of open manual items to tick.")]
 pub struct CheckArgs {
     /// The run: its ID or a unique prefix (see `greenlight history`).
-    pub run: String,
+    /// Default: the latest run.
+    pub run: Option<String>,
     /// Item IDs, or lines (`L57` or `57`).
     pub items: Vec<String>,
     /// Every item of this phase (its title, a unique part of it, its ID or `L<line>`).
@@ -102,9 +105,11 @@ pub struct CheckArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(allow_missing_positional = true)]
 pub struct WaiveArgs {
     /// The run: its ID or a unique prefix (see `greenlight history`).
-    pub run: String,
+    /// Default: the latest run.
+    pub run: Option<String>,
     /// The item: its ID or its line (`L57`).
     pub item: String,
     /// Why the item may be waived.
@@ -126,7 +131,8 @@ pub struct WaiveArgs {
 #[derive(Args, Debug)]
 pub struct SignoffArgs {
     /// The run: its ID or a unique prefix (see `greenlight history`).
-    pub run: String,
+    /// Default: the latest run.
+    pub run: Option<String>,
     /// The role, as the document names the slot (`Technical Lead`).
     #[arg(long)]
     pub role: String,
@@ -392,8 +398,18 @@ pub fn render_status(state: &RunState, report: &RunReport, style: Style) -> Stri
         }
     }
     out.push('\n');
-    out.push_str(&term::summary(report, style, 12));
+    out.push_str(&summary_of(state, report, style, 12));
     out
+}
+
+/// The run's summary: a rollback run's reads as what happened to the
+/// release (`ROLLED BACK`), any other's as its verdict.
+fn summary_of(state: &RunState, report: &RunReport, style: Style, limit: usize) -> String {
+    if state.rollback.is_some() {
+        term::rollback_summary(report, style, limit)
+    } else {
+        term::summary(report, style, limit)
+    }
 }
 
 fn find_item<'a>(
@@ -459,10 +475,66 @@ fn find_phase<'a>(
     }
 }
 
+/// The run `check RUN ITEM…` names, and its items: a first word that is a
+/// run's ID (or a unique prefix of one) is the run; otherwise every word is
+/// an item of the latest run (the run `status` shows). A prefix that is
+/// also an item of the latest run is refused as ambiguous.
+async fn run_and_items(
+    store: &greenlight_store::Store,
+    first: Option<&str>,
+    items: &[String],
+) -> Result<(RunState, Vec<String>), Failure> {
+    let Some(first) = first else {
+        return Ok((record::load(store, None).await?, items.to_vec()));
+    };
+    let all_items = || std::iter::once(first.to_string()).chain(items.iter().cloned());
+    match store.resolve_run(first).await {
+        Ok(run_id) if run_id == first => {
+            Ok((record::load(store, Some(&run_id)).await?, items.to_vec()))
+        }
+        Ok(run_id) => {
+            let latest = record::load(store, None).await?;
+            if find_item(&latest, first).is_ok() {
+                return Err(Failure::usage(format!(
+                    "`{first}` is both the start of run {run_id} and an item of the latest run {}: \
+                     write the run in full (`{run_id}`) or the item as a line (`L{}`) or its ID",
+                    latest.run_id,
+                    first.trim_start_matches('L')
+                )));
+            }
+            Ok((record::load(store, Some(&run_id)).await?, items.to_vec()))
+        }
+        Err(greenlight_store::StoreError::NoSuchRun(_)) => {
+            let latest = record::load(store, None).await?;
+            if find_item(&latest, first).is_err() {
+                return Err(Failure::usage(format!(
+                    "`{first}` is neither a run (see `greenlight history`) nor an item of the latest run {} \
+                     (use an item ID from `greenlight status` or a line such as L57)",
+                    latest.run_id
+                )));
+            }
+            Ok((latest, all_items().collect()))
+        }
+        Err(greenlight_store::StoreError::Ambiguous { prefix, candidates }) => {
+            let latest = record::load(store, None).await?;
+            if find_item(&latest, first).is_ok() {
+                Ok((latest, all_items().collect()))
+            } else {
+                Err(store_failure(greenlight_store::StoreError::Ambiguous {
+                    prefix,
+                    candidates,
+                }))
+            }
+        }
+        Err(e) => Err(store_failure(e)),
+    }
+}
+
 pub fn check(args: CheckArgs, checked: bool) -> Result<u8, Failure> {
     runtime()?.block_on(async {
         let store = open_store(&args.store, &args.key).await?;
-        let state = record::load(&store, Some(&args.run)).await?;
+        let (state, items) = run_and_items(&store, args.run.as_deref(), &args.items).await?;
+        let args = CheckArgs { items, ..args };
         record::may_append(&state, &store)?;
         let mut named = targets(&state, &args)?;
         if named.is_empty() {
@@ -522,7 +594,7 @@ pub fn waive(args: WaiveArgs) -> Result<u8, Failure> {
     }
     runtime()?.block_on(async {
         let store = open_store(&args.store, &args.key).await?;
-        let state = record::load(&store, Some(&args.run)).await?;
+        let state = record::load(&store, args.run.as_deref()).await?;
         record::may_append(&state, &store)?;
         let item = find_item(&state, &args.item)?;
         let actor = record::person(args.name.as_deref())?;
@@ -553,7 +625,7 @@ pub fn waive(args: WaiveArgs) -> Result<u8, Failure> {
 pub fn signoff(args: SignoffArgs) -> Result<u8, Failure> {
     runtime()?.block_on(async {
         let store = open_store(&args.store, &args.key).await?;
-        let state = record::load(&store, Some(&args.run)).await?;
+        let state = record::load(&store, args.run.as_deref()).await?;
         record::may_append(&state, &store)?;
         let slot = greenlight_session::acts::signoff_slot(&state, &args.role, args.revoke)
             .map_err(Failure::usage)?;
@@ -581,9 +653,15 @@ pub fn decide(args: RunRefArgs, fail_on: exit::FailOn) -> Result<u8, Failure> {
         let state = record::load(&store, args.run.as_deref()).await?;
         let (_, report) = verified_report(&store, &state).await?;
         if args.json {
-            print_json(&json!({ "run_id": state.run_id, "verdict": report.verdict, "reasons": report.reasons }))?;
+            print_json(&json!({
+                "run_id": state.run_id, "verdict": report.verdict, "reasons": report.reasons,
+                "signoffs": report.signoffs,
+            }))?;
         } else {
-            out!("{}", term::summary(&report, Style::stdout(), usize::MAX));
+            out!(
+                "{}",
+                summary_of(&state, &report, Style::stdout(), usize::MAX)
+            );
             out!("{}", printable(&record::people_lines(&state)));
         }
         Ok(exit::verdict_code(report.verdict, fail_on))
@@ -658,6 +736,21 @@ pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
         for r in &runs {
             audits.push(record::verify_chain(&store, &r.run_id).await?.0);
         }
+        let ids: Vec<String> = runs.iter().map(|r| r.run_id.clone()).collect();
+        let rollbacks = greenlight_session::rollback::rollback_runs(&store, &ids).await?;
+        let watches: std::collections::HashSet<String> = store
+            .events_of_kinds(&ids, &[greenlight_store::EventKind::WatchStarted])
+            .await
+            .map_err(store_failure)?
+            .into_iter()
+            .map(|e| e.run_id)
+            .collect();
+        let kind = |r: &greenlight_store::RunSummary| match rollbacks.get(&r.run_id) {
+            None if watches.contains(&r.run_id) => RunKind::Watch,
+            None => RunKind::Run,
+            Some((_, a)) if a.automatic => RunKind::AutomaticRollback,
+            Some(_) => RunKind::Rollback,
+        };
         let broken: Vec<(
             &greenlight_store::RunSummary,
             &greenlight_store::AuditReport,
@@ -672,6 +765,10 @@ pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
                         "release": r.release,
                         "started_at": r.started_at, "last_event_at": r.last_event_at,
                         "verdict": r.verdict, "events": r.events,
+                        "kind": kind(r).json_name(),
+                        "rollback": rollbacks.get(&r.run_id).map(|(by, a)| json!({
+                            "allowed_by": by, "classes": a.classes, "automatic": a.automatic,
+                        })),
                         "duration_ms": duration_ms(&r.started_at, &r.last_event_at),
                         "audit": {
                             "ok": a.ok, "keying": a.keying, "first_bad": a.first_bad,
@@ -685,10 +782,40 @@ pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
             outln!("no runs recorded yet");
         } else {
             let style = Style::stdout();
+            // A rollback's verdict reads as what happened to the release.
+            let verdict = |r: &greenlight_store::RunSummary| -> String {
+                match (kind(r), r.verdict.as_deref()) {
+                    (_, None) => "(unfinished)".into(),
+                    (RunKind::Run | RunKind::Watch, Some(v)) => v.into(),
+                    (_, Some(v)) => [
+                        Verdict::Go,
+                        Verdict::GoWithWarnings,
+                        Verdict::Pending,
+                        Verdict::NoGo,
+                    ]
+                    .into_iter()
+                    .find(|known| known.as_str() == v)
+                    .map_or_else(|| v.to_string(), |k| term::rollback_headline(k).into()),
+                }
+            };
+            // The columns widen only for what is in them.
+            let kind_width = runs
+                .iter()
+                .map(|r| kind(r).label().len())
+                .max()
+                .unwrap_or(0)
+                .max(4);
+            let verdict_width = runs
+                .iter()
+                .map(|r| verdict(r).chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(17);
             outln!(
-                "{:<7} {:<20} {:<17} {:>9}  {:<10} checklist",
+                "{:<7} {:<20} {:<kind_width$} {:<verdict_width$} {:>9}  {:<10} checklist",
                 "run",
                 "started",
+                "kind",
                 "verdict",
                 "duration",
                 "audit"
@@ -700,10 +827,11 @@ pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
                     style.red(&format!("{:<10}", "BROKEN"))
                 };
                 let head = format!(
-                    "{:<7} {:<20} {:<17} {:>8.1}s ",
+                    "{:<7} {:<20} {:<kind_width$} {:<verdict_width$} {:>8.1}s ",
                     r.run_id,
                     r.started_at.chars().take(19).collect::<String>(),
-                    r.verdict.as_deref().unwrap_or("(unfinished)"),
+                    kind(r).label(),
+                    verdict(r),
                     duration_ms(&r.started_at, &r.last_event_at) as f64 / 1000.0,
                 );
                 let tail = format!("{} ({})", r.checklist, r.profile);
@@ -727,6 +855,36 @@ pub fn history(args: HistoryArgs) -> Result<u8, Failure> {
             exit::NO_GO
         })
     })
+}
+
+/// What a run in `history` was: a run of the checklist or of its rollback
+/// procedure, by hand or started by `watch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RunKind {
+    Run,
+    Rollback,
+    AutomaticRollback,
+    /// A watch window (`greenlight watch`).
+    Watch,
+}
+
+impl RunKind {
+    fn label(self) -> &'static str {
+        match self {
+            RunKind::Run => "run",
+            RunKind::Rollback => "rollback",
+            RunKind::AutomaticRollback => "rollback (automatic)",
+            RunKind::Watch => "watch",
+        }
+    }
+
+    fn json_name(self) -> &'static str {
+        match self {
+            RunKind::Run => "run",
+            RunKind::Rollback | RunKind::AutomaticRollback => "rollback",
+            RunKind::Watch => "watch",
+        }
+    }
 }
 
 fn duration_ms(a: &str, b: &str) -> u64 {
@@ -795,11 +953,101 @@ pub fn write(run: Option<&str>, store: &StoreArgs, key: &KeyArgs) -> Result<u8, 
     if changed > 0 {
         crate::cli::write_atomically(&path, &out)?;
     }
-    eprintln!(
-        "{}: ticked {changed} item{} of run {}",
-        path.display(),
-        if changed == 1 { "" } else { "s" },
-        state.run_id
-    );
+    if term::verbosity() != term::Verbosity::Quiet {
+        eprintln!(
+            "{}: ticked {changed} item{} of run {}",
+            path.display(),
+            if changed == 1 { "" } else { "s" },
+            state.run_id
+        );
+    }
     Ok(exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store holding runs with the given IDs, each of a checklist whose
+    /// only item is on line 5.
+    async fn store_with(ids: &[&str]) -> (greenlight_store::Store, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!(
+            "greenlight-run-and-items-{}-{}",
+            std::process::id(),
+            ids.join("-")
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let spec = dir.join("runs.db").display().to_string();
+        let store = record::open_keyed(&spec, None).await.unwrap();
+        let list = greenlight_doc::parse(b"# Release\n\n## Checks\n\n- [ ] Notes reviewed\n");
+        let profile = greenlight_run::profile::Profile::default();
+        let plan = crate::run_cmd::make_plan(&list, "c.md", &profile);
+        for id in ids {
+            let started = record::started(id, "t", &plan, "c.md", &profile);
+            store.append(vec![started]).await.unwrap();
+        }
+        (store, dir)
+    }
+
+    /// The refusal's message (a run taken instead fails the test).
+    fn refused(r: Result<(RunState, Vec<String>), Failure>) -> String {
+        match r {
+            Ok((state, items)) => panic!("took run {} with {items:?}", state.run_id),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    fn words(w: &[&str]) -> Vec<String> {
+        w.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[tokio::test]
+    async fn a_first_word_is_the_run_when_it_names_one_and_an_item_otherwise() {
+        let (store, dir) = store_with(&["57xyz"]).await;
+        // The run in full, or a prefix that is no item: the run.
+        let (state, items) = run_and_items(&store, Some("57xyz"), &words(&["L5"]))
+            .await
+            .unwrap();
+        assert_eq!((state.run_id.as_str(), items), ("57xyz", words(&["L5"])));
+        let (state, items) = run_and_items(&store, Some("57x"), &[]).await.unwrap();
+        assert_eq!((state.run_id.as_str(), items), ("57xyz", words(&[])));
+        // No run by that name: every word is an item of the latest run.
+        let (state, items) = run_and_items(&store, Some("L5"), &words(&["5"]))
+            .await
+            .unwrap();
+        assert_eq!(
+            (state.run_id.as_str(), items),
+            ("57xyz", words(&["L5", "5"]))
+        );
+        // A prefix of a run that is also an item (line 5): refused, saying how to say which.
+        let err = refused(run_and_items(&store, Some("5"), &[]).await);
+        let said = err;
+        assert!(
+            said.contains("both the start of run 57xyz and an item") && said.contains("`L5`"),
+            "{said}"
+        );
+        // Neither a run nor an item.
+        let err = refused(run_and_items(&store, Some("9"), &[]).await);
+        assert!(err.contains("neither a run"), "{err}");
+        drop(store);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn without_a_run_the_latest_is_taken_and_an_empty_store_says_so() {
+        let (store, dir) = store_with(&[]).await;
+        let err = refused(run_and_items(&store, None, &[]).await);
+        assert!(err.contains("no runs yet"), "{err}");
+        let err = refused(run_and_items(&store, Some("L5"), &[]).await);
+        assert!(err.contains("no runs yet"), "{err}");
+        drop(store);
+        let _ = std::fs::remove_dir_all(dir);
+        let (store, dir) = store_with(&["aaaaa", "bbbbb"]).await;
+        let (state, _) = run_and_items(&store, None, &[]).await.unwrap();
+        let latest = store.latest_run().await.unwrap().unwrap();
+        assert_eq!(state.run_id, latest);
+        drop(store);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

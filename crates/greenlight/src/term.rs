@@ -484,7 +484,9 @@ impl Live {
             "{} checks ({native} native, {} shell), {runnable} will run · {} items · {} sign-off slots",
             checks,
             checks - native,
-            self.plan.items.len(),
+            // The items the verdict's counts add up to (groups and sign-off
+            // lines are not among them).
+            self.plan.counted_items(),
             self.plan.signoffs.len()
         );
         self.emit(second);
@@ -646,6 +648,43 @@ fn human_budget(secs: u64) -> String {
 
 /// The closing block: verdict, counts, and the reasons that matter most.
 pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
+    summary_headed(report, style, limit, report.verdict.as_str(), false)
+}
+
+/// What a rollback run's verdict means to a release manager: the
+/// procedure ran to its end (`ROLLED BACK`), a step failed (`ROLLBACK
+/// FAILED`), or people still owe something. The exit codes stay the
+/// verdict's.
+pub fn rollback_headline(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Go => "ROLLED BACK",
+        Verdict::GoWithWarnings => "ROLLED BACK WITH WARNINGS",
+        Verdict::Pending => "ROLLBACK PENDING",
+        Verdict::NoGo => "ROLLBACK FAILED",
+    }
+}
+
+/// [`summary`] of a rollback run: its headline says what happened to the
+/// release ([`rollback_headline`]), and what it skipped is the rest of the
+/// document.
+pub fn rollback_summary(report: &RunReport, style: Style, limit: usize) -> String {
+    summary_headed(
+        report,
+        style,
+        limit,
+        rollback_headline(report.verdict),
+        true,
+    )
+}
+
+/// [`summary`] with `verdict` as the headline's word.
+fn summary_headed(
+    report: &RunReport,
+    style: Style,
+    limit: usize,
+    verdict: &str,
+    rollback: bool,
+) -> String {
     let limit = if verbosity() == Verbosity::Verbose {
         usize::MAX
     } else {
@@ -656,7 +695,6 @@ pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
     // The rule fits a narrow terminal too.
     out.push_str(&style.dim(&"─".repeat(width.min(64))));
     out.push('\n');
-    let verdict = report.verdict.as_str();
     let painted = match report.verdict {
         Verdict::Go => style.green(verdict),
         Verdict::GoWithWarnings | Verdict::Pending => style.yellow(verdict),
@@ -701,7 +739,14 @@ pub fn summary(report: &RunReport, style: Style, limit: usize) -> String {
                 "sign-offs missing"
             },
         ),
-        (c.skipped, "skipped (rollback/monitoring)"),
+        (
+            c.skipped,
+            if rollback {
+                "skipped (not part of the rollback)"
+            } else {
+                "skipped (rollback/monitoring)"
+            },
+        ),
     ] {
         if n > 0 {
             parts.push(format!("{n} {label}"));

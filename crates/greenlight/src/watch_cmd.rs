@@ -10,7 +10,6 @@ mod actions;
 mod gates;
 mod probes;
 mod promql;
-mod rollback_shim;
 mod view;
 
 use crate::exit::{self, Failure};
@@ -57,9 +56,16 @@ pub struct WatchArgs {
     #[arg(long)]
     pub name: Option<String>,
     /// Continue the interrupted or paused window of run RUN where its
-    /// events say it stopped (its checkpoints are not repeated).
+    /// events say it stopped (its checkpoints are not repeated); the same
+    /// as `greenlight resume RUN`.
     #[arg(long, value_name = "RUN")]
     pub resume: Option<String>,
+    /// Also run a short load burst at each tick (2 s at 20 requests/s, at
+    /// the first endpoint of the document's first load test), for its
+    /// latency percentiles and error rate. A burst is load: it needs
+    /// `--allow load` (or mutating). Ticks wait for their burst.
+    #[arg(long)]
+    pub bursts: bool,
     /// The lowest outcome that fails: no_go (a breach), pending (default:
     /// also an interrupted or paused window) or warn (also a warning).
     #[arg(long, value_name = "LEVEL", value_enum, default_value_t = exit::FailOn::Pending)]
@@ -193,6 +199,11 @@ async fn watch(args: WatchArgs) -> Result<u8, Failure> {
         every_secs,
         &stop,
         schedule.checkpoints.clone(),
+        // A resumed window keeps its bursts.
+        args.bursts
+            || resumed
+                .as_ref()
+                .is_some_and(|f| f.started.sources.iter().any(|s| s.starts_with("burst"))),
     )?;
     setup.spec = spec;
     setup.release_name = release_name;
@@ -345,6 +356,7 @@ fn sources(
     every_secs: u64,
     stop: &greenlight_session::run::Stop,
     checkpoints: Vec<Checkpoint>,
+    bursts: bool,
 ) -> Result<Setup, Failure> {
     let name = file.display().to_string();
     let read = read_gates(&list);
@@ -413,15 +425,43 @@ fn sources(
             }
         }
     }
+    if bursts {
+        let burst = greenlight_session::burst::BurstSource::from_checklist(
+            &list,
+            &name,
+            &profile,
+            greenlight_session::burst::BurstSize::default(),
+        )
+        .map_err(|e| Failure::usage(format!("--bursts: {e}")))?;
+        notes.push(format!(
+            "bursts: {} at {} ({} s at {}/s)",
+            burst.origin(),
+            burst.url(),
+            burst.size().duration.as_secs(),
+            burst.size().rate
+        ));
+        others.push(Box::new(burst));
+    }
     for slot in slots.iter_mut() {
-        let by_probes = probes.is_some() && probes::measures(&slot.metric);
-        let by_prom = prom_metrics.iter().any(|m| gates::feeds(m, &slot.metric));
-        slot.source = match (by_probes, by_prom) {
-            (true, true) => Some("probes+prometheus".into()),
-            (true, false) => Some("probes".into()),
-            (false, true) => Some("prometheus".into()),
-            (false, false) => None,
-        };
+        let mut by: Vec<&str> = Vec::new();
+        if probes.is_some() && probes::measures(&slot.metric) {
+            by.push("probes");
+        }
+        if prom_metrics.iter().any(|m| gates::feeds(m, &slot.metric)) {
+            by.push("prometheus");
+        }
+        if bursts
+            && matches!(
+                slot.metric,
+                greenlight_watch::thresholds::Metric::ErrorRate
+                    | greenlight_watch::thresholds::Metric::Latency {
+                        percentile: Some(50 | 95 | 99)
+                    }
+            )
+        {
+            by.push("burst");
+        }
+        slot.source = (!by.is_empty()).then(|| by.join("+"));
         if slot.source.is_none() {
             notes.push(format!(
                 "{}: no source (L{})",
@@ -438,12 +478,17 @@ fn sources(
                     .to_string()
             } else {
                 format!(
-                    "no source measures {} (probes measure error rate, availability and latency; PromQL needs [metrics] prometheus)",
+                    "no source measures {} (probes measure error rate, availability and latency{}; PromQL needs [metrics] prometheus)",
                     slots
                         .iter()
                         .map(|s| s.label.as_str())
                         .collect::<Vec<_>>()
-                        .join(", ")
+                        .join(", "),
+                    if probes.is_none() {
+                        ", but no read check may run here"
+                    } else {
+                        ""
+                    }
                 )
             }
         )));
@@ -471,6 +516,8 @@ fn source_names(setup: &Setup) -> Vec<String> {
         .map(|p| format!("probes ({} checks)", p.runnable()))
         .collect();
     names.extend(setup.others.iter().map(|s| s.name().to_string()));
+    names.sort();
+    names.dedup();
     names
 }
 
@@ -554,7 +601,7 @@ impl Window<'_> {
                 _ = tokio::time::sleep_until(due.into()) => {}
                 _ = &mut ctrl_c => {
                     stop.stop();
-                    self.view.note("interrupted: the window stops here; `greenlight watch --resume` continues it");
+                    self.view.note("interrupted: the window stops here; `greenlight resume RUN` continues it");
                     return Ok(End::Interrupted);
                 }
             }
@@ -662,7 +709,27 @@ impl Window<'_> {
             _ => Outcome::Ok,
         };
         let elapsed = self.elapsed_secs();
-        let mut events = Vec::new();
+        // The probes' last results, once: the watch run's report shows
+        // where its checks stood at the end (not every tick's: see
+        // `watch_window` for those).
+        let mut events: Vec<NewEvent> = match &self.setup.probes {
+            Some(p) => p
+                .last()
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| {
+                    !matches!(
+                        r.status,
+                        greenlight_run::outcome::Status::NotRun
+                            | greenlight_run::outcome::Status::Skipped
+                    )
+                })
+                .map(|(i, r)| {
+                    greenlight_session::step_event(self.run_id, &self.setup.actor, p.plan(), i, r)
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         // A paused window stays open for `--resume`: no end, no verdict.
         if end != End::Paused {
             let ended_outcome = if end == End::Interrupted {
@@ -716,9 +783,7 @@ impl Window<'_> {
         );
         if matches!(end, End::Paused | End::Interrupted) {
             crate::outln!(
-                "continue with: greenlight watch {} --env {} --resume {}",
-                self.setup.file.display(),
-                self.setup.profile.name,
+                "continue with: greenlight resume {} (with the same --env and --store)",
                 self.run_id
             );
         }
@@ -748,4 +813,49 @@ fn push_error(errors: &mut Vec<String>, e: String) {
     if errors.len() < 5 && !errors.contains(&e) {
         errors.push(e);
     }
+}
+
+/// `greenlight resume RUN`: a watch run continues its window (as `watch
+/// --resume RUN` on the checklist it recorded); any other run resumes as
+/// before.
+pub fn resume_or_run(args: crate::cli::ResumeArgs) -> Result<u8, Failure> {
+    let spec = crate::record::store_spec(args.store.store.as_deref(), None);
+    let found = exit::runtime()?.block_on(async {
+        // Whatever fails here, the run's own resume says it better.
+        let store = greenlight_session::open(&spec).await.ok()?;
+        let run_id = store.resolve_run(&args.run).await.ok()?;
+        let events = store
+            .events_of_kinds(
+                std::slice::from_ref(&run_id),
+                &[EventKind::RunStarted, EventKind::WatchStarted],
+            )
+            .await
+            .ok()?;
+        events.iter().find(|e| e.kind == EventKind::WatchStarted)?;
+        let started: greenlight_run::events::RunStarted = events
+            .iter()
+            .find(|e| e.kind == EventKind::RunStarted)?
+            .payload_as()?;
+        Some((run_id, started.checklist_path, started.release))
+    });
+    let Some((run_id, checklist, release)) = found else {
+        return crate::run_cmd::resume(args);
+    };
+    run(WatchArgs {
+        input: crate::cli::InputArgs {
+            file: checklist.into(),
+            max_size: greenlight_doc::DEFAULT_MAX_BYTES,
+            items: crate::cli::ItemsArg::Auto,
+        },
+        profile: args.profile,
+        store: args.store,
+        window: None,
+        every: "1m".into(),
+        time_scale: 1.0,
+        release: Some(release).filter(|r| !r.is_empty()),
+        name: args.name,
+        resume: Some(run_id),
+        bursts: false,
+        fail_on: args.output.fail_on,
+    })
 }

@@ -1097,7 +1097,7 @@ impl Builder<'_> {
                     "the script names {host}, which the profile maps elsewhere; a shell step cannot be redirected, so it does not run"
                 ),
             }
-        } else if !(self.profile.is_allowed(class) || is_load && self.profile.allow_load) {
+        } else if !self.profile.allows(class, is_load) {
             Gate::NotRun {
                 reason: if is_load {
                     "a load test counts as mutating: not run (allow load with --allow load or [allow] load = true)".into()

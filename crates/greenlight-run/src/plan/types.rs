@@ -59,6 +59,58 @@ impl PlanCheck {
     pub fn is_native(&self) -> bool {
         !matches!(self.target, Target::Shell { .. })
     }
+
+    /// Whether `profile` lets this check run at all: its safety class is
+    /// allowed (a load test's also by `allow load`) and, for a shell step,
+    /// shell steps are on. (Its [`Gate`] may still hold it back.)
+    pub fn allowed_by(&self, profile: &crate::profile::Profile) -> bool {
+        let load = matches!(self.target, Target::Load { .. });
+        profile.allows(self.class, load) && (self.is_native() || profile.shell)
+    }
+}
+
+/// Of the checks a run sets out to run, how many really run, and why the
+/// others do not: the profile does not allow them, they are blocked (a
+/// value or a program is missing) or held back (a command that never
+/// ends, a Windows fence). Those are recorded as not run or blocked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WillRun {
+    pub run: usize,
+    pub not_allowed: usize,
+    pub blocked: usize,
+    pub held: usize,
+}
+
+impl WillRun {
+    /// Sorts the checks of `plan` that have no result in `done` (those a
+    /// run or a resume sets out to run) by their gate under `profile`.
+    pub fn of<T>(plan: &Plan, profile: &crate::profile::Profile, done: &[Option<T>]) -> Self {
+        let mut w = WillRun::default();
+        for (check, _) in plan.checks.iter().zip(done).filter(|(_, d)| d.is_none()) {
+            match check.gate {
+                Gate::Run => w.run += 1,
+                Gate::Blocked { .. } => w.blocked += 1,
+                Gate::NotRun { .. } if !check.allowed_by(profile) => w.not_allowed += 1,
+                Gate::NotRun { .. } => w.held += 1,
+            }
+        }
+        w
+    }
+
+    /// What does not run, for a message: `17 not allowed in this profile,
+    /// 2 blocked` (empty when everything runs).
+    pub fn others(&self) -> String {
+        [
+            (self.not_allowed, "not allowed in this profile"),
+            (self.blocked, "blocked"),
+            (self.held, "held back"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
 }
 
 /// How an item is handled.
@@ -137,4 +189,39 @@ pub struct Plan {
     /// document order, and none starts after one has failed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stop_at_failure: bool,
+}
+
+impl Plan {
+    /// Which items the reports count, per item (the one count model, see
+    /// `outcome::Counts::of`): items that give their own result, and items
+    /// skipped by design (rollback, monitoring, set-aside blocks), a group
+    /// of only such items too. Other groups speak through their sub-items
+    /// and sign-off lines through the sign-off slots, so they are not
+    /// counted. The run header, `plan` and every report count with this.
+    pub fn counted(&self) -> Vec<bool> {
+        let n = self.items.len();
+        // Skipped whatever people do (a NO-GO box is not: ticked, it fails).
+        let mut skipped = vec![false; n];
+        let mut counted = vec![false; n];
+        // Sub-items always come after their parent: deepest first.
+        for i in (0..n).rev() {
+            let it = &self.items[i];
+            let all_children_skipped =
+                !it.children.is_empty() && it.children.iter().all(|&c| skipped[c]);
+            skipped[i] = match it.handling {
+                Handling::Skipped { .. } => !it.no_go,
+                Handling::Group => all_children_skipped,
+                _ => false,
+            };
+            counted[i] = it.reports
+                || matches!(it.handling, Handling::Skipped { .. })
+                || it.handling == Handling::Group && all_children_skipped;
+        }
+        counted
+    }
+
+    /// How many items the reports count (see [`Plan::counted`]).
+    pub fn counted_items(&self) -> usize {
+        self.counted().into_iter().filter(|c| *c).count()
+    }
 }

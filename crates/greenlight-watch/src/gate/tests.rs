@@ -219,6 +219,7 @@ fn plan_strictest_wins_and_opposite_directions_conflict() {
         level: Level::Breach,
         line,
         source: String::new(),
+        sustained_secs: None,
     };
     let (bounds, conflicts) = plan(&[
         t(Metric::ErrorRate, Comparator::Gt, 5.0, 1),

@@ -99,6 +99,7 @@ impl Window<'_> {
                         self.view
                             .note(&format!("rolled back: rollback run {run} ({verdict})"));
                         self.record(done).await?;
+                        self.tell_rolled_back(&run);
                         return Ok(Some(End::RolledBack));
                     }
                     Err(why) => {
@@ -119,7 +120,7 @@ impl Window<'_> {
         }
         if pause {
             let detail = format!(
-                "the window waits for a person: greenlight watch --resume {}",
+                "the window waits for a person: greenlight resume {}",
                 self.run_id
             );
             self.view.note(&format!("paused: {detail}"));
@@ -134,6 +135,25 @@ impl Window<'_> {
             return Ok(Some(End::Paused));
         }
         Ok(None)
+    }
+
+    /// A `rolled_back` webhook after an automatic rollback, when the
+    /// policy notifies.
+    fn tell_rolled_back(&self, run: &str) {
+        if let Some(n) = &self.notifier
+            && self.setup.profile.on_breach.contains(&Act::Notify)
+        {
+            let mut note = Notification::new(
+                Event::RolledBack {
+                    run: run.to_string(),
+                    automatic: true,
+                },
+                self.setup.release.clone(),
+            );
+            note.run = Some(run.to_string());
+            note.actor = Some(self.setup.actor.clone());
+            n.notifier.notify(&note);
+        }
     }
 
     async fn record(&self, a: WatchAction) -> Result<(), Failure> {
@@ -209,7 +229,7 @@ impl Window<'_> {
         let release = self.setup.release.clone();
         let style = self.style;
         let ran = tokio::task::spawn_blocking(move || {
-            super::rollback_shim::execute(&super::rollback_shim::RollbackInput {
+            crate::rollback_cmd::execute(&crate::rollback_cmd::RollbackInput {
                 file: &file,
                 list: &list,
                 profile: &profile,

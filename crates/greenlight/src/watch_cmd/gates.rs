@@ -47,6 +47,8 @@ pub struct Slot {
     pub gate: Gate,
     pub bounds: MetricBounds,
     pub source: Option<String>,
+    /// Where its latest sample came from (`probe L203`, `promql L88`).
+    pub origin: Option<String>,
     pub last: Option<Evaluation>,
     acc: Acc,
 }
@@ -117,12 +119,13 @@ impl Slot {
     }
 }
 
-/// Whether a sample of `sample` feeds a gate of `gate`: the same metric;
-/// every latency sample feeds every latency gate (each takes its own
-/// percentile over the window).
+/// Whether a sample of `sample` feeds a gate of `gate`: the same metric.
+/// A latency sample of no percentile (one probe's latency) feeds every
+/// latency gate, each taking its own percentile over the window; a
+/// percentile (a burst's p95) feeds only the gate of that percentile.
 pub fn feeds(sample: &Metric, gate: &Metric) -> bool {
     match (sample, gate) {
-        (Metric::Latency { .. }, Metric::Latency { .. }) => true,
+        (Metric::Latency { percentile: None }, Metric::Latency { .. }) => true,
         (a, b) => a == b,
     }
 }
@@ -140,6 +143,7 @@ pub fn build(bounds: Vec<MetricBounds>, every_secs: u64) -> Result<Vec<Slot>, St
                 gate,
                 bounds: b,
                 source: None,
+                origin: None,
                 last: None,
                 acc: Acc::default(),
             })
@@ -152,6 +156,9 @@ pub fn feed(slots: &mut [Slot], samples: &[Sample], at: u64) {
     for s in samples {
         for slot in slots.iter_mut().filter(|g| feeds(&s.metric, &g.metric)) {
             if matches!(slot.gate.record(at, s.value), Ok(true)) {
+                if slot.origin.as_deref() != Some(s.origin.as_str()) {
+                    slot.origin = Some(s.origin.clone());
+                }
                 let a = &mut slot.acc;
                 if a.count == 0 {
                     a.min = s.value;
@@ -189,3 +196,40 @@ pub fn evaluate(slots: &mut [Slot], at: u64) -> Vec<Change> {
 }
 
 pub use gate::plan;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_probe_latency_feeds_every_latency_gate_a_percentile_only_its_own() {
+        let any = Metric::Latency { percentile: None };
+        let p95 = Metric::Latency {
+            percentile: Some(95),
+        };
+        let p99 = Metric::Latency {
+            percentile: Some(99),
+        };
+        assert!(feeds(&any, &p95));
+        assert!(feeds(&any, &any));
+        assert!(feeds(&p95, &p95));
+        assert!(!feeds(&p95, &p99));
+        assert!(!feeds(&p95, &any));
+        assert!(!feeds(&Metric::ErrorRate, &Metric::Availability));
+        assert!(feeds(&Metric::ErrorRate, &Metric::ErrorRate));
+    }
+
+    #[test]
+    fn the_gate_window_is_five_ticks_and_a_percentile_gate_takes_its_percentile() {
+        let c = config(
+            60,
+            &Metric::Latency {
+                percentile: Some(95),
+            },
+        );
+        assert_eq!(c.window_secs, 300);
+        assert_eq!(c.buckets, 5);
+        assert_eq!(c.aggregate, Aggregate::Percentile(95.0));
+        assert_eq!(config(60, &Metric::ErrorRate).aggregate, Aggregate::Mean);
+    }
+}

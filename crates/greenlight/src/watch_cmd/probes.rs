@@ -54,6 +54,8 @@ pub struct ProbeSource {
     plan: Plan,
     executor: Executor,
     window: BTreeMap<usize, CheckAcc>,
+    /// The latest tick's results, in plan order.
+    last: Vec<StepResult>,
 }
 
 impl ProbeSource {
@@ -64,6 +66,7 @@ impl ProbeSource {
             plan,
             executor,
             window: BTreeMap::new(),
+            last: Vec::new(),
         })
     }
 
@@ -79,6 +82,11 @@ impl ProbeSource {
     /// The plan (recorded in the run's `run_started`).
     pub fn plan(&self) -> &Plan {
         &self.plan
+    }
+
+    /// The latest tick's results, in plan order (empty before the first).
+    pub fn last(&self) -> &[StepResult] {
+        &self.last
     }
 
     /// Each check's latencies and failures since the last call.
@@ -153,7 +161,9 @@ impl Source for ProbeSource {
             // Nobody listens to the executor's progress events at a tick.
             let (tx, _) = tokio::sync::mpsc::unbounded_channel();
             let results = self.executor.run(&self.plan, tx).await;
-            self.samples(&results)
+            let samples = self.samples(&results);
+            self.last = results;
+            samples
         })
     }
 }

@@ -132,7 +132,10 @@ fn gate_line(s: &Slot, style: Style) -> String {
             bound,
             line,
             state_word(state, style),
-            style.dim(src)
+            style.dim(&match &s.origin {
+                Some(o) if src != "probes" => format!("{src} ({o})"),
+                _ => src.clone(),
+            })
         ),
     }
 }

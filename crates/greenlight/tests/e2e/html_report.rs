@@ -19,13 +19,15 @@ fn gl(args: &[&str], store: &str) -> Output {
         .expect("greenlight runs")
 }
 
-fn run_id(out: &Output) -> String {
-    stderr(out)
-        .lines()
-        .find_map(|l| l.strip_prefix("recorded run "))
-        .and_then(|l| l.split(' ').next())
+/// The run just recorded: `-q` leaves stderr to warnings and errors, so
+/// its ID is read where a script finds it, the report of the latest run.
+fn run_id(store: &str) -> String {
+    let status: Value = serde_json::from_slice(&gl(&["status", "--json"], store).stdout)
+        .expect("status --json prints the report");
+    status["run_id"]
+        .as_str()
         .map(str::to_string)
-        .unwrap_or_else(|| panic!("no `recorded run` line: {}", stderr(out)))
+        .unwrap_or_else(|| panic!("no run_id: {status}"))
 }
 
 /// The counts row of the verdict banner, as the page writes it.
@@ -51,7 +53,12 @@ fn seed_003_report_is_one_small_self_contained_file_with_status_verdict() {
     let store = dir.join("runs.db");
     let store = store.to_str().unwrap();
     let run = gl(&["run", &seed_path(3), "-q"], store);
-    let id = run_id(&run);
+    assert!(
+        run.status.code().is_some_and(|c| c <= 3),
+        "{}",
+        stderr(&run)
+    );
+    let id = run_id(store);
     // People's work, so the page has sign-offs and waivers to show.
     let status: Value = serde_json::from_slice(&gl(&["status", "--json"], store).stdout).unwrap();
     let pending = status["items"]
@@ -169,7 +176,12 @@ fn a_load_steps_charts_come_from_its_recorded_seconds() {
         ],
         store,
     );
-    let id = run_id(&run);
+    assert!(
+        run.status.code().is_some_and(|c| c <= 3),
+        "{}",
+        stderr(&run)
+    );
+    let id = run_id(store);
     let status: Value = serde_json::from_slice(&gl(&["status", "--json"], store).stdout).unwrap();
     let load = &status["items"][0]["steps"][0]["evidence"]["load"];
     let intervals = load["intervals"]

@@ -9,6 +9,7 @@ mod commands;
 mod corpus_live;
 mod corpus_sandbox;
 mod corpus_targets;
+mod honest_output;
 mod hostile;
 mod html_report;
 mod http_safety;

@@ -102,6 +102,14 @@ fn allowed_it_runs_in_order_stops_at_the_failure_and_is_recorded() {
     let out = rollback(&c, &["--allow", "mutating"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "NO_GO: a step failed\n{err}");
+    let summary = stdout(&out);
+    assert!(summary.contains("ROLLBACK FAILED"), "{summary}");
+    assert!(!summary.contains("NO_GO"), "{summary}");
+    // The deploy is what the rollback leaves out, not a rollback step.
+    assert!(
+        squashed(&summary).contains("1 skipped (not part of the rollback)"),
+        "{summary}"
+    );
     assert_eq!(s.request_count("POST", "/switch-back"), 1);
     assert_eq!(s.request_count("POST", "/restore"), 1);
     let order: Vec<String> = s.requests().iter().map(|r| r.path.clone()).collect();
@@ -119,7 +127,8 @@ fn allowed_it_runs_in_order_stops_at_the_failure_and_is_recorded() {
     // The run is in the store, with who allowed which classes.
     let status = greenlight(&["status", "--store", &c.store]);
     let text = stdout(&status);
-    assert!(text.contains("NO_GO") || text.contains("NO-GO"), "{text}");
+    // A failed rollback reads as one, in `status` as at the end of the run.
+    assert!(text.contains("ROLLBACK FAILED"), "{text}");
     assert!(
         squashed(&text)
             .contains("Rollback: run of the rollback procedure, allowed by ana (read, mutating)"),
@@ -169,6 +178,16 @@ fn a_destructive_step_needs_destructive_allowance() {
     assert!(c.dir.join("data").exists());
     let out = rollback(&c, &["--allow", "mutating", "--allow", "destructive"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary = stdout(&out);
+    assert!(summary.contains("ROLLED BACK"), "{summary}");
+    assert!(!summary.contains("GO "), "{summary}");
+    let decided = greenlight(&["decide", "--store", &c.store]);
+    assert_eq!(decided.status.code(), Some(0), "{}", stderr(&decided));
+    assert!(
+        stdout(&decided).contains("ROLLED BACK"),
+        "{}",
+        stdout(&decided)
+    );
     assert_eq!(s.request_count("POST", "/switch-back"), 1);
     assert!(!c.dir.join("data").exists());
 }
@@ -264,4 +283,165 @@ fn rollback_events(store: &str) -> Vec<(String, String)> {
         .unwrap()
         .map(Result::unwrap)
         .collect()
+}
+
+/// `history` of a release: a run, a rollback by hand and one `watch` would
+/// start (armed first, through `rollback_cmd::execute`), each labelled.
+#[test]
+fn history_labels_rollbacks_and_automatic_ones() {
+    let s = standin();
+    let c = case(
+        "rb-history",
+        |d| doc(d, &s.base_url(), "/switch-back"),
+        "name = \"prod\"\n[rollback]\nautomatic = true\n",
+    );
+    let run = greenlight(&[
+        "run",
+        &c.file,
+        "--env",
+        &c.env,
+        "--store",
+        &c.store,
+        "--release",
+        "2.4",
+    ]);
+    assert!(run.status.code().is_some(), "{}", stderr(&run));
+    let by_hand = rollback(&c, &["--allow", "mutating", "--release", "2.4"]);
+    assert_eq!(by_hand.status.code(), Some(0), "{}", stderr(&by_hand));
+    assert!(
+        stdout(&by_hand).contains("ROLLED BACK"),
+        "{}",
+        stdout(&by_hand)
+    );
+
+    // Automatic: only once armed, and recorded as allowed by who armed it.
+    assert!(arming(&c.store, "2.4", true).is_err(), "armed before --arm");
+    let out = rollback(&c, &["--arm", "--release", "2.4"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let armed = arming(&c.store, "2.4", true).expect("armed");
+    let text = std::fs::read_to_string(&c.file).unwrap();
+    let list = greenlight_doc::parse(text.as_bytes());
+    let mut profile =
+        greenlight_run::profile::Profile::load(Path::new(&c.env), &|_| None).expect("profile");
+    profile.allow_word("mutating").expect("mutating is a class");
+    let switched_before = s.request_count("POST", "/switch-back");
+    // As `watch` calls it: from async code, on a blocking thread.
+    let (file, store) = (c.file.clone(), c.store.clone());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let executed = runtime
+        .block_on(async move {
+            tokio::task::spawn_blocking(move || {
+                greenlight::rollback_cmd::execute(&greenlight::rollback_cmd::RollbackInput {
+                    file: Path::new(&file),
+                    list: &list,
+                    profile: &profile,
+                    spec: &store,
+                    release: Some("2.4"),
+                    actor: &armed.by,
+                    automatic: true,
+                    style: greenlight::term::Style::plain(),
+                    quiet: true,
+                })
+            })
+            .await
+        })
+        .expect("the blocking task ends")
+        .expect("the rollback ran");
+    assert_eq!(executed.exit_code, 0, "{:?}", executed.report.reasons);
+    assert_eq!(
+        executed.report.run_id.as_deref(),
+        Some(executed.run_id.as_str())
+    );
+    assert_eq!(s.request_count("POST", "/switch-back"), switched_before + 2);
+    let events = rollback_events(&c.store);
+    assert_eq!(events.len(), 2, "{events:?}");
+    let auto = events
+        .iter()
+        .find(|(_, p)| p.contains("\"automatic\":true"))
+        .expect("an automatic rollback event");
+    assert_eq!(auto.0, "ana", "the person who armed it allows it");
+
+    let table = stdout(&greenlight(&["history", "--store", &c.store]));
+    insta::assert_snapshot!(normalised_history(&table, &c.dir));
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "{table}");
+    assert!(lines[0].contains("kind"), "{table}");
+    let row = |id: &str| {
+        *lines
+            .iter()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_else(|| panic!("no row for {id}: {table}"))
+    };
+    let auto_row = row(&executed.run_id);
+    assert!(auto_row.contains("rollback (automatic)"), "{auto_row}");
+    assert!(auto_row.contains("ROLLED BACK"), "{auto_row}");
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.contains(" rollback ") && !l.contains("automatic"))
+            .count(),
+        1,
+        "{table}"
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.contains(" run ")).count(),
+        1,
+        "{table}"
+    );
+
+    let rows = greenlight(&["history", "--json", "--store", &c.store]);
+    let rows: serde_json::Value = serde_json::from_slice(&rows.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    let kinds: Vec<(&str, Option<bool>)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap(),
+                r["rollback"]["automatic"].as_bool(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("rollback", Some(true)),
+            ("rollback", Some(false)),
+            ("run", None)
+        ],
+        "newest first: {rows:?}"
+    );
+    assert_eq!(rows[0]["rollback"]["allowed_by"], "ana");
+    assert_eq!(rows[0]["verdict"], "GO", "JSON keeps the verdict itself");
+}
+
+/// The history table with what changes from one run to the next (run ids,
+/// times, durations, the scratch folder) replaced by fixed text; widths kept.
+fn normalised_history(table: &str, dir: &Path) -> String {
+    table
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 0 {
+                return line.to_string();
+            }
+            let rest = &line[7 + 21..];
+            let id = format!("{:<7}", "ID");
+            let started = format!(" {:<20}", "STARTED");
+            let mut rest = rest.replace(&dir.display().to_string(), "DIR");
+            // The duration: `   0.0s ` (width 9) before the audit column.
+            if let Some(at) = rest.find("s  unkeyed") {
+                let start =
+                    rest[..at].rfind(|c: char| !(c.is_ascii_digit() || c == '.' || c == ' '));
+                let start = start.map_or(0, |s| s + 1);
+                let width = at + 1 - start;
+                rest.replace_range(start..at + 1, &format!("{:>width$}", "T"));
+            }
+            format!("{id}{started}{rest}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

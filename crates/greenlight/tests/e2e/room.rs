@@ -281,8 +281,7 @@ fn in_chromium(store: &str, shots: &Path) {
         "--env",
         profile.to_str().unwrap(),
         "--release",
-        RELEASE,
-        "-q"
+        RELEASE
     ]);
     let (ok, out) = run_script(
         &[

@@ -14,12 +14,14 @@ use std::sync::{Arc, mpsc};
 use std::time::{Duration, SystemTime};
 
 /// A loopback HTTP service: `GET /health` answers 200 for its first
-/// `healthy_for` requests, then 500; any other GET answers 200; `POST
+/// `healthy_for` requests, then 500; a Prometheus query API answers CPU 93 %; any other
+/// GET answers 200; `POST
 /// /switch-back` answers 200 and is counted (the rollback's target).
 struct StandIn {
     base: String,
     health: Arc<AtomicU64>,
     switched: Arc<AtomicU64>,
+    queries: Arc<AtomicU64>,
 }
 
 impl StandIn {
@@ -28,23 +30,27 @@ impl StandIn {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let health = Arc::new(AtomicU64::new(0));
         let switched = Arc::new(AtomicU64::new(0));
-        let (h, s) = (health.clone(), switched.clone());
+        let queries = Arc::new(AtomicU64::new(0));
+        let (h, s, q) = (health.clone(), switched.clone(), queries.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 let Ok(conn) = conn else { break };
-                let (h, s) = (h.clone(), s.clone());
-                std::thread::spawn(move || serve(conn, healthy_for, &h, &s));
+                let (h, s, q) = (h.clone(), s.clone(), q.clone());
+                std::thread::spawn(move || serve(conn, healthy_for, [&h, &s, &q]));
             }
         });
         StandIn {
             base,
             health,
             switched,
+            queries,
         }
     }
 }
 
-fn serve(conn: std::net::TcpStream, healthy_for: u64, health: &AtomicU64, switched: &AtomicU64) {
+/// `counters`: `/health` requests, `/switch-back` requests, Prometheus queries.
+fn serve(conn: std::net::TcpStream, healthy_for: u64, counters: [&AtomicU64; 3]) {
+    let [health, switched, queries] = counters;
     let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
     let mut r = BufReader::new(conn);
     loop {
@@ -78,6 +84,13 @@ fn serve(conn: std::net::TcpStream, healthy_for: u64, health: &AtomicU64, switch
         } else if request.starts_with("POST /switch-back") {
             switched.fetch_add(1, Ordering::SeqCst);
             ("200 OK", "{\"ok\":true}")
+        } else if request.starts_with("GET /api/v1/query") {
+            // A Prometheus instant query: CPU at 93 %, whatever is asked.
+            queries.fetch_add(1, Ordering::SeqCst);
+            (
+                "200 OK",
+                r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1790000000,"0.93"]}]}}"#,
+            )
         } else if request.starts_with("GET ") {
             ("200 OK", "{}")
         } else {
@@ -381,6 +394,11 @@ fn a_breach_mid_window_is_caught_within_a_gate_window_notified_and_rolled_back_w
         text.contains("error rate observed") && text.contains("over the bound > 5%"),
         "{text}"
     );
+    let history = gl(&c, &["history", "--store", &c.store]);
+    let table = stdout(&history);
+    assert!(table.contains("rollback (automatic)"), "{table}");
+    assert!(table.contains(" watch "), "{table}");
+    transcript.push_str(&format!("$ greenlight history\n{table}"));
     let path = std::env::var_os("GREENLIGHT_TRANSCRIPT")
         .map(PathBuf::from)
         .unwrap_or_else(|| c.dir.join("transcript.txt"));
@@ -424,7 +442,10 @@ fn an_unarmed_rollback_is_refused_and_the_window_pauses() {
         events(&c.store, &["watch_ended"]).is_empty(),
         "a paused window ends"
     );
-    assert!(squashed(&so).contains("--resume"), "{so}");
+    assert!(
+        squashed(&so).contains("continue with: greenlight resume"),
+        "{so}"
+    );
 }
 
 #[test]
@@ -494,10 +515,8 @@ fn a_killed_window_resumes_where_it_stopped_without_repeating_checkpoints() {
         stdout(&status)
     );
     let probes_before = s.health.load(Ordering::SeqCst);
-    let out = gl(
-        &c,
-        &watch_args(&c, &["--resume", &run, "--time-scale", "600"]),
-    );
+    // `greenlight resume` knows a watch run; its recorded scale is kept.
+    let out = gl(&c, &["resume", &run, "--env", &c.env, "--store", &c.store]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -560,6 +579,11 @@ fn seed_001_checkpoints_are_recorded_in_order() {
     assert_eq!(
         checkpoints,
         vec![
+            // The headings' own points (`Immediate Verification (First 10
+            // minutes)`, `Performance Monitoring (First 30 minutes)`) …
+            (600, "First 10 minutes".to_string()),
+            (1800, "First 30 minutes".to_string()),
+            // … and the 48-hour window's items.
             (3600, "Hour 1".to_string()),
             (6 * 3600, "Hour 6".to_string()),
             (24 * 3600, "Hour 24".to_string()),
@@ -617,9 +641,142 @@ fn a_window_on_postgres_is_recorded_and_judges_the_release() {
         stdout(&decide)
     );
     let history = gl(&c, &["history", "--store", &store]);
+    // The kind column (the path has `watch-pg-…` in it too).
+    assert!(stdout(&history).contains(" watch "), "{}", stdout(&history));
     assert!(
         stdout(&history).contains("NO_GO") || stdout(&history).contains("NO-GO"),
         "{}",
         stdout(&history)
     );
+}
+
+#[test]
+fn promql_blocks_feed_their_gates_from_prometheus() {
+    let s = StandIn::start(u64::MAX);
+    let doc = "# Release 2.5\n\n## Key Metrics\n\n\
+               | Metric | Target | Critical Threshold |\n|---|---|---|\n\
+               | CPU Usage | < 50% | > 80% |\n| Memory Usage | < 70% | > 90% |\n\n\
+               ## Monitoring (First 1 hour)\n\n- [ ] Hour 1: CPU normal\n\n\
+               ```promql\navg(rate(process_cpu_seconds_total[1m]))\n```\n";
+    let profile = format!(
+        "name = \"prod\"\n[metrics]\nprometheus = \"{}\"\ntimeout = \"2s\"\n",
+        s.base
+    );
+    let c = case("watch-promql", doc, &profile, None);
+    let out = gl(
+        &c,
+        &watch_args(&c, &["--for", "30m", "--time-scale", "600"]),
+    );
+    let (so, se) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{se}\n{so}");
+    assert_eq!(s.queries.load(Ordering::SeqCst), 30, "one query per tick");
+    let states = events(&c.store, &["watch_state"]);
+    let breach = states
+        .iter()
+        .find(|(_, _, p)| p["to"] == "breach")
+        .unwrap_or_else(|| panic!("{states:?}"));
+    assert_eq!(breach.2["metric"], "cpu");
+    assert_eq!(breach.2["observed_text"], "93%");
+    assert_eq!(breach.2["bound"], "> 80%");
+    // Memory has a threshold but no query: reported, not guessed.
+    assert!(se.contains("memory: no source"), "{se}");
+    let started = events(&c.store, &["watch_started"]);
+    assert!(started[0].2["sources"].to_string().contains("prometheus"));
+}
+
+#[test]
+fn bursts_add_load_samples_when_allowed() {
+    let s = StandIn::start(u64::MAX);
+    let mut doc = release_doc(&s.base);
+    doc.push_str(
+        "\n## Load Test\n\n- [ ] Health under load\n\n  ```bash\n  hey -n 200 -c 4 http://api.staging.test/health\n  ```\n",
+    );
+    // Load goes only to hosts the profile names.
+    let profile = format!(
+        "name = \"prod\"\n[hosts]\n\"api.staging.test\" = \"{}\"\n",
+        s.base
+    );
+    // Without load allowed, --bursts is refused before anything runs.
+    let c = case("watch-bursts", &doc, &profile, None);
+    let out = gl(
+        &c,
+        &watch_args(&c, &["--bursts", "--for", "2m", "--time-scale", "60"]),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--allow load"), "{}", stderr(&out));
+    assert_eq!(s.health.load(Ordering::SeqCst), 0);
+    let out = gl(
+        &c,
+        &watch_args(
+            &c,
+            &[
+                "--bursts",
+                "--allow",
+                "load",
+                "--for",
+                "2m",
+                "--time-scale",
+                "60",
+            ],
+        ),
+    );
+    let (so, se) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{se}\n{so}");
+    assert!(se.contains("bursts: burst L"), "{se}");
+    // Two ticks: one probe and one burst (about 40 requests) each.
+    let served = s.health.load(Ordering::SeqCst);
+    assert!(served > 2 * 20, "{served} requests");
+    let windows = events(&c.store, &["watch_window"]);
+    let p95 = windows
+        .iter()
+        .flat_map(|(_, _, p)| p["metrics"].as_array().cloned().unwrap_or_default())
+        .find(|m| m["metric"] == "p95 latency")
+        .expect("p95 samples");
+    // The probe's latency and the burst's p95, each tick.
+    assert!(p95["count"].as_u64().unwrap() >= 4, "{p95}");
+}
+
+#[test]
+fn ctrl_c_ends_the_window_interrupted_and_resume_finishes_it() {
+    let s = StandIn::start(u64::MAX);
+    let c = case("watch-sigint", &release_doc(&s.base), PROFILE, None);
+    let child = command(&c, &watch_args(&c, &["--for", "1h", "--time-scale", "600"]))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while events(&c.store, &["watch_checkpoint"]).is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no checkpoint");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    nix_kill_int(child.id());
+    let out = child.wait_with_output().unwrap();
+    let (so, se) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(3), "PENDING\n{se}\n{so}");
+    assert!(so.contains("INTERRUPTED"), "{so}");
+    assert!(so.contains("continue with: greenlight resume"), "{so}");
+    let ended = events(&c.store, &["watch_ended"]);
+    assert_eq!(ended.len(), 1);
+    assert_eq!(ended[0].2["outcome"], "interrupted");
+    let run = watch_run(&c.store);
+    let decide = gl(&c, &["decide", &run, "--store", &c.store]);
+    assert_eq!(decide.status.code(), Some(3), "{}", stdout(&decide));
+    assert!(
+        squashed(&stdout(&decide)).contains("interrupted"),
+        "{}",
+        stdout(&decide)
+    );
+    let out = gl(&c, &["resume", &run, "--env", &c.env, "--store", &c.store]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stderr(&out),
+        stdout(&out)
+    );
+    let ended = events(&c.store, &["watch_ended"]);
+    assert_eq!(ended.last().unwrap().2["outcome"], "ok");
+    let decide = gl(&c, &["decide", &run, "--store", &c.store]);
+    assert_eq!(decide.status.code(), Some(0), "{}", stdout(&decide));
 }
