@@ -455,7 +455,11 @@ fn promql_gates_against_a_real_prometheus_catch_the_error_rate_and_latency_turni
     let summary = squashed(&so);
     assert!(summary.contains("BREACH"), "{so}");
     assert!(summary.contains("error rate"), "{so}");
-    assert!(summary.contains("prometheus"), "{so}");
+    // Each gate names the block that fed it.
+    for block in ["sum(rate(http_requests_total{code", "histogram_quantile"] {
+        let origin = format!("prometheus (promql L{})", line_of(&doc, block));
+        assert!(summary.contains(&origin), "{origin}: {so}");
+    }
     assert!(
         squashed(&se).contains("error rate: warn → BREACH")
             || squashed(&se).contains("error rate: ok → BREACH"),
