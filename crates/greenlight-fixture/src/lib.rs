@@ -30,7 +30,9 @@
 //! [`BlockingFixture`] runs the service on its own thread for callers that
 //! are not async. [`StandIn`] is a generic stand-in answering canned routes
 //! from a `*.standin.toml` file (and echoing every other request), for
-//! checklists nobody here wrote.
+//! checklists nobody here wrote. [`MetricsExporter`] serves a service's own
+//! `/metrics` (requests by status, a latency histogram) for a real
+//! Prometheus to scrape, with switchable [`Traffic`].
 
 #![warn(missing_docs)]
 
@@ -38,6 +40,7 @@ mod auth;
 mod blocking;
 mod config;
 mod error;
+mod exporter;
 mod faults;
 mod routes_aux;
 mod routes_common;
@@ -53,6 +56,7 @@ mod ws;
 pub use blocking::BlockingFixture;
 pub use config::{FixtureConfig, RateLimit, STAND_IN_HOSTS, Tokens};
 pub use error::{FixtureError, Result};
+pub use exporter::{LATENCY_BUCKETS, MetricsExporter, Traffic};
 pub use faults::{Faults, WRONG_VERSION};
 pub use routes_echo::ESCAPES_BODY;
 pub use server::{FixtureHandle, start};

@@ -414,8 +414,13 @@ fn sources(
                         )),
                     }
                 }
-                if !queries.is_empty() {
-                    others.push(Box::new(promql::PromSource::new(server, queries)));
+                // One source per block: a block that gives nothing is a
+                // source error of its own even when the others answer.
+                for query in queries {
+                    others.push(Box::new(promql::PromSource::new(
+                        server.clone(),
+                        vec![query],
+                    )));
                 }
             }
         }

@@ -32,4 +32,5 @@ mod split;
 mod store;
 mod users;
 mod watch;
+mod watch_prometheus;
 mod written_expectations;
