@@ -34,12 +34,17 @@ impl Format {
 
 /// The body for `n` in `format`, as sent, with delivery id `id`.
 pub fn body(n: &Notification, format: Format, id: &str, redactor: &Redactor) -> Vec<u8> {
+    // Every string of the notification is redacted field by field; the
+    // body's own keys and values (`"type": "section"`) are never rewritten,
+    // so a short secret cannot break its shape.
     let n = redacted(n, redactor);
     let mut value = match format {
         Format::Json => generic(&n, id),
         Format::Slack => slack(&n),
     };
-    redactor.redact_json(&mut value);
+    // Slack texts are composed from several fields: a secret could span a
+    // field and the words around it.
+    redact_texts(&mut value, redactor);
     serde_json::to_vec(&value).expect("a JSON value always serialises")
 }
 
@@ -161,6 +166,23 @@ fn slack(n: &Notification) -> Value {
         "elements": [{ "type": "mrkdwn", "text": context.join(" · ") }],
     }));
     json!({ "text": headline, "blocks": blocks })
+}
+
+/// Redacts the values of every `"text"` key of `value` (Slack's composed
+/// message texts), leaving every other key and value as it is.
+fn redact_texts(value: &mut Value, r: &Redactor) {
+    match value {
+        Value::Object(o) => {
+            for (k, v) in o.iter_mut() {
+                match v {
+                    Value::String(s) if k == "text" => *s = r.redact(s),
+                    _ => redact_texts(v, r),
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|v| redact_texts(v, r)),
+        _ => {}
+    }
 }
 
 /// A Slack block quote: every line starts with `> `.

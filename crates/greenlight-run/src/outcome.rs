@@ -84,7 +84,11 @@ pub struct Evidence {
     /// A load step's summary: the figures of `greenlight load --json`
     /// (`requests`, `rps`, `latency_ms`, `failed_rate`, `errors`,
     /// `thresholds[]`, …).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::redact::settled_keys"
+    )]
     pub load: Option<serde_json::Value>,
 }
 

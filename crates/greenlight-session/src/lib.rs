@@ -164,16 +164,22 @@ pub fn started_in(
     profile: &greenlight_run::profile::Profile,
     release: &str,
 ) -> NewEvent {
-    let mut payload = events::to_value(&events::RunStarted {
-        release: release.to_string(),
-        checklist: plan.checklist.clone(),
-        checklist_path: checklist_path.to_string(),
-        profile: plan.profile.clone(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        waive_blockers: profile.waive_blockers,
-        plan: Cow::Borrowed(plan),
-    });
-    greenlight_run::redact::Redactor::new(profile.secrets()).redact_json(&mut payload);
+    // Redacted as it is serialized: the plan's strings are data, its field
+    // names are not (a secret `x` must not turn `"expect"` into
+    // `"e[redacted]pect"`, or the run could no longer be read).
+    let redactor = greenlight_run::redact::Redactor::new(profile.secrets());
+    let payload = events::to_value(&greenlight_run::redact::Redacted::new(
+        &redactor,
+        &events::RunStarted {
+            release: release.to_string(),
+            checklist: plan.checklist.clone(),
+            checklist_path: checklist_path.to_string(),
+            profile: plan.profile.clone(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            waive_blockers: profile.waive_blockers,
+            plan: Cow::Borrowed(plan),
+        },
+    ));
     event(run_id, EventKind::RunStarted, None, actor, payload)
 }
 
