@@ -285,8 +285,12 @@ pub struct SignoffResult {
 /// The whole report (`greenlight.run/v1`).
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
+    #[serde(serialize_with = "crate::redact::generated")]
     pub schema: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::redact::generated"
+    )]
     pub run_id: Option<String>,
     pub checklist: String,
     pub profile: String,

@@ -38,8 +38,10 @@ use aho_corasick::{AhoCorasick, Input, MatchKind};
 use std::ops::Range;
 
 mod serialize;
+#[cfg(test)]
+mod serialize_tests;
 
-pub use serialize::{Redacted, settled_keys};
+pub use serialize::{Redacted, generated, settled_keys};
 
 /// What a secret is replaced with.
 pub const MASK: &str = "[redacted]";

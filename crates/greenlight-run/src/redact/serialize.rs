@@ -26,6 +26,10 @@ use serde::ser::{self, Serialize, Serializer};
 /// settled is passed (see [`settled_keys`]).
 const SETTLED_KEYS: &str = "greenlight::redact::SettledKeys";
 
+/// The newtype name under which a value greenlight generated itself (a
+/// run ID, a schema name) is passed (see [`generated`]).
+const GENERATED: &str = "greenlight::redact::Generated";
+
 /// `value`, serialized with every data string redacted by `redactor` and
 /// every name of its types kept (see the module docs). Use it with any
 /// serde serializer: `serde_json::to_value(Redacted::new(&r, &plan))`.
@@ -66,6 +70,15 @@ pub fn settled_keys<S: Serializer>(
         Some(v) => s.serialize_some(&SettledKeys(v)),
         None => s.serialize_none(),
     }
+}
+
+/// `serialize_with` for a value greenlight made itself and no user wrote:
+/// a run ID (it names the run to act on), a schema name. [`Redacted`]
+/// leaves it whole; a one-letter secret would otherwise mask the run ID
+/// in the report that is the only place to find it. Any other serializer
+/// sees the plain value.
+pub fn generated<T: Serialize + ?Sized, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_newtype_struct(GENERATED, value)
 }
 
 struct SettledKeys<'a>(&'a serde_json::Value);
@@ -176,6 +189,9 @@ impl<'a, S: Serializer> Serializer for Adapter<'a, S> {
         name: &'static str,
         v: &T,
     ) -> Result<S::Ok, S::Error> {
+        if name == GENERATED {
+            return self.inner.serialize_newtype_struct(name, v);
+        }
         if name == SETTLED_KEYS {
             // Only our `SettledKeys` uses this name, around a JSON value.
             let value = serde_json::to_value(v).map_err(ser::Error::custom)?;
