@@ -295,6 +295,31 @@ mod tests {
     }
 
     #[test]
+    fn a_one_letter_secret_masks_data_but_never_the_body_shape() {
+        // `e` is in "text", "type", "section", "elements", "release"…
+        let r = Redactor::new(vec!["e".into()]);
+        let v: Value = serde_json::from_slice(&body(&sample(), Format::Slack, "d1", &r)).unwrap();
+        assert_eq!(v["blocks"][0]["type"], "section", "{v}");
+        assert_eq!(v["blocks"][0]["text"]["type"], "mrkdwn", "{v}");
+        assert_eq!(
+            v["blocks"].as_array().unwrap().last().unwrap()["type"],
+            "context"
+        );
+        let headline = v["text"].as_str().unwrap();
+        assert_eq!(headline.matches("[redacted]").count(), 6, "{headline}");
+        assert!(!headline.replace("[redacted]", "").contains('e'), "{v}");
+        let v: Value = serde_json::from_slice(&body(&sample(), Format::Json, "d1", &r)).unwrap();
+        assert_eq!(v["schema"], SCHEMA, "{v}");
+        assert_eq!(v["event"], "signed_off", "{v}");
+        assert_eq!(v["release"], "v2.4");
+        assert_eq!(v["detail"]["role"], "QA l[redacted]ad");
+        assert!(
+            v.get("reasons").is_some() && v.get("detail").is_some(),
+            "{v}"
+        );
+    }
+
+    #[test]
     fn the_slack_message_reads_well() {
         let body = body(
             &sample(),

@@ -344,6 +344,15 @@ impl Redactor {
                     .map(|r| view.origin(r.start)..view.origin(r.end)),
             );
         }
+        if text.contains(MASK) {
+            // Masking twice changes nothing: a secret that is part of the
+            // mask (`e`, `act`) is not searched inside an earlier mask.
+            let masks: Vec<Range<usize>> = text
+                .match_indices(MASK)
+                .map(|(at, m)| at..at + m.len())
+                .collect();
+            ranges.retain(|r| !masks.iter().any(|m| m.start <= r.start && r.end <= m.end));
+        }
         if ranges.is_empty() {
             return text.to_string();
         }
@@ -527,6 +536,19 @@ mod tests {
             v,
             serde_json::json!({"[redacted]": ["[redacted]", 1, {"k": "z[redacted]z"}]})
         );
+    }
+
+    #[test]
+    fn masking_twice_changes_nothing() {
+        for secret in ["e", "d", "[", "]", "act", "redacted", "[redacted]", "x"] {
+            let r = Redactor::new(vec![secret.into()]);
+            for text in ["lead red [redacted] ]x[ re-dacted", "", "e", "[redacted]"] {
+                let once = r.redact(text);
+                assert_eq!(r.redact(&once), once, "secret {secret:?} in {text:?}");
+            }
+        }
+        let r = Redactor::new(vec!["e".into()]);
+        assert_eq!(r.redact("lead"), "l[redacted]ad");
     }
 
     #[test]
