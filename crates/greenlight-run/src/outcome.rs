@@ -110,6 +110,9 @@ pub struct StepResult {
 /// The result of one item.
 #[derive(Debug, Clone, Serialize)]
 pub struct ItemResult {
+    /// Generated from the document (a hash), never user text: kept whole
+    /// under redaction, so the item can still be named.
+    #[serde(serialize_with = "crate::redact::generated")]
     pub id: String,
     pub line: usize,
     pub text: String,
@@ -191,6 +194,8 @@ impl Verdict {
 /// One reason for the verdict, naming its item and line.
 #[derive(Debug, Clone, Serialize)]
 pub struct Reason {
+    /// The item's ID (generated, see [`ItemResult::id`]).
+    #[serde(serialize_with = "crate::redact::generated")]
     pub item: String,
     pub line: usize,
     pub status: Status,
@@ -250,6 +255,9 @@ impl Counts {
 /// A phase's results and time.
 #[derive(Debug, Clone, Serialize)]
 pub struct PhaseResult {
+    /// Generated from the document (a hash), never user text: kept whole
+    /// under redaction, so the item can still be named.
+    #[serde(serialize_with = "crate::redact::generated")]
     pub id: String,
     pub line: usize,
     pub title: String,
@@ -261,6 +269,9 @@ pub struct PhaseResult {
 /// A sign-off slot and whether it was signed.
 #[derive(Debug, Clone, Serialize)]
 pub struct SignoffResult {
+    /// Generated from the document (a hash), never user text: kept whole
+    /// under redaction, so the item can still be named.
+    #[serde(serialize_with = "crate::redact::generated")]
     pub id: String,
     pub role: String,
     pub line: usize,

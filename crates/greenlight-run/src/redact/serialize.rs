@@ -58,18 +58,15 @@ impl<T: Serialize + ?Sized> Serialize for Redacted<'_, T> {
     }
 }
 
-/// `serialize_with` for a JSON value our code made from its own structure
-/// after redacting it (a load summary): under [`Redacted`] its string
-/// values are redacted again but its keys are left alone. Any other
-/// serializer sees the plain value.
-pub fn settled_keys<S: Serializer>(
-    value: &Option<serde_json::Value>,
+/// `serialize_with` for a JSON value (or an `Option` of one) our code made
+/// from its own structures, already redacted (a load summary, an event's
+/// payload): under [`Redacted`] its string values are redacted again but
+/// its keys are left alone. Any other serializer sees the plain value.
+pub fn settled_keys<T: Serialize + ?Sized, S: Serializer>(
+    value: &T,
     s: S,
 ) -> Result<S::Ok, S::Error> {
-    match value {
-        Some(v) => s.serialize_some(&SettledKeys(v)),
-        None => s.serialize_none(),
-    }
+    s.serialize_newtype_struct(SETTLED_KEYS, value)
 }
 
 /// `serialize_with` for a value greenlight made itself and no user wrote:
@@ -79,14 +76,6 @@ pub fn settled_keys<S: Serializer>(
 /// sees the plain value.
 pub fn generated<T: Serialize + ?Sized, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_newtype_struct(GENERATED, value)
-}
-
-struct SettledKeys<'a>(&'a serde_json::Value);
-
-impl Serialize for SettledKeys<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_newtype_struct(SETTLED_KEYS, self.0)
-    }
 }
 
 /// Whether a value of type `T` handed to a struct field or map entry is a
@@ -193,7 +182,7 @@ impl<'a, S: Serializer> Serializer for Adapter<'a, S> {
             return self.inner.serialize_newtype_struct(name, v);
         }
         if name == SETTLED_KEYS {
-            // Only our `SettledKeys` uses this name, around a JSON value.
+            // Only `settled_keys` uses this name.
             let value = serde_json::to_value(v).map_err(ser::Error::custom)?;
             return self
                 .inner
