@@ -34,12 +34,17 @@ impl Format {
 
 /// The body for `n` in `format`, as sent, with delivery id `id`.
 pub fn body(n: &Notification, format: Format, id: &str, redactor: &Redactor) -> Vec<u8> {
+    // Every string of the notification is redacted field by field; the
+    // body's own keys and values (`"type": "section"`) are never rewritten,
+    // so a short secret cannot break its shape.
     let n = redacted(n, redactor);
     let mut value = match format {
         Format::Json => generic(&n, id),
         Format::Slack => slack(&n),
     };
-    redactor.redact_json(&mut value);
+    // Slack texts are composed from several fields: a secret could span a
+    // field and the words around it.
+    redact_texts(&mut value, redactor);
     serde_json::to_vec(&value).expect("a JSON value always serialises")
 }
 
@@ -163,6 +168,23 @@ fn slack(n: &Notification) -> Value {
     json!({ "text": headline, "blocks": blocks })
 }
 
+/// Redacts the values of every `"text"` key of `value` (Slack's composed
+/// message texts), leaving every other key and value as it is.
+fn redact_texts(value: &mut Value, r: &Redactor) {
+    match value {
+        Value::Object(o) => {
+            for (k, v) in o.iter_mut() {
+                match v {
+                    Value::String(s) if k == "text" => *s = r.redact(s),
+                    _ => redact_texts(v, r),
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|v| redact_texts(v, r)),
+        _ => {}
+    }
+}
+
 /// A Slack block quote: every line starts with `> `.
 fn quote(text: &str) -> String {
     text.lines()
@@ -270,6 +292,31 @@ mod tests {
         assert!(!text.contains("hunter2"), "{text}");
         assert!(text.contains("&lt;ok&gt; &amp; done"), "{text}");
         assert!(text.contains("<http://127.0.0.1:7878/releases/v2.4|release page>"));
+    }
+
+    #[test]
+    fn a_one_letter_secret_masks_data_but_never_the_body_shape() {
+        // `e` is in "text", "type", "section", "elements", "release"…
+        let r = Redactor::new(vec!["e".into()]);
+        let v: Value = serde_json::from_slice(&body(&sample(), Format::Slack, "d1", &r)).unwrap();
+        assert_eq!(v["blocks"][0]["type"], "section", "{v}");
+        assert_eq!(v["blocks"][0]["text"]["type"], "mrkdwn", "{v}");
+        assert_eq!(
+            v["blocks"].as_array().unwrap().last().unwrap()["type"],
+            "context"
+        );
+        let headline = v["text"].as_str().unwrap();
+        assert_eq!(headline.matches("[redacted]").count(), 6, "{headline}");
+        assert!(!headline.replace("[redacted]", "").contains('e'), "{v}");
+        let v: Value = serde_json::from_slice(&body(&sample(), Format::Json, "d1", &r)).unwrap();
+        assert_eq!(v["schema"], SCHEMA, "{v}");
+        assert_eq!(v["event"], "signed_off", "{v}");
+        assert_eq!(v["release"], "v2.4");
+        assert_eq!(v["detail"]["role"], "QA l[redacted]ad");
+        assert!(
+            v.get("reasons").is_some() && v.get("detail").is_some(),
+            "{v}"
+        );
     }
 
     #[test]

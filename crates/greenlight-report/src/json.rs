@@ -3,10 +3,10 @@
 use greenlight_run::outcome::RunReport;
 use greenlight_run::redact::Redactor;
 
-/// Serializes the report, redacting every string once more on the way out.
+/// Serializes the report, redacting every string once more on the way out
+/// (its field names are kept: see [`Redactor::to_value`]).
 pub fn render(report: &RunReport, redactor: &Redactor) -> String {
-    let mut value = serde_json::to_value(report).expect("reports serialize");
-    redactor.redact_json(&mut value);
+    let value = redactor.to_value(report).expect("reports serialize");
     let mut text = serde_json::to_string_pretty(&value).expect("values serialize");
     text.push('\n');
     text

@@ -253,10 +253,9 @@ impl Executor {
             unverified: evidence.unverified.iter().map(|e| r.redact(e)).collect(),
             excerpt: evidence.excerpt.as_deref().map(|e| r.redact(e)),
             reason: evidence.reason.as_deref().map(|e| r.redact(e)),
-            load: evidence.load.map(|mut v| {
-                r.redact_json(&mut v);
-                v
-            }),
+            // A load summary's keys are its own field names: only its
+            // strings are data.
+            load: evidence.load.map(|v| r.redacted_json_values(v)),
         };
         StepResult {
             line: check.line,
@@ -378,8 +377,10 @@ impl Executor {
                 .lock()
                 .expect("loads lock")
                 .insert(check.index, report.clone());
-            let json = r.redact(&greenlight_load::summary::to_json(report));
-            serde_json::from_str(&json).unwrap_or(serde_json::Value::String(json))
+            // Its field names stay; its strings (URLs, check names,
+            // messages) are redacted.
+            r.to_value(report.as_ref())
+                .unwrap_or_else(|e| serde_json::Value::String(format!("load summary: {e}")))
         });
         let evidence = Evidence {
             summary: r.redact(&obs.summary),

@@ -84,7 +84,11 @@ pub struct Evidence {
     /// A load step's summary: the figures of `greenlight load --json`
     /// (`requests`, `rps`, `latency_ms`, `failed_rate`, `errors`,
     /// `thresholds[]`, …).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::redact::settled_keys"
+    )]
     pub load: Option<serde_json::Value>,
 }
 
@@ -106,6 +110,9 @@ pub struct StepResult {
 /// The result of one item.
 #[derive(Debug, Clone, Serialize)]
 pub struct ItemResult {
+    /// Generated from the document (a hash), never user text: kept whole
+    /// under redaction, so the item can still be named.
+    #[serde(serialize_with = "crate::redact::generated")]
     pub id: String,
     pub line: usize,
     pub text: String,
@@ -187,6 +194,8 @@ impl Verdict {
 /// One reason for the verdict, naming its item and line.
 #[derive(Debug, Clone, Serialize)]
 pub struct Reason {
+    /// The item's ID (generated, see [`ItemResult::id`]).
+    #[serde(serialize_with = "crate::redact::generated")]
     pub item: String,
     pub line: usize,
     pub status: Status,
@@ -246,6 +255,9 @@ impl Counts {
 /// A phase's results and time.
 #[derive(Debug, Clone, Serialize)]
 pub struct PhaseResult {
+    /// Generated from the document (a hash), never user text: kept whole
+    /// under redaction, so the item can still be named.
+    #[serde(serialize_with = "crate::redact::generated")]
     pub id: String,
     pub line: usize,
     pub title: String,
@@ -257,6 +269,9 @@ pub struct PhaseResult {
 /// A sign-off slot and whether it was signed.
 #[derive(Debug, Clone, Serialize)]
 pub struct SignoffResult {
+    /// Generated from the document (a hash), never user text: kept whole
+    /// under redaction, so the item can still be named.
+    #[serde(serialize_with = "crate::redact::generated")]
     pub id: String,
     pub role: String,
     pub line: usize,
@@ -281,8 +296,12 @@ pub struct SignoffResult {
 /// The whole report (`greenlight.run/v1`).
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
+    #[serde(serialize_with = "crate::redact::generated")]
     pub schema: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::redact::generated"
+    )]
     pub run_id: Option<String>,
     pub checklist: String,
     pub profile: String,

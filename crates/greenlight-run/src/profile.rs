@@ -779,6 +779,18 @@ impl Profile {
             .map(|v| v.value.clone())
             .collect()
     }
+
+    /// A warning for each secret so short that masking it may hide
+    /// ordinary text (named, never shown; see
+    /// [`crate::redact::short_secret_warnings`]).
+    pub fn short_secret_warnings(&self) -> Vec<String> {
+        crate::redact::short_secret_warnings(
+            self.vars
+                .iter()
+                .filter(|(_, v)| v.secret)
+                .map(|(name, v)| (name.as_str(), v.value.as_str())),
+        )
+    }
 }
 
 fn check_target(target: &str) -> Result<(), String> {

@@ -37,6 +37,12 @@
 use aho_corasick::{AhoCorasick, Input, MatchKind};
 use std::ops::Range;
 
+mod serialize;
+#[cfg(test)]
+mod serialize_tests;
+
+pub use serialize::{Redacted, generated, settled_keys};
+
 /// What a secret is replaced with.
 pub const MASK: &str = "[redacted]";
 
@@ -338,6 +344,15 @@ impl Redactor {
                     .map(|r| view.origin(r.start)..view.origin(r.end)),
             );
         }
+        if text.contains(MASK) {
+            // Masking twice changes nothing: a secret that is part of the
+            // mask (`e`, `act`) is not searched inside an earlier mask.
+            let masks: Vec<Range<usize>> = text
+                .match_indices(MASK)
+                .map(|(at, m)| at..at + m.len())
+                .collect();
+            ranges.retain(|r| !masks.iter().any(|m| m.start <= r.start && r.end <= m.end));
+        }
         if ranges.is_empty() {
             return text.to_string();
         }
@@ -370,7 +385,26 @@ impl Redactor {
         out
     }
 
-    /// Redacts every string inside a JSON value, keys included.
+    /// Whether there is no secret to mask.
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// `value` as JSON with every data string redacted and the names of
+    /// its types (field names, variant names, tags) kept: the way to
+    /// redact our own structures. See [`Redacted`].
+    pub fn to_value<T: serde::Serialize + ?Sized>(
+        &self,
+        value: &T,
+    ) -> serde_json::Result<serde_json::Value> {
+        serde_json::to_value(Redacted::new(self, value))
+    }
+
+    /// Redacts every string inside a JSON value, keys included: for JSON
+    /// that is user data as a whole (a captured body, an expected body).
+    /// A value made from our own structures goes through [`Self::to_value`]
+    /// instead, or their field names would be rewritten by a secret that
+    /// happens to be part of one (`x` in `"expect"`).
     pub fn redact_json(&self, value: &mut serde_json::Value) {
         if self.patterns.is_empty() {
             return;
@@ -388,6 +422,47 @@ impl Redactor {
             _ => {}
         }
     }
+
+    /// `value` with its string values redacted and its keys kept: for a
+    /// value whose keys were settled when it was made (see
+    /// [`settled_keys`]).
+    pub(crate) fn redacted_json_values(&self, mut value: serde_json::Value) -> serde_json::Value {
+        fn walk(r: &Redactor, v: &mut serde_json::Value) {
+            match v {
+                serde_json::Value::String(s) => *s = r.redact(s),
+                serde_json::Value::Array(a) => a.iter_mut().for_each(|v| walk(r, v)),
+                serde_json::Value::Object(o) => o.values_mut().for_each(|v| walk(r, v)),
+                _ => {}
+            }
+        }
+        walk(self, &mut value);
+        value
+    }
+}
+
+/// Secrets shorter than this are masked wherever they occur, which may
+/// hide ordinary text: [`short_secret_warnings`] says so.
+pub const SHORT_SECRET: usize = 4;
+
+/// One warning per secret shorter than [`SHORT_SECRET`] characters, naming
+/// it by `name` (never by value): every occurrence of it is masked, in
+/// ordinary text too.
+pub fn short_secret_warnings<'a>(
+    secrets: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    secrets
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty() && value.chars().count() < SHORT_SECRET)
+        .filter(|(name, _)| seen.insert(name.to_string()))
+        .map(|(name, value)| {
+            let n = value.chars().count();
+            let chars = if n == 1 { "character" } else { "characters" };
+            format!(
+                "the secret {name} is {n} {chars} long: every occurrence of it in evidence is masked, which may hide ordinary text"
+            )
+        })
+        .collect()
 }
 
 /// Text with its `%XX` escapes (either case) decoded, and where they were.
@@ -461,6 +536,19 @@ mod tests {
             v,
             serde_json::json!({"[redacted]": ["[redacted]", 1, {"k": "z[redacted]z"}]})
         );
+    }
+
+    #[test]
+    fn masking_twice_changes_nothing() {
+        for secret in ["e", "d", "[", "]", "act", "redacted", "[redacted]", "x"] {
+            let r = Redactor::new(vec![secret.into()]);
+            for text in ["lead red [redacted] ]x[ re-dacted", "", "e", "[redacted]"] {
+                let once = r.redact(text);
+                assert_eq!(r.redact(&once), once, "secret {secret:?} in {text:?}");
+            }
+        }
+        let r = Redactor::new(vec!["e".into()]);
+        assert_eq!(r.redact("lead"), "l[redacted]ad");
     }
 
     #[test]

@@ -165,16 +165,22 @@ pub fn started_in(
     profile: &greenlight_run::profile::Profile,
     release: &str,
 ) -> NewEvent {
-    let mut payload = events::to_value(&events::RunStarted {
-        release: release.to_string(),
-        checklist: plan.checklist.clone(),
-        checklist_path: checklist_path.to_string(),
-        profile: plan.profile.clone(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        waive_blockers: profile.waive_blockers,
-        plan: Cow::Borrowed(plan),
-    });
-    greenlight_run::redact::Redactor::new(profile.secrets()).redact_json(&mut payload);
+    // Redacted as it is serialized: the plan's strings are data, its field
+    // names are not (a secret `x` must not turn `"expect"` into
+    // `"e[redacted]pect"`, or the run could no longer be read).
+    let redactor = greenlight_run::redact::Redactor::new(profile.secrets());
+    let payload = events::to_value(&greenlight_run::redact::Redacted::new(
+        &redactor,
+        &events::RunStarted {
+            release: release.to_string(),
+            checklist: plan.checklist.clone(),
+            checklist_path: checklist_path.to_string(),
+            profile: plan.profile.clone(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            waive_blockers: profile.waive_blockers,
+            plan: Cow::Borrowed(plan),
+        },
+    ));
     event(run_id, EventKind::RunStarted, None, actor, payload)
 }
 
@@ -719,27 +725,36 @@ pub fn unrecorded_jsonl(
     unrecorded: &[NewEvent],
     redactor: &greenlight_run::redact::Redactor,
 ) -> String {
+    // Redacted field by field: redacting the line's text would rewrite the
+    // payload's keys (a secret `x` in `"expect"`) or break its JSON (a
+    // secret `"`). The payload was redacted when its event was made; its
+    // strings are masked once more here, its keys are left as they are.
     #[derive(serde::Serialize)]
     struct Unrecorded<'a> {
+        #[serde(serialize_with = "greenlight_run::redact::generated")]
         run_id: &'a str,
         kind: EventKind,
+        #[serde(serialize_with = "greenlight_run::redact::generated")]
         item: &'a Option<String>,
         actor: &'a str,
+        #[serde(serialize_with = "greenlight_run::redact::settled_keys")]
         payload: &'a serde_json::Value,
     }
     let lines: Vec<String> = unrecorded
         .iter()
         .filter_map(|ev| {
-            serde_json::to_string(&events::to_value(&Unrecorded {
+            let line = Unrecorded {
                 run_id: &ev.run_id,
                 kind: ev.kind,
                 item: &ev.item,
                 actor: &ev.actor,
                 payload: &ev.payload,
-            }))
+            };
+            serde_json::to_string(&events::to_value(&greenlight_run::redact::Redacted::new(
+                redactor, &line,
+            )))
             .ok()
         })
-        .map(|l| redactor.redact(&l))
         .collect();
     lines.join("\n") + "\n"
 }
@@ -1044,6 +1059,30 @@ mod tests {
             RUNS * STEPS
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A one-letter secret masks the payload's strings, never its keys nor
+    /// the line's JSON.
+    #[test]
+    fn unrecorded_events_keep_their_keys_under_a_short_secret() {
+        let ev = event(
+            "rx1",
+            EventKind::ItemChecked,
+            Some("ix"),
+            "ci",
+            json!({ "expect": ["x marks"], "index": 1 }),
+        );
+        for secret in ["x", "\"", ":"] {
+            let redactor = greenlight_run::redact::Redactor::new(vec![secret.to_string()]);
+            let text = unrecorded_jsonl(std::slice::from_ref(&ev), &redactor);
+            let line: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+            assert_eq!(line["run_id"], "rx1", "{line}");
+            assert_eq!(line["item"], "ix", "{line}");
+            assert_eq!(line["payload"]["index"], 1, "{line}");
+            if secret == "x" {
+                assert_eq!(line["payload"]["expect"][0], "[redacted] marks", "{line}");
+            }
+        }
     }
 
     /// The unrecorded-events file keeps the shape older versions wrote.

@@ -6,6 +6,7 @@
 //! bytes are the same as `to_string_pretty(&to_value(x))`: keys sorted,
 //! same indentation.
 
+use greenlight_run::redact::Redactor;
 use serde::ser::{Error as _, SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
@@ -24,16 +25,20 @@ pub struct Lazy<'a> {
 }
 
 impl<'a> Lazy<'a> {
-    /// An array of `items`, each passed through `finish` (redaction) after
-    /// it became a value.
-    pub fn of<T: Serialize>(items: &'a [T], finish: &'a dyn Fn(&mut Value)) -> Self {
+    /// An array of `items`, each made a value as it is.
+    pub fn of<T: Serialize>(items: &'a [T]) -> Self {
         Lazy {
             len: items.len(),
-            element: Box::new(move |i| {
-                let mut v = serde_json::to_value(&items[i])?;
-                finish(&mut v);
-                Ok(v)
-            }),
+            element: Box::new(move |i| serde_json::to_value(&items[i])),
+        }
+    }
+
+    /// An array of `items`, each made a value with its strings redacted by
+    /// `redactor` and its field names kept.
+    pub fn redacted<T: Serialize>(items: &'a [T], redactor: &'a Redactor) -> Self {
+        Lazy {
+            len: items.len(),
+            element: Box::new(move |i| redactor.to_value(&items[i])),
         }
     }
 }
@@ -111,39 +116,35 @@ pub fn write_checklist(
     let mut shell = serde_json::to_value(&list)?;
     drop(list);
     shell["path"] = Value::String(path.to_string());
-    let keep: &dyn Fn(&mut Value) = &|_| {};
     let lazy = vec![
-        ("phases".to_string(), Lazy::of(&phases, keep)),
-        ("items".to_string(), Lazy::of(&items, keep)),
-        ("steps".to_string(), Lazy::of(&steps, keep)),
-        ("tables".to_string(), Lazy::of(&tables, keep)),
-        ("signoffs".to_string(), Lazy::of(&signoffs, keep)),
-        ("annotations".to_string(), Lazy::of(&annotations, keep)),
+        ("phases".to_string(), Lazy::of(&phases)),
+        ("items".to_string(), Lazy::of(&items)),
+        ("steps".to_string(), Lazy::of(&steps)),
+        ("tables".to_string(), Lazy::of(&tables)),
+        ("signoffs".to_string(), Lazy::of(&signoffs)),
+        ("annotations".to_string(), Lazy::of(&annotations)),
     ];
     Object::new(shell, lazy).write_pretty(out)
 }
 
-/// The `plan --json` form of a plan, every string (keys included) passed
-/// through `redactor`.
+/// The `plan --json` form of a plan, every string of data passed through
+/// `redactor` (the plan's field names are kept, see [`Redactor::to_value`]).
 pub fn write_plan(
     out: &mut dyn Write,
     mut plan: greenlight_run::plan::Plan,
-    redactor: &greenlight_run::redact::Redactor,
+    redactor: &Redactor,
 ) -> serde_json::Result<()> {
     let phases = std::mem::take(&mut plan.phases);
     let items = std::mem::take(&mut plan.items);
     let checks = std::mem::take(&mut plan.checks);
     let signoffs = std::mem::take(&mut plan.signoffs);
-    let mut shell = serde_json::to_value(&plan)?;
+    let shell = redactor.to_value(&plan)?;
     drop(plan);
-    redactor.redact_json(&mut shell);
-    let finish: &dyn Fn(&mut Value) = &|v| redactor.redact_json(v);
-    let key = |k: &str| redactor.redact(k);
     let lazy = vec![
-        (key("phases"), Lazy::of(&phases, finish)),
-        (key("items"), Lazy::of(&items, finish)),
-        (key("checks"), Lazy::of(&checks, finish)),
-        (key("signoffs"), Lazy::of(&signoffs, finish)),
+        ("phases".to_string(), Lazy::redacted(&phases, redactor)),
+        ("items".to_string(), Lazy::redacted(&items, redactor)),
+        ("checks".to_string(), Lazy::redacted(&checks, redactor)),
+        ("signoffs".to_string(), Lazy::redacted(&signoffs, redactor)),
     ];
     Object::new(shell, lazy).write_pretty(out)
 }
@@ -174,8 +175,7 @@ mod tests {
         assert!(!plan.checks.is_empty());
         // "health" is treated as a secret: it appears in values.
         let redactor = greenlight_run::redact::Redactor::new(vec!["health".into()]);
-        let mut value = serde_json::to_value(&plan).unwrap();
-        redactor.redact_json(&mut value);
+        let value = redactor.to_value(&plan).unwrap();
         let expected = serde_json::to_string_pretty(&value).unwrap() + "\n";
         assert!(expected.contains("[redacted]"));
         let mut got = Vec::new();

@@ -79,6 +79,11 @@ pub fn load_profile(args: &ProfileArgs) -> Result<Profile, Failure> {
     for a in &args.allow {
         profile.allow_word(a).map_err(Failure::usage)?;
     }
+    // Once per command, by name: a one-letter secret masks that letter in
+    // every evidence text.
+    for w in profile.short_secret_warnings() {
+        eprintln!("warning: {}", term::printable(&w));
+    }
     Ok(profile)
 }
 

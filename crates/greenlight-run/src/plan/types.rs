@@ -135,6 +135,9 @@ pub enum Handling {
 /// One item of the plan (a checklist item, or a section's bare code blocks).
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PlanItem {
+    /// Generated from the document (a hash), never user text: kept whole
+    /// under redaction, so the item can still be named.
+    #[serde(serialize_with = "crate::redact::generated")]
     pub id: String,
     pub line: usize,
     pub text: String,
@@ -160,6 +163,9 @@ pub struct PlanItem {
 /// A top-level phase: the unit that runs in document order.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PlanPhase {
+    /// Generated from the document (a hash), never user text: kept whole
+    /// under redaction, so the item can still be named.
+    #[serde(serialize_with = "crate::redact::generated")]
     pub id: String,
     pub line: usize,
     pub title: String,
@@ -171,6 +177,9 @@ pub struct PlanPhase {
 /// A sign-off slot.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PlanSignoff {
+    /// Generated from the document (a hash), never user text: kept whole
+    /// under redaction, so the item can still be named.
+    #[serde(serialize_with = "crate::redact::generated")]
     pub id: String,
     pub role: String,
     pub line: usize,

@@ -20,6 +20,7 @@ mod mark;
 mod owed_items;
 mod people;
 mod procedures;
+mod redaction;
 mod release;
 mod reports;
 mod rollback;
