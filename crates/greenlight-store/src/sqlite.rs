@@ -119,8 +119,10 @@ impl SqliteStore {
         .await
     }
 
-    /// See [`crate::Store::append`].
-    pub async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<Event>> {
+    /// See [`crate::Store::append`] (a `Vec`) and
+    /// [`crate::Store::append_shared`] (an `Arc`, not copied).
+    pub async fn append(&self, events: impl Into<Arc<[NewEvent]>>) -> Result<Vec<Event>> {
+        let events: Arc<[NewEvent]> = events.into();
         prepare::validate(&events)?;
         let key = self.key.clone();
         self.with(move |conn| {
