@@ -329,7 +329,7 @@ pub fn signoff(
             &seen,
         ))
     };
-    event(&state.run_id, kind, Some(&slot.id), actor, payload)
+    crate::event_of_value(&state.run_id, kind, Some(&slot.id), actor, payload)
 }
 
 #[cfg(test)]

@@ -134,12 +134,24 @@ pub fn event(
     actor: &str,
     payload: impl serde::Serialize,
 ) -> NewEvent {
+    event_of_value(run_id, kind, item, actor, events::to_value(&payload))
+}
+
+/// [`event`] for a payload that is JSON already: it is moved in, not
+/// serialized into a copy (a `run_started` payload holds the whole plan).
+pub fn event_of_value(
+    run_id: &str,
+    kind: EventKind,
+    item: Option<&str>,
+    actor: &str,
+    payload: serde_json::Value,
+) -> NewEvent {
     NewEvent {
         run_id: run_id.to_string(),
         kind,
         item: item.map(str::to_string),
         actor: actor.to_string(),
-        payload: events::to_value(&payload),
+        payload,
     }
 }
 
@@ -181,7 +193,7 @@ pub fn started_in(
             plan: Cow::Borrowed(plan),
         },
     ));
-    event(run_id, EventKind::RunStarted, None, actor, payload)
+    event_of_value(run_id, EventKind::RunStarted, None, actor, payload)
 }
 
 pub fn step_event(

@@ -258,12 +258,15 @@ pub async fn execute(
                 }
             }
             if let (Some((store, _)), false) = (&store, pending.is_empty()) {
-                match store.append(pending.clone()).await {
+                // Shared with the store, not copied: only a failed batch
+                // is copied back, to be tried again with the next one.
+                let batch: Arc<[greenlight_store::NewEvent]> = std::mem::take(&mut pending).into();
+                match store.append_shared(batch.clone()).await {
                     Ok(_) => {
-                        pending.clear();
                         store_error = None;
                     }
                     Err(e) => {
+                        pending = batch.to_vec();
                         let error = e.to_string();
                         if store_error.is_none() {
                             observer.notice(Notice::StoreRetrying { error: &error });
@@ -318,7 +321,8 @@ pub async fn execute(
             &phase_elapsed,
             &report,
         ));
-        if let Err(e) = rec.store.append(unrecorded.clone()).await {
+        let unrecorded: Arc<[greenlight_store::NewEvent]> = unrecorded.into();
+        if let Err(e) = rec.store.append_shared(unrecorded.clone()).await {
             let path = PathBuf::from(format!("greenlight-unrecorded-{run_id}.jsonl"));
             let _ = std::fs::write(&path, crate::unrecorded_jsonl(&unrecorded, &redactor));
             let why = format!(
@@ -695,6 +699,68 @@ mod tests {
             lines.iter().filter(|l| l.starts_with("finished")).count(),
             1,
             "{lines:?}"
+        );
+        b.fixture.shutdown().await;
+        let _ = std::fs::remove_dir_all(&b.dir);
+    }
+
+    /// A store that refuses every result keeps refusing: each failed batch
+    /// is kept and tried again with the next, and the closing write saves
+    /// every unrecorded event (both results and the verdict) to a file.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn results_a_failing_store_refuses_are_kept_and_saved_at_the_end() {
+        let b = bench("refusing").await;
+        drop(crate::open(&b.spec).await.unwrap());
+        rusqlite::Connection::open(&b.spec)
+            .unwrap()
+            .execute_batch(
+                "CREATE TRIGGER refuse_results BEFORE INSERT ON events
+                 WHEN NEW.kind <> 'run_started'
+                 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+            )
+            .unwrap();
+        let run_id = format!("refused{}", std::process::id());
+        let seen = Seen::default();
+        let report = run_recorded(
+            &b.plan,
+            &Profile::default(),
+            &run_id,
+            Some(StoreAt {
+                spec: &b.spec,
+                key: None,
+            }),
+            "ci",
+            &b.checklist,
+            &RunOptions::default(),
+            Box::new(seen.clone()),
+            &Stop::new(),
+        )
+        .await
+        .unwrap();
+        // Read and removed first, so a failing assertion leaves no file.
+        let file = PathBuf::from(format!("greenlight-unrecorded-{run_id}.jsonl"));
+        let saved = std::fs::read_to_string(&file);
+        let _ = std::fs::remove_file(&file);
+        let saved = saved.unwrap();
+        assert_eq!(report.verdict, Verdict::NoGo);
+        let lines = seen.lines();
+        assert!(
+            lines.iter().any(|l| l.starts_with("StoreRetrying")),
+            "{lines:?}"
+        );
+        let unrecorded = lines
+            .iter()
+            .find(|l| l.starts_with("Unrecorded"))
+            .unwrap_or_else(|| panic!("{lines:?}"));
+        assert!(unrecorded.contains("events: 3,"), "{unrecorded}");
+        let kinds: Vec<String> = saved
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"].to_string())
+            .collect();
+        assert_eq!(
+            kinds,
+            ["\"step_result\"", "\"step_result\"", "\"verdict\""],
+            "{saved}"
         );
         b.fixture.shutdown().await;
         let _ = std::fs::remove_dir_all(&b.dir);

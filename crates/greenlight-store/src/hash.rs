@@ -146,19 +146,15 @@ pub fn canonical_json(value: &Value) -> String {
 /// serde_json's compact form, straight into `out` (no text per leaf).
 fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
+        // serde_json's map keeps its keys sorted (a BTreeMap), unless some
+        // crate turns on its `preserve_order`: then they are sorted here.
+        Value::Object(map) if map.keys().is_sorted() => {
+            write_object(map.iter(), out);
+        }
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort_unstable();
-            out.push(b'{');
-            for (i, k) in keys.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_leaf(*k, out);
-                out.push(b':');
-                write_canonical(&map[*k], out);
-            }
-            out.push(b'}');
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_unstable_by_key(|(k, _)| *k);
+            write_object(entries.into_iter(), out);
         }
         Value::Array(items) => {
             out.push(b'[');
@@ -172,6 +168,20 @@ fn write_canonical(value: &Value, out: &mut Vec<u8>) {
         }
         other => write_leaf(other, out),
     }
+}
+
+/// `{"key":value,…}` with the entries in the order given.
+fn write_object<'a>(entries: impl Iterator<Item = (&'a String, &'a Value)>, out: &mut Vec<u8>) {
+    out.push(b'{');
+    for (i, (k, v)) in entries.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_leaf(k, out);
+        out.push(b':');
+        write_canonical(v, out);
+    }
+    out.push(b'}');
 }
 
 /// A string, number or literal as compact JSON (what `to_string` gives).

@@ -159,12 +159,19 @@ impl Store {
     /// empty or blank `run_id` or `actor`, or a NUL character in `run_id`,
     /// `item` or `actor`.
     pub async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<Event>> {
+        self.append_shared(events.into()).await
+    }
+
+    /// [`Store::append`] for a batch the caller keeps, e.g. to try again
+    /// when the store fails (nothing of a failed batch is written): it is
+    /// shared with the store, not copied for each attempt.
+    pub async fn append_shared(&self, events: std::sync::Arc<[NewEvent]>) -> Result<Vec<Event>> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
         match self {
             Store::Sqlite(s) => s.append(events).await,
-            Store::Postgres(s) => s.append(events).await,
+            Store::Postgres(s) => s.append_slice(&events).await,
         }
     }
 

@@ -52,6 +52,28 @@ pub const SQLITE: &[Migration] = &[
     },
 ];
 
+/// A brand-new SQLite store's schema in one script: what [`SQLITE`]'s
+/// migrations leave, without replaying them one by one (SQLite re-reads
+/// its whole schema after every `ALTER TABLE`). Run after [`TABLE`], in
+/// the same transaction, followed by one `schema_migrations` row per
+/// migration. The tables `ALTER TABLE` changed are spelled here as SQLite
+/// itself rewrites them (the added column after the last one), so the
+/// stored schema text is the same byte for byte (tested); a new migration
+/// must be added here too, and the test says so when it is not.
+pub const SQLITE_FRESH: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS events (
+            run_id TEXT NOT NULL, seq INTEGER NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL,
+            item TEXT, actor TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL, mac TEXT, PRIMARY KEY (run_id, seq));
+          CREATE TABLE IF NOT EXISTS runs (
+            run_id TEXT PRIMARY KEY, checklist TEXT NOT NULL DEFAULT '', profile TEXT NOT NULL DEFAULT '',
+            started_at TEXT NOT NULL, last_at TEXT NOT NULL, verdict TEXT, events INTEGER NOT NULL,
+            last_hash TEXT NOT NULL, release TEXT NOT NULL DEFAULT '');
+          CREATE INDEX IF NOT EXISTS runs_release ON runs (release);",
+    CREDENTIALS_SQL,
+    HEADS_SQL,
+];
+
 /// A keyed run's signed head (event count, last hash, MAC), apart from
 /// `runs` so that cutting events off a run's end means forging two tables,
 /// one of them under the key. Same SQL on both backends.

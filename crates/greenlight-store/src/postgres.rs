@@ -286,7 +286,12 @@ impl PgStore {
 
     /// See [`crate::Store::append`].
     pub async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<Event>> {
-        prepare::validate(&events)?;
+        self.append_slice(&events).await
+    }
+
+    /// [`PostgresStore::append`] of a batch the caller keeps.
+    pub async fn append_slice(&self, events: &[NewEvent]) -> Result<Vec<Event>> {
+        prepare::validate(events)?;
         let mut guard = self.conn().await?;
         let Some(conn) = guard.as_mut() else {
             unreachable!("conn() always leaves a connection")
@@ -294,7 +299,7 @@ impl PgStore {
         let mut attempt = 0;
         loop {
             match self
-                .deadline(append_tx(conn, &events, self.key.as_ref()))
+                .deadline(append_tx(conn, events, self.key.as_ref()))
                 .await?
             {
                 Err(e) if attempt < RETRIES && retryable(&e) => attempt += 1,

@@ -119,8 +119,10 @@ impl SqliteStore {
         .await
     }
 
-    /// See [`crate::Store::append`].
-    pub async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<Event>> {
+    /// See [`crate::Store::append`] (a `Vec`) and
+    /// [`crate::Store::append_shared`] (an `Arc`, not copied).
+    pub async fn append(&self, events: impl Into<Arc<[NewEvent]>>) -> Result<Vec<Event>> {
+        let events: Arc<[NewEvent]> = events.into();
         prepare::validate(&events)?;
         let key = self.key.clone();
         self.with(move |conn| {
@@ -244,8 +246,16 @@ fn is_conflict(e: &rusqlite::Error) -> bool {
     e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation)
 }
 
-/// Applies pending migrations under the write lock.
+/// Applies pending migrations under the write lock; a store with no
+/// schema at all gets the final one in one script
+/// ([`migrate::SQLITE_FRESH`]), with every migration recorded as applied.
 fn migrate_sqlite(conn: &mut Connection, store: &str) -> Result<()> {
+    migrate_sqlite_with(conn, store, true)
+}
+
+/// [`migrate_sqlite`]; `fresh_script: false` replays every migration even
+/// on an empty store (what the fresh script is tested against).
+fn migrate_sqlite_with(conn: &mut Connection, store: &str, fresh_script: bool) -> Result<()> {
     let sql = |e: rusqlite::Error| StoreError::Open {
         store: store.to_string(),
         detail: e.to_string(),
@@ -253,18 +263,42 @@ fn migrate_sqlite(conn: &mut Connection, store: &str) -> Result<()> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(sql)?;
+    // Asked under the write lock: another process may have just created it.
+    let empty = fresh_script
+        && tx
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map_err(sql)?
+            == 0;
     tx.execute_batch(migrate::TABLE).map_err(sql)?;
-    let applied: Vec<i64> = tx
-        .prepare("SELECT version FROM schema_migrations")
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .map_err(sql)?;
-    for m in migrate::pending(store, migrate::SQLITE, &applied)? {
-        tx.execute_batch(m.sql).map_err(sql)?;
-        tx.execute(
-            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-            params![m.version, m.name, prepare::now()],
-        )
-        .map_err(sql)?;
+    let pending = if empty {
+        for script in migrate::SQLITE_FRESH {
+            tx.execute_batch(script).map_err(sql)?;
+        }
+        migrate::SQLITE.iter().collect()
+    } else {
+        let applied: Vec<i64> = tx
+            .prepare("SELECT version FROM schema_migrations")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .map_err(sql)?;
+        migrate::pending(store, migrate::SQLITE, &applied)?
+    };
+    {
+        let mut record = tx
+            .prepare(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+            )
+            .map_err(sql)?;
+        let at = prepare::now();
+        for m in pending {
+            if !empty {
+                tx.execute_batch(m.sql).map_err(sql)?;
+            }
+            record
+                .execute(params![m.version, m.name, at])
+                .map_err(sql)?;
+        }
     }
     tx.commit().map_err(sql)
 }
@@ -400,6 +434,87 @@ mod tests {
             actor: "tester".into(),
             payload: serde_json::json!({ "n": n }),
         }
+    }
+
+    /// Everything a schema is: `sqlite_master` (type, name, table, SQL
+    /// text, root page), `user_version`, and the migrations recorded.
+    type Schema = (
+        Vec<(String, String, String, Option<String>, i64)>,
+        i64,
+        Vec<(i64, String)>,
+    );
+
+    fn schema(conn: &Connection) -> Schema {
+        let master = conn
+            .prepare("SELECT type, name, tbl_name, sql, rootpage FROM sqlite_master ORDER BY name")
+            .unwrap()
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap();
+        let version = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        let applied = conn
+            .prepare("SELECT version, name FROM schema_migrations ORDER BY version")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap();
+        (master, version, applied)
+    }
+
+    #[test]
+    fn a_fresh_store_gets_exactly_the_schema_the_migrations_build() {
+        let dir = std::env::temp_dir().join(format!("greenlight-fresh-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        // The migrations one by one, as every store before the script.
+        let mut stepwise = Connection::open(dir.join("stepwise.db")).unwrap();
+        migrate_sqlite_with(&mut stepwise, "stepwise", false).unwrap();
+        // What a new store gets: the fresh script.
+        let mut fresh = Connection::open(dir.join("fresh.db")).unwrap();
+        migrate_sqlite(&mut fresh, "fresh").unwrap();
+        // The script itself, alone (so the test cannot pass by the fresh
+        // path quietly replaying the migrations).
+        let script = Connection::open_in_memory().unwrap();
+        script.execute_batch(migrate::TABLE).unwrap();
+        for part in migrate::SQLITE_FRESH {
+            script.execute_batch(part).unwrap();
+        }
+
+        let expected = schema(&stepwise);
+        let all: Vec<(i64, String)> = migrate::SQLITE
+            .iter()
+            .map(|m| (m.version, m.name.to_string()))
+            .collect();
+        assert_eq!(
+            expected.2, all,
+            "the stepwise store records every migration"
+        );
+        assert_eq!(
+            schema(&fresh),
+            expected,
+            "a new store's schema differs from the migrated one"
+        );
+        let (master, version, _) = schema(&script);
+        assert_eq!(
+            (master, version),
+            (expected.0.clone(), expected.1),
+            "migrate::SQLITE_FRESH differs from what the migrations build: \
+             a new migration must be added to it too"
+        );
+        // Opening either again applies nothing, and both take events.
+        for conn in [&mut stepwise, &mut fresh] {
+            migrate_sqlite(conn, "again").unwrap();
+            assert_eq!(schema(conn), expected);
+            append_tx(conn, &[step("r1", 1)], None).unwrap();
+        }
+        drop((stepwise, fresh));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
