@@ -5,8 +5,9 @@
 
 use super::gates::Slot;
 use super::human;
+use super::source_errors::SourceErrors;
 use crate::term::{self, Style};
-use greenlight_session::watch::{Outcome, WatchCheckpoint, WatchStateChange};
+use greenlight_session::watch::{NotRead, Outcome, WatchCheckpoint, WatchStateChange};
 use greenlight_watch::gate::State;
 use greenlight_watch::schedule::Checkpoint;
 use std::io::{IsTerminal, Write};
@@ -59,12 +60,19 @@ impl View {
 
     /// Redraws the status block (a terminal); elsewhere it is printed by
     /// [`View::close`] only, so a log is not flooded at every tick.
-    pub fn draw(&mut self, slots: &[Slot], at: u64, window: u64, next: Option<&Checkpoint>) {
+    pub fn draw(
+        &mut self,
+        slots: &[Slot],
+        errors: &SourceErrors,
+        at: u64,
+        window: u64,
+        next: Option<&Checkpoint>,
+    ) {
         self.at = at;
         if self.quiet || !self.tty {
             return;
         }
-        let lines = block(slots, at, window, next, self.style);
+        let lines = block(slots, errors, at, window, next, self.style);
         let mut err = std::io::stderr().lock();
         self.clear(&mut err);
         for l in &lines {
@@ -90,15 +98,24 @@ fn state_word(state: State, style: Style) -> String {
     }
 }
 
-/// One line per gate, then the next checkpoint and the time.
+/// One line per gate, the last error of each failing source, then the
+/// next checkpoint and the time.
 pub fn block(
     slots: &[Slot],
+    errors: &SourceErrors,
     at: u64,
     window: u64,
     next: Option<&Checkpoint>,
     style: Style,
 ) -> Vec<String> {
     let mut lines: Vec<String> = slots.iter().map(|s| gate_line(s, style)).collect();
+    let width = term::width();
+    lines.extend(
+        errors
+            .lines()
+            .into_iter()
+            .map(|l| style.yellow(&term::fit(format!("  {l}"), width))),
+    );
     lines.push(format!(
         "  {} elapsed · {} left{}",
         human(at),
@@ -188,6 +205,8 @@ pub fn summary(
     end: &str,
     slots: &[Slot],
     missed: &[Checkpoint],
+    errors: &SourceErrors,
+    not_read: &[NotRead],
     style: Style,
 ) -> String {
     let word = match outcome {
@@ -200,6 +219,19 @@ pub fn summary(
     for s in slots {
         out.push_str(&gate_line(s, Style::plain()));
         out.push('\n');
+    }
+    for l in errors.lines() {
+        out.push_str(&format!("  {l}\n"));
+    }
+    if !not_read.is_empty() {
+        out.push_str(&format!(
+            "not read as thresholds (no gate watches them): L{}\n",
+            not_read
+                .iter()
+                .map(|n| n.line.to_string())
+                .collect::<Vec<_>>()
+                .join(", L")
+        ));
     }
     if !missed.is_empty() {
         out.push_str("checkpoints not reached:\n");

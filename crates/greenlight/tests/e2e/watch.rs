@@ -780,3 +780,69 @@ fn ctrl_c_ends_the_window_interrupted_and_resume_finishes_it() {
     let decide = gl(&c, &["decide", &run, "--store", &c.store]);
     assert_eq!(decide.status.code(), Some(0), "{}", stdout(&decide));
 }
+
+/// The line (1-based) of `doc` that starts with `prefix`.
+fn line_of(doc: &str, prefix: &str) -> usize {
+    doc.lines()
+        .position(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line {prefix:?}"))
+        + 1
+}
+
+#[test]
+fn unread_threshold_lines_plain_bullets_and_a_down_prometheus_are_shown() {
+    let s = StandIn::start(u64::MAX);
+    // A Prometheus that is down: a port nobody listens on any more.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let doc = format!(
+        "# Release 2.6\n\n## Key Metrics\n\n\
+         | Metric | Target | Critical Threshold |\n|---|---|---|\n\
+         | Memory Usage | < 70% | > 90% |\n\n\
+         ## Post-Deployment Monitoring (First 1 hour)\n\n\
+         - [ ] CPU/memory < 80%\n\
+         - [ ] Hour 1: health checked\n\n  ```bash\n  curl -fsS {}/health\n  ```\n\n\
+         ```promql\navg(process_resident_memory_bytes{{job=\"api\"}})\n```\n\n\
+         ## Rollback Criteria\n\n- [ ] Owner on call\n- Error rate > 3%\n",
+        s.base
+    );
+    let unread = line_of(&doc, "- [ ] CPU/memory");
+    let bullet = line_of(&doc, "- Error rate > 3%");
+    let promql = line_of(&doc, "avg(process_resident");
+    let profile =
+        format!("name = \"prod\"\n[metrics]\nprometheus = \"{closed}\"\ntimeout = \"2s\"\n");
+    let c = case("watch-unread", &doc, &profile, None);
+    let out = gl(
+        &c,
+        &watch_args(&c, &["--for", "10m", "--time-scale", "600"]),
+    );
+    let (so, se) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{se}\n{so}");
+    // The unread line, once at the start, with its reason.
+    let note = format!(
+        "L{unread}: not read as a threshold (names more than one metric): CPU/memory < 80%"
+    );
+    assert_eq!(se.matches(&note).count(), 1, "{se}");
+    assert!(
+        so.contains(&format!(
+            "not read as thresholds (no gate watches them): L{unread}"
+        )),
+        "{so}"
+    );
+    let started = events(&c.store, &["watch_started"]);
+    assert_eq!(started[0].2["not_read"][0]["line"], unread, "{started:?}");
+    // The plain bullet beside the checkbox is the error-rate gate.
+    let gates = started[0].2["gates"].as_array().unwrap().clone();
+    let error_rate = gates
+        .iter()
+        .find(|g| g["metric"] == "error rate")
+        .unwrap_or_else(|| panic!("{gates:?}"));
+    assert_eq!(error_rate["lines"], serde_json::json!([bullet]));
+    // Prometheus down: the summary says why the memory gate has no value.
+    assert!(
+        so.contains(&format!("source promql L{promql}: ")) && so.contains("(10 ticks failed)"),
+        "{so}"
+    );
+}
