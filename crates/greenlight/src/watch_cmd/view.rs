@@ -198,6 +198,7 @@ pub fn checkpoint_line(c: &WatchCheckpoint, style: Style) -> String {
 }
 
 /// The closing summary.
+#[allow(clippy::too_many_arguments)]
 pub fn summary(
     run_id: &str,
     release: &str,
