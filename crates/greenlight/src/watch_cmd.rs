@@ -638,6 +638,11 @@ impl Window<'_> {
                         push_error(&mut source_errors, e.to_string())
                     }
                 }
+                // A failing check counts in the error rate; say why it fails
+                // (`connection refused`), so a breach explains itself.
+                for e in probes::failures(p.last()) {
+                    self.errors.record(&e);
+                }
             }
             for s in self.setup.others.iter_mut() {
                 match s.sample().await {

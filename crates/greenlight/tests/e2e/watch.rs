@@ -846,3 +846,42 @@ fn unread_threshold_lines_plain_bullets_and_a_down_prometheus_are_shown() {
         "{so}"
     );
 }
+
+#[test]
+fn a_service_that_goes_down_breaches_the_error_rate_and_the_summary_says_why() {
+    // A stand-in that answers /health, then stops listening: every later
+    // probe cannot connect.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        // One request per connection, three in all.
+        for conn in listener.incoming().take(3) {
+            let Ok(mut conn) = conn else { break };
+            let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+            let mut r = BufReader::new(conn.try_clone().unwrap());
+            loop {
+                let mut line = String::new();
+                if r.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+                    break;
+                }
+            }
+            let _ = conn
+                .write_all(b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\n{}");
+        }
+        // The listener is dropped here: the port refuses connections.
+    });
+    let c = case("watch-down", &release_doc(&base), "name = \"prod\"\n", None);
+    let out = gl(
+        &c,
+        &watch_args(&c, &["--for", "20m", "--time-scale", "600"]),
+    );
+    let (so, se) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{se}\n{so}");
+    assert!(so.contains("BREACH"), "{so}");
+    let line = line_of(&release_doc(&base), "  curl -fsS");
+    let why = so
+        .lines()
+        .find(|l| l.contains(&format!("source probe L{line}: ")))
+        .unwrap_or_else(|| panic!("no reason for the failing probe:\n{so}"));
+    assert!(why.contains("ticks failed)"), "{why}");
+}
