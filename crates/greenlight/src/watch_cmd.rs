@@ -542,12 +542,27 @@ fn source_names(setup: &Setup) -> Vec<String> {
     names
 }
 
+/// `12, L30` for lines 12 and 30; a line named twice (a table row giving
+/// both the warn and the breach bound) once.
 fn join_lines(lines: &[usize]) -> String {
-    lines
-        .iter()
+    let mut seen: Vec<usize> = Vec::new();
+    for l in lines {
+        if !seen.contains(l) {
+            seen.push(*l);
+        }
+    }
+    seen.iter()
         .map(|l| l.to_string())
         .collect::<Vec<_>>()
         .join(", L")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_line_is_named_once() {
+        assert_eq!(super::join_lines(&[371, 371, 12, 371]), "371, L12");
+    }
 }
 
 /// `48h`, `1h30m`, `90s` for watch seconds.

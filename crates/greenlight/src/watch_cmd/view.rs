@@ -72,7 +72,10 @@ impl View {
         if self.quiet || !self.tty {
             return;
         }
-        let lines = block(slots, errors, at, window, next, self.style);
+        let lines = fit_block(
+            block(slots, errors, at, window, next, self.style),
+            term::width(),
+        );
         let mut err = std::io::stderr().lock();
         self.clear(&mut err);
         for l in &lines {
@@ -88,6 +91,21 @@ impl View {
         let mut err = std::io::stderr().lock();
         self.clear(&mut err);
     }
+}
+
+/// The status block as the terminal shows it: each line fitted to `width`
+/// (a long one wraps), one entry per row, so redrawing moves up exactly the
+/// rows drawn and a narrow terminal is not scrolled with stale rows.
+fn fit_block(lines: Vec<String>, width: usize) -> Vec<String> {
+    lines
+        .into_iter()
+        .flat_map(|l| {
+            term::fit(l, width)
+                .lines()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 fn state_word(state: State, style: Style) -> String {
@@ -246,4 +264,19 @@ pub fn summary(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_block_is_fitted_to_a_narrow_terminal_row_by_row() {
+        let long = "  database query time p95      12.5ms  bound > 500ms    L570   ok     probes+prometheus (promql L88)".to_string();
+        let rows = fit_block(vec![long, "  short".into()], 60);
+        assert!(rows.len() >= 3, "{rows:?}");
+        assert!(rows.iter().all(|r| r.chars().count() <= 60), "{rows:?}");
+        assert!(rows.iter().all(|r| !r.contains('\n')), "{rows:?}");
+        assert_eq!(rows.last().map(String::as_str), Some("  short"));
+    }
 }
