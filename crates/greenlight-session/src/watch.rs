@@ -63,6 +63,31 @@ pub struct WatchStarted {
     pub on_breach: Vec<String>,
     #[serde(default)]
     pub on_warn: Vec<String>,
+    /// Lines that look like thresholds but were not read as one: no gate
+    /// watches them.
+    #[serde(default)]
+    pub not_read: Vec<NotRead>,
+}
+
+/// A line that looks like a threshold but was not read as one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NotRead {
+    /// 1-based source line.
+    pub line: usize,
+    /// Why it was not read.
+    pub reason: String,
+    /// The text of the line.
+    pub text: String,
+}
+
+impl NotRead {
+    /// `L<line>: not read as a threshold (<reason>): <text>`.
+    pub fn describe(&self) -> String {
+        format!(
+            "L{}: not read as a threshold ({}): {}",
+            self.line, self.reason, self.text
+        )
+    }
 }
 
 /// One metric's samples over one gate window.

@@ -72,6 +72,19 @@ pub struct MetricBounds {
     pub breach: Option<Bound>,
     /// The source lines the bounds were read from, in order.
     pub lines: Vec<usize>,
+    /// How long the breach bound must hold before it counts, when its
+    /// line says so (`Error rate > 1% for 2 consecutive minutes`): see
+    /// [`breach_ticks`].
+    pub sustained_secs: Option<u64>,
+}
+
+/// Consecutive breaching ticks a gate needs: `default`, or more when the
+/// breach bound must hold for `sustained_secs` (ceil(N / every) ticks, never
+/// fewer than `default`).
+pub fn breach_ticks(default: u32, sustained_secs: Option<u64>, every_secs: u64) -> u32 {
+    let every = every_secs.max(1);
+    let needed = sustained_secs.map_or(0, |n| n.div_ceil(every));
+    u32::try_from(needed).unwrap_or(u32::MAX).max(default)
 }
 
 /// A metric whose thresholds point both ways (`> x` and `< y` at one
@@ -102,6 +115,7 @@ pub fn plan(thresholds: &[Threshold]) -> (Vec<MetricBounds>, Vec<Conflict>) {
                     warn: None,
                     breach: None,
                     lines: Vec::new(),
+                    sustained_secs: None,
                 });
                 out.last_mut().expect("just pushed")
             }
@@ -111,8 +125,14 @@ pub fn plan(thresholds: &[Threshold]) -> (Vec<MetricBounds>, Vec<Conflict>) {
             Level::Warn => &mut entry.warn,
             Level::Breach => &mut entry.breach,
         };
+        // Whether `b` takes the slot; a tie keeps the shorter duration
+        // (the stricter reading).
+        let mut takes = false;
         let merged = match *slot {
-            None => Some(b),
+            None => {
+                takes = true;
+                Some(b)
+            }
             Some(old) if old.comparator.is_upper() != b.comparator.is_upper() => None,
             Some(old) => {
                 let stricter = if b.comparator.is_upper() {
@@ -120,9 +140,16 @@ pub fn plan(thresholds: &[Threshold]) -> (Vec<MetricBounds>, Vec<Conflict>) {
                 } else {
                     b.value > old.value
                 };
+                takes = stricter
+                    || (b.value == old.value
+                        && t.level == Level::Breach
+                        && t.sustained_secs.unwrap_or(0) < entry.sustained_secs.unwrap_or(0));
                 Some(if stricter { b } else { old })
             }
         };
+        if takes && t.level == Level::Breach {
+            entry.sustained_secs = t.sustained_secs;
+        }
         match merged {
             Some(m) => *slot = Some(m),
             None => {

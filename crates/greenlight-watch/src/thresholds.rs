@@ -901,6 +901,9 @@ fn duration_words(words: &[&str]) -> Option<(u64, usize)> {
     Some((n * time_unit(words.get(k)?)?, k + 1))
 }
 
+/// Verbs after a value that lead to a level: `> 5% triggers an alert`.
+const CONSEQUENCE: [&str; 6] = ["triggers", "trigger", "raises", "fires", "causes", "means"];
+
 fn level_word(word: &str) -> Option<Level> {
     match word {
         "warning" | "warn" => Some(Level::Warn),
@@ -975,6 +978,18 @@ fn value_after(rest: &str, comparator: Comparator) -> Result<Condition, &'static
         } else if let Some(l) = level_word(word) {
             level = Some(level.map_or(l, |old: Level| old.max(l)));
             i += 1;
+        } else if CONSEQUENCE.contains(&word) {
+            // `Error rate > 5% triggers an alert`: the level it leads to.
+            let mut j = i + 1;
+            if matches!(words.get(j), Some(&("a" | "an"))) {
+                j += 1;
+            }
+            let l = words
+                .get(j)
+                .and_then(|w| level_word(w))
+                .ok_or("words after the value: cannot tell what they change")?;
+            level = Some(level.map_or(l, |old: Level| old.max(l)));
+            i = j + 1;
         } else if DURATION_INTRO.contains(&word) {
             let mut j = i + 1;
             while matches!(words.get(j), Some(&("for" | ">" | ">=" | "more" | "than"))) {
@@ -1047,8 +1062,9 @@ const METRIC_WORDS: [&str; 37] = [
     "speicher",
 ];
 /// Words that say nothing about whose metric it is.
-const GENERIC: [&str; 45] = [
+const GENERIC: [&str; 46] = [
     "api",
+    "when",
     "http",
     "request",
     "requests",
@@ -1212,7 +1228,7 @@ fn metric_named(words: &str) -> Result<Metric, &'static str> {
             let named: Vec<&str> = tokens
                 .iter()
                 .copied()
-                .filter(|t| !["alert", "alerts", "if", "the"].contains(t))
+                .filter(|t| !["alert", "alerts", "if", "when", "the"].contains(t))
                 .collect();
             Ok(Metric::Custom(named.join(" ")))
         }

@@ -10,20 +10,21 @@ mod actions;
 mod gates;
 mod probes;
 mod promql;
+mod source_errors;
 mod view;
 
 use crate::exit::{self, Failure};
 use crate::term::Style;
 use greenlight_run::outcome::Verdict;
 use greenlight_session::watch::{
-    self as record, CheckpointInfo, Outcome, WatchCheckpoint, WatchEnded, WatchStarted,
+    self as record, CheckpointInfo, NotRead, Outcome, WatchCheckpoint, WatchEnded, WatchStarted,
     WatchStateChange, WatchWindow,
 };
 use greenlight_store::{EventKind, NewEvent, Store};
 use greenlight_watch::gate::State;
 use greenlight_watch::schedule::{Checkpoint, read_schedule};
 use greenlight_watch::source::Source;
-use greenlight_watch::thresholds::read_gates;
+use greenlight_watch::thresholds::read_gates_with_source;
 use std::time::{Duration, Instant};
 
 #[derive(clap::Args, Debug)]
@@ -45,7 +46,8 @@ pub struct WatchArgs {
     /// A rehearsal aid: run the window and its checkpoints N times faster
     /// than real time (a 48h window at --time-scale 3600 lasts 48 seconds).
     /// Sample times are scaled too, so gates and checkpoints see the
-    /// window's own clock.
+    /// window's own clock. PromQL ranges are not: Prometheus still reads
+    /// `[5m]` as 5 real minutes, which at ×60 covers 5 watch-hours.
     #[arg(long, value_name = "N", default_value_t = 1.0)]
     pub time_scale: f64,
     /// The release watched (default: greenlight.toml's `release`, else
@@ -99,6 +101,8 @@ struct Setup {
     others: Vec<Box<dyn Source>>,
     notes: Vec<String>,
     checkpoints: Vec<Checkpoint>,
+    /// Threshold-like lines the reader could not read: no gate has them.
+    not_read: Vec<NotRead>,
 }
 
 pub fn run(args: WatchArgs) -> Result<u8, Failure> {
@@ -115,7 +119,7 @@ pub fn run(args: WatchArgs) -> Result<u8, Failure> {
 async fn watch(args: WatchArgs) -> Result<u8, Failure> {
     let style = Style::detect();
     let stop = greenlight_session::run::Stop::new();
-    let (_, list) = args.input.load()?;
+    let (bytes, list) = args.input.load()?;
     let profile = crate::run_cmd::load_profile(&args.profile)?;
     let file = args.input.file.clone();
     let name = file.display().to_string();
@@ -194,6 +198,7 @@ async fn watch(args: WatchArgs) -> Result<u8, Failure> {
 
     let mut setup = sources(
         list,
+        &bytes,
         file,
         profile,
         every_secs,
@@ -266,6 +271,7 @@ async fn watch(args: WatchArgs) -> Result<u8, Failure> {
                     .iter()
                     .map(|a| a.as_str().to_string())
                     .collect(),
+                not_read: setup.not_read.clone(),
             };
             let empty;
             let plan = match &setup.probes {
@@ -333,6 +339,7 @@ async fn watch(args: WatchArgs) -> Result<u8, Failure> {
         notifier,
         worst: State::Ok,
         style,
+        errors: source_errors::SourceErrors::default(),
     };
     if let Some(f) = &resumed {
         window.worst = if !f.breaches.is_empty() {
@@ -349,8 +356,10 @@ async fn watch(args: WatchArgs) -> Result<u8, Failure> {
 }
 
 /// The gates and the sources that feed them.
+#[allow(clippy::too_many_arguments)]
 fn sources(
     list: greenlight_doc::Checklist,
+    bytes: &[u8],
     file: std::path::PathBuf,
     profile: greenlight_run::profile::Profile,
     every_secs: u64,
@@ -359,9 +368,20 @@ fn sources(
     bursts: bool,
 ) -> Result<Setup, Failure> {
     let name = file.display().to_string();
-    let read = read_gates(&list);
+    // With the bytes: plain bullets beside checkboxes (`- Error rate > 1%`
+    // under `## Rollback Criteria`) are thresholds too.
+    let read = read_gates_with_source(&list, bytes);
     let (bounds, conflicts) = gates::plan(&read.thresholds);
-    let mut notes = Vec::new();
+    let not_read: Vec<NotRead> = read
+        .not_understood
+        .iter()
+        .map(|n| NotRead {
+            line: n.line,
+            reason: n.reason.to_string(),
+            text: n.text.clone(),
+        })
+        .collect();
+    let mut notes: Vec<String> = not_read.iter().map(NotRead::describe).collect();
     for c in &conflicts {
         notes.push(format!(
             "{}: left out, its thresholds point both ways (L{})",
@@ -506,6 +526,7 @@ fn sources(
         others,
         notes,
         checkpoints,
+        not_read,
     })
 }
 
@@ -521,12 +542,27 @@ fn source_names(setup: &Setup) -> Vec<String> {
     names
 }
 
+/// `12, L30` for lines 12 and 30; a line named twice (a table row giving
+/// both the warn and the breach bound) once.
 fn join_lines(lines: &[usize]) -> String {
-    lines
-        .iter()
+    let mut seen: Vec<usize> = Vec::new();
+    for l in lines {
+        if !seen.contains(l) {
+            seen.push(*l);
+        }
+    }
+    seen.iter()
         .map(|l| l.to_string())
         .collect::<Vec<_>>()
         .join(", L")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_line_is_named_once() {
+        assert_eq!(super::join_lines(&[371, 371, 12, 371]), "371, L12");
+    }
 }
 
 /// `48h`, `1h30m`, `90s` for watch seconds.
@@ -559,6 +595,8 @@ struct Window<'a> {
     /// The worst state any gate reached.
     worst: State,
     style: Style,
+    /// Every source error of the window, counted per origin.
+    errors: source_errors::SourceErrors,
 }
 
 impl Window<'_> {
@@ -610,13 +648,24 @@ impl Window<'_> {
             if let Some(p) = self.setup.probes.as_mut() {
                 match p.sample().await {
                     Ok(s) => samples.extend(s),
-                    Err(e) => push_error(&mut source_errors, e.to_string()),
+                    Err(e) => {
+                        self.errors.record(&e);
+                        push_error(&mut source_errors, e.to_string())
+                    }
+                }
+                // A failing check counts in the error rate; say why it fails
+                // (`connection refused`), so a breach explains itself.
+                for e in probes::failures(p.last()) {
+                    self.errors.record(&e);
                 }
             }
             for s in self.setup.others.iter_mut() {
                 match s.sample().await {
                     Ok(got) => samples.extend(got),
-                    Err(e) => push_error(&mut source_errors, e.to_string()),
+                    Err(e) => {
+                        self.errors.record(&e);
+                        push_error(&mut source_errors, e.to_string())
+                    }
                 }
             }
             gates::feed(&mut self.setup.slots, &samples, t);
@@ -687,6 +736,7 @@ impl Window<'_> {
             self.append(events).await?;
             self.view.draw(
                 &self.setup.slots,
+                &self.errors,
                 t,
                 self.window_secs,
                 self.setup.checkpoints.first(),
@@ -778,6 +828,8 @@ impl Window<'_> {
                 end_word(end),
                 &self.setup.slots,
                 &self.setup.checkpoints,
+                &self.errors,
+                &self.setup.not_read,
                 self.style_out(),
             )
         );

@@ -274,3 +274,56 @@ fn retained_bytes_flat_over_48h() {
     assert!(after_first_hour < 200_000, "{after_first_hour}");
     eprintln!("retained bytes for a 1h/60-slice window: {after_first_hour}");
 }
+
+#[test]
+fn a_sustained_bound_needs_ceil_n_over_every_ticks_never_fewer_than_the_default() {
+    assert_eq!(breach_ticks(2, None, 60), 2);
+    // "for 2 consecutive minutes" at 1-minute ticks: the default already.
+    assert_eq!(breach_ticks(2, Some(120), 60), 2);
+    assert_eq!(breach_ticks(2, Some(300), 60), 5);
+    assert_eq!(breach_ticks(2, Some(150), 60), 3);
+    assert_eq!(breach_ticks(2, Some(30), 60), 2);
+    assert_eq!(breach_ticks(2, Some(600), 0), 600);
+
+    // The plan keeps the duration of the breach bound that wins.
+    use crate::thresholds::{Level, Threshold, Unit};
+    let t = |value, line, sustained_secs| Threshold {
+        metric: Metric::ErrorRate,
+        comparator: Comparator::Gt,
+        value,
+        unit: Unit::Percent,
+        level: Level::Breach,
+        line,
+        source: String::new(),
+        sustained_secs,
+    };
+    let (b, _) = plan(&[t(5.0, 1, None), t(1.0, 2, Some(300))]);
+    assert_eq!(b[0].sustained_secs, Some(300));
+    let (b, _) = plan(&[t(1.0, 1, Some(300)), t(5.0, 2, None)]);
+    assert_eq!(b[0].sustained_secs, Some(300));
+    let (b, _) = plan(&[t(1.0, 1, Some(300)), t(1.0, 2, None)]);
+    assert_eq!(
+        b[0].sustained_secs, None,
+        "a tie keeps the stricter reading"
+    );
+
+    // A gate built with those ticks breaches at the fifth bad minute.
+    let mut g = Gate::new(
+        GateConfig {
+            breach_after: breach_ticks(2, Some(300), 60),
+            ..cfg(Aggregate::Max)
+        },
+        None,
+        upper(0.05),
+    )
+    .unwrap();
+    let states: Vec<State> = (0..6u64)
+        .map(|m| {
+            g.record(m * 60, 0.08).unwrap();
+            g.evaluate(m * 60).state
+        })
+        .collect();
+    // Over the bound but not yet for 5 minutes: a warning until then.
+    assert_eq!(states[..4], [State::Warn; 4]);
+    assert_eq!(states[4..], [State::Breach; 2]);
+}

@@ -422,3 +422,29 @@ fn the_briefs_forms_and_numbers_that_are_no_thresholds() {
     );
     assert!(g.not_understood.is_empty(), "{:?}", g.not_understood);
 }
+
+#[test]
+fn alert_when_names_no_metric_of_its_own() {
+    // "when" introduces the condition like "if": the metric is the error
+    // rate, not a made-up "when error rate".
+    let g = doc("# R\n\n## Monitoring\n\n- [ ] Alert when error rate > 5%\n");
+    assert_eq!(short(&g), ["L5 Breach ErrorRate > 5%"]);
+    assert!(g.not_understood.is_empty(), "{:?}", g.not_understood);
+}
+
+#[test]
+fn a_value_that_triggers_an_alert_is_a_breach() {
+    let g = doc(
+        "# R\n\n## Monitoring\n\n- [ ] Error rate > 5% triggers an alert\n- [ ] p95 latency > 800ms triggers rollback\n- [ ] Error rate > 2% triggers a meeting\n",
+    );
+    assert_eq!(
+        short(&g),
+        [
+            "L5 Breach ErrorRate > 5%",
+            "L6 Breach Latency { percentile: Some(95) } > 800ms"
+        ]
+    );
+    // A consequence that names no level stays not understood.
+    assert_eq!(g.not_understood.len(), 1, "{:?}", g.not_understood);
+    assert_eq!(g.not_understood[0].line, 7);
+}

@@ -15,8 +15,9 @@ pub const BREACH_AFTER: u32 = 2;
 /// Ticks under the bound, or a 10 % margin, before a breach clears.
 pub const CLEAR_AFTER: u32 = 3;
 
-/// The configuration of every gate at this tick length.
-pub fn config(every_secs: u64, metric: &Metric) -> GateConfig {
+/// The configuration of a gate at this tick length. A breach bound that
+/// must hold for `sustained_secs` needs that many seconds of ticks.
+pub fn config(every_secs: u64, metric: &Metric, sustained_secs: Option<u64>) -> GateConfig {
     GateConfig {
         window_secs: every_secs * WINDOW_TICKS,
         buckets: WINDOW_TICKS as usize,
@@ -26,7 +27,7 @@ pub fn config(every_secs: u64, metric: &Metric) -> GateConfig {
             } => Aggregate::Percentile(f64::from(*p)),
             _ => Aggregate::Mean,
         },
-        breach_after: BREACH_AFTER,
+        breach_after: gate::breach_ticks(BREACH_AFTER, sustained_secs, every_secs),
         margin: 0.1,
         clear_after: CLEAR_AFTER,
     }
@@ -135,8 +136,12 @@ pub fn build(bounds: Vec<MetricBounds>, every_secs: u64) -> Result<Vec<Slot>, St
     bounds
         .into_iter()
         .map(|b| {
-            let gate = Gate::new(config(every_secs, &b.metric), b.warn, b.breach)
-                .map_err(|e| format!("{}: {e}", b.metric.label()))?;
+            let gate = Gate::new(
+                config(every_secs, &b.metric, b.sustained_secs),
+                b.warn,
+                b.breach,
+            )
+            .map_err(|e| format!("{}: {e}", b.metric.label()))?;
             Ok(Slot {
                 label: b.metric.label(),
                 metric: b.metric.clone(),
@@ -226,10 +231,17 @@ mod tests {
             &Metric::Latency {
                 percentile: Some(95),
             },
+            None,
         );
         assert_eq!(c.window_secs, 300);
         assert_eq!(c.buckets, 5);
         assert_eq!(c.aggregate, Aggregate::Percentile(95.0));
-        assert_eq!(config(60, &Metric::ErrorRate).aggregate, Aggregate::Mean);
+        assert_eq!(
+            config(60, &Metric::ErrorRate, None).aggregate,
+            Aggregate::Mean
+        );
+        assert_eq!(c.breach_after, BREACH_AFTER);
+        // `for 5 minutes` at 1-minute ticks: five bad ticks in a row.
+        assert_eq!(config(60, &Metric::ErrorRate, Some(300)).breach_after, 5);
     }
 }

@@ -175,3 +175,23 @@ pub fn measures(metric: &Metric) -> bool {
         Metric::ErrorRate | Metric::Availability | Metric::Latency { .. }
     )
 }
+
+/// Why each failed check of a tick failed, as a source error of
+/// `probe L<line>`: its first failed expectation, else what stopped it,
+/// else its one-line evidence.
+pub fn failures(results: &[StepResult]) -> Vec<SourceError> {
+    results
+        .iter()
+        .filter(|r| r.status == Status::Failed)
+        .map(|r| SourceError {
+            origin: format!("probe L{}", r.line),
+            message: r
+                .evidence
+                .failures
+                .first()
+                .or(r.evidence.reason.as_ref())
+                .cloned()
+                .unwrap_or_else(|| r.evidence.summary.clone()),
+        })
+        .collect()
+}

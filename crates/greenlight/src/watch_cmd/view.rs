@@ -5,8 +5,9 @@
 
 use super::gates::Slot;
 use super::human;
+use super::source_errors::SourceErrors;
 use crate::term::{self, Style};
-use greenlight_session::watch::{Outcome, WatchCheckpoint, WatchStateChange};
+use greenlight_session::watch::{NotRead, Outcome, WatchCheckpoint, WatchStateChange};
 use greenlight_watch::gate::State;
 use greenlight_watch::schedule::Checkpoint;
 use std::io::{IsTerminal, Write};
@@ -59,12 +60,22 @@ impl View {
 
     /// Redraws the status block (a terminal); elsewhere it is printed by
     /// [`View::close`] only, so a log is not flooded at every tick.
-    pub fn draw(&mut self, slots: &[Slot], at: u64, window: u64, next: Option<&Checkpoint>) {
+    pub fn draw(
+        &mut self,
+        slots: &[Slot],
+        errors: &SourceErrors,
+        at: u64,
+        window: u64,
+        next: Option<&Checkpoint>,
+    ) {
         self.at = at;
         if self.quiet || !self.tty {
             return;
         }
-        let lines = block(slots, at, window, next, self.style);
+        let lines = fit_block(
+            block(slots, errors, at, window, next, self.style),
+            term::width(),
+        );
         let mut err = std::io::stderr().lock();
         self.clear(&mut err);
         for l in &lines {
@@ -82,6 +93,21 @@ impl View {
     }
 }
 
+/// The status block as the terminal shows it: each line fitted to `width`
+/// (a long one wraps), one entry per row, so redrawing moves up exactly the
+/// rows drawn and a narrow terminal is not scrolled with stale rows.
+fn fit_block(lines: Vec<String>, width: usize) -> Vec<String> {
+    lines
+        .into_iter()
+        .flat_map(|l| {
+            term::fit(l, width)
+                .lines()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 fn state_word(state: State, style: Style) -> String {
     match state {
         State::Ok => style.green("ok"),
@@ -90,15 +116,24 @@ fn state_word(state: State, style: Style) -> String {
     }
 }
 
-/// One line per gate, then the next checkpoint and the time.
+/// One line per gate, the last error of each failing source, then the
+/// next checkpoint and the time.
 pub fn block(
     slots: &[Slot],
+    errors: &SourceErrors,
     at: u64,
     window: u64,
     next: Option<&Checkpoint>,
     style: Style,
 ) -> Vec<String> {
     let mut lines: Vec<String> = slots.iter().map(|s| gate_line(s, style)).collect();
+    let width = term::width();
+    lines.extend(
+        errors
+            .lines()
+            .into_iter()
+            .map(|l| style.yellow(&term::fit(format!("  {l}"), width))),
+    );
     lines.push(format!(
         "  {} elapsed · {} left{}",
         human(at),
@@ -181,6 +216,7 @@ pub fn checkpoint_line(c: &WatchCheckpoint, style: Style) -> String {
 }
 
 /// The closing summary.
+#[allow(clippy::too_many_arguments)]
 pub fn summary(
     run_id: &str,
     release: &str,
@@ -188,6 +224,8 @@ pub fn summary(
     end: &str,
     slots: &[Slot],
     missed: &[Checkpoint],
+    errors: &SourceErrors,
+    not_read: &[NotRead],
     style: Style,
 ) -> String {
     let word = match outcome {
@@ -201,6 +239,19 @@ pub fn summary(
         out.push_str(&gate_line(s, Style::plain()));
         out.push('\n');
     }
+    for l in errors.lines() {
+        out.push_str(&format!("  {l}\n"));
+    }
+    if !not_read.is_empty() {
+        out.push_str(&format!(
+            "not read as thresholds (no gate watches them): L{}\n",
+            not_read
+                .iter()
+                .map(|n| n.line.to_string())
+                .collect::<Vec<_>>()
+                .join(", L")
+        ));
+    }
     if !missed.is_empty() {
         out.push_str("checkpoints not reached:\n");
         for c in missed {
@@ -213,4 +264,19 @@ pub fn summary(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_block_is_fitted_to_a_narrow_terminal_row_by_row() {
+        let long = "  database query time p95      12.5ms  bound > 500ms    L570   ok     probes+prometheus (promql L88)".to_string();
+        let rows = fit_block(vec![long, "  short".into()], 60);
+        assert!(rows.len() >= 3, "{rows:?}");
+        assert!(rows.iter().all(|r| r.chars().count() <= 60), "{rows:?}");
+        assert!(rows.iter().all(|r| !r.contains('\n')), "{rows:?}");
+        assert_eq!(rows.last().map(String::as_str), Some("  short"));
+    }
 }

@@ -780,3 +780,108 @@ fn ctrl_c_ends_the_window_interrupted_and_resume_finishes_it() {
     let decide = gl(&c, &["decide", &run, "--store", &c.store]);
     assert_eq!(decide.status.code(), Some(0), "{}", stdout(&decide));
 }
+
+/// The line (1-based) of `doc` that starts with `prefix`.
+fn line_of(doc: &str, prefix: &str) -> usize {
+    doc.lines()
+        .position(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line {prefix:?}"))
+        + 1
+}
+
+#[test]
+fn unread_threshold_lines_plain_bullets_and_a_down_prometheus_are_shown() {
+    let s = StandIn::start(u64::MAX);
+    // A Prometheus that is down: a port nobody listens on any more.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let doc = format!(
+        "# Release 2.6\n\n## Key Metrics\n\n\
+         | Metric | Target | Critical Threshold |\n|---|---|---|\n\
+         | Memory Usage | < 70% | > 90% |\n\n\
+         ## Post-Deployment Monitoring (First 1 hour)\n\n\
+         - [ ] CPU/memory < 80%\n\
+         - [ ] Hour 1: health checked\n\n  ```bash\n  curl -fsS {}/health\n  ```\n\n\
+         ```promql\navg(process_resident_memory_bytes{{job=\"api\"}})\n```\n\n\
+         ## Rollback Criteria\n\n- [ ] Owner on call\n- Error rate > 3%\n",
+        s.base
+    );
+    let unread = line_of(&doc, "- [ ] CPU/memory");
+    let bullet = line_of(&doc, "- Error rate > 3%");
+    let promql = line_of(&doc, "avg(process_resident");
+    let profile =
+        format!("name = \"prod\"\n[metrics]\nprometheus = \"{closed}\"\ntimeout = \"2s\"\n");
+    let c = case("watch-unread", &doc, &profile, None);
+    let out = gl(
+        &c,
+        &watch_args(&c, &["--for", "10m", "--time-scale", "600"]),
+    );
+    let (so, se) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{se}\n{so}");
+    // The unread line, once at the start, with its reason.
+    let note = format!(
+        "L{unread}: not read as a threshold (names more than one metric): CPU/memory < 80%"
+    );
+    assert_eq!(se.matches(&note).count(), 1, "{se}");
+    assert!(
+        so.contains(&format!(
+            "not read as thresholds (no gate watches them): L{unread}"
+        )),
+        "{so}"
+    );
+    let started = events(&c.store, &["watch_started"]);
+    assert_eq!(started[0].2["not_read"][0]["line"], unread, "{started:?}");
+    // The plain bullet beside the checkbox is the error-rate gate.
+    let gates = started[0].2["gates"].as_array().unwrap().clone();
+    let error_rate = gates
+        .iter()
+        .find(|g| g["metric"] == "error rate")
+        .unwrap_or_else(|| panic!("{gates:?}"));
+    assert_eq!(error_rate["lines"], serde_json::json!([bullet]));
+    // Prometheus down: the summary says why the memory gate has no value.
+    assert!(
+        so.contains(&format!("source promql L{promql}: ")) && so.contains("(10 ticks failed)"),
+        "{so}"
+    );
+}
+
+#[test]
+fn a_service_that_goes_down_breaches_the_error_rate_and_the_summary_says_why() {
+    // A stand-in that answers /health, then stops listening: every later
+    // probe cannot connect.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        // One request per connection, three in all.
+        for conn in listener.incoming().take(3) {
+            let Ok(mut conn) = conn else { break };
+            let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+            let mut r = BufReader::new(conn.try_clone().unwrap());
+            loop {
+                let mut line = String::new();
+                if r.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+                    break;
+                }
+            }
+            let _ = conn
+                .write_all(b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\n{}");
+        }
+        // The listener is dropped here: the port refuses connections.
+    });
+    let c = case("watch-down", &release_doc(&base), "name = \"prod\"\n", None);
+    let out = gl(
+        &c,
+        &watch_args(&c, &["--for", "20m", "--time-scale", "600"]),
+    );
+    let (so, se) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{se}\n{so}");
+    assert!(so.contains("BREACH"), "{so}");
+    let line = line_of(&release_doc(&base), "  curl -fsS");
+    let why = so
+        .lines()
+        .find(|l| l.contains(&format!("source probe L{line}: ")))
+        .unwrap_or_else(|| panic!("no reason for the failing probe:\n{so}"));
+    assert!(why.contains("ticks failed)"), "{why}");
+}
