@@ -189,6 +189,21 @@ impl Verdict {
             Verdict::NoGo => "NO_GO",
         }
     }
+
+    /// The worse of two verdicts: NO_GO > PENDING > GO_WITH_WARNINGS > GO.
+    pub fn worse(self, other: Verdict) -> Verdict {
+        let rank = |v: Verdict| match v {
+            Verdict::Go => 0,
+            Verdict::GoWithWarnings => 1,
+            Verdict::Pending => 2,
+            Verdict::NoGo => 3,
+        };
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
+    }
 }
 
 /// One reason for the verdict, naming its item and line.

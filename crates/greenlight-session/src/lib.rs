@@ -449,6 +449,14 @@ impl RunState {
             .iter()
             .enumerate()
             .map(|(i, r)| r.clone().unwrap_or_else(|| unfinished(&self.plan, i)))
+            .map(|r| match &self.watch {
+                // A watch run's checks are the window's probes: a failure at
+                // one tick is the window's to judge (its error rate, its
+                // gates), not a failed item of the release by itself. Nothing
+                // else changes: what people owe keeps the run from GO.
+                Some(w) if w.run_id == self.run_id => watch::judged_by_window(r),
+                _ => r,
+            })
             .collect();
         let facts = RunFacts {
             run_id: Some(self.run_id.clone()),
@@ -459,7 +467,7 @@ impl RunState {
         };
         let mut report = assemble::report_with(&self.plan, &results, &facts, &self.people);
         if let Some(w) = &self.watch {
-            watch::apply(&mut report, w, w.run_id == self.run_id);
+            watch::apply(&mut report, w);
         }
         report
     }

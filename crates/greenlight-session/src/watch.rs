@@ -6,7 +6,7 @@
 //! began, on the window's own clock (compressed with `--time-scale`), so a
 //! resumed window continues where the events say it stopped.
 
-use greenlight_run::outcome::{Reason, RunReport, Status, Verdict};
+use greenlight_run::outcome::{Reason, RunReport, Status, StepResult, Verdict};
 use greenlight_store::{Event, EventKind, Store};
 use serde::{Deserialize, Serialize};
 
@@ -453,30 +453,25 @@ pub async fn release_watch(
 }
 
 /// Puts a watch window's outcome into a run's report: a breach is NO_GO,
-/// an open window keeps it PENDING, a warning caps GO. For the watch run
-/// itself (`own`), its outcome *is* its verdict.
-pub fn apply(report: &mut RunReport, watch: &WatchFold, own: bool) {
-    let finding = watch.finding();
-    if own {
-        report.verdict = match &finding {
-            Some((v, _)) => *v,
-            None => Verdict::Go,
-        };
-        report.reasons.clear();
-    }
-    let Some((verdict, reason)) = finding else {
+/// an open window keeps it PENDING, a warning caps GO. Never better than
+/// the report was: for the watch run itself too, what people still owe
+/// (manual checkpoint items, sign-offs) keeps it from GO.
+pub fn apply(report: &mut RunReport, watch: &WatchFold) {
+    let Some((verdict, reason)) = watch.finding() else {
         return;
     };
-    let rank = |v: Verdict| match v {
-        Verdict::Go => 0,
-        Verdict::GoWithWarnings => 1,
-        Verdict::Pending => 2,
-        Verdict::NoGo => 3,
-    };
-    if rank(verdict) > rank(report.verdict) {
-        report.verdict = verdict;
-    }
+    report.verdict = report.verdict.worse(verdict);
     report.reasons.insert(0, reason);
+}
+
+/// A watch run's probe result as its own report counts it: a failed
+/// probe is the window's to judge (through its gates), so it is skipped in
+/// the item view, with its evidence kept. Other statuses are unchanged.
+pub fn judged_by_window(mut r: StepResult) -> StepResult {
+    if r.status == Status::Failed {
+        r.status = Status::Skipped;
+    }
+    r
 }
 
 #[cfg(test)]

@@ -795,16 +795,34 @@ impl Window<'_> {
                     outcome: ended_outcome,
                 },
             ));
+            self.append(std::mem::take(&mut events)).await?;
+            // The run's verdict is the window's outcome *and* what the run
+            // owes otherwise (people's items, sign-offs): read back as
+            // `decide` reads it, so `history` never shows a GO that `decide`
+            // does not give.
+            let window = if end == End::Interrupted && outcome != Outcome::Breach {
+                Verdict::Pending
+            } else {
+                outcome.verdict()
+            };
+            let (verdict, counts) =
+                match greenlight_session::load(self.store, Some(self.run_id)).await {
+                    Ok(state) => {
+                        let report = state.report();
+                        (
+                            report.verdict.worse(window),
+                            greenlight_run::events::to_value(&report.counts),
+                        )
+                    }
+                    // Not readable back: the window alone, never better.
+                    Err(_) => (Verdict::Pending.worse(window), serde_json::json!({})),
+                };
             events.push(self.event(
                 EventKind::Verdict,
                 None,
                 greenlight_run::events::VerdictReached {
-                    verdict: if end == End::Interrupted && outcome != Outcome::Breach {
-                        Verdict::Pending
-                    } else {
-                        outcome.verdict()
-                    },
-                    counts: serde_json::json!({}),
+                    verdict,
+                    counts,
                     interrupted: end == End::Interrupted,
                     phase_elapsed_ms: Vec::new(),
                 },

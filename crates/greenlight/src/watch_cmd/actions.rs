@@ -96,8 +96,7 @@ impl Window<'_> {
                             detail: format!("rollback run {run}: {verdict}"),
                             rollback_run: Some(run.clone()),
                         };
-                        self.view
-                            .note(&format!("rolled back: rollback run {run} ({verdict})"));
+                        self.view.note(&format!("rollback run {run}: {verdict}"));
                         self.record(done).await?;
                         self.tell_rolled_back(&run);
                         return Ok(Some(End::RolledBack));
@@ -244,7 +243,10 @@ impl Window<'_> {
         .await
         .map_err(|e| Failure::internal(format!("the rollback stopped: {e}")))?;
         Ok(match ran {
-            Ok(done) => Ok((done.run_id, done.report.verdict.as_str().to_string())),
+            Ok(done) => Ok((
+                done.run_id,
+                crate::term::rollback_headline(done.report.verdict).to_string(),
+            )),
             Err(e) => Err(e.to_string()),
         })
     }

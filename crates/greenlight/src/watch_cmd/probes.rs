@@ -124,6 +124,12 @@ impl ProbeSource {
             acc.failed += u64::from(bad);
             acc.sum_ms += r.duration_ms;
             acc.max_ms = acc.max_ms.max(r.duration_ms);
+            // A failed check's time is not the service's response time (a
+            // refused connection takes 0 ms: a service that is down would
+            // look fast); failures count in the error rate instead.
+            if bad {
+                continue;
+            }
             out.push(Sample {
                 metric: Metric::Latency { percentile: None },
                 value: r.duration_ms as f64 / 1000.0,

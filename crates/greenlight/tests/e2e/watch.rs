@@ -541,7 +541,26 @@ fn a_killed_window_resumes_where_it_stopped_without_repeating_checkpoints() {
     );
     let resumed = events(&c.store, &["run_resumed"]);
     assert_eq!(resumed.len(), 1);
-    let decide = gl(&c, &["decide", &run, "--store", &c.store]);
+    owed_then_go(&c, &run);
+}
+
+/// A window that ended ok leaves the run PENDING while people owe the
+/// checkpoint item `Hour 1: traffic normal` (a person's judgement, not a
+/// gate's): never GO. Once people check what they owe, the run is GO.
+fn owed_then_go(c: &Case, run: &str) {
+    let decide = gl(c, &["decide", run, "--store", &c.store]);
+    let so = stdout(&decide);
+    assert_eq!(decide.status.code(), Some(3), "{so}");
+    assert!(so.contains("1 manual"), "{so}");
+    let json = stdout(&gl(c, &["decide", run, "--store", &c.store, "--json"]));
+    assert!(json.contains("Hour 1: traffic normal"), "{json}");
+    assert!(!so.contains("watch window open"), "the window closed\n{so}");
+    let doc = std::fs::read_to_string(&c.file).unwrap();
+    let deploy = format!("L{}", line_of(&doc, "- [ ] Deploy"));
+    let hour = format!("L{}", line_of(&doc, "- [ ] Hour 1"));
+    let checked = gl(c, &["check", run, &deploy, &hour, "--store", &c.store]);
+    assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
+    let decide = gl(c, &["decide", run, "--store", &c.store]);
     assert_eq!(decide.status.code(), Some(0), "{}", stdout(&decide));
 }
 
@@ -595,6 +614,28 @@ fn seed_001_checkpoints_are_recorded_in_order() {
     assert_eq!(started[0].2["window_secs"], 48 * 3600);
     // Memory and CPU have no source: said once, up front.
     assert!(se.contains("memory: no source"), "{se}");
+    // A window that ended ok is not a GO for the release while people still
+    // owe its checkpoint items and sign-offs: the watch run is PENDING, in
+    // `decide` and in `history`, never GO.
+    let run = watch_run(&c.store);
+    let decided = gl(&c, &["decide", &run, "--store", &c.store]);
+    let (dso, dse) = (stdout(&decided), stderr(&decided));
+    assert_eq!(decided.status.code(), Some(3), "{dse}\n{dso}");
+    assert!(
+        dso.starts_with("PENDING") || dso.contains("\nPENDING"),
+        "{dso}"
+    );
+    assert!(
+        dso.contains("sign-off"),
+        "the sign-offs owed are named\n{dso}"
+    );
+    let history = gl(&c, &["history", "--store", &c.store]);
+    let row = stdout(&history)
+        .lines()
+        .find(|l| l.starts_with(run.as_str()))
+        .map(str::to_string)
+        .unwrap_or_default();
+    assert!(row.contains("PENDING") && !row.contains(" GO "), "{row}");
 }
 
 #[test]
@@ -777,8 +818,7 @@ fn ctrl_c_ends_the_window_interrupted_and_resume_finishes_it() {
     );
     let ended = events(&c.store, &["watch_ended"]);
     assert_eq!(ended.last().unwrap().2["outcome"], "ok");
-    let decide = gl(&c, &["decide", &run, "--store", &c.store]);
-    assert_eq!(decide.status.code(), Some(0), "{}", stdout(&decide));
+    owed_then_go(&c, &run);
 }
 
 /// The line (1-based) of `doc` that starts with `prefix`.
@@ -884,4 +924,16 @@ fn a_service_that_goes_down_breaches_the_error_rate_and_the_summary_says_why() {
         .find(|l| l.contains(&format!("source probe L{line}: ")))
         .unwrap_or_else(|| panic!("no reason for the failing probe:\n{so}"));
     assert!(why.contains("ticks failed)"), "{why}");
+    // A refused connection is not a fast answer: only the three probes the
+    // service answered gave latency samples; the rest count as errors.
+    let latency_samples: u64 = events(&c.store, &["watch_window"])
+        .iter()
+        .flat_map(|(_, _, p)| p["metrics"].as_array().cloned().unwrap_or_default())
+        .filter(|m| m["metric"].as_str().unwrap_or("").contains("latency"))
+        .map(|m| m["count"].as_u64().unwrap())
+        .sum();
+    assert!(
+        latency_samples <= 3,
+        "{latency_samples} latency samples\n{so}"
+    );
 }
