@@ -37,11 +37,9 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::error::FixtureError;
-use crate::server::accept_loop;
 
 /// Upper bounds (seconds) of the latency histogram's buckets, `+Inf` aside:
 /// the client libraries' defaults.
@@ -206,36 +204,8 @@ impl MetricsExporter {
         let app = Router::new()
             .route("/metrics", get(metrics))
             .with_state(shared.clone());
-        let (stop_tx, stop_rx) = watch::channel(false);
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), FixtureError>>();
-        let thread = std::thread::Builder::new()
-            .name("greenlight-exporter".into())
-            .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e.into()));
-                        return;
-                    }
-                };
-                rt.block_on(async move {
-                    let listener = match TcpListener::from_std(std_listener) {
-                        Ok(l) => l,
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e.into()));
-                            return;
-                        }
-                    };
-                    let _ = ready_tx.send(Ok(()));
-                    accept_loop(listener, None, app, stop_rx).await;
-                });
-            })?;
-        ready_rx
-            .recv()
-            .map_err(|_| FixtureError::Thread("exporter thread exited before starting".into()))??;
+        let (stop_tx, thread) =
+            crate::server::serve_on_thread("greenlight-exporter", std_listener, app)?;
         Ok(MetricsExporter {
             addr,
             shared,

@@ -315,3 +315,44 @@ impl Drop for FixtureHandle {
         let _ = self.shutdown.send(true);
     }
 }
+
+/// Serves `app` on `listener` (already bound, non-blocking) from a new
+/// thread with a single-threaded runtime; returns once it is accepting,
+/// with the sender that stops it and the thread to join.
+pub(crate) fn serve_on_thread(
+    name: &str,
+    listener: std::net::TcpListener,
+    app: Router,
+) -> Result<(watch::Sender<bool>, std::thread::JoinHandle<()>)> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<()>>();
+    let thread = std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e.into()));
+                    return;
+                }
+            };
+            rt.block_on(async move {
+                let listener = match TcpListener::from_std(listener) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e.into()));
+                        return;
+                    }
+                };
+                let _ = ready_tx.send(Ok(()));
+                accept_loop(listener, None, app, stop_rx).await;
+            });
+        })?;
+    ready_rx
+        .recv()
+        .map_err(|_| FixtureError::Thread(format!("{name} thread exited before starting")))??;
+    Ok((stop_tx, thread))
+}

@@ -33,11 +33,9 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::error::FixtureError;
-use crate::server::accept_loop;
 
 /// Why a routes file could not be read or a stand-in could not start.
 #[derive(Debug, thiserror::Error)]
@@ -332,37 +330,8 @@ impl StandIn {
             seen: Mutex::new(Vec::new()),
         });
         let app = Router::new().fallback(answer).with_state(shared.clone());
-        let (stop_tx, stop_rx) = watch::channel(false);
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), FixtureError>>();
-        let thread = std::thread::Builder::new()
-            .name("greenlight-standin".into())
-            .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e.into()));
-                        return;
-                    }
-                };
-                rt.block_on(async move {
-                    let listener = match TcpListener::from_std(std_listener) {
-                        Ok(l) => l,
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e.into()));
-                            return;
-                        }
-                    };
-                    let _ = ready_tx.send(Ok(()));
-                    accept_loop(listener, None, app, stop_rx).await;
-                });
-            })
-            .map_err(FixtureError::Io)?;
-        ready_rx
-            .recv()
-            .map_err(|_| FixtureError::Thread("stand-in thread exited before starting".into()))??;
+        let (stop_tx, thread) =
+            crate::server::serve_on_thread("greenlight-standin", std_listener, app)?;
         Ok(StandIn {
             addr,
             shared: Arc::new(SharedDebug(shared)),
