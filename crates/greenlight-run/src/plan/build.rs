@@ -52,8 +52,7 @@ pub fn build(
         profile,
         analyze,
         program_exists,
-        false,
-        false,
+        Scope::Run,
     )
 }
 
@@ -73,8 +72,7 @@ pub fn build_watch(
         profile,
         analyze,
         program_exists,
-        false,
-        true,
+        Scope::Watch,
     )
 }
 
@@ -98,13 +96,21 @@ pub fn build_rollback(
         profile,
         analyze,
         program_exists,
-        true,
-        false,
+        Scope::Rollback,
     )
 }
 
 /// Why an item is not part of a rollback.
 const NOT_ROLLBACK: &str = "not part of the rollback procedure";
+
+/// What a plan covers: a normal run, only the rollback procedure, or only
+/// the monitoring window. One at a time.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Run,
+    Rollback,
+    Watch,
+}
 
 fn build_scoped(
     list: &Checklist,
@@ -112,14 +118,14 @@ fn build_scoped(
     profile: &Profile,
     analyze: &Analyzer,
     program_exists: &dyn Fn(&str) -> bool,
-    rollback: bool,
-    watch: bool,
+    scope: Scope,
 ) -> Plan {
+    let rollback = scope == Scope::Rollback;
     let mut b = Builder {
         list,
         profile,
         rollback,
-        watch,
+        watch: scope == Scope::Watch,
         plan: Plan {
             checklist: checklist_name.to_string(),
             profile: profile.name.clone(),
