@@ -16,6 +16,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::time::Instant;
 
+use crate::origin_gate::OriginGates;
 use crate::tls::{CertificateDer, describe_rustls_error};
 use crate::{ProbeError, Result, util};
 
@@ -179,6 +180,8 @@ struct Inner {
     /// Verifying TLS, `insecure_tls`, and plain `http://` (built without
     /// loading any trust roots: it never carries TLS).
     clients: [OnceLock<std::result::Result<reqwest::Client, ProbeError>>; 3],
+    /// How many requests go to each origin at once (see [`crate::origin_gate`]).
+    gates: OriginGates,
 }
 
 /// Which of [`Inner::clients`] a request uses.
@@ -196,6 +199,7 @@ impl HttpClient {
             inner: Arc::new(Inner {
                 options,
                 clients: Default::default(),
+                gates: OriginGates::default(),
             }),
         }
     }
@@ -248,6 +252,9 @@ impl HttpClient {
             headers.push((n, v));
         }
 
+        // A turn at the origin first: timings below are the server's, not
+        // the time spent waiting for a connection of our own.
+        let _turn = self.inner.gates.turn(&origin_key(&url)).await;
         let start = Instant::now();
         let deadline = util::deadline(start, req.timeout);
         let mut hop = Hop {
@@ -585,6 +592,16 @@ fn version_text(v: reqwest::Version) -> String {
         _ => "HTTP/?",
     }
     .to_string()
+}
+
+/// The origin a request's turn is taken at: `scheme://host:port`.
+fn origin_key(url: &Url) -> String {
+    format!(
+        "{}://{}:{}",
+        url.scheme(),
+        url.host_str().unwrap_or_default(),
+        url.port_or_known_default().unwrap_or_default()
+    )
 }
 
 /// `host:port` of a URL, for messages (IPv6 hosts come bracketed from `host_str`).

@@ -28,6 +28,7 @@ pub mod access;
 pub mod addr;
 pub mod error;
 pub mod http;
+mod origin_gate;
 pub mod postgres;
 mod postgres_meta;
 mod postgres_text;
