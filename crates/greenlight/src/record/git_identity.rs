@@ -244,10 +244,13 @@ fn plain_repository(work_tree: &Path, dot_git: &Path) -> bool {
         && owned(dot_git)
 }
 
-/// This process's effective user: the owner of `/proc/self` (Linux).
+/// This process's effective user, from `/proc/self/status` (Linux; the
+/// owner of `/proc/self` would be root for a process that is not
+/// dumpable).
 fn effective_uid() -> Option<u32> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let ids = status.lines().find_map(|l| l.strip_prefix("Uid:"))?;
+    ids.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// One assignment in a config file. Section and key are lower-cased;
@@ -552,6 +555,16 @@ mod tests {
         ] {
             assert_eq!(entries(text), None, "{text:?}");
         }
+    }
+
+    #[test]
+    fn the_effective_user_is_the_owner_of_a_new_file() {
+        use std::os::unix::fs::MetadataExt;
+        let file = std::env::temp_dir().join(format!("greenlight-euid-{}", std::process::id()));
+        std::fs::write(&file, b"").unwrap();
+        let owner = std::fs::metadata(&file).unwrap().uid();
+        std::fs::remove_file(&file).unwrap();
+        assert_eq!(effective_uid(), Some(owner));
     }
 
     // ---- Differential test against the real git ----
