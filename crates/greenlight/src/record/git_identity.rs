@@ -180,22 +180,27 @@ fn exists(path: &Path) -> Option<bool> {
 }
 
 /// The `.git` folder of the repository git finds from `cwd`, walking up
-/// as git does (and stopping, as git does, where the file system
-/// changes); `Some(None)` when git finds none; `None` when unsure.
+/// as git does; `Some(None)` when git finds none; `None` when unsure.
+/// Git stops where the file system changes (GIT_DISCOVERY_ACROSS_FILESYSTEM
+/// unset, which was checked); past such a mount point the walk goes on
+/// here, and anything that may be a repository there makes it unsure, so
+/// the answer does not depend on that rule.
 fn discover(cwd: &Path) -> Option<Option<PathBuf>> {
     use std::os::unix::fs::MetadataExt;
     if !cwd.is_absolute() {
         return None;
     }
     let device = std::fs::metadata(cwd).ok()?.dev();
+    let mut crossed = false;
     let mut dir = cwd;
     loop {
         let dot_git = dir.join(".git");
         match std::fs::symlink_metadata(&dot_git) {
-            Ok(meta) if meta.is_dir() => {
+            Ok(meta) if meta.is_dir() && !crossed => {
                 return plain_repository(dir, &dot_git).then_some(Some(dot_git));
             }
-            // A file (worktree, submodule), a link, anything else.
+            // A file (worktree, submodule), a link, anything else; any
+            // `.git` past a mount point.
             Ok(_) => return None,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(_) => return None,
@@ -207,13 +212,8 @@ fn discover(cwd: &Path) -> Option<Option<PathBuf>> {
         let Some(parent) = dir.parent() else {
             return Some(None);
         };
-        match std::fs::metadata(parent) {
-            Ok(meta) if meta.dev() == device => dir = parent,
-            // Git stops at a mount point (GIT_DISCOVERY_ACROSS_FILESYSTEM
-            // unset, which was checked).
-            Ok(_) => return Some(None),
-            Err(_) => return None,
-        }
+        crossed |= std::fs::metadata(parent).ok()?.dev() != device;
+        dir = parent;
     }
 }
 
@@ -592,8 +592,10 @@ mod tests {
         what: &'static str,
         /// `$XDG_CONFIG_HOME/git/config` (XDG_CONFIG_HOME set).
         xdg: Option<&'static [u8]>,
-        /// `~/.config/git/config` (XDG_CONFIG_HOME unset).
+        /// `~/.config/git/config` (XDG_CONFIG_HOME unset, or empty with
+        /// `xdg_empty`).
         dot_config: Option<&'static [u8]>,
+        xdg_empty: bool,
         home: Option<&'static [u8]>,
         layout: Layout,
         /// Appended to the repository's config.
@@ -607,6 +609,7 @@ mod tests {
             what,
             xdg: None,
             dot_config: None,
+            xdg_empty: false,
             home: None,
             layout: Layout::NoRepo,
             local: None,
@@ -653,6 +656,12 @@ mod tests {
                 dot_config: Some(b"[user]\n\tname = Dot Config\n"),
                 certain: true,
                 ..case("~/.config/git/config, XDG unset")
+            },
+            Case {
+                dot_config: Some(b"[user]\n\tname = Dot Config\n"),
+                xdg_empty: true,
+                certain: true,
+                ..case("~/.config/git/config, XDG_CONFIG_HOME empty")
             },
             Case {
                 xdg: Some(b"[user]\n\tname = Xdg Name\n"),
@@ -935,6 +944,9 @@ mod tests {
             let xdg = base.join("xdg");
             write(&xdg.join("git").join("config"), text);
             vars.push(("XDG_CONFIG_HOME", xdg));
+        }
+        if case.xdg_empty {
+            vars.push(("XDG_CONFIG_HOME", PathBuf::new()));
         }
         if let Some(text) = case.dot_config {
             write(&home.join(".config").join("git").join("config"), text);
