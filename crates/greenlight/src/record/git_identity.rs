@@ -13,7 +13,8 @@
 //!   may be a bare repository (it holds `HEAD`), a repository owned by
 //!   another user (git then ignores it unless `safe.directory` says
 //!   otherwise), a `config.worktree`, any `extensions.*` or a format
-//!   version other than 0 or 1;
+//!   version other than 0 or 1, a `.git` or `HEAD` above a mount point
+//!   (git stops there; this reader does not rely on that);
 //! - config text the parser here does not fully understand: includes,
 //!   line continuations, escapes other than `\" \\ \n \t \b`, unterminated
 //!   quotes, `[section.sub]` headers, a key outside a section, a byte
