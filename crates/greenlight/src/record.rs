@@ -143,8 +143,9 @@ pub struct ActorLookup {
 }
 
 impl ActorLookup {
-    /// Starts the lookup; git is asked only when neither `--name` nor
-    /// `$GREENLIGHT_USER` names someone.
+    /// Starts the lookup; git's config files are read only when neither
+    /// `--name` nor `$GREENLIGHT_USER` names someone, and git is asked
+    /// only when they do not answer for certain.
     pub fn start(flag: Option<&str>) -> ActorLookup {
         Self::start_from(
             flag,
