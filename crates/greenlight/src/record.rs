@@ -13,6 +13,8 @@ use greenlight_store::AuditKey;
 use std::path::Path;
 use std::time::Duration;
 
+pub mod git_identity;
+
 /// Where the store is: `--store`, else `$GREENLIGHT_STORE`, else the
 /// `store` of the nearest `greenlight.toml`, else `.greenlight/runs.db`
 /// beside the checklist; for commands without a checklist, the store
@@ -74,11 +76,21 @@ pub fn config() -> Result<Option<greenlight_run::workspace::Config>, Failure> {
 pub const UNKNOWN_ACTOR: &str = "unknown (no --name, GREENLIGHT_USER, git user.name or USER)";
 
 /// Who is acting, from the first of `--name`, `$GREENLIGHT_USER`, git's
-/// `user.name` (asked with a time limit) and `$USER`; `None` when none
-/// names anyone.
+/// `user.name` (read from git's config files when that is certain, else
+/// asked of git with a time limit) and `$USER`; `None` when none names
+/// anyone.
 pub fn identity(flag: Option<&str>) -> Option<String> {
     let env = |k: &str| std::env::var(k).ok();
-    identity_from(flag, &env, &|| git_user_name(None))
+    identity_from(flag, &env, &|| git_name(git_identity::user_name()))
+}
+
+/// git's `user.name`: the native reader's answer when it is certain,
+/// else `git config --get user.name`'s.
+fn git_name(native: git_identity::Answer) -> Option<String> {
+    match native {
+        git_identity::Answer::Name(name) => Some(name),
+        git_identity::Answer::Unsure => git_user_name(None),
+    }
 }
 
 /// [`identity`] with its sources given (for tests).
@@ -115,42 +127,61 @@ pub fn person(flag: Option<&str>) -> Result<String, Failure> {
     })
 }
 
-/// [`actor`], looked up while the caller does other work: when git may
-/// have to be asked, `git config user.name` starts now on a thread of its
-/// own (git takes a millisecond or more), and [`ActorLookup::actor`]
-/// collects the answer. The precedence is [`identity`]'s.
+/// [`actor`], looked up while the caller does other work: when git's
+/// config files do not answer for certain ([`git_identity`]), `git config
+/// user.name` starts now on a thread of its own (git takes a millisecond
+/// or more), and [`ActorLookup::actor`] collects the answer. The
+/// precedence is [`identity`]'s.
 pub struct ActorLookup {
     /// `--name` or `$GREENLIGHT_USER`, which come before git.
     named: Option<String>,
+    /// git's `user.name`, read from its config files.
+    git_native: Option<String>,
     git: Option<std::thread::JoinHandle<Option<String>>>,
     /// `$USER`, which comes after git.
     user: Option<String>,
 }
 
 impl ActorLookup {
-    /// Starts the lookup; git is asked only when neither `--name` nor
-    /// `$GREENLIGHT_USER` names someone.
+    /// Starts the lookup; git's config files are read only when neither
+    /// `--name` nor `$GREENLIGHT_USER` names someone, and git is asked
+    /// only when they do not answer for certain.
     pub fn start(flag: Option<&str>) -> ActorLookup {
-        Self::start_from(flag, &|k| std::env::var(k).ok(), || git_user_name(None))
+        Self::start_from(
+            flag,
+            &|k| std::env::var(k).ok(),
+            git_identity::user_name,
+            || git_user_name(None),
+        )
     }
 
-    /// [`ActorLookup::start`] with its sources given (for tests).
+    /// [`ActorLookup::start`] with its sources given (for tests): `native`
+    /// reads git's config files, `git` asks git (only when `native` is
+    /// unsure).
     fn start_from(
         flag: Option<&str>,
         env: &dyn Fn(&str) -> Option<String>,
+        native: impl FnOnce() -> git_identity::Answer,
         git: impl FnOnce() -> Option<String> + Send + 'static,
     ) -> ActorLookup {
         let before_git = |k: &str| (k == "GREENLIGHT_USER").then(|| env(k)).flatten();
         let named = identity_from(flag, &before_git, &|| None);
-        let git = match named {
-            Some(_) => None,
-            None => std::thread::Builder::new()
-                .name("git-user-name".into())
-                .spawn(git)
-                .ok(),
+        let (git_native, git) = match named {
+            Some(_) => (None, None),
+            None => match native() {
+                git_identity::Answer::Name(name) => (Some(name), None),
+                git_identity::Answer::Unsure => (
+                    None,
+                    std::thread::Builder::new()
+                        .name("git-user-name".into())
+                        .spawn(git)
+                        .ok(),
+                ),
+            },
         };
         ActorLookup {
             named,
+            git_native,
             git,
             user: env("USER"),
         }
@@ -162,7 +193,9 @@ impl ActorLookup {
             return named;
         }
         // A thread that could not start asks nobody: `$USER` then applies.
-        let git = self.git.and_then(|thread| thread.join().ok().flatten());
+        let git = self
+            .git_native
+            .or_else(|| self.git.and_then(|thread| thread.join().ok().flatten()));
         let user = self.user;
         let after_git = |k: &str| (k == "USER").then(|| user.clone()).flatten();
         identity_from(None, &after_git, &|| git.clone())
@@ -437,12 +470,14 @@ mod tests {
                     .map(|(_, v)| v.to_string())
             }
         };
+        let unsure = || git_identity::Answer::Unsure;
         // Named before git: git is never asked.
         let asked = Arc::new(AtomicBool::new(false));
         let flag = asked.clone();
         let lookup = ActorLookup::start_from(
             None,
             &env(&[("GREENLIGHT_USER", " gl "), ("USER", "unix")]),
+            unsure,
             move || {
                 flag.store(true, Ordering::SeqCst);
                 Some("Git Name".into())
@@ -450,17 +485,84 @@ mod tests {
         );
         assert_eq!(lookup.actor(), "gl");
         assert!(!asked.load(Ordering::SeqCst));
-        let lookup = ActorLookup::start_from(Some("flag"), &env(&[]), || Some("Git".into()));
+        let lookup =
+            ActorLookup::start_from(Some("flag"), &env(&[]), unsure, || Some("Git".into()));
         assert_eq!(lookup.actor(), "flag");
         // Git before $USER; $USER when git names nobody.
-        let lookup = ActorLookup::start_from(Some(" "), &env(&[("USER", "unix")]), || {
+        let lookup = ActorLookup::start_from(Some(" "), &env(&[("USER", "unix")]), unsure, || {
             Some("Git Name\n".into())
         });
         assert_eq!(lookup.actor(), "Git Name");
-        let lookup = ActorLookup::start_from(None, &env(&[("USER", "unix")]), || None);
+        let lookup = ActorLookup::start_from(None, &env(&[("USER", "unix")]), unsure, || None);
         assert_eq!(lookup.actor(), "unix");
-        let lookup = ActorLookup::start_from(None, &env(&[]), || Some("  ".into()));
+        let lookup = ActorLookup::start_from(None, &env(&[]), unsure, || Some("  ".into()));
         assert_eq!(lookup.actor(), UNKNOWN_ACTOR);
+    }
+
+    #[test]
+    fn a_certain_answer_from_the_config_files_spares_starting_git() {
+        use git_identity::Answer;
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let asked = Arc::new(AtomicBool::new(false));
+        let flag = asked.clone();
+        let lookup = ActorLookup::start_from(
+            None,
+            &env(&[("USER", "unix")]),
+            || Answer::Name("Native Name".into()),
+            move || {
+                flag.store(true, Ordering::SeqCst);
+                Some("Git Name".into())
+            },
+        );
+        assert!(lookup.git.is_none(), "no thread, no git");
+        assert_eq!(lookup.actor(), "Native Name");
+        assert!(!asked.load(Ordering::SeqCst));
+        // `--name` and `$GREENLIGHT_USER` still come first: the config
+        // files are not even read.
+        let read = std::cell::Cell::new(false);
+        let native = || {
+            read.set(true);
+            Answer::Name("Native".into())
+        };
+        let lookup =
+            ActorLookup::start_from(None, &env(&[("GREENLIGHT_USER", "gl")]), native, || None);
+        assert_eq!(lookup.actor(), "gl");
+        assert!(!read.get());
+        let lookup = ActorLookup::start_from(
+            Some("flag"),
+            &env(&[]),
+            || Answer::Name("N".into()),
+            || None,
+        );
+        assert_eq!(lookup.actor(), "flag");
+        // A blank native name counts as none, as git's would: `$USER`.
+        let lookup = ActorLookup::start_from(
+            None,
+            &env(&[("USER", "unix")]),
+            || Answer::Name("  ".into()),
+            || Some("Git".into()),
+        );
+        assert_eq!(lookup.actor(), "unix");
+        // Unsure: git is asked.
+        let lookup = ActorLookup::start_from(
+            None,
+            &env(&[("USER", "unix")]),
+            || Answer::Unsure,
+            || Some("Git Name\n".into()),
+        );
+        assert_eq!(lookup.actor(), "Git Name");
+        assert_eq!(
+            git_name(Answer::Name("Native".into())).as_deref(),
+            Some("Native")
+        );
     }
 
     #[test]
