@@ -432,7 +432,7 @@ mod tests {
             kind: EventKind::StepResult,
             item: Some(format!("item-{n}")),
             actor: "tester".into(),
-            payload: serde_json::json!({ "n": n }),
+            payload: serde_json::json!({ "n": n }).into(),
         }
     }
 
