@@ -64,6 +64,22 @@ pub struct Member {
     pub end: usize,
 }
 
+/// `"key":`, the key escaped as serde_json escapes strings (a key with
+/// nothing to escape, as every field name, is copied as it is).
+fn write_key(out: &mut Vec<u8>, key: &str) {
+    let plain = key.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+    if plain {
+        out.reserve(key.len() + 3);
+        out.push(b'"');
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\":");
+    } else {
+        // Writing a string into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, key);
+        out.push(b':');
+    }
+}
+
 /// Keys in `BTreeMap<String, _>` order (bytewise), most told apart by
 /// their first byte.
 fn cmp_keys(a: &str, b: &str) -> std::cmp::Ordering {
@@ -356,8 +372,7 @@ impl Obj<'_> {
             self.st.out.push(b',');
         }
         let start = self.st.out.len();
-        self.st.leaf(&*key)?;
-        self.st.out.push(b':');
+        write_key(&mut self.st.out, &key);
         let value = self.st.out.len();
         self.st.entries.push(Entry {
             key,
@@ -725,6 +740,16 @@ mod tests {
                 }
                 (Value::Object(_), None) => prop_assert!(false, "no members"),
                 (_, members) => prop_assert!(members.is_none()),
+            }
+        }
+
+        /// A key is spelled as serde_json spells a string.
+        #[test]
+        fn keys_are_escaped_as_serde_json_escapes_them(k in any::<String>(), plain in "[ -~é✓]{0,8}") {
+            for k in [k, plain] {
+                let mut out = Vec::new();
+                write_key(&mut out, &k);
+                prop_assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&k).unwrap() + ":");
             }
         }
 
