@@ -43,7 +43,7 @@ fn stored(events: Vec<NewEvent>) -> Vec<Event> {
             kind: e.kind,
             item: e.item,
             actor: e.actor,
-            payload_text: e.payload.to_string(),
+            payload_text: e.payload.canonical().into_owned(),
             prev_hash: String::new(),
             hash: String::new(),
             mac: None,

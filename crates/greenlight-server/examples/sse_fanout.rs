@@ -219,7 +219,7 @@ async fn main() {
             kind,
             item: Some(a.item.clone()),
             actor: "bench".into(),
-            payload: serde_json::json!({ "note": format!("bench-{k}") }),
+            payload: serde_json::json!({ "note": format!("bench-{k}") }).into(),
         };
         sent.lock().unwrap()[k] = Some(Instant::now());
         store.append(vec![ev]).await.expect("append");

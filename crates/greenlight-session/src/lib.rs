@@ -17,7 +17,7 @@ use greenlight_run::plan::Plan;
 use greenlight_run::release::{self, Act, ActKind};
 use greenlight_run::verdict::ChainFinding;
 use greenlight_store::{
-    AuditKey, AuditReport, Event, EventKind, Keying, NewEvent, Store, StoreError,
+    AuditKey, AuditReport, Event, EventKind, Keying, NewEvent, Payload, Store, StoreError,
 };
 use std::borrow::Cow;
 use std::time::Duration;
@@ -134,7 +134,7 @@ pub fn event(
     actor: &str,
     payload: impl serde::Serialize,
 ) -> NewEvent {
-    event_of_value(run_id, kind, item, actor, events::to_value(&payload))
+    event_of_payload(run_id, kind, item, actor, Payload::of(&payload))
 }
 
 /// [`event`] for a payload that is JSON already: it is moved in, not
@@ -145,6 +145,17 @@ pub fn event_of_value(
     item: Option<&str>,
     actor: &str,
     payload: serde_json::Value,
+) -> NewEvent {
+    event_of_payload(run_id, kind, item, actor, payload.into())
+}
+
+/// [`event`] for a payload made already (see [`Payload::of`]).
+fn event_of_payload(
+    run_id: &str,
+    kind: EventKind,
+    item: Option<&str>,
+    actor: &str,
+    payload: Payload,
 ) -> NewEvent {
     NewEvent {
         run_id: run_id.to_string(),
@@ -181,19 +192,44 @@ pub fn started_in(
     // names are not (a secret `x` must not turn `"expect"` into
     // `"e[redacted]pect"`, or the run could no longer be read).
     let redactor = greenlight_run::redact::Redactor::new(profile.secrets());
-    let payload = events::to_value(&greenlight_run::redact::Redacted::new(
-        &redactor,
-        &events::RunStarted {
-            release: release.to_string(),
-            checklist: plan.checklist.clone(),
-            checklist_path: checklist_path.to_string(),
-            profile: plan.profile.clone(),
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            waive_blockers: profile.waive_blockers,
-            plan: Cow::Borrowed(plan),
-        },
-    ));
+    let started = run_started(plan, checklist_path, profile, release);
+    let payload = Payload::of(&greenlight_run::redact::Redacted::new(&redactor, &started));
+    event_of_payload(run_id, EventKind::RunStarted, None, actor, payload)
+}
+
+/// [`started_in`] with its payload held as a JSON value, for a caller
+/// that adds fields to it (its stored text is the same as `started_in`'s
+/// for the same fields).
+pub fn started_in_value(
+    run_id: &str,
+    actor: &str,
+    plan: &Plan,
+    checklist_path: &str,
+    profile: &greenlight_run::profile::Profile,
+    release: &str,
+) -> NewEvent {
+    let redactor = greenlight_run::redact::Redactor::new(profile.secrets());
+    let started = run_started(plan, checklist_path, profile, release);
+    let payload = events::to_value(&greenlight_run::redact::Redacted::new(&redactor, &started));
     event_of_value(run_id, EventKind::RunStarted, None, actor, payload)
+}
+
+/// The `run_started` payload, unredacted.
+fn run_started<'a>(
+    plan: &'a Plan,
+    checklist_path: &str,
+    profile: &greenlight_run::profile::Profile,
+    release: &str,
+) -> events::RunStarted<'a> {
+    events::RunStarted {
+        release: release.to_string(),
+        checklist: plan.checklist.clone(),
+        checklist_path: checklist_path.to_string(),
+        profile: plan.profile.clone(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        waive_blockers: profile.waive_blockers,
+        plan: Cow::Borrowed(plan),
+    }
 }
 
 pub fn step_event(
@@ -758,7 +794,7 @@ pub fn unrecorded_jsonl(
         item: &'a Option<String>,
         actor: &'a str,
         #[serde(serialize_with = "greenlight_run::redact::settled_keys")]
-        payload: &'a serde_json::Value,
+        payload: &'a Payload,
     }
     let lines: Vec<String> = unrecorded
         .iter()
@@ -783,6 +819,84 @@ pub fn unrecorded_jsonl(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The payloads written straight as canonical text are the texts the
+    /// JSON tree gives (what every stored hash was computed over), for
+    /// a plan of every kind of check, with and without secrets to redact
+    /// (short ones too, that also occur in field names).
+    #[test]
+    fn payloads_written_as_text_are_the_texts_of_the_json_tree() {
+        const DOC: &str = "# Release\n\n## Checks\n\n- [ ] **Health** (blocker)\n  ```bash\n  curl -f -H 'Authorization: Bearer ${TOKEN}' https://api.example.com/health?x=1\n  # Expected: {\"status\":\"healthy\",\"db\":{\"ok\":true,\"lag_ms\":3}}\n  ```\n- [ ] **Version** — owner: @ops\n  ```bash\n  curl -s https://api.example.com/version | jq -r .version\n  # Expected: 8.0.0\n  ```\n- [ ] **Post** \"quoted\" é ✓\n  ```bash\n  curl -X POST -d '{\"b\":1,\"a\":[2,3]}' https://api.example.com/items\n  ```\n- [ ] **Manual**: look at the dashboard\n- [ ] **Shell**\n  ```bash\n  echo s3cr3t-value && grep -c x /etc/hosts\n  ```\n";
+        let list = greenlight_doc::parse(DOC.as_bytes());
+        for secret in [None, Some("s3cr3t-value"), Some("e"), Some("x"), Some("\"")] {
+            let toml = match secret {
+                None => "name = \"staging\"\n".to_string(),
+                Some(s) => format!(
+                    "name = \"staging\"\n[vars]\nTOKEN = {{ env = \"T\", secret = true }}\n# {}\n",
+                    s.len()
+                ),
+            };
+            let env = |_: &str| secret.map(str::to_string);
+            let profile = greenlight_run::profile::Profile::from_toml(
+                &toml,
+                std::path::Path::new("staging.toml"),
+                &env,
+            )
+            .unwrap();
+            assert_eq!(profile.secrets().len(), usize::from(secret.is_some()));
+            let plan = greenlight_run::plan::build(
+                &list,
+                "RELEASE.md",
+                &profile,
+                &greenlight_run::analyze::analyze_block,
+                &|_| true,
+            );
+            assert!(plan.checks.len() >= 3, "{:?}", plan.checks.len());
+            for release in ["", "v1.2"] {
+                let text = started_in("r1", "ci", &plan, "/x/RELEASE.md", &profile, release);
+                let tree = started_in_value("r1", "ci", &plan, "/x/RELEASE.md", &profile, release);
+                assert_eq!(text.payload.canonical(), tree.payload.canonical());
+                assert_eq!(text, tree);
+            }
+            for (i, status) in ["passed", "failed", "blocked"].into_iter().enumerate() {
+                let result: StepResult = serde_json::from_value(json!({
+                    "line": 7 + i, "class": "read", "probe": "http",
+                    "command": "curl -f https://api.example.com/health",
+                    "status": status, "duration_ms": 12, "attempts": 1,
+                    "evidence": {
+                        "summary": "GET https://api.example.com/health → 200 in 3 ms",
+                        "expected": ["status 200", "body has \"status\": \"healthy\""],
+                        "failures": if i == 1 { json!(["saw 503"]) } else { json!([]) },
+                        "unverified": [],
+                        "excerpt": "{\"status\":\"healthy\"}",
+                        "reason": if i == 2 { json!("TOKEN is not set") } else { json!(null) },
+                        "load": if i == 0 {
+                            json!({ "rps": 12.5, "latency_ms": { "p99": 3.25, "p50": 1.0 }, "errors": 0 })
+                        } else { json!(null) }
+                    }
+                }))
+                .unwrap();
+                let ev = step_event("r1", "ci", &plan, i, &result);
+                let payload = events::StepRecorded {
+                    check: i,
+                    result: Cow::Borrowed(&result),
+                    kept_from: None,
+                };
+                let tree = greenlight_store::canonical_json(&events::to_value(&payload));
+                assert_eq!(ev.payload.canonical(), tree);
+                let kept = kept_step_event("r1", "ci", &plan, i, &result, Some("r0"));
+                let old = events::StepRecorded {
+                    check: i,
+                    result: Cow::Borrowed(&result),
+                    kept_from: Some(Some("r0".to_string())),
+                };
+                assert_eq!(
+                    kept.payload.canonical(),
+                    greenlight_store::canonical_json(&events::to_value(&old))
+                );
+            }
+        }
+    }
 
     /// A run recorded as older versions wrote it (payloads built with
     /// `json!`, before the typed payloads): it still loads, people's work

@@ -27,7 +27,7 @@ fn step(run: &str, i: usize) -> NewEvent {
                 "status": "passed", "duration_ms": 12, "attempts": 1,
                 "evidence": { "summary": "GET http://127.0.0.1:18081/health → 200 in 3 ms", "expected": ["status 200"], "failures": [], "unverified": [] }
             }
-        }),
+        }).into(),
     }
 }
 
@@ -63,7 +63,7 @@ fn started(run: &str) -> NewEvent {
         kind: EventKind::RunStarted,
         item: None,
         actor: "bench".into(),
-        payload: json!({ "checklist": "bench.md", "profile": "bench", "plan": plan() }),
+        payload: json!({ "checklist": "bench.md", "profile": "bench", "plan": plan() }).into(),
     }
 }
 

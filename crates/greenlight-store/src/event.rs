@@ -127,7 +127,102 @@ pub struct NewEvent {
     /// Who made it (a user name, or `greenlight` for the machine); not empty.
     pub actor: String,
     /// The details; stored as canonical JSON (keys sorted, no spaces).
-    pub payload: serde_json::Value,
+    pub payload: Payload,
+}
+
+/// An event's details: a JSON value, or the canonical JSON text of one
+/// written straight from its structure ([`Payload::of`]). Either way the
+/// store keeps (and hashes) the same canonical text.
+#[derive(Debug, Clone)]
+pub struct Payload(Repr);
+
+#[derive(Debug, Clone)]
+enum Repr {
+    Value(serde_json::Value),
+    /// Canonical text, as [`crate::canonical_json`] writes it.
+    Canonical(crate::canonical::Canonical),
+}
+
+impl Payload {
+    /// `value`'s payload: its canonical text written directly when the
+    /// direct writer can reproduce what the JSON tree gives (see
+    /// `canonical.rs`), else the tree itself. Same stored text either way;
+    /// a value that does not serialize at all is `null`, as before.
+    pub fn of<T: Serialize + ?Sized>(value: &T) -> Payload {
+        match crate::canonical::to_canonical_text(value) {
+            Some(text) => Payload(Repr::Canonical(text)),
+            None => Payload(Repr::Value(
+                serde_json::to_value(value).unwrap_or(serde_json::Value::Null),
+            )),
+        }
+    }
+
+    /// The canonical JSON text that is stored and hashed.
+    pub fn canonical(&self) -> std::borrow::Cow<'_, str> {
+        match &self.0 {
+            Repr::Value(v) => crate::canonical_json(v).into(),
+            Repr::Canonical(c) => c.text.as_str().into(),
+        }
+    }
+
+    /// The payload as a JSON value (parsed when it was written as text).
+    pub fn to_value(&self) -> serde_json::Value {
+        match &self.0 {
+            Repr::Value(v) => v.clone(),
+            Repr::Canonical(c) => serde_json::from_str(&c.text).unwrap_or(serde_json::Value::Null),
+        }
+    }
+
+    /// The payload as a JSON value, to edit (parsed first when it was
+    /// written as text).
+    pub fn value_mut(&mut self) -> &mut serde_json::Value {
+        if let Repr::Canonical(c) = &self.0 {
+            self.0 = Repr::Value(serde_json::from_str(&c.text).unwrap_or(serde_json::Value::Null));
+        }
+        match &mut self.0 {
+            Repr::Value(v) => v,
+            Repr::Canonical(_) => unreachable!("converted above"),
+        }
+    }
+
+    /// Its canonical text and the members of its outermost object, when
+    /// it was written as text and is an object.
+    pub(crate) fn members(&self) -> Option<(&str, &[crate::canonical::Member])> {
+        match &self.0 {
+            Repr::Canonical(c) => Some((&c.text, c.members.as_deref()?)),
+            Repr::Value(_) => None,
+        }
+    }
+
+    /// The JSON value, when the payload is held as one.
+    pub(crate) fn as_value(&self) -> Option<&serde_json::Value> {
+        match &self.0 {
+            Repr::Value(v) => Some(v),
+            Repr::Canonical(_) => None,
+        }
+    }
+}
+
+impl From<serde_json::Value> for Payload {
+    fn from(value: serde_json::Value) -> Payload {
+        Payload(Repr::Value(value))
+    }
+}
+
+/// Payloads are equal when their stored texts are.
+impl PartialEq for Payload {
+    fn eq(&self, other: &Payload) -> bool {
+        self.canonical() == other.canonical()
+    }
+}
+
+impl Serialize for Payload {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Repr::Value(v) => v.serialize(s),
+            Repr::Canonical(_) => self.to_value().serialize(s),
+        }
+    }
 }
 
 /// A recorded event.

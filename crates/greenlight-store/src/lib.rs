@@ -14,7 +14,7 @@
 //!         kind: EventKind::RunStarted,
 //!         item: None,
 //!         actor: "alice".into(),
-//!         payload: serde_json::json!({ "checklist": "STAGING.md", "profile": "staging" }),
+//!         payload: serde_json::json!({ "checklist": "STAGING.md", "profile": "staging" }).into(),
 //!     }])
 //!     .await?;
 //! assert_eq!(recorded[0].seq, 1);
@@ -71,6 +71,7 @@
 
 #![warn(missing_docs)]
 
+mod canonical;
 mod credentials;
 mod error;
 mod event;
@@ -82,7 +83,7 @@ mod sqlite;
 
 pub use credentials::{Account, ApiToken, WebSession};
 pub use error::{Result, StoreError, redact_url};
-pub use event::{AuditReport, Event, EventKind, Keying, NewEvent, RunSummary};
+pub use event::{AuditReport, Event, EventKind, Keying, NewEvent, Payload, RunSummary};
 pub use hash::{AuditKey, GENESIS, MIN_KEY_BYTES, canonical_json, event_hash};
 pub use postgres::listen::{Change, Changes};
 

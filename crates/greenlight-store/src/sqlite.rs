@@ -309,7 +309,8 @@ fn append_tx(
     events: &[NewEvent],
     key: Option<&AuditKey>,
 ) -> rusqlite::Result<Vec<Event>> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let guard = WriteTx::begin(conn)?;
+    let tx = guard.conn;
     let mut heads = prepare::Heads::signed(key.cloned());
     let mut out = Vec::with_capacity(events.len());
     {
@@ -319,7 +320,7 @@ fn append_tx(
         )?;
         for ev in events {
             if !heads.known(&ev.run_id) {
-                heads.set(&ev.run_id, head(&tx, &ev.run_id)?);
+                heads.set(&ev.run_id, head(tx, &ev.run_id)?);
             }
             let e = heads.next(ev);
             insert.execute(params![
@@ -346,7 +347,12 @@ fn append_tx(
                 last_at = excluded.last_at, verdict = COALESCE(excluded.verdict, runs.verdict),
                 events = excluded.events, last_hash = excluded.last_hash",
         )?;
-        let mut seal = tx.prepare_cached(SEAL_HEAD)?;
+        // Only a keyed append seals heads: an unkeyed one does not
+        // prepare the statement.
+        let mut seal = match key {
+            Some(_) => Some(tx.prepare_cached(SEAL_HEAD)?),
+            None => None,
+        };
         for (run_id, u) in heads.updates(&out) {
             upsert.execute(params![
                 run_id,
@@ -359,13 +365,42 @@ fn append_tx(
                 u.last_hash,
                 u.release
             ])?;
-            if let Some(mac) = &u.head_mac {
+            if let (Some(mac), Some(seal)) = (&u.head_mac, seal.as_mut()) {
                 seal.execute(params![run_id, u.events as i64, u.last_hash, mac])?;
             }
         }
     }
-    tx.commit()?;
+    guard.commit()?;
     Ok(out)
+}
+
+/// A write transaction (`BEGIN IMMEDIATE` … `COMMIT`) through cached
+/// statements: rusqlite's `Transaction` has SQLite parse both again on
+/// every append. Rolled back when dropped uncommitted, as `Transaction`.
+struct WriteTx<'c> {
+    conn: &'c Connection,
+    open: bool,
+}
+
+impl<'c> WriteTx<'c> {
+    fn begin(conn: &'c Connection) -> rusqlite::Result<WriteTx<'c>> {
+        conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+        Ok(WriteTx { conn, open: true })
+    }
+
+    fn commit(mut self) -> rusqlite::Result<()> {
+        self.conn.prepare_cached("COMMIT")?.execute([])?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for WriteTx<'_> {
+    fn drop(&mut self) {
+        if self.open && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
 }
 
 /// A run's recorded head: its event count and last hash.
@@ -432,7 +467,7 @@ mod tests {
             kind: EventKind::StepResult,
             item: Some(format!("item-{n}")),
             actor: "tester".into(),
-            payload: serde_json::json!({ "n": n }),
+            payload: serde_json::json!({ "n": n }).into(),
         }
     }
 
@@ -515,6 +550,40 @@ mod tests {
         }
         drop((stepwise, fresh));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A batch SQLite refuses halfway (here a trigger) leaves nothing, and
+    /// the connection takes the next batch (the transaction was rolled
+    /// back, not left open).
+    #[test]
+    fn a_batch_refused_halfway_is_rolled_back() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_sqlite(&mut conn, "mem").unwrap();
+        append_tx(&mut conn, &[step("r1", 1)], None).unwrap();
+        conn.execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.item = 'item-3'
+             BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+        )
+        .unwrap();
+        let err = append_tx(&mut conn, &[step("r1", 2), step("r1", 3)], None).unwrap_err();
+        assert!(err.to_string().contains("refused"), "{err}");
+        assert!(conn.is_autocommit(), "the transaction was left open");
+        let count = |conn: &Connection| -> (i64, i64) {
+            conn.query_row(
+                "SELECT (SELECT count(*) FROM events), (SELECT events FROM runs WHERE run_id = 'r1')",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+        };
+        assert_eq!(count(&conn), (1, 1));
+        let next = append_tx(&mut conn, &[step("r1", 4)], None).unwrap();
+        assert_eq!(next[0].seq, 2);
+        assert_eq!(count(&conn), (2, 2));
+        let rows = rows(&conn, "r1", 0).unwrap();
+        let head = head(&conn, "r1").unwrap();
+        let head = head.as_ref().map(|(n, h)| (*n, h.as_str()));
+        assert!(hash::verify_rows("r1", &rows, head, None, None).ok);
     }
 
     #[test]

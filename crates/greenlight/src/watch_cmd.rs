@@ -281,7 +281,7 @@ async fn watch(args: WatchArgs) -> Result<u8, Failure> {
                     &empty
                 }
             };
-            let mut first = greenlight_session::started_in(
+            let mut first = greenlight_session::started_in_value(
                 &run_id,
                 &setup.actor,
                 plan,
@@ -289,7 +289,7 @@ async fn watch(args: WatchArgs) -> Result<u8, Failure> {
                 &setup.profile,
                 &setup.release,
             );
-            if let Some(o) = first.payload.as_object_mut() {
+            if let Some(o) = first.payload.value_mut().as_object_mut() {
                 o.insert("watch".into(), serde_json::Value::Bool(true));
             }
             let opening = greenlight_session::event(

@@ -20,7 +20,9 @@ pub async fn round_trip(b: &Backend) {
                 kind: EventKind::Waiver,
                 item: Some("item-1".into()),
                 actor: "bob".into(),
-                payload: json!({ "reason": "known flake, ticket OPS-12", "until": null, "ünïcode": "✓" }),
+                payload:
+                    json!({ "reason": "known flake, ticket OPS-12", "until": null, "ünïcode": "✓" })
+                        .into(),
             },
         ])
         .await
@@ -376,7 +378,7 @@ pub async fn releases_group_runs(b: &Backend) {
     let store = b.open().await;
     let with_release = |run: &str, release: &str| {
         let mut e = started(run, "docs/RELEASE.md", "staging");
-        e.payload["release"] = json!(release);
+        e.payload.value_mut()["release"] = json!(release);
         e
     };
     store
@@ -526,7 +528,7 @@ pub async fn kinds_filtered_in_sql(b: &Backend) {
             kind: EventKind::Signoff,
             item: Some("qa".into()),
             actor: "bo".into(),
-            payload: json!({}),
+            payload: json!({}).into(),
         });
         batch.push(verdict(run, "GO"));
         store.append(batch).await.unwrap();

@@ -162,7 +162,8 @@ pub fn started(run: &str, checklist: &str, profile: &str) -> NewEvent {
         kind: EventKind::RunStarted,
         item: None,
         actor: "alice".into(),
-        payload: json!({ "checklist": checklist, "profile": profile, "plan": { "items": 3 } }),
+        payload: json!({ "checklist": checklist, "profile": profile, "plan": { "items": 3 } })
+            .into(),
     }
 }
 
@@ -177,7 +178,7 @@ pub fn step(run: &str, n: u64) -> NewEvent {
             "n": n, "line": 100 + n, "class": "read", "probe": "http", "status": "passed",
             "duration_ms": 12,
             "evidence": { "summary": "GET /health → 200 in 3 ms", "body": "{\"status\":\"healthy\"}" }
-        }),
+        }).into(),
     }
 }
 
@@ -188,7 +189,7 @@ pub fn verdict(run: &str, verdict: &str) -> NewEvent {
         kind: EventKind::Verdict,
         item: None,
         actor: "greenlight".into(),
-        payload: json!({ "verdict": verdict, "reasons": [] }),
+        payload: json!({ "verdict": verdict, "reasons": [] }).into(),
     }
 }
 
