@@ -493,6 +493,20 @@ fn trim_lead(s: &str) -> &str {
 /// Case-insensitive match of `phrase` (lowercase) at byte `i`: its end.
 fn match_at(text: &str, i: usize, phrase: &str) -> Option<usize> {
     let hay = text.get(i..)?;
+    // Most phrases differ at their first letter: the same answer as the
+    // loop below, without decoding. An ASCII letter of the text is only
+    // ever the same as an ASCII letter of the phrase, or the Kelvin sign
+    // (no other character lowercases to one ASCII letter; tested).
+    if let (Some(h), Some(p)) = (hay.as_bytes().first(), phrase.chars().next())
+        && h.is_ascii()
+        && if p.is_ascii() {
+            !h.eq_ignore_ascii_case(&(p as u8))
+        } else {
+            p != '\u{212A}'
+        }
+    {
+        return None;
+    }
     let mut end = i;
     let mut chars = hay.chars();
     for p in phrase.chars() {
@@ -771,5 +785,72 @@ mod tests {
         assert_eq!(match_at("\u{212A}eep", 0, "keep"), Some(6));
         assert_eq!(match_at("期待値: 1", 0, "期待値"), Some(9));
         assert_eq!(match_at("abc", 5, "a"), None);
+    }
+
+    /// What the shortcut in `match_at` rests on: besides the ASCII letters
+    /// themselves, only the Kelvin sign lowercases to one ASCII character.
+    #[test]
+    fn only_the_kelvin_sign_lowercases_to_ascii() {
+        for c in (0x80u32..=0x10FFFF).filter_map(char::from_u32) {
+            let mut lower = c.to_lowercase();
+            let one_ascii = lower.len() == 1 && lower.next().is_some_and(|l| l.is_ascii());
+            assert_eq!(one_ascii, c == '\u{212A}', "{c:?}");
+        }
+    }
+
+    /// `match_at` before its first-letter shortcut.
+    fn match_at_reference(text: &str, i: usize, phrase: &str) -> Option<usize> {
+        let hay = text.get(i..)?;
+        let mut end = i;
+        let mut chars = hay.chars();
+        for p in phrase.chars() {
+            let c = chars.next()?;
+            let same = if c.is_ascii() && p.is_ascii() {
+                c.eq_ignore_ascii_case(&p)
+            } else {
+                c.to_lowercase().eq(p.to_lowercase())
+            };
+            if !same {
+                return None;
+            }
+            end += c.len_utf8();
+        }
+        Some(end)
+    }
+
+    fn every_phrase() -> Vec<&'static str> {
+        let labels = super::LABELS.iter().map(|(l, _)| *l);
+        let lists = [
+            super::MODALS,
+            super::VERBS,
+            super::SUCCEED,
+            super::PREFIX_ANYWHERE,
+            super::POSTFIX,
+        ];
+        labels
+            .chain(lists.into_iter().flatten().copied())
+            .chain(["", "returns", "returning"])
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn shortcut_agrees_with_the_full_comparison(
+            text in "(\\PC|[eEsSkK\u{212A}Éé期]){0,12}",
+            phrase in proptest::sample::select(every_phrase()),
+            i in 0usize..16,
+        ) {
+            proptest::prop_assert_eq!(match_at(&text, i, phrase), match_at_reference(&text, i, phrase));
+        }
+
+        #[test]
+        fn shortcut_agrees_on_the_phrases_themselves(
+            a in proptest::sample::select(every_phrase()),
+            b in proptest::sample::select(every_phrase()),
+            upper in proptest::bool::ANY,
+        ) {
+            let text = if upper { a.to_uppercase() } else { a.to_string() };
+            proptest::prop_assert_eq!(match_at(&text, 0, b), match_at_reference(&text, 0, b));
+        }
     }
 }
