@@ -491,22 +491,31 @@ fn trim_lead(s: &str) -> &str {
 }
 
 /// Case-insensitive match of `phrase` (lowercase) at byte `i`: its end.
+///
+/// The cue lists are tried at every character of a comment, and most
+/// phrases differ at their first letter: that case is answered here, inline
+/// and without decoding, with the answer [`match_from`] would give. An
+/// ASCII letter of the text is only ever the same as an ASCII letter of the
+/// phrase, or the Kelvin sign (no other character lowercases to one ASCII
+/// letter; tested). A byte inside a character is no ASCII byte.
+#[inline]
 fn match_at(text: &str, i: usize, phrase: &str) -> Option<usize> {
-    let hay = text.get(i..)?;
-    // Most phrases differ at their first letter: the same answer as the
-    // loop below, without decoding. An ASCII letter of the text is only
-    // ever the same as an ASCII letter of the phrase, or the Kelvin sign
-    // (no other character lowercases to one ASCII letter; tested).
-    if let (Some(h), Some(p)) = (hay.as_bytes().first(), phrase.chars().next())
+    if let (Some(h), Some(p)) = (text.as_bytes().get(i), phrase.as_bytes().first())
         && h.is_ascii()
         && if p.is_ascii() {
-            !h.eq_ignore_ascii_case(&(p as u8))
+            !h.eq_ignore_ascii_case(p)
         } else {
-            p != '\u{212A}'
+            !phrase.starts_with('\u{212A}')
         }
     {
         return None;
     }
+    match_from(text, i, phrase)
+}
+
+/// [`match_at`] the long way, a character at a time.
+fn match_from(text: &str, i: usize, phrase: &str) -> Option<usize> {
+    let hay = text.get(i..)?;
     let mut end = i;
     let mut chars = hay.chars();
     for p in phrase.chars() {
@@ -643,6 +652,15 @@ pub(super) fn means_empty(words: &str) -> bool {
 
 /// A latency limit in `text`: (ms, text before, text after).
 pub(super) fn latency(text: &str) -> Option<(u64, String, String)> {
+    // A limit starts at an ASCII digit: most lines have none.
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    latency_scan(text)
+}
+
+/// [`latency`] without its shortcut.
+fn latency_scan(text: &str) -> Option<(u64, String, String)> {
     const BEFORE: &[&str] = &[
         "<=",
         "<",
@@ -834,6 +852,13 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn latency_shortcut_agrees_with_the_scan(
+            text in "(under |< |≤|within |以内|ms|s| |x|١|²|[0-9.]){0,10}"
+        ) {
+            proptest::prop_assert_eq!(super::latency(&text), super::latency_scan(&text));
+        }
+
         #[test]
         fn shortcut_agrees_with_the_full_comparison(
             text in "(\\PC|[eEsSkK\u{212A}Éé期]){0,12}",
