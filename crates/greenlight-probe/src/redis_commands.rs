@@ -9,6 +9,8 @@
 //! informational commands Redis does not flag `readonly`.
 
 use crate::access::Effect;
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 /// The embedded table (Redis 7.0, generated; see the module docs).
 pub const TABLE: &str = include_str!("redis_commands.txt");
@@ -67,13 +69,52 @@ const CHANGES_DESPITE_READONLY: &[(&str, &str)] = &[
 
 /// The table entry (flags and categories) for `key` (`get`, `client|kill`).
 pub fn entry(key: &str) -> Option<Vec<&'static str>> {
+    INDEX.entries.get(key).cloned()
+}
+
+/// The table read once: each command's markers (the first line of a name
+/// wins, as a scan from the top finds it), and every text a line starts
+/// with before one of its `|` (what [`is_container`] asks).
+struct Index {
+    entries: HashMap<&'static str, Vec<&'static str>>,
+    before_bar: HashSet<&'static str>,
+}
+
+static INDEX: LazyLock<Index> = LazyLock::new(|| {
+    let mut entries = HashMap::new();
+    let mut before_bar = HashSet::new();
+    for l in TABLE.lines() {
+        before_bar.extend(l.match_indices('|').map(|(p, _)| &l[..p]));
+        if l.starts_with('#') {
+            continue;
+        }
+        let mut words = l.split_whitespace();
+        if let Some(name) = words.next() {
+            entries.entry(name).or_insert_with(|| words.collect());
+        }
+    }
+    Index {
+        entries,
+        before_bar,
+    }
+});
+
+fn is_container(name: &str) -> bool {
+    INDEX.before_bar.contains(name)
+}
+
+/// [`entry`] and [`is_container`] as a scan of the table: what the index
+/// is tested against.
+#[cfg(test)]
+fn entry_scan(key: &str) -> Option<Vec<&'static str>> {
     TABLE.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
         let mut words = l.split_whitespace();
         (words.next() == Some(key)).then(|| words.collect())
     })
 }
 
-fn is_container(name: &str) -> bool {
+#[cfg(test)]
+fn is_container_scan(name: &str) -> bool {
     let prefix = format!("{name}|");
     TABLE.lines().any(|l| l.starts_with(&prefix))
 }
@@ -232,6 +273,37 @@ mod tests {
                     "{name}: {m}"
                 );
             }
+        }
+    }
+
+    /// The index answers as the scan of the table does: for every name in
+    /// it, every text before a `|`, their neighbours and other words.
+    #[test]
+    fn index_agrees_with_the_scan() {
+        let mut keys: Vec<String> = vec!["".into(), "#".into(), "|".into(), "get x".into()];
+        for l in TABLE.lines() {
+            let first = l.split_whitespace().next().unwrap_or("");
+            keys.push(first.to_string());
+            keys.push(format!("{first}x"));
+            keys.push(first.chars().skip(1).collect());
+            for (p, _) in l.match_indices('|') {
+                keys.push(l[..p].to_string());
+                keys.push(l[..p + 1].to_string());
+            }
+        }
+        for k in &keys {
+            assert_eq!(entry(k), entry_scan(k), "{k:?}");
+            assert_eq!(is_container(k), is_container_scan(k), "{k:?}");
+        }
+        assert!(is_container("client"));
+        assert!(!is_container("get"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn index_agrees_with_the_scan_on_any_word(k in "[a-z|#@ ]{0,12}") {
+            proptest::prop_assert_eq!(entry(&k), entry_scan(&k));
+            proptest::prop_assert_eq!(is_container(&k), is_container_scan(&k));
         }
     }
 

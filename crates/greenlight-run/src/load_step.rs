@@ -69,6 +69,16 @@ pub struct K6RunLine {
 /// is not `k6 run` at all, `Some(Err)` when it uses what greenlight does
 /// not support (other flags, stdin, several files).
 pub fn parse_k6_run(line: &str) -> Option<K6Run> {
+    // The words keep the line's own characters (quotes and escapes only
+    // drop some): without a `k` and a `6` no word is `k6`.
+    if !(line.contains('k') && line.contains('6')) {
+        return None;
+    }
+    parse_k6_run_words(line)
+}
+
+/// [`parse_k6_run`] without its shortcut.
+fn parse_k6_run_words(line: &str) -> Option<K6Run> {
     let words = greenlight_load::cli_tools::split_command(line).ok()?;
     let mut env = Vec::new();
     let mut i = 0;
@@ -700,6 +710,8 @@ mod tests {
             ]
         );
         assert_eq!(parse_k6_run("k6 version"), None);
+        // Quotes and escapes around the letters: still k6.
+        assert!(parse_k6_run("'k'\\6 run s.js").is_some());
         assert_eq!(parse_k6_run("curl https://a.test"), None);
         assert!(
             parse_k6_run("k6 run --vus 10 s.js")
@@ -721,5 +733,15 @@ mod tests {
         ));
         assert!(!is_k6_script("import http from 'k6/http';", Some("bash")));
         assert!(!is_k6_script("console.log(1)", Some("js")));
+    }
+
+    proptest::proptest! {
+        /// The shortcut only says no where the full reading says no.
+        #[test]
+        fn k6_shortcut_agrees_with_the_full_reading(
+            line in "(k6 run |k|6|'|\\\\|\"|run |-e X=1 |s\\.js| |[a-z/=]){0,12}"
+        ) {
+            proptest::prop_assert_eq!(parse_k6_run(&line), parse_k6_run_words(&line));
+        }
     }
 }

@@ -67,6 +67,21 @@ fn parse_with(comment: &str, anywhere: bool) -> Option<Vec<Expectation>> {
     Some(out)
 }
 
+/// Words of [`quantified`] written without spaces around them (and
+/// `tất cả`, `mọi`): each holds a non-ASCII letter, so ASCII text skips them.
+const CJK: &[&str] = &[
+    "모든",
+    "전부",
+    "すべて",
+    "全て",
+    "全部",
+    "所有",
+    "每个",
+    "每個",
+    "tất cả",
+    "mọi",
+];
+
 /// Whether a sentence says its expectation holds for every one of many
 /// (`All services should show "Up"`, `모든 서비스가 … 반환`): words inside
 /// quotes or backticks do not count.
@@ -95,18 +110,6 @@ pub fn quantified(text: &str) -> bool {
         "semua",
         "setiap",
     ];
-    const CJK: &[&str] = &[
-        "모든",
-        "전부",
-        "すべて",
-        "全て",
-        "全部",
-        "所有",
-        "每个",
-        "每個",
-        "tất cả",
-        "mọi",
-    ];
     let mut outside = String::with_capacity(text.len());
     let mut quote: Option<char> = None;
     for c in text.chars() {
@@ -121,7 +124,8 @@ pub fn quantified(text: &str) -> bool {
     lower
         .split(|c: char| !c.is_alphanumeric())
         .any(|w| LATIN.contains(&w))
-        || CJK.iter().any(|w| lower.contains(w))
+        // Each of them holds a non-ASCII letter.
+        || (!lower.is_ascii() && CJK.iter().any(|w| lower.contains(w)))
 }
 
 /// Drops list markers and emphasis around a label: `- **Expected:** x`.
@@ -454,6 +458,17 @@ mod tests {
     use super::*;
     use Expectation::*;
     use serde_json::json;
+
+    /// `quantified` skips the unspaced words on ASCII text: none may be ASCII.
+    #[test]
+    fn unspaced_quantifiers_are_never_ascii() {
+        for w in CJK {
+            assert!(!w.is_ascii(), "{w}");
+        }
+        assert!(quantified("모든 서비스가 200을 반환"));
+        assert!(quantified("Tất cả dịch vụ"));
+        assert!(!quantified("service shows Up"));
+    }
 
     /// Found profiling: many quoted strings in one comment were quadratic.
     #[test]

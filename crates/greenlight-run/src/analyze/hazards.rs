@@ -29,31 +29,54 @@ pub fn never_ends(script_text: &str) -> Option<String> {
     ))
 }
 
+/// [`never_ends`] for a text its caller has already cut: `commands` is
+/// [`script::simple_commands`] of it and `words` each one's [`script::words`].
+pub(crate) fn never_ends_cut(
+    script_text: &str,
+    commands: &[String],
+    words: &[Option<Vec<String>>],
+) -> Option<String> {
+    let (what, hint) = find_unbounded_cut(script_text, commands, words, 0)?;
+    Some(format!(
+        "never ends by itself ({what}): {HINT} ({hint}`timeout 30 …`)"
+    ))
+}
+
 /// (what was found, the bounded forms to suggest before `timeout 30 …`).
 fn find_unbounded(script_text: &str, depth: usize) -> Option<(String, &'static str)> {
     if depth > 4 {
         return None;
     }
+    let commands = script::simple_commands(script_text);
+    // Each command's words, cut once (the parts come trimmed).
+    let words: Vec<Option<Vec<String>>> = commands.iter().map(|c| script::words(c)).collect();
+    find_unbounded_cut(script_text, &commands, &words, depth)
+}
+
+fn find_unbounded_cut(
+    script_text: &str,
+    commands: &[String],
+    words: &[Option<Vec<String>>],
+    depth: usize,
+) -> Option<(String, &'static str)> {
     if script_text.contains("\\watch") {
         return Some(("psql `\\watch` repeats forever".into(), ""));
     }
-    let commands = script::simple_commands(script_text);
-    let leaves_loop = commands.iter().any(|c| {
-        script::words(c).is_some_and(|w| {
-            w.iter()
-                .any(|x| matches!(x.as_str(), "break" | "exit" | "return"))
-        })
+    let leaves_loop = words.iter().flatten().any(|w| {
+        w.iter()
+            .any(|x| matches!(x.as_str(), "break" | "exit" | "return"))
     });
-    for c in &commands {
+    for (c, words) in commands.iter().zip(words) {
         let trimmed = c.trim_end();
         // In the background, the step's end kills it.
         if trimmed.ends_with('&') && !trimmed.ends_with("&&") {
             continue;
         }
-        let Some(words) = script::words(trimmed) else {
+        let Some(words) = words else {
             continue;
         };
-        if let Some(found) = unbounded_words(&words, depth, leaves_loop) {
+        debug_assert_eq!(trimmed, c.as_str());
+        if let Some(found) = unbounded_words(words, depth, leaves_loop) {
             return Some(found);
         }
     }

@@ -239,22 +239,40 @@ fn is_shell_special(name: &str) -> bool {
 
 fn analyze_line(text: &str, offset: usize, defined: &HashSet<String>, complex: bool) -> Command {
     let verdict = judge::judge_script(&hazards::fill_placeholders(text));
-    let never_ends = hazards::never_ends(text);
     let simple = script::simple_commands(text);
+    // Each command's words, cut once: the hazards read them too.
+    let simple_words: Vec<Option<Vec<String>>> = simple.iter().map(|s| script::words(s)).collect();
+    let never_ends = hazards::never_ends_cut(text, &simple, &simple_words);
     let mut programs = Vec::new();
     let mut defines = Vec::new();
     let mut parse_failed = false;
     let mut all_bookkeeping = true;
-    for s in &simple {
+    for (s, s_words) in simple.iter().zip(&simple_words) {
         let inner = command_substitution(s);
-        let target_text = inner.as_ref().map(|(_, inner)| inner.as_str()).unwrap_or(s);
         if let Some((name, _)) = &inner {
             defines.push(name.clone());
         }
-        for part in script::simple_commands(target_text) {
-            match script::words(&part) {
+        // The words of each simple command of the substitution's text, or
+        // of the command itself (a part of `simple_commands` splits into
+        // itself alone).
+        let inner_words: Vec<Option<Vec<String>>>;
+        let parts: &[Option<Vec<String>>] = match &inner {
+            Some((_, inner)) => {
+                inner_words = script::simple_commands(inner)
+                    .iter()
+                    .map(|p| script::words(p))
+                    .collect();
+                &inner_words
+            }
+            None => {
+                debug_assert_eq!(script::simple_commands(s), std::slice::from_ref(s));
+                std::slice::from_ref(s_words)
+            }
+        };
+        for part_words in parts {
+            match part_words {
                 Some(words) => {
-                    let stripped = classify::strip_wrappers(&words);
+                    let stripped = classify::strip_wrappers(words);
                     if let Some(p) = stripped.first() {
                         let name = classify::program_name(p);
                         if !is_builtin(&name) {
@@ -525,6 +543,10 @@ fn grep_expectation(command: &[String], grep_args: &[String], pattern: &str) -> 
 }
 
 fn strip_dev_null(s: &str) -> String {
+    // Every pattern below holds a `>`.
+    if !s.contains('>') {
+        return s.to_string();
+    }
     s.replace("2>&1", "")
         .replace("> /dev/null", "")
         .replace(">/dev/null", "")

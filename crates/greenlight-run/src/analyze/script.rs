@@ -263,6 +263,60 @@ pub fn pipelines(text: &str) -> Vec<String> {
 }
 
 fn split_list(text: &str, pipes: bool) -> Vec<String> {
+    // Every character the splitter looks at is ASCII, and no byte of a
+    // multi-byte UTF-8 character is: the scan runs over bytes, and a part
+    // is the slice between two separators (nothing inside one is dropped).
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut quote: Option<u8> = None;
+    let mut depth = 0usize;
+    let mut i = 0;
+    let flush = |from: usize, to: usize, out: &mut Vec<String>| {
+        let part = text[from..to].trim();
+        if !part.is_empty() {
+            out.push(part.to_string());
+        }
+    };
+    while i < bytes.len() {
+        let c = bytes[i];
+        match quote {
+            Some(q) => {
+                if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                b'\'' | b'"' => quote = Some(c),
+                b'$' if bytes.get(i + 1) == Some(&b'(') => {
+                    depth += 1;
+                    i += 1;
+                }
+                b')' if depth > 0 => depth -= 1,
+                b';' | b'|' | b'&' | b'\n' if depth == 0 => {
+                    let doubled = bytes.get(i + 1) == Some(&c);
+                    // Background `cmd &`, or a pipe kept whole: still one command.
+                    if !((c == b'&' && !doubled) || (c == b'|' && !doubled && !pipes)) {
+                        flush(start, i, &mut out);
+                        if doubled {
+                            i += 1;
+                        }
+                        start = i + 1;
+                    }
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    flush(start.min(bytes.len()), bytes.len(), &mut out);
+    out
+}
+
+/// The splitter as first written, a character at a time: the reference
+/// the byte scan of [`split_list`] is tested against.
+#[cfg(test)]
+fn split_list_chars(text: &str, pipes: bool) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut quote: Option<char> = None;
@@ -295,7 +349,6 @@ fn split_list(text: &str, pipes: bool) -> Vec<String> {
                 ';' | '|' | '&' | '\n' if depth == 0 => {
                     let doubled = chars.get(i + 1) == Some(&c);
                     if (c == '&' && !doubled) || (c == '|' && !doubled && !pipes) {
-                        // Background `cmd &`: still one command.
                         cur.push(c);
                     } else {
                         if !cur.trim().is_empty() {
@@ -366,5 +419,37 @@ mod tests {
         );
         assert_eq!(simple_commands("websocat url &"), vec!["websocat url &"]);
         assert_eq!(pipelines("a | b && c"), vec!["a | b", "c"]);
+    }
+
+    /// Text built from the characters the splitter reacts to, ordinary
+    /// words and non-ASCII letters.
+    fn shellish() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop::sample::select(vec![
+            "a", "curl x", " ", "\n", ";", ";;", "|", "||", "&", "&&", "$(", "(", ")", "'", "\"",
+            "é", "→", "\t", "#", "\\", "$", "ü x",
+        ]);
+        prop::collection::vec(piece, 0..24).prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn byte_splitter_matches_char_splitter(text in shellish(), pipes in proptest::bool::ANY) {
+            proptest::prop_assert_eq!(split_list(&text, pipes), split_list_chars(&text, pipes));
+        }
+
+        /// `analyze_line` reuses a command's words for its own parts: a
+        /// simple command splits into itself alone.
+        #[test]
+        fn a_simple_command_splits_into_itself(text in shellish()) {
+            for part in simple_commands(&text) {
+                proptest::prop_assert_eq!(simple_commands(&part), vec![part.clone()]);
+            }
+        }
+
+        #[test]
+        fn byte_splitter_matches_on_any_text(text in "\\PC{0,40}", pipes in proptest::bool::ANY) {
+            proptest::prop_assert_eq!(split_list(&text, pipes), split_list_chars(&text, pipes));
+        }
     }
 }

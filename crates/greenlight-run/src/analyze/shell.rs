@@ -124,7 +124,8 @@ pub struct Script {
 
 /// Parses a script.
 pub fn parse(text: &str) -> Result<Script, ParseError> {
-    let chars: Vec<char> = text.chars().collect();
+    let mut chars: Vec<char> = Vec::with_capacity(text.len());
+    chars.extend(text.chars());
     parse_chars(&chars, 0)
 }
 

@@ -393,3 +393,16 @@ fn a_url_from_a_variable_gets_its_scheme_once_filled() {
     };
     assert_eq!(url, "http://api.example.com/health");
 }
+
+proptest::proptest! {
+    /// `is_read_method` compares without upper-casing a copy: the same
+    /// answer as upper-casing.
+    #[test]
+    fn read_method_agrees_with_upper_casing(
+        method in "[ \\t]?(get|GET|Get|head|HeAd|options|OPTIONS|post|ġet|GET\u{212A}|G|[a-zA-Zß]{0,8})[ \\t]?"
+    ) {
+        let upper = method.trim().to_ascii_uppercase();
+        let reference = matches!(upper.as_str(), "GET" | "HEAD" | "OPTIONS");
+        proptest::prop_assert_eq!(super::is_read_method(&method), reference);
+    }
+}

@@ -282,10 +282,59 @@ const POSTFIX: &[&str] = &[
     "であること",
 ];
 
+/// The ASCII bytes a phrase of `list` may match at (see [`match_at`]): its
+/// first letter in either case, `k` and `K` for a phrase opening with the
+/// Kelvin sign, every byte for an empty phrase. A phrase opening with
+/// another non-ASCII letter never matches at an ASCII byte.
+const fn first_bytes(lists: &[&[&str]]) -> u128 {
+    let mut mask = 0u128;
+    let mut l = 0;
+    while l < lists.len() {
+        let list = lists[l];
+        let mut k = 0;
+        while k < list.len() {
+            let b = list[k].as_bytes();
+            if b.is_empty() {
+                return u128::MAX;
+            }
+            if b[0].is_ascii() {
+                mask |= 1 << b[0].to_ascii_lowercase();
+                mask |= 1 << b[0].to_ascii_uppercase();
+            } else if b.len() >= 3 && b[0] == 0xE2 && b[1] == 0x84 && b[2] == 0xAA {
+                mask |= 1 << b'k';
+                mask |= 1 << b'K';
+            }
+            k += 1;
+        }
+        l += 1;
+    }
+    mask
+}
+
+/// The cues inside a sentence with the expectation after them.
+const RETURNS: &[&str] = &["returns", "returning"];
+const MODAL_OR_PREFIX_FIRST: u128 = first_bytes(&[MODALS, PREFIX_ANYWHERE, RETURNS]);
+const POSTFIX_FIRST: u128 = first_bytes(&[POSTFIX]);
+
+/// Whether no phrase of a list with first bytes `mask` can match at byte
+/// `i` of `text`: the byte there is ASCII and none of them.
+#[inline]
+fn none_start_at(mask: u128, text: &str, i: usize) -> bool {
+    text.as_bytes()
+        .get(i)
+        .is_some_and(|&h| h.is_ascii() && mask & (1 << h) == 0)
+}
+
 /// Finds the cue of `text` (markup already stripped). `anywhere`: a cue may
 /// sit inside the sentence (comments in a block); otherwise only labels
 /// and sentences that open with a modal count (prose after a block).
 pub(super) fn find(text: &str, anywhere: bool) -> Option<Found<'_>> {
+    find_with(text, anywhere, true)
+}
+
+/// [`find`]; `skip`: pass over the characters where no phrase of a list
+/// can start (the same answer, tested, as trying each phrase there).
+fn find_with(text: &str, anywhere: bool, skip: bool) -> Option<Found<'_>> {
     // Labels at the start.
     let mut best: Option<(usize, bool)> = None;
     for &(label, colon) in LABELS {
@@ -319,6 +368,10 @@ pub(super) fn find(text: &str, anywhere: bool) -> Option<Found<'_>> {
     }
     // Modal + verb.
     for (i, _) in text.char_indices() {
+        // Nothing below does anything at `i` unless a phrase matches there.
+        if skip && none_start_at(MODAL_OR_PREFIX_FIRST, text, i) {
+            continue;
+        }
         if i > 0 && !anywhere && !after_separator(text, i) {
             continue;
         }
@@ -388,10 +441,7 @@ pub(super) fn find(text: &str, anywhere: bool) -> Option<Found<'_>> {
         if !anywhere && i > 0 {
             continue;
         }
-        for cue in PREFIX_ANYWHERE
-            .iter()
-            .chain(["returns", "returning"].iter())
-        {
+        for cue in PREFIX_ANYWHERE.iter().chain(RETURNS) {
             if let Some(end) = match_at(text, i, cue)
                 && boundary_after(text, end, cue)
                 && (!cue.starts_with("return") || after_separator(text, i))
@@ -407,6 +457,9 @@ pub(super) fn find(text: &str, anywhere: bool) -> Option<Found<'_>> {
     }
     // A verb that closes the sentence: the expectation stands before it.
     for (i, _) in text.char_indices() {
+        if skip && none_start_at(POSTFIX_FIRST, text, i) {
+            continue;
+        }
         for cue in POSTFIX {
             if match_at(text, i, cue).is_some() {
                 let before = &text[..i];
@@ -491,7 +544,30 @@ fn trim_lead(s: &str) -> &str {
 }
 
 /// Case-insensitive match of `phrase` (lowercase) at byte `i`: its end.
+///
+/// The cue lists are tried at every character of a comment, and most
+/// phrases differ at their first letter: that case is answered here, inline
+/// and without decoding, with the answer [`match_from`] would give. An
+/// ASCII letter of the text is only ever the same as an ASCII letter of the
+/// phrase, or the Kelvin sign (no other character lowercases to one ASCII
+/// letter; tested). A byte inside a character is no ASCII byte.
+#[inline]
 fn match_at(text: &str, i: usize, phrase: &str) -> Option<usize> {
+    if let (Some(h), Some(p)) = (text.as_bytes().get(i), phrase.as_bytes().first())
+        && h.is_ascii()
+        && if p.is_ascii() {
+            !h.eq_ignore_ascii_case(p)
+        } else {
+            !phrase.starts_with('\u{212A}')
+        }
+    {
+        return None;
+    }
+    match_from(text, i, phrase)
+}
+
+/// [`match_at`] the long way, a character at a time.
+fn match_from(text: &str, i: usize, phrase: &str) -> Option<usize> {
     let hay = text.get(i..)?;
     let mut end = i;
     let mut chars = hay.chars();
@@ -629,6 +705,15 @@ pub(super) fn means_empty(words: &str) -> bool {
 
 /// A latency limit in `text`: (ms, text before, text after).
 pub(super) fn latency(text: &str) -> Option<(u64, String, String)> {
+    // A limit starts at an ASCII digit: most lines have none.
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    latency_scan(text)
+}
+
+/// [`latency`] without its shortcut.
+fn latency_scan(text: &str) -> Option<(u64, String, String)> {
     const BEFORE: &[&str] = &[
         "<=",
         "<",
@@ -771,5 +856,111 @@ mod tests {
         assert_eq!(match_at("\u{212A}eep", 0, "keep"), Some(6));
         assert_eq!(match_at("期待値: 1", 0, "期待値"), Some(9));
         assert_eq!(match_at("abc", 5, "a"), None);
+    }
+
+    /// What the shortcut in `match_at` rests on: besides the ASCII letters
+    /// themselves, only the Kelvin sign lowercases to one ASCII character.
+    #[test]
+    fn only_the_kelvin_sign_lowercases_to_ascii() {
+        for c in (0x80u32..=0x10FFFF).filter_map(char::from_u32) {
+            let mut lower = c.to_lowercase();
+            let one_ascii = lower.len() == 1 && lower.next().is_some_and(|l| l.is_ascii());
+            assert_eq!(one_ascii, c == '\u{212A}', "{c:?}");
+        }
+    }
+
+    /// `match_at` before its first-letter shortcut.
+    fn match_at_reference(text: &str, i: usize, phrase: &str) -> Option<usize> {
+        let hay = text.get(i..)?;
+        let mut end = i;
+        let mut chars = hay.chars();
+        for p in phrase.chars() {
+            let c = chars.next()?;
+            let same = if c.is_ascii() && p.is_ascii() {
+                c.eq_ignore_ascii_case(&p)
+            } else {
+                c.to_lowercase().eq(p.to_lowercase())
+            };
+            if !same {
+                return None;
+            }
+            end += c.len_utf8();
+        }
+        Some(end)
+    }
+
+    fn every_phrase() -> Vec<&'static str> {
+        let labels = super::LABELS.iter().map(|(l, _)| *l);
+        let lists = [
+            super::MODALS,
+            super::VERBS,
+            super::SUCCEED,
+            super::PREFIX_ANYWHERE,
+            super::POSTFIX,
+        ];
+        labels
+            .chain(lists.into_iter().flatten().copied())
+            .chain(["", "returns", "returning"])
+            .collect()
+    }
+
+    /// Sentences made of the cue phrases, their neighbours and other letters.
+    fn cue_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let phrase = prop::sample::select(every_phrase())
+            .prop_flat_map(|p| prop_oneof![Just(p.to_string()), Just(p.to_uppercase())]);
+        let other = prop::sample::select(vec![
+            " ", ", ", ": ", " - ", "(", ".", "200", "< 200ms", "OK", "\"Up\"", "x", "é",
+            "\u{212A}", "期", "를", "を", "ok는", "\t", "**",
+        ])
+        .prop_map(str::to_string);
+        prop::collection::vec(prop_oneof![phrase, other], 0..8).prop_map(|v| v.concat())
+    }
+
+    fn found_parts(f: Option<super::Found<'_>>) -> Option<(String, bool, bool, String)> {
+        f.map(|f| {
+            (
+                f.rest.to_string(),
+                f.at_start,
+                f.output_only,
+                format!("{:?}", f.fixed),
+            )
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn skipping_agrees_with_trying_every_phrase(text in cue_text(), anywhere in proptest::bool::ANY) {
+            proptest::prop_assert_eq!(
+                found_parts(super::find_with(&text, anywhere, true)),
+                found_parts(super::find_with(&text, anywhere, false))
+            );
+        }
+
+        #[test]
+        fn latency_shortcut_agrees_with_the_scan(
+            text in "(under |< |≤|within |以内|ms|s| |x|١|²|[0-9.]){0,10}"
+        ) {
+            proptest::prop_assert_eq!(super::latency(&text), super::latency_scan(&text));
+        }
+
+        #[test]
+        fn shortcut_agrees_with_the_full_comparison(
+            text in "(\\PC|[eEsSkK\u{212A}Éé期]){0,12}",
+            phrase in proptest::sample::select(every_phrase()),
+            i in 0usize..16,
+        ) {
+            proptest::prop_assert_eq!(match_at(&text, i, phrase), match_at_reference(&text, i, phrase));
+        }
+
+        #[test]
+        fn shortcut_agrees_on_the_phrases_themselves(
+            a in proptest::sample::select(every_phrase()),
+            b in proptest::sample::select(every_phrase()),
+            upper in proptest::bool::ANY,
+        ) {
+            let text = if upper { a.to_uppercase() } else { a.to_string() };
+            proptest::prop_assert_eq!(match_at(&text, 0, b), match_at_reference(&text, 0, b));
+        }
     }
 }
