@@ -16,6 +16,7 @@ macro_rules! outln {
     }};
 }
 
+pub mod allocator;
 pub mod cli;
 pub mod compare;
 pub mod demo;

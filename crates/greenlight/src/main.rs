@@ -21,6 +21,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    greenlight::allocator::settle_for(&cli.command);
     match greenlight::cli::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
