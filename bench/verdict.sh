@@ -114,12 +114,19 @@
 #   fat LTO + one codegen unit (27.8 -> 20.4 MB, 32.8K -> 20.8K start-up
 #     relocations; 8.97 -> 7.73 ms wall median in a side-by-side loop)
 #   no mimalloc purge at exit in short-lived commands (-0.1 to -0.2 ms)
-# Medians greenlight / baseline / hurl, ms, two sittings back to back:
+# Medians greenlight / baseline / hurl, ms, two sittings back to back
+# (4 first connections per origin):
 #   7.6 / 10.7 / 12.7   ratio 0.60 (per-round median 0.59; baseline 0.84)
 #   7.5 / 10.8 / 12.9   ratio 0.58 (per-round median 0.59; baseline 0.84)
+# then three more with the final build (6 first connections), load 0.4-0.65:
+#   7.3 / 10.8 / 12.8   ratio 0.57 (per-round median 0.58; baseline 0.84)
+#   7.4 / 10.8 / 12.8   ratio 0.58 (per-round median 0.58; baseline 0.85)
+#   7.9 / 11.3 / 13.4   ratio 0.59 (per-round median 0.59; baseline 0.84)
+# and `hyperfine -N -r 100` (no Python in the loop, both under taskset):
+#   6.60 / 10.33 / 12.37 ratio 0.53 (baseline 0.84)
 # Target 0.60 met, by a thin margin: on this machine one sitting's median
 # moves by +-0.02. The fixed cost both tools share here (Python's spawn,
-# taskset's exec) is ~2 ms of each figure.
+# taskset's exec) is ~2 ms of each figure. Not measured under load.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
