@@ -43,16 +43,23 @@ fn page(id: &str, summary: &str, params: Vec<Value>, not_found: bool) -> Value {
 }
 
 /// A page's form (urlencoded in, a redirect to the run page out);
-/// `required`: the fields it cannot do without.
-fn form(id: &str, summary: &str, required: &[&str]) -> Value {
+/// `fields`: the fields it reads (besides `csrf`), `required`: those it
+/// cannot do without. Fields of other forms are not described: the form
+/// ignores them, whatever they hold.
+fn form(id: &str, summary: &str, fields: &[&str], required: &[&str]) -> Value {
     let html = |d: &str| json!({ "description": d, "content": { "text/html": { "schema": { "type": "string" } } } });
+    let every = json!({
+        "item": { "type": "string", "minLength": 1 }, "note": { "type": "string" }, "reason": { "type": "string", "pattern": SAYS_SOMETHING },
+        "expires": { "type": "string" },
+        "slot": { "type": "string" }, "role": { "type": "string", "minLength": 1 }, "csrf": { "type": "string" } });
+    let mut properties = serde_json::Map::new();
+    for name in fields.iter().chain(&["csrf"]) {
+        properties.insert(name.to_string(), every[*name].clone());
+    }
     json!({ "post": {
         "operationId": id, "summary": summary,
         "parameters": [path_param("run", "The run's ID.")],
-        "requestBody": { "required": true, "content": { "application/x-www-form-urlencoded": { "schema": { "type": "object", "required": required, "properties": {
-            "item": { "type": "string", "minLength": 1 }, "note": { "type": "string" }, "reason": { "type": "string", "pattern": SAYS_SOMETHING },
-            "expires": { "type": "string" },
-            "slot": { "type": "string" }, "role": { "type": "string", "minLength": 1 }, "csrf": { "type": "string" } } } } } },
+        "requestBody": { "required": true, "content": { "application/x-www-form-urlencoded": { "schema": { "type": "object", "required": required, "properties": properties } } } },
         "responses": { "303": { "description": "Recorded: back to the run's page." },
             "400": html("A malformed form."), "404": html("Nothing has this ID."), "409": html("A broken audit chain."),
             "422": html("Refused by the checklist's rules; nothing recorded."), "500": html("The store failed."), "503": html("The store is unreachable.") },
@@ -125,9 +132,9 @@ pub fn document() -> Value {
             "/api/v1/runs/{run}/uncheck": act("uncheckItems", "Uncheck items a person had checked (operator or above), as `greenlight uncheck`.", "CheckBody"),
             "/api/v1/runs/{run}/waive": act("waiveItem", "Waive an item with a reason and an optional expiry (approver or above), as `greenlight waive`.", "WaiveBody"),
             "/api/v1/runs/{run}/signoff": act("signOff", "Sign off (or revoke) as the caller, in a checklist role the caller is bound to, as `greenlight signoff`.", "SignoffBody"),
-            "/runs/{run}/check": form("checkForm", "The run page's form: check `item` with `note` (operator or above; the session's CSRF token in `csrf`).", &["item"]),
-            "/runs/{run}/waive": form("waiveForm", "The run page's form: waive `item` with `reason` and an optional `expires` (a time, a day or a duration) (approver or above; CSRF token in `csrf`).", &["item", "reason"]),
-            "/runs/{run}/signoff": form("signoffForm", "The run page's form: sign off as `role` (an approver bound to it; CSRF token in `csrf`).", &["role"]),
+            "/runs/{run}/check": form("checkForm", "The run page's form: check `item` with `note` (operator or above; the session's CSRF token in `csrf`).", &["item", "note"], &["item"]),
+            "/runs/{run}/waive": form("waiveForm", "The run page's form: waive `item` with `reason` and an optional `expires` (a time, a day or a duration) (approver or above; CSRF token in `csrf`).", &["item", "reason", "expires"], &["item", "reason"]),
+            "/runs/{run}/signoff": form("signoffForm", "The run page's form: sign off as `role` (an approver bound to it; CSRF token in `csrf`).", &["slot", "role"], &["role"]),
             "/": page("releasesPage", "Web UI: the list of releases.", vec![], false),
             "/owed": page("owedPage", "Web UI: what each role still owes, over the latest run of each release.", vec![], false),
             "/releases/{release}": page("releasePage", "Web UI: a release (its latest run: verdict, phases with budgets, items with evidence, sign-offs, waivers, owed work), updated live.", vec![release()], true),

@@ -176,3 +176,30 @@ async fn every_route_but_health_openapi_and_login_needs_an_identity() {
     assert_eq!(status, StatusCode::OK);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Each page form describes only the fields its handler reads: a field of
+/// another form (say an empty `role` sent to the check form) is ignored by
+/// the handler, so the document must not promise it is refused.
+#[test]
+fn each_page_form_describes_only_its_own_fields() {
+    let doc = openapi::document();
+    let fields = |path: &str| -> BTreeSet<String> {
+        doc["paths"][path]["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]
+            ["schema"]["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{path} has no form schema"))
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let set = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(fields("/runs/{run}/check"), set(&["csrf", "item", "note"]));
+    assert_eq!(
+        fields("/runs/{run}/waive"),
+        set(&["csrf", "expires", "item", "reason"])
+    );
+    assert_eq!(
+        fields("/runs/{run}/signoff"),
+        set(&["csrf", "role", "slot"])
+    );
+}
