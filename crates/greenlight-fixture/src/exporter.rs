@@ -29,7 +29,6 @@ use std::fmt::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -37,7 +36,6 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use tokio::sync::watch;
 
 use crate::error::FixtureError;
 
@@ -187,8 +185,8 @@ struct Shared {
 pub struct MetricsExporter {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    stop: Option<watch::Sender<bool>>,
-    thread: Option<JoinHandle<()>>,
+    /// Stops the service and joins its thread when dropped.
+    server: crate::server::ServerThread,
 }
 
 impl MetricsExporter {
@@ -204,13 +202,11 @@ impl MetricsExporter {
         let app = Router::new()
             .route("/metrics", get(metrics))
             .with_state(shared.clone());
-        let (stop_tx, thread) =
-            crate::server::serve_on_thread("greenlight-exporter", std_listener, app)?;
+        let server = crate::server::serve_on_thread("greenlight-exporter", std_listener, app)?;
         Ok(MetricsExporter {
             addr,
             shared,
-            stop: Some(stop_tx),
-            thread: Some(thread),
+            server,
         })
     }
 
@@ -251,23 +247,8 @@ impl MetricsExporter {
     }
 
     /// Stops the service and joins its thread.
-    pub fn shutdown(mut self) {
-        self.stop_and_join();
-    }
-
-    fn stop_and_join(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(true);
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for MetricsExporter {
-    fn drop(&mut self) {
-        self.stop_and_join();
+    pub fn shutdown(self) {
+        drop(self.server);
     }
 }
 

@@ -316,14 +316,30 @@ impl Drop for FixtureHandle {
     }
 }
 
+/// A service running on a thread of its own (see [`serve_on_thread`]):
+/// dropping it stops the service and joins the thread.
+#[derive(Debug)]
+pub(crate) struct ServerThread {
+    stop: watch::Sender<bool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for ServerThread {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// Serves `app` on `listener` (already bound, non-blocking) from a new
-/// thread with a single-threaded runtime; returns once it is accepting,
-/// with the sender that stops it and the thread to join.
+/// thread with a single-threaded runtime; returns once it is accepting.
 pub(crate) fn serve_on_thread(
     name: &str,
     listener: std::net::TcpListener,
     app: Router,
-) -> Result<(watch::Sender<bool>, std::thread::JoinHandle<()>)> {
+) -> Result<ServerThread> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<()>>();
     let thread = std::thread::Builder::new()
@@ -354,5 +370,8 @@ pub(crate) fn serve_on_thread(
     ready_rx
         .recv()
         .map_err(|_| FixtureError::Thread(format!("{name} thread exited before starting")))??;
-    Ok((stop_tx, thread))
+    Ok(ServerThread {
+        stop: stop_tx,
+        thread: Some(thread),
+    })
 }

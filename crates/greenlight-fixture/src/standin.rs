@@ -24,7 +24,6 @@ use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use axum::Router;
@@ -33,7 +32,6 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use tokio::sync::watch;
 
 use crate::error::FixtureError;
 
@@ -289,8 +287,8 @@ async fn answer(State(s): State<Arc<Shared>>, req: Request) -> Response {
 pub struct StandIn {
     addr: SocketAddr,
     shared: Arc<SharedDebug>,
-    stop: Option<watch::Sender<bool>>,
-    thread: Option<JoinHandle<()>>,
+    /// Stops the service and joins its thread when dropped.
+    server: crate::server::ServerThread,
 }
 
 /// `Shared` behind a `Debug` the handle can derive.
@@ -330,13 +328,11 @@ impl StandIn {
             seen: Mutex::new(Vec::new()),
         });
         let app = Router::new().fallback(answer).with_state(shared.clone());
-        let (stop_tx, thread) =
-            crate::server::serve_on_thread("greenlight-standin", std_listener, app)?;
+        let server = crate::server::serve_on_thread("greenlight-standin", std_listener, app)?;
         Ok(StandIn {
             addr,
             shared: Arc::new(SharedDebug(shared)),
-            stop: Some(stop_tx),
-            thread: Some(thread),
+            server,
         })
     }
 
@@ -374,23 +370,8 @@ impl StandIn {
     }
 
     /// Stops the service and joins its thread.
-    pub fn shutdown(mut self) {
-        self.stop_and_join();
-    }
-
-    fn stop_and_join(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(true);
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for StandIn {
-    fn drop(&mut self) {
-        self.stop_and_join();
+    pub fn shutdown(self) {
+        drop(self.server);
     }
 }
 
