@@ -197,23 +197,6 @@ pub fn started_in(
     event_of_payload(run_id, EventKind::RunStarted, None, actor, payload)
 }
 
-/// [`started_in`] with its payload held as a JSON value, for a caller
-/// that adds fields to it (its stored text is the same as `started_in`'s
-/// for the same fields).
-pub fn started_in_value(
-    run_id: &str,
-    actor: &str,
-    plan: &Plan,
-    checklist_path: &str,
-    profile: &greenlight_run::profile::Profile,
-    release: &str,
-) -> NewEvent {
-    let redactor = greenlight_run::redact::Redactor::new(profile.secrets());
-    let started = run_started(plan, checklist_path, profile, release);
-    let payload = events::to_value(&greenlight_run::redact::Redacted::new(&redactor, &started));
-    event_of_value(run_id, EventKind::RunStarted, None, actor, payload)
-}
-
 /// The `run_started` payload, unredacted.
 fn run_started<'a>(
     plan: &'a Plan,
@@ -854,7 +837,16 @@ mod tests {
             assert!(plan.checks.len() >= 3, "{:?}", plan.checks.len());
             for release in ["", "v1.2"] {
                 let text = started_in("r1", "ci", &plan, "/x/RELEASE.md", &profile, release);
-                let tree = started_in_value("r1", "ci", &plan, "/x/RELEASE.md", &profile, release);
+                // The old way: through a JSON value, then canonical text.
+                let redactor = greenlight_run::redact::Redactor::new(profile.secrets());
+                let started = run_started(&plan, "/x/RELEASE.md", &profile, release);
+                let tree = event_of_value(
+                    "r1",
+                    EventKind::RunStarted,
+                    None,
+                    "ci",
+                    events::to_value(&greenlight_run::redact::Redacted::new(&redactor, &started)),
+                );
                 assert_eq!(text.payload.canonical(), tree.payload.canonical());
                 assert_eq!(text, tree);
             }

@@ -281,7 +281,7 @@ async fn watch(args: WatchArgs) -> Result<u8, Failure> {
                     &empty
                 }
             };
-            let mut first = greenlight_session::started_in_value(
+            let mut first = greenlight_session::started_in(
                 &run_id,
                 &setup.actor,
                 plan,
