@@ -304,6 +304,21 @@ pub fn act_of(e: &Event) -> Option<Act> {
     })
 }
 
+/// The events of `kinds` in every run of `release` (the store's order).
+pub(crate) async fn release_events_of_kinds(
+    store: &Store,
+    release: &str,
+    kinds: &[EventKind],
+) -> Result<Vec<Event>> {
+    let ids: Vec<String> = store
+        .release_runs(release)
+        .await?
+        .into_iter()
+        .map(|r| r.run_id)
+        .collect();
+    Ok(store.events_of_kinds(&ids, kinds).await?)
+}
+
 /// The acts that apply to a run of `release`: those of the runs of the
 /// release started before it, then its own (`own`: its events, when the
 /// caller has read them already). `run_id` need not be recorded yet.

@@ -122,18 +122,12 @@ pub fn may_roll_back_automatically(
 
 /// The arming and disarming events of every run of `release`, in order.
 pub async fn release_arming(store: &Store, release: &str) -> crate::Result<Vec<Event>> {
-    let ids: Vec<String> = store
-        .release_runs(release)
-        .await?
-        .into_iter()
-        .map(|r| r.run_id)
-        .collect();
-    let mut events = store
-        .events_of_kinds(
-            &ids,
-            &[EventKind::RollbackArmed, EventKind::RollbackDisarmed],
-        )
-        .await?;
+    let mut events = crate::release_events_of_kinds(
+        store,
+        release,
+        &[EventKind::RollbackArmed, EventKind::RollbackDisarmed],
+    )
+    .await?;
     events.sort_by(|a, b| a.at.cmp(&b.at).then(a.seq.cmp(&b.seq)));
     Ok(events)
 }

@@ -418,15 +418,7 @@ pub async fn release_watch(
     if release.is_empty() {
         return Ok(None);
     }
-    let ids: Vec<String> = store
-        .release_runs(release)
-        .await?
-        .into_iter()
-        .map(|r| r.run_id)
-        .collect();
-    let starts = store
-        .events_of_kinds(&ids, &[EventKind::WatchStarted])
-        .await?;
+    let starts = crate::release_events_of_kinds(store, release, &[EventKind::WatchStarted]).await?;
     let Some(latest) = starts
         .iter()
         .filter(|e| e.at.as_str() >= since)
