@@ -17,7 +17,6 @@
 //! executor's own concurrency limit still bounds the total in flight.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -34,15 +33,8 @@ pub const WIDEN_AFTER: Duration = Duration::from_millis(10);
 /// The gates of every origin a client has sent to.
 #[derive(Debug, Default)]
 pub struct OriginGates {
-    gates: Mutex<HashMap<String, Arc<Gate>>>,
-}
-
-/// One origin's turns.
-#[derive(Debug)]
-struct Gate {
-    turns: Arc<Semaphore>,
-    /// Turns created so far (the semaphore's size).
-    size: AtomicUsize,
+    /// Each origin's turns.
+    gates: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
 
 /// A request's turn at its origin: held until the response has been read.
@@ -57,7 +49,7 @@ impl OriginGates {
     pub async fn turn(&self, origin: &str) -> Turn {
         let gate = self.gate(origin);
         loop {
-            let wait = Arc::clone(&gate.turns).acquire_owned();
+            let wait = Arc::clone(&gate).acquire_owned();
             match tokio::time::timeout(WIDEN_AFTER, wait).await {
                 Ok(Ok(permit)) => {
                     return Turn {
@@ -67,42 +59,33 @@ impl OriginGates {
                 // The semaphore is never closed; were it, the request goes
                 // ahead rather than hang.
                 Ok(Err(_)) => return Turn { _permit: None },
-                Err(_) => gate.widen(),
+                // Waited too long: one more turn (one more connection).
+                Err(_) => gate.add_permits(1),
             }
         }
     }
 
-    /// How many turns `origin` has now.
+    /// How many turns `origin` has, when none is taken.
     #[cfg(test)]
     fn size(&self, origin: &str) -> usize {
-        self.gate(origin).size.load(Ordering::Relaxed)
+        self.gate(origin).available_permits()
     }
 
-    fn gate(&self, origin: &str) -> Arc<Gate> {
+    fn gate(&self, origin: &str) -> Arc<Semaphore> {
         let mut gates = self.gates.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(gate) = gates.get(origin) {
             return Arc::clone(gate);
         }
-        let gate = Arc::new(Gate {
-            turns: Arc::new(Semaphore::new(FIRST_TURNS)),
-            size: AtomicUsize::new(FIRST_TURNS),
-        });
+        let gate = Arc::new(Semaphore::new(FIRST_TURNS));
         gates.insert(origin.to_string(), Arc::clone(&gate));
         gate
-    }
-}
-
-impl Gate {
-    fn widen(&self) {
-        self.size.fetch_add(1, Ordering::Relaxed);
-        self.turns.add_permits(1);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Instant;
 
     /// `n` requests of `each` to one origin; returns (the most in flight
@@ -169,6 +152,7 @@ mod tests {
         // `a` is full; `b` still has a turn at once.
         let b = tokio::time::timeout(Duration::from_millis(5), gates.turn("http://b:80")).await;
         assert!(b.is_ok(), "a full origin held up another");
+        drop(held);
         assert_eq!(gates.size("http://a:80"), FIRST_TURNS);
     }
 }
